@@ -1,0 +1,59 @@
+import { renderShellTemplate } from "./render";
+
+/** Settings shared by both startup scripts. Every value is rendered as one shell-quoted word. */
+export interface CommonScriptView {
+  /** Artifact Registry Python host, e.g. `us-central1-python.pkg.dev`. */
+  readonly ar_host: string;
+  /** Simple index of the auth repo, e.g. `https://us-central1-python.pkg.dev/PROJECT/pip-auth-repo/simple/`. */
+  readonly auth_repo_index_url: string;
+  /** Host of the metadata server (`metadata.google.internal`). */
+  readonly metadata_host: string;
+  /** Guest-attribute namespace the script publishes its status under. */
+  readonly guest_attr_namespace: string;
+  /** Upper bound of tries for every network step (with exponential backoff). */
+  readonly max_attempts: number;
+  /** Upper bound, in seconds, of a single backoff sleep. */
+  readonly max_backoff_seconds: number;
+}
+
+/** The public host's mirror: download the helpers from the source index, upload them to the auth repo. */
+export interface MirrorScriptView extends CommonScriptView {
+  /** Upload endpoint of the auth repo, e.g. `https://us-central1-python.pkg.dev/PROJECT/pip-auth-repo/`. */
+  readonly auth_repo_upload_url: string;
+  /** Index the helpers come from (PyPI's simple index by default). */
+  readonly source_index_url: string;
+  /** Requirement specifiers to mirror with all transitive dependencies. */
+  readonly packages: readonly string[];
+  /** Target CPython versions of the private hosts, e.g. `3.11`. */
+  readonly python_versions: readonly string[];
+  /** Target platform tags of the private hosts, e.g. `manylinux_2_17_x86_64`. */
+  readonly platforms: readonly string[];
+  /** Requirement specifier of the pip that bare private hosts bootstrap with, e.g. `pip>=23.1`. */
+  readonly bootstrap_pip: string;
+  /** A hash-pinned requirements lock (installed with --require-hashes); empty for none. */
+  readonly lock_content: string;
+  /** `true` to stop the VM once the mirror succeeded. */
+  readonly stop_when_done: boolean;
+}
+
+/** The private host's bootstrap: install keyring from the auth repo and point pip at Artifact Registry. */
+export interface BootstrapScriptView extends CommonScriptView {
+  /** Index pip uses afterwards, with the `oauth2accesstoken@` user (private or virtual repo). */
+  readonly pip_index_url: string;
+  /** Upload endpoint written to the system `.pypirc` for twine (the private packages repo). */
+  readonly upload_repo_url: string;
+  /** Requirement specifiers installed into the keyring venv (keyring and the AR backend). */
+  readonly packages: readonly string[];
+  /** Requirement specifier of the pip bootstrapped into the keyring venv. */
+  readonly bootstrap_pip: string;
+  /** Where the keyring venv lives, e.g. `/opt/pip-airlock/keyring`. */
+  readonly venv_dir: string;
+}
+
+export function renderMirrorScript(template: string, view: MirrorScriptView): string {
+  return renderShellTemplate("mirror", template, { ...view });
+}
+
+export function renderBootstrapScript(template: string, view: BootstrapScriptView): string {
+  return renderShellTemplate("bootstrap", template, { ...view });
+}

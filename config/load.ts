@@ -1,0 +1,110 @@
+import { readFileSync } from "fs";
+import * as path from "path";
+import { z } from "zod";
+import { configFileSchema, EnvironmentConfig, environmentSchema } from "./schema";
+
+/** One environment, ready for a stack: validated settings plus the files they name, already read. */
+export interface LoadedEnvironment {
+  readonly name: string;
+  readonly config: EnvironmentConfig;
+  /** Content of `mirror.lockFile`, or "" when none is set. */
+  readonly lockContent: string;
+}
+
+/** A config that cannot be used; `problems` holds one line per problem: the field path and the fix. */
+export class ConfigError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
+    super(problems.map((p) => `${file}: ${p}`).join("\n"));
+    this.name = "ConfigError";
+  }
+}
+
+/** Read, merge and validate a config file into one environment per stack. Throws ConfigError. */
+export function loadConfig(file: string): LoadedEnvironment[] {
+  const raw = readJson(file);
+  const head = configFileSchema.safeParse(raw);
+  if (!head.success) throw new ConfigError(file, describe(head.error));
+  const { name, environments, ...base } = head.data;
+  const variants: Array<[string, unknown, string]> = environments
+    ? Object.entries(environments).map(([envName, overrides]) => [envName, mergeOverrides(base, overrides), `environments.${envName}.`])
+    : [[name, base, ""]];
+  if (environments && variants.length === 0) {
+    throw new ConfigError(file, ["environments: is empty: define at least one environment or remove the key"]);
+  }
+  const problems: string[] = [];
+  const loaded: LoadedEnvironment[] = [];
+  for (const [envName, settings, prefix] of variants) {
+    const parsed = environmentSchema.safeParse(settings);
+    if (!parsed.success) {
+      problems.push(...describe(parsed.error).map((line) => prefix + line));
+      continue;
+    }
+    const lockFile = parsed.data.mirror.lockFile;
+    let lockContent = "";
+    if (lockFile) {
+      try {
+        lockContent = readFileSync(path.resolve(path.dirname(file), lockFile), "utf8");
+      } catch {
+        problems.push(`${prefix}mirror.lockFile: cannot read "${lockFile}" next to the config file: create it (pip-compile --generate-hashes) or remove the key`);
+        continue;
+      }
+      if (!/--hash=sha256:[0-9a-f]{64}/.test(lockContent)) {
+        problems.push(`${prefix}mirror.lockFile: "${lockFile}" has no --hash=sha256: pins: generate it with hashes (pip-compile --generate-hashes)`);
+        continue;
+      }
+    }
+    loaded.push({ name: envName, config: parsed.data, lockContent });
+  }
+  if (problems.length > 0) throw new ConfigError(file, problems);
+  return loaded;
+}
+
+function readJson(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    const reason = (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message;
+    throw new ConfigError(file, [`cannot read the config file (${reason}): check the path given in AIRLOCK_CONFIG`]);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(file, [`is not valid JSON (${(e as Error).message}): fix the syntax`]);
+  }
+}
+
+/** Objects merge key by key; anything else in `overrides` replaces what `base` has. */
+export function mergeOverrides(base: unknown, overrides: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(overrides)) return overrides === undefined ? base : overrides;
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(overrides)) merged[key] = mergeOverrides(base[key], value);
+  return merged;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function describe(error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    const where = issue.path.length ? issue.path.join(".") : "(top level)";
+    if (issue.code === "unrecognized_keys") {
+      const prefix = issue.path.length ? `${issue.path.join(".")}.` : "";
+      return issue.keys.map((k) => `${prefix}${k}: unknown key: remove it or check its spelling`).join("\n");
+    }
+    if (issue.code === "invalid_type" && issue.input === undefined) {
+      return `${where}: is required: add it (see README, Configuration)`;
+    }
+    if (issue.code === "invalid_type") {
+      return `${where}: must be ${issue.expected === "object" ? "an object" : `a ${issue.expected}`}`;
+    }
+    if (issue.code === "invalid_value" && "values" in issue) {
+      return `${where}: must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+    }
+    return `${where}: ${issue.message}`;
+  }).flatMap((line) => line.split("\n"));
+}

@@ -1,0 +1,181 @@
+import { z } from "zod";
+import { isNetworkAddress, networkAddress, overlaps, parseCidr } from "./cidr";
+
+// Each rule's message says what is accepted, so the error line doubles as the fix.
+const projectId = z
+  .string()
+  .regex(
+    /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/,
+    "must be a Google Cloud project id: 6-30 lowercase letters, digits or hyphens, starting with a letter, not ending with a hyphen",
+  );
+const region = z
+  .string()
+  .regex(/^[a-z]+-[a-z]+[0-9]$/, 'must be a Google Cloud region such as "us-central1" or "europe-west4"');
+const zone = z
+  .string()
+  .regex(/^[a-z]+-[a-z]+[0-9]-[a-z]$/, 'must be a Google Cloud zone such as "us-central1-a"');
+const resourceName = z
+  .string()
+  .regex(
+    /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/,
+    "must be a resource name: 1-63 lowercase letters, digits or hyphens, starting with a letter, not ending with a hyphen",
+  );
+const repositoryId = z
+  .string()
+  .regex(
+    /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/,
+    "must be an Artifact Registry repository id: 1-63 lowercase letters, digits or hyphens, starting with a letter, not ending with a hyphen",
+  );
+const accountId = z
+  .string()
+  .regex(
+    /^[a-z]([-a-z0-9]{4,28}[a-z0-9])$/,
+    "must be a service account id: 6-30 lowercase letters, digits or hyphens, starting with a letter, not ending with a hyphen",
+  );
+const cidr = z.string().superRefine((value, ctx) => {
+  const parsed = parseCidr(value);
+  if (!parsed) {
+    ctx.addIssue({ code: "custom", message: 'must be an IPv4 CIDR range such as "10.10.0.0/24"' });
+  } else if (parsed.prefix < 8 || parsed.prefix > 29) {
+    ctx.addIssue({ code: "custom", message: "must have a prefix length from /8 to /29 (a subnet range Google Cloud accepts)" });
+  } else if (!isNetworkAddress(parsed)) {
+    ctx.addIssue({ code: "custom", message: `has host bits set: use the network address "${networkAddress(parsed)}"` });
+  }
+});
+// PEP 508 name with an optional version specifier; no URLs, markers or options, so nothing reaches pip as a flag.
+const requirement = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?(\[[A-Za-z0-9._,-]+\])?\s*((===?|!=|<=?|>=?|~=)\s*[A-Za-z0-9.*+!_-]+\s*(,\s*(===?|!=|<=?|>=?|~=)\s*[A-Za-z0-9.*+!_-]+\s*)*)?$/,
+    'must be a package requirement such as "keyring" or "keyring>=25"',
+  );
+const pythonVersion = z.string().regex(/^3\.(8|9|1[0-9])$/, 'must be a CPython version such as "3.11"');
+const platform = z
+  .string()
+  .regex(/^(manylinux(1|2010|2014)|manylinux_[0-9]+_[0-9]+|musllinux_[0-9]+_[0-9]+|linux)_(x86_64|aarch64)$/, 'must be a Linux wheel platform tag such as "manylinux_2_17_x86_64"');
+const httpsUrl = z
+  .string()
+  .regex(/^https:\/\/[A-Za-z0-9.-]+(:[0-9]+)?(\/[A-Za-z0-9._~%\/-]*)?$/, 'must be an https:// URL such as "https://pypi.org/simple/"');
+const relativePath = z
+  .string()
+  .regex(/^[A-Za-z0-9._\/-]+$/, "must be a file path of letters, digits, '.', '_', '-' and '/'")
+  .refine((p) => !p.split("/").includes(".."), "must not leave the config file's folder ('..')");
+const machineType = z
+  .string()
+  .regex(/^[a-z][a-z0-9]*-[a-z0-9-]+$/, 'must be a Compute Engine machine type such as "e2-small"');
+const image = z
+  .string()
+  .regex(/^[a-z0-9-]+\/[a-z0-9-]+$/, 'must be "IMAGE_PROJECT/IMAGE_OR_FAMILY" such as "debian-cloud/debian-12"');
+const bucket = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/, "must be a Cloud Storage bucket name: 3-63 lowercase letters, digits, '.', '_' or '-'");
+
+const networkSchema = z.strictObject({
+  /** VPC name. */
+  name: resourceName,
+  /** Primary range of the VPC's one subnet. */
+  subnetCidr: cidr,
+});
+
+const privateNetworkSchema = networkSchema.extend({
+  /** Which Google APIs VIP the private VPC reaches: `private` (199.36.153.8/30) or `restricted` (VPC-SC, 199.36.153.4/30). */
+  googleApis: z.enum(["private", "restricted"]).default("private"),
+});
+
+/** The settings of one environment (one Terraform stack). */
+export const environmentSchema = z
+  .strictObject({
+    projectId,
+    region,
+    zone,
+    /** `mirror`: a public host fills the auth repo from PyPI. `remote`: an AR remote repo proxies PyPI. */
+    mode: z.enum(["mirror", "remote"]).default("mirror"),
+    labels: z.record(z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, "label keys: lowercase letters, digits, '_' or '-'"), z.string().regex(/^[a-z0-9_-]{0,63}$/, "label values: at most 63 lowercase letters, digits, '_' or '-'")).default({}),
+    networks: z.strictObject({ public: networkSchema, private: privateNetworkSchema }),
+    repositories: z.strictObject({
+      /** Holds only the auth helpers (keyring and the AR backend). */
+      auth: repositoryId.default("pip-auth-repo"),
+      /** Holds your private packages. */
+      private: repositoryId.default("my-private-pip-packages"),
+      /** `remote` mode: the AR remote repo that proxies PyPI. */
+      remote: repositoryId.default("pypi-remote"),
+      /** Optional virtual repo serving all of the above behind one index, private packages first. */
+      virtual: z.strictObject({ enabled: z.boolean().default(false), id: repositoryId.default("pip-all") }).prefault({}),
+    }).prefault({}),
+    mirror: z
+      .strictObject({
+        packages: z.array(requirement).min(1, "must list at least one package").default(["keyring", "keyrings.google-artifactregistry-auth"]),
+        pythonVersions: z.array(pythonVersion).min(1, "must list at least one Python version").default(["3.11"]),
+        platforms: z.array(platform).min(1, "must list at least one platform tag").default(["manylinux_2_28_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64"]),
+        /** Requirement of the pip that bare private hosts bootstrap with (keyring-provider needs >= 23.1). */
+        bootstrapPip: requirement.default("pip>=23.1"),
+        /** Hash-pinned requirements file, relative to the config file; downloads then use --require-hashes. */
+        lockFile: relativePath.optional(),
+        sourceIndexUrl: httpsUrl.default("https://pypi.org/simple/"),
+        /** Stop the public host once the mirror succeeded. */
+        stopWhenDone: z.boolean().default(false),
+      })
+      .prefault({}),
+    hosts: z.strictObject({
+      machineType: machineType.default("e2-small"),
+      image: image.default("debian-cloud/debian-12"),
+      publicName: resourceName.default("airlock-public-host"),
+      privateName: resourceName.default("airlock-private-host"),
+      publicAccountId: accountId.default("airlock-public-host"),
+      privateAccountId: accountId.default("airlock-private-host"),
+      /** Where the private host's keyring venv lives. */
+      keyringVenv: z.string().regex(/^\/[A-Za-z0-9._\/-]+$/, "must be an absolute path").default("/opt/pip-airlock/keyring"),
+    }).prefault({}),
+    retries: z
+      .strictObject({
+        maxAttempts: z.number().int().min(1).max(30, "must be at most 30").default(8),
+        maxBackoffSeconds: z.number().int().min(1).max(600, "must be at most 600").default(30),
+      })
+      .prefault({}),
+    /** Terraform state in Cloud Storage; local state when absent. */
+    stateBucket: z.strictObject({ bucket, prefix: z.string().regex(/^[A-Za-z0-9._\/-]*$/, "must be a path prefix").default("pip-airlock") }).optional(),
+  })
+  .superRefine((env, ctx) => {
+    if (!env.zone.startsWith(`${env.region}-`)) {
+      ctx.addIssue({ code: "custom", path: ["zone"], message: `must be a zone of region "${env.region}", such as "${env.region}-a"` });
+    }
+    const pub = parseCidr(env.networks.public.subnetCidr);
+    const priv = parseCidr(env.networks.private.subnetCidr);
+    if (pub && priv && overlaps(pub, priv)) {
+      ctx.addIssue({ code: "custom", path: ["networks", "private", "subnetCidr"], message: `overlaps networks.public.subnetCidr (${env.networks.public.subnetCidr}): choose a range outside it` });
+    }
+    const repos = env.repositories;
+    const ids = [
+      ["auth", repos.auth],
+      ["private", repos.private],
+      ...(env.mode === "remote" ? [["remote", repos.remote]] : []),
+      ...(repos.virtual.enabled ? [["virtual", repos.virtual.id]] : []),
+    ];
+    const seen = new Map<string, string>();
+    for (const [key, id] of ids) {
+      const other = seen.get(id);
+      if (other) {
+        ctx.addIssue({ code: "custom", path: ["repositories", key === "virtual" ? "virtual" : key], message: `repeats the id "${id}" of repositories.${other}: every repository needs its own id` });
+      }
+      seen.set(id, key);
+    }
+    if (env.hosts.publicName === env.hosts.privateName) {
+      ctx.addIssue({ code: "custom", path: ["hosts", "privateName"], message: "must differ from hosts.publicName" });
+    }
+    if (env.hosts.publicAccountId === env.hosts.privateAccountId) {
+      ctx.addIssue({ code: "custom", path: ["hosts", "privateAccountId"], message: "must differ from hosts.publicAccountId: each host gets its own service account" });
+    }
+  });
+
+export type EnvironmentConfig = z.infer<typeof environmentSchema>;
+
+const environmentName = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, "environment names: lowercase letters, digits or '-', starting with a letter");
+
+/**
+ * The config file: the settings of one environment, plus optional `environments` whose entries override
+ * them (objects merge key by key, lists and values replace) and are each synthesized as a stack of their own.
+ */
+export const configFileSchema = z.looseObject({
+  name: environmentName.default("airlock"),
+  environments: z.record(environmentName, z.record(z.string(), z.unknown())).optional(),
+});

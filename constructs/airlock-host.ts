@@ -1,0 +1,61 @@
+import { ComputeInstance } from "@cdktf/provider-google/lib/compute-instance";
+import { ComputeSubnetwork } from "@cdktf/provider-google/lib/compute-subnetwork";
+import { ITerraformDependable } from "cdktf";
+import { Construct } from "constructs";
+
+/** What the host's startup script does; also its `airlock-role` label. */
+export type HostRole = "mirror" | "bootstrap";
+
+export interface AirlockHostProps {
+  readonly project: string;
+  readonly name: string;
+  readonly zone: string;
+  readonly machineType: string;
+  /** `IMAGE_PROJECT/IMAGE_OR_FAMILY`. */
+  readonly image: string;
+  readonly subnet: ComputeSubnetwork;
+  /** The host's dedicated service account. */
+  readonly serviceAccountEmail: string;
+  readonly role: HostRole;
+  /** Rendered bash, run by the guest agent on every boot. */
+  readonly startupScript: string;
+  readonly labels?: Record<string, string>;
+  /** Replace the VM whenever this resource is replaced, so its startup script runs again on a new disk. */
+  readonly replaceWhenReplaced?: ITerraformDependable;
+}
+
+/**
+ * A Compute Engine VM with the secure defaults every airlock host gets: no external IP, Shielded VM,
+ * OS Login, project-wide SSH keys blocked, guest attributes on (the startup script reports through
+ * them), and a dedicated service account.
+ */
+export class AirlockHost extends Construct {
+  readonly instance: ComputeInstance;
+  /** How an operator reaches the host: SSH through IAP, never over the internet. */
+  readonly sshCommand: string;
+
+  constructor(scope: Construct, id: string, props: AirlockHostProps) {
+    super(scope, id);
+    this.instance = new ComputeInstance(this, "instance", {
+      project: props.project,
+      name: props.name,
+      zone: props.zone,
+      machineType: props.machineType,
+      labels: { ...props.labels, "airlock-role": props.role },
+      bootDisk: { initializeParams: { image: props.image, size: 20, type: "pd-balanced" } },
+      networkInterface: [{ subnetwork: props.subnet.id }],
+      shieldedInstanceConfig: { enableSecureBoot: true, enableVtpm: true, enableIntegrityMonitoring: true },
+      serviceAccount: { email: props.serviceAccountEmail, scopes: ["cloud-platform"] },
+      metadata: {
+        "enable-oslogin": "TRUE",
+        "block-project-ssh-keys": "TRUE",
+        "enable-guest-attributes": "TRUE",
+        "serial-port-enable": "FALSE",
+        "startup-script": props.startupScript,
+      },
+      allowStoppingForUpdate: true,
+      lifecycle: props.replaceWhenReplaced ? { replaceTriggeredBy: [props.replaceWhenReplaced] } : undefined,
+    });
+    this.sshCommand = `gcloud compute ssh ${props.name} --zone ${props.zone} --project ${props.project} --tunnel-through-iap`;
+  }
+}

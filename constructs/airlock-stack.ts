@@ -1,0 +1,166 @@
+import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
+import { NullProvider } from "@cdktf/provider-null/lib/provider";
+import { GcsBackend, TerraformOutput, TerraformStack } from "cdktf";
+import { Construct } from "constructs";
+import { renderBootstrapScript, renderMirrorScript } from "../assets/views";
+import { EnvironmentConfig } from "../config/schema";
+import { AirlockHost } from "./airlock-host";
+import { HostIdentity } from "./host-identity";
+import { MirrorFingerprint } from "./mirror-fingerprint";
+import { PrivateNetwork } from "./private-network";
+import { ProjectServices } from "./project-services";
+import { PublicNetwork } from "./public-network";
+import { PythonRepository } from "./python-repository";
+import { bootstrapView, mirrorView, ScriptEndpoints, StartupTemplates } from "./startup-scripts";
+
+export interface AirlockStackProps {
+  readonly config: EnvironmentConfig;
+  /** Content of the hash-pinned lock the mirror downloads with, or "". */
+  readonly lockContent: string;
+  readonly templates: StartupTemplates;
+}
+
+/** Virtual repository priorities: higher wins, so a public name can never shadow a private package. */
+export const UPSTREAM_PRIORITY = { private: 100, helpers: 50 } as const;
+
+/**
+ * One environment of pip-airlock: the private VPC and host, the repositories, identities and, in
+ * `mirror` mode, the public VPC and host that fill the auth repo.
+ */
+export class AirlockStack extends TerraformStack {
+  readonly privateNetwork: PrivateNetwork;
+  readonly publicNetwork?: PublicNetwork;
+  readonly privateRepo: PythonRepository;
+  /** Serves the auth helpers: the auth repo (mirror) or the PyPI remote repo (remote). */
+  readonly helpersRepo: PythonRepository;
+  readonly virtualRepo?: PythonRepository;
+  readonly privateHost: AirlockHost;
+  readonly publicHost?: AirlockHost;
+  /** The private host's rendered bootstrap: attach it to any VM on the private network. */
+  readonly bootstrapScript: string;
+  readonly mirrorScript?: string;
+
+  constructor(scope: Construct, name: string, props: AirlockStackProps) {
+    super(scope, name);
+    const { config } = props;
+    const project = config.projectId;
+    const labels = { ...config.labels, "managed-by": "pip-airlock", "airlock-env": name };
+
+    new GoogleProvider(this, "google", { project, region: config.region, zone: config.zone });
+    if (config.stateBucket) {
+      new GcsBackend(this, { bucket: config.stateBucket.bucket, prefix: `${config.stateBucket.prefix}/${name}` });
+    }
+    const services = new ProjectServices(this, "services", {
+      project,
+      services: ["compute.googleapis.com", "artifactregistry.googleapis.com", "dns.googleapis.com", "iap.googleapis.com"],
+    });
+
+    this.privateNetwork = new PrivateNetwork(this, "private-network", {
+      name: config.networks.private.name,
+      region: config.region,
+      subnetCidr: config.networks.private.subnetCidr,
+      googleApis: config.networks.private.googleApis,
+    });
+
+    const repo = (id: string, repositoryId: string, description: string, kind?: "remote" | "virtual", upstreams?: ConstructorParameters<typeof PythonRepository>[2]["upstreams"]) =>
+      new PythonRepository(this, id, { project, location: config.region, repositoryId, description, labels, kind, upstreams });
+    this.privateRepo = repo("private-repo", config.repositories.private, "Private Python packages");
+    this.helpersRepo =
+      config.mode === "mirror"
+        ? repo("auth-repo", config.repositories.auth, "pip-airlock: keyring and the Artifact Registry auth helpers only")
+        : repo("pypi-remote-repo", config.repositories.remote, "pip-airlock: PyPI proxy serving the auth helpers", "remote");
+    if (config.repositories.virtual.enabled) {
+      this.virtualRepo = repo("virtual-repo", config.repositories.virtual.id, "pip-airlock: one index, private packages first", "virtual", [
+        { repository: this.privateRepo, priority: UPSTREAM_PRIORITY.private },
+        { repository: this.helpersRepo, priority: UPSTREAM_PRIORITY.helpers },
+      ]);
+    }
+    const pipIndex = this.virtualRepo ?? this.privateRepo;
+    const endpoints: ScriptEndpoints = {
+      arHost: this.privateRepo.host,
+      helpersIndexUrl: this.helpersRepo.indexUrl,
+      helpersUploadUrl: config.mode === "mirror" ? this.helpersRepo.uploadUrl : undefined,
+      pipIndexUrl: pipIndex.keyringIndexUrl,
+      uploadRepoUrl: this.privateRepo.uploadUrl,
+    };
+
+    const privateIdentity = new HostIdentity(this, "private-host-identity", {
+      project,
+      accountId: config.hosts.privateAccountId,
+      displayName: "pip-airlock private host: reads Artifact Registry",
+    });
+    for (const readable of [this.helpersRepo, this.privateRepo, this.virtualRepo]) {
+      readable?.grantRead("private-host-reader", privateIdentity.member);
+    }
+    this.bootstrapScript = renderBootstrapScript(props.templates.bootstrap, bootstrapView(config, endpoints));
+    this.privateHost = new AirlockHost(this, "private-host", {
+      project,
+      name: config.hosts.privateName,
+      zone: config.zone,
+      machineType: config.hosts.machineType,
+      image: config.hosts.image,
+      subnet: this.privateNetwork.subnet,
+      serviceAccountEmail: privateIdentity.email,
+      role: "bootstrap",
+      startupScript: this.bootstrapScript,
+      labels,
+    });
+
+    if (config.mode === "mirror") {
+      this.publicNetwork = new PublicNetwork(this, "public-network", {
+        name: config.networks.public.name,
+        region: config.region,
+        subnetCidr: config.networks.public.subnetCidr,
+      });
+      const publicIdentity = new HostIdentity(this, "public-host-identity", {
+        project,
+        accountId: config.hosts.publicAccountId,
+        displayName: "pip-airlock public host: fills the auth repo",
+      });
+      this.helpersRepo.grantWrite("public-host-writer", publicIdentity.member);
+      this.mirrorScript = renderMirrorScript(props.templates.mirror, mirrorView(config, endpoints, props.lockContent));
+      new NullProvider(this, "null");
+      const fingerprint = new MirrorFingerprint(this, "mirror-fingerprint", {
+        spec: {
+          packages: config.mirror.packages,
+          pythonVersions: config.mirror.pythonVersions,
+          platforms: config.mirror.platforms,
+          bootstrapPip: config.mirror.bootstrapPip,
+          sourceIndexUrl: config.mirror.sourceIndexUrl,
+          lock: props.lockContent,
+          script: this.mirrorScript,
+        },
+      });
+      this.publicHost = new AirlockHost(this, "public-host", {
+        project,
+        name: config.hosts.publicName,
+        zone: config.zone,
+        machineType: config.hosts.machineType,
+        image: config.hosts.image,
+        subnet: this.publicNetwork.subnet,
+        serviceAccountEmail: publicIdentity.email,
+        role: "mirror",
+        startupScript: this.mirrorScript,
+        labels,
+        replaceWhenReplaced: fingerprint.resource,
+      });
+      new TerraformOutput(this, "public_host_ssh", { value: this.publicHost.sshCommand, description: "SSH to the public host through IAP" });
+      new TerraformOutput(this, "auth_repo_index_url", { value: this.helpersRepo.indexUrl, description: "Index of the auth helpers" });
+      new TerraformOutput(this, "mirror_spec_sha256", { value: fingerprint.sha256, description: "Fingerprint of what the mirror uploads" });
+    } else {
+      new TerraformOutput(this, "pypi_remote_index_url", { value: this.helpersRepo.indexUrl, description: "PyPI proxy serving the auth helpers" });
+    }
+    new TerraformOutput(this, "private_repo_index_url", { value: this.privateRepo.indexUrl, description: "Index of your private packages" });
+    new TerraformOutput(this, "private_repo_upload_url", { value: this.privateRepo.uploadUrl, description: "twine upload endpoint for private packages" });
+    if (this.virtualRepo) {
+      new TerraformOutput(this, "virtual_repo_index_url", { value: this.virtualRepo.indexUrl, description: "One index: private packages first" });
+    }
+    new TerraformOutput(this, "pip_index_url", { value: pipIndex.keyringIndexUrl, description: "pip index-url the private host is configured with" });
+    new TerraformOutput(this, "private_host_ssh", { value: this.privateHost.sshCommand, description: "SSH to the private host through IAP" });
+    new TerraformOutput(this, "private_host_bootstrap_script", {
+      value: this.bootstrapScript,
+      description: "Startup script that bootstraps keyring and pip on any VM of the private network",
+    });
+    services.orderBefore(this);
+  }
+}

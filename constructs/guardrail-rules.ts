@@ -1,0 +1,157 @@
+import { parseCidr } from "../config/cidr";
+import { IAP_SSH_SOURCE_RANGE } from "./google-apis-access";
+
+/** A security default a synthesized stack must keep. `check` reads the stack's resolved Terraform JSON. */
+export interface GuardrailRule {
+  readonly id: string;
+  readonly name: string;
+  readonly check: (tf: TerraformJson) => Finding[];
+}
+
+/** A resource that breaks a rule: its construct path and what to change. */
+export interface Finding {
+  readonly path: string;
+  readonly message: string;
+}
+
+export interface TerraformJson {
+  readonly resource?: Record<string, Record<string, Record<string, unknown>>>;
+}
+
+interface Resource {
+  readonly type: string;
+  readonly name: string;
+  readonly config: Record<string, any>;
+  readonly path: string;
+}
+
+function resources(tf: TerraformJson, ...types: string[]): Resource[] {
+  return types.flatMap((type) =>
+    Object.entries(tf.resource?.[type] ?? {}).map(([name, config]) => ({
+      type,
+      name,
+      config,
+      path: (config as any)["//"]?.metadata?.path ?? `${type}.${name}`,
+    })),
+  );
+}
+
+/** Terraform reference to a resource's attribute, as cdktf renders it inside a string. */
+function ref(r: Resource, attribute: string): string {
+  return "${" + `${r.type}.${r.name}.${attribute}` + "}";
+}
+
+function members(config: Record<string, any>): string[] {
+  return [config.member, ...(config.members ?? [])].filter((m): m is string => typeof m === "string");
+}
+
+function within(inner: string, outer: string): boolean {
+  const a = parseCidr(inner);
+  const b = parseCidr(outer);
+  if (!a || !b) return false;
+  return a.prefix >= b.prefix && Math.floor(a.base / 2 ** (32 - b.prefix)) === Math.floor(b.base / 2 ** (32 - b.prefix));
+}
+
+function portsInclude(ports: unknown, port: number): boolean {
+  if (!Array.isArray(ports) || ports.length === 0) return true;
+  return ports.some((p) => {
+    const [lo, hi] = String(p).split("-").map(Number);
+    return port >= lo && port <= (hi ?? lo);
+  });
+}
+
+/** The networks private hosts (role `bootstrap`) sit on, found through their subnets. */
+function privateNetworks(tf: TerraformJson): Resource[] {
+  const hostSubnets = resources(tf, "google_compute_instance")
+    .filter((i) => i.config.labels?.["airlock-role"] === "bootstrap")
+    .flatMap((i) => (i.config.network_interface ?? []).map((ni: any) => String(ni.subnetwork ?? "")));
+  const networkRefs = resources(tf, "google_compute_subnetwork")
+    .filter((s) => hostSubnets.includes(ref(s, "id")) || hostSubnets.includes(ref(s, "self_link")))
+    .map((s) => String(s.config.network));
+  return resources(tf, "google_compute_network").filter((n) => [ref(n, "id"), ref(n, "name"), ref(n, "self_link")].some((r) => networkRefs.includes(r)));
+}
+
+const GOOGLE_APIS_VIPS = ["199.36.153.8/30", "199.36.153.4/30"];
+const HOST_ACCOUNT = /serviceAccount:(\$\{google_service_account\.|[a-z][-a-z0-9]*@[a-z0-9-]+\.iam\.gserviceaccount\.com)/;
+const PUBLIC_MEMBERS = ["allUsers", "allAuthenticatedUsers"];
+
+export const GUARDRAIL_RULES: readonly GuardrailRule[] = [
+  {
+    id: "AIRLOCK-G1",
+    name: "no-external-ip",
+    check: (tf) =>
+      resources(tf, "google_compute_instance", "google_compute_instance_template")
+        .filter((r) => (r.config.network_interface ?? []).some((ni: any) => (ni.access_config ?? []).length > 0 || (ni.ipv6_access_config ?? []).length > 0))
+        .map((r) => ({ path: r.path, message: "has an external IP (access_config): remove it; egress goes through Cloud NAT, SSH through IAP" })),
+  },
+  {
+    id: "AIRLOCK-G2",
+    name: "no-default-compute-service-account",
+    check: (tf) =>
+      resources(tf, "google_compute_instance", "google_compute_instance_template")
+        .filter((r) => {
+          const email = r.config.service_account?.email;
+          return typeof email !== "string" || email === "default" || email.endsWith("-compute@developer.gserviceaccount.com");
+        })
+        .map((r) => ({ path: r.path, message: "runs as the default compute service account: give it a dedicated one (HostIdentity)" })),
+  },
+  {
+    id: "AIRLOCK-G3",
+    name: "no-project-level-host-roles",
+    check: (tf) =>
+      resources(tf, "google_project_iam_member", "google_project_iam_binding")
+        .filter((r) => members(r.config).some((m) => HOST_ACCOUNT.test(m)))
+        .concat(resources(tf, "google_project_iam_policy").filter((r) => HOST_ACCOUNT.test(String(r.config.policy_data ?? ""))))
+        .map((r) => ({ path: r.path, message: "grants a host's service account a project-level role: grant it on the repository instead (grantRead/grantWrite)" })),
+  },
+  {
+    id: "AIRLOCK-G4",
+    name: "no-private-internet-egress",
+    check: (tf) => {
+      const findings: Finding[] = [];
+      const privateRefs = privateNetworks(tf).flatMap((n) => [ref(n, "id"), ref(n, "name"), ref(n, "self_link")]);
+      const inPrivate = (network: unknown) => privateRefs.includes(String(network));
+      for (const route of resources(tf, "google_compute_route").filter((r) => inPrivate(r.config.network))) {
+        const toVip = GOOGLE_APIS_VIPS.some((vip) => within(String(route.config.dest_range), vip));
+        if (!toVip) {
+          findings.push({ path: route.path, message: `routes ${route.config.dest_range} out of the private network: only the Google APIs VIP range may be routed` });
+        }
+      }
+      const routers = resources(tf, "google_compute_router").filter((r) => inPrivate(r.config.network));
+      const privateRouterRefs = routers.flatMap((r) => [ref(r, "name"), ref(r, "id")]);
+      for (const nat of resources(tf, "google_compute_router_nat").filter((n) => privateRouterRefs.includes(String(n.config.router)))) {
+        findings.push({ path: nat.path, message: "puts Cloud NAT on the private network: remove it; private hosts reach only Google APIs" });
+      }
+      for (const network of privateNetworks(tf).filter((n) => n.config.delete_default_routes_on_create !== true)) {
+        findings.push({ path: network.path, message: "keeps the default internet route on the private network: set deleteDefaultRoutesOnCreate" });
+      }
+      return findings;
+    },
+  },
+  {
+    id: "AIRLOCK-G5",
+    name: "ssh-only-from-iap",
+    check: (tf) =>
+      resources(tf, "google_compute_firewall")
+        .filter((r) => (r.config.direction ?? "INGRESS") === "INGRESS")
+        .filter((r) => (r.config.allow ?? []).some((a: any) => ["tcp", "all", "6"].includes(String(a.protocol)) && portsInclude(a.ports, 22)))
+        .filter((r) => {
+          const sources: unknown[] = r.config.source_ranges ?? [];
+          return sources.length === 0 || sources.some((s) => !within(String(s), IAP_SSH_SOURCE_RANGE));
+        })
+        .map((r) => ({ path: r.path, message: `opens SSH to ${JSON.stringify(r.config.source_ranges ?? "any source")}: allow only IAP's ${IAP_SSH_SOURCE_RANGE}` })),
+  },
+  {
+    id: "AIRLOCK-G6",
+    name: "no-public-repository",
+    check: (tf) =>
+      resources(tf, "google_artifact_registry_repository_iam_member", "google_artifact_registry_repository_iam_binding")
+        .filter((r) => members(r.config).some((m) => PUBLIC_MEMBERS.includes(m)))
+        .concat(
+          resources(tf, "google_artifact_registry_repository_iam_policy").filter((r) =>
+            PUBLIC_MEMBERS.some((m) => String(r.config.policy_data ?? "").includes(m)),
+          ),
+        )
+        .map((r) => ({ path: r.path, message: "makes a repository readable by allUsers/allAuthenticatedUsers: grant named principals only" })),
+  },
+];

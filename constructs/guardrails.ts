@@ -1,0 +1,50 @@
+import { Annotations, IAspect, TerraformStack } from "cdktf";
+import { IConstruct } from "constructs";
+import { Finding, GUARDRAIL_RULES, GuardrailRule, TerraformJson } from "./guardrail-rules";
+
+/** One broken security default, named by rule, at a construct path. */
+export interface GuardrailViolation extends Finding {
+  readonly rule: string;
+}
+
+/** Raised after synthesis when any stack breaks a guardrail; nothing is written then. */
+export class GuardrailError extends Error {
+  constructor(readonly violations: readonly GuardrailViolation[]) {
+    super(violations.map((v) => `guardrail ${v.rule}: ${v.path} ${v.message}`).join("\n"));
+    this.name = "GuardrailError";
+  }
+}
+
+/**
+ * An Aspect that checks each stack's resolved Terraform against the security defaults (cdk-nag style).
+ * Every finding becomes an error annotation on the offending construct and is kept in `violations`.
+ */
+export class Guardrails implements IAspect {
+  readonly violations: GuardrailViolation[] = [];
+
+  constructor(private readonly rules: readonly GuardrailRule[] = GUARDRAIL_RULES) {}
+
+  visit(node: IConstruct): void {
+    if (!(node instanceof TerraformStack)) return;
+    const tf = node.toTerraform() as TerraformJson;
+    for (const rule of this.rules) {
+      for (const finding of rule.check(tf)) {
+        const violation = { rule: `${rule.id} ${rule.name}`, ...finding };
+        this.violations.push(violation);
+        Annotations.of(findByPath(node, finding.path)).addError(`[${violation.rule}] ${finding.message}`);
+      }
+    }
+  }
+
+  /** Throw a GuardrailError listing every violation found, if any. */
+  assertClean(): void {
+    if (this.violations.length > 0) throw new GuardrailError(this.violations);
+  }
+}
+
+function findByPath(stack: TerraformStack, path: string): IConstruct {
+  const [, ...ids] = path.split("/");
+  let node: IConstruct = stack;
+  for (const id of ids) node = node.node.tryFindChild(id) ?? node;
+  return node;
+}

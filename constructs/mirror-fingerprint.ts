@@ -1,0 +1,33 @@
+import { Resource } from "@cdktf/provider-null/lib/resource";
+import { createHash } from "crypto";
+import { Construct } from "constructs";
+
+export interface MirrorFingerprintProps {
+  /** Everything that decides what the mirror uploads: packages, Python versions, platforms, lock, the script. */
+  readonly spec: Record<string, unknown>;
+}
+
+/**
+ * A `null_resource` keyed by the sha256 of the mirror spec. The public host is replaced with it, so a
+ * changed package list or script really runs again (a metadata change alone would wait for a reboot).
+ */
+export class MirrorFingerprint extends Construct {
+  readonly resource: Resource;
+  readonly sha256: string;
+
+  constructor(scope: Construct, id: string, props: MirrorFingerprintProps) {
+    super(scope, id);
+    this.sha256 = createHash("sha256").update(stableJson(props.spec)).digest("hex");
+    this.resource = new Resource(this, "fingerprint", { triggers: { mirror_spec_sha256: this.sha256 } });
+  }
+}
+
+/** JSON with object keys sorted, so the same spec always hashes the same. */
+export function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(",")}]`;
+  if (value && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}

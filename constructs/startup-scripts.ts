@@ -1,0 +1,60 @@
+import { BootstrapScriptView, CommonScriptView, MirrorScriptView } from "../assets/views";
+import { EnvironmentConfig } from "../config/schema";
+
+/** The raw Mustache templates of both startup scripts, as read from assets/ by main.ts. */
+export interface StartupTemplates {
+  readonly mirror: string;
+  readonly bootstrap: string;
+}
+
+/** Where the scripts find Artifact Registry, resolved from the stack's repositories. */
+export interface ScriptEndpoints {
+  readonly arHost: string;
+  /** Index that serves the auth helpers: the auth repo (mirror) or the PyPI remote repo (remote). */
+  readonly helpersIndexUrl: string;
+  /** The auth repo's upload endpoint (mirror mode only). */
+  readonly helpersUploadUrl?: string;
+  /** pip's index afterwards, with the `oauth2accesstoken@` user. */
+  readonly pipIndexUrl: string;
+  readonly uploadRepoUrl: string;
+}
+
+export const METADATA_HOST = "metadata.google.internal";
+export const GUEST_ATTRIBUTE_NAMESPACE = "pip-airlock";
+
+function commonView(config: EnvironmentConfig, endpoints: ScriptEndpoints): CommonScriptView {
+  return {
+    ar_host: endpoints.arHost,
+    auth_repo_index_url: endpoints.helpersIndexUrl,
+    metadata_host: METADATA_HOST,
+    guest_attr_namespace: GUEST_ATTRIBUTE_NAMESPACE,
+    max_attempts: config.retries.maxAttempts,
+    max_backoff_seconds: config.retries.maxBackoffSeconds,
+  };
+}
+
+export function mirrorView(config: EnvironmentConfig, endpoints: ScriptEndpoints, lockContent: string): MirrorScriptView {
+  if (!endpoints.helpersUploadUrl) throw new Error("the mirror script needs the auth repo's upload URL");
+  return {
+    ...commonView(config, endpoints),
+    auth_repo_upload_url: endpoints.helpersUploadUrl,
+    source_index_url: config.mirror.sourceIndexUrl,
+    packages: config.mirror.packages,
+    python_versions: config.mirror.pythonVersions,
+    platforms: config.mirror.platforms,
+    bootstrap_pip: config.mirror.bootstrapPip,
+    lock_content: lockContent,
+    stop_when_done: config.mirror.stopWhenDone,
+  };
+}
+
+export function bootstrapView(config: EnvironmentConfig, endpoints: ScriptEndpoints): BootstrapScriptView {
+  return {
+    ...commonView(config, endpoints),
+    pip_index_url: endpoints.pipIndexUrl,
+    upload_repo_url: endpoints.uploadRepoUrl,
+    packages: config.mirror.packages,
+    bootstrap_pip: config.mirror.bootstrapPip,
+    venv_dir: config.hosts.keyringVenv,
+  };
+}

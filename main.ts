@@ -1,0 +1,85 @@
+import { App, Aspects } from "cdktf";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "fs";
+import * as path from "path";
+import { ConfigError, loadConfig } from "./config/load";
+import { AirlockStack } from "./constructs/airlock-stack";
+import { GuardrailError, Guardrails } from "./constructs/guardrails";
+import { StartupTemplates } from "./constructs/startup-scripts";
+
+export interface SynthOptions {
+  readonly configFile: string;
+  readonly outdir: string;
+  readonly assetsDir: string;
+}
+
+/** Name of the file, in each stack's folder, holding the private host's rendered bootstrap script. */
+export const BOOTSTRAP_SCRIPT_FILE = "private-host-bootstrap.sh";
+
+export function loadTemplates(assetsDir: string): StartupTemplates {
+  const read = (file: string) => readFileSync(path.join(assetsDir, file), "utf8");
+  return { mirror: read("mirror.sh.mustache"), bootstrap: read("bootstrap.sh.mustache") };
+}
+
+/**
+ * Validate the config, build one stack per environment, synthesize into a scratch folder, check the
+ * guardrails, and only then move the result into `outdir`: a failure leaves `outdir` untouched.
+ */
+export function synthesize(options: SynthOptions): string[] {
+  const environments = loadConfig(options.configFile);
+  const templates = loadTemplates(options.assetsDir);
+  mkdirSync(path.dirname(path.resolve(options.outdir)), { recursive: true });
+  const scratch = mkdtempSync(path.join(path.dirname(path.resolve(options.outdir)), ".airlock-synth-"));
+  try {
+    const app = new App({ outdir: scratch, stackTraces: false });
+    const guardrails = new Guardrails();
+    const stacks = environments.map((env) => new AirlockStack(app, env.name, { config: env.config, lockContent: env.lockContent, templates }));
+    for (const stack of stacks) Aspects.of(stack).add(guardrails);
+    app.synth();
+    guardrails.assertClean();
+    for (const stack of stacks) {
+      writeFileSync(path.join(scratch, "stacks", stack.node.id, BOOTSTRAP_SCRIPT_FILE), stack.bootstrapScript, { mode: 0o755 });
+    }
+    publish(scratch, options.outdir, stacks.map((s) => s.node.id));
+    return stacks.map((s) => s.node.id);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** Move each stack's files over the old ones (keeping e.g. `.terraform/`), drop stale stacks, then the manifest. */
+function publish(scratch: string, outdir: string, stackNames: string[]): void {
+  const stacksDir = path.join(outdir, "stacks");
+  mkdirSync(stacksDir, { recursive: true });
+  for (const name of stackNames) {
+    const target = path.join(stacksDir, name);
+    mkdirSync(target, { recursive: true });
+    for (const file of readdirSync(path.join(scratch, "stacks", name))) {
+      copyFileSync(path.join(scratch, "stacks", name, file), path.join(target, `${file}.new`));
+      renameSync(path.join(target, `${file}.new`), path.join(target, file));
+    }
+  }
+  for (const stale of readdirSync(stacksDir).filter((d) => !stackNames.includes(d))) {
+    rmSync(path.join(stacksDir, stale), { recursive: true, force: true });
+  }
+  copyFileSync(path.join(scratch, "manifest.json"), path.join(outdir, "manifest.json.new"));
+  renameSync(path.join(outdir, "manifest.json.new"), path.join(outdir, "manifest.json"));
+}
+
+/** The CLI: `AIRLOCK_CONFIG` names the config (default config/example.json); cdktf sets CDKTF_OUTDIR. */
+export function main(env: NodeJS.ProcessEnv = process.env): number {
+  const root = path.resolve(__dirname, existsSync(path.join(__dirname, "assets")) ? "." : "..");
+  const configFile = path.resolve(env.AIRLOCK_CONFIG ?? path.join(root, "config", "example.json"));
+  try {
+    const stacks = synthesize({ configFile, outdir: env.CDKTF_OUTDIR ?? path.join(root, "cdktf.out"), assetsDir: path.join(root, "assets") });
+    process.stdout.write(`pip-airlock: synthesized ${stacks.join(", ")} from ${path.relative(process.cwd(), configFile)}\n`);
+    return 0;
+  } catch (e) {
+    if (e instanceof ConfigError || e instanceof GuardrailError) {
+      process.stderr.write(`pip-airlock: nothing was synthesized:\n${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+if (require.main === module) process.exitCode = main();
