@@ -1,5 +1,5 @@
 import { App, Aspects } from "cdktf";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "fs";
 import * as path from "path";
 import { ConfigError, loadConfig } from "./config/load";
 import { AirlockStack } from "./constructs/airlock-stack";
@@ -16,7 +16,13 @@ export interface SynthOptions {
 export const BOOTSTRAP_SCRIPT_FILE = "private-host-bootstrap.sh";
 
 export function loadTemplates(assetsDir: string): StartupTemplates {
-  const read = (file: string) => readFileSync(path.join(assetsDir, file), "utf8");
+  const read = (file: string) => {
+    try {
+      return readFileSync(path.join(assetsDir, file), "utf8");
+    } catch {
+      throw new ConfigError(path.join(assetsDir, file), ["cannot read the startup-script template: restore it from git (assets/ ships with the app)"]);
+    }
+  };
   return { mirror: read("mirror.sh.mustache"), bootstrap: read("bootstrap.sh.mustache") };
 }
 
@@ -67,7 +73,8 @@ function publish(scratch: string, outdir: string, stackNames: string[]): void {
 
 /** The CLI: `AIRLOCK_CONFIG` names the config (default config/example.json); cdktf sets CDKTF_OUTDIR. */
 export function main(env: NodeJS.ProcessEnv = process.env): number {
-  const root = path.resolve(__dirname, existsSync(path.join(__dirname, "assets")) ? "." : "..");
+  // main.ts runs from the project root (ts-node, jest) or bundled from dist/ (cdktf synth).
+  const root = path.basename(__dirname) === "dist" ? path.dirname(__dirname) : __dirname;
   const configFile = path.resolve(env.AIRLOCK_CONFIG ?? path.join(root, "config", "example.json"));
   try {
     const stacks = synthesize({ configFile, outdir: env.CDKTF_OUTDIR ?? path.join(root, "cdktf.out"), assetsDir: path.join(root, "assets") });

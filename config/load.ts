@@ -25,7 +25,7 @@ export class ConfigError extends Error {
 /** Read, merge and validate a config file into one environment per stack. Throws ConfigError. */
 export function loadConfig(file: string): LoadedEnvironment[] {
   const raw = readJson(file);
-  const head = configFileSchema.safeParse(raw);
+  const head = configFileSchema.safeParse(raw, { reportInput: true });
   if (!head.success) throw new ConfigError(file, describe(head.error));
   const { name, environments, ...base } = head.data;
   const variants: Array<[string, unknown, string]> = environments
@@ -37,7 +37,7 @@ export function loadConfig(file: string): LoadedEnvironment[] {
   const problems: string[] = [];
   const loaded: LoadedEnvironment[] = [];
   for (const [envName, settings, prefix] of variants) {
-    const parsed = environmentSchema.safeParse(settings);
+    const parsed = environmentSchema.safeParse(settings, { reportInput: true });
     if (!parsed.success) {
       problems.push(...describe(parsed.error).map((line) => prefix + line));
       continue;

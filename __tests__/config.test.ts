@@ -1,0 +1,131 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import * as path from "path";
+import { ConfigError, loadConfig, mergeOverrides } from "../config/load";
+import { EXAMPLE_CONFIG } from "./support";
+
+const example = JSON.parse(readFileSync(EXAMPLE_CONFIG, "utf8"));
+const dir = mkdtempSync(path.join(tmpdir(), "airlock-config-"));
+
+/** Write `content` (an object, or raw text) as a config file and return its path. */
+function configFile(content: unknown, name = "config.json"): string {
+  const file = path.join(dir, name);
+  writeFileSync(file, typeof content === "string" ? content : JSON.stringify(content));
+  return file;
+}
+
+function withChange(change: (c: any) => void): any {
+  const copy = structuredClone(example);
+  change(copy);
+  return copy;
+}
+
+function problems(file: string): string[] {
+  try {
+    loadConfig(file);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as ConfigError).problems;
+  }
+  throw new Error("expected the config to be rejected");
+}
+
+describe("config validation", () => {
+  it("accepts the example and fills defaults", () => {
+    const [env] = loadConfig(EXAMPLE_CONFIG);
+    expect(env.name).toBe("airlock");
+    expect(env.config.repositories.remote).toBe("pypi-remote");
+    expect(env.config.mirror.pythonVersions).toEqual(["3.11", "3.12"]);
+    expect(env.lockContent).toBe("");
+  });
+
+  it("fills every default for a minimal config", () => {
+    const [env] = loadConfig(
+      configFile({
+        projectId: "my-proj-42",
+        region: "europe-west4",
+        zone: "europe-west4-b",
+        networks: { public: { name: "pub", subnetCidr: "10.1.0.0/24" }, private: { name: "priv", subnetCidr: "10.2.0.0/24" } },
+        repositories: {},
+        hosts: {},
+      }),
+    );
+    expect(env.config.mode).toBe("mirror");
+    expect(env.config.networks.private.googleApis).toBe("private");
+    expect(env.config.mirror.packages).toEqual(["keyring", "keyrings.google-artifactregistry-auth"]);
+    expect(env.config.hosts.machineType).toBe("e2-small");
+    expect(env.config.retries).toEqual({ maxAttempts: 8, maxBackoffSeconds: 30 });
+  });
+
+  // [what is wrong, the change, the field path, a word of the fix]
+  const table: Array<[string, (c: any) => void, string, RegExp]> = [
+    ["bad project id", (c) => (c.projectId = "My_Project"), "projectId", /6-30 lowercase letters/],
+    ["project id too short", (c) => (c.projectId = "abc"), "projectId", /6-30/],
+    ["bad region", (c) => (c.region = "us central"), "region", /"us-central1"/],
+    ["zone outside region", (c) => (c.zone = "europe-west4-a"), "zone", /zone of region "us-central1"/],
+    ["unknown mode", (c) => (c.mode = "proxy"), "mode", /"mirror", "remote"/],
+    ["CIDR that is not a CIDR", (c) => (c.networks.public.subnetCidr = "10.10.0.0"), "networks.public.subnetCidr", /IPv4 CIDR/],
+    ["CIDR octet out of range", (c) => (c.networks.public.subnetCidr = "10.300.0.0/24"), "networks.public.subnetCidr", /IPv4 CIDR/],
+    ["CIDR with host bits", (c) => (c.networks.private.subnetCidr = "10.20.0.5/24"), "networks.private.subnetCidr", /use the network address "10.20.0.0\/24"/],
+    ["CIDR too small", (c) => (c.networks.private.subnetCidr = "10.20.0.0/30"), "networks.private.subnetCidr", /\/8 to \/29/],
+    ["overlapping networks", (c) => (c.networks.private.subnetCidr = "10.10.0.128/25"), "networks.private.subnetCidr", /overlaps networks.public.subnetCidr/],
+    ["repo id AR rejects (uppercase)", (c) => (c.repositories.auth = "Pip_Auth"), "repositories.auth", /Artifact Registry repository id/],
+    ["repo id ending in hyphen", (c) => (c.repositories.private = "my-repo-"), "repositories.private", /not ending with a hyphen/],
+    ["repo ids that collide", (c) => (c.repositories.private = "pip-auth-repo"), "repositories.private", /repeats the id "pip-auth-repo"/],
+    ["unknown key at the top", (c) => (c.projectID = "x"), "projectID", /unknown key: remove it/],
+    ["unknown nested key", (c) => (c.mirror.package = ["keyring"]), "mirror.package", /unknown key/],
+    ["missing required field", (c) => delete c.networks, "networks", /is required/],
+    ["wrong type", (c) => (c.mirror.stopWhenDone = "yes"), "mirror.stopWhenDone", /must be a boolean/],
+    ["package that is an option", (c) => (c.mirror.packages = ["--index-url=https://evil"]), "mirror.packages.0", /package requirement/],
+    ["package with shell code", (c) => (c.mirror.packages = ["keyring; curl x|sh"]), "mirror.packages.0", /package requirement/],
+    ["bad python version", (c) => (c.mirror.pythonVersions = ["2.7"]), "mirror.pythonVersions.0", /CPython version/],
+    ["empty package list", (c) => (c.mirror.packages = []), "mirror.packages", /at least one package/],
+    ["non-https index", (c) => (c.mirror.sourceIndexUrl = "http://pypi.org/simple/"), "mirror.sourceIndexUrl", /https:\/\//],
+    ["lock file outside the folder", (c) => (c.mirror.lockFile = "../secrets.txt"), "mirror.lockFile", /must not leave/],
+    ["bad image", (c) => (c.hosts.image = "debian-12"), "hosts.image", /IMAGE_PROJECT/],
+    ["same host names", (c) => (c.hosts.privateName = c.hosts.publicName), "hosts.privateName", /must differ/],
+    ["retries unbounded", (c) => (c.retries.maxAttempts = 1000), "retries.maxAttempts", /at most 30/],
+    ["bad state bucket", (c) => (c.stateBucket = { bucket: "A" }), "stateBucket.bucket", /bucket name/],
+  ];
+
+  it.each(table)("rejects %s, naming the field and the fix", (_what, change, field, fix) => {
+    const lines = problems(configFile(withChange(change)));
+    const line = lines.find((l) => l.startsWith(`${field}: `));
+    expect(line).toBeDefined();
+    expect(line).toMatch(fix);
+  });
+
+  it("reports every problem, one line each", () => {
+    const lines = problems(configFile(withChange((c) => { c.projectId = "X"; c.region = "nowhere"; c.extra = 1; })));
+    expect(lines.map((l) => l.split(":")[0]).sort()).toEqual(["extra", "projectId", "region"]);
+  });
+
+  it("rejects a missing file, naming the path and the fix", () => {
+    const missing = path.join(dir, "nope.json");
+    expect(() => loadConfig(missing)).toThrow(`${missing}: cannot read the config file (no such file): check the path given in AIRLOCK_CONFIG`);
+  });
+
+  it("rejects malformed JSON", () => {
+    expect(problems(configFile("{ \"projectId\": ", "broken.json"))[0]).toMatch(/^is not valid JSON \(.+\): fix the syntax$/);
+  });
+
+  it("reads a hash-pinned lock file next to the config", () => {
+    const lock = "keyring==25.6.0 --hash=sha256:" + "a".repeat(64) + "\n";
+    writeFileSync(path.join(dir, "helpers.lock"), lock);
+    const [env] = loadConfig(configFile(withChange((c) => (c.mirror.lockFile = "helpers.lock"))));
+    expect(env.lockContent).toBe(lock);
+  });
+
+  it("rejects a lock file that is missing or has no hashes", () => {
+    expect(problems(configFile(withChange((c) => (c.mirror.lockFile = "absent.lock"))))[0]).toMatch(/^mirror.lockFile: cannot read "absent.lock"/);
+    writeFileSync(path.join(dir, "nohash.lock"), "keyring==25.6.0\n");
+    expect(problems(configFile(withChange((c) => (c.mirror.lockFile = "nohash.lock"))))[0]).toMatch(/^mirror.lockFile: .*no --hash=sha256: pins/);
+  });
+});
+
+describe("environment overrides", () => {
+  it("merge objects key by key and replace lists", () => {
+    const merged = mergeOverrides({ a: { b: 1, c: [1, 2] }, d: "x" }, { a: { c: [3] }, e: true }) as any;
+    expect(merged).toEqual({ a: { b: 1, c: [3] }, d: "x", e: true });
+  });
+});

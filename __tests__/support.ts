@@ -1,0 +1,49 @@
+import { App, Aspects, Testing } from "cdktf";
+import * as path from "path";
+import { loadConfig } from "../config/load";
+import { EnvironmentConfig } from "../config/schema";
+import { AirlockStack } from "../constructs/airlock-stack";
+import { Guardrails } from "../constructs/guardrails";
+import { loadTemplates } from "../main";
+
+export const ROOT = path.resolve(__dirname, "..");
+export const EXAMPLE_CONFIG = path.join(ROOT, "config", "example.json");
+export const ASSETS = path.join(ROOT, "assets");
+
+/** The example config, validated, optionally changed by `edit` (a deep copy is passed). */
+export function exampleConfig(edit?: (c: EnvironmentConfig) => void): EnvironmentConfig {
+  const config = structuredClone(loadConfig(EXAMPLE_CONFIG)[0].config);
+  edit?.(config);
+  return config;
+}
+
+/** Build an AirlockStack in a fresh test app. */
+export function buildStack(config: EnvironmentConfig = exampleConfig(), lockContent = ""): { app: App; stack: AirlockStack } {
+  const app = Testing.app({ stackTraces: false });
+  const stack = new AirlockStack(app, "airlock", { config, lockContent, templates: loadTemplates(ASSETS) });
+  return { app, stack };
+}
+
+export interface SynthJson {
+  resource: Record<string, Record<string, any>>;
+  output?: Record<string, { value: string }>;
+  terraform?: Record<string, any>;
+}
+
+/** The stack's synthesized Terraform JSON, parsed. */
+export function synthJson(stack: AirlockStack): SynthJson {
+  return JSON.parse(Testing.synth(stack));
+}
+
+/** Every resource of one type, as a list of configs. */
+export function resourcesOf(json: SynthJson, type: string): any[] {
+  return Object.values(json.resource[type] ?? {});
+}
+
+/** Run the guardrails over a stack and return what they found. */
+export function checkGuardrails(stack: AirlockStack): Guardrails {
+  const guardrails = new Guardrails();
+  Aspects.of(stack).add(guardrails);
+  Testing.synth(stack);
+  return guardrails;
+}

@@ -1,0 +1,95 @@
+import { spawnSync } from "child_process";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import * as path from "path";
+import { BOOTSTRAP_SCRIPT_FILE, main, synthesize } from "../main";
+import { ASSETS, EXAMPLE_CONFIG, ROOT } from "./support";
+
+const COMMITTED = path.join(ROOT, "cdktf.out");
+
+/** Every file under `dir` (relative path -> content), skipping what terraform itself leaves in stack folders. */
+function tree(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  const walk = (sub: string) => {
+    for (const entry of readdirSync(path.join(dir, sub), { withFileTypes: true })) {
+      const rel = path.join(sub, entry.name);
+      if (entry.name.startsWith(".terraform") || entry.name.endsWith(".tfstate") || entry.name.endsWith(".tfstate.backup")) continue;
+      if (entry.isDirectory()) walk(rel);
+      else files[rel] = readFileSync(path.join(dir, rel), "utf8");
+    }
+  };
+  walk("");
+  return files;
+}
+
+function freshOutdir(): string {
+  return path.join(mkdtempSync(path.join(tmpdir(), "airlock-synth-")), "cdktf.out");
+}
+
+describe("synthesized output", () => {
+  it("cdktf.out/ is exactly a fresh synth of config/example.json (commit it after changing the infra)", () => {
+    const outdir = freshOutdir();
+    synthesize({ configFile: EXAMPLE_CONFIG, outdir, assetsDir: ASSETS });
+    expect(tree(COMMITTED)).toEqual(tree(outdir));
+  });
+
+  it("writes the private host's bootstrap script next to each stack, executable, equal to the startup-script", () => {
+    const outdir = freshOutdir();
+    synthesize({ configFile: EXAMPLE_CONFIG, outdir, assetsDir: ASSETS });
+    const file = path.join(outdir, "stacks", "airlock", BOOTSTRAP_SCRIPT_FILE);
+    expect(statSync(file).mode & 0o111).toBe(0o111);
+    const tf = JSON.parse(readFileSync(path.join(outdir, "stacks", "airlock", "cdk.tf.json"), "utf8"));
+    const host = Object.values<any>(tf.resource.google_compute_instance).find((i) => i.labels["airlock-role"] === "bootstrap");
+    expect(readFileSync(file, "utf8")).toBe(host.metadata["startup-script"]);
+  });
+
+  it("rendered startup scripts parse as bash and are shellcheck-clean", () => {
+    const tf = JSON.parse(readFileSync(path.join(COMMITTED, "stacks", "airlock", "cdk.tf.json"), "utf8"));
+    for (const host of Object.values<any>(tf.resource.google_compute_instance)) {
+      const script = host.metadata["startup-script"];
+      expect(spawnSync("bash", ["-n"], { input: script }).status).toBe(0);
+      const lint = spawnSync("shellcheck", ["-s", "bash", "-"], { input: script, encoding: "utf8" });
+      expect(lint.stdout + lint.stderr).toBe("");
+    }
+  });
+
+  describe("bad input leaves an existing cdktf.out/ untouched and exits non-zero", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "airlock-bad-"));
+    const cases: Array<[string, string | undefined]> = [
+      ["invalid value", JSON.stringify({ ...JSON.parse(readFileSync(EXAMPLE_CONFIG, "utf8")), projectId: "Bad Project" })],
+      ["malformed JSON", "{ nope"],
+      ["missing file", undefined],
+    ];
+    it.each(cases)("%s", (what, content) => {
+      const outdir = freshOutdir();
+      cpSync(COMMITTED, outdir, { recursive: true });
+      const before = tree(outdir);
+      const configFile = path.join(dir, `${what.replace(/ /g, "-")}.json`);
+      if (content !== undefined) writeFileSync(configFile, content);
+      const stderr: string[] = [];
+      const spy = jest.spyOn(process.stderr, "write").mockImplementation((s) => (stderr.push(String(s)), true));
+      try {
+        expect(main({ AIRLOCK_CONFIG: configFile, CDKTF_OUTDIR: outdir })).toBe(1);
+      } finally {
+        spy.mockRestore();
+      }
+      expect(stderr.join("")).toContain(`pip-airlock: nothing was synthesized:\n${configFile}: `);
+      expect(tree(outdir)).toEqual(before);
+      expect(readdirSync(path.dirname(outdir))).toEqual(["cdktf.out"]);
+    });
+  });
+
+  it("the CLI entry point exits non-zero with the field and fix on stderr", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "airlock-cli-"));
+    const configFile = path.join(dir, "c.json");
+    writeFileSync(configFile, JSON.stringify({ ...JSON.parse(readFileSync(EXAMPLE_CONFIG, "utf8")), region: "mars" }));
+    const run = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "main.ts")], {
+      cwd: ROOT,
+      env: { ...process.env, AIRLOCK_CONFIG: configFile, CDKTF_OUTDIR: path.join(dir, "out") },
+      encoding: "utf8",
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(`${configFile}: region: must be a Google Cloud region such as "us-central1"`);
+    expect(readdirSync(dir)).toEqual(["c.json"]);
+  });
+});
