@@ -5,7 +5,8 @@ import { ComputeSubnetwork } from "@cdktf/provider-google/lib/compute-subnetwork
 import { DnsManagedZone } from "@cdktf/provider-google/lib/dns-managed-zone";
 import { DnsRecordSet } from "@cdktf/provider-google/lib/dns-record-set";
 import { Construct } from "constructs";
-import { GOOGLE_APIS_VIPS, GoogleApisVip, IAP_SSH_SOURCE_RANGE } from "./google-apis-access";
+import { GOOGLE_APIS_VIPS, GoogleApisVip } from "./google-apis-access";
+import { addVpc } from "./vpc";
 
 export interface PrivateNetworkProps {
   readonly name: string;
@@ -37,20 +38,7 @@ export class PrivateNetwork extends Construct {
     super(scope, id);
     const vip = GOOGLE_APIS_VIPS[props.googleApis];
     this.googleApisCidr = vip.cidr;
-    this.network = new ComputeNetwork(this, "network", {
-      name: props.name,
-      autoCreateSubnetworks: false,
-      routingMode: "REGIONAL",
-      deleteDefaultRoutesOnCreate: true,
-    });
-    this.subnet = new ComputeSubnetwork(this, "subnet", {
-      name: `${props.name}-${props.region}`,
-      network: this.network.id,
-      region: props.region,
-      ipCidrRange: props.subnetCidr,
-      privateIpGoogleAccess: true,
-      logConfig: { aggregationInterval: "INTERVAL_5_SEC", flowSampling: 0.5, metadata: "INCLUDE_ALL_METADATA" },
-    });
+    ({ network: this.network, subnet: this.subnet } = addVpc(this, { ...props, deleteDefaultRoutes: true }));
     new ComputeRoute(this, "google-apis-route", {
       name: `${props.name}-google-apis`,
       network: this.network.id,
@@ -100,15 +88,6 @@ export class PrivateNetwork extends Construct {
       priority: 65000,
       destinationRanges: ["0.0.0.0/0"],
       deny: [{ protocol: "all" }],
-      logConfig: { metadata: "INCLUDE_ALL_METADATA" },
-    });
-    new ComputeFirewall(this, "allow-iap-ssh", {
-      name: `${props.name}-allow-iap-ssh`,
-      network: this.network.id,
-      direction: "INGRESS",
-      priority: 1000,
-      sourceRanges: [IAP_SSH_SOURCE_RANGE],
-      allow: [{ protocol: "tcp", ports: ["22"] }],
       logConfig: { metadata: "INCLUDE_ALL_METADATA" },
     });
   }
