@@ -1,0 +1,286 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "fs";
+import * as os from "os";
+import * as path from "path";
+import { shellQuote } from "../assets/shell-quote";
+import { ConfigError } from "../config/load";
+import { BOOTSTRAP_SCRIPT_FILE, synthesize } from "../main";
+import { EXAMPLE_CONFIG, ROOT } from "./support";
+
+const ASSETS_DIR = path.join(ROOT, "assets");
+
+/** What Terraform makes of a JSON string: `$${` and `%%{` stand for a literal `${` / `%{`. */
+function terraformString(value: string): string {
+  return value.replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{");
+}
+
+/** The example config file, as JSON, without its `name`. */
+function exampleBase(): Record<string, any> {
+  const { name: _name, ...base } = JSON.parse(readFileSync(EXAMPLE_CONFIG, "utf8"));
+  return base;
+}
+
+const DEV = {
+  projectId: "airlock-dev",
+  labels: { team: "data" },
+  networks: { private: { subnetCidr: "10.30.0.0/24" } },
+  mirror: { packages: ["keyring"] },
+};
+const PROD = {
+  projectId: "airlock-prod-123",
+  region: "europe-west4",
+  zone: "europe-west4-b",
+  mode: "remote",
+  networks: { private: { name: "prod-private", subnetCidr: "10.40.0.0/24" } },
+  repositories: { virtual: { enabled: true } },
+};
+
+let work: string;
+beforeEach(() => {
+  work = mkdtempSync(path.join(os.tmpdir(), "airlock-envs-"));
+});
+afterEach(() => rmSync(work, { recursive: true, force: true }));
+
+function writeConfig(config: unknown, name = "airlock.json"): string {
+  const file = path.join(work, name);
+  writeFileSync(file, JSON.stringify(config, null, 2));
+  return file;
+}
+
+function synth(config: unknown, outdir = path.join(work, "out")): string[] {
+  return synthesize({ configFile: writeConfig(config), outdir, assetsDir: ASSETS_DIR });
+}
+
+function stackJson(outdir: string, stack: string): any {
+  return JSON.parse(readFileSync(path.join(outdir, "stacks", stack, "cdk.tf.json"), "utf8"));
+}
+
+function resources(json: any, type: string): any[] {
+  return Object.values(json.resource?.[type] ?? {});
+}
+
+function privateHostScript(json: any): string {
+  const hosts = resources(json, "google_compute_instance").filter((i) => i.labels["airlock-role"] === "bootstrap");
+  expect(hosts).toHaveLength(1);
+  return terraformString(hosts[0].metadata["startup-script"]);
+}
+
+/** Every file under `dir` (relative path -> mode + content), to compare a tree before and after. */
+function snapshot(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const entry of readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, entry.name);
+      if (entry.isDirectory()) {
+        files[`${path.relative(dir, p)}/`] = "dir";
+        walk(p);
+      } else files[path.relative(dir, p)] = `${(statSync(p).mode & 0o7777).toString(8)} ${readFileSync(p, "base64")}`;
+    }
+  };
+  if (existsSync(dir)) walk(dir);
+  return files;
+}
+
+function configError(run: () => unknown): ConfigError {
+  try {
+    run();
+  } catch (e) {
+    if (e instanceof ConfigError) return e;
+    throw e;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("a config with environments", () => {
+  it("synthesizes one stack per environment, each with its own overrides", () => {
+    const outdir = path.join(work, "out");
+    expect(synth({ name: "ignored", ...exampleBase(), environments: { dev: DEV, prod: PROD } }, outdir)).toEqual(["dev", "prod"]);
+    expect(readdirSync(path.join(outdir, "stacks")).sort()).toEqual(["dev", "prod"]);
+    const manifest = JSON.parse(readFileSync(path.join(outdir, "manifest.json"), "utf8"));
+    expect(Object.keys(manifest.stacks).sort()).toEqual(["dev", "prod"]);
+
+    const dev = stackJson(outdir, "dev");
+    const prod = stackJson(outdir, "prod");
+    const provider = (json: any) => [json.provider.google[0].project, json.provider.google[0].region, json.provider.google[0].zone];
+    expect(provider(dev)).toEqual(["airlock-dev", "us-central1", "us-central1-a"]);
+    expect(provider(prod)).toEqual(["airlock-prod-123", "europe-west4", "europe-west4-b"]);
+
+    // dev: mirror mode (inherited), its own private CIDR, the base's public network, merged labels.
+    expect(resources(dev, "google_compute_subnetwork").map((s) => [s.name, s.ip_cidr_range]).sort()).toEqual([
+      ["airlock-private-us-central1", "10.30.0.0/24"],
+      ["airlock-public-us-central1", "10.10.0.0/24"],
+    ]);
+    expect(resources(dev, "google_compute_router_nat")).toHaveLength(1);
+    expect(resources(dev, "google_compute_instance").map((i) => i.labels).sort((a, b) => a["airlock-role"].localeCompare(b["airlock-role"]))).toEqual([
+      { app: "pip-airlock", team: "data", "managed-by": "pip-airlock", "airlock-env": "dev", "airlock-role": "bootstrap" },
+      { app: "pip-airlock", team: "data", "managed-by": "pip-airlock", "airlock-env": "dev", "airlock-role": "mirror" },
+    ]);
+    expect(resources(dev, "google_artifact_registry_repository").every((r) => r.project === "airlock-dev" && r.location === "us-central1")).toBe(true);
+
+    // prod: remote mode with a virtual repo, its own region, network name and CIDR; no public side.
+    expect(resources(prod, "google_compute_network").map((n) => n.name)).toEqual(["prod-private"]);
+    expect(resources(prod, "google_compute_subnetwork").map((s) => [s.name, s.ip_cidr_range, s.region])).toEqual([["prod-private-europe-west4", "10.40.0.0/24", "europe-west4"]]);
+    expect(resources(prod, "google_compute_router_nat")).toEqual([]);
+    expect(prod.resource.null_resource).toBeUndefined();
+    expect(resources(prod, "google_compute_instance").map((i) => [i.labels["airlock-env"], i.labels["airlock-role"], i.zone, i.project])).toEqual([
+      ["prod", "bootstrap", "europe-west4-b", "airlock-prod-123"],
+    ]);
+    expect(resources(prod, "google_artifact_registry_repository").map((r) => [r.repository_id, r.mode]).sort()).toEqual([
+      ["my-private-pip-packages", "STANDARD_REPOSITORY"],
+      ["pip-all", "VIRTUAL_REPOSITORY"],
+      ["pypi-remote", "REMOTE_REPOSITORY"],
+    ]);
+    expect(prod.output.pip_index_url.value).toBe("https://oauth2accesstoken@europe-west4-python.pkg.dev/airlock-prod-123/pip-all/simple/");
+    expect(dev.output.pip_index_url.value).toBe("https://oauth2accesstoken@us-central1-python.pkg.dev/airlock-dev/my-private-pip-packages/simple/");
+  });
+
+  it("writes each stack's bootstrap script (0755), identical to that stack's private host startup-script", () => {
+    const outdir = path.join(work, "out");
+    synth({ ...exampleBase(), environments: { dev: DEV, prod: PROD } }, outdir);
+    const scripts: Record<string, string> = {};
+    for (const env of ["dev", "prod"]) {
+      const file = path.join(outdir, "stacks", env, BOOTSTRAP_SCRIPT_FILE);
+      expect(BOOTSTRAP_SCRIPT_FILE).toBe("private-host-bootstrap.sh");
+      expect((statSync(file).mode & 0o777).toString(8)).toBe("755");
+      scripts[env] = readFileSync(file, "utf8");
+      const json = stackJson(outdir, env);
+      expect(scripts[env]).toBe(privateHostScript(json));
+      expect(scripts[env]).toBe(terraformString(json.output.private_host_bootstrap_script.value));
+    }
+    expect(scripts.dev).not.toBe(scripts.prod);
+    expect(scripts.prod).toContain(shellQuote("https://oauth2accesstoken@europe-west4-python.pkg.dev/airlock-prod-123/pip-all/simple/"));
+    expect(scripts.prod).toContain(shellQuote("https://europe-west4-python.pkg.dev/airlock-prod-123/pypi-remote/simple/"));
+    expect(scripts.prod).not.toContain("airlock-dev");
+    expect(scripts.dev).toContain(shellQuote("https://us-central1-python.pkg.dev/airlock-dev/pip-auth-repo/simple/"));
+    expect(scripts.dev).not.toContain("airlock-prod-123");
+    // Lists replace, they do not merge: dev installs only keyring, prod inherits both helpers.
+    expect(scripts.dev).not.toContain(shellQuote("keyrings.google-artifactregistry-auth"));
+    expect(scripts.prod).toContain(shellQuote("keyrings.google-artifactregistry-auth"));
+  });
+
+  // KNOWN BUG (main.ts, synthesize): writeFileSync(..., { mode: 0o755 }) is masked by the process
+  // umask (077 -> 0700, 027 -> 0750); copyFileSync then carries that mode into outdir. A chmodSync(file,
+  // 0o755) after the write fixes it. Flip to `it` once fixed.
+  it.failing("the bootstrap script is 0755 whatever the umask", () => {
+    const outdir = path.join(work, "out");
+    const saved = process.umask(0o077);
+    try {
+      synth({ ...exampleBase(), environments: { dev: DEV } }, outdir);
+    } finally {
+      process.umask(saved);
+    }
+    expect((statSync(path.join(outdir, "stacks", "dev", BOOTSTRAP_SCRIPT_FILE)).mode & 0o777).toString(8)).toBe("755");
+  });
+
+  it("lets the base leave out what every environment sets (projectId)", () => {
+    const { projectId: _p, ...base } = exampleBase();
+    expect(synth({ ...base, environments: { dev: { projectId: "airlock-dev" }, prod: { projectId: "airlock-prod-123" } } })).toEqual(["dev", "prod"]);
+    expect(stackJson(path.join(work, "out"), "prod").provider.google[0].project).toBe("airlock-prod-123");
+  });
+});
+
+describe("an invalid environment writes nothing", () => {
+  const invalidProd = { ...PROD, networks: { private: { name: "prod-private", subnetCidr: "10.40.0.1/24" } } };
+
+  it("reports the problem prefixed `environments.prod.` and leaves a previous synth byte-identical", () => {
+    const outdir = path.join(work, "out");
+    synth({ ...exampleBase(), environments: { dev: DEV, prod: PROD } }, outdir);
+    mkdirSync(path.join(outdir, "stacks", "dev", ".terraform"));
+    writeFileSync(path.join(outdir, "stacks", "dev", ".terraform", "marker"), "keep");
+    expect(Object.keys(snapshot(work))).toContain(path.join("out", "stacks", "prod", BOOTSTRAP_SCRIPT_FILE));
+
+    const config = { ...exampleBase(), environments: { dev: { ...DEV, projectId: "airlock-dev-2" }, prod: invalidProd } };
+    const file = writeConfig(config, "broken.json");
+    const before = snapshot(work);
+    const error = configError(() => synthesize({ configFile: file, outdir, assetsDir: ASSETS_DIR }));
+    expect(error.problems).toEqual(['environments.prod.networks.private.subnetCidr: has host bits set: use the network address "10.40.0.0/24"']);
+    expect(error.message).toBe(`${file}: environments.prod.networks.private.subnetCidr: has host bits set: use the network address "10.40.0.0/24"`);
+    expect(snapshot(work)).toEqual(before); // no scratch folder, no partial dev stack
+  });
+
+  it("creates no outdir at all when there was none", () => {
+    const outdir = path.join(work, "fresh", "out");
+    expect(() => synth({ ...exampleBase(), environments: { dev: DEV, prod: invalidProd } }, outdir)).toThrow(ConfigError);
+    expect(existsSync(path.join(work, "fresh"))).toBe(false);
+  });
+
+  it("reports every broken environment, each with its own prefix, one line per problem", () => {
+    const error = configError(() =>
+      synth({
+        ...exampleBase(),
+        environments: {
+          dev: { networks: { private: { subnetCidr: "10.10.0.0/25" } } },
+          prod: { ...PROD, hosts: { machineTyp: "e2-small" }, mode: "proxy" },
+        },
+      }),
+    );
+    expect([...error.problems].sort()).toEqual(
+      [
+        "environments.dev.networks.private.subnetCidr: overlaps networks.public.subnetCidr (10.10.0.0/24): choose a range outside it",
+        "environments.prod.hosts.machineTyp: unknown key: remove it or check its spelling",
+        'environments.prod.mode: must be one of "mirror", "remote"',
+      ].sort(),
+    );
+  });
+
+  it("names a missing setting by its environment", () => {
+    const { projectId: _p, ...base } = exampleBase();
+    const error = configError(() => synth({ ...base, environments: { dev: { projectId: "airlock-dev" }, prod: {} } }));
+    expect(error.problems).toEqual([expect.stringMatching(/^environments\.prod\.projectId: is required/)]);
+  });
+
+  it("rejects an empty environments object", () => {
+    const error = configError(() => synth({ ...exampleBase(), environments: {} }));
+    expect(error.problems).toEqual([expect.stringMatching(/^environments: is empty/)]);
+    expect(existsSync(path.join(work, "out"))).toBe(false);
+  });
+
+  it("rejects an environment name that cannot be a stack name, naming it", () => {
+    const error = configError(() => synth({ ...exampleBase(), environments: { Prod: {} } }));
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]).toMatch(/^environments\.Prod: /);
+  });
+
+  // KNOWN BUG (config/load.ts, describe()): zod 4 reports a bad record key as code "invalid_key" with
+  // the real message nested in `issue.issues`; describe() prints only "Invalid key in record", which
+  // names no fix. Flip to `it` once describe() surfaces the nested message.
+  it.failing("says how to name an environment when the name is invalid", () => {
+    const error = configError(() => synth({ ...exampleBase(), environments: { Prod: {} } }));
+    expect(error.problems[0]).toMatch(/^environments\.Prod: .*lowercase letters/);
+  });
+});
+
+describe("stale stacks and the single-stack config", () => {
+  it("removes a stack whose environment is gone on the next successful synth, keeping the survivor's .terraform", () => {
+    const outdir = path.join(work, "out");
+    synth({ ...exampleBase(), environments: { dev: DEV, prod: PROD } }, outdir);
+    mkdirSync(path.join(outdir, "stacks", "dev", ".terraform"));
+    writeFileSync(path.join(outdir, "stacks", "dev", ".terraform", "marker"), "keep");
+
+    expect(synth({ ...exampleBase(), environments: { dev: { ...DEV, projectId: "airlock-dev-2" } } }, outdir)).toEqual(["dev"]);
+    expect(readdirSync(path.join(outdir, "stacks"))).toEqual(["dev"]);
+    expect(Object.keys(JSON.parse(readFileSync(path.join(outdir, "manifest.json"), "utf8")).stacks)).toEqual(["dev"]);
+    expect(stackJson(outdir, "dev").provider.google[0].project).toBe("airlock-dev-2");
+    expect(readFileSync(path.join(outdir, "stacks", "dev", ".terraform", "marker"), "utf8")).toBe("keep");
+    expect(readFileSync(path.join(outdir, "stacks", "dev", BOOTSTRAP_SCRIPT_FILE), "utf8")).toContain("airlock-dev-2");
+    expect(readdirSync(work).filter((f) => f.startsWith(".airlock-synth-"))).toEqual([]);
+  });
+
+  it("a config without environments gives one stack named by `name`", () => {
+    const outdir = path.join(work, "out");
+    expect(synth({ ...exampleBase(), name: "solo" }, outdir)).toEqual(["solo"]);
+    expect(readdirSync(path.join(outdir, "stacks"))).toEqual(["solo"]);
+    const json = stackJson(outdir, "solo");
+    expect(json.provider.google[0].project).toBe("airlock-example");
+    expect(resources(json, "google_compute_instance").every((i) => i.labels["airlock-env"] === "solo")).toBe(true);
+    expect(readFileSync(path.join(outdir, "stacks", "solo", BOOTSTRAP_SCRIPT_FILE), "utf8")).toBe(privateHostScript(json));
+
+    // ...and switching that config to environments drops the single stack.
+    synth({ ...exampleBase(), environments: { dev: DEV } }, outdir);
+    expect(readdirSync(path.join(outdir, "stacks"))).toEqual(["dev"]);
+  });
+
+  it("without `name` the single stack is called airlock", () => {
+    expect(synth(exampleBase())).toEqual(["airlock"]);
+    expect(existsSync(path.join(work, "out", "stacks", "airlock", "cdk.tf.json"))).toBe(true);
+  });
+});

@@ -1,0 +1,534 @@
+import { ArtifactRegistryRepositoryIamBinding } from "@cdktf/provider-google/lib/artifact-registry-repository-iam-binding";
+import { ArtifactRegistryRepositoryIamMember } from "@cdktf/provider-google/lib/artifact-registry-repository-iam-member";
+import { ArtifactRegistryRepositoryIamPolicy } from "@cdktf/provider-google/lib/artifact-registry-repository-iam-policy";
+import { ComputeFirewall } from "@cdktf/provider-google/lib/compute-firewall";
+import { ComputeInstance, ComputeInstanceConfig } from "@cdktf/provider-google/lib/compute-instance";
+import { ComputeInstanceTemplate } from "@cdktf/provider-google/lib/compute-instance-template";
+import { ComputeRoute } from "@cdktf/provider-google/lib/compute-route";
+import { ComputeRouter } from "@cdktf/provider-google/lib/compute-router";
+import { ComputeRouterNat } from "@cdktf/provider-google/lib/compute-router-nat";
+import { DataGoogleIamPolicy } from "@cdktf/provider-google/lib/data-google-iam-policy";
+import { ProjectIamBinding } from "@cdktf/provider-google/lib/project-iam-binding";
+import { ProjectIamMember } from "@cdktf/provider-google/lib/project-iam-member";
+import { AnnotationMetadataEntryType, App, Aspects } from "cdktf";
+import { IConstruct } from "constructs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "fs";
+import * as os from "os";
+import * as path from "path";
+import { EnvironmentConfig } from "../config/schema";
+import * as airlockStackModule from "../constructs/airlock-stack";
+import { AirlockStack } from "../constructs/airlock-stack";
+import { GuardrailError, Guardrails, GuardrailViolation } from "../constructs/guardrails";
+import { HostIdentity } from "../constructs/host-identity";
+import { loadTemplates, synthesize } from "../main";
+import { buildStack, checkGuardrails, EXAMPLE_CONFIG, exampleConfig, ROOT } from "./support";
+
+const ASSETS_DIR = path.join(ROOT, "assets");
+
+/** The rule names are a contract: operators grep for them and README documents them. */
+const RULE = {
+  G1: "AIRLOCK-G1 no-external-ip",
+  G2: "AIRLOCK-G2 no-default-compute-service-account",
+  G3: "AIRLOCK-G3 no-project-level-host-roles",
+  G4: "AIRLOCK-G4 no-private-internet-egress",
+  G5: "AIRLOCK-G5 ssh-only-from-iap",
+  G6: "AIRLOCK-G6 no-public-repository",
+} as const;
+
+const PROJECT = "airlock-example";
+const PRIVATE_HOST_SA = `airlock-private-host@${PROJECT}.iam.gserviceaccount.com`;
+
+const remoteVirtual = (c: EnvironmentConfig) => {
+  c.mode = "remote";
+  c.repositories.virtual.enabled = true;
+};
+
+/**
+ * Build the real example stack, let `breakIt` add resources to it, run the guardrails once. The Aspect is
+ * visited directly on the stack (3x faster than a full Testing.synth); the tests of the real stacks, the
+ * App and synthesize() below go through Aspects and synthesis.
+ */
+function broken(breakIt: (stack: AirlockStack) => IConstruct, edit?: (c: EnvironmentConfig) => void) {
+  const { stack } = buildStack(exampleConfig(edit));
+  const offending = breakIt(stack);
+  const guardrails = new Guardrails();
+  guardrails.visit(stack);
+  return { stack, offending, violations: guardrails.violations, guardrails };
+}
+
+function found(violations: readonly GuardrailViolation[]): Array<[string, string]> {
+  return violations.map((v) => [v.rule, v.path]);
+}
+
+function privateIdentity(stack: AirlockStack): HostIdentity {
+  return stack.node.findChild("private-host-identity") as HostIdentity;
+}
+
+/** A VM that keeps every default: on the private subnet, no external IP, the private host's own SA. */
+function vm(stack: AirlockStack, id: string, overrides: Partial<ComputeInstanceConfig> = {}): ComputeInstance {
+  return new ComputeInstance(stack, id, {
+    name: id,
+    zone: "us-central1-a",
+    machineType: "e2-small",
+    bootDisk: { initializeParams: { image: "debian-cloud/debian-12" } },
+    networkInterface: [{ subnetwork: stack.privateNetwork.subnet.id }],
+    serviceAccount: { email: privateIdentity(stack).email, scopes: ["cloud-platform"] },
+    ...overrides,
+  });
+}
+
+function errorAnnotations(root: IConstruct): Array<[string, string]> {
+  return root.node
+    .findAll()
+    .flatMap((c) => c.node.metadata.filter((m) => m.type === AnnotationMetadataEntryType.ERROR).map((m) => [c.node.path, String(m.data)] as [string, string]));
+}
+
+describe("the real stacks break no guardrail", () => {
+  it.each([
+    ["mirror mode", undefined],
+    ["mirror mode + virtual repo", (c: EnvironmentConfig) => void (c.repositories.virtual.enabled = true)],
+    ["remote mode", (c: EnvironmentConfig) => void (c.mode = "remote")],
+    ["remote mode + virtual repo", remoteVirtual],
+    ["restricted Google APIs VIP", (c: EnvironmentConfig) => void (c.networks.private.googleApis = "restricted")],
+  ])("%s: zero violations, no error annotation, assertClean passes", (_, edit) => {
+    const { stack } = buildStack(exampleConfig(edit));
+    const guardrails = checkGuardrails(stack);
+    expect(guardrails.violations).toEqual([]);
+    expect(errorAnnotations(stack)).toEqual([]);
+    expect(() => guardrails.assertClean()).not.toThrow();
+  });
+
+  it("the controls are real: a compliant extra VM, IAP SSH, a VIP route and a user's project role stay quiet", () => {
+    const { violations } = broken((stack) => {
+      vm(stack, "compliant-vm");
+      new ComputeFirewall(stack, "iap-https", {
+        name: "iap-https",
+        network: stack.privateNetwork.network.id,
+        sourceRanges: ["35.235.240.0/20"],
+        allow: [{ protocol: "tcp", ports: ["22", "443"] }],
+      });
+      new ComputeFirewall(stack, "https-from-anywhere", {
+        name: "https-from-anywhere",
+        network: stack.privateNetwork.network.id,
+        sourceRanges: ["0.0.0.0/0"],
+        allow: [{ protocol: "tcp", ports: ["443", "8000-8080"] }],
+      });
+      new ComputeFirewall(stack, "deny-ssh", {
+        name: "deny-ssh",
+        network: stack.privateNetwork.network.id,
+        sourceRanges: ["0.0.0.0/0"],
+        deny: [{ protocol: "tcp", ports: ["22"] }],
+      });
+      new ComputeRoute(stack, "restricted-vip", {
+        name: "restricted-vip",
+        network: stack.privateNetwork.network.id,
+        destRange: "199.36.153.4/30",
+        nextHopGateway: "default-internet-gateway",
+      });
+      new ProjectIamMember(stack, "operator", { project: PROJECT, role: "roles/viewer", member: "user:ops@example.com" });
+      return stack.privateRepo.grantRead("team-reader", "group:devs@example.com");
+    });
+    expect(violations).toEqual([]);
+  });
+});
+
+describe("AIRLOCK-G1: no external IP", () => {
+  it("fires on an instance with an access_config, naming its path", () => {
+    const { offending, violations } = broken((stack) => vm(stack, "exposed-vm", { networkInterface: [{ subnetwork: stack.privateNetwork.subnet.id, accessConfig: [{}] }] }));
+    expect(offending.node.path).toBe("airlock/exposed-vm");
+    expect(found(violations)).toEqual([[RULE.G1, "airlock/exposed-vm"]]);
+    expect(violations[0].message).toMatch(/external IP/);
+  });
+
+  it("fires on an IPv6 access_config too", () => {
+    const { violations } = broken((stack) =>
+      vm(stack, "ipv6-vm", { networkInterface: [{ subnetwork: stack.privateNetwork.subnet.id, stackType: "IPV4_IPV6", ipv6AccessConfig: [{ networkTier: "PREMIUM" }] }] }),
+    );
+    expect(found(violations)).toEqual([[RULE.G1, "airlock/ipv6-vm"]]);
+  });
+
+  it("fires on the real private host when an escape hatch gives it an external IP", () => {
+    const { violations } = broken((stack) => {
+      stack.privateHost.instance.addOverride("network_interface.0.access_config", [{}]);
+      return stack.privateHost.instance;
+    });
+    expect(found(violations)).toEqual([[RULE.G1, "airlock/private-host/instance"]]);
+  });
+
+  it("fires on an instance template with an access_config", () => {
+    const { violations } = broken(
+      (stack) =>
+        new ComputeInstanceTemplate(stack, "exposed-template", {
+          machineType: "e2-small",
+          disk: [{ sourceImage: "debian-cloud/debian-12" }],
+          networkInterface: [{ subnetwork: stack.privateNetwork.subnet.id, accessConfig: [{}] }],
+          serviceAccount: { email: privateIdentity(stack).email, scopes: ["cloud-platform"] },
+        }),
+      remoteVirtual,
+    );
+    expect(found(violations)).toEqual([[RULE.G1, "airlock/exposed-template"]]);
+  });
+});
+
+describe("AIRLOCK-G2: no default compute service account", () => {
+  it.each([
+    ["the default compute SA", { email: "123-compute@developer.gserviceaccount.com", scopes: ["cloud-platform"] }],
+    ['"default"', { email: "default", scopes: ["cloud-platform"] }],
+    ["no service account at all", undefined],
+  ])("fires on an instance with %s", (_, serviceAccount) => {
+    const { violations } = broken((stack) => vm(stack, "lazy-vm", { serviceAccount }));
+    expect(found(violations)).toEqual([[RULE.G2, "airlock/lazy-vm"]]);
+    expect(violations[0].message).toMatch(/default compute service account/);
+  });
+
+  it("fires in remote mode too, and one VM breaking two rules gets both, same path", () => {
+    const { violations } = broken(
+      (stack) =>
+        vm(stack, "bad-vm", {
+          networkInterface: [{ subnetwork: stack.privateNetwork.subnet.id, accessConfig: [{}] }],
+          serviceAccount: { email: "123-compute@developer.gserviceaccount.com", scopes: ["cloud-platform"] },
+        }),
+      remoteVirtual,
+    );
+    expect(found(violations).sort()).toEqual([
+      [RULE.G1, "airlock/bad-vm"],
+      [RULE.G2, "airlock/bad-vm"],
+    ]);
+  });
+});
+
+describe("AIRLOCK-G3: no project-level role for a host account", () => {
+  it("fires on a project IAM member granting the stack's own private host SA (its .email token) a role", () => {
+    const { violations } = broken((stack) => {
+      const email = privateIdentity(stack).email;
+      expect(email).toMatch(/^\$\{TfToken\[/); // really the token, not a literal
+      return new ProjectIamMember(stack, "host-admin", { project: PROJECT, role: "roles/artifactregistry.admin", member: `serviceAccount:${email}` });
+    });
+    expect(found(violations)).toEqual([[RULE.G3, "airlock/host-admin"]]);
+    expect(violations[0].message).toMatch(/project-level role/);
+  });
+
+  it("fires on a literal host SA email", () => {
+    const { violations } = broken((stack) => new ProjectIamMember(stack, "literal-host-role", { project: PROJECT, role: "roles/storage.admin", member: `serviceAccount:${PRIVATE_HOST_SA}` }));
+    expect(found(violations)).toEqual([[RULE.G3, "airlock/literal-host-role"]]);
+  });
+
+  it("fires on a project IAM binding listing the public host's SA among others", () => {
+    const { violations } = broken((stack) => {
+      const publicIdentity = stack.node.findChild("public-host-identity") as HostIdentity;
+      return new ProjectIamBinding(stack, "editors", { project: PROJECT, role: "roles/editor", members: ["user:ops@example.com", publicIdentity.member] });
+    });
+    expect(found(violations)).toEqual([[RULE.G3, "airlock/editors"]]);
+  });
+});
+
+describe("AIRLOCK-G4: no internet egress from the private network", () => {
+  it("fires on a 0.0.0.0/0 route on the private network", () => {
+    const { violations } = broken(
+      (stack) =>
+        new ComputeRoute(stack, "internet-route", {
+          name: "internet",
+          network: stack.privateNetwork.network.id,
+          destRange: "0.0.0.0/0",
+          nextHopGateway: "default-internet-gateway",
+        }),
+    );
+    expect(found(violations)).toEqual([[RULE.G4, "airlock/internet-route"]]);
+    expect(violations[0].message).toContain("0.0.0.0/0");
+  });
+
+  it("fires on a route wider than the VIP even when it covers it, referenced by self_link, in remote mode", () => {
+    const { violations } = broken(
+      (stack) =>
+        new ComputeRoute(stack, "wide-route", {
+          name: "wide",
+          network: stack.privateNetwork.network.selfLink,
+          destRange: "199.36.0.0/16",
+          nextHopGateway: "default-internet-gateway",
+        }),
+      remoteVirtual,
+    );
+    expect(found(violations)).toEqual([[RULE.G4, "airlock/wide-route"]]);
+  });
+
+  it("fires on a Cloud Router + NAT on the private network (the NAT is named)", () => {
+    const { violations } = broken((stack) => {
+      const router = new ComputeRouter(stack, "private-router", { name: "private-router", network: stack.privateNetwork.network.id, region: "us-central1" });
+      return new ComputeRouterNat(stack, "private-nat", {
+        name: "private-nat",
+        router: router.name,
+        region: "us-central1",
+        natIpAllocateOption: "AUTO_ONLY",
+        sourceSubnetworkIpRangesToNat: "ALL_SUBNETWORKS_ALL_IP_RANGES",
+      });
+    });
+    expect(found(violations)).toEqual([[RULE.G4, "airlock/private-nat"]]);
+    expect(violations[0].message).toMatch(/NAT/);
+  });
+
+  it("fires when the private network keeps its default internet route", () => {
+    const { violations } = broken((stack) => {
+      stack.privateNetwork.network.addOverride("delete_default_routes_on_create", false);
+      return stack.privateNetwork.network;
+    });
+    expect(found(violations)).toEqual([[RULE.G4, "airlock/private-network/network"]]);
+  });
+
+  // KNOWN GAP (constructs/guardrail-rules.ts, privateNetworks/inPrivate): only `${google_compute_network.X.id|name|self_link}`
+  // references count as the private network; Terraform also accepts the network's literal name or URL,
+  // which slips through. Flip to `it` once the rule also matches the private network's `name` value.
+  it.failing("fires on a 0.0.0.0/0 route that names the private network literally", () => {
+    const { violations } = broken(
+      (stack) => new ComputeRoute(stack, "literal-route", { name: "literal", network: "airlock-private", destRange: "0.0.0.0/0", nextHopGateway: "default-internet-gateway" }),
+    );
+    expect(found(violations)).toEqual([[RULE.G4, "airlock/literal-route"]]);
+  });
+
+  it("stays quiet on the same route and NAT on the public network", () => {
+    const { violations } = broken((stack) => {
+      const router = new ComputeRouter(stack, "second-router", { name: "second-router", network: stack.publicNetwork!.network.id, region: "us-central1" });
+      new ComputeRouterNat(stack, "second-nat", { name: "second-nat", router: router.name, region: "us-central1", natIpAllocateOption: "AUTO_ONLY", sourceSubnetworkIpRangesToNat: "ALL_SUBNETWORKS_ALL_IP_RANGES" });
+      return new ComputeRoute(stack, "public-route", { name: "public", network: stack.publicNetwork!.network.id, destRange: "0.0.0.0/0", nextHopGateway: "default-internet-gateway" });
+    });
+    expect(violations).toEqual([]);
+  });
+});
+
+describe("AIRLOCK-G5: SSH only from IAP", () => {
+  it("fires on a firewall opening tcp:22 to 0.0.0.0/0", () => {
+    const { violations } = broken(
+      (stack) =>
+        new ComputeFirewall(stack, "open-ssh", {
+          name: "open-ssh",
+          network: stack.privateNetwork.network.id,
+          direction: "INGRESS",
+          sourceRanges: ["0.0.0.0/0"],
+          allow: [{ protocol: "tcp", ports: ["22"] }],
+        }),
+    );
+    expect(found(violations)).toEqual([[RULE.G5, "airlock/open-ssh"]]);
+    expect(violations[0].message).toContain("0.0.0.0/0");
+    expect(violations[0].message).toContain("35.235.240.0/20");
+  });
+
+  it('fires on protocol "all" from 10.0.0.0/8 (no ports means every port)', () => {
+    const { violations } = broken(
+      (stack) => new ComputeFirewall(stack, "allow-all-internal", { name: "allow-all-internal", network: stack.privateNetwork.network.id, sourceRanges: ["10.0.0.0/8"], allow: [{ protocol: "all" }] }),
+      remoteVirtual,
+    );
+    expect(found(violations)).toEqual([[RULE.G5, "airlock/allow-all-internal"]]);
+  });
+
+  it.each([
+    ["a port range covering 22", { sourceRanges: ["0.0.0.0/0"], allow: [{ protocol: "tcp", ports: ["20-30"] }] }],
+    ["tcp with no ports", { sourceRanges: ["192.168.0.0/16"], allow: [{ protocol: "tcp" }] }],
+    ["IAP plus one more range", { sourceRanges: ["35.235.240.0/20", "203.0.113.0/24"], allow: [{ protocol: "tcp", ports: ["22"] }] }],
+    ["a range wider than IAP's", { sourceRanges: ["35.235.0.0/16"], allow: [{ protocol: "tcp", ports: ["22"] }] }],
+    ["no source range (source tags only)", { sourceTags: ["bastion"], allow: [{ protocol: "tcp", ports: ["22"] }] }],
+  ])("fires on %s", (_, rule) => {
+    const { violations } = broken((stack) => new ComputeFirewall(stack, "leaky", { name: "leaky", network: stack.publicNetwork!.network.id, ...rule }));
+    expect(found(violations)).toEqual([[RULE.G5, "airlock/leaky"]]);
+  });
+});
+
+// KNOWN GAP (constructs/guardrail-rules.ts, G5): the protocol is compared case-sensitively, but the Google
+// provider accepts "TCP" (hashicorp/terraform-provider-google#4458, fixed by magic-modules#2324).
+// Flip to `it` once G5 lower-cases the protocol.
+it.failing('AIRLOCK-G5 fires on protocol "TCP" (upper case) to 0.0.0.0/0', () => {
+  const { violations } = broken(
+    (stack) => new ComputeFirewall(stack, "upper-ssh", { name: "upper-ssh", network: stack.privateNetwork.network.id, sourceRanges: ["0.0.0.0/0"], allow: [{ protocol: "TCP", ports: ["22"] }] }),
+  );
+  expect(found(violations)).toEqual([[RULE.G5, "airlock/upper-ssh"]]);
+});
+
+describe("AIRLOCK-G6: no public repository", () => {
+  it.each(["allUsers", "allAuthenticatedUsers"])("fires on a repository IAM member %s", (member) => {
+    const { violations } = broken(
+      (stack) =>
+        new ArtifactRegistryRepositoryIamMember(stack, "public-read", {
+          project: PROJECT,
+          location: "us-central1",
+          repository: stack.privateRepo.repository.name,
+          role: "roles/artifactregistry.reader",
+          member,
+        }),
+    );
+    expect(found(violations)).toEqual([[RULE.G6, "airlock/public-read"]]);
+    expect(violations[0].message).toMatch(/allUsers/);
+  });
+
+  it("fires through the construct's own grantRead on the virtual repo, naming the grant's path", () => {
+    const { violations } = broken((stack) => stack.virtualRepo!.grantRead("everyone", "allAuthenticatedUsers"), remoteVirtual);
+    expect(found(violations)).toEqual([[RULE.G6, "airlock/virtual-repo/everyone"]]);
+  });
+
+  it("fires on a repository IAM binding with allUsers among its members", () => {
+    const { violations } = broken(
+      (stack) =>
+        new ArtifactRegistryRepositoryIamBinding(stack, "binding", {
+          project: PROJECT,
+          location: "us-central1",
+          repository: stack.helpersRepo.repository.name,
+          role: "roles/artifactregistry.reader",
+          members: ["group:devs@example.com", "allUsers"],
+        }),
+    );
+    expect(found(violations)).toEqual([[RULE.G6, "airlock/binding"]]);
+  });
+
+  it("fires on a repository IAM policy whose literal policy_data grants allUsers", () => {
+    const { violations } = broken(
+      (stack) =>
+        new ArtifactRegistryRepositoryIamPolicy(stack, "literal-policy", {
+          project: PROJECT,
+          location: "us-central1",
+          repository: stack.privateRepo.repository.name,
+          policyData: JSON.stringify({ bindings: [{ role: "roles/artifactregistry.reader", members: ["allUsers"] }] }),
+        }),
+    );
+    expect(found(violations)).toEqual([[RULE.G6, "airlock/literal-policy"]]);
+  });
+});
+
+// KNOWN GAP (constructs/guardrail-rules.ts, G6 and G3 *_iam_policy): policy_data is searched as text, but it
+// is normally a reference to a google_iam_policy data source (`${data.google_iam_policy.X.policy_data}`),
+// so allUsers in the data source's bindings is never seen. Flip to `it` once the rule follows the reference
+// into tf.data.google_iam_policy[X].binding[].members.
+it.failing("AIRLOCK-G6 fires on a repository IAM policy built from a google_iam_policy data source", () => {
+  const { violations } = broken((stack) => {
+    const policy = new DataGoogleIamPolicy(stack, "public-policy", { binding: [{ role: "roles/artifactregistry.reader", members: ["allUsers"] }] });
+    return new ArtifactRegistryRepositoryIamPolicy(stack, "public-policy-attachment", {
+      project: PROJECT,
+      location: "us-central1",
+      repository: stack.privateRepo.repository.name,
+      policyData: policy.policyData,
+    });
+  });
+  expect(found(violations)).toEqual([[RULE.G6, "airlock/public-policy-attachment"]]);
+});
+
+describe("how a violation is reported", () => {
+  it("puts an error annotation, with the rule, on the offending construct only", () => {
+    const { stack, offending, violations } = broken((stack) =>
+      new ComputeFirewall(stack, "open-ssh", { name: "open-ssh", network: stack.privateNetwork.network.id, sourceRanges: ["0.0.0.0/0"], allow: [{ protocol: "tcp", ports: ["22"] }] }),
+    );
+    expect(violations).toHaveLength(1);
+    const mine = offending.node.metadata.filter((m) => m.type === AnnotationMetadataEntryType.ERROR);
+    expect(mine.map((m) => m.data)).toEqual([`[${RULE.G5}] ${violations[0].message}`]);
+    expect(errorAnnotations(stack)).toEqual([["airlock/open-ssh", `[${RULE.G5}] ${violations[0].message}`]]);
+  });
+
+  it("annotates a nested construct at its own path, not its parent", () => {
+    const { stack } = broken((stack) => stack.privateRepo.grantRead("leak", "allUsers"));
+    expect(errorAnnotations(stack).map(([p]) => p)).toEqual(["airlock/private-repo/leak"]);
+  });
+
+  it("GuardrailError: one line per violation, `guardrail ID name: PATH message`, violations kept", () => {
+    const { guardrails } = broken((stack) => {
+      vm(stack, "exposed-vm", { networkInterface: [{ subnetwork: stack.privateNetwork.subnet.id, accessConfig: [{}] }] });
+      return stack.privateRepo.grantRead("leak", "allUsers");
+    });
+    let error: unknown;
+    try {
+      guardrails.assertClean();
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(GuardrailError);
+    const e = error as GuardrailError;
+    expect(e.name).toBe("GuardrailError");
+    expect(e.violations).toBe(guardrails.violations);
+    const lines = e.message.split("\n");
+    expect(lines).toHaveLength(2);
+    expect(lines).toContain(`guardrail ${RULE.G1}: airlock/exposed-vm ${guardrails.violations.find((v) => v.rule === RULE.G1)!.message}`);
+    expect(lines).toContain(`guardrail ${RULE.G6}: airlock/private-repo/leak ${guardrails.violations.find((v) => v.rule === RULE.G6)!.message}`);
+    for (const line of lines) expect(line).toMatch(/^guardrail AIRLOCK-G[1-6] [a-z-]+: airlock\/\S+ \S.*$/);
+  });
+
+  it("a real App's synth fails with the rule and the construct path (cdktf error annotations)", () => {
+    const outdir = mkdtempSync(path.join(os.tmpdir(), "airlock-guardrail-app-"));
+    const saved = process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS;
+    delete process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS;
+    try {
+      const app = new App({ outdir, stackTraces: false });
+      const stack = new AirlockStack(app, "airlock", { config: exampleConfig(), lockContent: "", templates: loadTemplates(ASSETS_DIR) });
+      new ComputeFirewall(stack, "open-ssh", { name: "open-ssh", network: stack.privateNetwork.network.id, sourceRanges: ["0.0.0.0/0"], allow: [{ protocol: "tcp", ports: ["22"] }] });
+      Aspects.of(stack).add(new Guardrails());
+      expect(() => app.synth()).toThrow(/\[airlock\/open-ssh\] \[AIRLOCK-G5 ssh-only-from-iap\]/);
+    } finally {
+      if (saved !== undefined) process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS = saved;
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("synthesize() refuses a stack that breaks a guardrail", () => {
+  /** main.ts builds its own AirlockStack; swap in one that also opens SSH to the world. */
+  class OpenSshAirlockStack extends AirlockStack {
+    constructor(...args: ConstructorParameters<typeof AirlockStack>) {
+      super(...args);
+      new ComputeFirewall(this, "open-ssh", { name: "open-ssh", network: this.privateNetwork.network.id, sourceRanges: ["0.0.0.0/0"], allow: [{ protocol: "tcp", ports: ["22"] }] });
+    }
+  }
+
+  const RealAirlockStack = airlockStackModule.AirlockStack;
+  let work: string;
+  let outdir: string;
+  const saved = process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS;
+
+  beforeEach(() => {
+    work = mkdtempSync(path.join(os.tmpdir(), "airlock-guardrail-synth-"));
+    outdir = path.join(work, "out");
+    // A previous good synth: it must survive the failed one byte for byte.
+    synthesize({ configFile: EXAMPLE_CONFIG, outdir, assetsDir: ASSETS_DIR });
+    (airlockStackModule as { AirlockStack: typeof AirlockStack }).AirlockStack = OpenSshAirlockStack;
+  });
+  afterEach(() => {
+    (airlockStackModule as { AirlockStack: typeof AirlockStack }).AirlockStack = RealAirlockStack;
+    if (saved === undefined) delete process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS;
+    else process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS = saved;
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  function snapshot(dir: string): Record<string, string> {
+    const files: Record<string, string> = {};
+    const walk = (d: string) => {
+      for (const entry of readdirSync(d, { withFileTypes: true })) {
+        const p = path.join(d, entry.name);
+        if (entry.isDirectory()) walk(p);
+        else files[path.relative(dir, p)] = `${statSync(p).mode.toString(8)} ${readFileSync(p, "base64")}`;
+      }
+    };
+    if (existsSync(dir)) walk(dir);
+    return files;
+  }
+
+  function expectGuardrailErrorAndNothingWritten() {
+    const before = snapshot(work);
+    expect(Object.keys(before)).toContain(path.join("out", "stacks", "airlock", "cdk.tf.json"));
+    let error: unknown;
+    try {
+      synthesize({ configFile: EXAMPLE_CONFIG, outdir, assetsDir: ASSETS_DIR });
+    } catch (e) {
+      error = e;
+    }
+    expect(snapshot(work)).toEqual(before); // no scratch folder left behind either
+    expect(error).toBeInstanceOf(GuardrailError);
+    expect(found((error as GuardrailError).violations)).toEqual([[RULE.G5, "airlock/open-ssh"]]);
+    expect((error as Error).message).toMatch(/^guardrail AIRLOCK-G5 ssh-only-from-iap: airlock\/open-ssh opens SSH/);
+  }
+
+  it("as `cdktf synth` runs it (CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS set): GuardrailError, outdir untouched", () => {
+    process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS = "true";
+    expectGuardrailErrorAndNothingWritten();
+  });
+
+  // KNOWN BUG (main.ts, synthesize): app.synth() throws cdktf's generic "Encountered Annotations with
+  // level ERROR" before guardrails.assertClean() is reached, so a direct call (ts-node main.ts, tests,
+  // bench) gets a plain Error and main() crashes with a stack trace instead of the one-line report.
+  // Flip `it.failing` to `it` once synthesize() checks the guardrails before/around app.synth().
+  it.failing("called directly (no cdktf CLI env): still a GuardrailError, outdir untouched", () => {
+    delete process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS;
+    expectGuardrailErrorAndNothingWritten();
+  });
+});
