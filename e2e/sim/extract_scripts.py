@@ -5,10 +5,20 @@
 Takes every resource.google_compute_instance.* whose labels["airlock-role"] is `mirror` (public host)
 or `bootstrap` (private host) and writes its metadata["startup-script"] to OUT_DIR/mirror.sh and
 OUT_DIR/bootstrap.sh. Instances of one role must all carry the same script.
+
+Terraform reads every JSON string as a template, so the synth escapes the scripts' own `${` as `$${`
+and `%{` as `%%{`; this undoes exactly that, giving the bytes Terraform hands to the VM.
 """
 import json
 import os
+import re
 import sys
+
+
+def terraform_literal(template):
+    """The string a Terraform template without interpolations evaluates to."""
+    return re.sub(r"([$%])\1\{", r"\1{", template)
+
 
 path, out = sys.argv[1], sys.argv[2]
 if not os.path.isfile(path):
@@ -23,7 +33,7 @@ for name, inst in sorted(instances.items()):
         script = (inst.get("metadata") or {}).get("startup-script")
         if not isinstance(script, str) or not script.startswith("#!"):
             sys.exit(f"e2e: google_compute_instance.{name} (airlock-role={role}) has no startup-script")
-        scripts[role][name] = script
+        scripts[role][name] = terraform_literal(script)
 for role, found in scripts.items():
     if not found:
         sys.exit(f"e2e: no google_compute_instance with labels.airlock-role={role} in {path}")
