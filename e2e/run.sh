@@ -554,14 +554,55 @@ check "non-root user: fresh venv (pip >= 23.1), pip install of a private package
 say "(uv is not available on this machine: /etc/uv/uv.toml is checked for content only)"
 
 # --------------------------------------------------------------------------------------------------
-# The stop_when_done seam (a variant of the synthesized mirror script, only that setting flipped)
+# Variants of the synthesized mirror script (only the named settings changed): a hash-pinned lock, a
+# lock with a wrong hash (must fail and say so), and stop_when_done.
 
-sed "s/^STOP_WHEN_DONE='false'$/STOP_WHEN_DONE='true'/" "$MIRROR_SH" >"${WORK}/scripts/mirror-stop.sh"
+lock_line() { # lock_line REQUIREMENT WHEEL_GLOB...: "REQUIREMENT --hash=sha256:... ..."
+  local req=$1 f line
+  shift
+  line=$req
+  for f in "$@"; do
+    line+=" --hash=sha256:$(sha256sum "$f" | cut -d' ' -f1)"
+  done
+  printf '%s\n' "$line"
+}
+P="${WORK}/pypi/packages"
+LOCK="$(
+  lock_line keyring==23.9.3 "$P"/keyring-23.9.3-*.whl
+  lock_line keyrings.google-artifactregistry-auth==1.1.2 "$P"/keyrings_google_artifactregistry_auth-1.1.2-*.whl
+  lock_line jaraco.classes==3.2.1 "$P"/jaraco_classes-3.2.1-*.whl
+  lock_line more-itertools==8.10.0 "$P"/more_itertools-8.10.0-*.whl
+  lock_line airlock-sim-native==1.0.0 "$P"/airlock_sim_native-1.0.0-cp311-cp311-manylinux*.whl "$P"/airlock_sim_native-1.0.0-cp312-*.whl
+  lock_line "pip==$(cut -d- -f2 <<<"$MODERN_PIP_FILE")" "$P/${MODERN_PIP_FILE}"
+)"
+"$PY" "${SIM}/variant.py" "$MIRROR_SH" "${WORK}/scripts/mirror-lock.sh" "LOCK_CONTENT=${LOCK}"
+boot public mirror-lock "${WORK}/scripts/mirror-lock.sh" 0
+DURATIONS+=("mirror, lock variant (--require-hashes): $(duration_of mirror-lock)s")
+locked() {
+  [[ $(rc_of mirror-lock) == 0 ]] || { tail -n 20 "${LOGS}/mirror-lock.log"; return 1; }
+  grep -q 'using the hash-pinned lock' "${LOGS}/mirror-lock.log" && grep -q ', 0 uploaded by this run' "${LOGS}/mirror-lock.log"
+}
+check "lock: a hash-pinned lock mirrors the same files (pip download --require-hashes), nothing re-uploaded" locked
+
+BAD_LOCK=$(sed '1s/--hash=sha256:[0-9a-f]\{8\}/--hash=sha256:00000000/' <<<"$LOCK")
+"$PY" "${SIM}/variant.py" "$MIRROR_SH" "${WORK}/scripts/mirror-badlock.sh" "LOCK_CONTENT=${BAD_LOCK}" \
+  MAX_ATTEMPTS=2 MAX_BACKOFF_SECONDS=1
+boot public mirror-badlock "${WORK}/scripts/mirror-badlock.sh" 0
+DURATIONS+=("mirror, wrong-hash lock variant (fails): $(duration_of mirror-badlock)s")
+bad_lock_fails() {
+  [[ $(rc_of mirror-badlock) != 0 ]] || { echo "the mirror accepted a wheel whose hash is not the lock's"; return 1; }
+  grep -q 'THESE PACKAGES DO NOT MATCH THE HASHES' "${LOGS}/mirror-badlock.log" || { tail -n 20 "${LOGS}/mirror-badlock.log"; return 1; }
+  grep -q 'FAILED at step download' "${LOGS}/mirror-badlock.log" && attr_is pub status failed && attr_is pub failed-step download
+}
+check "lock: a wrong hash fails the mirror, reported as status=failed, failed-step=download" bad_lock_fails
+
+"$PY" "${SIM}/variant.py" "$MIRROR_SH" "${WORK}/scripts/mirror-stop.sh" STOP_WHEN_DONE=true
 boot public mirror-stop "${WORK}/scripts/mirror-stop.sh" 0
 DURATIONS+=("mirror, boot 3 (stop_when_done=true variant): $(duration_of mirror-stop)s")
 stopped() {
   [[ $(rc_of mirror-stop) == 0 ]] || { tail -n 20 "${LOGS}/mirror-stop.log"; return 1; }
   [[ $(cat "${STATE}/poweroff.log" 2>/dev/null) == poweroff ]] || { echo "systemctl was not asked to power off"; return 1; }
+  attr_is pub status ready
 }
 check "stop_when_done: the mirror powers its VM off at the end (systemctl poweroff)" stopped
 
