@@ -1,5 +1,5 @@
 import { App, Aspects } from "cdktf";
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "fs";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "fs";
 import * as path from "path";
 import { ConfigError, loadConfig } from "./config/load";
 import { AirlockStack } from "./constructs/airlock-stack";
@@ -40,10 +40,17 @@ export function synthesize(options: SynthOptions): string[] {
     const guardrails = new Guardrails();
     const stacks = environments.map((env) => new AirlockStack(app, env.name, { config: env.config, lockContent: env.lockContent, templates }));
     for (const stack of stacks) Aspects.of(stack).add(guardrails);
-    app.synth();
+    try {
+      app.synth();
+    } catch (e) {
+      guardrails.assertClean(); // a guardrail's own error says more than cdktf's "Encountered Annotations"
+      throw e;
+    }
     guardrails.assertClean();
     for (const stack of stacks) {
-      writeFileSync(path.join(scratch, "stacks", stack.node.id, BOOTSTRAP_SCRIPT_FILE), stack.bootstrapScript, { mode: 0o755 });
+      const script = path.join(scratch, "stacks", stack.node.id, BOOTSTRAP_SCRIPT_FILE);
+      writeFileSync(script, stack.bootstrapScript);
+      chmodSync(script, 0o755);
     }
     publish(scratch, options.outdir, stacks.map((s) => s.node.id));
     return stacks.map((s) => s.node.id);

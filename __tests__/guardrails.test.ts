@@ -277,7 +277,7 @@ describe("AIRLOCK-G4: no internet egress from the private network", () => {
   // KNOWN GAP (constructs/guardrail-rules.ts, privateNetworks/inPrivate): only `${google_compute_network.X.id|name|self_link}`
   // references count as the private network; Terraform also accepts the network's literal name or URL,
   // which slips through. Flip to `it` once the rule also matches the private network's `name` value.
-  it.failing("fires on a 0.0.0.0/0 route that names the private network literally", () => {
+  it("fires on a 0.0.0.0/0 route that names the private network literally", () => {
     const { violations } = broken(
       (stack) => new ComputeRoute(stack, "literal-route", { name: "literal", network: "airlock-private", destRange: "0.0.0.0/0", nextHopGateway: "default-internet-gateway" }),
     );
@@ -334,7 +334,7 @@ describe("AIRLOCK-G5: SSH only from IAP", () => {
 // KNOWN GAP (constructs/guardrail-rules.ts, G5): the protocol is compared case-sensitively, but the Google
 // provider accepts "TCP" (hashicorp/terraform-provider-google#4458, fixed by magic-modules#2324).
 // Flip to `it` once G5 lower-cases the protocol.
-it.failing('AIRLOCK-G5 fires on protocol "TCP" (upper case) to 0.0.0.0/0', () => {
+it('AIRLOCK-G5 fires on protocol "TCP" (upper case) to 0.0.0.0/0', () => {
   const { violations } = broken(
     (stack) => new ComputeFirewall(stack, "upper-ssh", { name: "upper-ssh", network: stack.privateNetwork.network.id, sourceRanges: ["0.0.0.0/0"], allow: [{ protocol: "TCP", ports: ["22"] }] }),
   );
@@ -394,7 +394,7 @@ describe("AIRLOCK-G6: no public repository", () => {
 // is normally a reference to a google_iam_policy data source (`${data.google_iam_policy.X.policy_data}`),
 // so allUsers in the data source's bindings is never seen. Flip to `it` once the rule follows the reference
 // into tf.data.google_iam_policy[X].binding[].members.
-it.failing("AIRLOCK-G6 fires on a repository IAM policy built from a google_iam_policy data source", () => {
+it("AIRLOCK-G6 fires on a repository IAM policy built from a google_iam_policy data source", () => {
   const { violations } = broken((stack) => {
     const policy = new DataGoogleIamPolicy(stack, "public-policy", { binding: [{ role: "roles/artifactregistry.reader", members: ["allUsers"] }] });
     return new ArtifactRegistryRepositoryIamPolicy(stack, "public-policy-attachment", {
@@ -437,7 +437,7 @@ describe("how a violation is reported", () => {
     expect(error).toBeInstanceOf(GuardrailError);
     const e = error as GuardrailError;
     expect(e.name).toBe("GuardrailError");
-    expect(e.violations).toBe(guardrails.violations);
+    expect(e.violations).toEqual(guardrails.violations);
     const lines = e.message.split("\n");
     expect(lines).toHaveLength(2);
     expect(lines).toContain(`guardrail ${RULE.G1}: airlock/exposed-vm ${guardrails.violations.find((v) => v.rule === RULE.G1)!.message}`);
@@ -527,7 +527,7 @@ describe("synthesize() refuses a stack that breaks a guardrail", () => {
   // level ERROR" before guardrails.assertClean() is reached, so a direct call (ts-node main.ts, tests,
   // bench) gets a plain Error and main() crashes with a stack trace instead of the one-line report.
   // Flip `it.failing` to `it` once synthesize() checks the guardrails before/around app.synth().
-  it.failing("called directly (no cdktf CLI env): still a GuardrailError, outdir untouched", () => {
+  it("called directly (no cdktf CLI env): still a GuardrailError, outdir untouched", () => {
     delete process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS;
     expectGuardrailErrorAndNothingWritten();
   });

@@ -3,7 +3,8 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync
 import { tmpdir } from "os";
 import * as path from "path";
 import { BOOTSTRAP_SCRIPT_FILE, main, synthesize } from "../main";
-import { ASSETS, EXAMPLE_CONFIG, ROOT } from "./support";
+import { terraformLiteral } from "../constructs/terraform-literal";
+import { ASSETS, buildStack, EXAMPLE_CONFIG, ROOT } from "./support";
 
 const COMMITTED = path.join(ROOT, "cdktf.out");
 
@@ -40,17 +41,48 @@ describe("synthesized output", () => {
     expect(statSync(file).mode & 0o111).toBe(0o111);
     const tf = JSON.parse(readFileSync(path.join(outdir, "stacks", "airlock", "cdk.tf.json"), "utf8"));
     const host = Object.values<any>(tf.resource.google_compute_instance).find((i) => i.labels["airlock-role"] === "bootstrap");
-    expect(readFileSync(file, "utf8")).toBe(host.metadata["startup-script"]);
+    expect(terraformLiteral(readFileSync(file, "utf8"))).toBe(host.metadata["startup-script"]);
   });
 
   it("rendered startup scripts parse as bash and are shellcheck-clean", () => {
-    const tf = JSON.parse(readFileSync(path.join(COMMITTED, "stacks", "airlock", "cdk.tf.json"), "utf8"));
-    for (const host of Object.values<any>(tf.resource.google_compute_instance)) {
-      const script = host.metadata["startup-script"];
+    const { stack } = buildStack();
+    for (const script of [stack.mirrorScript!, stack.bootstrapScript]) {
       expect(spawnSync("bash", ["-n"], { input: script }).status).toBe(0);
       const lint = spawnSync("shellcheck", ["-s", "bash", "-"], { input: script, encoding: "utf8" });
       expect(lint.stdout + lint.stderr).toBe("");
     }
+  });
+
+  it("Terraform itself evaluates every startup-script and the script output to the raw rendered script", () => {
+    // Only outputs: terraform needs no provider, so init and apply run offline.
+    const tf = JSON.parse(readFileSync(path.join(COMMITTED, "stacks", "airlock", "cdk.tf.json"), "utf8"));
+    const hosts = Object.values<any>(tf.resource.google_compute_instance);
+    const script = (role: string) => hosts.find((h) => h.labels["airlock-role"] === role).metadata["startup-script"];
+    const dir = mkdtempSync(path.join(tmpdir(), "airlock-tf-"));
+    writeFileSync(
+      path.join(dir, "main.tf.json"),
+      JSON.stringify({
+        output: {
+          mirror: { value: script("mirror") },
+          bootstrap: { value: script("bootstrap") },
+          bootstrap_output: { value: tf.output.private_host_bootstrap_script.value },
+        },
+      }),
+    );
+    const terraform = (...args: string[]) => {
+      const run = spawnSync("terraform", args, { cwd: dir, encoding: "utf8", env: { ...process.env, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1" } });
+      expect(run.stderr.replace(/[\s\S]*Warning: Unable to open CLI configuration file[\s\S]*?╵\n?/, "").trim()).toBe("");
+      expect(run.status).toBe(0);
+      return run.stdout;
+    };
+    terraform("init", "-input=false", "-no-color");
+    terraform("apply", "-auto-approve", "-input=false", "-no-color");
+    const values = JSON.parse(terraform("output", "-json"));
+    const { stack } = buildStack();
+    expect(values.mirror.value).toBe(stack.mirrorScript);
+    expect(values.bootstrap.value).toBe(stack.bootstrapScript);
+    expect(values.bootstrap_output.value).toBe(readFileSync(path.join(COMMITTED, "stacks", "airlock", BOOTSTRAP_SCRIPT_FILE), "utf8"));
+    expect(stack.bootstrapScript).toContain("${"); // the scripts really carry bash expansions
   });
 
   describe("bad input leaves an existing cdktf.out/ untouched and exits non-zero", () => {

@@ -58,8 +58,44 @@ export function loadConfig(file: string): LoadedEnvironment[] {
     }
     loaded.push({ name: envName, config: parsed.data, lockContent });
   }
+  problems.push(...sharedNames(loaded, environments !== undefined));
   if (problems.length > 0) throw new ConfigError(file, problems);
   return loaded;
+}
+
+/**
+ * Environments in one project must not claim the same resource names: Terraform would fight over them.
+ * VPCs and service accounts are project-wide, repositories regional, VMs zonal.
+ */
+function sharedNames(envs: LoadedEnvironment[], named: boolean): string[] {
+  const owners = new Map<string, string>();
+  const problems: string[] = [];
+  for (const { name, config: c } of envs) {
+    const claims: Array<[string, string]> = [
+      ["networks.private.name", `network ${c.networks.private.name}`],
+      ["hosts.privateName", `instance ${c.zone}/${c.hosts.privateName}`],
+      ["hosts.privateAccountId", `service account ${c.hosts.privateAccountId}`],
+      ["repositories.private", `repository ${c.region}/${c.repositories.private}`],
+      ...(c.mode === "mirror"
+        ? ([
+            ["networks.public.name", `network ${c.networks.public?.name}`],
+            ["hosts.publicName", `instance ${c.zone}/${c.hosts.publicName}`],
+            ["hosts.publicAccountId", `service account ${c.hosts.publicAccountId}`],
+            ["repositories.auth", `repository ${c.region}/${c.repositories.auth}`],
+          ] as Array<[string, string]>)
+        : [["repositories.remote", `repository ${c.region}/${c.repositories.remote}`] as [string, string]]),
+      ...(c.repositories.virtual.enabled ? [["repositories.virtual.id", `repository ${c.region}/${c.repositories.virtual.id}`] as [string, string]] : []),
+    ];
+    for (const [field, claim] of claims) {
+      const key = `${c.projectId} ${claim}`;
+      const owner = owners.get(key);
+      if (owner !== undefined && owner !== name) {
+        problems.push(`${named ? `environments.${name}.` : ""}${field}: ${claim} in project ${c.projectId} is also environment "${owner}"'s: give each environment its own name or project`);
+      }
+      owners.set(key, owners.get(key) ?? name);
+    }
+  }
+  return problems;
 }
 
 function readJson(file: string): unknown {
@@ -95,6 +131,9 @@ function describe(error: z.ZodError): string[] {
     if (issue.code === "unrecognized_keys") {
       const prefix = issue.path.length ? `${issue.path.join(".")}.` : "";
       return issue.keys.map((k) => `${prefix}${k}: unknown key: remove it or check its spelling`).join("\n");
+    }
+    if (issue.code === "invalid_key") {
+      return `${where}: ${issue.issues.map((i) => i.message).join("; ")}`;
     }
     if (issue.code === "invalid_type" && issue.input === undefined) {
       return `${where}: is required: add it (see README, Configuration)`;

@@ -91,7 +91,8 @@ export const environmentSchema = z
     /** `mirror`: a public host fills the auth repo from PyPI. `remote`: an AR remote repo proxies PyPI. */
     mode: z.enum(["mirror", "remote"]).default("mirror"),
     labels: z.record(z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, "label keys: lowercase letters, digits, '_' or '-'"), z.string().regex(/^[a-z0-9_-]{0,63}$/, "label values: at most 63 lowercase letters, digits, '_' or '-'")).default({}),
-    networks: z.strictObject({ public: networkSchema, private: privateNetworkSchema }),
+    /** `public` is needed in mirror mode only. */
+    networks: z.strictObject({ public: networkSchema.optional(), private: privateNetworkSchema }),
     repositories: z.strictObject({
       /** Holds only the auth helpers (keyring and the AR backend). */
       auth: repositoryId.default("pip-auth-repo"),
@@ -139,10 +140,14 @@ export const environmentSchema = z
     if (!env.zone.startsWith(`${env.region}-`)) {
       ctx.addIssue({ code: "custom", path: ["zone"], message: `must be a zone of region "${env.region}", such as "${env.region}-a"` });
     }
-    const pub = parseCidr(env.networks.public.subnetCidr);
+    const publicNetwork = env.networks.public;
+    if (env.mode === "mirror" && !publicNetwork) {
+      ctx.addIssue({ code: "custom", path: ["networks", "public"], message: 'is required in mirror mode: add { "name": ..., "subnetCidr": ... } or use mode "remote"' });
+    }
+    const pub = publicNetwork && parseCidr(publicNetwork.subnetCidr);
     const priv = parseCidr(env.networks.private.subnetCidr);
     if (pub && priv && overlaps(pub, priv)) {
-      ctx.addIssue({ code: "custom", path: ["networks", "private", "subnetCidr"], message: `overlaps networks.public.subnetCidr (${env.networks.public.subnetCidr}): choose a range outside it` });
+      ctx.addIssue({ code: "custom", path: ["networks", "private", "subnetCidr"], message: `overlaps networks.public.subnetCidr (${publicNetwork.subnetCidr}): choose a range outside it` });
     }
     const repos = env.repositories;
     const ids = [

@@ -2,6 +2,7 @@ import { ComputeInstance } from "@cdktf/provider-google/lib/compute-instance";
 import { ComputeSubnetwork } from "@cdktf/provider-google/lib/compute-subnetwork";
 import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
+import { terraformLiteral } from "./terraform-literal";
 
 /** What the host's startup script does; also its `airlock-role` label. */
 export type HostRole = "mirror" | "bootstrap";
@@ -51,7 +52,7 @@ export class AirlockHost extends Construct {
         "block-project-ssh-keys": "TRUE",
         "enable-guest-attributes": "TRUE",
         "serial-port-enable": "FALSE",
-        "startup-script": props.startupScript,
+        "startup-script": terraformLiteral(props.startupScript),
       },
       allowStoppingForUpdate: true,
       lifecycle: props.replaceWhenReplaced ? { replaceTriggeredBy: [props.replaceWhenReplaced] } : undefined,

@@ -11,6 +11,7 @@ import { PrivateNetwork } from "./private-network";
 import { ProjectServices } from "./project-services";
 import { PublicNetwork } from "./public-network";
 import { PythonRepository } from "./python-repository";
+import { terraformLiteral } from "./terraform-literal";
 import { bootstrapView, mirrorView, ScriptEndpoints, StartupTemplates } from "./startup-scripts";
 
 export interface AirlockStackProps {
@@ -107,6 +108,7 @@ export class AirlockStack extends TerraformStack {
     });
 
     if (config.mode === "mirror") {
+      if (!config.networks.public) throw new Error(`${this.node.path}: mirror mode needs networks.public`);
       this.publicNetwork = new PublicNetwork(this, "public-network", {
         name: config.networks.public.name,
         region: config.region,
@@ -158,7 +160,7 @@ export class AirlockStack extends TerraformStack {
     new TerraformOutput(this, "pip_index_url", { value: pipIndex.keyringIndexUrl, description: "pip index-url the private host is configured with" });
     new TerraformOutput(this, "private_host_ssh", { value: this.privateHost.sshCommand, description: "SSH to the private host through IAP" });
     new TerraformOutput(this, "private_host_bootstrap_script", {
-      value: this.bootstrapScript,
+      value: terraformLiteral(this.bootstrapScript),
       description: "Startup script that bootstraps keyring and pip on any VM of the private network",
     });
     services.orderBefore(this);

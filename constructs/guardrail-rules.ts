@@ -16,6 +16,7 @@ export interface Finding {
 
 export interface TerraformJson {
   readonly resource?: Record<string, Record<string, Record<string, unknown>>>;
+  readonly data?: Record<string, Record<string, Record<string, unknown>>>;
 }
 
 interface Resource {
@@ -43,6 +44,24 @@ function ref(r: Resource, attribute: string): string {
 
 function members(config: Record<string, any>): string[] {
   return [config.member, ...(config.members ?? [])].filter((m): m is string => typeof m === "string");
+}
+
+/**
+ * Members an IAM policy resource grants: from literal `policy_data` JSON, or by following a
+ * `${data.google_iam_policy.X.policy_data}` reference into that data source's bindings.
+ */
+function policyMembers(tf: TerraformJson, policyData: unknown): string[] {
+  const text = String(policyData ?? "");
+  const reference = /^\$\{data\.google_iam_policy\.([^.}]+)\.policy_data\}$/.exec(text);
+  if (reference) {
+    const bindings: any[] = (tf.data?.google_iam_policy?.[reference[1]] as any)?.binding ?? [];
+    return bindings.flatMap((b) => b.members ?? []);
+  }
+  try {
+    return (JSON.parse(text).bindings ?? []).flatMap((b: any) => b.members ?? []);
+  } catch {
+    return [text];
+  }
 }
 
 function within(inner: string, outer: string): boolean {
@@ -101,7 +120,7 @@ export const GUARDRAIL_RULES: readonly GuardrailRule[] = [
     check: (tf) =>
       resources(tf, "google_project_iam_member", "google_project_iam_binding")
         .filter((r) => members(r.config).some((m) => HOST_ACCOUNT.test(m)))
-        .concat(resources(tf, "google_project_iam_policy").filter((r) => HOST_ACCOUNT.test(String(r.config.policy_data ?? ""))))
+        .concat(resources(tf, "google_project_iam_policy").filter((r) => policyMembers(tf, r.config.policy_data).some((m) => HOST_ACCOUNT.test(m))))
         .map((r) => ({ path: r.path, message: "grants a host's service account a project-level role: grant it on the repository instead (grantRead/grantWrite)" })),
   },
   {
@@ -109,8 +128,9 @@ export const GUARDRAIL_RULES: readonly GuardrailRule[] = [
     name: "no-private-internet-egress",
     check: (tf) => {
       const findings: Finding[] = [];
-      const privateRefs = privateNetworks(tf).flatMap((n) => [ref(n, "id"), ref(n, "name"), ref(n, "self_link")]);
-      const inPrivate = (network: unknown) => privateRefs.includes(String(network));
+      const privateRefs = privateNetworks(tf).flatMap((n) => [ref(n, "id"), ref(n, "name"), ref(n, "self_link"), String(n.config.name)]);
+      // A network may also be named literally, or by URL (.../global/networks/NAME).
+      const inPrivate = (network: unknown) => privateRefs.some((r) => String(network) === r || String(network).endsWith(`/networks/${r}`));
       for (const route of resources(tf, "google_compute_route").filter((r) => inPrivate(r.config.network))) {
         const toVip = GOOGLE_APIS_VIPS.some((vip) => within(String(route.config.dest_range), vip));
         if (!toVip) {
@@ -134,7 +154,7 @@ export const GUARDRAIL_RULES: readonly GuardrailRule[] = [
     check: (tf) =>
       resources(tf, "google_compute_firewall")
         .filter((r) => (r.config.direction ?? "INGRESS") === "INGRESS")
-        .filter((r) => (r.config.allow ?? []).some((a: any) => ["tcp", "all", "6"].includes(String(a.protocol)) && portsInclude(a.ports, 22)))
+        .filter((r) => (r.config.allow ?? []).some((a: any) => ["tcp", "all", "6"].includes(String(a.protocol).toLowerCase()) && portsInclude(a.ports, 22)))
         .filter((r) => {
           const sources: unknown[] = r.config.source_ranges ?? [];
           return sources.length === 0 || sources.some((s) => !within(String(s), IAP_SSH_SOURCE_RANGE));
@@ -149,7 +169,7 @@ export const GUARDRAIL_RULES: readonly GuardrailRule[] = [
         .filter((r) => members(r.config).some((m) => PUBLIC_MEMBERS.includes(m)))
         .concat(
           resources(tf, "google_artifact_registry_repository_iam_policy").filter((r) =>
-            PUBLIC_MEMBERS.some((m) => String(r.config.policy_data ?? "").includes(m)),
+            policyMembers(tf, r.config.policy_data).some((m) => PUBLIC_MEMBERS.some((p) => m.includes(p))),
           ),
         )
         .map((r) => ({ path: r.path, message: "makes a repository readable by allUsers/allAuthenticatedUsers: grant named principals only" })),

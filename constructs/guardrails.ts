@@ -20,20 +20,27 @@ export class GuardrailError extends Error {
  * Every finding becomes an error annotation on the offending construct and is kept in `violations`.
  */
 export class Guardrails implements IAspect {
-  readonly violations: GuardrailViolation[] = [];
+  /** Keyed by stack, so synthesizing a stack again replaces its findings instead of repeating them. */
+  private readonly byStack = new Map<string, GuardrailViolation[]>();
 
   constructor(private readonly rules: readonly GuardrailRule[] = GUARDRAIL_RULES) {}
 
   visit(node: IConstruct): void {
     if (!(node instanceof TerraformStack)) return;
     const tf = node.toTerraform() as TerraformJson;
+    const violations: GuardrailViolation[] = [];
+    this.byStack.set(node.node.path, violations);
     for (const rule of this.rules) {
       for (const finding of rule.check(tf)) {
         const violation = { rule: `${rule.id} ${rule.name}`, ...finding };
-        this.violations.push(violation);
+        violations.push(violation);
         Annotations.of(findByPath(node, finding.path)).addError(`[${violation.rule}] ${finding.message}`);
       }
     }
+  }
+
+  get violations(): GuardrailViolation[] {
+    return [...this.byStack.values()].flat();
   }
 
   /** Throw a GuardrailError listing every violation found, if any. */
