@@ -123,6 +123,29 @@ describe("config validation", () => {
   });
 });
 
+describe("modes and environments", () => {
+  it("needs networks.public in mirror mode only", () => {
+    expect(problems(configFile(withChange((c) => delete c.networks.public)))).toEqual([
+      'networks.public: is required in mirror mode: add { "name": ..., "subnetCidr": ... } or use mode "remote"',
+    ]);
+    const [env] = loadConfig(configFile(withChange((c) => { delete c.networks.public; c.mode = "remote"; })));
+    expect(env.config.networks.public).toBeUndefined();
+  });
+
+  it("rejects environments of one project that claim the same resource names", () => {
+    const lines = problems(configFile(withChange((c) => (c.environments = { dev: {}, prod: { zone: "us-central1-b" } }))));
+    expect(lines).toContain('environments.prod.networks.private.name: network airlock-private in project airlock-example is also environment "dev"\'s: give each environment its own name or project');
+    expect(lines).toContain('environments.prod.hosts.privateAccountId: service account airlock-private-host in project airlock-example is also environment "dev"\'s: give each environment its own name or project');
+    // VMs are zonal: a different zone frees the host names.
+    expect(lines.some((l) => l.includes("hosts.privateName"))).toBe(false);
+  });
+
+  it("lets environments share names across projects", () => {
+    const envs = loadConfig(configFile(withChange((c) => (c.environments = { dev: { projectId: "airlock-dev" }, prod: { projectId: "airlock-prod" } }))));
+    expect(envs.map((e) => [e.name, e.config.projectId])).toEqual([["dev", "airlock-dev"], ["prod", "airlock-prod"]]);
+  });
+});
+
 describe("environment overrides", () => {
   it("merge objects key by key and replace lists", () => {
     const merged = mergeOverrides({ a: { b: 1, c: [1, 2] }, d: "x" }, { a: { c: [3] }, e: true }) as any;
