@@ -10,7 +10,7 @@ import { MirrorFingerprint } from "./mirror-fingerprint";
 import { PrivateNetwork } from "./private-network";
 import { ProjectServices } from "./project-services";
 import { PublicNetwork } from "./public-network";
-import { PythonRepository } from "./python-repository";
+import { PythonRepository, PythonRepositoryProps } from "./python-repository";
 import { terraformLiteral } from "./terraform-literal";
 import { bootstrapView, mirrorView, ScriptEndpoints, StartupTemplates } from "./startup-scripts";
 
@@ -63,18 +63,23 @@ export class AirlockStack extends TerraformStack {
       googleApis: config.networks.private.googleApis,
     });
 
-    const repo = (id: string, repositoryId: string, description: string, kind?: "remote" | "virtual", upstreams?: ConstructorParameters<typeof PythonRepository>[2]["upstreams"]) =>
-      new PythonRepository(this, id, { project, location: config.region, repositoryId, description, labels, kind, upstreams });
-    this.privateRepo = repo("private-repo", config.repositories.private, "Private Python packages");
+    const repo = (id: string, props: Pick<PythonRepositoryProps, "repositoryId" | "description" | "kind" | "upstreams">) =>
+      new PythonRepository(this, id, { project, location: config.region, labels, ...props });
+    this.privateRepo = repo("private-repo", { repositoryId: config.repositories.private, description: "Private Python packages" });
     this.helpersRepo =
       config.mode === "mirror"
-        ? repo("auth-repo", config.repositories.auth, "pip-airlock: keyring and the Artifact Registry auth helpers only")
-        : repo("pypi-remote-repo", config.repositories.remote, "pip-airlock: PyPI proxy serving the auth helpers", "remote");
+        ? repo("auth-repo", { repositoryId: config.repositories.auth, description: "pip-airlock: keyring and the Artifact Registry auth helpers only" })
+        : repo("pypi-remote-repo", { repositoryId: config.repositories.remote, description: "pip-airlock: PyPI proxy serving the auth helpers", kind: "remote" });
     if (config.repositories.virtual.enabled) {
-      this.virtualRepo = repo("virtual-repo", config.repositories.virtual.id, "pip-airlock: one index, private packages first", "virtual", [
-        { repository: this.privateRepo, priority: UPSTREAM_PRIORITY.private },
-        { repository: this.helpersRepo, priority: UPSTREAM_PRIORITY.helpers },
-      ]);
+      this.virtualRepo = repo("virtual-repo", {
+        repositoryId: config.repositories.virtual.id,
+        description: "pip-airlock: one index, private packages first",
+        kind: "virtual",
+        upstreams: [
+          { repository: this.privateRepo, priority: UPSTREAM_PRIORITY.private },
+          { repository: this.helpersRepo, priority: UPSTREAM_PRIORITY.helpers },
+        ],
+      });
     }
     const pipIndex = this.virtualRepo ?? this.privateRepo;
     const endpoints: ScriptEndpoints = {
