@@ -1,0 +1,241 @@
+// Unit tests of the rendered startup scripts (assets/*.sh.mustache). The end-to-end proof that they
+// work (real pip, twine and keyring in a simulated air gap) is e2e/run.sh; these are the fast checks:
+// rendering, quoting, shell lint, token hygiene, and the scripts' own helper functions run in bash.
+import { execFileSync, spawnSync } from "child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "fs";
+import { tmpdir } from "os";
+import * as path from "path";
+import { BootstrapScriptView, MirrorScriptView, renderBootstrapScript, renderMirrorScript } from "../assets/views";
+
+const ASSETS = path.resolve(__dirname, "..", "assets");
+const MIRROR_TEMPLATE = readFileSync(path.join(ASSETS, "mirror.sh.mustache"), "utf8");
+const BOOTSTRAP_TEMPLATE = readFileSync(path.join(ASSETS, "bootstrap.sh.mustache"), "utf8");
+const HOST = "us-central1-python.pkg.dev";
+
+const common = {
+  ar_host: HOST,
+  auth_repo_index_url: `https://${HOST}/airlock-example/pip-auth-repo/simple/`,
+  metadata_host: "metadata.google.internal",
+  guest_attr_namespace: "pip-airlock",
+  max_attempts: 8,
+  max_backoff_seconds: 30,
+};
+const mirrorView: MirrorScriptView = {
+  ...common,
+  auth_repo_upload_url: `https://${HOST}/airlock-example/pip-auth-repo/`,
+  source_index_url: "https://pypi.org/simple/",
+  packages: ["keyring", "keyrings.google-artifactregistry-auth"],
+  python_versions: ["3.11", "3.12"],
+  platforms: ["manylinux_2_28_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64"],
+  bootstrap_pip: "pip>=23.1",
+  lock_content: "",
+  stop_when_done: false,
+};
+const bootstrapView: BootstrapScriptView = {
+  ...common,
+  pip_index_url: `https://oauth2accesstoken@${HOST}/airlock-example/my-private-pip-packages/simple/`,
+  upload_repo_url: `https://${HOST}/airlock-example/my-private-pip-packages/`,
+  packages: ["keyring", "keyrings.google-artifactregistry-auth"],
+  bootstrap_pip: "pip>=23.1",
+  venv_dir: "/opt/pip-airlock/keyring",
+};
+
+const mirror = renderMirrorScript(MIRROR_TEMPLATE, mirrorView);
+const bootstrap = renderBootstrapScript(BOOTSTRAP_TEMPLATE, bootstrapView);
+const scripts: [string, string][] = [
+  ["mirror", mirror],
+  ["bootstrap", bootstrap],
+];
+
+/** A clean environment for every bash run (no BASH_ENV, no inherited settings). */
+const ENV = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
+
+function hasTool(tool: string): boolean {
+  return spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;
+}
+
+/** The settings block of a rendered script (between the SC1083 directive and the closing brace). */
+function settingsBlock(script: string): string {
+  const m = script.match(/^# shellcheck disable=SC1083\n\{\n[\s\S]*?^\}\n/m);
+  if (!m) throw new Error("no settings block");
+  return m[0];
+}
+
+/** Runs bash with a rendered script's functions loaded (its final `main "$@"` line removed). */
+function withFunctions(script: string, body: string, env: Record<string, string> = {}): string {
+  const lib = script.replace(/\nmain "\$@"\n$/, "\n");
+  expect(lib).not.toEqual(script);
+  return execFileSync("bash", ["--norc", "-c", `${lib}\ntrap - EXIT\nset +e\n${body}`], {
+    encoding: "utf8",
+    env: { ...ENV, ...env },
+  });
+}
+
+describe.each(scripts)("%s script", (_name, script) => {
+  it("is a strict bash script with every tag rendered", () => {
+    expect(script.startsWith("#!/usr/bin/env bash\n")).toBe(true);
+    expect(script).toContain("\nset -euo pipefail\n");
+    expect(script).not.toMatch(/\{\{|\}\}/);
+    expect(script).not.toMatch(/^\s*set\s+-[a-z]*x/m);
+  });
+
+  it("parses with bash -n", () => {
+    expect(spawnSync("bash", ["--norc", "-n"], { input: script, env: ENV }).status).toBe(0);
+  });
+
+  (hasTool("shellcheck") ? it : it.skip)("is shellcheck-clean when rendered", () => {
+    const r = spawnSync("shellcheck", ["-s", "bash", "-"], { input: script, encoding: "utf8" });
+    expect(r.stdout).toBe("");
+    expect(r.status).toBe(0);
+  });
+
+  it("never puts the token on a command line, in a file or in the log", () => {
+    // Every use of $TOKEN must be one of: reading it, testing it, piping it into `curl -K -` with the
+    // builtin printf, or the environment of exactly one child process.
+    const allowed = [
+      /^\s*TOKEN=\$\(printf '%s' "\$json" \| python3 -c .*\) \|\| return 1$/,
+      /^\s*\[\[ -n \$TOKEN \]\] \|\| return 1$/,
+      /^\s*TOKEN=$/,
+      /^\s*AIRLOCK_TOKEN=\$TOKEN python3 -c "\$LIST_INDEX_PY" /,
+      /^\s*TWINE_USERNAME=oauth2accesstoken TWINE_PASSWORD=\$TOKEN TWINE_NON_INTERACTIVE=1 \\$/,
+      /^\s*PIP_INDEX_URL="https:\/\/oauth2accesstoken:\$\{TOKEN\}@\$\{AUTH_REPO_INDEX_URL#https:\/\/\}" \\$/,
+      /^\s*printf 'user = "oauth2accesstoken:%s"\\n' "\$TOKEN" \|$/,
+    ];
+    const uses = script.split("\n").filter((l) => /\$\{?TOKEN\b|^\s*TOKEN=/.test(l));
+    expect(uses.length).toBeGreaterThan(2);
+    for (const line of uses) {
+      expect(allowed.some((re) => re.test(line)) ? "allowed" : line).toBe("allowed");
+    }
+    // A printf of the token always feeds curl's config from stdin, on the next line.
+    const lines = script.split("\n");
+    lines.forEach((l, i) => {
+      if (/printf .*"\$TOKEN"/.test(l)) expect(lines[i + 1]).toMatch(/^\s*curl -K - /);
+    });
+  });
+});
+
+describe("settings are single shell words, whatever the config says", () => {
+  const hostile = ["a'b", "$(touch /tmp/pwned)", "`id`", "x\ny", "*", "-rf /", ""];
+  const cases: [string, string, string[]][] = [
+    ["mirror", renderMirrorScript(MIRROR_TEMPLATE, { ...mirrorView, packages: hostile, lock_content: "a==1 \\\n'q'\n$HOME" }),
+      ["PACKAGES", "LOCK_CONTENT"]],
+    ["bootstrap", renderBootstrapScript(BOOTSTRAP_TEMPLATE, { ...bootstrapView, packages: hostile, venv_dir: "/opt/$(x) y" }),
+      ["PACKAGES", "VENV_DIR"]],
+  ];
+  it.each(cases)("%s", (_name, script, vars) => {
+    const out = execFileSync("bash", ["--norc", "-c", `${settingsBlock(script)}\nprintf '%s\\0' "\${PACKAGES[@]}"; printf '#\\0'; printf '%s\\0' "\${${vars[1]}}"`], { encoding: "utf8" });
+    const [pkgs, rest] = out.split("#\0");
+    expect(pkgs.split("\0").slice(0, -1)).toEqual(hostile);
+    expect(rest.split("\0")[0]).toEqual(_name === "mirror" ? "a==1 \\\n'q'\n$HOME" : "/opt/$(x) y");
+  });
+});
+
+describe("mirror helpers", () => {
+  it("retries with exponential backoff capped at max_backoff_seconds, up to max_attempts", () => {
+    const out = withFunctions(mirror, `
+      sleep() { printf 'sleep %s\\n' "$1"; }
+      date() { printf 'T'; }
+      guest_attr() { :; }
+      MAX_ATTEMPTS=8 MAX_BACKOFF_SECONDS=5
+      n=0; flaky() { n=$((n + 1)); return 1; }
+      retry "flaky" flaky; echo "rc=$? calls=$n"
+      n=0; permanent() { n=$((n + 1)); return 100; }
+      retry "permanent" permanent; echo "rc=$? calls=$n"
+      n=0; third() { n=$((n + 1)); ((n >= 3)); }
+      retry "third" third; echo "rc=$? calls=$n"
+    `);
+    const sleeps = out.split("\n").filter((l) => l.startsWith("sleep "));
+    expect(sleeps.slice(0, 7)).toEqual(["sleep 1", "sleep 2", "sleep 4", "sleep 5", "sleep 5", "sleep 5", "sleep 5"]);
+    expect(out).toContain("rc=1 calls=8");
+    expect(out).toContain("rc=1 calls=1");
+    expect(out).toContain("rc=0 calls=3");
+  });
+
+  it("normalizes project names of wheels and requirements (PEP 503)", () => {
+    const out = withFunctions(mirror, `
+      for f in keyrings.google_artifactregistry_auth-1.1.2-py3-none-any.whl /x/jaraco.classes-3.2.1-py3-none-any.whl \\
+        Foo__Bar-1-cp311-cp311-manylinux_2_17_x86_64.whl; do wheel_project "$f"; done
+      for r in 'keyrings.google-artifactregistry-auth' 'pip>=23.1' 'Foo_Bar[x]>=1' 'a._b ; python_version<"3"' 'x @ https://e/x.whl'; do
+        requirement_project "$r"; done
+    `);
+    expect(out.trim().split("\n")).toEqual([
+      "keyrings-google-artifactregistry-auth", "jaraco-classes", "foo-bar",
+      "keyrings-google-artifactregistry-auth", "pip", "foo-bar", "a-b", "x",
+    ]);
+  });
+
+  it("reports failure with the step, and exits non-zero", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "airlock-test-"));
+    try {
+      // No metadata server: curl is stubbed to fail, guest attributes are recorded in a file.
+      const lib = mirror.replace(/\nmain "\$@"\n$/, "\n");
+      const r = spawnSync("bash", ["--norc", "-c", `
+        curl() { if [[ " $* " == *" -X PUT "* ]]; then printf '%s=%s\\n' "\${@: -1}" "$(cat)" >>"${dir}/attrs"; return 0; fi; return 7; }
+        sleep() { :; }
+        ${lib}
+        ensure_tools() { :; }
+        MAX_ATTEMPTS=2
+        main`], { encoding: "utf8", env: ENV });
+      expect(r.status).not.toBe(0);
+      expect(r.stdout).toContain("FAILED at step token");
+      const attrs = readFileSync(path.join(dir, "attrs"), "utf8");
+      expect(attrs).toContain("/guest-attributes/pip-airlock/status=running");
+      expect(attrs).toContain("/guest-attributes/pip-airlock/failed-step=token");
+      expect(attrs.trim().split("\n").pop()).toBe(
+        "http://metadata.google.internal/computeMetadata/v1/instance/guest-attributes/pip-airlock/status=failed");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("bootstrap helpers", () => {
+  it("writes a file only when its content or mode differs, keeping a foreign one once", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "airlock-test-"));
+    try {
+      const f = path.join(dir, "etc", "pip.conf");
+      const out = withFunctions(bootstrap, `
+        date() { printf 'T'; }
+        mkdir -p "${dir}/etc"; printf '[global]\\ncert = /x\\n' >"${f}"
+        c="$CONFIG_HEADER"$'\\n[global]\\nindex-url = https://oauth2accesstoken@h/simple/\\n'
+        write_if_changed "${f}" 644 "$c"; echo "changes=$CHANGES"
+        write_if_changed "${f}" 644 "$c"; echo "changes=$CHANGES"
+        chmod 600 "${f}"
+        write_if_changed "${f}" 644 "$c"; echo "changes=$CHANGES"
+        write_if_changed "${f}" 644 "$c"x; echo "changes=$CHANGES"
+      `);
+      expect(out).toMatch(/kept the previous .*pip\.conf as .*pip\.conf\.pip-airlock-orig/);
+      expect(out.match(/changes=\d+/g)).toEqual(["changes=1", "changes=1", "changes=2", "changes=3"]);
+      expect(out).toContain("unchanged: ");
+      expect(readFileSync(`${f}.pip-airlock-orig`, "utf8")).toBe("[global]\ncert = /x\n");
+      expect(readFileSync(f, "utf8").endsWith("simple/\nx")).toBe(true);
+      expect((statSync(f).mode & 0o777).toString(8)).toBe("644");
+      expect(existsSync(path.join(dir, "etc")) && execFileSync("ls", [path.join(dir, "etc")], { encoding: "utf8", env: ENV }).trim().split("\n"))
+        .toEqual(["pip.conf", "pip.conf.pip-airlock-orig"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("configures pip, uv and twine for the index with the oauth2accesstoken user", () => {
+    expect(bootstrap).toContain("index-url = ${INDEX_URL}\nkeyring-provider = subprocess\n");
+    expect(bootstrap).toContain('keyring-provider = \\"subprocess\\"');
+    expect(bootstrap).toMatch(/write_if_changed \/etc\/uv\/uv\.toml 644/);
+    expect(bootstrap).toMatch(/write_if_changed \/root\/\.pypirc 600/);
+    expect(bootstrap).toMatch(/write_if_changed \/etc\/skel\/\.pypirc 644/);
+    expect(bootstrap).toContain("INDEX_URL='https://oauth2accesstoken@us-central1-python.pkg.dev/airlock-example/my-private-pip-packages/simple/'");
+  });
+
+  it("refuses an index URL without the oauth2accesstoken user (pip would never ask keyring)", () => {
+    const script = renderBootstrapScript(BOOTSTRAP_TEMPLATE, { ...bootstrapView, pip_index_url: `https://${HOST}/p/r/simple/` });
+    const out = withFunctions(script, `date() { printf 'T'; }; validate_settings; echo "rc=$?"`);
+    expect(out).toContain("must start with https://oauth2accesstoken@");
+    expect(out).toContain("rc=1");
+  });
+
+  it("treats the venv's pip like Debian's ensurepip picks wheels: by file name, the last one wins", () => {
+    // The rule the venv-wheel step relies on (see the comment in the template).
+    expect(bootstrap).toContain("LC_ALL=C sort | tail -n1");
+    expect(["pip-23.0.1-py3-none-any.whl", "pip-24.2-py3-none-any.whl"].sort().pop()).toBe("pip-24.2-py3-none-any.whl");
+  });
+});
