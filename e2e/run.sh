@@ -616,7 +616,7 @@ no_token_leak() {
   n=$(sort -u "${STATE}/tokens.txt" | wc -l)
   ((n >= 2)) || { echo "only $n token(s) issued?"; return 1; }
   local seen
-  for seen in 'twine upload' 'pip install' 'keyring get'; do
+  for seen in 'upload --non-interactive' 'pip install' 'keyring get'; do
     grep -q "$seen" "${STATE}/argv.txt" || { echo "the argv sampler missed the scripts' '$seen' processes"; return 1; }
   done
   hits=$(grep -rlaF -f "${STATE}/tokens.txt" "${HOST_PUB}" "${HOST_PRIV}" "$LOGS" "${STATE}/argv.txt" \

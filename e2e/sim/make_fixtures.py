@@ -16,6 +16,8 @@ The fake PyPI holds a real dependency graph:
     airlock-sim-native 1.0.0          per-Python-version wheels (cp311, cp312; a cp310 and a musllinux
                                       decoy that must NOT be mirrored), as cffi is for the real graph
   pip                                 the given pip wheels (one older than 23.1, one newer)
+The stand-ins carry Metadata-Version 2.3 and 2.4, as most wheels on PyPI now do (Debian 12's twine
+4.0.2 cannot read those by itself: the mirror must cope).
 The private repo gets `airlock-private-demo`, the package a user installs at the end.
 """
 import argparse
@@ -35,12 +37,12 @@ def record_hash(data):
 
 
 def make_wheel(out_dir, name, version, files, requires=(), tags=("py3-none-any",), entry_points="",
-               summary="", requires_python=">=3.8", pure=True):
+               summary="", requires_python=">=3.8", pure=True, metadata_version="2.1", extra_meta=()):
     """files: {archive path: bytes}. Returns the wheel's path."""
     dist_name = re.sub(r"[-_.]+", "_", name)
     dist_info = f"{dist_name}-{version}.dist-info"
-    meta = [f"Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}",
-            f"Summary: {summary or name}", f"Requires-Python: {requires_python}"]
+    meta = [f"Metadata-Version: {metadata_version}", f"Name: {name}", f"Version: {version}",
+            f"Summary: {summary or name}", f"Requires-Python: {requires_python}", *extra_meta]
     meta += [f"Requires-Dist: {r}" for r in requires]
     files = dict(files)
     files[f"{dist_info}/METADATA"] = ("\n".join(meta) + "\n\n").encode()
@@ -107,7 +109,8 @@ def build(pypi_files, private_files):
                 f'    raise ImportError("airlock_sim_native: built for " + ABI)\n')
         wheels.append(make_wheel(pypi_files, "airlock-sim-native", "1.0.0",
                                  {"airlock_sim_native/__init__.py": code.encode()},
-                                 tags=(f"{py}-{py}-{plat}",), pure=False, summary="compiled-extension stand-in"))
+                                 tags=(f"{py}-{py}-{plat}",), pure=False, summary="compiled-extension stand-in",
+                                 metadata_version="2.3"))
 
     backend = '''"""Stand-in for keyrings.google-artifactregistry-auth (pip-airlock e2e).
 
@@ -151,7 +154,8 @@ class GooglePythonAuth(backend.KeyringBackend):
                              {"keyrings/gauth.py": backend.encode()},
                              requires=["keyring", "airlock-sim-native"],
                              entry_points="[keyring.backends]\ngauth = keyrings.gauth\n",
-                             summary="stand-in Artifact Registry keyring backend (pip-airlock e2e)"))
+                             summary="stand-in Artifact Registry keyring backend (pip-airlock e2e)",
+                             metadata_version="2.4", extra_meta=["License-Expression: Apache-2.0"]))
 
     demo = b'"""A private package, only in the private repo."""\nMESSAGE = "hello from the private repo"\n'
     make_wheel(private_files, "airlock-private-demo", "0.1.0", {"airlock_private_demo/__init__.py": demo},
