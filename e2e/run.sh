@@ -360,20 +360,25 @@ PIDS+=("$SAMPLER")
 # repo again and upload only the rest. Index listings and file downloads fail too.
 ADMIN_PATH=faults admin -X POST -d '{"upload_skip": 3, "upload": 8, "simple": 2, "files": 1}' >/dev/null
 
+BOOT_TIMEOUT=300 # a boot that takes longer has hung: fail it (exit 124) rather than the whole run
 boot() { # boot public|private NAME SCRIPT HIDE_ENSUREPIP: runs a startup script, records rc and duration
   local which=$1 name=$2 script=$3 hide=$4 t0 rc=0
   t0=$(date +%s.%N)
-  on_host "$which" "$name" "$hide" bash "$script" >"${LOGS}/${name}.log" 2>&1 || rc=$?
+  on_host "$which" "$name" "$hide" timeout --kill-after=10 "$BOOT_TIMEOUT" bash "$script" >"${LOGS}/${name}.log" 2>&1 || rc=$?
   printf '%s %s %.1f\n' "$name" "$rc" "$("$PY" -c "print($(date +%s.%N) - $t0)")" >"${STATE}/boot-${name}.result"
   return 0
 }
 duration_of() { cut -d' ' -f3 "${STATE}/boot-$1.result"; }
 rc_of() { cut -d' ' -f2 "${STATE}/boot-$1.result"; }
 
-say "boot 1: private host (bootstrap, no ensurepip) now, public host (mirror) 3s later"
+say "boot 1: private host (bootstrap, no ensurepip) now, public host (mirror) once the private one waits"
 boot private bootstrap-boot1 "$BOOTSTRAP_SH" 1 &
 BOOT_PRIV=$!
-sleep 3
+for _ in $(seq 1 600); do
+  grep -q 'does not serve .* yet' "${LOGS}/bootstrap-boot1.log" 2>/dev/null && break
+  kill -0 "$BOOT_PRIV" 2>/dev/null || break
+  sleep 0.1
+done
 boot public mirror-boot1 "$MIRROR_SH" 0 &
 BOOT_PUB=$!
 wait "$BOOT_PUB"
