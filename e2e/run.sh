@@ -456,6 +456,18 @@ manifest_ok() {
   grep -Eq 'file keyring 23\.9\.3 sha256=[0-9a-f]{64} ' "${LOGS}/mirror-boot1.log"
 }
 check "the mirror reported every file (package, version, sha256) to the serial log and the manifest guest attribute" manifest_ok
+progress() { # progress pub|priv STEP...: the `step` guest attribute went through these values, in order
+  local which=$1 got want
+  shift
+  got=$("$PY" -c 'import json,sys; print(" ".join(json.loads(l)["value"] for l in open(sys.argv[1]) if json.loads(l)["key"] == sys.argv[2]))' \
+    "${STATE}/guest-attributes-${which}.log" "${GUEST_ATTR_NAMESPACE}/step")
+  want="$*"
+  [[ " $got " == *" $want "* ]] || { echo "steps published: $got; expected a run of: $want"; return 1; }
+}
+check "progress: the mirror published each step as a guest attribute" \
+  progress pub validate tools token download upload report finished
+check "progress: the bootstrap published each step as a guest attribute" \
+  progress priv validate token wait-for-auth-repo venv install venv-wheel configure probe finished
 
 # --------------------------------------------------------------------------------------------------
 # What the private host looks like
@@ -610,6 +622,19 @@ stopped() {
   attr_is pub status ready
 }
 check "stop_when_done: the mirror powers its VM off at the end (systemctl poweroff)" stopped
+
+# A bootstrap that cannot get the helpers (a repo that does not exist) fails within its bound and
+# says where (a variant of the synthesized script: the auth repo URL and the bound changed).
+"$PY" "${SIM}/variant.py" "$BOOTSTRAP_SH" "${WORK}/scripts/bootstrap-norepo.sh" \
+  "AUTH_REPO_INDEX_URL=https://${AR_HOST}/${AUTH_REPO%%/*}/no-such-repo/simple/" MAX_ATTEMPTS=1 MAX_BACKOFF_SECONDS=2
+boot private bootstrap-norepo "${WORK}/scripts/bootstrap-norepo.sh" 1
+DURATIONS+=("bootstrap, missing auth repo variant (fails): $(duration_of bootstrap-norepo)s")
+bootstrap_fails() {
+  [[ $(rc_of bootstrap-norepo) != 0 && $(rc_of bootstrap-norepo) != 124 ]] || { tail -n 20 "${LOGS}/bootstrap-norepo.log"; return 1; }
+  grep -q 'waiting for the auth repo: failed after 4 attempts' "${LOGS}/bootstrap-norepo.log" || { tail -n 20 "${LOGS}/bootstrap-norepo.log"; return 1; }
+  attr_is priv status failed && attr_is priv failed-step wait-for-auth-repo
+}
+check "failure: a bootstrap without its auth repo gives up after its bound, status=failed, failed-step=wait-for-auth-repo" bootstrap_fails
 
 # --------------------------------------------------------------------------------------------------
 # Secrets: no token in any file the hosts wrote, any log, or any process's argv
