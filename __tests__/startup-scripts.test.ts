@@ -164,6 +164,20 @@ describe("mirror helpers", () => {
     ]);
   });
 
+  it("warns when this host's python is newer than the oldest target (markers follow the host's)", () => {
+    const out = withFunctions(mirror, `
+      date() { printf 'T'; }
+      guest_attr() { echo "attr $1"; }
+      python3() { echo 3.11; }
+      PYTHON_VERSIONS=(3.11 3.12); check_host_python; echo "rc=$?"
+      PYTHON_VERSIONS=(3.12 3.10); check_host_python; echo "rc=$?"
+    `);
+    const [same, older] = out.split("rc=0\n");
+    expect(same).not.toContain("warning");
+    expect(older).toContain("runs python 3.11, newer than the oldest target 3.10");
+    expect(older).toContain("attr warning");
+  });
+
   it("reports failure with the step, and exits non-zero", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "airlock-test-"));
     try {
