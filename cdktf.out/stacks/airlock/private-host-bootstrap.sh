@@ -1,0 +1,484 @@
+#!/usr/bin/env bash
+# pip-airlock: private host startup script (the bootstrap), rendered from assets/bootstrap.sh.mustache.
+#
+# On every boot: wait (with backoff and a bound) until the auth repo serves the auth helpers, install
+# keyring and the Artifact Registry backend into a dedicated venv with a metadata-server token, link the
+# `keyring` CLI onto PATH, and configure pip (and uv, and twine) system-wide so that every user, in
+# every venv, fetches only from Artifact Registry and authenticates through keyring.
+#
+# Idempotent: a re-run changes nothing when all is in place (files are rewritten only when their
+# content differs, installs are skipped when already satisfied, and nothing is fetched in that case).
+# The token only ever lives in shell variables and in the environment of one child process at a time:
+# never on a command line, in a file, or in the log.
+set -euo pipefail
+umask 022
+
+# Settings. Each Mustache tag here renders as exactly one single-quoted shell word (assets/shell-quote.ts).
+# shellcheck disable=SC1083
+{
+AR_HOST='us-central1-python.pkg.dev'
+AUTH_REPO_INDEX_URL='https://us-central1-python.pkg.dev/airlock-example/pip-auth-repo/simple/'
+METADATA_HOST='metadata.google.internal'
+GUEST_ATTR_NAMESPACE='pip-airlock'
+MAX_ATTEMPTS='8'
+MAX_BACKOFF_SECONDS='30'
+INDEX_URL='https://oauth2accesstoken@us-central1-python.pkg.dev/airlock-example/my-private-pip-packages/simple/'
+UPLOAD_REPO_URL='https://us-central1-python.pkg.dev/airlock-example/my-private-pip-packages/'
+PACKAGES=('keyring' 'keyrings.google-artifactregistry-auth' )
+BOOTSTRAP_PIP='pip>=23.1'
+VENV_DIR='/opt/pip-airlock/keyring'
+}
+
+METADATA_URL="http://${METADATA_HOST}/computeMetadata/v1"
+KEYRING_LINK=/usr/local/bin/keyring
+CONFIG_HEADER="# Written by pip-airlock (private host startup script); rewritten on boot if changed."
+STEP=start
+TOKEN=
+WORK_DIR=
+CHANGES=0
+PIP_WHEEL_FILE=
+PIP_WHEEL_URL=
+PIP_WHEEL_SHA256=
+
+log() {
+  printf '%s pip-airlock-bootstrap [%s] %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$STEP" "$*"
+}
+
+step() {
+  STEP=$1
+  log "step: $STEP"
+  guest_attr step "$STEP"
+}
+
+# Publish KEY=VALUE as a guest attribute (best effort: a status report must never fail the bootstrap).
+guest_attr() {
+  local key=$1 value=$2 i
+  for i in 1 2 3; do
+    if printf '%s' "$value" | curl -fsS --connect-timeout 3 --max-time 10 -X PUT --data-binary @- \
+      -H 'Metadata-Flavor: Google' "${METADATA_URL}/instance/guest-attributes/${GUEST_ATTR_NAMESPACE}/${key}" \
+      >/dev/null 2>&1; then
+      return 0
+    fi
+    sleep "$i"
+  done
+  log "warning: could not publish guest attribute ${key}"
+  return 0
+}
+
+# retry DESCRIPTION COMMAND...: run COMMAND up to MAX_ATTEMPTS times with exponential backoff
+# (1s, 2s, 4s, ... capped at MAX_BACKOFF_SECONDS). COMMAND returning 100 means "permanent": no retry.
+# COMMAND runs where `set -e` is off, so every retried function checks its own steps.
+retry() {
+  local what=$1 attempt=1 delay=1 rc
+  shift
+  while true; do
+    rc=0
+    "$@" || rc=$?
+    if ((rc == 0)); then
+      return 0
+    fi
+    if ((rc == 100)); then
+      log "${what}: permanent failure"
+      return 1
+    fi
+    if ((attempt >= MAX_ATTEMPTS)); then
+      log "${what}: failed after ${attempt} attempts"
+      return 1
+    fi
+    log "${what}: attempt ${attempt}/${MAX_ATTEMPTS} failed (exit ${rc}); retrying in ${delay}s"
+    sleep "$delay"
+    attempt=$((attempt + 1))
+    delay=$((delay * 2 > MAX_BACKOFF_SECONDS ? MAX_BACKOFF_SECONDS : delay * 2))
+  done
+}
+
+# Sets TOKEN from the metadata server. The JSON goes through a pipe, never through argv or a file.
+fetch_token() {
+  local json
+  json=$(curl -fsS --connect-timeout 5 --max-time 10 -H 'Metadata-Flavor: Google' \
+    "${METADATA_URL}/instance/service-accounts/default/token") || return 1
+  TOKEN=$(printf '%s' "$json" | python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])') || return 1
+  [[ -n $TOKEN ]] || return 1
+}
+
+# Lists the auth repo's simple index for the given project names: one line `FILENAME SHA256 URL` per
+# file. A project the repo does not have yet (HTTP 404) simply lists nothing.
+LIST_INDEX_PY='
+import base64, html.parser, os, re, sys, urllib.error, urllib.parse, urllib.request
+
+class Links(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.hrefs = []
+    def handle_starttag(self, tag, attrs):
+        if tag == "a":
+            self.hrefs += [v for k, v in attrs if k == "href" and v]
+
+index, names = sys.argv[1], sys.argv[2:]
+auth = base64.b64encode(("oauth2accesstoken:" + os.environ["AIRLOCK_TOKEN"]).encode()).decode()
+for name in names:
+    url = index + re.sub(r"[-_.]+", "-", name).lower() + "/"
+    req = urllib.request.Request(url, headers={"Authorization": "Basic " + auth})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            body = resp.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as err:
+        if err.code == 404:
+            continue
+        sys.exit(f"listing {url}: HTTP {err.code}")
+    except OSError as err:
+        sys.exit(f"listing {url}: {err}")
+    links = Links()
+    links.feed(body)
+    for href in links.hrefs:
+        href = urllib.parse.urljoin(url, href)
+        path, _, fragment = href.partition("#")
+        filename = urllib.parse.unquote(path.rsplit("/", 1)[-1])
+        sha256 = fragment[len("sha256="):] if fragment.startswith("sha256=") else "-"
+        print(filename, sha256, path)
+'
+
+list_auth_repo() {
+  AIRLOCK_TOKEN=$TOKEN python3 -c "$LIST_INDEX_PY" "$AUTH_REPO_INDEX_URL" "$@"
+}
+
+# Exit 0 when every requirement given is installed in the interpreter running it, at a matching
+# version (uses the `packaging` that pip vendors, so it fails, as it should, where pip is missing).
+SATISFIED_PY='
+import sys
+from importlib.metadata import PackageNotFoundError, version
+from pip._vendor.packaging.requirements import Requirement
+for spec in sys.argv[1:]:
+    req = Requirement(spec)
+    try:
+        installed = version(req.name)
+    except PackageNotFoundError:
+        sys.exit(f"{req.name} is not installed")
+    if not req.specifier.contains(installed, prereleases=True):
+        sys.exit(f"{req.name} {installed} does not satisfy {spec}")
+'
+
+# The distribution name of a wheel file, normalized (PEP 503).
+wheel_project() {
+  local base=${1##*/}
+  base=${base%%-*}
+  base=${base,,}
+  base=${base//[_.]/-}
+  while [[ $base == *--* ]]; do
+    base=${base//--/-}
+  done
+  printf '%s\n' "$base"
+}
+
+# The project name a requirement specifier names, normalized (PEP 503).
+requirement_project() {
+  local name=$1
+  name=${name%%[<>=!~;\[ @]*}
+  name=${name,,}
+  name=${name//[_.]/-}
+  while [[ $name == *--* ]]; do
+    name=${name//--/-}
+  done
+  printf '%s\n' "$name"
+}
+
+# write_if_changed PATH MODE CONTENT: (re)write PATH atomically only when its content or mode differs.
+write_if_changed() {
+  local path=$1 mode=$2 content=$3 tmp
+  if [[ -f $path && ! -L $path ]] && cmp -s -- "$path" <(printf '%s' "$content"); then
+    if [[ $(stat -c '%a' -- "$path") != "$mode" ]]; then
+      chmod "$mode" -- "$path"
+      CHANGES=$((CHANGES + 1))
+      log "fixed the mode of ${path}"
+    else
+      log "unchanged: ${path}"
+    fi
+    return 0
+  fi
+  # A file that someone else wrote (an admin's pip.conf, say) is kept once, next to ours.
+  if [[ -f $path && ! -e ${path}.pip-airlock-orig ]] && [[ $(head -n1 -- "$path") != "$CONFIG_HEADER" ]]; then
+    cp -p -- "$path" "${path}.pip-airlock-orig"
+    log "kept the previous ${path} as ${path}.pip-airlock-orig"
+  fi
+  mkdir -p -- "$(dirname -- "$path")"
+  tmp=$(mktemp -- "${path}.pip-airlock.XXXXXX")
+  printf '%s' "$content" >"$tmp"
+  chmod "$mode" -- "$tmp"
+  mv -f -- "$tmp" "$path"
+  CHANGES=$((CHANGES + 1))
+  log "wrote ${path}"
+}
+
+on_exit() {
+  local rc=$?
+  if ((rc != 0)); then
+    log "FAILED at step ${STEP} (exit ${rc})"
+    guest_attr failed-step "$STEP"
+    guest_attr status failed
+  fi
+  if [[ -n $WORK_DIR ]]; then
+    rm -rf -- "$WORK_DIR"
+  fi
+}
+trap on_exit EXIT
+
+validate_settings() {
+  [[ $MAX_ATTEMPTS =~ ^[1-9][0-9]*$ ]] || { log "max_attempts must be a positive integer"; return 1; }
+  [[ $MAX_BACKOFF_SECONDS =~ ^[1-9][0-9]*$ ]] || { log "max_backoff_seconds must be a positive integer"; return 1; }
+  [[ $AUTH_REPO_INDEX_URL == https://*/ ]] || { log "the auth repo index URL must be https:// and end with /"; return 1; }
+  # pip asks keyring for a password only when the index URL carries a user (pypa/pip#11971).
+  [[ $INDEX_URL == https://oauth2accesstoken@* ]] || { log "the pip index URL must start with https://oauth2accesstoken@"; return 1; }
+  [[ $INDEX_URL != *[\"\\[:space:]]* ]] || { log "the pip index URL has a quote, backslash or space"; return 1; }
+  [[ $VENV_DIR == /* ]] || { log "venv_dir must be an absolute path"; return 1; }
+  ((${#PACKAGES[@]} > 0)) || { log "no package to install"; return 1; }
+  command -v python3 >/dev/null 2>&1 || { log "python3 is required"; return 1; }
+  command -v curl >/dev/null 2>&1 || { log "curl is required"; return 1; }
+}
+
+# One poll of the auth repo: succeed when it serves at least one file of every requested package and
+# of pip. Remembers the newest pip wheel (URL and sha256) for bootstrapping pip into the venv.
+helpers_served() {
+  local filename sha url project missing=() best_version=0 version
+  local -A present=()
+  fetch_token || return 1
+  list_auth_repo "${REQUIRED_PROJECTS[@]}" >"${WORK_DIR}/auth-repo.txt" || return 1
+  while read -r filename sha url; do
+    project=$(wheel_project "$filename")
+    present[$project]=1
+    if [[ $project == pip && $filename == *.whl ]]; then
+      version=${filename#*-}
+      version=${version%%-*}
+      if [[ $(printf '%s\n%s\n' "$best_version" "$version" | sort -V | tail -n1) == "$version" ]]; then
+        best_version=$version
+        PIP_WHEEL_FILE=$filename
+        PIP_WHEEL_URL=$url
+        PIP_WHEEL_SHA256=$sha
+      fi
+    fi
+  done <"${WORK_DIR}/auth-repo.txt"
+  for project in "${REQUIRED_PROJECTS[@]}"; do
+    [[ -n ${present[$project]:-} ]] || missing+=("$project")
+  done
+  if ((${#missing[@]} > 0)); then
+    log "the auth repo does not serve ${missing[*]} yet"
+    return 1
+  fi
+  log "the auth repo serves ${REQUIRED_PROJECTS[*]} (pip wheel: ${PIP_WHEEL_FILE})"
+}
+
+# Downloads the mirrored pip wheel into WORK_DIR (once per run) and checks its sha256.
+fetch_pip_wheel() {
+  local dest="${WORK_DIR}/${PIP_WHEEL_FILE}"
+  if [[ -f $dest ]]; then
+    return 0
+  fi
+  fetch_token || return 1
+  printf 'user = "oauth2accesstoken:%s"\n' "$TOKEN" |
+    curl -K - -fsS --connect-timeout 10 --max-time 300 -o "${dest}.part" "$PIP_WHEEL_URL" || return 1
+  if [[ $PIP_WHEEL_SHA256 != - ]] && [[ $(sha256sum "${dest}.part" | cut -d' ' -f1) != "$PIP_WHEEL_SHA256" ]]; then
+    log "sha256 mismatch for ${PIP_WHEEL_FILE}"
+    rm -f -- "${dest}.part"
+    return 1
+  fi
+  mv -f -- "${dest}.part" "$dest"
+}
+
+ensure_venv() {
+  local want have=
+  want=$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+  if [[ -x ${VENV_DIR}/bin/python ]]; then
+    have=$("${VENV_DIR}/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null || true)
+  fi
+  if [[ $have == "$want" ]]; then
+    log "venv ${VENV_DIR} (python ${have}) is in place"
+    return 0
+  fi
+  # --without-pip: works without python3-venv/ensurepip; pip comes from the mirrored wheel below.
+  # --clear: a venv of another python (after a distribution upgrade) is rebuilt from scratch.
+  log "creating the venv ${VENV_DIR} for python ${want}${have:+ (was ${have})}"
+  mkdir -p -- "$(dirname -- "$VENV_DIR")"
+  python3 -m venv --clear --without-pip "$VENV_DIR"
+  CHANGES=$((CHANGES + 1))
+}
+
+venv_satisfies() {
+  "${VENV_DIR}/bin/python" -c "$SATISFIED_PY" "$@" >/dev/null 2>&1
+}
+
+ensure_venv_pip() {
+  if venv_satisfies "$BOOTSTRAP_PIP"; then
+    log "venv pip satisfies ${BOOTSTRAP_PIP}: $("${VENV_DIR}/bin/python" -m pip --version)"
+    return 0
+  fi
+  retry "download ${PIP_WHEEL_FILE}" fetch_pip_wheel
+  # A pip wheel runs itself: this needs neither ensurepip nor any pip on the system, and the venv's
+  # python is not "externally managed" (PEP 668).
+  log "bootstrapping pip from ${PIP_WHEEL_FILE}"
+  PIP_CONFIG_FILE=/dev/null "${VENV_DIR}/bin/python" "${WORK_DIR}/${PIP_WHEEL_FILE}/pip" install \
+    --no-index --no-cache-dir --disable-pip-version-check --no-input --quiet "${WORK_DIR}/${PIP_WHEEL_FILE}"
+  venv_satisfies "$BOOTSTRAP_PIP" || { log "pip in the venv does not satisfy ${BOOTSTRAP_PIP}"; return 1; }
+  CHANGES=$((CHANGES + 1))
+}
+
+# One install attempt, from the auth repo only, with a fresh token in pip's environment (pip redacts
+# the password wherever it logs the URL). /etc/pip.conf is ignored: it points at the private repo.
+install_helpers() {
+  fetch_token || return 1
+  PIP_CONFIG_FILE=/dev/null PIP_KEYRING_PROVIDER=disabled PIP_NO_CACHE_DIR=1 \
+    PIP_INDEX_URL="https://oauth2accesstoken:${TOKEN}@${AUTH_REPO_INDEX_URL#https://}" \
+    "${VENV_DIR}/bin/python" -m pip install --disable-pip-version-check --no-input --progress-bar off \
+    "${PACKAGES[@]}" || return 1
+}
+
+ensure_helpers() {
+  if venv_satisfies "${PACKAGES[@]}" &&
+    PIP_CONFIG_FILE=/dev/null "${VENV_DIR}/bin/python" -m pip check >/dev/null 2>&1; then
+    log "already installed: ${PACKAGES[*]}"
+    return 0
+  fi
+  retry "pip install ${PACKAGES[*]}" install_helpers
+  CHANGES=$((CHANGES + 1))
+}
+
+ensure_keyring_link() {
+  local target="${VENV_DIR}/bin/keyring"
+  [[ -x $target ]] || { log "${target} is missing"; return 1; }
+  if [[ -L $KEYRING_LINK && $(readlink -- "$KEYRING_LINK") == "$target" ]]; then
+    log "unchanged: ${KEYRING_LINK} -> ${target}"
+    return 0
+  fi
+  mkdir -p -- "$(dirname -- "$KEYRING_LINK")"
+  ln -sfn -- "$target" "$KEYRING_LINK"
+  CHANGES=$((CHANGES + 1))
+  log "linked ${KEYRING_LINK} -> ${target}"
+}
+
+# Why this step: `keyring-provider = subprocess` needs pip >= 23.1; older pips ignore the setting and
+# then fail to authenticate. On Debian 12 (and Ubuntu 24.04), `python3 -m venv` does not use a pip
+# bundled with Python: Debian's ensurepip installs the wheels of sysconfig's WHEEL_PKG_DIR
+# (/usr/share/python-wheels, from python3-pip-whl: pip 23.0.1 on Debian 12), and when a package has
+# several wheels there the one whose file name sorts last wins (sorted(os.listdir()), no version
+# comparison). So a fresh venv of any user would be born with a pip that cannot use keyring, and
+# upgrading it would itself need the authentication it lacks. Placing the mirrored pip wheel (already
+# in hand, sha256-checked) next to Debian's makes it the one every new venv is born with. Debian's
+# own files are left alone (dpkg keeps owning them; a later python3-pip-whl >= 23.1 simply takes
+# over again when its name sorts last). Existing venvs and `virtualenv` (own embedded wheels) are not
+# affected; nothing happens where the system's venv pip is already new enough, or without
+# WHEEL_PKG_DIR (then ensurepip uses the pip bundled with that Python).
+ensure_venv_wheel() {
+  local wheel_dir last version
+  wheel_dir=$(python3 -c 'import sysconfig; print(sysconfig.get_config_var("WHEEL_PKG_DIR") or "")')
+  if [[ -z $wheel_dir || ! -d $wheel_dir ]]; then
+    log "python3 has no WHEEL_PKG_DIR: new venvs get the pip bundled with python"
+    return 0
+  fi
+  last=$(find "$wheel_dir" -maxdepth 1 -name 'pip-*.whl' -printf '%f\n' | LC_ALL=C sort | tail -n1)
+  if [[ -z $last ]]; then
+    log "no pip wheel in ${wheel_dir}: left as is"
+    return 0
+  fi
+  version=${last#pip-}
+  version=${version%%-*}
+  if "${VENV_DIR}/bin/python" -c 'import sys; from pip._vendor.packaging.version import Version; sys.exit(Version(sys.argv[1]) < Version("23.1"))' "$version"; then
+    log "new venvs get ${last} from ${wheel_dir}: new enough for keyring-provider"
+    return 0
+  fi
+  retry "download ${PIP_WHEEL_FILE}" fetch_pip_wheel
+  install -m 0644 -- "${WORK_DIR}/${PIP_WHEEL_FILE}" "${wheel_dir}/${PIP_WHEEL_FILE}"
+  CHANGES=$((CHANGES + 1))
+  last=$(find "$wheel_dir" -maxdepth 1 -name 'pip-*.whl' -printf '%f\n' | LC_ALL=C sort | tail -n1)
+  if [[ $last == "$PIP_WHEEL_FILE" ]]; then
+    log "placed ${PIP_WHEEL_FILE} in ${wheel_dir}: new venvs are born with it"
+  else
+    log "warning: placed ${PIP_WHEEL_FILE} in ${wheel_dir} but ${last} sorts after it; new venvs keep ${last}"
+  fi
+}
+
+write_configs() {
+  local header=$CONFIG_HEADER
+  # pip (>= 23.1), every user and every venv: only Artifact Registry, credentials from the keyring CLI.
+  write_if_changed /etc/pip.conf 644 "${header}
+[global]
+index-url = ${INDEX_URL}
+keyring-provider = subprocess
+"
+  # uv reads the system-level /etc/uv/uv.toml the same way.
+  write_if_changed /etc/uv/uv.toml 644 "${header}
+keyring-provider = \"subprocess\"
+
+[[index]]
+name = \"airlock\"
+url = \"${INDEX_URL}\"
+default = true
+"
+  # twine: `twine upload -r airlock dist/*` (the password comes from keyring, which must be importable
+  # where twine runs). Root's own file, and /etc/skel's for users created later.
+  local pypirc="${header}
+[distutils]
+index-servers =
+    airlock
+
+[airlock]
+repository = ${UPLOAD_REPO_URL}
+username = oauth2accesstoken
+"
+  write_if_changed /root/.pypirc 600 "$pypirc"
+  write_if_changed /etc/skel/.pypirc 644 "$pypirc"
+}
+
+# The keyring CLI on PATH answers for the index with a token (kept in a variable, then discarded), and
+# Artifact Registry accepts it: what pip will do for every user.
+probe_index() {
+  local password service=${INDEX_URL/oauth2accesstoken@/}
+  password=$("$KEYRING_LINK" get "$service" oauth2accesstoken 2>/dev/null) || return 1
+  [[ -n $password ]] || { log "keyring returned no password for ${service}"; return 1; }
+  printf 'user = "oauth2accesstoken:%s"\n' "$password" |
+    curl -K - -fsS --connect-timeout 10 --max-time 60 -o /dev/null "$service" || return 1
+}
+
+main() {
+  step validate
+  validate_settings
+  log "bootstrapping ${PACKAGES[*]} from ${AUTH_REPO_INDEX_URL} (${AR_HOST}) into ${VENV_DIR}"
+  guest_attr status running
+  WORK_DIR=$(mktemp -d -t pip-airlock-bootstrap.XXXXXX)
+  declare -g -a REQUIRED_PROJECTS=()
+  local requirement
+  for requirement in "${PACKAGES[@]}"; do
+    REQUIRED_PROJECTS+=("$(requirement_project "$requirement")")
+  done
+  REQUIRED_PROJECTS+=(pip)
+
+  step token
+  retry "metadata token" fetch_token
+
+  # On a fresh deployment both hosts boot together, and the mirror needs minutes (boot, apt, PyPI):
+  # the wait allows 4x max_attempts polls (with the example's 8 and 30s: about 14 minutes).
+  step wait-for-auth-repo
+  MAX_ATTEMPTS=$((MAX_ATTEMPTS * 4)) retry "waiting for the auth repo" helpers_served
+
+  step venv
+  ensure_venv
+  ensure_venv_pip
+
+  step install
+  ensure_helpers
+  ensure_keyring_link
+
+  step venv-wheel
+  ensure_venv_wheel
+
+  step configure
+  write_configs
+
+  step probe
+  retry "probe ${INDEX_URL} through keyring" probe_index
+
+  STEP=finished
+  guest_attr step finished
+  guest_attr changes "$CHANGES"
+  guest_attr status ready
+  log "ready: keyring $("${VENV_DIR}/bin/python" -c 'from importlib.metadata import version; print(version("keyring"))'), ${CHANGES} change(s) this boot"
+}
+
+main "$@"
