@@ -216,7 +216,7 @@ describe("the mirror-mode stack", () => {
   });
 
   it("keeps local state by default and uses a GCS backend when a state bucket is set", () => {
-    expect(json.terraform?.backend?.gcs).toBeUndefined();
+    expect(json.terraform?.backend).toEqual({ local: { path: "../../../terraform.airlock.tfstate" } });
     const gcs = synthJson(buildStack(exampleConfig((c) => (c.stateBucket = { bucket: "tf-state-123", prefix: "infra" }))).stack);
     expect(gcs.terraform?.backend?.gcs).toEqual({ bucket: "tf-state-123", prefix: "infra/airlock" });
   });

@@ -1,6 +1,6 @@
 import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
 import { NullProvider } from "@cdktf/provider-null/lib/provider";
-import { GcsBackend, TerraformOutput, TerraformStack } from "cdktf";
+import { GcsBackend, LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { renderBootstrapScript, renderMirrorScript } from "../assets/views";
 import { EnvironmentConfig } from "../config/schema";
@@ -50,6 +50,10 @@ export class AirlockStack extends TerraformStack {
     new GoogleProvider(this, "google", { project, region: config.region, zone: config.zone });
     if (config.stateBucket) {
       new GcsBackend(this, { bucket: config.stateBucket.bucket, prefix: `${config.stateBucket.prefix}/${name}` });
+    } else {
+      // cdktf's default is an absolute path of the machine that synthesized; relative to the stack's
+      // folder (cdktf.out/stacks/NAME) this is the same project-root file, on every machine.
+      new LocalBackend(this, { path: `../../../terraform.${name}.tfstate` });
     }
     const services = new ProjectServices(this, "services", {
       project,
