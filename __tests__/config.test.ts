@@ -54,7 +54,7 @@ describe("config validation", () => {
     expect(env.config.networks.private.googleApis).toBe("private");
     expect(env.config.mirror.packages).toEqual(["keyring", "keyrings.google-artifactregistry-auth"]);
     expect(env.config.hosts.machineType).toBe("e2-small");
-    expect(env.config.retries).toEqual({ maxAttempts: 8, maxBackoffSeconds: 30 });
+    expect(env.config.retries).toEqual({ maxAttempts: 8, maxBackoffSeconds: 30, waitAttempts: 32 });
   });
 
   // [what is wrong, the change, the field path, a word of the fix]
@@ -110,7 +110,7 @@ describe("config validation", () => {
   });
 
   it("reads a hash-pinned lock file next to the config", () => {
-    const lock = "keyring==25.6.0 --hash=sha256:" + "a".repeat(64) + "\n";
+    const lock = "keyring==25.6.0 --hash=sha256:" + "a".repeat(64) + "\npip==25.3 --hash=sha256:" + "c".repeat(64) + "\n";
     writeFileSync(path.join(dir, "helpers.lock"), lock);
     const [env] = loadConfig(configFile(withChange((c) => (c.mirror.lockFile = "helpers.lock"))));
     expect(env.lockContent).toBe(lock);
@@ -120,6 +120,8 @@ describe("config validation", () => {
     expect(problems(configFile(withChange((c) => (c.mirror.lockFile = "absent.lock"))))[0]).toMatch(/^mirror.lockFile: cannot read "absent.lock"/);
     writeFileSync(path.join(dir, "nohash.lock"), "keyring==25.6.0\n");
     expect(problems(configFile(withChange((c) => (c.mirror.lockFile = "nohash.lock"))))[0]).toMatch(/^mirror.lockFile: .*no --hash=sha256: pins/);
+    writeFileSync(path.join(dir, "nopip.lock"), "keyring==25.6.0 --hash=sha256:" + "a".repeat(64) + "\n");
+    expect(problems(configFile(withChange((c) => (c.mirror.lockFile = "nopip.lock"))))[0]).toMatch(/^mirror.lockFile: "nopip.lock" does not pin pip.*add pip==VERSION/);
   });
 });
 

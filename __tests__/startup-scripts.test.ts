@@ -36,6 +36,7 @@ const bootstrapView: BootstrapScriptView = {
   pip_index_url: `https://oauth2accesstoken@${HOST}/airlock-example/my-private-pip-packages/simple/`,
   upload_repo_url: `https://${HOST}/airlock-example/my-private-pip-packages/`,
   packages: ["keyring", "keyrings.google-artifactregistry-auth"],
+  wait_attempts: 32,
   bootstrap_pip: "pip>=23.1",
   venv_dir: "/opt/pip-airlock/keyring",
 };

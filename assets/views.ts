@@ -44,6 +44,8 @@ export interface BootstrapScriptView extends CommonScriptView {
   readonly upload_repo_url: string;
   /** Requirement specifiers installed into the keyring venv (keyring and the AR backend). */
   readonly packages: readonly string[];
+  /** Upper bound of polls while waiting for the auth repo to serve the helpers (a fresh mirror takes minutes). */
+  readonly wait_attempts: number;
   /** Requirement specifier of the pip bootstrapped into the keyring venv. */
   readonly bootstrap_pip: string;
   /** Where the keyring venv lives, e.g. `/opt/pip-airlock/keyring`. */

@@ -55,6 +55,11 @@ export function loadConfig(file: string): LoadedEnvironment[] {
         problems.push(`${prefix}mirror.lockFile: "${lockFile}" has no --hash=sha256: pins: generate it with hashes (pip-compile --generate-hashes)`);
         continue;
       }
+      // With --require-hashes the mirror cannot add the bootstrap pip on its own.
+      if (!/^pip==\S+/m.test(lockContent)) {
+        problems.push(`${prefix}mirror.lockFile: "${lockFile}" does not pin pip, which bare private hosts bootstrap with: add pip==VERSION with its hashes (pip-compile --generate-hashes --allow-unsafe)`);
+        continue;
+      }
     }
     loaded.push({ name: envName, config: parsed.data, lockContent });
   }

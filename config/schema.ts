@@ -131,6 +131,8 @@ export const environmentSchema = z
       .strictObject({
         maxAttempts: z.number().int().min(1).max(30, "must be at most 30").default(8),
         maxBackoffSeconds: z.number().int().min(1).max(600, "must be at most 600").default(30),
+        /** Polls of the auth repo before the private host gives up waiting for the mirror. */
+        waitAttempts: z.number().int().min(1).max(200, "must be at most 200").default(32),
       })
       .prefault({}),
     /** Terraform state in Cloud Storage; local state when absent. */

@@ -54,6 +54,7 @@ export function bootstrapView(config: EnvironmentConfig, endpoints: ScriptEndpoi
     pip_index_url: endpoints.pipIndexUrl,
     upload_repo_url: endpoints.uploadRepoUrl,
     packages: config.mirror.packages,
+    wait_attempts: config.retries.waitAttempts,
     bootstrap_pip: config.mirror.bootstrapPip,
     venv_dir: config.hosts.keyringVenv,
   };

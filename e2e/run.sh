@@ -626,7 +626,7 @@ check "stop_when_done: the mirror powers its VM off at the end (systemctl powero
 # A bootstrap that cannot get the helpers (a repo that does not exist) fails within its bound and
 # says where (a variant of the synthesized script: the auth repo URL and the bound changed).
 "$PY" "${SIM}/variant.py" "$BOOTSTRAP_SH" "${WORK}/scripts/bootstrap-norepo.sh" \
-  "AUTH_REPO_INDEX_URL=https://${AR_HOST}/${AUTH_REPO%%/*}/no-such-repo/simple/" MAX_ATTEMPTS=1 MAX_BACKOFF_SECONDS=2
+  "AUTH_REPO_INDEX_URL=https://${AR_HOST}/${AUTH_REPO%%/*}/no-such-repo/simple/" MAX_ATTEMPTS=1 WAIT_ATTEMPTS=4 MAX_BACKOFF_SECONDS=2
 boot private bootstrap-norepo "${WORK}/scripts/bootstrap-norepo.sh" 1
 DURATIONS+=("bootstrap, missing auth repo variant (fails): $(duration_of bootstrap-norepo)s")
 bootstrap_fails() {

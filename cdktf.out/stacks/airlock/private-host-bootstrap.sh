@@ -22,6 +22,7 @@ METADATA_HOST='metadata.google.internal'
 GUEST_ATTR_NAMESPACE='pip-airlock'
 MAX_ATTEMPTS='8'
 MAX_BACKOFF_SECONDS='30'
+WAIT_ATTEMPTS='32'
 INDEX_URL='https://oauth2accesstoken@us-central1-python.pkg.dev/airlock-example/my-private-pip-packages/simple/'
 UPLOAD_REPO_URL='https://us-central1-python.pkg.dev/airlock-example/my-private-pip-packages/'
 PACKAGES=('keyring' 'keyrings.google-artifactregistry-auth' )
@@ -224,6 +225,7 @@ trap on_exit EXIT
 
 validate_settings() {
   [[ $MAX_ATTEMPTS =~ ^[1-9][0-9]*$ ]] || { log "max_attempts must be a positive integer"; return 1; }
+  [[ $WAIT_ATTEMPTS =~ ^[1-9][0-9]*$ ]] || { log "wait_attempts must be a positive integer"; return 1; }
   [[ $MAX_BACKOFF_SECONDS =~ ^[1-9][0-9]*$ ]] || { log "max_backoff_seconds must be a positive integer"; return 1; }
   [[ $AUTH_REPO_INDEX_URL == https://*/ ]] || { log "the auth repo index URL must be https:// and end with /"; return 1; }
   # pip asks keyring for a password only when the index URL carries a user (pypa/pip#11971).
@@ -453,9 +455,9 @@ main() {
   retry "metadata token" fetch_token
 
   # On a fresh deployment both hosts boot together, and the mirror needs minutes (boot, apt, PyPI):
-  # the wait allows 4x max_attempts polls (with the example's 8 and 30s: about 14 minutes).
+  # the wait has its own bound (the example's 32 polls, 30s apart at most: about 14 minutes).
   step wait-for-auth-repo
-  MAX_ATTEMPTS=$((MAX_ATTEMPTS * 4)) retry "waiting for the auth repo" helpers_served
+  MAX_ATTEMPTS=$WAIT_ATTEMPTS retry "waiting for the auth repo" helpers_served
 
   step venv
   ensure_venv
