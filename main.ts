@@ -23,7 +23,7 @@ export function loadTemplates(assetsDir: string): StartupTemplates {
       throw new ConfigError(path.join(assetsDir, file), ["cannot read the startup-script template: restore it from git (assets/ ships with the app)"]);
     }
   };
-  return { mirror: read("mirror.sh.mustache"), bootstrap: read("bootstrap.sh.mustache") };
+  return { mirror: read("mirror.sh.mustache"), bootstrap: read("bootstrap.sh.mustache"), common: read("common.sh.mustache") };
 }
 
 /**

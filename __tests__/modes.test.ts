@@ -77,7 +77,7 @@ function probe(edit?: (c: EnvironmentConfig) => void): string[] {
   const stack = new AirlockStack(Testing.app({ stackTraces: false }), "probe", {
     config: exampleConfig(edit),
     lockContent: "",
-    templates: { mirror: TEMPLATES.mirror, bootstrap: PROBE },
+    templates: { ...TEMPLATES, bootstrap: PROBE },
   });
   return stack.bootstrapScript.trimEnd().split("\n");
 }

@@ -51,6 +51,9 @@ describe("shell quoting", () => {
     expect(() => renderShellTemplate("t", "x={{{raw}}}", { raw: "1" })).toThrow(/unescaped tags are not allowed \(raw\)/);
     expect(() => renderShellTemplate("t", "x={{&raw}}", { raw: "1" })).toThrow(/unescaped tags/);
     expect(() => renderShellTemplate("t", "x={{missing}}", {})).toThrow(/no value for missing/);
+    expect(() => renderShellTemplate("t", "# {{> shared}}", {})).toThrow(/no value for partial shared/);
+    expect(() => renderShellTemplate("t", "# {{> shared}}", {}, { shared: "y={{{raw}}}" })).toThrow(/unescaped tags/);
+    expect(renderShellTemplate("t", "# x{{! }}{{> shared}}", { v: "a b" }, { shared: "\ny={{v}}\n  z" })).toBe("# x\ny='a b'\n  z");
   });
 
   describe("the real startup scripts rendered with hostile values", () => {
@@ -72,8 +75,8 @@ describe("shell quoting", () => {
       c.hosts.keyringVenv = HOSTILE[3];
     });
     const scripts = {
-      mirror: renderMirrorScript(templates.mirror, mirrorView(config, endpoints, HOSTILE[4])),
-      bootstrap: renderBootstrapScript(templates.bootstrap, bootstrapView(config, endpoints)),
+      mirror: renderMirrorScript(templates, mirrorView(config, endpoints, HOSTILE[4])),
+      bootstrap: renderBootstrapScript(templates, bootstrapView(config, endpoints)),
     };
 
     it.each(Object.entries(scripts))("%s: parses as bash and stays shellcheck-clean", (_name, script) => {

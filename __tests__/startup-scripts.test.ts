@@ -6,10 +6,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { BootstrapScriptView, MirrorScriptView, renderBootstrapScript, renderMirrorScript } from "../assets/views";
+import { loadTemplates } from "../main";
 
 const ASSETS = path.resolve(__dirname, "..", "assets");
-const MIRROR_TEMPLATE = readFileSync(path.join(ASSETS, "mirror.sh.mustache"), "utf8");
-const BOOTSTRAP_TEMPLATE = readFileSync(path.join(ASSETS, "bootstrap.sh.mustache"), "utf8");
+const TEMPLATES = loadTemplates(ASSETS);
 const HOST = "us-central1-python.pkg.dev";
 
 const common = {
@@ -41,8 +41,8 @@ const bootstrapView: BootstrapScriptView = {
   venv_dir: "/opt/pip-airlock/keyring",
 };
 
-const mirror = renderMirrorScript(MIRROR_TEMPLATE, mirrorView);
-const bootstrap = renderBootstrapScript(BOOTSTRAP_TEMPLATE, bootstrapView);
+const mirror = renderMirrorScript(TEMPLATES, mirrorView);
+const bootstrap = renderBootstrapScript(TEMPLATES, bootstrapView);
 const scripts: [string, string][] = [
   ["mirror", mirror],
   ["bootstrap", bootstrap],
@@ -57,7 +57,7 @@ function hasTool(tool: string): boolean {
 
 /** The settings block of a rendered script (between the SC1083 directive and the closing brace). */
 function settingsBlock(script: string): string {
-  const m = script.match(/^# shellcheck disable=SC1083\n\{\n[\s\S]*?^\}\n/m);
+  const m = script.match(/^# shellcheck disable=SC1083,SC2034\n\{\n[\s\S]*?^\}\n/m);
   if (!m) throw new Error("no settings block");
   return m[0];
 }
@@ -118,9 +118,9 @@ describe.each(scripts)("%s script", (_name, script) => {
 describe("settings are single shell words, whatever the config says", () => {
   const hostile = ["a'b", "$(touch /tmp/pwned)", "`id`", "x\ny", "*", "-rf /", ""];
   const cases: [string, string, string[]][] = [
-    ["mirror", renderMirrorScript(MIRROR_TEMPLATE, { ...mirrorView, packages: hostile, lock_content: "a==1 \\\n'q'\n$HOME" }),
+    ["mirror", renderMirrorScript(TEMPLATES, { ...mirrorView, packages: hostile, lock_content: "a==1 \\\n'q'\n$HOME" }),
       ["PACKAGES", "LOCK_CONTENT"]],
-    ["bootstrap", renderBootstrapScript(BOOTSTRAP_TEMPLATE, { ...bootstrapView, packages: hostile, venv_dir: "/opt/$(x) y" }),
+    ["bootstrap", renderBootstrapScript(TEMPLATES, { ...bootstrapView, packages: hostile, venv_dir: "/opt/$(x) y" }),
       ["PACKAGES", "VENV_DIR"]],
   ];
   it.each(cases)("%s", (_name, script, vars) => {
@@ -242,7 +242,7 @@ describe("bootstrap helpers", () => {
   });
 
   it("refuses an index URL without the oauth2accesstoken user (pip would never ask keyring)", () => {
-    const script = renderBootstrapScript(BOOTSTRAP_TEMPLATE, { ...bootstrapView, pip_index_url: `https://${HOST}/p/r/simple/` });
+    const script = renderBootstrapScript(TEMPLATES, { ...bootstrapView, pip_index_url: `https://${HOST}/p/r/simple/` });
     const out = withFunctions(script, `date() { printf 'T'; }; validate_settings; echo "rc=$?"`);
     expect(out).toContain("must start with https://oauth2accesstoken@");
     expect(out).toContain("rc=1");

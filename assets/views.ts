@@ -52,10 +52,18 @@ export interface BootstrapScriptView extends CommonScriptView {
   readonly venv_dir: string;
 }
 
-export function renderMirrorScript(template: string, view: MirrorScriptView): string {
-  return renderShellTemplate("mirror", template, { ...view });
+/** The raw Mustache templates of both startup scripts and the functions they share (assets/*.sh.mustache). */
+export interface StartupTemplates {
+  readonly mirror: string;
+  readonly bootstrap: string;
+  /** Included by both as the partial `common`. */
+  readonly common: string;
 }
 
-export function renderBootstrapScript(template: string, view: BootstrapScriptView): string {
-  return renderShellTemplate("bootstrap", template, { ...view });
+export function renderMirrorScript(templates: StartupTemplates, view: MirrorScriptView): string {
+  return renderShellTemplate("mirror", templates.mirror, { ...view }, { common: templates.common });
+}
+
+export function renderBootstrapScript(templates: StartupTemplates, view: BootstrapScriptView): string {
+  return renderShellTemplate("bootstrap", templates.bootstrap, { ...view }, { common: templates.common });
 }

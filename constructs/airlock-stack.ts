@@ -102,7 +102,7 @@ export class AirlockStack extends TerraformStack {
     for (const readable of [this.helpersRepo, this.privateRepo, this.virtualRepo]) {
       readable?.grantRead("private-host-reader", privateIdentity.member);
     }
-    this.bootstrapScript = renderBootstrapScript(props.templates.bootstrap, bootstrapView(config, endpoints));
+    this.bootstrapScript = renderBootstrapScript(props.templates, bootstrapView(config, endpoints));
     this.privateHost = new AirlockHost(this, "private-host", {
       project,
       name: config.hosts.privateName,
@@ -129,7 +129,7 @@ export class AirlockStack extends TerraformStack {
         displayName: "pip-airlock public host: fills the auth repo",
       });
       this.helpersRepo.grantWrite("public-host-writer", publicIdentity.member);
-      this.mirrorScript = renderMirrorScript(props.templates.mirror, mirrorView(config, endpoints, props.lockContent));
+      this.mirrorScript = renderMirrorScript(props.templates, mirrorView(config, endpoints, props.lockContent));
       new NullProvider(this, "null");
       const fingerprint = new MirrorFingerprint(this, "mirror-fingerprint", {
         spec: {

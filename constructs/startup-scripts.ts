@@ -1,11 +1,6 @@
 import { BootstrapScriptView, CommonScriptView, MirrorScriptView } from "../assets/views";
+export type { StartupTemplates } from "../assets/views";
 import { EnvironmentConfig } from "../config/schema";
-
-/** The raw Mustache templates of both startup scripts, as read from assets/ by main.ts. */
-export interface StartupTemplates {
-  readonly mirror: string;
-  readonly bootstrap: string;
-}
 
 /** Where the scripts find Artifact Registry, resolved from the stack's repositories. */
 export interface ScriptEndpoints {

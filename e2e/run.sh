@@ -124,7 +124,7 @@ BOOTSTRAP_SH="${WORK}/scripts/bootstrap.sh"
 check "rendered startup scripts are shellcheck-clean" shellcheck -s bash "$MIRROR_SH" "$BOOTSTRAP_SH"
 
 # The settings block of each script tells what to simulate (hosts, repositories, packages).
-settings() { sed -n '/^# shellcheck disable=SC1083$/,/^}$/p' "$1"; }
+settings() { sed -n '/^# shellcheck disable=SC1083,SC2034$/,/^}$/p' "$1"; }
 eval "$(settings "$MIRROR_SH" | sed 's/^PACKAGES=/M_PACKAGES=/')"
 eval "$(settings "$BOOTSTRAP_SH")"
 url_host() { local u=${1#*://}; u=${u#*@}; printf '%s\n' "${u%%/*}"; }

@@ -14,7 +14,8 @@ set -euo pipefail
 umask 022
 
 # Settings. Each Mustache tag here renders as exactly one single-quoted shell word (assets/shell-quote.ts).
-# shellcheck disable=SC1083
+# SC2034: in the raw template, some settings are used only by the shared functions (the partial).
+# shellcheck disable=SC1083,SC2034
 {
 AR_HOST='us-central1-python.pkg.dev'
 AUTH_REPO_INDEX_URL='https://us-central1-python.pkg.dev/airlock-example/pip-auth-repo/simple/'
@@ -30,6 +31,7 @@ BOOTSTRAP_PIP='pip>=23.1'
 VENV_DIR='/opt/pip-airlock/keyring'
 }
 
+# shellcheck disable=SC2034 # used by the shared functions
 METADATA_URL="http://${METADATA_HOST}/computeMetadata/v1"
 KEYRING_LINK=/usr/local/bin/keyring
 CONFIG_HEADER="# Written by pip-airlock (private host startup script); rewritten on boot if changed."
@@ -40,9 +42,18 @@ CHANGES=0
 PIP_WHEEL_FILE=
 PIP_WHEEL_URL=
 PIP_WHEEL_SHA256=
+# shellcheck disable=SC2034 # used by the shared functions
+SCRIPT_NAME=bootstrap
+
+# The shared functions (assets/common.sh.mustache) follow; the include sits in this comment so the raw
+# template stays bash, and after a comment tag so that Mustache does not indent it.
+# shellcheck shell=bash
+# pip-airlock: shared by both startup scripts (each template includes this file as the partial "common").
+# It expects SCRIPT_NAME, STEP, TOKEN, METADATA_URL, GUEST_ATTR_NAMESPACE, MAX_ATTEMPTS,
+# MAX_BACKOFF_SECONDS and AUTH_REPO_INDEX_URL to be set by the script that includes it.
 
 log() {
-  printf '%s pip-airlock-bootstrap [%s] %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$STEP" "$*"
+  printf '%s pip-airlock-%s [%s] %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$SCRIPT_NAME" "$STEP" "$*"
 }
 
 step() {
@@ -51,7 +62,7 @@ step() {
   guest_attr step "$STEP"
 }
 
-# Publish KEY=VALUE as a guest attribute (best effort: a status report must never fail the bootstrap).
+# Publish KEY=VALUE as a guest attribute (best effort: a status report must never fail the script).
 guest_attr() {
   local key=$1 value=$2 i
   for i in 1 2 3; do
@@ -102,8 +113,8 @@ fetch_token() {
   [[ -n $TOKEN ]] || return 1
 }
 
-# Lists the auth repo's simple index for the given project names: one line `FILENAME SHA256 URL` per
-# file. A project the repo does not have yet (HTTP 404) simply lists nothing.
+# Lists the auth repo's simple index for the given project names: one line `FILENAME SHA256 URL` per file.
+# A project the repo does not have yet (HTTP 404) simply lists nothing.
 LIST_INDEX_PY='
 import base64, html.parser, os, re, sys, urllib.error, urllib.parse, urllib.request
 
@@ -143,6 +154,29 @@ list_auth_repo() {
   AIRLOCK_TOKEN=$TOKEN python3 -c "$LIST_INDEX_PY" "$AUTH_REPO_INDEX_URL" "$@"
 }
 
+# A project name normalized (PEP 503): lower case, runs of -, _ and . become one -.
+normalize_project() {
+  local name=${1,,}
+  name=${name//[_.]/-}
+  while [[ $name == *--* ]]; do
+    name=${name//--/-}
+  done
+  printf '%s\n' "$name"
+}
+
+# The normalized project name of a wheel file (the name is the file name's first dash-separated field).
+wheel_project() {
+  local base=${1##*/}
+  normalize_project "${base%%-*}"
+}
+
+# The normalized project name a requirement specifier names.
+requirement_project() {
+  local name=$1
+  normalize_project "${name%%[<>=!~;\[ @]*}"
+}
+
+
 # Exit 0 when every requirement given is installed in the interpreter running it, at a matching
 # version (uses the `packaging` that pip vendors, so it fails, as it should, where pip is missing).
 SATISFIED_PY='
@@ -158,30 +192,6 @@ for spec in sys.argv[1:]:
     if not req.specifier.contains(installed, prereleases=True):
         sys.exit(f"{req.name} {installed} does not satisfy {spec}")
 '
-
-# The distribution name of a wheel file, normalized (PEP 503).
-wheel_project() {
-  local base=${1##*/}
-  base=${base%%-*}
-  base=${base,,}
-  base=${base//[_.]/-}
-  while [[ $base == *--* ]]; do
-    base=${base//--/-}
-  done
-  printf '%s\n' "$base"
-}
-
-# The project name a requirement specifier names, normalized (PEP 503).
-requirement_project() {
-  local name=$1
-  name=${name%%[<>=!~;\[ @]*}
-  name=${name,,}
-  name=${name//[_.]/-}
-  while [[ $name == *--* ]]; do
-    name=${name//--/-}
-  done
-  printf '%s\n' "$name"
-}
 
 # write_if_changed PATH MODE CONTENT: (re)write PATH atomically only when its content or mode differs.
 write_if_changed() {
