@@ -31,6 +31,11 @@ export function networkAddress(c: Cidr): string {
   return `${[24, 16, 8, 0].map((s) => Math.floor(base / 2 ** s) % 256).join(".")}/${c.prefix}`;
 }
 
+/** True when every address of `inner` is in `outer`. */
+export function contains(outer: Cidr, inner: Cidr): boolean {
+  return inner.prefix >= outer.prefix && Math.floor(inner.base / size(outer)) === Math.floor(outer.base / size(outer));
+}
+
 export function overlaps(a: Cidr, b: Cidr): boolean {
   return a.base < b.base + size(b) && b.base < a.base + size(a);
 }

@@ -1,5 +1,5 @@
-import { parseCidr } from "../config/cidr";
-import { IAP_SSH_SOURCE_RANGE } from "./google-apis-access";
+import { contains, parseCidr } from "../config/cidr";
+import { GOOGLE_APIS_VIPS, IAP_SSH_SOURCE_RANGE } from "./google-apis-access";
 
 /** A security default a synthesized stack must keep. `check` reads the stack's resolved Terraform JSON. */
 export interface GuardrailRule {
@@ -37,6 +37,11 @@ function resources(tf: TerraformJson, ...types: string[]): Resource[] {
   );
 }
 
+/** The references by which other resources may name `r` (its id, name or self link). */
+function refs(r: Resource): string[] {
+  return [ref(r, "id"), ref(r, "name"), ref(r, "self_link")];
+}
+
 /** Terraform reference to a resource's attribute, as cdktf renders it inside a string. */
 function ref(r: Resource, attribute: string): string {
   return "${" + `${r.type}.${r.name}.${attribute}` + "}";
@@ -64,11 +69,11 @@ function policyMembers(tf: TerraformJson, policyData: unknown): string[] {
   }
 }
 
+/** True when `inner` is a CIDR range that lies inside the CIDR range `outer`. */
 function within(inner: string, outer: string): boolean {
   const a = parseCidr(inner);
   const b = parseCidr(outer);
-  if (!a || !b) return false;
-  return a.prefix >= b.prefix && Math.floor(a.base / 2 ** (32 - b.prefix)) === Math.floor(b.base / 2 ** (32 - b.prefix));
+  return a !== undefined && b !== undefined && contains(b, a);
 }
 
 function portsInclude(ports: unknown, port: number): boolean {
@@ -85,12 +90,12 @@ function privateNetworks(tf: TerraformJson): Resource[] {
     .filter((i) => i.config.labels?.["airlock-role"] === "bootstrap")
     .flatMap((i) => (i.config.network_interface ?? []).map((ni: any) => String(ni.subnetwork ?? "")));
   const networkRefs = resources(tf, "google_compute_subnetwork")
-    .filter((s) => hostSubnets.includes(ref(s, "id")) || hostSubnets.includes(ref(s, "self_link")))
+    .filter((s) => refs(s).some((r) => hostSubnets.includes(r)))
     .map((s) => String(s.config.network));
-  return resources(tf, "google_compute_network").filter((n) => [ref(n, "id"), ref(n, "name"), ref(n, "self_link")].some((r) => networkRefs.includes(r)));
+  return resources(tf, "google_compute_network").filter((n) => refs(n).some((r) => networkRefs.includes(r)));
 }
 
-const GOOGLE_APIS_VIPS = ["199.36.153.8/30", "199.36.153.4/30"];
+const VIP_RANGES = Object.values(GOOGLE_APIS_VIPS).map((vip) => vip.cidr);
 const HOST_ACCOUNT = /serviceAccount:(\$\{google_service_account\.|[a-z][-a-z0-9]*@[a-z0-9-]+\.iam\.gserviceaccount\.com)/;
 const PUBLIC_MEMBERS = ["allUsers", "allAuthenticatedUsers"];
 
@@ -128,11 +133,11 @@ export const GUARDRAIL_RULES: readonly GuardrailRule[] = [
     name: "no-private-internet-egress",
     check: (tf) => {
       const findings: Finding[] = [];
-      const privateRefs = privateNetworks(tf).flatMap((n) => [ref(n, "id"), ref(n, "name"), ref(n, "self_link"), String(n.config.name)]);
+      const privateRefs = privateNetworks(tf).flatMap((n) => [...refs(n), String(n.config.name)]);
       // A network may also be named literally, or by URL (.../global/networks/NAME).
       const inPrivate = (network: unknown) => privateRefs.some((r) => String(network) === r || String(network).endsWith(`/networks/${r}`));
       for (const route of resources(tf, "google_compute_route").filter((r) => inPrivate(r.config.network))) {
-        const toVip = GOOGLE_APIS_VIPS.some((vip) => within(String(route.config.dest_range), vip));
+        const toVip = VIP_RANGES.some((vip) => within(String(route.config.dest_range), vip));
         if (!toVip) {
           findings.push({ path: route.path, message: `routes ${route.config.dest_range} out of the private network: only the Google APIs VIP range may be routed` });
         }
