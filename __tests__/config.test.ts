@@ -39,6 +39,20 @@ describe("config validation", () => {
     expect(env.lockContent).toBe("");
   });
 
+  it("derives the wheel platform tags from the private hosts' image: every manylinux tag up to its glibc", () => {
+    const [debian] = loadConfig(EXAMPLE_CONFIG);
+    // cryptography 50 ships manylinux_2_34 only: the Debian 12 default must include it.
+    expect(debian.config.mirror.platforms).toContain("manylinux_2_34_x86_64");
+    expect(debian.config.mirror.platforms[0]).toBe("manylinux_2_36_x86_64");
+    expect(debian.config.mirror.platforms).toHaveLength(36 - 17 + 2);
+    expect(debian.config.mirror.platforms).not.toContain("manylinux_2_37_x86_64");
+    const [arm] = loadConfig(configFile(withChange((c) => (c.mirror.targetImage = "debian-11", c.mirror.targetArch = "aarch64"))));
+    expect(arm.config.mirror.platforms).toEqual([...Array.from({ length: 15 }, (_, i) => `manylinux_2_${31 - i}_aarch64`), "manylinux2014_aarch64"]);
+    const [explicit] = loadConfig(configFile(withChange((c) => (c.mirror.platforms = ["manylinux_2_17_x86_64"]))));
+    expect(explicit.config.mirror.platforms).toEqual(["manylinux_2_17_x86_64"]);
+    expect(problems(configFile(withChange((c) => (c.mirror.targetImage = "windows"))))[0]).toMatch(/^mirror\.targetImage: must be one of "debian-11", "debian-12"/);
+  });
+
   it("fills every default for a minimal config", () => {
     const [env] = loadConfig(
       configFile({

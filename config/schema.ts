@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isNetworkAddress, networkAddress, overlaps, parseCidr } from "./cidr";
+import { platformsFor, TARGET_ARCHES, TARGET_IMAGES, TargetImage } from "./platforms";
 
 // Each rule's message says what is accepted, so the error line doubles as the fix.
 const projectId = z
@@ -107,7 +108,11 @@ export const environmentSchema = z
       .strictObject({
         packages: z.array(requirement).min(1, "must list at least one package").default(["keyring", "keyrings.google-artifactregistry-auth"]),
         pythonVersions: z.array(pythonVersion).min(1, "must list at least one Python version").default(["3.11"]),
-        platforms: z.array(platform).min(1, "must list at least one platform tag").default(["manylinux_2_28_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64"]),
+        /** The private hosts' image: its glibc decides which wheel platform tags their pip accepts. */
+        targetImage: z.enum(Object.keys(TARGET_IMAGES) as [TargetImage, ...TargetImage[]]).default("debian-12"),
+        targetArch: z.enum(TARGET_ARCHES).default("x86_64"),
+        /** Explicit wheel platform tags; by default every manylinux tag `targetImage` accepts. */
+        platforms: z.array(platform).min(1, "must list at least one platform tag").optional(),
         /** Requirement of the pip that bare private hosts bootstrap with (keyring-provider needs >= 23.1). */
         bootstrapPip: requirement.default("pip>=23.1"),
         /** Hash-pinned requirements file, relative to the config file; downloads then use --require-hashes. */
@@ -172,7 +177,11 @@ export const environmentSchema = z
     if (env.hosts.publicAccountId === env.hosts.privateAccountId) {
       ctx.addIssue({ code: "custom", path: ["hosts", "privateAccountId"], message: "must differ from hosts.publicAccountId: each host gets its own service account" });
     }
-  });
+  })
+  .transform((env) => ({
+    ...env,
+    mirror: { ...env.mirror, platforms: env.mirror.platforms ?? platformsFor(env.mirror.targetImage, env.mirror.targetArch) },
+  }));
 
 export type EnvironmentConfig = z.infer<typeof environmentSchema>;
 
