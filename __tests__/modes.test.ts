@@ -90,7 +90,7 @@ describe("remote mode", () => {
     json = synthJson(stack);
   });
 
-  it("has no public side: no public network, router, NAT, public host, public SA, null_resource", () => {
+  it("has no public side: no public network, router, NAT, public host, public SA, terraform_data", () => {
     expect(stack.publicNetwork).toBeUndefined();
     expect(stack.publicHost).toBeUndefined();
     expect(stack.mirrorScript).toBeUndefined();
@@ -100,8 +100,7 @@ describe("remote mode", () => {
     expect(resourcesOf(json, "google_compute_router_nat")).toEqual([]);
     expect(resourcesOf(json, "google_compute_instance").map((i) => [i.name, i.labels["airlock-role"]])).toEqual([["airlock-private-host", "bootstrap"]]);
     expect(resourcesOf(json, "google_service_account").map((a) => a.account_id)).toEqual(["airlock-private-host"]);
-    expect(json.resource.null_resource).toBeUndefined();
-    expect((json as any).provider?.null).toBeUndefined();
+    expect(json.resource.terraform_data).toBeUndefined();
     expect(JSON.stringify(json)).not.toContain("airlock-public");
     for (const output of ["public_host_ssh", "auth_repo_index_url", "mirror_spec_sha256"]) expect(json.output![output]).toBeUndefined();
   });

@@ -27,12 +27,9 @@ const repositoryId = z
     /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/,
     "must be an Artifact Registry repository id: 1-63 lowercase letters, digits or hyphens, starting with a letter, not ending with a hyphen",
   );
-const accountId = z
-  .string()
-  .regex(
-    /^[a-z]([-a-z0-9]{4,28}[a-z0-9])$/,
-    "must be a service account id: 6-30 lowercase letters, digits or hyphens, starting with a letter, not ending with a hyphen",
-  );
+const ACCOUNT_ID = /^[a-z]([-a-z0-9]{4,28}[a-z0-9])$/;
+const ACCOUNT_ID_RULE = "6-30 lowercase letters, digits or hyphens, starting with a letter, not ending with a hyphen";
+const accountId = z.string().regex(ACCOUNT_ID, `must be a service account id: ${ACCOUNT_ID_RULE}`);
 const cidr = z.string().superRefine((value, ctx) => {
   const parsed = parseCidr(value);
   if (!parsed) {
@@ -101,6 +98,12 @@ export const environmentSchema = z
       private: repositoryId.default("my-private-pip-packages"),
       /** `remote` mode: the AR remote repo that proxies PyPI. */
       remote: repositoryId.default("pypi-remote"),
+      /**
+       * `remote` mode behind the restricted VIP (VPC Service Controls): Artifact Registry blocks a remote
+       * repository's upstream inside a perimeter unless the project's AR VPC-SC policy allows it.
+       * `manage`: this stack sets the policy to ALLOW; `external`: it is set elsewhere.
+       */
+      vpcscPolicy: z.enum(["manage", "external"]).optional(),
       /** Optional virtual repo serving all of the above behind one index, private packages first. */
       virtual: z.strictObject({ enabled: z.boolean().default(false), id: repositoryId.default("pip-all") }).prefault({}),
     }).prefault({}),
@@ -118,8 +121,8 @@ export const environmentSchema = z
         /** Hash-pinned requirements file, relative to the config file; downloads then use --require-hashes. */
         lockFile: relativePath.optional(),
         sourceIndexUrl: httpsUrl.default("https://pypi.org/simple/"),
-        /** Stop the public host once the mirror succeeded. */
-        stopWhenDone: z.boolean().default(false),
+        /** Stop the public host once the mirror succeeded (it holds write access and internet egress). */
+        stopWhenDone: z.boolean().default(true),
       })
       .prefault({}),
     hosts: z.strictObject({
@@ -127,8 +130,9 @@ export const environmentSchema = z
       image: image.default("debian-cloud/debian-12"),
       publicName: resourceName.default("airlock-public-host"),
       privateName: resourceName.default("airlock-private-host"),
-      publicAccountId: accountId.default("airlock-public-host"),
-      privateAccountId: accountId.default("airlock-private-host"),
+      /** Service account ids; by default the host names. */
+      publicAccountId: accountId.optional(),
+      privateAccountId: accountId.optional(),
       /** Where the private host's keyring venv lives. */
       keyringVenv: z.string().regex(/^\/[A-Za-z0-9._\/-]+$/, "must be an absolute path").default("/opt/pip-airlock/keyring"),
     }).prefault({}),
@@ -138,6 +142,21 @@ export const environmentSchema = z
         maxBackoffSeconds: z.number().int().min(1).max(600, "must be at most 600").default(30),
         /** Polls of the auth repo before the private host gives up waiting for the mirror. */
         waitAttempts: z.number().int().min(1).max(200, "must be at most 200").default(32),
+      })
+      .prefault({}),
+    logging: z
+      .strictObject({
+        /** VPC flow logs on both subnets; the defaults keep their volume (and bill) small. */
+        flowLogs: z
+          .strictObject({
+            enabled: z.boolean().default(true),
+            aggregationInterval: z.enum(["INTERVAL_5_SEC", "INTERVAL_30_SEC", "INTERVAL_1_MIN", "INTERVAL_5_MIN", "INTERVAL_10_MIN", "INTERVAL_15_MIN"]).default("INTERVAL_5_MIN"),
+            flowSampling: z.number().gt(0, "must be above 0 (disable flow logs with enabled: false)").max(1, "must be at most 1").default(0.5),
+            metadata: z.enum(["INCLUDE_ALL_METADATA", "EXCLUDE_ALL_METADATA"]).default("EXCLUDE_ALL_METADATA"),
+          })
+          .prefault({}),
+        /** Log every connection the allow rules let through; denied connections are always logged. */
+        allowedConnections: z.boolean().default(false),
       })
       .prefault({}),
     /** Terraform state in Cloud Storage; local state when absent. */
@@ -174,14 +193,39 @@ export const environmentSchema = z
     if (env.hosts.publicName === env.hosts.privateName) {
       ctx.addIssue({ code: "custom", path: ["hosts", "privateName"], message: "must differ from hosts.publicName" });
     }
-    if (env.hosts.publicAccountId === env.hosts.privateAccountId) {
+    for (const side of ["public", "private"] as const) {
+      const name = env.hosts[`${side}Name`];
+      if (env.hosts[`${side}AccountId`] === undefined && !ACCOUNT_ID.test(name)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["hosts", `${side}AccountId`],
+          message: `defaults to hosts.${side}Name "${name}", which is no service account id (${ACCOUNT_ID_RULE}): set hosts.${side}AccountId`,
+        });
+      }
+    }
+    if (accountIds(env).public === accountIds(env).private) {
       ctx.addIssue({ code: "custom", path: ["hosts", "privateAccountId"], message: "must differ from hosts.publicAccountId: each host gets its own service account" });
+    }
+    if (env.mode === "remote" && env.networks.private.googleApis === "restricted" && !env.repositories.vpcscPolicy) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["repositories", "vpcscPolicy"],
+        message:
+          "is required in remote mode behind the restricted VIP: inside a VPC Service Controls perimeter the PyPI remote repository cannot reach PyPI until Artifact Registry's VPC-SC policy allows it. " +
+          `Set "manage" to let this stack allow it, or run "gcloud artifacts vpcsc-config allow --project=${env.projectId} --location=${env.region}" and set "external"`,
+      });
     }
   })
   .transform((env) => ({
     ...env,
     mirror: { ...env.mirror, platforms: env.mirror.platforms ?? platformsFor(env.mirror.targetImage, env.mirror.targetArch) },
+    hosts: { ...env.hosts, publicAccountId: accountIds(env).public, privateAccountId: accountIds(env).private },
   }));
+
+/** Service account ids follow the host names unless set. */
+function accountIds(env: { hosts: { publicName: string; privateName: string; publicAccountId?: string; privateAccountId?: string } }) {
+  return { public: env.hosts.publicAccountId ?? env.hosts.publicName, private: env.hosts.privateAccountId ?? env.hosts.privateName };
+}
 
 export type EnvironmentConfig = z.infer<typeof environmentSchema>;
 

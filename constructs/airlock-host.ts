@@ -1,6 +1,6 @@
 import { ComputeInstance } from "@cdktf/provider-google/lib/compute-instance";
 import { ComputeSubnetwork } from "@cdktf/provider-google/lib/compute-subnetwork";
-import { ITerraformDependable } from "cdktf";
+import { dependable, ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { terraformLiteral } from "./terraform-literal";
 
@@ -23,6 +23,8 @@ export interface AirlockHostProps {
   readonly labels?: Record<string, string>;
   /** Replace the VM whenever this resource is replaced, so its startup script runs again on a new disk. */
   readonly replaceWhenReplaced?: ITerraformDependable;
+  /** What the startup script needs in place before the first boot (routes, DNS, firewall, grants). */
+  readonly bootsAfter?: readonly ITerraformDependable[];
 }
 
 /**
@@ -55,7 +57,10 @@ export class AirlockHost extends Construct {
         "startup-script": terraformLiteral(props.startupScript),
       },
       allowStoppingForUpdate: true,
-      lifecycle: props.replaceWhenReplaced ? { replaceTriggeredBy: [props.replaceWhenReplaced] } : undefined,
+      dependsOn: props.bootsAfter ? [...props.bootsAfter] : undefined,
+      // dependable(): a static `type.name` reference; cdktf renders a resource object here as "${...}",
+      // which Terraform refuses (hashicorp/terraform-cdk#3196).
+      lifecycle: props.replaceWhenReplaced ? { replaceTriggeredBy: [dependable(props.replaceWhenReplaced)] } : undefined,
     });
     this.sshCommand = `gcloud compute ssh ${props.name} --zone ${props.zone} --project ${props.project} --tunnel-through-iap`;
   }

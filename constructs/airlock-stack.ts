@@ -1,6 +1,8 @@
 import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
-import { NullProvider } from "@cdktf/provider-null/lib/provider";
-import { GcsBackend, LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
+import { GoogleArtifactRegistryVpcscConfig } from "@cdktf/provider-google-beta/lib/google-artifact-registry-vpcsc-config";
+import { GoogleBetaProvider } from "@cdktf/provider-google-beta/lib/provider";
+import { TimeProvider } from "@cdktf/provider-time/lib/provider";
+import { GcsBackend, ITerraformDependable, LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { renderBootstrapScript, renderMirrorScript } from "../assets/views";
 import { EnvironmentConfig } from "../config/schema";
@@ -23,6 +25,22 @@ export interface AirlockStackProps {
 
 /** Virtual repository priorities: higher wins, so a public name can never shadow a private package. */
 export const UPSTREAM_PRIORITY = { private: 100, helpers: 50 } as const;
+
+/**
+ * Every API the stack calls: iam for the service accounts (a new project refuses them without it),
+ * oslogin for the hosts' `enable-oslogin`, iap for SSH through IAP.
+ */
+export const REQUIRED_SERVICES = [
+  "compute.googleapis.com",
+  "iam.googleapis.com",
+  "artifactregistry.googleapis.com",
+  "dns.googleapis.com",
+  "iap.googleapis.com",
+  "oslogin.googleapis.com",
+] as const;
+
+/** How long the first apply waits after enabling the APIs (see ProjectServices). */
+export const API_PROPAGATION_SECONDS = 60;
 
 /**
  * One environment of pip-airlock: the private VPC and host, the repositories, identities and, in
@@ -55,16 +73,21 @@ export class AirlockStack extends TerraformStack {
       // folder (cdktf.out/stacks/NAME) this is the same project-root file, on every machine.
       new LocalBackend(this, { path: `../../../terraform.${name}.tfstate` });
     }
-    const services = new ProjectServices(this, "services", {
-      project,
-      services: ["compute.googleapis.com", "artifactregistry.googleapis.com", "dns.googleapis.com", "iap.googleapis.com"],
-    });
+    new TimeProvider(this, "time");
+    const services = new ProjectServices(this, "services", { project, services: REQUIRED_SERVICES, propagationSeconds: API_PROPAGATION_SECONDS });
 
+    const privateIdentity = new HostIdentity(this, "private-host-identity", {
+      project,
+      accountId: config.hosts.privateAccountId,
+      displayName: "pip-airlock private host: reads Artifact Registry",
+    });
     this.privateNetwork = new PrivateNetwork(this, "private-network", {
       name: config.networks.private.name,
       region: config.region,
       subnetCidr: config.networks.private.subnetCidr,
       googleApis: config.networks.private.googleApis,
+      sshTargetServiceAccounts: [privateIdentity.email],
+      logging: config.logging,
     });
 
     const repo = (id: string, props: Pick<PythonRepositoryProps, "repositoryId" | "description" | "kind" | "upstreams">) =>
@@ -94,13 +117,17 @@ export class AirlockStack extends TerraformStack {
       uploadRepoUrl: this.privateRepo.uploadUrl,
     };
 
-    const privateIdentity = new HostIdentity(this, "private-host-identity", {
-      project,
-      accountId: config.hosts.privateAccountId,
-      displayName: "pip-airlock private host: reads Artifact Registry",
-    });
+    const privateHostNeeds: ITerraformDependable[] = [...this.privateNetwork.reachesGoogleApis];
     for (const readable of [this.helpersRepo, this.privateRepo, this.virtualRepo]) {
-      readable?.grantRead("private-host-reader", privateIdentity.member);
+      if (readable) privateHostNeeds.push(readable.grantRead("private-host-reader", privateIdentity.member));
+    }
+    if (config.mode === "remote" && config.repositories.vpcscPolicy === "manage") {
+      // Artifact Registry's default inside a VPC-SC perimeter is DENY: a remote repository could not reach PyPI.
+      // The provider is named explicitly: by its type's prefix Terraform would pick `google`, which lacks it.
+      const beta = new GoogleBetaProvider(this, "google-beta", { project, region: config.region });
+      privateHostNeeds.push(
+        new GoogleArtifactRegistryVpcscConfig(this, "ar-vpcsc-policy", { provider: beta, project, location: config.region, vpcscPolicy: "ALLOW" }),
+      );
     }
     this.bootstrapScript = renderBootstrapScript(props.templates, bootstrapView(config, endpoints));
     this.privateHost = new AirlockHost(this, "private-host", {
@@ -114,23 +141,25 @@ export class AirlockStack extends TerraformStack {
       role: "bootstrap",
       startupScript: this.bootstrapScript,
       labels,
+      bootsAfter: privateHostNeeds,
     });
 
     if (config.mode === "mirror") {
       if (!config.networks.public) throw new Error(`${this.node.path}: mirror mode needs networks.public`);
-      this.publicNetwork = new PublicNetwork(this, "public-network", {
-        name: config.networks.public.name,
-        region: config.region,
-        subnetCidr: config.networks.public.subnetCidr,
-      });
       const publicIdentity = new HostIdentity(this, "public-host-identity", {
         project,
         accountId: config.hosts.publicAccountId,
         displayName: "pip-airlock public host: fills the auth repo",
       });
-      this.helpersRepo.grantWrite("public-host-writer", publicIdentity.member);
+      this.publicNetwork = new PublicNetwork(this, "public-network", {
+        name: config.networks.public.name,
+        region: config.region,
+        subnetCidr: config.networks.public.subnetCidr,
+        hostServiceAccounts: [publicIdentity.email],
+        logging: config.logging,
+      });
+      const writeGrant = this.helpersRepo.grantWrite("public-host-writer", publicIdentity.member);
       this.mirrorScript = renderMirrorScript(props.templates, mirrorView(config, endpoints, props.lockContent));
-      new NullProvider(this, "null");
       const fingerprint = new MirrorFingerprint(this, "mirror-fingerprint", {
         spec: {
           packages: config.mirror.packages,
@@ -154,6 +183,7 @@ export class AirlockStack extends TerraformStack {
         startupScript: this.mirrorScript,
         labels,
         replaceWhenReplaced: fingerprint.resource,
+        bootsAfter: [...this.publicNetwork.reachesInternet, writeGrant],
       });
       new TerraformOutput(this, "public_host_ssh", { value: this.publicHost.sshCommand, description: "SSH to the public host through IAP" });
       new TerraformOutput(this, "auth_repo_index_url", { value: this.helpersRepo.indexUrl, description: "Index of the auth helpers" });

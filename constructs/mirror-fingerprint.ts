@@ -1,5 +1,5 @@
-import { Resource } from "@cdktf/provider-null/lib/resource";
 import { createHash } from "crypto";
+import { DataResource } from "cdktf";
 import { Construct } from "constructs";
 
 export interface MirrorFingerprintProps {
@@ -8,17 +8,18 @@ export interface MirrorFingerprintProps {
 }
 
 /**
- * A `null_resource` keyed by the sha256 of the mirror spec. The public host is replaced with it, so a
- * changed package list or script really runs again (a metadata change alone would wait for a reboot).
+ * A `terraform_data` resource (built into Terraform, no provider) replaced whenever the sha256 of the
+ * mirror spec changes. The public host is replaced with it, so a changed package list or script really
+ * runs again (a metadata change alone would wait for a reboot).
  */
 export class MirrorFingerprint extends Construct {
-  readonly resource: Resource;
+  readonly resource: DataResource;
   readonly sha256: string;
 
   constructor(scope: Construct, id: string, props: MirrorFingerprintProps) {
     super(scope, id);
     this.sha256 = createHash("sha256").update(stableJson(props.spec)).digest("hex");
-    this.resource = new Resource(this, "fingerprint", { triggers: { mirror_spec_sha256: this.sha256 } });
+    this.resource = new DataResource(this, "fingerprint", { triggersReplace: { mirror_spec_sha256: this.sha256 } });
   }
 }
 

@@ -4,9 +4,11 @@ import { ComputeRoute } from "@cdktf/provider-google/lib/compute-route";
 import { ComputeSubnetwork } from "@cdktf/provider-google/lib/compute-subnetwork";
 import { DnsManagedZone } from "@cdktf/provider-google/lib/dns-managed-zone";
 import { DnsRecordSet } from "@cdktf/provider-google/lib/dns-record-set";
+import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { GOOGLE_APIS_VIPS, GoogleApisVip } from "./google-apis-access";
-import { addVpc } from "./vpc";
+import { allowRuleLogConfig, NetworkLogging } from "./network-logging";
+import { addDenyAllEgress, addVpc } from "./vpc";
 
 export interface PrivateNetworkProps {
   readonly name: string;
@@ -14,6 +16,9 @@ export interface PrivateNetworkProps {
   readonly subnetCidr: string;
   /** Which Google APIs VIP to reach: `private` or `restricted` (VPC Service Controls). */
   readonly googleApis: GoogleApisVip;
+  /** Service accounts of the VMs operators may SSH to through IAP. */
+  readonly sshTargetServiceAccounts: readonly string[];
+  readonly logging: NetworkLogging;
 }
 
 /** DNS zones that must answer with the VIP so Google APIs and Artifact Registry resolve privately. */
@@ -33,13 +38,15 @@ export class PrivateNetwork extends Construct {
   readonly subnet: ComputeSubnetwork;
   /** The VIP range the private hosts may reach. */
   readonly googleApisCidr: string;
+  /** What a VM's first boot needs to reach Artifact Registry: the VIP route, every DNS record, the egress allow. */
+  readonly reachesGoogleApis: ITerraformDependable[] = [];
 
   constructor(scope: Construct, id: string, props: PrivateNetworkProps) {
     super(scope, id);
     const vip = GOOGLE_APIS_VIPS[props.googleApis];
     this.googleApisCidr = vip.cidr;
     ({ network: this.network, subnet: this.subnet } = addVpc(this, { ...props, deleteDefaultRoutes: true }));
-    new ComputeRoute(this, "google-apis-route", {
+    const route = new ComputeRoute(this, "google-apis-route", {
       name: `${props.name}-google-apis`,
       network: this.network.id,
       destRange: vip.cidr,
@@ -57,38 +64,32 @@ export class PrivateNetwork extends Construct {
       });
       // googleapis.com: the VIP host gets the A records; pkg.dev: the apex does.
       const apex = zone.dnsName === "googleapis.com." ? vip.hostName : zone.dnsName;
-      new DnsRecordSet(this, `zone-${zone.id}-a`, {
+      const a = new DnsRecordSet(this, `zone-${zone.id}-a`, {
         managedZone: managedZone.name,
         name: apex,
         type: "A",
         ttl: 300,
         rrdatas: [...vip.addresses],
       });
-      new DnsRecordSet(this, `zone-${zone.id}-wildcard`, {
+      const wildcard = new DnsRecordSet(this, `zone-${zone.id}-wildcard`, {
         managedZone: managedZone.name,
         name: `*.${zone.dnsName}`,
         type: "CNAME",
         ttl: 300,
         rrdatas: [apex],
       });
+      this.reachesGoogleApis.push(a, wildcard);
     }
-    new ComputeFirewall(this, "allow-google-apis-egress", {
+    const allowEgress = new ComputeFirewall(this, "allow-google-apis-egress", {
       name: `${props.name}-allow-google-apis`,
       network: this.network.id,
       direction: "EGRESS",
       priority: 1000,
       destinationRanges: [vip.cidr],
       allow: [{ protocol: "tcp", ports: ["443"] }],
-      logConfig: { metadata: "INCLUDE_ALL_METADATA" },
+      logConfig: allowRuleLogConfig(props.logging),
     });
-    new ComputeFirewall(this, "deny-all-egress", {
-      name: `${props.name}-deny-all-egress`,
-      network: this.network.id,
-      direction: "EGRESS",
-      priority: 65000,
-      destinationRanges: ["0.0.0.0/0"],
-      deny: [{ protocol: "all" }],
-      logConfig: { metadata: "INCLUDE_ALL_METADATA" },
-    });
+    addDenyAllEgress(this, this.network, props.name);
+    this.reachesGoogleApis.push(route, allowEgress);
   }
 }

@@ -1,15 +1,24 @@
 import { ProjectService } from "@cdktf/provider-google/lib/project-service";
-import { TerraformResource } from "cdktf";
+import { Sleep } from "@cdktf/provider-time/lib/sleep";
+import { dependable, TerraformResource } from "cdktf";
 import { Construct } from "constructs";
 
 export interface ProjectServicesProps {
   readonly project: string;
   readonly services: readonly string[];
+  /**
+   * How long to wait after the APIs are enabled before anything uses them. Enabling returns before the
+   * API is usable everywhere (a new project's first service account fails on a freshly enabled
+   * iam.googleapis.com), so the first apply waits this long once.
+   */
+  readonly propagationSeconds: number;
 }
 
 /** Enables the Google APIs the stack uses; left enabled on destroy, since other workloads may need them. */
 export class ProjectServices extends Construct {
   readonly services: ProjectService[];
+  /** Done when every API is enabled and has had time to propagate. */
+  readonly ready: Sleep;
 
   constructor(scope: Construct, id: string, props: ProjectServicesProps) {
     super(scope, id);
@@ -17,13 +26,16 @@ export class ProjectServices extends Construct {
       (service) =>
         new ProjectService(this, service.split(".")[0], { project: props.project, service, disableOnDestroy: false }),
     );
+    this.ready = new Sleep(this, "propagation", { createDuration: `${props.propagationSeconds}s`, dependsOn: this.services });
   }
 
   /** Make every other resource under `root` wait for the APIs, so a first apply on a new project succeeds. */
   orderBefore(root: Construct): void {
+    const own = new Set(this.node.findAll());
     for (const node of root.node.findAll()) {
-      if (node instanceof TerraformResource && !(node instanceof ProjectService)) {
-        node.dependsOn = [...(node.dependsOn ?? []), ...this.services.map((s) => s.fqn)];
+      if (node instanceof TerraformResource && !own.has(node)) {
+        // dependable(): Terraform wants a static reference (`type.name`) in depends_on, never "${...}".
+        node.dependsOn = [...(node.dependsOn ?? []), dependable(this.ready)];
       }
     }
   }

@@ -1,0 +1,56 @@
+import { mkdtempSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import * as path from "path";
+import { buildStack, exampleConfig, resourcesOf, synthJson } from "./support";
+import { terraform } from "./terraform";
+
+/** The public host's lifecycle and the fingerprint resource, as synthesized for `config`. */
+function fingerprintAndHost(edit?: Parameters<typeof exampleConfig>[0]) {
+  const json = synthJson(buildStack(exampleConfig(edit)).stack);
+  const fingerprints = json.resource.terraform_data;
+  const host = resourcesOf(json, "google_compute_instance").find((i) => i.labels["airlock-role"] === "mirror");
+  return { fingerprints, host };
+}
+
+/**
+ * Terraform's own plan, with the public host stood in for by a built-in `terraform_data` that carries
+ * the synthesized host's lifecycle verbatim (the google provider cannot be downloaded here).
+ */
+function configWith(fingerprints: Record<string, any>, hostLifecycle: unknown): string {
+  // depends_on (the API propagation wait) names resources of providers that cannot be had here.
+  const standalone = Object.fromEntries(Object.entries(fingerprints).map(([name, { depends_on: _d, ...r }]) => [name, r]));
+  return JSON.stringify({ resource: { terraform_data: { ...standalone, public_host: { input: "vm", lifecycle: hostLifecycle } } } });
+}
+
+describe("the mirror fingerprint", () => {
+  it("the public host's replace_triggered_by names the fingerprint resource as a static reference", () => {
+    const { fingerprints, host } = fingerprintAndHost();
+    expect(Object.keys(fingerprints)).toHaveLength(1);
+    expect(host.lifecycle.replace_triggered_by).toEqual([`terraform_data.${Object.keys(fingerprints)[0]}`]);
+  });
+
+  it("changing the mirror spec makes Terraform plan a replacement of the public host; an unchanged spec plans nothing", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "airlock-fingerprint-"));
+    const before = fingerprintAndHost();
+    const after = fingerprintAndHost((c) => (c.mirror.packages = [...c.mirror.packages, "pluggy"]));
+    const run = async (...args: string[]) => {
+      const r = await terraform(dir, args);
+      expect(r.stderr).toBe("");
+      expect(r.status).toBe(0);
+      return r.stdout;
+    };
+    writeFileSync(path.join(dir, "main.tf.json"), configWith(before.fingerprints, before.host.lifecycle));
+    await run("init", "-input=false", "-no-color");
+    await run("apply", "-auto-approve", "-input=false", "-no-color");
+    const plan = async () => {
+      await run("plan", "-input=false", "-no-color", "-out=plan.bin");
+      return JSON.parse(await run("show", "-json", "-no-color", "plan.bin")).resource_changes.map((c: any) => [c.address, c.change.actions]);
+    };
+    expect(await plan()).toEqual(expect.arrayContaining([["terraform_data.public_host", ["no-op"]]]));
+
+    writeFileSync(path.join(dir, "main.tf.json"), configWith(after.fingerprints, after.host.lifecycle));
+    expect(Object.keys(after.fingerprints)).toEqual(Object.keys(before.fingerprints));
+    const changes = await plan();
+    expect(changes).toContainEqual(["terraform_data.public_host", ["delete", "create"]]);
+  });
+});

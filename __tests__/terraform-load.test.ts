@@ -1,0 +1,88 @@
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import * as path from "path";
+import { synthesize } from "../main";
+import { ASSETS, EXAMPLE_CONFIG, ROOT } from "./support";
+import { configurationProblems, emptyProviderMirror } from "./terraform";
+
+const example = JSON.parse(readFileSync(EXAMPLE_CONFIG, "utf8"));
+const LOCK = [
+  "keyring==25.7.0 --hash=sha256:be4a0b195f149690c166e850609a477c532ddbfbaed96a404d4e43f8d5e2689f",
+  "pip==26.2.1 --hash=sha256:" + "a".repeat(64),
+  "",
+].join("\n");
+
+/** Every shape of stack the app can produce, each synthesized by the app itself. */
+const VARIANTS: Record<string, Record<string, unknown>> = {
+  "remote mode": { mode: "remote" },
+  "virtual repo, mirror mode": { repositories: { ...example.repositories, virtual: { enabled: true, id: "pip-all" } } },
+  "virtual repo, remote mode": { mode: "remote", repositories: { ...example.repositories, virtual: { enabled: true, id: "pip-all" } } },
+  "restricted VIP, mirror mode": { networks: { ...example.networks, private: { ...example.networks.private, googleApis: "restricted" } } },
+  "restricted VIP, remote mode, VPC-SC policy managed": {
+    mode: "remote",
+    networks: { ...example.networks, private: { ...example.networks.private, googleApis: "restricted" } },
+    repositories: { ...example.repositories, vpcscPolicy: "manage" },
+  },
+  "two environments": {
+    environments: { dev: { projectId: "airlock-dev" }, prod: { projectId: "airlock-prod", region: "europe-west4", zone: "europe-west4-a", mode: "remote" } },
+  },
+  "a lock file, state in GCS, no flow logs": {
+    mirror: { ...example.mirror, lockFile: "mirror.lock" },
+    stateBucket: { bucket: "airlock-state" },
+    logging: { flowLogs: { enabled: false }, allowedConnections: true },
+  },
+};
+
+function synthVariant(overrides: Record<string, unknown>): string[] {
+  const dir = mkdtempSync(path.join(tmpdir(), "airlock-variant-"));
+  writeFileSync(path.join(dir, "mirror.lock"), LOCK);
+  const configFile = path.join(dir, "config.json");
+  writeFileSync(configFile, JSON.stringify({ ...example, ...overrides }));
+  const outdir = path.join(dir, "cdktf.out");
+  return synthesize({ configFile, outdir, assetsDir: ASSETS }).map((stack) =>
+    readFileSync(path.join(outdir, "stacks", stack, "cdk.tf.json"), "utf8"),
+  );
+}
+
+const committedStacks = readdirSync(path.join(ROOT, "cdktf.out", "stacks")).map((stack) =>
+  readFileSync(path.join(ROOT, "cdktf.out", "stacks", stack, "cdk.tf.json"), "utf8"),
+);
+
+describe("Terraform itself loads every stack the app can produce (terraform init, offline)", () => {
+  const cliConfig = emptyProviderMirror();
+  const cases: Array<[string, string[]]> = [
+    ["the committed synth in cdktf.out/", committedStacks],
+    ["config/example.json", synthVariant({})],
+    ...Object.entries(VARIANTS).map(([name, overrides]): [string, string[]] => [name, synthVariant(overrides)]),
+  ];
+
+  it.each(cases)("%s", async (_name, stacks) => {
+    expect(stacks.length).toBeGreaterThan(0);
+    const problems = await Promise.all(stacks.map((json) => configurationProblems(json, cliConfig)));
+    expect(problems).toEqual(stacks.map(() => []));
+  });
+
+  it.each(cases)("%s: depends_on and replace_triggered_by name resources of the stack as static references", (_name, stacks) => {
+    for (const json of stacks) {
+      const tf = JSON.parse(json);
+      const declared = new Set(Object.entries<Record<string, unknown>>(tf.resource).flatMap(([type, byName]) => Object.keys(byName).map((n) => `${type}.${n}`)));
+      const refs = Object.values<Record<string, any>>(tf.resource).flatMap((byName) =>
+        Object.values<any>(byName).flatMap((r) => [...(r.depends_on ?? []), ...(r.lifecycle?.replace_triggered_by ?? [])]),
+      );
+      expect(refs.length).toBeGreaterThan(0);
+      for (const ref of refs) {
+        expect(ref).toMatch(/^[a-z][a-z0-9_]*\.[A-Za-z0-9_-]+$/);
+        expect(declared).toContain(ref);
+      }
+    }
+  });
+
+  it("a configuration error is reported, not mistaken for a missing provider (the check can fail)", async () => {
+    const broken = JSON.parse(committedStacks[0]);
+    const [type, byName] = Object.entries<Record<string, any>>(broken.resource).find(([, r]) => Object.values(r).some((x) => x.depends_on))!;
+    const name = Object.keys(byName).find((n) => byName[n].depends_on)!;
+    broken.resource[type][name].depends_on = [`\${${broken.resource[type][name].depends_on[0]}}`];
+    const problems = await configurationProblems(JSON.stringify(broken), cliConfig);
+    expect(problems.join("\n")).toMatch(/Invalid expression|static variable reference/);
+  });
+});
