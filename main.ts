@@ -2,6 +2,7 @@ import { App, Aspects } from "cdktf";
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "fs";
 import * as path from "path";
 import { ConfigError, loadConfig } from "./config/load";
+import { SYNTH_RECORD_FILE, synthRecord } from "./config/synth-record";
 import { AirlockStack } from "./constructs/airlock-stack";
 import { GuardrailError, Guardrails } from "./constructs/guardrails";
 import { StartupTemplates } from "./constructs/startup-scripts";
@@ -10,6 +11,14 @@ export interface SynthOptions {
   readonly configFile: string;
   readonly outdir: string;
   readonly assetsDir: string;
+  /** Where the config path recorded in `outdir` is relative to (the project root). */
+  readonly projectRoot?: string;
+  /**
+   * Remove stack folders of an earlier synth that this one no longer has. Not under the cdktf CLI: it
+   * lists the stack folders before running the app and removes the stale ones itself afterwards,
+   * failing with ENOENT on one already gone (@cdktf/cli-core, SynthStack.synth).
+   */
+  readonly removeStaleStacks?: boolean;
 }
 
 /** Name of the file, in each stack's folder, holding the private host's rendered bootstrap script. */
@@ -52,15 +61,17 @@ export function synthesize(options: SynthOptions): string[] {
       writeFileSync(script, stack.bootstrapScript);
       chmodSync(script, 0o755);
     }
-    publish(scratch, options.outdir, stacks.map((s) => s.node.id));
-    return stacks.map((s) => s.node.id);
+    const names = stacks.map((s) => s.node.id);
+    writeFileSync(path.join(scratch, SYNTH_RECORD_FILE), synthRecord(options.projectRoot ?? process.cwd(), options.configFile, names));
+    publish(scratch, options.outdir, names, options.removeStaleStacks ?? true);
+    return names;
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
 }
 
-/** Move each stack's files over the old ones (keeping e.g. `.terraform/`), drop stale stacks, then the manifest. */
-function publish(scratch: string, outdir: string, stackNames: string[]): void {
+/** Move each stack's files over the old ones (keeping e.g. `.terraform/`), drop stale stacks, then the manifest and record. */
+function publish(scratch: string, outdir: string, stackNames: string[], removeStaleStacks: boolean): void {
   const stacksDir = path.join(outdir, "stacks");
   mkdirSync(stacksDir, { recursive: true });
   for (const name of stackNames) {
@@ -71,11 +82,15 @@ function publish(scratch: string, outdir: string, stackNames: string[]): void {
       renameSync(path.join(target, `${file}.new`), path.join(target, file));
     }
   }
-  for (const stale of readdirSync(stacksDir).filter((d) => !stackNames.includes(d))) {
-    rmSync(path.join(stacksDir, stale), { recursive: true, force: true });
+  if (removeStaleStacks) {
+    for (const stale of readdirSync(stacksDir).filter((d) => !stackNames.includes(d))) {
+      rmSync(path.join(stacksDir, stale), { recursive: true, force: true });
+    }
   }
-  copyFileSync(path.join(scratch, "manifest.json"), path.join(outdir, "manifest.json.new"));
-  renameSync(path.join(outdir, "manifest.json.new"), path.join(outdir, "manifest.json"));
+  for (const file of ["manifest.json", SYNTH_RECORD_FILE]) {
+    copyFileSync(path.join(scratch, file), path.join(outdir, `${file}.new`));
+    renameSync(path.join(outdir, `${file}.new`), path.join(outdir, file));
+  }
 }
 
 /** The CLI: `AIRLOCK_CONFIG` names the config (default config/example.json); cdktf sets CDKTF_OUTDIR. */
@@ -84,7 +99,14 @@ export function main(env: NodeJS.ProcessEnv = process.env): number {
   const root = path.basename(__dirname) === "dist" ? path.dirname(__dirname) : __dirname;
   const configFile = path.resolve(env.AIRLOCK_CONFIG ?? path.join(root, "config", "example.json"));
   try {
-    const stacks = synthesize({ configFile, outdir: env.CDKTF_OUTDIR ?? path.join(root, "cdktf.out"), assetsDir: path.join(root, "assets") });
+    const stacks = synthesize({
+      configFile,
+      outdir: env.CDKTF_OUTDIR ?? path.join(root, "cdktf.out"),
+      assetsDir: path.join(root, "assets"),
+      projectRoot: root,
+      // The cdktf CLI passes its context in CDKTF_CONTEXT_JSON, and removes stale stack folders itself.
+      removeStaleStacks: env.CDKTF_CONTEXT_JSON === undefined,
+    });
     process.stdout.write(`pip-airlock: synthesized ${stacks.join(", ")} from ${path.relative(process.cwd(), configFile)}\n`);
     return 0;
   } catch (e) {

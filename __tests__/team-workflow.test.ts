@@ -1,0 +1,68 @@
+import { execFileSync, spawnSync } from "child_process";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import * as path from "path";
+import { readSynthRecord } from "../config/synth-record";
+import { ROOT } from "./support";
+import { staleSynth } from "./synth-freshness";
+
+/** A copy of the project as a team's clone has it: the files git tracks (or would), with this checkout's node_modules. */
+function cloneProject(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "airlock-team-"));
+  const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: ROOT, encoding: "utf8" }).split("\0").filter(Boolean);
+  for (const file of files) {
+    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    cpSync(path.join(ROOT, file), path.join(dir, file));
+  }
+  symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
+  return dir;
+}
+
+/** `npx cdktf synth` exactly as a user runs it: the real CLI, running the app command cdktf.json names. */
+function cdktfSynth(dir: string, config?: string) {
+  const env: NodeJS.ProcessEnv = { ...process.env, CHECKPOINT_DISABLE: "1", CI: "1" };
+  delete env.AIRLOCK_CONFIG;
+  if (config) env.AIRLOCK_CONFIG = config;
+  return spawnSync("npx", ["--no-install", "cdktf", "synth"], { cwd: dir, env, encoding: "utf8", timeout: 120_000 });
+}
+
+const stacksOf = (dir: string) => readdirSync(path.join(dir, "cdktf.out", "stacks")).sort();
+
+const ACME = {
+  projectId: "acme-pip-dev",
+  region: "europe-west4",
+  zone: "europe-west4-a",
+  networks: { public: { name: "acme-public", subnetCidr: "10.110.0.0/24" }, private: { name: "acme-private", subnetCidr: "10.120.0.0/24" } },
+  environments: { dev: {}, prod: { projectId: "acme-pip-prod", hosts: { machineType: "e2-medium" } } },
+};
+
+describe("a team's own config is what CI checks (the real cdktf CLI)", () => {
+  it("synth of a team config with other stacks exits 0, is fresh, goes stale when the config changes, and back", () => {
+    const dir = cloneProject();
+    writeFileSync(path.join(dir, "config", "acme.json"), JSON.stringify(ACME, null, 2));
+
+    const first = cdktfSynth(dir, "config/acme.json");
+    expect([first.status, first.stderr]).toEqual([0, expect.anything()]);
+    expect(stacksOf(dir)).toEqual(["dev", "prod"]); // the example's "airlock" stack is gone
+    expect(readSynthRecord(path.join(dir, "cdktf.out"))).toEqual({ config: "config/acme.json", stacks: ["dev", "prod"] });
+    expect(staleSynth(dir)).toEqual([]);
+
+    // Change the config without synthesizing: the check names the stale stacks and the command to run.
+    writeFileSync(path.join(dir, "config", "acme.json"), JSON.stringify({ ...ACME, hosts: { machineType: "e2-standard-2" } }, null, 2));
+    const stale = staleSynth(dir);
+    expect(stale).toEqual([
+      'cdktf.out/: stack "dev" is not what config/acme.json synthesizes today: run "AIRLOCK_CONFIG=config/acme.json npx cdktf synth" and commit cdktf.out/',
+    ]);
+
+    const again = cdktfSynth(dir, "config/acme.json");
+    expect(again.status).toBe(0);
+    expect(staleSynth(dir)).toEqual([]);
+    expect(readFileSync(path.join(dir, "cdktf.out", "stacks", "dev", "cdk.tf.json"), "utf8")).toContain('"machine_type": "e2-standard-2"');
+
+    // And back to the example: the set of stacks changes again, and the CLI still exits 0.
+    const back = cdktfSynth(dir);
+    expect(back.status).toBe(0);
+    expect(stacksOf(dir)).toEqual(["airlock"]);
+    expect(staleSynth(dir)).toEqual([]);
+  });
+});

@@ -1,0 +1,34 @@
+import { readFileSync } from "fs";
+import * as path from "path";
+
+/**
+ * `cdktf.out/pip-airlock.json`: which config produced the committed synth, so that CI checks a team's
+ * own `cdktf.out/` against the team's own config, not against the example.
+ */
+export const SYNTH_RECORD_FILE = "pip-airlock.json";
+
+export interface SynthRecord {
+  /** The config file, relative to the project root (with `/`), as `AIRLOCK_CONFIG` would name it. */
+  readonly config: string;
+  readonly stacks: readonly string[];
+}
+
+export function synthRecord(projectRoot: string, configFile: string, stacks: readonly string[]): string {
+  const config = path.relative(projectRoot, path.resolve(configFile)).split(path.sep).join("/");
+  return `${JSON.stringify({ config, stacks } satisfies SynthRecord, null, 2)}\n`;
+}
+
+/** The record in `outdir`, or a message that says how to make one. */
+export function readSynthRecord(outdir: string): SynthRecord {
+  const file = path.join(outdir, SYNTH_RECORD_FILE);
+  let record: SynthRecord;
+  try {
+    record = JSON.parse(readFileSync(file, "utf8"));
+  } catch {
+    throw new Error(`${file} is missing or unreadable, so nothing says which config produced ${outdir}: run "npx cdktf synth" (with AIRLOCK_CONFIG set to your config) and commit ${path.basename(outdir)}/`);
+  }
+  if (typeof record?.config !== "string" || !Array.isArray(record.stacks)) {
+    throw new Error(`${file} is not a synth record: run "npx cdktf synth" and commit ${path.basename(outdir)}/`);
+  }
+  return record;
+}
