@@ -100,6 +100,10 @@ describe("config validation", () => {
     ["same host names", (c) => (c.hosts.privateName = c.hosts.publicName), "hosts.privateName", /must differ/],
     ["retries unbounded", (c) => (c.retries.maxAttempts = 1000), "retries.maxAttempts", /at most 30/],
     ["bad state bucket", (c) => (c.stateBucket = { bucket: "A" }), "stateBucket.bucket", /bucket name/],
+    ["bootstrap pip that cannot use keyring", (c) => (c.mirror.bootstrapPip = "pip<23"), "mirror.bootstrapPip", /excludes pip >= 23\.1, which keyring-provider = subprocess needs/],
+    ["bootstrap pip that is not pip", (c) => (c.mirror.bootstrapPip = "setuptools"), "mirror.bootstrapPip", /is not a pip requirement/],
+    ["new pip with an old keyring", (c) => (c.mirror.packages = ["keyring<25", "keyrings.google-artifactregistry-auth"]), "mirror.packages", /"keyring<25" pairs an old keyring with "pip>=23\.1".*pypa\/pip#14150.*"keyring>=25\.2\.1".*"pip>=23\.1,<26"/],
+    ["new pip pinned with an old keyring", (c) => ((c.mirror.bootstrapPip = "pip==26.2.1"), (c.mirror.packages = ["keyring==25.1.0"])), "mirror.packages", /Keyring util is outdated/],
   ];
 
   it.each(table)("rejects %s, naming the field and the fix", (_what, change, field, fix) => {
@@ -121,6 +125,25 @@ describe("config validation", () => {
 
   it("rejects malformed JSON", () => {
     expect(problems(configFile("{ \"projectId\": ", "broken.json"))[0]).toMatch(/^is not valid JSON \(.+\): fix the syntax$/);
+  });
+
+  it("accepts an old keyring with a pip capped below 26, and a new keyring with any pip", () => {
+    for (const [bootstrapPip, keyring] of [["pip>=23.1,<26", "keyring<25"], ["pip>=23.1", "keyring>=25.2.1"], ["pip>=23.1", "keyring"], ["pip==26.2.1", "keyring~=25.7"]]) {
+      const [env] = loadConfig(configFile(withChange((c) => ((c.mirror.bootstrapPip = bootstrapPip), (c.mirror.packages = [keyring])))));
+      expect(env.config.mirror.bootstrapPip).toBe(bootstrapPip);
+    }
+  });
+
+  it("rejects a lock that pins pip >= 26 with keyring < 25.2.1, and one that pins a pip without keyring-provider", () => {
+    const hash = (c: string) => ` --hash=sha256:${c.repeat(64)}`;
+    writeFileSync(path.join(dir, "old-keyring.lock"), `keyring==25.1.0${hash("a")}\npip==26.2.1${hash("b")}\n`);
+    expect(problems(configFile(withChange((c) => (c.mirror.lockFile = "old-keyring.lock"))))).toEqual([
+      'mirror.lockFile: "old-keyring.lock" pins pip==26.2.1 with keyring==25.1.0: pip >= 26 refuses keyring < 25.2.1 ("Keyring util is outdated", pypa/pip#14150): pin keyring>=25.2.1 or pip<26',
+    ]);
+    writeFileSync(path.join(dir, "old-pip.lock"), `keyring==25.7.0${hash("a")}\npip==23.0.1${hash("b")}\n`);
+    expect(problems(configFile(withChange((c) => (c.mirror.lockFile = "old-pip.lock"))))[0]).toMatch(/^mirror\.lockFile: "old-pip\.lock" pins pip==23\.0\.1: keyring-provider = subprocess needs pip >= 23\.1/);
+    writeFileSync(path.join(dir, "new-pair.lock"), `keyring==25.7.0${hash("a")}\npip==26.2.1${hash("b")}\n`);
+    expect(loadConfig(configFile(withChange((c) => (c.mirror.lockFile = "new-pair.lock"))))[0].lockContent).toContain("pip==26.2.1");
   });
 
   it("reads a hash-pinned lock file next to the config", () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from "fs";
 import * as path from "path";
 import { z } from "zod";
+import { pipKeyringProblems } from "./pip-keyring";
 import { configFileSchema, EnvironmentConfig, environmentSchema } from "./schema";
 
 /** One environment, ready for a stack: validated settings plus the files they name, already read. */
@@ -60,6 +61,11 @@ export function loadConfig(file: string): LoadedEnvironment[] {
         problems.push(`${prefix}mirror.lockFile: "${lockFile}" does not pin pip, which bare private hosts bootstrap with: add pip==VERSION with its hashes (pip-compile --generate-hashes --allow-unsafe)`);
         continue;
       }
+    }
+    const pairing = pipKeyringProblems(parsed.data.mirror, lockContent);
+    if (pairing.length > 0) {
+      problems.push(...pairing.map((line) => prefix + line));
+      continue;
     }
     loaded.push({ name: envName, config: parsed.data, lockContent });
   }
