@@ -29,5 +29,8 @@ esbuild
     outfile: "dist/main.js",
     logLevel: "warning",
     plugins: [lazyArchiver],
+    // jsonc-parser's "main" is a UMD build whose factory requires its parts at run time, which a bundle
+    // cannot resolve; its ES module build bundles like any other.
+    alias: { "jsonc-parser": "./node_modules/jsonc-parser/lib/esm/main.js" },
   })
   .catch(() => process.exit(1));

@@ -48,6 +48,8 @@ export function synthesize(options: SynthOptions): string[] {
     const app = new App({ outdir: scratch, stackTraces: false });
     const guardrails = new Guardrails();
     const stacks = environments.map((env) => new AirlockStack(app, env.name, { config: env.config, lockContent: env.lockContent, templates }));
+    const oversized = stacks.flatMap(scriptSizeProblems);
+    if (oversized.length > 0) throw new ConfigError(options.configFile, oversized);
     for (const stack of stacks) Aspects.of(stack).add(guardrails);
     try {
       app.synth();
@@ -68,6 +70,22 @@ export function synthesize(options: SynthOptions): string[] {
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/** GCE refuses a metadata value over 256 KB (and all of an instance's metadata over 512 KB). */
+export const METADATA_VALUE_LIMIT_BYTES = 256 * 1024;
+
+function scriptSizeProblems(stack: AirlockStack): string[] {
+  const scripts: Array<[string, string, string | undefined]> = [
+    ["mirror.packages / mirror.lockFile", "the public host's startup script", stack.mirrorScript],
+    ["mirror.packages", "the private host's startup script", stack.bootstrapScript],
+  ];
+  return scripts
+    .filter(([, , script]) => script !== undefined && Buffer.byteLength(script) > METADATA_VALUE_LIMIT_BYTES)
+    .map(
+      ([field, what, script]) =>
+        `${field} (stack "${stack.node.id}"): ${what} renders to ${Math.ceil(Buffer.byteLength(script!) / 1024)} KB, over GCE's 256 KB limit for one metadata value: mirror fewer packages or a shorter lock`,
+    );
 }
 
 /** Move each stack's files over the old ones (keeping e.g. `.terraform/`), drop stale stacks, then the manifest and record. */

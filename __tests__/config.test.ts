@@ -86,8 +86,18 @@ describe("config validation", () => {
     ["repo id AR rejects (uppercase)", (c) => (c.repositories.auth = "Pip_Auth"), "repositories.auth", /Artifact Registry repository id/],
     ["repo id ending in hyphen", (c) => (c.repositories.private = "my-repo-"), "repositories.private", /not ending with a hyphen/],
     ["repo ids that collide", (c) => (c.repositories.private = "pip-auth-repo"), "repositories.private", /repeats the id "pip-auth-repo"/],
-    ["unknown key at the top", (c) => (c.projectID = "x"), "projectID", /unknown key: remove it/],
-    ["unknown nested key", (c) => (c.mirror.package = ["keyring"]), "mirror.package", /unknown key/],
+    ["misspelt key at the top", (c) => (c.projectID = "x"), "projectID", /unknown key: did you mean "projectId"\?$/],
+    ["misspelt nested key", (c) => (c.mirror.package = ["keyring"]), "mirror.package", /unknown key: did you mean "packages"\?$/],
+    ["unknown key like no other", (c) => (c.colour = "blue"), "colour", /unknown key: remove it or check its spelling$/],
+    ["a list where an object goes", (c) => (c.hosts = []), "hosts", /must be an object$/],
+    ["a string where a list goes", (c) => (c.mirror.packages = "keyring"), "mirror.packages", /must be an array \(a list in \[ \]\)$/],
+    ["labels that are a list", (c) => (c.labels = ["a"]), "labels", /must be an object$/],
+    ["more labels than Google allows", (c) => (c.labels = Object.fromEntries(Array.from({ length: 62 }, (_, i) => [`l${i}`, "v"]))), "labels", /at most 61 labels: Google allows 64 per resource and pip-airlock adds managed-by, airlock-env, airlock-role/],
+    ["a label pip-airlock sets", (c) => (c.labels = { "managed-by": "me" }), "labels", /must not set managed-by/],
+    ["absolute lock path", (c) => (c.mirror.lockFile = "/etc/passwd"), "mirror.lockFile", /relative to the config file's folder, not an absolute path/],
+    ["bucket given as a gs:// URL", (c) => (c.stateBucket = { bucket: "gs://tf-state" }), "stateBucket.bucket", /drop "gs:\/\/"/],
+    ["machine type that cannot exist", (c) => (c.hosts.machineType = "e2-smal"), "hosts.machineType", /machine type such as "e2-small", "n2-standard-4"/],
+    ["machine type without its size", (c) => (c.hosts.machineType = "n2-standard"), "hosts.machineType", /machine type/],
     ["missing required field", (c) => delete c.networks, "networks", /is required/],
     ["wrong type", (c) => (c.mirror.stopWhenDone = "yes"), "mirror.stopWhenDone", /must be a boolean/],
     ["package that is an option", (c) => (c.mirror.packages = ["--index-url=https://evil"]), "mirror.packages.0", /package requirement/],
@@ -123,8 +133,42 @@ describe("config validation", () => {
     expect(() => loadConfig(missing)).toThrow(`${missing}: cannot read the config file (no such file): check the path given in AIRLOCK_CONFIG`);
   });
 
-  it("rejects malformed JSON", () => {
-    expect(problems(configFile("{ \"projectId\": ", "broken.json"))[0]).toMatch(/^is not valid JSON \(.+\): fix the syntax$/);
+  it("rejects malformed JSON with the line and column", () => {
+    expect(problems(configFile('{\n  "projectId": "p",\n  "region" "x"\n}', "broken.json"))).toEqual(["is not valid JSON: ':' expected at line 3, column 12: fix the syntax"]);
+    expect(problems(configFile('{ "projectId": ', "cut.json"))).toEqual(["is not valid JSON: a value expected at line 1, column 16: fix the syntax"]);
+    expect(problems(configFile('{ // comment\n}', "comment.json"))[0]).toMatch(/^is not valid JSON: a comment \(JSON has none\) at line 1, column 3/);
+  });
+
+  it("rejects a key given twice (JSON.parse would keep the last one silently), naming both places", () => {
+    const text = JSON.stringify(example, null, 2).replace('"region": "us-central1",', '"region": "us-central1",\n  "region": "europe-west4",');
+    expect(problems(configFile(text, "twice.json"))).toEqual([expect.stringMatching(/^region: is given twice \(line 4, column 3 and line 5, column 3\): keep one$/)]);
+    const nested = JSON.stringify(example).replace('"machineType":"e2-small"', '"machineType":"e2-small","machineType":"e2-medium"');
+    expect(problems(configFile(nested, "nested.json"))[0]).toMatch(/^hosts\.machineType: is given twice/);
+  });
+
+  it("accepts a UTF-8 byte order mark; names UTF-16 instead of a garbled syntax error", () => {
+    const file = path.join(dir, "bom.json");
+    writeFileSync(file, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(example))]));
+    expect(loadConfig(file)[0].config.projectId).toBe(example.projectId);
+    const utf16 = path.join(dir, "utf16.json");
+    writeFileSync(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(JSON.stringify(example), "utf16le")]));
+    expect(problems(utf16)).toEqual(["is UTF-16 (or holds NUL bytes), not UTF-8: save it as UTF-8"]);
+  });
+
+  it("accepts the machine types and image forms Compute Engine accepts", () => {
+    const images = ["debian-cloud/debian-12", "projects/debian-cloud/global/images/family/debian-12", "projects/my-images/global/images/golden-2026-11", "https://www.googleapis.com/compute/v1/projects/debian-cloud/global/images/family/debian-12"];
+    const types = ["e2-micro", "e2-medium", "n2-standard-4", "n2d-highmem-8", "c3-highcpu-22-lssd", "t2a-standard-1", "n2-custom-2-4096", "custom-4-8192-ext", "f1-micro"];
+    for (const [image, machineType] of images.map((img, i) => [img, types[i % types.length]])) {
+      expect(loadConfig(configFile(withChange((c) => ((c.hosts.image = image), (c.hosts.machineType = machineType)))))[0].config.hosts).toMatchObject({ image, machineType });
+    }
+    for (const machineType of types) expect(loadConfig(configFile(withChange((c) => (c.hosts.machineType = machineType))))[0].config.hosts.machineType).toBe(machineType);
+  });
+
+  it("rejects a lock that pins pip but not the configured packages", () => {
+    writeFileSync(path.join(dir, "pip-only.lock"), `pip==26.2.1 --hash=sha256:${"a".repeat(64)}\n`);
+    expect(problems(configFile(withChange((c) => (c.mirror.lockFile = "pip-only.lock"))))).toEqual([
+      'mirror.lockFile: "pip-only.lock" does not pin keyring, keyrings-google-artifactregistry-auth of mirror.packages: compile the lock from mirror.packages (pip-compile --generate-hashes --allow-unsafe)',
+    ]);
   });
 
   it("accepts an old keyring with a pip capped below 26, and a new keyring with any pip", () => {
@@ -136,18 +180,19 @@ describe("config validation", () => {
 
   it("rejects a lock that pins pip >= 26 with keyring < 25.2.1, and one that pins a pip without keyring-provider", () => {
     const hash = (c: string) => ` --hash=sha256:${c.repeat(64)}`;
-    writeFileSync(path.join(dir, "old-keyring.lock"), `keyring==25.1.0${hash("a")}\npip==26.2.1${hash("b")}\n`);
+    const helper = `keyrings.google-artifactregistry-auth==1.1.2${hash("c")}\n`;
+    writeFileSync(path.join(dir, "old-keyring.lock"), `keyring==25.1.0${hash("a")}\npip==26.2.1${hash("b")}\n${helper}`);
     expect(problems(configFile(withChange((c) => (c.mirror.lockFile = "old-keyring.lock"))))).toEqual([
       'mirror.lockFile: "old-keyring.lock" pins pip==26.2.1 with keyring==25.1.0: pip >= 26 refuses keyring < 25.2.1 ("Keyring util is outdated", pypa/pip#14150): pin keyring>=25.2.1 or pip<26',
     ]);
-    writeFileSync(path.join(dir, "old-pip.lock"), `keyring==25.7.0${hash("a")}\npip==23.0.1${hash("b")}\n`);
+    writeFileSync(path.join(dir, "old-pip.lock"), `keyring==25.7.0${hash("a")}\npip==23.0.1${hash("b")}\n${helper}`);
     expect(problems(configFile(withChange((c) => (c.mirror.lockFile = "old-pip.lock"))))[0]).toMatch(/^mirror\.lockFile: "old-pip\.lock" pins pip==23\.0\.1: keyring-provider = subprocess needs pip >= 23\.1/);
-    writeFileSync(path.join(dir, "new-pair.lock"), `keyring==25.7.0${hash("a")}\npip==26.2.1${hash("b")}\n`);
+    writeFileSync(path.join(dir, "new-pair.lock"), `keyring==25.7.0${hash("a")}\npip==26.2.1${hash("b")}\n${helper}`);
     expect(loadConfig(configFile(withChange((c) => (c.mirror.lockFile = "new-pair.lock"))))[0].lockContent).toContain("pip==26.2.1");
   });
 
   it("reads a hash-pinned lock file next to the config", () => {
-    const lock = "keyring==25.6.0 --hash=sha256:" + "a".repeat(64) + "\npip==25.3 --hash=sha256:" + "c".repeat(64) + "\n";
+    const lock = ["keyring==25.6.0", "keyrings.google-artifactregistry-auth==1.1.2", "pip==25.3"].map((pin, i) => `${pin} --hash=sha256:${"abc"[i].repeat(64)}\n`).join("");
     writeFileSync(path.join(dir, "helpers.lock"), lock);
     const [env] = loadConfig(configFile(withChange((c) => (c.mirror.lockFile = "helpers.lock"))));
     expect(env.lockContent).toBe(lock);

@@ -216,7 +216,7 @@ describe("an invalid environment writes nothing", () => {
     expect([...error.problems].sort()).toEqual(
       [
         "environments.dev.networks.private.subnetCidr: overlaps networks.public.subnetCidr (10.10.0.0/24): choose a range outside it",
-        "environments.prod.hosts.machineTyp: unknown key: remove it or check its spelling",
+        "environments.prod.hosts.machineTyp: unknown key: did you mean \"machineType\"?",
         'environments.prod.mode: must be one of "mirror", "remote"',
       ].sort(),
     );

@@ -2,6 +2,9 @@ import { readFileSync } from "fs";
 import * as path from "path";
 import { z } from "zod";
 import { pipKeyringProblems } from "./pip-keyring";
+import { lockPins, parseRequirement } from "./requirements";
+import { didYouMean, knownKeys } from "./suggest";
+import { JsonProblems, parseConfigJson } from "./read-json";
 import { configFileSchema, EnvironmentConfig, environmentSchema } from "./schema";
 
 /** One environment, ready for a stack: validated settings plus the files they name, already read. */
@@ -27,7 +30,7 @@ export class ConfigError extends Error {
 export function loadConfig(file: string): LoadedEnvironment[] {
   const raw = readJson(file);
   const head = configFileSchema.safeParse(raw, { reportInput: true });
-  if (!head.success) throw new ConfigError(file, describe(head.error));
+  if (!head.success) throw new ConfigError(file, describe(head.error, configFileSchema));
   const { name, environments, ...base } = head.data;
   const variants: Array<[string, unknown, string]> = environments
     ? Object.entries(environments).map(([envName, overrides]) => [envName, mergeOverrides(base, overrides), `environments.${envName}.`])
@@ -40,7 +43,7 @@ export function loadConfig(file: string): LoadedEnvironment[] {
   for (const [envName, settings, prefix] of variants) {
     const parsed = environmentSchema.safeParse(settings, { reportInput: true });
     if (!parsed.success) {
-      problems.push(...describe(parsed.error).map((line) => prefix + line));
+      problems.push(...describe(parsed.error, environmentSchema).map((line) => prefix + line));
       continue;
     }
     const lockFile = parsed.data.mirror.lockFile;
@@ -56,9 +59,15 @@ export function loadConfig(file: string): LoadedEnvironment[] {
         problems.push(`${prefix}mirror.lockFile: "${lockFile}" has no --hash=sha256: pins: generate it with hashes (pip-compile --generate-hashes)`);
         continue;
       }
-      // With --require-hashes the mirror cannot add the bootstrap pip on its own.
-      if (!/^pip==\S+/m.test(lockContent)) {
+      // With --require-hashes the mirror downloads only what the lock pins: pip and every configured package.
+      const pins = lockPins(lockContent);
+      if (!pins.has("pip")) {
         problems.push(`${prefix}mirror.lockFile: "${lockFile}" does not pin pip, which bare private hosts bootstrap with: add pip==VERSION with its hashes (pip-compile --generate-hashes --allow-unsafe)`);
+        continue;
+      }
+      const unpinned = parsed.data.mirror.packages.map((r) => parseRequirement(r).name).filter((name) => !pins.has(name));
+      if (unpinned.length > 0) {
+        problems.push(`${prefix}mirror.lockFile: "${lockFile}" does not pin ${unpinned.join(", ")} of mirror.packages: compile the lock from mirror.packages (pip-compile --generate-hashes --allow-unsafe)`);
         continue;
       }
     }
@@ -110,17 +119,18 @@ function sharedNames(envs: LoadedEnvironment[], named: boolean): string[] {
 }
 
 function readJson(file: string): unknown {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(file, "utf8");
+    bytes = readFileSync(file);
   } catch (e) {
     const reason = (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message;
     throw new ConfigError(file, [`cannot read the config file (${reason}): check the path given in AIRLOCK_CONFIG`]);
   }
   try {
-    return JSON.parse(text);
+    return parseConfigJson(bytes);
   } catch (e) {
-    throw new ConfigError(file, [`is not valid JSON (${(e as Error).message}): fix the syntax`]);
+    if (e instanceof JsonProblems) throw new ConfigError(file, e.problems);
+    throw e;
   }
 }
 
@@ -136,12 +146,27 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-function describe(error: z.ZodError): string[] {
+/** zod's type names as a reader says them (zod 4 calls a record "record"). */
+const TYPE_WORDS: Record<string, string> = {
+  object: "an object",
+  record: "an object",
+  array: "an array (a list in [ ])",
+  string: "a string (in double quotes)",
+  int: "a whole number",
+};
+
+function describe(error: z.ZodError, schema: z.ZodType): string[] {
   return error.issues.map((issue) => {
     const where = issue.path.length ? issue.path.join(".") : "(top level)";
     if (issue.code === "unrecognized_keys") {
       const prefix = issue.path.length ? `${issue.path.join(".")}.` : "";
-      return issue.keys.map((k) => `${prefix}${k}: unknown key: remove it or check its spelling`).join("\n");
+      const known = [...knownKeys(schema, issue.path), ...(issue.path.length === 0 ? Object.keys(configFileSchema.shape) : [])];
+      return issue.keys
+        .map((k) => {
+          const meant = didYouMean(k, known);
+          return `${prefix}${k}: unknown key: ${meant ? `did you mean "${meant}"?` : "remove it or check its spelling"}`;
+        })
+        .join("\n");
     }
     if (issue.code === "invalid_key") {
       return `${where}: ${issue.issues.map((i) => i.message).join("; ")}`;
@@ -150,7 +175,7 @@ function describe(error: z.ZodError): string[] {
       return `${where}: is required: add it (see README, Configuration)`;
     }
     if (issue.code === "invalid_type") {
-      return `${where}: must be ${issue.expected === "object" ? "an object" : `a ${issue.expected}`}`;
+      return `${where}: must be ${TYPE_WORDS[issue.expected] ?? `a ${issue.expected}`}`;
     }
     if (issue.code === "invalid_value" && "values" in issue) {
       return `${where}: must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;

@@ -1,4 +1,5 @@
 import { satisfies } from "@renovatebot/pep440";
+import { lockPins, parseRequirement } from "./requirements";
 
 /**
  * pip >= 26 asks keyring for credentials with `keyring --mode=creds --output=json get …` and refuses a
@@ -11,26 +12,9 @@ const PIP_WITH_KEYRING_PROVIDER = "23.1";
 /** Versions a specifier is probed with: the boundaries above, releases after them, and any future one. */
 const PROBES = ["23.1", "23.3.2", "24.3.1", "25.0", "25.2.1", "25.3.0", "25.7.0", "26.0", "26.2.1", "27.0", "99.0"];
 
-/** The requirement's name (PEP 503 normalized) and its version specifier ("" for any version). */
-export function parseRequirement(requirement: string): { name: string; specifier: string } {
-  const match = /^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?\s*(.*)$/.exec(requirement.trim());
-  const name = (match?.[1] ?? requirement).toLowerCase().replace(/[-_.]+/g, "-");
-  return { name, specifier: (match?.[3] ?? "").trim() };
-}
-
 const admits = (specifier: string, version: string) => specifier === "" || satisfies(version, specifier);
 const admitsAtLeast = (specifier: string, floor: string) =>
   PROBES.some((v) => admits(specifier, v) && satisfies(v, `>=${floor}`));
-
-/** Pinned versions (`name==version`) of a hash-pinned lock, by normalized name. */
-function lockPins(lock: string): Map<string, string> {
-  const pins = new Map<string, string>();
-  for (const line of lock.split("\n")) {
-    const pin = /^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)/.exec(line.trim());
-    if (pin) pins.set(parseRequirement(pin[1]).name, pin[2]);
-  }
-  return pins;
-}
 
 /** Problems (field path: message with the fix) with the pip and keyring the mirror would pair. */
 export function pipKeyringProblems(mirror: { packages: readonly string[]; bootstrapPip: string; lockFile?: string }, lock: string): string[] {

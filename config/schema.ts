@@ -57,16 +57,31 @@ const httpsUrl = z
 const relativePath = z
   .string()
   .regex(/^[A-Za-z0-9._\/-]+$/, "must be a file path of letters, digits, '.', '_', '-' and '/'")
+  .refine((p) => !p.startsWith("/"), "must be relative to the config file's folder, not an absolute path")
   .refine((p) => !p.split("/").includes(".."), "must not leave the config file's folder ('..')");
+// Compute Engine's machine type names: shared-core (e2-micro/small/medium, f1-micro, g1-small),
+// FAMILY-KIND-VCPUS with an optional suffix (n2-standard-4, c3-highcpu-22-lssd), or custom ones.
 const machineType = z
   .string()
-  .regex(/^[a-z][a-z0-9]*-[a-z0-9-]+$/, 'must be a Compute Engine machine type such as "e2-small"');
+  .regex(
+    /^(e2-(micro|small|medium)|f1-micro|g1-small|[a-z][a-z0-9]{1,4}-(standard|highmem|highcpu|highgpu|megagpu|ultragpu|ultramem|megamem|hypermem|edgegpu)-[1-9][0-9]*(-(lssd|nolssd|metal))?|([a-z][a-z0-9]{1,4}-)?custom-[1-9][0-9]*-[1-9][0-9]*(-ext)?)$/,
+    'must be a Compute Engine machine type such as "e2-small", "n2-standard-4" or "n2-custom-2-4096"',
+  );
+// `IMAGE_PROJECT/IMAGE_OR_FAMILY` or the resource forms GCE also accepts.
 const image = z
   .string()
-  .regex(/^[a-z0-9-]+\/[a-z0-9-]+$/, 'must be "IMAGE_PROJECT/IMAGE_OR_FAMILY" such as "debian-cloud/debian-12"');
+  .regex(
+    /^([a-z0-9-]+\/[a-z0-9-]+|(https:\/\/www\.googleapis\.com\/compute\/v1\/)?projects\/[a-z0-9-]+\/global\/images\/(family\/)?[a-z0-9-]+)$/,
+    'must be "IMAGE_PROJECT/IMAGE_OR_FAMILY" such as "debian-cloud/debian-12", or "projects/IMAGE_PROJECT/global/images/[family/]NAME"',
+  );
 const bucket = z
   .string()
+  .refine((b) => !b.startsWith("gs://"), 'must be the bucket name alone: drop "gs://"')
   .regex(/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/, "must be a Cloud Storage bucket name: 3-63 lowercase letters, digits, '.', '_' or '-'");
+
+/** Labels pip-airlock adds to every resource it labels; Google allows 64 per resource. */
+export const RESERVED_LABELS = ["managed-by", "airlock-env", "airlock-role"] as const;
+const MAX_USER_LABELS = 64 - RESERVED_LABELS.length;
 
 const networkSchema = z.strictObject({
   /** VPC name. */
@@ -88,7 +103,10 @@ export const environmentSchema = z
     zone,
     /** `mirror`: a public host fills the auth repo from PyPI. `remote`: an AR remote repo proxies PyPI. */
     mode: z.enum(["mirror", "remote"]).default("mirror"),
-    labels: z.record(z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, "label keys: lowercase letters, digits, '_' or '-'"), z.string().regex(/^[a-z0-9_-]{0,63}$/, "label values: at most 63 lowercase letters, digits, '_' or '-'")).default({}),
+    labels: z.record(z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, "label keys: lowercase letters, digits, '_' or '-'"), z.string().regex(/^[a-z0-9_-]{0,63}$/, "label values: at most 63 lowercase letters, digits, '_' or '-'"))
+      .refine((l) => Object.keys(l).length <= MAX_USER_LABELS, `must hold at most ${MAX_USER_LABELS} labels: Google allows 64 per resource and pip-airlock adds ${RESERVED_LABELS.join(", ")}`)
+      .refine((l) => !RESERVED_LABELS.some((k) => k in l), `must not set ${RESERVED_LABELS.join(", ")}: pip-airlock sets those`)
+      .default({}),
     /** `public` is needed in mirror mode only. */
     networks: z.strictObject({ public: networkSchema.optional(), private: privateNetworkSchema }),
     repositories: z.strictObject({
