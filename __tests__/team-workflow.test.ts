@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "child_process";
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { readSynthRecord } from "../config/synth-record";
@@ -54,13 +54,19 @@ describe("a team's own config is what CI checks (the real cdktf CLI)", () => {
       'cdktf.out/: stack "dev" is not what config/acme.json synthesizes today: run "AIRLOCK_CONFIG=config/acme.json npx cdktf synth" and commit cdktf.out/',
     ]);
 
+    const bundle = path.join(dir, "dist", "main.js");
+    const builtAt = statSync(bundle).mtimeMs;
     const again = cdktfSynth(dir, "config/acme.json");
     expect(again.status).toBe(0);
+    expect(statSync(bundle).mtimeMs).toBe(builtAt); // no source changed: the app command reuses the bundle
     expect(staleSynth(dir)).toEqual([]);
     expect(readFileSync(path.join(dir, "cdktf.out", "stacks", "dev", "cdk.tf.json"), "utf8")).toContain('"machine_type": "e2-standard-2"');
 
-    // And back to the example: the set of stacks changes again, and the CLI still exits 0.
+    // And back to the example: the set of stacks changes again, and the CLI still exits 0. A source
+    // newer than the bundle makes the app command rebuild it first.
+    utimesSync(path.join(dir, "constructs", "vpc.ts"), new Date(), new Date(Date.now() + 60_000));
     const back = cdktfSynth(dir);
+    expect(statSync(bundle).mtimeMs).toBeGreaterThan(builtAt);
     expect(back.status).toBe(0);
     expect(stacksOf(dir)).toEqual(["airlock"]);
     expect(staleSynth(dir)).toEqual([]);
