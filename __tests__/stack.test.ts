@@ -208,7 +208,24 @@ describe("the mirror-mode stack", () => {
       pip_index_url: "https://oauth2accesstoken@us-central1-python.pkg.dev/airlock-example/my-private-pip-packages/simple/",
       public_host_ssh: "gcloud compute ssh airlock-public-host --zone us-central1-a --project airlock-example --tunnel-through-iap",
       private_host_ssh: "gcloud compute ssh airlock-private-host --zone us-central1-a --project airlock-example --tunnel-through-iap",
+      public_host_progress: "gcloud compute instances get-guest-attributes airlock-public-host --zone us-central1-a --project airlock-example --query-path=pip-airlock/",
+      private_host_progress: "gcloud compute instances get-guest-attributes airlock-private-host --zone us-central1-a --project airlock-example --query-path=pip-airlock/",
+      private_host_log: "gcloud compute instances get-serial-port-output airlock-private-host --zone us-central1-a --project airlock-example | grep pip-airlock-",
     });
+    // The scripts' log lines start "pip-airlock-<script>": the log command's filter must match them.
+    expect(buildStack().stack.bootstrapScript).toContain(`printf '%s pip-airlock-%s [%s] %s\\n'`);
+  });
+
+  it("outputs the next steps after a deploy, in order, with this deployment's names", () => {
+    const steps = (json.output!.next_steps.value as string).split(/\n(?=\d\. )/);
+    expect(steps.map((s) => s.slice(0, 9))).toEqual(["1. Watch ", "2. Watch ", "3. Upload", "4. Instal"]);
+    expect(steps[0]).toContain(json.output!.public_host_progress.value);
+    expect(steps[0]).toContain("then the VM stops itself");
+    expect(steps[2]).toContain("twine upload --repository-url https://us-central1-python.pkg.dev/airlock-example/my-private-pip-packages/ dist/*");
+    expect(steps[3]).toContain(json.output!.private_host_ssh.value);
+    const remote = synthJson(buildStack(exampleConfig((c) => (c.mode = "remote"))).stack);
+    expect(remote.output!.next_steps.value).not.toContain("mirror");
+    expect(remote.output!.next_steps.value).toMatch(/^1\. Watch the private host/);
   });
 
   it("enables every API it calls, waits for them to propagate, and creates everything else after that", () => {

@@ -2,6 +2,7 @@ import { ComputeInstance } from "@cdktf/provider-google/lib/compute-instance";
 import { ComputeSubnetwork } from "@cdktf/provider-google/lib/compute-subnetwork";
 import { dependable, ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
+import { GUEST_ATTRIBUTE_NAMESPACE } from "./startup-scripts";
 import { terraformLiteral } from "./terraform-literal";
 
 /** What the host's startup script does; also its `airlock-role` label. */
@@ -36,6 +37,10 @@ export class AirlockHost extends Construct {
   readonly instance: ComputeInstance;
   /** How an operator reaches the host: SSH through IAP, never over the internet. */
   readonly sshCommand: string;
+  /** Reads the startup script's status (`status`, `step`, `failed-step`) from the guest attributes. */
+  readonly progressCommand: string;
+  /** Reads the startup script's detailed log from the serial console. */
+  readonly logCommand: string;
 
   constructor(scope: Construct, id: string, props: AirlockHostProps) {
     super(scope, id);
@@ -62,6 +67,9 @@ export class AirlockHost extends Construct {
       // which Terraform refuses (hashicorp/terraform-cdk#3196).
       lifecycle: props.replaceWhenReplaced ? { replaceTriggeredBy: [dependable(props.replaceWhenReplaced)] } : undefined,
     });
-    this.sshCommand = `gcloud compute ssh ${props.name} --zone ${props.zone} --project ${props.project} --tunnel-through-iap`;
+    const where = `${props.name} --zone ${props.zone} --project ${props.project}`;
+    this.sshCommand = `gcloud compute ssh ${where} --tunnel-through-iap`;
+    this.progressCommand = `gcloud compute instances get-guest-attributes ${where} --query-path=${GUEST_ATTRIBUTE_NAMESPACE}/`;
+    this.logCommand = `gcloud compute instances get-serial-port-output ${where} | grep pip-airlock-`;
   }
 }

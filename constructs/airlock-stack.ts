@@ -185,7 +185,7 @@ export class AirlockStack extends TerraformStack {
         replaceWhenReplaced: fingerprint.resource,
         bootsAfter: [...this.publicNetwork.reachesInternet, writeGrant],
       });
-      new TerraformOutput(this, "public_host_ssh", { value: this.publicHost.sshCommand, description: "SSH to the public host through IAP" });
+      hostOutputs(this, "public_host", "the public host (mirror)", this.publicHost);
       new TerraformOutput(this, "auth_repo_index_url", { value: this.helpersRepo.indexUrl, description: "Index of the auth helpers" });
       new TerraformOutput(this, "mirror_spec_sha256", { value: fingerprint.sha256, description: "Fingerprint of what the mirror uploads" });
     } else {
@@ -197,11 +197,32 @@ export class AirlockStack extends TerraformStack {
       new TerraformOutput(this, "virtual_repo_index_url", { value: this.virtualRepo.indexUrl, description: "One index: private packages first" });
     }
     new TerraformOutput(this, "pip_index_url", { value: pipIndex.keyringIndexUrl, description: "pip index-url the private host is configured with" });
-    new TerraformOutput(this, "private_host_ssh", { value: this.privateHost.sshCommand, description: "SSH to the private host through IAP" });
+    hostOutputs(this, "private_host", "the private host (bootstrap)", this.privateHost);
+    new TerraformOutput(this, "next_steps", { value: nextSteps({ publicHost: this.publicHost, mirrorStops: config.mirror.stopWhenDone, privateHost: this.privateHost, uploadUrl: this.privateRepo.uploadUrl }), description: "What to run after a deploy" });
     new TerraformOutput(this, "private_host_bootstrap_script", {
       value: terraformLiteral(this.bootstrapScript),
       description: "Startup script that bootstraps keyring and pip on any VM of the private network",
     });
     services.orderBefore(this);
   }
+}
+
+/** `<prefix>_ssh`, `<prefix>_progress`, `<prefix>_log`: the commands an operator runs against a host. */
+function hostOutputs(stack: TerraformStack, prefix: string, what: string, host: AirlockHost): void {
+  new TerraformOutput(stack, `${prefix}_ssh`, { value: host.sshCommand, description: `SSH to ${what} through IAP` });
+  new TerraformOutput(stack, `${prefix}_progress`, { value: host.progressCommand, description: `Status of ${what}'s startup script (guest attributes)` });
+  new TerraformOutput(stack, `${prefix}_log`, { value: host.logCommand, description: `Log of ${what}'s startup script (serial console)` });
+}
+
+/** The first things to run after a deploy, in order, with this deployment's names. */
+export function nextSteps(deployment: { publicHost?: AirlockHost; mirrorStops: boolean; privateHost: AirlockHost; uploadUrl: string }): string {
+  const { publicHost, privateHost, uploadUrl } = deployment;
+  const stops = deployment.mirrorStops ? ", then the VM stops itself" : "";
+  const steps = [
+    ...(publicHost ? [`Watch the mirror fill the auth repo (status "ready"${stops}; detail: public_host_log):\n   ${publicHost.progressCommand}`] : []),
+    `Watch the private host install the helpers and configure pip (status "ready"; detail: private_host_log):\n   ${privateHost.progressCommand}`,
+    `Upload a private package (where twine and keyrings.google-artifactregistry-auth are installed):\n   twine upload --repository-url ${uploadUrl} dist/*`,
+    `Install it on the private host, as any user:\n   ${privateHost.sshCommand}\n   python3 -m venv v && v/bin/pip install your-package`,
+  ];
+  return `${steps.map((step, i) => `${i + 1}. ${step}`).join("\n")}\n`;
 }
