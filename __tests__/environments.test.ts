@@ -157,9 +157,6 @@ describe("a config with environments", () => {
     expect(scripts.prod).toContain(shellQuote("keyrings.google-artifactregistry-auth"));
   });
 
-  // KNOWN BUG (main.ts, synthesize): writeFileSync(..., { mode: 0o755 }) is masked by the process
-  // umask (077 -> 0700, 027 -> 0750); copyFileSync then carries that mode into outdir. A chmodSync(file,
-  // 0o755) after the write fixes it. Flip to `it` once fixed.
   it("the bootstrap script is 0755 whatever the umask", () => {
     const outdir = path.join(work, "out");
     const saved = process.umask(0o077);
@@ -240,9 +237,6 @@ describe("an invalid environment writes nothing", () => {
     expect(error.problems[0]).toMatch(/^environments\.Prod: /);
   });
 
-  // KNOWN BUG (config/load.ts, describe()): zod 4 reports a bad record key as code "invalid_key" with
-  // the real message nested in `issue.issues`; describe() prints only "Invalid key in record", which
-  // names no fix. Flip to `it` once describe() surfaces the nested message.
   it("says how to name an environment when the name is invalid", () => {
     const error = configError(() => synth({ ...exampleBase(), environments: { Prod: {} } }));
     expect(error.problems[0]).toMatch(/^environments\.Prod: .*lowercase letters/);

@@ -274,9 +274,6 @@ describe("AIRLOCK-G4: no internet egress from the private network", () => {
     expect(found(violations)).toEqual([[RULE.G4, "airlock/private-network/network"]]);
   });
 
-  // KNOWN GAP (constructs/guardrail-rules.ts, privateNetworks/inPrivate): only `${google_compute_network.X.id|name|self_link}`
-  // references count as the private network; Terraform also accepts the network's literal name or URL,
-  // which slips through. Flip to `it` once the rule also matches the private network's `name` value.
   it("fires on a 0.0.0.0/0 route that names the private network literally", () => {
     const { violations } = broken(
       (stack) => new ComputeRoute(stack, "literal-route", { name: "literal", network: "airlock-private", destRange: "0.0.0.0/0", nextHopGateway: "default-internet-gateway" }),
@@ -331,9 +328,6 @@ describe("AIRLOCK-G5: SSH only from IAP", () => {
   });
 });
 
-// KNOWN GAP (constructs/guardrail-rules.ts, G5): the protocol is compared case-sensitively, but the Google
-// provider accepts "TCP" (hashicorp/terraform-provider-google#4458, fixed by magic-modules#2324).
-// Flip to `it` once G5 lower-cases the protocol.
 it('AIRLOCK-G5 fires on protocol "TCP" (upper case) to 0.0.0.0/0', () => {
   const { violations } = broken(
     (stack) => new ComputeFirewall(stack, "upper-ssh", { name: "upper-ssh", network: stack.privateNetwork.network.id, sourceRanges: ["0.0.0.0/0"], allow: [{ protocol: "TCP", ports: ["22"] }] }),
@@ -390,10 +384,6 @@ describe("AIRLOCK-G6: no public repository", () => {
   });
 });
 
-// KNOWN GAP (constructs/guardrail-rules.ts, G6 and G3 *_iam_policy): policy_data is searched as text, but it
-// is normally a reference to a google_iam_policy data source (`${data.google_iam_policy.X.policy_data}`),
-// so allUsers in the data source's bindings is never seen. Flip to `it` once the rule follows the reference
-// into tf.data.google_iam_policy[X].binding[].members.
 it("AIRLOCK-G6 fires on a repository IAM policy built from a google_iam_policy data source", () => {
   const { violations } = broken((stack) => {
     const policy = new DataGoogleIamPolicy(stack, "public-policy", { binding: [{ role: "roles/artifactregistry.reader", members: ["allUsers"] }] });
@@ -523,10 +513,6 @@ describe("synthesize() refuses a stack that breaks a guardrail", () => {
     expectGuardrailErrorAndNothingWritten();
   });
 
-  // KNOWN BUG (main.ts, synthesize): app.synth() throws cdktf's generic "Encountered Annotations with
-  // level ERROR" before guardrails.assertClean() is reached, so a direct call (ts-node main.ts, tests,
-  // bench) gets a plain Error and main() crashes with a stack trace instead of the one-line report.
-  // Flip `it.failing` to `it` once synthesize() checks the guardrails before/around app.synth().
   it("called directly (no cdktf CLI env): still a GuardrailError, outdir untouched", () => {
     delete process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS;
     expectGuardrailErrorAndNothingWritten();

@@ -234,10 +234,6 @@ describe("the bootstrap script is exposed for the user's own VMs", () => {
     expect(stack.mirrorScript).not.toBe(stack.bootstrapScript);
   });
 
-  // KNOWN BUG (constructs/airlock-host.ts metadata "startup-script", constructs/airlock-stack.ts output
-  // private_host_bootstrap_script): the bash `${VAR}` of the scripts reach cdk.tf.json unescaped, and
-  // Terraform evaluates every JSON string as a template: `terraform validate` fails with "Invalid
-  // reference". They must be written as `$${` (and `%{` as `%%{`). Flip to `it` once fixed.
   it("no Terraform template sequence survives in the scripts (they are escaped as $${ / %%{)", () => {
     const { stack } = buildStack(exampleConfig(withVirtual("mirror")));
     const json = synthJson(stack);
