@@ -27,6 +27,19 @@ const VARIANTS: Record<string, Record<string, unknown>> = {
   "two environments": {
     environments: { dev: { projectId: "airlock-dev" }, prod: { projectId: "airlock-prod", region: "europe-west4", zone: "europe-west4-a", mode: "remote" } },
   },
+  "principals on every repository, cleanup policies, a customer-managed key": {
+    repositories: {
+      ...example.repositories,
+      virtual: { enabled: true, id: "pip-all" },
+      access: {
+        private: { readers: ["group:workloads@acme.example"], writers: ["serviceAccount:ci@acme-build.iam.gserviceaccount.com"] },
+        virtual: { readers: ["principalSet://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/*"] },
+        auth: { readers: ["user:auditor@acme.example"] },
+      },
+      cleanup: { auth: { keepNewest: 5 }, private: { deleteOlderThanDays: 90, dryRun: true } },
+      kmsKeyName: "projects/acme-kms/locations/us-central1/keyRings/ar/cryptoKeys/pip",
+    },
+  },
   "a lock file, state in GCS, no flow logs": {
     mirror: { ...example.mirror, lockFile: "mirror.lock" },
     stateBucket: { bucket: "airlock-state" },

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isNetworkAddress, networkAddress, overlaps, parseCidr } from "./cidr";
+import { iamMember } from "./iam-member";
 import { platformsFor, TARGET_ARCHES, TARGET_IMAGES, TargetImage } from "./platforms";
 
 // Each rule's message says what is accepted, so the error line doubles as the fix.
@@ -83,6 +84,24 @@ const bucket = z
 export const RESERVED_LABELS = ["managed-by", "airlock-env", "airlock-role"] as const;
 const MAX_USER_LABELS = 64 - RESERVED_LABELS.length;
 
+const members = z.array(iamMember).default([]);
+const readOnlyAccess = z.strictObject({ readers: members }).prefault({});
+/** Cleanup policies of one repository: keep the newest versions of each package, delete the old ones. */
+const cleanupPolicy = z
+  .strictObject({
+    /** Versions of each package always kept, however old. */
+    keepNewest: z.number().int().min(1).max(1000, "must be at most 1000").default(10),
+    /** Versions older than this (and not among the newest kept) are deleted. */
+    deleteOlderThanDays: z.number().int().min(1).max(3650, "must be at most 3650").default(365),
+    /** Only log what would be deleted. */
+    dryRun: z.boolean().default(false),
+  })
+  .optional();
+// CMEK: Artifact Registry needs the key in the repositories' own region.
+const kmsKeyName = z
+  .string()
+  .regex(/^projects\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/locations\/[a-z0-9-]+\/keyRings\/[A-Za-z0-9_-]{1,63}\/cryptoKeys\/[A-Za-z0-9_-]{1,63}$/, 'must be a Cloud KMS key such as "projects/PROJECT/locations/REGION/keyRings/RING/cryptoKeys/KEY"');
+
 const networkSchema = z.strictObject({
   /** VPC name. */
   name: resourceName,
@@ -124,6 +143,24 @@ export const environmentSchema = z
       vpcscPolicy: z.enum(["manage", "external"]).optional(),
       /** Optional virtual repo serving all of the above behind one index, private packages first. */
       virtual: z.strictObject({ enabled: z.boolean().default(false), id: repositoryId.default("pip-all") }).prefault({}),
+      /** Principals granted each repository, beyond the airlock hosts; repository-scoped, never project roles. */
+      access: z
+        .strictObject({
+          private: z.strictObject({ readers: members, writers: members }).prefault({}),
+          virtual: readOnlyAccess,
+          remote: readOnlyAccess,
+          auth: z
+            .strictObject({
+              readers: members,
+              writers: z.array(z.string()).max(0, "must stay empty: the auth repo holds only what the mirror uploads, and only the public host writes to it").default([]),
+            })
+            .prefault({}),
+        })
+        .prefault({}),
+      /** Cleanup policies: none unless set. */
+      cleanup: z.strictObject({ auth: cleanupPolicy, private: cleanupPolicy }).prefault({}),
+      /** Customer-managed encryption key for every repository the stack creates. */
+      kmsKeyName: kmsKeyName.optional(),
     }).prefault({}),
     mirror: z
       .strictObject({
@@ -223,6 +260,19 @@ export const environmentSchema = z
     }
     if (accountIds(env).public === accountIds(env).private) {
       ctx.addIssue({ code: "custom", path: ["hosts", "privateAccountId"], message: "must differ from hosts.publicAccountId: each host gets its own service account" });
+    }
+    const kmsLocation = env.repositories.kmsKeyName?.split("/")[3];
+    if (kmsLocation && kmsLocation !== env.region) {
+      ctx.addIssue({ code: "custom", path: ["repositories", "kmsKeyName"], message: `is in location "${kmsLocation}": Artifact Registry needs a key in the repositories' region "${env.region}"` });
+    }
+    const absent: Array<["auth" | "remote", boolean]> = [["auth", env.mode === "remote"], ["remote", env.mode === "mirror"]];
+    for (const [repo, missing] of absent) {
+      if (missing && env.repositories.access[repo].readers.length > 0) {
+        ctx.addIssue({ code: "custom", path: ["repositories", "access", repo, "readers"], message: `names readers of the ${repo} repository, which ${env.mode} mode does not create: remove them` });
+      }
+    }
+    if (env.repositories.access.virtual.readers.length > 0 && !env.repositories.virtual.enabled) {
+      ctx.addIssue({ code: "custom", path: ["repositories", "access", "virtual", "readers"], message: "names readers of a virtual repository that is not enabled: set repositories.virtual.enabled or remove them" });
     }
     if (env.mode === "remote" && env.networks.private.googleApis === "restricted" && !env.repositories.vpcscPolicy) {
       ctx.addIssue({

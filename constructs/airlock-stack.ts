@@ -90,13 +90,17 @@ export class AirlockStack extends TerraformStack {
       logging: config.logging,
     });
 
-    const repo = (id: string, props: Pick<PythonRepositoryProps, "repositoryId" | "description" | "kind" | "upstreams">) =>
-      new PythonRepository(this, id, { project, location: config.region, labels, ...props });
-    this.privateRepo = repo("private-repo", { repositoryId: config.repositories.private, description: "Private Python packages" });
+    const repos = config.repositories;
+    const repo = (id: string, props: Pick<PythonRepositoryProps, "repositoryId" | "description" | "kind" | "upstreams" | "cleanup">) =>
+      new PythonRepository(this, id, { project, location: config.region, labels, kmsKeyName: repos.kmsKeyName, ...props });
+    this.privateRepo = repo("private-repo", { repositoryId: repos.private, description: "Private Python packages", cleanup: repos.cleanup.private });
+    this.privateRepo.grantAll(repos.access.private);
     this.helpersRepo =
       config.mode === "mirror"
-        ? repo("auth-repo", { repositoryId: config.repositories.auth, description: "pip-airlock: keyring and the Artifact Registry auth helpers only" })
-        : repo("pypi-remote-repo", { repositoryId: config.repositories.remote, description: "pip-airlock: PyPI proxy serving the auth helpers", kind: "remote" });
+        ? repo("auth-repo", { repositoryId: repos.auth, description: "pip-airlock: keyring and the Artifact Registry auth helpers only", cleanup: repos.cleanup.auth })
+        : repo("pypi-remote-repo", { repositoryId: repos.remote, description: "pip-airlock: PyPI proxy serving the auth helpers", kind: "remote" });
+    // The auth repo's only writer is the public host (below): others may only read it.
+    this.helpersRepo.grantAll({ readers: (config.mode === "mirror" ? repos.access.auth : repos.access.remote).readers });
     if (config.repositories.virtual.enabled) {
       this.virtualRepo = repo("virtual-repo", {
         repositoryId: config.repositories.virtual.id,
@@ -107,6 +111,7 @@ export class AirlockStack extends TerraformStack {
           { repository: this.helpersRepo, priority: UPSTREAM_PRIORITY.helpers },
         ],
       });
+      this.virtualRepo.grantAll(repos.access.virtual);
     }
     const pipIndex = this.virtualRepo ?? this.privateRepo;
     const endpoints: ScriptEndpoints = {
@@ -186,6 +191,7 @@ export class AirlockStack extends TerraformStack {
         bootsAfter: [...this.publicNetwork.reachesInternet, writeGrant],
       });
       hostOutputs(this, "public_host", "the public host (mirror)", this.publicHost);
+      new TerraformOutput(this, "public_host_service_account", { value: publicIdentity.email, description: "The public host's service account (the auth repo's only writer)" });
       new TerraformOutput(this, "auth_repo_index_url", { value: this.helpersRepo.indexUrl, description: "Index of the auth helpers" });
       new TerraformOutput(this, "mirror_spec_sha256", { value: fingerprint.sha256, description: "Fingerprint of what the mirror uploads" });
     } else {
@@ -197,6 +203,15 @@ export class AirlockStack extends TerraformStack {
       new TerraformOutput(this, "virtual_repo_index_url", { value: this.virtualRepo.indexUrl, description: "One index: private packages first" });
     }
     new TerraformOutput(this, "pip_index_url", { value: pipIndex.keyringIndexUrl, description: "pip index-url the private host is configured with" });
+    new TerraformOutput(this, "private_host_service_account", { value: privateIdentity.email, description: "The private host's service account" });
+    new TerraformOutput(this, "private_subnet_self_link", { value: this.privateNetwork.subnet.selfLink, description: "The private subnet, for your own VMs and templates" });
+    const repositories = { private: this.privateRepo, [config.mode === "mirror" ? "auth" : "remote"]: this.helpersRepo, ...(this.virtualRepo ? { virtual: this.virtualRepo } : {}) };
+    new TerraformOutput(this, "repositories", {
+      value: Object.fromEntries(
+        Object.entries(repositories).map(([key, r]) => [key, { id: r.repository.id, repository_id: r.repositoryId, index_url: r.indexUrl, upload_url: r.uploadUrl }]),
+      ),
+      description: "Each repository's resource id, repository id, pip index and twine upload URL",
+    });
     hostOutputs(this, "private_host", "the private host (bootstrap)", this.privateHost);
     new TerraformOutput(this, "next_steps", { value: nextSteps({ publicHost: this.publicHost, mirrorStops: config.mirror.stopWhenDone, privateHost: this.privateHost, uploadUrl: this.privateRepo.uploadUrl }), description: "What to run after a deploy" });
     new TerraformOutput(this, "private_host_bootstrap_script", {

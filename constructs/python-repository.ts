@@ -1,5 +1,6 @@
 import { ArtifactRegistryRepository } from "@cdktf/provider-google/lib/artifact-registry-repository";
 import { ArtifactRegistryRepositoryIamMember } from "@cdktf/provider-google/lib/artifact-registry-repository-iam-member";
+import { createHash } from "crypto";
 import { Construct } from "constructs";
 
 /** Where a virtual repository reads from, and how much it prefers it (higher wins). */
@@ -18,6 +19,16 @@ export interface PythonRepositoryProps {
   readonly kind?: "standard" | "remote" | "virtual";
   /** For `virtual`: the repositories it serves, with priorities. */
   readonly upstreams?: readonly Upstream[];
+  /** Customer-managed encryption key (Cloud KMS, in `location`). */
+  readonly kmsKeyName?: string;
+  /** Keep the newest versions of each package, delete older ones (standard repositories). */
+  readonly cleanup?: CleanupPolicy;
+}
+
+export interface CleanupPolicy {
+  readonly keepNewest: number;
+  readonly deleteOlderThanDays: number;
+  readonly dryRun: boolean;
 }
 
 const MODES = { standard: "STANDARD_REPOSITORY", remote: "REMOTE_REPOSITORY", virtual: "VIRTUAL_REPOSITORY" } as const;
@@ -52,6 +63,15 @@ export class PythonRepository extends Construct {
       mode: MODES[kind],
       description: props.description,
       labels: props.labels,
+      kmsKeyName: props.kmsKeyName,
+      // Artifact Registry applies KEEP before DELETE: the newest versions survive however old they are.
+      cleanupPolicies: props.cleanup
+        ? [
+            { id: "keep-newest", action: "KEEP", mostRecentVersions: { keepCount: props.cleanup.keepNewest } },
+            { id: "delete-old", action: "DELETE", condition: { tagState: "ANY", olderThan: `${props.cleanup.deleteOlderThanDays * 86400}s` } },
+          ]
+        : undefined,
+      cleanupPolicyDryRun: props.cleanup ? props.cleanup.dryRun : undefined,
       remoteRepositoryConfig:
         kind === "remote"
           ? { description: "PyPI", pythonRepository: { publicRepository: "PYPI" } }
@@ -82,6 +102,15 @@ export class PythonRepository extends Construct {
   /** Let `member` upload to (and download from) this repository only. */
   grantWrite(id: string, member: string): ArtifactRegistryRepositoryIamMember {
     return this.grant(id, member, "roles/artifactregistry.writer");
+  }
+
+  /** Grant each of `members` read access (`writers`: write access), under ids stable whatever their order. */
+  grantAll(members: { readers?: readonly string[]; writers?: readonly string[] }): ArtifactRegistryRepositoryIamMember[] {
+    const id = (kind: string, member: string) => `${kind}-${createHash("sha256").update(member).digest("hex").slice(0, 12)}`;
+    return [
+      ...(members.readers ?? []).map((m) => this.grantRead(id("reader", m), m)),
+      ...(members.writers ?? []).map((m) => this.grantWrite(id("writer", m), m)),
+    ];
   }
 
   private grant(id: string, member: string, role: string): ArtifactRegistryRepositoryIamMember {
