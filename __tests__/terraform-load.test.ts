@@ -40,6 +40,7 @@ const VARIANTS: Record<string, Record<string, unknown>> = {
       kmsKeyName: "projects/acme-kms/locations/us-central1/keyRings/ar/cryptoKeys/pip",
     },
   },
+  "a fleet: instance template and a managed instance group": { fleet: { name: "ml-workers", size: 2 } },
   "a lock file, state in GCS, no flow logs": {
     mirror: { ...example.mirror, lockFile: "mirror.lock" },
     stateBucket: { bucket: "airlock-state" },

@@ -105,6 +105,12 @@ function sharedNames(envs: LoadedEnvironment[], named: boolean): string[] {
           ] as Array<[string, string]>)
         : [["repositories.remote", `repository ${c.region}/${c.repositories.remote}`] as [string, string]]),
       ...(c.repositories.virtual.enabled ? [["repositories.virtual.id", `repository ${c.region}/${c.repositories.virtual.id}`] as [string, string]] : []),
+      ...(c.fleet
+        ? ([
+            ["fleet.name", `instance group ${c.zone}/${c.fleet.name}`],
+            ["fleet.accountId", `service account ${c.fleet.accountId}`],
+          ] as Array<[string, string]>)
+        : []),
     ];
     for (const [field, claim] of claims) {
       const key = `${c.projectId} ${claim}`;

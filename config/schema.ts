@@ -199,6 +199,19 @@ export const environmentSchema = z
         waitAttempts: z.number().int().min(1).max(200, "must be at most 200").default(32),
       })
       .prefault({}),
+    /** VMs of your own on the private network: an instance template carrying the bootstrap, and optionally a group. */
+    fleet: z
+      .strictObject({
+        /** Name prefix of the template, and the managed instance group's name (it adds 5 characters per VM). */
+        name: z.string().regex(/^[a-z]([-a-z0-9]{0,56}[a-z0-9])?$/, "must be 1-58 lowercase letters, digits or hyphens, starting with a letter, not ending with a hyphen"),
+        /** VMs in a zonal managed instance group built from the template; 0 for the template alone. */
+        size: z.number().int().min(0).max(1000, "must be at most 1000").default(0),
+        machineType: machineType.default("e2-small"),
+        image: image.default("debian-cloud/debian-12"),
+        /** The fleet's service account id; by default the fleet's name. */
+        accountId: accountId.optional(),
+      })
+      .optional(),
     logging: z
       .strictObject({
         /** VPC flow logs on both subnets; the defaults keep their volume (and bill) small. */
@@ -258,6 +271,13 @@ export const environmentSchema = z
         });
       }
     }
+    if (env.fleet && env.fleet.accountId === undefined && !ACCOUNT_ID.test(env.fleet.name)) {
+      ctx.addIssue({ code: "custom", path: ["fleet", "accountId"], message: `defaults to fleet.name "${env.fleet.name}", which is no service account id (${ACCOUNT_ID_RULE}): set fleet.accountId` });
+    }
+    const fleetAccount = env.fleet ? env.fleet.accountId ?? env.fleet.name : undefined;
+    if (fleetAccount && [accountIds(env).public, accountIds(env).private].includes(fleetAccount)) {
+      ctx.addIssue({ code: "custom", path: ["fleet", "accountId"], message: `"${fleetAccount}" is already a host's service account: the fleet gets its own` });
+    }
     if (accountIds(env).public === accountIds(env).private) {
       ctx.addIssue({ code: "custom", path: ["hosts", "privateAccountId"], message: "must differ from hosts.publicAccountId: each host gets its own service account" });
     }
@@ -288,6 +308,7 @@ export const environmentSchema = z
     ...env,
     mirror: { ...env.mirror, platforms: env.mirror.platforms ?? platformsFor(env.mirror.targetImage, env.mirror.targetArch) },
     hosts: { ...env.hosts, publicAccountId: accountIds(env).public, privateAccountId: accountIds(env).private },
+    fleet: env.fleet ? { ...env.fleet, accountId: env.fleet.accountId ?? env.fleet.name } : undefined,
   }));
 
 /** Service account ids follow the host names unless set. */

@@ -3,7 +3,7 @@ import { ComputeSubnetwork } from "@cdktf/provider-google/lib/compute-subnetwork
 import { dependable, ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { GUEST_ATTRIBUTE_NAMESPACE } from "./startup-scripts";
-import { terraformLiteral } from "./terraform-literal";
+import { secureMetadata, SHIELDED_VM } from "./secure-vm";
 
 /** What the host's startup script does; also its `airlock-role` label. */
 export type HostRole = "mirror" | "bootstrap";
@@ -52,15 +52,9 @@ export class AirlockHost extends Construct {
       labels: { ...props.labels, "airlock-role": props.role },
       bootDisk: { initializeParams: { image: props.image, size: 20, type: "pd-balanced" } },
       networkInterface: [{ subnetwork: props.subnet.id }],
-      shieldedInstanceConfig: { enableSecureBoot: true, enableVtpm: true, enableIntegrityMonitoring: true },
+      shieldedInstanceConfig: SHIELDED_VM,
       serviceAccount: { email: props.serviceAccountEmail, scopes: ["cloud-platform"] },
-      metadata: {
-        "enable-oslogin": "TRUE",
-        "block-project-ssh-keys": "TRUE",
-        "enable-guest-attributes": "TRUE",
-        "serial-port-enable": "FALSE",
-        "startup-script": terraformLiteral(props.startupScript),
-      },
+      metadata: secureMetadata(props.startupScript),
       allowStoppingForUpdate: true,
       dependsOn: props.bootsAfter ? [...props.bootsAfter] : undefined,
       // dependable(): a static `type.name` reference; cdktf renders a resource object here as "${...}",

@@ -9,6 +9,7 @@ import { EnvironmentConfig } from "../config/schema";
 import { AirlockHost } from "./airlock-host";
 import { HostIdentity } from "./host-identity";
 import { MirrorFingerprint } from "./mirror-fingerprint";
+import { PrivateFleet } from "./private-fleet";
 import { PrivateNetwork } from "./private-network";
 import { ProjectServices } from "./project-services";
 import { PublicNetwork } from "./public-network";
@@ -55,6 +56,8 @@ export class AirlockStack extends TerraformStack {
   readonly virtualRepo?: PythonRepository;
   readonly privateHost: AirlockHost;
   readonly publicHost?: AirlockHost;
+  /** Your own VMs: a template carrying the bootstrap, and optionally a managed instance group. */
+  readonly fleet?: PrivateFleet;
   /** The private host's rendered bootstrap: attach it to any VM on the private network. */
   readonly bootstrapScript: string;
   readonly mirrorScript?: string;
@@ -81,12 +84,15 @@ export class AirlockStack extends TerraformStack {
       accountId: config.hosts.privateAccountId,
       displayName: "pip-airlock private host: reads Artifact Registry",
     });
+    const fleetIdentity = config.fleet
+      ? new HostIdentity(this, "fleet-identity", { project, accountId: config.fleet.accountId, displayName: "pip-airlock fleet: reads Artifact Registry" })
+      : undefined;
     this.privateNetwork = new PrivateNetwork(this, "private-network", {
       name: config.networks.private.name,
       region: config.region,
       subnetCidr: config.networks.private.subnetCidr,
       googleApis: config.networks.private.googleApis,
-      sshTargetServiceAccounts: [privateIdentity.email],
+      sshTargetServiceAccounts: [privateIdentity.email, ...(fleetIdentity ? [fleetIdentity.email] : [])],
       logging: config.logging,
     });
 
@@ -123,16 +129,18 @@ export class AirlockStack extends TerraformStack {
     };
 
     const privateHostNeeds: ITerraformDependable[] = [...this.privateNetwork.reachesGoogleApis];
+    const fleetNeeds: ITerraformDependable[] = [...this.privateNetwork.reachesGoogleApis];
     for (const readable of [this.helpersRepo, this.privateRepo, this.virtualRepo]) {
       if (readable) privateHostNeeds.push(readable.grantRead("private-host-reader", privateIdentity.member));
+      if (readable && fleetIdentity) fleetNeeds.push(readable.grantRead("fleet-reader", fleetIdentity.member));
     }
     if (config.mode === "remote" && config.repositories.vpcscPolicy === "manage") {
       // Artifact Registry's default inside a VPC-SC perimeter is DENY: a remote repository could not reach PyPI.
       // The provider is named explicitly: by its type's prefix Terraform would pick `google`, which lacks it.
       const beta = new GoogleBetaProvider(this, "google-beta", { project, region: config.region });
-      privateHostNeeds.push(
-        new GoogleArtifactRegistryVpcscConfig(this, "ar-vpcsc-policy", { provider: beta, project, location: config.region, vpcscPolicy: "ALLOW" }),
-      );
+      const policy = new GoogleArtifactRegistryVpcscConfig(this, "ar-vpcsc-policy", { provider: beta, project, location: config.region, vpcscPolicy: "ALLOW" });
+      privateHostNeeds.push(policy);
+      fleetNeeds.push(policy);
     }
     this.bootstrapScript = renderBootstrapScript(props.templates, bootstrapView(config, endpoints));
     this.privateHost = new AirlockHost(this, "private-host", {
@@ -148,6 +156,27 @@ export class AirlockStack extends TerraformStack {
       labels,
       bootsAfter: privateHostNeeds,
     });
+    if (config.fleet && fleetIdentity) {
+      this.fleet = new PrivateFleet(this, "fleet", {
+        project,
+        name: config.fleet.name,
+        region: config.region,
+        zone: config.zone,
+        machineType: config.fleet.machineType,
+        image: config.fleet.image,
+        subnet: this.privateNetwork.subnet,
+        serviceAccountEmail: fleetIdentity.email,
+        startupScript: this.bootstrapScript,
+        labels,
+        size: config.fleet.size,
+        bootsAfter: fleetNeeds,
+      });
+      new TerraformOutput(this, "fleet_template_self_link", { value: this.fleet.template.selfLink, description: "Instance template carrying the bootstrap" });
+      new TerraformOutput(this, "fleet_service_account", { value: fleetIdentity.email, description: "The fleet's service account (reads the repositories)" });
+      if (this.fleet.group) {
+        new TerraformOutput(this, "fleet_group_self_link", { value: this.fleet.group.selfLink, description: "Managed instance group running the template" });
+      }
+    }
 
     if (config.mode === "mirror") {
       if (!config.networks.public) throw new Error(`${this.node.path}: mirror mode needs networks.public`);

@@ -84,9 +84,9 @@ function portsInclude(ports: unknown, port: number): boolean {
   });
 }
 
-/** The networks private hosts (role `bootstrap`) sit on, found through their subnets. */
+/** The networks private hosts and templates (role `bootstrap`) sit on, found through their subnets. */
 function privateNetworks(tf: TerraformJson): Resource[] {
-  const hostSubnets = resources(tf, "google_compute_instance")
+  const hostSubnets = resources(tf, "google_compute_instance", "google_compute_instance_template")
     .filter((i) => i.config.labels?.["airlock-role"] === "bootstrap")
     .flatMap((i) => (i.config.network_interface ?? []).map((ni: any) => String(ni.subnetwork ?? "")));
   const networkRefs = resources(tf, "google_compute_subnetwork")
