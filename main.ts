@@ -19,6 +19,8 @@ export interface SynthOptions {
    * failing with ENOENT on one already gone (@cdktf/cli-core, SynthStack.synth).
    */
   readonly removeStaleStacks?: boolean;
+  /** Told what the guardrails could not check (e.g. the rest of an existing network), one line each. */
+  readonly onNote?: (note: string) => void;
 }
 
 /** Name of the file, in each stack's folder, holding the private host's rendered bootstrap script. */
@@ -58,6 +60,7 @@ export function synthesize(options: SynthOptions): string[] {
       throw e;
     }
     guardrails.assertClean();
+    for (const note of guardrails.notes) options.onNote?.(note);
     for (const stack of stacks) {
       const script = path.join(scratch, "stacks", stack.node.id, BOOTSTRAP_SCRIPT_FILE);
       writeFileSync(script, stack.bootstrapScript);
@@ -124,6 +127,7 @@ export function main(env: NodeJS.ProcessEnv = process.env): number {
       projectRoot: root,
       // The cdktf CLI passes its context in CDKTF_CONTEXT_JSON, and removes stale stack folders itself.
       removeStaleStacks: env.CDKTF_CONTEXT_JSON === undefined,
+      onNote: (note) => process.stdout.write(`pip-airlock: note: ${note}\n`),
     });
     process.stdout.write(`pip-airlock: synthesized ${stacks.join(", ")} from ${path.relative(process.cwd(), configFile)}\n`);
     return 0;

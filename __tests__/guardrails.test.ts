@@ -149,8 +149,8 @@ describe("AIRLOCK-G1: no external IP", () => {
 
   it("fires on the real private host when an escape hatch gives it an external IP", () => {
     const { violations } = broken((stack) => {
-      stack.privateHost.instance.addOverride("network_interface.0.access_config", [{}]);
-      return stack.privateHost.instance;
+      stack.privateHost!.instance.addOverride("network_interface.0.access_config", [{}]);
+      return stack.privateHost!.instance;
     });
     expect(found(violations)).toEqual([[RULE.G1, "airlock/private-host/instance"]]);
   });

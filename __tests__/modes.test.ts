@@ -222,7 +222,7 @@ describe("the bootstrap script is exposed for the user's own VMs", () => {
     expect(stack.bootstrapScript).toContain(shellQuote(json.output!.pip_index_url.value));
     expect(terraformString(bootstrapInstance(json).metadata["startup-script"])).toBe(stack.bootstrapScript);
     expect(terraformString(json.output!.private_host_bootstrap_script.value)).toBe(stack.bootstrapScript);
-    expect(terraformString(stack.privateHost.instance.metadataInput!["startup-script"])).toBe(stack.bootstrapScript);
+    expect(terraformString(stack.privateHost!.instance.metadataInput!["startup-script"])).toBe(stack.bootstrapScript);
   });
 
   it("mirror mode: the public host runs the mirror script, not the bootstrap", () => {

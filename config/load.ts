@@ -92,13 +92,17 @@ function sharedNames(envs: LoadedEnvironment[], named: boolean): string[] {
   const problems: string[] = [];
   for (const { name, config: c } of envs) {
     const claims: Array<[string, string]> = [
-      ["networks.private.name", `network ${c.networks.private.name}`],
-      ["hosts.privateName", `instance ${c.zone}/${c.hosts.privateName}`],
-      ["hosts.privateAccountId", `service account ${c.hosts.privateAccountId}`],
+      ...(c.networks.private.existing ? [] : [["networks.private.name", `network ${c.networks.private.name}`] as [string, string]]),
+      ...(c.hosts.createPrivateHost
+        ? ([
+            ["hosts.privateName", `instance ${c.zone}/${c.hosts.privateName}`],
+            ["hosts.privateAccountId", `service account ${c.hosts.privateAccountId}`],
+          ] as Array<[string, string]>)
+        : []),
       ["repositories.private", `repository ${c.region}/${c.repositories.private}`],
       ...(c.mode === "mirror"
         ? ([
-            ["networks.public.name", `network ${c.networks.public?.name}`],
+            ...(c.networks.public?.existing ? [] : [["networks.public.name", `network ${c.networks.public?.name}`] as [string, string]]),
             ["hosts.publicName", `instance ${c.zone}/${c.hosts.publicName}`],
             ["hosts.publicAccountId", `service account ${c.hosts.publicAccountId}`],
             ["repositories.auth", `repository ${c.region}/${c.repositories.auth}`],

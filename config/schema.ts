@@ -103,15 +103,35 @@ const kmsKeyName = z
   .regex(/^projects\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/locations\/[a-z0-9-]+\/keyRings\/[A-Za-z0-9_-]{1,63}\/cryptoKeys\/[A-Za-z0-9_-]{1,63}$/, 'must be a Cloud KMS key such as "projects/PROJECT/locations/REGION/keyRings/RING/cryptoKeys/KEY"');
 
 const networkSchema = z.strictObject({
-  /** VPC name. */
+  /** The VPC the stack creates, or the name of the existing one (`existing`). */
   name: resourceName,
-  /** Primary range of the VPC's one subnet. */
-  subnetCidr: cidr,
+  /** Primary range of the created VPC's one subnet (not for an existing VPC). */
+  subnetCidr: cidr.optional(),
+  /** Use an existing VPC and subnet instead of creating them: in this project, or a Shared VPC host project. */
+  existing: z
+    .strictObject({
+      /** The project that owns the VPC (a Shared VPC host project); by default projectId. */
+      project: projectId.optional(),
+      /** The subnet, in `region`, the hosts sit on. */
+      subnet: resourceName,
+    })
+    .optional(),
 });
 
 const privateNetworkSchema = networkSchema.extend({
   /** Which Google APIs VIP the private VPC reaches: `private` (199.36.153.8/30) or `restricted` (VPC-SC, 199.36.153.4/30). */
   googleApis: z.enum(["private", "restricted"]).default("private"),
+  /** For an existing VPC, what the stack adds for private access (the network team may own some already). */
+  manage: z
+    .strictObject({
+      /** The route of the VIP range to Google's front ends. */
+      googleApisRoute: z.boolean().default(true),
+      /** Private DNS zones googleapis.com. and pkg.dev. resolving to the VIP. */
+      dnsZones: z.boolean().default(true),
+      /** Egress: tcp/443 to the VIP allowed, all else denied (for the airlock VMs' service accounts). */
+      egressRules: z.boolean().default(true),
+    })
+    .prefault({}),
 });
 
 /** The settings of one environment (one Terraform stack). */
@@ -185,6 +205,8 @@ export const environmentSchema = z
       image: image.default("debian-cloud/debian-12"),
       publicName: resourceName.default("airlock-public-host"),
       privateName: resourceName.default("airlock-private-host"),
+      /** Create the private host; false for repositories, network plumbing and the bootstrap for your own VMs. */
+      createPrivateHost: z.boolean().default(true),
       /** Service account ids; by default the host names. */
       publicAccountId: accountId.optional(),
       privateAccountId: accountId.optional(),
@@ -238,9 +260,30 @@ export const environmentSchema = z
     if (env.mode === "mirror" && !publicNetwork) {
       ctx.addIssue({ code: "custom", path: ["networks", "public"], message: 'is required in mirror mode: add { "name": ..., "subnetCidr": ... } or use mode "remote"' });
     }
-    const pub = publicNetwork && parseCidr(publicNetwork.subnetCidr);
-    const priv = parseCidr(env.networks.private.subnetCidr);
-    if (pub && priv && overlaps(pub, priv)) {
+    for (const side of ["public", "private"] as const) {
+      const network = env.networks[side];
+      if (!network) continue;
+      if (!network.existing && !network.subnetCidr) {
+        ctx.addIssue({ code: "custom", path: ["networks", side, "subnetCidr"], message: `is required when the stack creates the VPC: add a range, or name an existing subnet in networks.${side}.existing` });
+      }
+      if (network.existing && network.subnetCidr) {
+        ctx.addIssue({ code: "custom", path: ["networks", side, "subnetCidr"], message: "does not apply to an existing VPC (its subnet has its range): remove it" });
+      }
+    }
+    const privateNet = env.networks.private;
+    if (!privateNet.existing && Object.values(privateNet.manage).includes(false)) {
+      ctx.addIssue({ code: "custom", path: ["networks", "private", "manage"], message: "applies to an existing VPC only: a VPC the stack creates always gets its route, zones and rules" });
+    }
+    if (privateNet.existing && privateNet.manage.egressRules && !env.hosts.createPrivateHost && !env.fleet) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["networks", "private", "manage", "egressRules"],
+        message: "has no airlock VM to apply to in an existing VPC (no private host, no fleet), and the stack never restricts other VMs there: set it to false and restrict egress yourself",
+      });
+    }
+    const pub = publicNetwork?.subnetCidr ? parseCidr(publicNetwork.subnetCidr) : undefined;
+    const priv = privateNet.subnetCidr ? parseCidr(privateNet.subnetCidr) : undefined;
+    if (publicNetwork && pub && priv && overlaps(pub, priv)) {
       ctx.addIssue({ code: "custom", path: ["networks", "private", "subnetCidr"], message: `overlaps networks.public.subnetCidr (${publicNetwork.subnetCidr}): choose a range outside it` });
     }
     const repos = env.repositories;

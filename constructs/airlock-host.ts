@@ -1,5 +1,4 @@
 import { ComputeInstance } from "@cdktf/provider-google/lib/compute-instance";
-import { ComputeSubnetwork } from "@cdktf/provider-google/lib/compute-subnetwork";
 import { dependable, ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { GUEST_ATTRIBUTE_NAMESPACE } from "./startup-scripts";
@@ -15,7 +14,8 @@ export interface AirlockHostProps {
   readonly machineType: string;
   /** `IMAGE_PROJECT/IMAGE_OR_FAMILY`. */
   readonly image: string;
-  readonly subnet: ComputeSubnetwork;
+  /** The subnet the VMs sit on (created by the stack, or an existing one). */
+  readonly subnet: { readonly id: string };
   /** The host's dedicated service account. */
   readonly serviceAccountEmail: string;
   readonly role: HostRole;

@@ -54,7 +54,8 @@ export class AirlockStack extends TerraformStack {
   /** Serves the auth helpers: the auth repo (mirror) or the PyPI remote repo (remote). */
   readonly helpersRepo: PythonRepository;
   readonly virtualRepo?: PythonRepository;
-  readonly privateHost: AirlockHost;
+  /** Absent with `hosts.createPrivateHost: false` (repositories, plumbing and the bootstrap only). */
+  readonly privateHost?: AirlockHost;
   readonly publicHost?: AirlockHost;
   /** Your own VMs: a template carrying the bootstrap, and optionally a managed instance group. */
   readonly fleet?: PrivateFleet;
@@ -79,20 +80,25 @@ export class AirlockStack extends TerraformStack {
     new TimeProvider(this, "time");
     const services = new ProjectServices(this, "services", { project, services: REQUIRED_SERVICES, propagationSeconds: API_PROPAGATION_SECONDS });
 
-    const privateIdentity = new HostIdentity(this, "private-host-identity", {
-      project,
-      accountId: config.hosts.privateAccountId,
-      displayName: "pip-airlock private host: reads Artifact Registry",
-    });
+    const privateIdentity = config.hosts.createPrivateHost
+      ? new HostIdentity(this, "private-host-identity", {
+          project,
+          accountId: config.hosts.privateAccountId,
+          displayName: "pip-airlock private host: reads Artifact Registry",
+        })
+      : undefined;
     const fleetIdentity = config.fleet
       ? new HostIdentity(this, "fleet-identity", { project, accountId: config.fleet.accountId, displayName: "pip-airlock fleet: reads Artifact Registry" })
       : undefined;
     this.privateNetwork = new PrivateNetwork(this, "private-network", {
+      project,
       name: config.networks.private.name,
       region: config.region,
       subnetCidr: config.networks.private.subnetCidr,
+      existing: config.networks.private.existing,
+      manage: config.networks.private.manage,
       googleApis: config.networks.private.googleApis,
-      sshTargetServiceAccounts: [privateIdentity.email, ...(fleetIdentity ? [fleetIdentity.email] : [])],
+      sshTargetServiceAccounts: [privateIdentity, fleetIdentity].flatMap((identity) => (identity ? [identity.email] : [])),
       logging: config.logging,
     });
 
@@ -131,7 +137,7 @@ export class AirlockStack extends TerraformStack {
     const privateHostNeeds: ITerraformDependable[] = [...this.privateNetwork.reachesGoogleApis];
     const fleetNeeds: ITerraformDependable[] = [...this.privateNetwork.reachesGoogleApis];
     for (const readable of [this.helpersRepo, this.privateRepo, this.virtualRepo]) {
-      if (readable) privateHostNeeds.push(readable.grantRead("private-host-reader", privateIdentity.member));
+      if (readable && privateIdentity) privateHostNeeds.push(readable.grantRead("private-host-reader", privateIdentity.member));
       if (readable && fleetIdentity) fleetNeeds.push(readable.grantRead("fleet-reader", fleetIdentity.member));
     }
     if (config.mode === "remote" && config.repositories.vpcscPolicy === "manage") {
@@ -143,7 +149,7 @@ export class AirlockStack extends TerraformStack {
       fleetNeeds.push(policy);
     }
     this.bootstrapScript = renderBootstrapScript(props.templates, bootstrapView(config, endpoints));
-    this.privateHost = new AirlockHost(this, "private-host", {
+    this.privateHost = privateIdentity && new AirlockHost(this, "private-host", {
       project,
       name: config.hosts.privateName,
       zone: config.zone,
@@ -186,9 +192,11 @@ export class AirlockStack extends TerraformStack {
         displayName: "pip-airlock public host: fills the auth repo",
       });
       this.publicNetwork = new PublicNetwork(this, "public-network", {
+        project,
         name: config.networks.public.name,
         region: config.region,
         subnetCidr: config.networks.public.subnetCidr,
+        existing: config.networks.public.existing,
         hostServiceAccounts: [publicIdentity.email],
         logging: config.logging,
       });
@@ -232,7 +240,9 @@ export class AirlockStack extends TerraformStack {
       new TerraformOutput(this, "virtual_repo_index_url", { value: this.virtualRepo.indexUrl, description: "One index: private packages first" });
     }
     new TerraformOutput(this, "pip_index_url", { value: pipIndex.keyringIndexUrl, description: "pip index-url the private host is configured with" });
-    new TerraformOutput(this, "private_host_service_account", { value: privateIdentity.email, description: "The private host's service account" });
+    if (privateIdentity) {
+      new TerraformOutput(this, "private_host_service_account", { value: privateIdentity.email, description: "The private host's service account" });
+    }
     new TerraformOutput(this, "private_subnet_self_link", { value: this.privateNetwork.subnet.selfLink, description: "The private subnet, for your own VMs and templates" });
     const repositories = { private: this.privateRepo, [config.mode === "mirror" ? "auth" : "remote"]: this.helpersRepo, ...(this.virtualRepo ? { virtual: this.virtualRepo } : {}) };
     new TerraformOutput(this, "repositories", {
@@ -241,7 +251,7 @@ export class AirlockStack extends TerraformStack {
       ),
       description: "Each repository's resource id, repository id, pip index and twine upload URL",
     });
-    hostOutputs(this, "private_host", "the private host (bootstrap)", this.privateHost);
+    if (this.privateHost) hostOutputs(this, "private_host", "the private host (bootstrap)", this.privateHost);
     new TerraformOutput(this, "next_steps", { value: nextSteps({ publicHost: this.publicHost, mirrorStops: config.mirror.stopWhenDone, privateHost: this.privateHost, uploadUrl: this.privateRepo.uploadUrl }), description: "What to run after a deploy" });
     new TerraformOutput(this, "private_host_bootstrap_script", {
       value: terraformLiteral(this.bootstrapScript),
@@ -259,14 +269,18 @@ function hostOutputs(stack: TerraformStack, prefix: string, what: string, host: 
 }
 
 /** The first things to run after a deploy, in order, with this deployment's names. */
-export function nextSteps(deployment: { publicHost?: AirlockHost; mirrorStops: boolean; privateHost: AirlockHost; uploadUrl: string }): string {
+export function nextSteps(deployment: { publicHost?: AirlockHost; mirrorStops: boolean; privateHost?: AirlockHost; uploadUrl: string }): string {
   const { publicHost, privateHost, uploadUrl } = deployment;
   const stops = deployment.mirrorStops ? ", then the VM stops itself" : "";
   const steps = [
     ...(publicHost ? [`Watch the mirror fill the auth repo (status "ready"${stops}; detail: public_host_log):\n   ${publicHost.progressCommand}`] : []),
-    `Watch the private host install the helpers and configure pip (status "ready"; detail: private_host_log):\n   ${privateHost.progressCommand}`,
+    ...(privateHost
+      ? [`Watch the private host install the helpers and configure pip (status "ready"; detail: private_host_log):\n   ${privateHost.progressCommand}`]
+      : [`Attach the bootstrap to your VMs on the private subnet (private_subnet_self_link): the startup-script private_host_bootstrap_script, or cdktf.out/stacks/<stack>/private-host-bootstrap.sh`]),
     `Upload a private package (where twine and keyrings.google-artifactregistry-auth are installed):\n   twine upload --repository-url ${uploadUrl} dist/*`,
-    `Install it on the private host, as any user:\n   ${privateHost.sshCommand}\n   python3 -m venv v && v/bin/pip install your-package`,
+    privateHost
+      ? `Install it on the private host, as any user:\n   ${privateHost.sshCommand}\n   python3 -m venv v && v/bin/pip install your-package`
+      : `Install it on one of your VMs, as any user:\n   python3 -m venv v && v/bin/pip install your-package`,
   ];
   return `${steps.map((step, i) => `${i + 1}. ${step}`).join("\n")}\n`;
 }

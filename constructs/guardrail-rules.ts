@@ -84,7 +84,10 @@ function portsInclude(ports: unknown, port: number): boolean {
   });
 }
 
-/** The networks private hosts and templates (role `bootstrap`) sit on, found through their subnets. */
+/**
+ * The private networks: those bootstrap VMs and templates (role `bootstrap`) sit on, found through their
+ * subnets, and the one the stack builds as its private network (PrivateNetwork), host or not.
+ */
 function privateNetworks(tf: TerraformJson): Resource[] {
   const hostSubnets = resources(tf, "google_compute_instance", "google_compute_instance_template")
     .filter((i) => i.config.labels?.["airlock-role"] === "bootstrap")
@@ -92,7 +95,7 @@ function privateNetworks(tf: TerraformJson): Resource[] {
   const networkRefs = resources(tf, "google_compute_subnetwork")
     .filter((s) => refs(s).some((r) => hostSubnets.includes(r)))
     .map((s) => String(s.config.network));
-  return resources(tf, "google_compute_network").filter((n) => refs(n).some((r) => networkRefs.includes(r)));
+  return resources(tf, "google_compute_network").filter((n) => refs(n).some((r) => networkRefs.includes(r)) || /\/private-network\/network$/.test(n.path));
 }
 
 const VIP_RANGES = Object.values(GOOGLE_APIS_VIPS).map((vip) => vip.cidr);
@@ -180,3 +183,22 @@ export const GUARDRAIL_RULES: readonly GuardrailRule[] = [
         .map((r) => ({ path: r.path, message: "makes a repository readable by allUsers/allAuthenticatedUsers: grant named principals only" })),
   },
 ];
+
+/**
+ * What the guardrails cannot check: the parts of an existing VPC this stack does not create. Said at
+ * every synth instead of passing silently.
+ */
+export function blindSpots(tf: TerraformJson): Finding[] {
+  return Object.entries(tf.data?.google_compute_network ?? {}).map(([name, config]: [string, any]) => {
+    const path: string = config["//"]?.metadata?.path ?? `data.google_compute_network.${name}`;
+    const isPublic = path.includes("/public-network/");
+    return {
+      path,
+      message:
+        `uses the existing network "${config.name}" (project ${config.project}): the guardrails check only what this stack creates there; check that ` +
+        (isPublic
+          ? "nothing else opens SSH beyond IAP (AIRLOCK-G5)"
+          : "nothing else routes it to the internet, by a 0.0.0.0/0 route or a Cloud NAT (AIRLOCK-G4), or opens SSH beyond IAP (AIRLOCK-G5)"),
+    };
+  });
+}

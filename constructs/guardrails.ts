@@ -1,6 +1,6 @@
 import { Annotations, IAspect, TerraformStack } from "cdktf";
 import { IConstruct } from "constructs";
-import { Finding, GUARDRAIL_RULES, GuardrailRule, TerraformJson } from "./guardrail-rules";
+import { blindSpots, Finding, GUARDRAIL_RULES, GuardrailRule, TerraformJson } from "./guardrail-rules";
 
 /** One broken security default, named by rule, at a construct path. */
 export interface GuardrailViolation extends Finding {
@@ -22,6 +22,7 @@ export class GuardrailError extends Error {
 export class Guardrails implements IAspect {
   /** Keyed by stack, so synthesizing a stack again replaces its findings instead of repeating them. */
   private readonly byStack = new Map<string, GuardrailViolation[]>();
+  private readonly notesByStack = new Map<string, Finding[]>();
 
   constructor(private readonly rules: readonly GuardrailRule[] = GUARDRAIL_RULES) {}
 
@@ -30,6 +31,9 @@ export class Guardrails implements IAspect {
     const tf = node.toTerraform() as TerraformJson;
     const violations: GuardrailViolation[] = [];
     this.byStack.set(node.node.path, violations);
+    const notes = blindSpots(tf);
+    this.notesByStack.set(node.node.path, notes);
+    for (const note of notes) Annotations.of(findByPath(node, note.path)).addWarning(note.message);
     for (const rule of this.rules) {
       for (const finding of rule.check(tf)) {
         const violation = { rule: `${rule.id} ${rule.name}`, ...finding };
@@ -41,6 +45,11 @@ export class Guardrails implements IAspect {
 
   get violations(): GuardrailViolation[] {
     return [...this.byStack.values()].flat();
+  }
+
+  /** What the rules could not check (parts of existing networks), one line each, with its stack path. */
+  get notes(): string[] {
+    return [...this.notesByStack.values()].flat().map((n) => `${n.path} ${n.message}`);
   }
 
   /** Throw a GuardrailError listing every violation found, if any. */

@@ -1,6 +1,5 @@
 import { ComputeInstanceGroupManager } from "@cdktf/provider-google/lib/compute-instance-group-manager";
 import { ComputeInstanceTemplate } from "@cdktf/provider-google/lib/compute-instance-template";
-import { ComputeSubnetwork } from "@cdktf/provider-google/lib/compute-subnetwork";
 import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { secureMetadata, SHIELDED_VM } from "./secure-vm";
@@ -13,7 +12,8 @@ export interface PrivateFleetProps {
   readonly zone: string;
   readonly machineType: string;
   readonly image: string;
-  readonly subnet: ComputeSubnetwork;
+  /** The subnet the VMs sit on (created by the stack, or an existing one). */
+  readonly subnet: { readonly id: string };
   /** The fleet's dedicated service account (with read access to the repositories). */
   readonly serviceAccountEmail: string;
   /** The private host's bootstrap, unchanged: every VM of the fleet runs it on every boot. */
