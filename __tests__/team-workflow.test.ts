@@ -10,7 +10,7 @@ import { staleSynth } from "./synth-freshness";
 function cloneProject(): string {
   const dir = mkdtempSync(path.join(tmpdir(), "airlock-team-"));
   const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: ROOT, encoding: "utf8" }).split("\0").filter(Boolean);
-  for (const file of files) {
+  for (const file of files.filter((f) => f !== "node_modules")) {
     mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
     cpSync(path.join(ROOT, file), path.join(dir, file));
   }
