@@ -33,6 +33,7 @@ const RULE = {
   G4: "AIRLOCK-G4 no-private-internet-egress",
   G5: "AIRLOCK-G5 ssh-only-from-iap",
   G6: "AIRLOCK-G6 no-public-repository",
+  G7: "AIRLOCK-G7 auth-repo-helpers-only",
 } as const;
 
 const PROJECT = "airlock-example";
@@ -516,5 +517,42 @@ describe("synthesize() refuses a stack that breaks a guardrail", () => {
   it("called directly (no cdktf CLI env): still a GuardrailError, outdir untouched", () => {
     delete process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS;
     expectGuardrailErrorAndNothingWritten();
+  });
+});
+
+describe("AIRLOCK-G7: the auth repo stays helpers-only", () => {
+  const CI = "serviceAccount:ci@acme-build.iam.gserviceaccount.com";
+
+  it("fires on a writer grant on the auth repo to anyone but the public host", () => {
+    const { violations } = broken((stack) => stack.helpersRepo.grantWrite("ci-writer", CI));
+    expect(found(violations)).toEqual([[RULE.G7, "airlock/auth-repo/ci-writer"]]);
+    expect(violations[0].message).toContain(`grants roles/artifactregistry.writer on the auth repo to ${CI}`);
+  });
+
+  it("fires on an admin binding and on a whole IAM policy of the auth repo", () => {
+    const { violations } = broken((stack) => {
+      new ArtifactRegistryRepositoryIamBinding(stack, "admins", {
+        project: PROJECT,
+        location: "us-central1",
+        repository: stack.helpersRepo.repository.name,
+        role: "roles/artifactregistry.repoAdmin",
+        members: ["group:platform@acme.example"],
+      });
+      return new ArtifactRegistryRepositoryIamPolicy(stack, "auth-policy", {
+        project: PROJECT,
+        location: "us-central1",
+        repository: stack.helpersRepo.repository.name,
+        policyData: JSON.stringify({ bindings: [] }),
+      });
+    });
+    expect(found(violations).sort()).toEqual([[RULE.G7, "airlock/admins"], [RULE.G7, "airlock/auth-policy"]]);
+  });
+
+  it("stays quiet on readers of the auth repo and on writers of the private repo", () => {
+    const { violations } = broken((stack) => {
+      stack.helpersRepo.grantRead("auditor", "user:auditor@acme.example");
+      return stack.privateRepo.grantWrite("ci-writer", CI);
+    });
+    expect(violations).toEqual([]);
   });
 });
