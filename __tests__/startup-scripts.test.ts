@@ -190,6 +190,7 @@ describe("mirror helpers", () => {
         ${lib}
         ensure_tools() { :; }
         MAX_ATTEMPTS=2
+        GUEST_ATTR_TIMES="${dir}/times"
         main`], { encoding: "utf8", env: ENV });
       expect(r.status).not.toBe(0);
       expect(r.stdout).toContain("FAILED at step token");
@@ -200,6 +201,35 @@ describe("mirror helpers", () => {
         "http://metadata.google.internal/computeMetadata/v1/instance/guest-attributes/pip-airlock/status=failed");
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("guest attributes", () => {
+  it("paces writes within GCE's limits: at least 1 s apart, at most 8 in any minute, counted across boots", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "airlock-test-"));
+    try {
+      const out = withFunctions(mirror, `
+        GUEST_ATTR_TIMES="${dir}/times"
+        date() { echo 100000000; }
+        sleep() { echo "sleep $1"; }
+        echo 99999500 >"$GUEST_ATTR_TIMES"; guest_attr_pace
+        seq 99950000 1000 99957000 >"$GUEST_ATTR_TIMES"; guest_attr_pace
+        seq 1 8 >"$GUEST_ATTR_TIMES"; guest_attr_pace
+        echo "kept $(wc -l <"$GUEST_ATTR_TIMES")"
+      `);
+      // 0.5 s after the last write; then 8 writes in the last minute, the oldest 50 s ago; then only
+      // writes older than a minute (no wait, and they are forgotten).
+      expect(out.trim().split("\n")).toEqual(["sleep 0.500", "sleep 10.000", "kept 1"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("publishes only the outcome: progress steps go to the serial log", () => {
+    for (const script of [mirror, bootstrap]) {
+      expect(script).not.toMatch(/guest_attr step /);
+      expect(script.match(/^step\(\) \{\n(.*\n){3}/m)?.[0]).not.toContain("guest_attr");
     }
   });
 });
