@@ -244,6 +244,7 @@ boot() {
   on_host "$name" "$log" "$@" timeout -k 5 "$secs" bash /tmp/startup-script >"${LOGS}/${log}.log" 2>&1 || rc=$?
   printf '%s\n' "$rc" >"${STATE}/rc-${log}"
   "$PY" -c "print(round($(date +%s.%N) - $t0, 1))" >"${STATE}/duration-${log}"
+  cp "${STATE}/guest-attributes-${name}.json" "${STATE}/attrs-${log}.json" 2>/dev/null || echo '{}' >"${STATE}/attrs-${log}.json"
   say "boot ${name} (${log}): exit ${rc} after $(cat "${STATE}/duration-${log}")s"
 }
 rc_of() { cat "${STATE}/rc-$1"; }
@@ -262,6 +263,20 @@ on_disk() {
 attr() { # attr HOST KEY
   "$PY" -c 'import json,sys; print(json.load(open(sys.argv[1])).get(sys.argv[2], ""), end="")' \
     "${STATE}/guest-attributes-$1.json" "${GUEST_ATTR_NAMESPACE}/$2" 2>/dev/null
+}
+attr_after() { # attr_after LOG KEY: as the fake held it when that boot ended
+  "$PY" -c 'import json,sys; print(json.load(open(sys.argv[1])).get(sys.argv[2], ""), end="")' \
+    "${STATE}/attrs-$1.json" "${GUEST_ATTR_NAMESPACE}/$2" 2>/dev/null
+}
+# failed_within HOST LOG STEP SECONDS: that boot failed (not killed by the harness' time box) within
+# SECONDS, left no work directory in /tmp, and the fake then held status=failed, failed-step=STEP.
+failed_within() {
+  local host=$1 log=$2 step=$3 secs=$4
+  [[ $(rc_of "$log") != 0 && $(rc_of "$log") != 124 ]] || { echo "exit $(rc_of "$log")"; tail -n 20 "${LOGS}/${log}.log"; return 1; }
+  "$PY" -c "import sys; sys.exit(not $(duration_of "$log") < $secs)" || { echo "took $(duration_of "$log")s, bound ${secs}s"; return 1; }
+  [[ -z $(find "$(hostdir "$host")/tmp/${log}" -maxdepth 1 -name 'pip-airlock-*') ]] || { echo "work directory left in /tmp"; return 1; }
+  [[ $(attr_after "$log" status) == failed ]] || { echo "status '$(attr_after "$log" status)'"; return 1; }
+  [[ $(attr_after "$log" failed-step) == "$step" ]] || { echo "failed-step '$(attr_after "$log" failed-step)', expected ${step}"; tail -n 15 "${LOGS}/${log}.log"; return 1; }
 }
 attr_is() { # attr_is HOST KEY VALUE
   local got
@@ -284,6 +299,31 @@ print(f"{len(recs)} writes, none dropped; last status {want}")
 PY
 }
 metadata_stat() { "$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "${STATE}/metadata-stats-$1.json" "$2"; }
+
+# The projects of the helpers' real closure for CPython 3.11 on Debian 12 (keyring + the AR plugin +
+# pip + virtualenv), as pip resolves it against the fake PyPI.
+CLOSURE="keyring keyrings-google-artifactregistry-auth secretstorage jeepney cryptography cffi pycparser
+jaraco-classes jaraco-functools jaraco-context backports-tarfile importlib-metadata zipp more-itertools
+google-auth pyasn1 pyasn1-modules requests urllib3 certifi charset-normalizer idna pluggy pip virtualenv
+distlib filelock platformdirs packaging python-discovery"
+
+# seed_auth_repo: the auth repo as a mirror leaves it (the newest file of each closure project), for
+# scenarios about the private host alone.
+seed_auth_repo() {
+  mkdir -p "${STATE}/ar/${AUTH_REPO}"
+  "$PY" - "${E2E_PYPI}/files" "${STATE}/ar/${AUTH_REPO}" "$CLOSURE" <<'PY'
+import os, re, shutil, sys
+src, dst, closure = sys.argv[1], sys.argv[2], set(sys.argv[3].split())
+best = {}
+for f in os.listdir(src):
+    name, version = re.sub(r"[-_.]+", "-", f.split("-")[0]).lower(), f.split("-")[1]
+    key = tuple(int(x) for x in re.findall(r"\d+", version))
+    if name in closure and key > best.get(name, ((), ""))[0]:
+        best[name] = (key, f)
+for _, f in best.values():
+    shutil.copyfile(os.path.join(src, f), os.path.join(dst, f))
+PY
+}
 
 # variant SCRIPT OUT NAME=VALUE...: the script with only the named settings changed.
 variant() { "$PY" "${SIM}/variant.py" "$@"; }

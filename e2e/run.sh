@@ -43,7 +43,9 @@ for tool in ip unshare chroot mount openssl curl shellcheck node npm; do
 done
 [[ -x $PY ]] || die "missing Debian's /usr/bin/python3"
 
-mapfile -t ALL < <(cd "${HERE}/scenarios" && ls -1 -- *.sh | sed 's/\.sh$//')
+# Every scenario, the longest first (they run E2E_JOBS at a time).
+mapfile -t ALL < <(cd "${HERE}/scenarios" && ls -1 -- *.sh | sed 's/\.sh$//' |
+  awk '{ print ($0 == "mirror-bootstrap" ? 0 : $0 == "faults-mirror" ? 1 : $0 == "lock" ? 2 : 3), $0 }' | sort | cut -d' ' -f2)
 SCENARIOS=("$@")
 ((${#SCENARIOS[@]} > 0)) || SCENARIOS=("${ALL[@]}")
 for s in "${SCENARIOS[@]}"; do

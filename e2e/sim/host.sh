@@ -29,7 +29,10 @@ mount -t tmpfs -o mode=0755,size=16m tmpfs "${root}/run"
 mount --bind "${host_dir}/tmp/${boot}" "${root}/tmp"
 for spec in "${extra[@]}"; do
   mkdir -p "${root}${spec%%:*}"
-  mount -t tmpfs -o "size=${spec#*:}" tmpfs "${root}${spec%%:*}"
+  mount -t tmpfs -o "size=${spec#*:},mode=1777" tmpfs "${root}${spec%%:*}"
+  if [[ ${spec%%:*} == /tmp ]]; then # this boot's files (the startup script) go along
+    cp -a "${host_dir}/tmp/${boot}/." "${root}/tmp/"
+  fi
 done
 exec chroot "$root" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
   LANG=C.UTF-8 HOME=/root "$@"
