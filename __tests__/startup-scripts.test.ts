@@ -278,6 +278,18 @@ describe("bootstrap helpers", () => {
     expect(out).toContain("rc=1");
   });
 
+  it("probes a per-project page, never the root listing AR does not serve; 200/404 pass, 401/403 fail", () => {
+    const out = withFunctions(bootstrap, `
+      date() { printf 'T'; }
+      KEYRING_LINK=echo
+      curl() { cat >/dev/null; echo "url \${@: -1}" >&2; printf '%s' "$CODE"; }
+      for CODE in 200 404 401 403; do probe_index 2>&1; echo "code=$CODE rc=$?"; done
+    `);
+    expect(out).toContain("url https://us-central1-python.pkg.dev/airlock-example/my-private-pip-packages/simple/keyring/");
+    expect(out).not.toMatch(/url \S*\/simple\/$/m);
+    expect(out.match(/code=\d+ rc=\d/g)).toEqual(["code=200 rc=0", "code=404 rc=0", "code=401 rc=1", "code=403 rc=1"]);
+  });
+
   it("treats the venv's pip like Debian's ensurepip picks wheels: by file name, the last one wins", () => {
     // The rule the venv-wheel step relies on (see the comment in the template).
     expect(bootstrap).toContain("LC_ALL=C sort | tail -n1");

@@ -24,7 +24,6 @@ FAILED=0
 PIDS=()
 NETNS=()
 HOSTS=()
-AR_IP=199.36.153.8 # in private.googleapis.com's VIP range 199.36.153.8/30
 PYPI_IP=10.77.9.9
 DEBIAN_IP=10.77.9.10
 STALL_IP=10.77.9.11
@@ -77,6 +76,10 @@ load_scripts() {
   if [[ -f $MIRROR_SH ]]; then
     eval "$(settings "$MIRROR_SH" | sed -e 's/^PACKAGES=/M_PACKAGES=/' -e 's/^MAX_ATTEMPTS=/M_MAX_ATTEMPTS=/')"
   fi
+  # Google APIs as the private network reaches them (the synth's DNS zone and route): the fake AR
+  # listens on that VIP, and the private VMs' only route is to that range.
+  AR_IP=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["vip"])' "$WORLD")
+  VIP_RANGE=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["vip_range"])' "$WORLD")
   AUTH_REPO=$(url_repo "$AUTH_REPO_INDEX_URL")
   INDEX_REPO=$(url_repo "$INDEX_URL")
   PRIVATE_REPO=$(url_repo "$UPLOAD_REPO_URL")
@@ -169,7 +172,7 @@ host_new() {
     identity=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["identities"]["mirror"])' "$WORLD")
   else
     # Private Google Access: the only route leaving the host is the one to the API VIP range.
-    ip -n "$ns" route add 199.36.153.8/30 via "10.77.${k}.1"
+    ip -n "$ns" route add "$VIP_RANGE" via "10.77.${k}.1"
     identity=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["identities"]["bootstrap"])' "$WORLD")
   fi
   ip -n "$ns" addr add 169.254.169.254/32 dev lo

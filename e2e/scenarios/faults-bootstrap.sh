@@ -27,7 +27,7 @@ N=$!
   boot priv-stale stale-boot1 "$BOOTSTRAP_SH" 300
   "$PY" "${SIM}/treehash.py" "$(hostdir priv-stale)/upper" | grep -v ' var/lib/pip-airlock/guest-attribute-writes ' >"${STATE}/stale-before.txt"
   # Artifact Registry becomes unreachable: the route to the API VIP is gone.
-  ip -n "$(hostns priv-stale)" route del 199.36.153.8/30
+  ip -n "$(hostns priv-stale)" route del "$VIP_RANGE"
   boot priv-stale stale-boot2 "${SW}/fast.sh" 300
   "$PY" "${SIM}/treehash.py" "$(hostdir priv-stale)/upper" | grep -v ' var/lib/pip-airlock/guest-attribute-writes ' >"${STATE}/stale-after.txt"
 ) &

@@ -9,7 +9,9 @@ OUT_DIR/bootstrap.sh. Instances of one role must all carry the same script.
 It also writes OUT_DIR/world.json, what the fake Artifact Registry and metadata servers are configured
 with, read from the same synth: every Python repository (`PROJECT/ID:standard`, `:remote=UPSTREAM`,
 `:virtual=PROJECT/ID@PRIORITY,...`), every repository IAM grant (`PROJECT/ID=ACCOUNT_ID:reader|writer`),
-and the service account (account id) of each host role, whose metadata server issues its tokens.
+the service account (account id) of each host role, whose metadata server issues its tokens, and the
+private network's way to Google APIs: the address `pkg.dev.` resolves to in its private DNS zone
+(`vip`) and the destination range of its route to the API VIPs (`vip_range`).
 
 Terraform reads every JSON string as a template, so the synth escapes the scripts' own `${` as `$${`
 and `%{` as `%%{`; this undoes exactly that, giving the bytes Terraform hands to the VM.
@@ -56,6 +58,14 @@ def repo_name(r):
 
 
 world = {"repos": [], "grants": [], "identities": {}}
+for name, r in sorted(resources.get("google_dns_record_set", {}).items()):
+    if r.get("name") == "pkg.dev." and r.get("type") == "A":
+        world["vip"] = r["rrdatas"][0]
+for name, r in sorted(resources.get("google_compute_route", {}).items()):
+    if world.get("vip") and r.get("dest_range", "").startswith(world["vip"].rsplit(".", 1)[0] + "."):
+        world["vip_range"] = r["dest_range"]
+if not world.get("vip") or not world.get("vip_range"):
+    sys.exit(f"e2e: no pkg.dev. A record or no route to it in {path}")
 for name, r in sorted(resources.get("google_artifact_registry_repository", {}).items()):
     if r.get("format") != "PYTHON":
         continue
