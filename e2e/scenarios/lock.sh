@@ -30,6 +30,11 @@ variant "$MIRROR_SH" "${SW}/stop.sh" "PYTHON_VERSIONS=(3.11)" STOP_WHEN_DONE=tru
 boot pub lock "${SW}/lock.sh" 300
 ar_files >"${STATE}/ar-after-lock.json"
 boot pub badlock "${SW}/badlock.sh" 300
+# Only this boot's power-off counts (stop_when_done may be the config's default: the boots above may
+# have powered off too).
+mkdir -p "$(hostdir pub)/upper/var/log"
+mkdir -p "$(hostdir pub)/upper/var/log"
+: >"$(hostdir pub)/upper/var/log/systemctl-stand-in.log"
 boot pub stop "${SW}/stop.sh" 300
 ar_files >"${STATE}/ar-after-all.json"
 

@@ -195,7 +195,12 @@ no_venv_module() {
 check "bare host: 'python3 -m venv' still fails (no python3-venv), which is why the README says virtualenv" no_venv_module
 
 # --- Boot 2 of both: succeeds, changes nothing ------------------------------------------------------
-tree() { "$PY" "${SIM}/treehash.py" "$(hostdir "$1")/upper" | grep -v -e ' var/lib/pip-airlock/guest-attribute-writes ' -e ' home/alice' ; }
+# The disk minus what is not the scripts' configuration: the pacing record of guest-attribute writes,
+# alice's home, and the systemctl stand-in's record of power-offs (stop_when_done).
+tree() {
+  "$PY" "${SIM}/treehash.py" "$(hostdir "$1")/upper" |
+    grep -v -e ' var/lib/pip-airlock/guest-attribute-writes ' -e ' home/alice' -e ' var/log/systemctl-stand-in.log '
+}
 tree public >"${STATE}/pub-after-boot1.txt"
 tree private >"${STATE}/priv-after-boot1.txt"
 UPLOADS1=$(ar_stat uploads)
