@@ -66,6 +66,9 @@ PY
 printf '#!/bin/bash\npython3 /tmp/firstboot-lock.py &\nwhile [[ ! -e /tmp/lock-held ]]; do sleep 0.1; done\nexec bash /tmp/startup-script\n' \
   >"$(hostdir public)/tmp-firstboot.sh"
 install -m 0755 "${SW}/mirror.sh" "$(hostdir public)/tmp-startup-script"
+# AR faults on the way: 503s on 2 index listings, and on uploads after the first 3 files, more than
+# twine's own retries: the mirror must resume with only the files the auth repo lacks.
+ar_faults '{"simple": 2, "upload_skip": 3, "upload": 8}'
 t0=$(date +%s.%N)
 rc=0
 on_host public mirror-boot1 timeout -k 5 600 bash /tmp/firstboot.sh >"${LOGS}/mirror-boot1.log" 2>&1 || rc=$?
@@ -82,6 +85,12 @@ slow_metadata() {
   (($(metadata_stat private token_requests) >= 2)) || { echo "the private host never asked again"; return 1; }
   attr_is private status ready && attr_is public status ready
 }
+ar_faults_survived() {
+  [[ $(ar_stat faults) == 10 ]] || { echo "$(ar_stat faults) of the 10 injected 503s were served"; return 1; }
+  [[ $(ar_stat duplicates) == 0 ]] || { echo "$(ar_stat duplicates) duplicate upload(s) sent"; return 1; }
+  attr_is public status ready
+}
+check "fault: AR 503s on listings and on uploads (a partial upload, more failures than twine retries): survived, no duplicate ever sent" ar_faults_survived
 check "fault: slow metadata servers (12 s > the scripts' 10 s timeout, then 3 s) are retried; both hosts reach ready" slow_metadata
 check "guest attributes: the mirror stayed within GCE's write limits (none dropped), last accepted status=ready" attrs_honest public ready
 check "guest attributes: the bootstrap stayed within GCE's write limits (none dropped), last accepted status=ready" attrs_honest private ready
@@ -177,6 +186,7 @@ check "private host: the AR plugin got its token through google-auth's metadata 
 README_CMD='virtualenv v && v/bin/pip install airlock-private-demo'
 grep -qF 'virtualenv v && v/bin/pip install your-package' "${E2E_ROOT}/README.md" || fail "README's user instruction is not 'virtualenv v && v/bin/pip install your-package'"
 on_host private user bash -euc 'useradd -m -s /bin/bash alice' >"${LOGS}/useradd.log" 2>&1
+TOKENS_BEFORE=$(metadata_stat private scoped_token_requests)
 USER_RC=0
 on_host private user runuser -u alice -- env -i HOME=/home/alice PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 \
   bash -c "cd && ${README_CMD}" >"${LOGS}/user-alice.log" 2>&1 || USER_RC=$?
@@ -189,6 +199,14 @@ user_ok() {
   on_host private user runuser -u alice -- /home/alice/v/bin/python -c 'import airlock_private_demo as d; assert d.MESSAGE == "hello from the private repo"'
 }
 check "non-root user: '${README_CMD}' (the README's instruction) installs the private package from AR with no credentials" user_ok
+user_keyring() {
+  local site
+  site="$(hostdir private)/upper/home/alice/v/lib/python3.11/site-packages"
+  ls -d "${site}"/pip-26.*.dist-info >/dev/null 2>&1 || { echo "alice's venv has $(ls -d "${site}"/pip-*.dist-info 2>&1)"; return 1; }
+  (($(metadata_stat private scoped_token_requests) > TOKENS_BEFORE)) ||
+    { echo "no token was requested through google-auth during alice's install"; return 1; }
+}
+check "non-root user: the venv's pip is 26.x (keyring --mode=creds, needs keyring >= 25.2.1: 25.7.0), and its credentials came through keyring + the AR plugin + google-auth" user_keyring
 no_venv_module() {
   ! on_host private user runuser -u alice -- env -i HOME=/home/alice PATH=/usr/bin:/bin bash -c 'cd && python3 -m venv w' >/dev/null 2>&1
 }
