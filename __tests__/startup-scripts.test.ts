@@ -283,11 +283,13 @@ describe("bootstrap helpers", () => {
       date() { printf 'T'; }
       KEYRING_LINK=echo
       curl() { cat >/dev/null; echo "url \${@: -1}" >&2; printf '%s' "$CODE"; }
-      for CODE in 200 404 401 403; do probe_index 2>&1; echo "code=$CODE rc=$?"; done
+      for CODE in 200 404 401 403; do AR_REJECTED=0; probe_index 2>&1; echo "code=$CODE rc=$? rejected=$AR_REJECTED"; done
     `);
     expect(out).toContain("url https://us-central1-python.pkg.dev/airlock-example/my-private-pip-packages/simple/keyring/");
     expect(out).not.toMatch(/url \S*\/simple\/$/m);
-    expect(out.match(/code=\d+ rc=\d/g)).toEqual(["code=200 rc=0", "code=404 rc=0", "code=401 rc=1", "code=403 rc=1"]);
+    // A rejection is remembered: a configured host then reports failed, not ready-stale.
+    expect(out.match(/code=\d+ rc=\d rejected=\d/g)).toEqual([
+      "code=200 rc=0 rejected=0", "code=404 rc=0 rejected=0", "code=401 rc=1 rejected=1", "code=403 rc=1 rejected=1"]);
   });
 
   it("treats the venv's pip like Debian's ensurepip picks wheels: by file name, the last one wins", () => {

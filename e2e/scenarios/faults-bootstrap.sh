@@ -7,6 +7,8 @@
 #   - an auth repo that does not exist (403 from AR): it gives up after its bound, failed-step=wait-for-auth-repo
 #   - a second boot with Artifact Registry unreachable: a host whose configuration is in place keeps
 #     it, exits 0 and reports status=ready-stale with stale-step=wait-for-auth-repo (not failed)
+#   - a third boot with AR back but the host's read grant on the pip index revoked (403): failed at
+#     probe, not ready-stale: the configuration is in place but does not work
 source "$(dirname "$0")/../lib.sh"
 load_scripts "$E2E_SCRIPTS"
 seed_auth_repo
@@ -30,6 +32,12 @@ N=$!
   ip -n "$(hostns priv-stale)" route del "$VIP_RANGE"
   boot priv-stale stale-boot2 "${SW}/fast.sh" 300
   "$PY" "${SIM}/treehash.py" "$(hostdir priv-stale)/upper" | grep -v ' var/lib/pip-airlock/guest-attribute-writes ' >"${STATE}/stale-after.txt"
+  # AR is back, but the host's account lost its read grant on the pip index's repository: the
+  # configuration is in place yet does not work. That is failed (at the probe), not ready-stale.
+  ns=$(hostns priv-stale)
+  ip -n "$ns" route add "$VIP_RANGE" via "10.77.${ns##*h}.1"
+  ADMIN_PATH=grants admin -X POST --data-binary "{\"repo\": \"${INDEX_REPO}\", \"identity\": \"$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["identities"]["bootstrap"])' "$WORLD")\", \"role\": null}" >/dev/null
+  boot priv-stale revoked-boot3 "${SW}/fast.sh" 300
 ) &
 S=$!
 wait "$D" || true
@@ -57,5 +65,7 @@ stale_ok() {
 }
 check "stale: a second boot without Artifact Registry keeps the working configuration: exit 0, status=ready-stale, stale-step=wait-for-auth-repo, 0 changes" stale_ok
 check "stale: the host's disk is unchanged by that boot (configuration kept as it was)" diff "${STATE}/stale-before.txt" "${STATE}/stale-after.txt"
-check "stale: last accepted status=ready-stale, no write dropped across both boots" attrs_honest priv-stale ready-stale
+check "revoked: a configured host whose account may no longer read the pip index fails at the probe (403), not ready-stale" \
+  failed_within priv-stale revoked-boot3 probe 120
+check "revoked: last accepted status=failed, no write dropped across three boots" attrs_honest priv-stale failed
 finish

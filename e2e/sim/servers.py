@@ -404,6 +404,15 @@ def make_admin_handler(reg):
 
         def do_POST(self):
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            if self.path == "/grants":  # {"repo": R, "identity": I, "role": "reader"|"writer"|null}
+                g = json.loads(body)
+                with reg.lock:
+                    if g.get("role"):
+                        reg.grants.setdefault(g["repo"], {})[g["identity"]] = g["role"]
+                    else:
+                        reg.grants.get(g["repo"], {}).pop(g["identity"], None)
+                    log("ar", f"grants now: {reg.grants}")
+                return self.reply(reg.grants)
             with reg.lock:
                 reg.faults.update({k: int(v) for k, v in json.loads(body or b"{}").items()})
                 log("ar", f"faults set: {reg.faults}")

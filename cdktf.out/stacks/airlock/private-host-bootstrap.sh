@@ -55,6 +55,8 @@ PIP_WHEEL_URL=
 PIP_WHEEL_SHA256=
 # Set when an earlier boot left a working configuration (see already_configured).
 CONFIGURED=0
+# Set when Artifact Registry answered the probe 401/403: the configuration does not work (not stale).
+AR_REJECTED=0
 # shellcheck disable=SC2034 # used by the shared functions
 SCRIPT_NAME=bootstrap
 
@@ -510,6 +512,7 @@ probe_index() {
     curl -K - -sS --connect-timeout 10 --max-time 60 -o /dev/null -w '%{http_code}' "$page") || return 1
   case $code in
     200 | 404) log "probe ${page}: HTTP ${code}, credentials accepted" ;;
+    401 | 403) AR_REJECTED=1; log "probe ${page}: HTTP ${code}, credentials rejected"; return 1 ;;
     *) log "probe ${page}: HTTP ${code}"; return 1 ;;
   esac
 }
@@ -580,7 +583,9 @@ main() {
   write_configs
 
   step probe
-  retry "probe ${INDEX_URL} through keyring" probe_index || { ((CONFIGURED && CHANGES == 0)) && finish_stale; exit 1; }
+  # Unreachable: a host configured earlier and unchanged this boot is ready-stale. Rejected: failed.
+  retry "probe ${INDEX_URL} through keyring" probe_index ||
+    { ((CONFIGURED && CHANGES == 0 && !AR_REJECTED)) && finish_stale; exit 1; }
 
   STEP=finished
   guest_attr changes "$CHANGES"
