@@ -169,6 +169,14 @@ describe("config validation", () => {
     for (const machineType of types) expect(loadConfig(configFile(withChange((c) => (c.hosts.machineType = machineType))))[0].config.hosts.machineType).toBe(machineType);
   });
 
+  it("rejects a lock that does not pin virtualenv, which the mirror uploads for bare hosts' venvs", () => {
+    const pins = ["keyring==25.7.0", "keyrings.google-artifactregistry-auth==1.1.2", "pip==26.2.1"].map((p, i) => `${p} --hash=sha256:${"abc"[i].repeat(64)}\n`).join("");
+    writeFileSync(path.join(dir, "no-venv-tool.lock"), pins);
+    expect(problems(configFile(withChange((c) => (c.mirror.lockFile = "no-venv-tool.lock"))))).toEqual([
+      'mirror.lockFile: "no-venv-tool.lock" does not pin virtualenv, which bare private hosts create venvs with: compile the lock from mirror.packages plus virtualenv (its dependencies come with it)',
+    ]);
+  });
+
   it("rejects a lock that pins pip but not the configured packages", () => {
     writeFileSync(path.join(dir, "pip-only.lock"), `pip==26.2.1 --hash=sha256:${"a".repeat(64)}\n`);
     expect(problems(configFile(withChange((c) => (c.mirror.lockFile = "pip-only.lock"))))).toEqual([
@@ -185,7 +193,7 @@ describe("config validation", () => {
 
   it("rejects a lock that pins pip >= 26 with keyring < 25.2.1, and one that pins a pip without keyring-provider", () => {
     const hash = (c: string) => ` --hash=sha256:${c.repeat(64)}`;
-    const helper = `keyrings.google-artifactregistry-auth==1.1.2${hash("c")}\n`;
+    const helper = `keyrings.google-artifactregistry-auth==1.1.2${hash("c")}\nvirtualenv==21.14.1${hash("d")}\n`;
     writeFileSync(path.join(dir, "old-keyring.lock"), `keyring==25.1.0${hash("a")}\npip==26.2.1${hash("b")}\n${helper}`);
     expect(problems(configFile(withChange((c) => (c.mirror.lockFile = "old-keyring.lock"))))).toEqual([
       'mirror.lockFile: "old-keyring.lock" pins pip==26.2.1 with keyring==25.1.0: pip >= 26 refuses keyring < 25.2.1 ("Keyring util is outdated", pypa/pip#14150): pin keyring>=25.2.1 or pip<26',
@@ -197,7 +205,7 @@ describe("config validation", () => {
   });
 
   it("reads a hash-pinned lock file next to the config", () => {
-    const lock = ["keyring==25.6.0", "keyrings.google-artifactregistry-auth==1.1.2", "pip==25.3"].map((pin, i) => `${pin} --hash=sha256:${"abc"[i].repeat(64)}\n`).join("");
+    const lock = ["keyring==25.6.0", "keyrings.google-artifactregistry-auth==1.1.2", "pip==25.3", "virtualenv==21.14.1"].map((pin, i) => `${pin} --hash=sha256:${"abcd"[i].repeat(64)}\n`).join("");
     writeFileSync(path.join(dir, "helpers.lock"), lock);
     const [env] = loadConfig(configFile(withChange((c) => (c.mirror.lockFile = "helpers.lock"))));
     expect(env.lockContent).toBe(lock);

@@ -19,6 +19,7 @@ const common = {
   guest_attr_namespace: "pip-airlock",
   max_attempts: 8,
   max_backoff_seconds: 30,
+  venv_tool: "virtualenv",
 };
 const mirrorView: MirrorScriptView = {
   ...common,
@@ -191,6 +192,7 @@ describe("mirror helpers", () => {
         ${lib}
         ensure_tools() { :; }
         MAX_ATTEMPTS=2
+        GUEST_ATTR_TIMES="${dir}/times"
         main`], { encoding: "utf8", env: ENV });
       expect(r.status).not.toBe(0);
       expect(r.stdout).toContain("FAILED at step token");
@@ -201,6 +203,35 @@ describe("mirror helpers", () => {
         "http://metadata.google.internal/computeMetadata/v1/instance/guest-attributes/pip-airlock/status=failed");
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("guest attributes", () => {
+  it("paces writes within GCE's limits: at least 1 s apart, at most 8 in any minute, counted across boots", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "airlock-test-"));
+    try {
+      const out = withFunctions(mirror, `
+        GUEST_ATTR_TIMES="${dir}/times"
+        date() { echo 100000000; }
+        sleep() { echo "sleep $1"; }
+        echo 99999500 >"$GUEST_ATTR_TIMES"; guest_attr_pace
+        seq 99950000 1000 99957000 >"$GUEST_ATTR_TIMES"; guest_attr_pace
+        seq 1 8 >"$GUEST_ATTR_TIMES"; guest_attr_pace
+        echo "kept $(wc -l <"$GUEST_ATTR_TIMES")"
+      `);
+      // 0.5 s after the last write; then 8 writes in the last minute, the oldest 50 s ago; then only
+      // writes older than a minute (no wait, and they are forgotten).
+      expect(out.trim().split("\n")).toEqual(["sleep 0.500", "sleep 10.000", "kept 1"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("publishes only the outcome: progress steps go to the serial log", () => {
+    for (const script of [mirror, bootstrap]) {
+      expect(script).not.toMatch(/guest_attr step /);
+      expect(script.match(/^step\(\) \{\n(.*\n){3}/m)?.[0]).not.toContain("guest_attr");
     }
   });
 });
@@ -247,6 +278,20 @@ describe("bootstrap helpers", () => {
     const out = withFunctions(script, `date() { printf 'T'; }; validate_settings; echo "rc=$?"`);
     expect(out).toContain("must start with https://oauth2accesstoken@");
     expect(out).toContain("rc=1");
+  });
+
+  it("probes a per-project page, never the root listing AR does not serve; 200/404 pass, 401/403 fail", () => {
+    const out = withFunctions(bootstrap, `
+      date() { printf 'T'; }
+      KEYRING_LINK=echo
+      curl() { cat >/dev/null; echo "url \${@: -1}" >&2; printf '%s' "$CODE"; }
+      for CODE in 200 404 401 403; do AR_REJECTED=0; probe_index 2>&1; echo "code=$CODE rc=$? rejected=$AR_REJECTED"; done
+    `);
+    expect(out).toContain("url https://us-central1-python.pkg.dev/airlock-example/my-private-pip-packages/simple/keyring/");
+    expect(out).not.toMatch(/url \S*\/simple\/$/m);
+    // A rejection is remembered: a configured host then reports failed, not ready-stale.
+    expect(out.match(/code=\d+ rc=\d rejected=\d/g)).toEqual([
+      "code=200 rc=0 rejected=0", "code=404 rc=0 rejected=0", "code=401 rc=1 rejected=1", "code=403 rc=1 rejected=1"]);
   });
 
   it("treats the venv's pip like Debian's ensurepip picks wheels: by file name, the last one wins", () => {

@@ -95,7 +95,7 @@ describe("synthesized output", () => {
   it("a lock so long that the startup script would pass GCE's 256 KB metadata limit is refused at synth, cdktf.out/ untouched", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "airlock-huge-"));
     const pin = (requirement: string, i: number) => `${requirement} --hash=sha256:${i.toString(16).padStart(64, "0")}`;
-    const lock = ["pip==26.2.1", "keyring==25.7.0", "keyrings.google-artifactregistry-auth==1.1.2"].map(pin);
+    const lock = ["pip==26.2.1", "keyring==25.7.0", "keyrings.google-artifactregistry-auth==1.1.2", "virtualenv==21.14.1"].map(pin);
     for (let i = 0; i < 3000; i++) lock.push(pin(`package-${i}==1.0.${i}`, i));
     writeFileSync(path.join(dir, "huge.lock"), lock.join("\n") + "\n");
     const config = JSON.parse(readFileSync(EXAMPLE_CONFIG, "utf8"));

@@ -10,6 +10,7 @@ const LOCK = [
   "keyring==25.7.0 --hash=sha256:be4a0b195f149690c166e850609a477c532ddbfbaed96a404d4e43f8d5e2689f",
   "keyrings-google-artifactregistry-auth==1.1.2 --hash=sha256:" + "b".repeat(64),
   "pip==26.2.1 --hash=sha256:" + "a".repeat(64),
+  "virtualenv==21.14.1 --hash=sha256:" + "c".repeat(64),
   "",
 ].join("\n");
 

@@ -14,6 +14,8 @@ export interface CommonScriptView {
   readonly max_attempts: number;
   /** Upper bound, in seconds, of a single backoff sleep. */
   readonly max_backoff_seconds: number;
+  /** The venv tool the mirror uploads and bare private hosts link onto PATH (`virtualenv`). */
+  readonly venv_tool: string;
 }
 
 /** The public host's mirror: download the helpers from the source index, upload them to the auth repo. */

@@ -2,7 +2,7 @@ import { readFileSync } from "fs";
 import * as path from "path";
 import { z } from "zod";
 import { pipKeyringProblems } from "./pip-keyring";
-import { lockPins, parseRequirement } from "./requirements";
+import { lockPins, parseRequirement, VENV_TOOL } from "./requirements";
 import { didYouMean, knownKeys } from "./suggest";
 import { JsonProblems, parseConfigJson } from "./read-json";
 import { configFileSchema, EnvironmentConfig, environmentSchema } from "./schema";
@@ -68,6 +68,11 @@ export function loadConfig(file: string): LoadedEnvironment[] {
       const unpinned = parsed.data.mirror.packages.map((r) => parseRequirement(r).name).filter((name) => !pins.has(name));
       if (unpinned.length > 0) {
         problems.push(`${prefix}mirror.lockFile: "${lockFile}" does not pin ${unpinned.join(", ")} of mirror.packages: compile the lock from mirror.packages (pip-compile --generate-hashes --allow-unsafe)`);
+        continue;
+      }
+      // The mirror also uploads virtualenv, which bare private hosts create their users' venvs with.
+      if (!pins.has(VENV_TOOL)) {
+        problems.push(`${prefix}mirror.lockFile: "${lockFile}" does not pin ${VENV_TOOL}, which bare private hosts create venvs with: compile the lock from mirror.packages plus ${VENV_TOOL} (its dependencies come with it)`);
         continue;
       }
     }

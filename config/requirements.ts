@@ -1,3 +1,9 @@
+/**
+ * The tool bare private hosts create venvs with: a stock image lacks python3-venv (no ensurepip), and a
+ * host without internet cannot install it; the mirror uploads it with its closure, like pip.
+ */
+export const VENV_TOOL = "virtualenv";
+
 /** The requirement's name (PEP 503 normalized) and its version specifier ("" for any version). */
 export function parseRequirement(requirement: string): { name: string; specifier: string } {
   const match = /^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?\s*(.*)$/.exec(requirement.trim());

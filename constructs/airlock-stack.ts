@@ -279,8 +279,8 @@ export function nextSteps(deployment: { publicHost?: AirlockHost; mirrorStops: b
       : [`Attach the bootstrap to your VMs on the private subnet (private_subnet_self_link): the startup-script private_host_bootstrap_script, or cdktf.out/stacks/<stack>/private-host-bootstrap.sh`]),
     `Upload a private package (where twine and keyrings.google-artifactregistry-auth are installed):\n   twine upload --repository-url ${uploadUrl} dist/*`,
     privateHost
-      ? `Install it on the private host, as any user:\n   ${privateHost.sshCommand}\n   python3 -m venv v && v/bin/pip install your-package`
-      : `Install it on one of your VMs, as any user:\n   python3 -m venv v && v/bin/pip install your-package`,
+      ? `Install it on the private host, as any user:\n   ${privateHost.sshCommand}\n   virtualenv v && v/bin/pip install your-package`
+      : `Install it on one of your VMs, as any user:\n   virtualenv v && v/bin/pip install your-package`,
   ];
   return `${steps.map((step, i) => `${i + 1}. ${step}`).join("\n")}\n`;
 }

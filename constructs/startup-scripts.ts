@@ -1,5 +1,6 @@
 import { BootstrapScriptView, CommonScriptView, MirrorScriptView } from "../assets/views";
 export type { StartupTemplates } from "../assets/views";
+import { VENV_TOOL } from "../config/requirements";
 import { EnvironmentConfig } from "../config/schema";
 
 /** Where the scripts find Artifact Registry, resolved from the stack's repositories. */
@@ -25,6 +26,7 @@ function commonView(config: EnvironmentConfig, endpoints: ScriptEndpoints): Comm
     guest_attr_namespace: GUEST_ATTRIBUTE_NAMESPACE,
     max_attempts: config.retries.maxAttempts,
     max_backoff_seconds: config.retries.maxBackoffSeconds,
+    venv_tool: VENV_TOOL,
   };
 }
 

@@ -6,6 +6,13 @@ Takes every resource.google_compute_instance.* whose labels["airlock-role"] is `
 or `bootstrap` (private host) and writes its metadata["startup-script"] to OUT_DIR/mirror.sh and
 OUT_DIR/bootstrap.sh. Instances of one role must all carry the same script.
 
+It also writes OUT_DIR/world.json, what the fake Artifact Registry and metadata servers are configured
+with, read from the same synth: every Python repository (`PROJECT/ID:standard`, `:remote=UPSTREAM`,
+`:virtual=PROJECT/ID@PRIORITY,...`), every repository IAM grant (`PROJECT/ID=ACCOUNT_ID:reader|writer`),
+the service account (account id) of each host role, whose metadata server issues its tokens, and the
+private network's way to Google APIs: the address `pkg.dev.` resolves to in its private DNS zone
+(`vip`) and the destination range of its route to the API VIPs (`vip_range`).
+
 Terraform reads every JSON string as a template, so the synth escapes the scripts' own `${` as `$${`
 and `%{` as `%%{`; this undoes exactly that, giving the bytes Terraform hands to the VM.
 """
@@ -22,7 +29,7 @@ def terraform_literal(template):
 
 path, out = sys.argv[1], sys.argv[2]
 if not os.path.isfile(path):
-    sys.exit(f"e2e: {path} is missing: run `npx cdktf synth` (the e2e runs the committed synth's scripts)")
+    sys.exit(f"e2e: {path} is missing (the e2e synthesizes config/example.json itself into its work directory)")
 with open(path) as fh:
     doc = json.load(fh)
 instances = doc.get("resource", {}).get("google_compute_instance", {})
@@ -34,7 +41,67 @@ for name, inst in sorted(instances.items()):
         if not isinstance(script, str) or not script.startswith("#!"):
             sys.exit(f"e2e: google_compute_instance.{name} (airlock-role={role}) has no startup-script")
         scripts[role][name] = terraform_literal(script)
+
+resources = doc.get("resource", {})
+ref = re.compile(r"^\$\{([a-z_]+)\.([^.}]+)\.[a-z_]+\}$")
+
+
+def target(expr):
+    m = ref.match(expr or "")
+    if not m:
+        sys.exit(f"e2e: unexpected reference {expr!r} in {path}")
+    return resources[m.group(1)][m.group(2)]
+
+
+def repo_name(r):
+    return f"{r['project']}/{r['repository_id']}"
+
+
+world = {"repos": [], "grants": [], "identities": {}}
+for name, r in sorted(resources.get("google_dns_record_set", {}).items()):
+    if r.get("name") == "pkg.dev." and r.get("type") == "A":
+        world["vip"] = r["rrdatas"][0]
+for name, r in sorted(resources.get("google_compute_route", {}).items()):
+    if world.get("vip") and r.get("dest_range", "").startswith(world["vip"].rsplit(".", 1)[0] + "."):
+        world["vip_range"] = r["dest_range"]
+if not world.get("vip") or not world.get("vip_range"):
+    sys.exit(f"e2e: no pkg.dev. A record or no route to it in {path}")
+for name, r in sorted(resources.get("google_artifact_registry_repository", {}).items()):
+    if r.get("format") != "PYTHON":
+        continue
+    mode = r.get("mode", "STANDARD_REPOSITORY")
+    if mode == "STANDARD_REPOSITORY":
+        world["repos"].append(f"{repo_name(r)}:standard")
+    elif mode == "REMOTE_REPOSITORY":
+        py = (r.get("remote_repository_config") or {}).get("python_repository") or {}
+        if py.get("public_repository") != "PYPI":
+            sys.exit(f"e2e: remote repository {name}: only the PYPI upstream is simulated")
+        world["repos"].append(f"{repo_name(r)}:remote=https://pypi.org/simple/")
+    elif mode == "VIRTUAL_REPOSITORY":
+        ups = (r.get("virtual_repository_config") or {}).get("upstream_policies") or []
+        world["repos"].append(f"{repo_name(r)}:virtual=" + ",".join(
+            f"{repo_name(target(u['repository']))}@{u['priority']}" for u in ups))
+for name, g in sorted(resources.get("google_artifact_registry_repository_iam_member", {}).items()):
+    member = g["member"]
+    if not member.startswith("serviceAccount:"):
+        continue
+    account = target(member[len("serviceAccount:"):])["account_id"]
+    role = {"roles/artifactregistry.reader": "reader", "roles/artifactregistry.writer": "writer"}.get(g["role"])
+    if role is None:
+        sys.exit(f"e2e: grant {name}: role {g['role']} is not simulated")
+    repo = target(g["repository"])
+    world["grants"].append(f"{repo_name(repo)}={account}:{role}")
+for name, inst in sorted(instances.items()):
+    role = (inst.get("labels") or {}).get("airlock-role")
+    if role in scripts:
+        world["identities"][role] = target(inst["service_account"]["email"])["account_id"]
+os.makedirs(out, exist_ok=True)
+with open(os.path.join(out, "world.json"), "w") as fh:
+    json.dump(world, fh, indent=1)
+
 for role, found in scripts.items():
+    if not found and role == "mirror" and not world["identities"].get("mirror"):
+        continue  # remote mode: no public host
     if not found:
         sys.exit(f"e2e: no google_compute_instance with labels.airlock-role={role} in {path}")
     if len(set(found.values())) != 1:

@@ -1,23 +1,38 @@
 #!/usr/bin/env bash
-# Runs a command "on" a simulated host: called inside the host's network namespace and a fresh private
-# mount namespace (ip netns exec NS unshare -m --propagation private bash host.sh ...), it mounts the
-# host's persistent overlays over the directories a startup script may write, a fresh /tmp for this
-# boot, and optionally hides ensurepip (a host without python3-venv), then runs the command.
+# Boots a command "on" a simulated host. Called inside the host's network namespace and a fresh
+# private mount namespace (ip netns exec NS unshare -m --propagation private bash host.sh ...): it
+# mounts the host's disk (an overlay: the cached Debian 12 rootfs read-only below, the host's own
+# persistent upper layer above, so a second boot sees what the first one left), /proc, /dev, a fresh
+# /run, and a /tmp of this boot's own (kept outside for the leak hunt), then chroots into it and runs
+# the command with a clean environment.
 #
-#   host.sh HOST_DIR BOOT_NAME HIDE_ENSUREPIP(0|1) -- COMMAND...
+#   host.sh ROOTFS HOST_DIR BOOT_NAME [--tmpfs PATH:SIZE]... -- COMMAND...
+#     --tmpfs: a small tmpfs over PATH (inside the host) for this boot: a full disk there.
 set -euo pipefail
-host_dir=$1 boot=$2 hide_ensurepip=$3
-shift 4
-for pair in etc:/etc opt:/opt usr-local:/usr/local python-wheels:/usr/share/python-wheels root:/root home:/home; do
-  name=${pair%%:*} dir=${pair#*:}
-  mkdir -p "${host_dir}/upper/${name}" "${host_dir}/work/${name}"
-  mount -t overlay overlay -o "lowerdir=${dir},upperdir=${host_dir}/upper/${name},workdir=${host_dir}/work/${name}" "$dir"
+rootfs=$1 host_dir=$2 boot=$3
+shift 3
+extra=()
+while [[ $1 != -- ]]; do
+  case $1 in
+    --tmpfs) extra+=("$2"); shift 2 ;;
+    *) echo "host.sh: unknown option $1" >&2; exit 2 ;;
+  esac
 done
-mkdir -p "${host_dir}/tmp/${boot}"
+shift
+root="${host_dir}/root"
+mkdir -p "${host_dir}/upper" "${host_dir}/work" "$root" "${host_dir}/tmp/${boot}"
 chmod 1777 "${host_dir}/tmp/${boot}"
-mount --bind "${host_dir}/tmp/${boot}" /tmp
-if [[ $hide_ensurepip == 1 ]]; then
-  ensurepip_dir=$(/usr/bin/python3 -c 'import os, sysconfig; print(os.path.join(sysconfig.get_path("stdlib"), "ensurepip"))')
-  mount -t tmpfs -o ro,size=64k tmpfs "$ensurepip_dir"
-fi
-exec "$@"
+mount -t overlay overlay -o "lowerdir=${rootfs},upperdir=${host_dir}/upper,workdir=${host_dir}/work" "$root"
+mount -t proc proc "${root}/proc"
+mount --bind /dev "${root}/dev"
+mount -t tmpfs -o mode=0755,size=16m tmpfs "${root}/run"
+mount --bind "${host_dir}/tmp/${boot}" "${root}/tmp"
+for spec in "${extra[@]}"; do
+  mkdir -p "${root}${spec%%:*}"
+  mount -t tmpfs -o "size=${spec#*:},mode=1777" tmpfs "${root}${spec%%:*}"
+  if [[ ${spec%%:*} == /tmp ]]; then # this boot's files (the startup script) go along
+    cp -a "${host_dir}/tmp/${boot}/." "${root}/tmp/"
+  fi
+done
+exec chroot "$root" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+  LANG=C.UTF-8 HOME=/root "$@"

@@ -1,24 +1,24 @@
-"""Builds the wheels of the simulation and the fake PyPI's static simple index (stdlib only).
+"""Builds the fake PyPI of the simulation from real PyPI wheels, plus the few wheels written here.
 
-  make_fixtures.py --pypi DIR --private DIR --pip-wheel PATH [--pip-wheel PATH ...]
+  make_fixtures.py --wheelhouse DIR --pypi OUT --private OUT
 
-The fake PyPI holds a real dependency graph:
-  keyring 23.9.3                      the real code, repacked from Debian's python3-keyring; its Linux
-                                      requirements SecretStorage and jeepney (a D-Bus keyring we do not
-                                      use) are dropped from the repacked metadata
-    jaraco.classes 3.2.1              repacked from Debian's python3-jaraco.classes
-      more-itertools 8.10.0           repacked from Debian's python3-more-itertools
-  keyrings.google-artifactregistry-auth 1.1.2+sim
-                                      a stand-in written here: a real keyring backend (entry point
-                                      `keyring.backends`) that answers for *.pkg.dev with a token from
-                                      the metadata server, as the real one does through google-auth
-    keyring
-    airlock-sim-native 1.0.0          per-Python-version wheels (cp311, cp312; a cp310 and a musllinux
-                                      decoy that must NOT be mirrored), as cffi is for the real graph
-  pip                                 the given pip wheels (one older than 23.1, one newer)
-The stand-ins carry Metadata-Version 2.3 and 2.4, as most wheels on PyPI now do (Debian 12's twine
-4.0.2 cannot read those by itself: the mirror must cope).
-The private repo gets `airlock-private-demo`, the package a user installs at the end.
+The fake PyPI (OUT/simple/NAME/index.html, PEP 503 with sha256 fragments, linking ../../files/FILE)
+serves the real wheels of this machine's local wheelhouse (DIR/files, as `pip config list` shows it:
+an extra index DIR/simple) for every project of keyring's, google-auth's and virtualenv's closures on
+Linux, every version the wheelhouse has of each, binary wheels and environment markers included:
+  keyring 25.7.0 -> SecretStorage -> jeepney, cryptography 50.0.2 (cp311-abi3, manylinux_2_34 only)
+  -> cffi 2.1.1 (cp311 only) -> pycparser; jaraco.classes/functools/context, backports.tarfile,
+  importlib_metadata -> zipp (python_version markers); google-auth 2.59.1 -> cachetools, pyasn1,
+  pyasn1-modules, rsa; requests -> urllib3, certifi, charset-normalizer, idna; pluggy; pip 26.2.1;
+  virtualenv 21.14.1 -> distlib, filelock, platformdirs, packaging, python-discovery.
+Written here (the real ones are not in the wheelhouse and cannot be downloaded):
+  keyrings.google-artifactregistry-auth 1.1.2  a stand-in that behaves like the real 1.1.2: a keyring
+      backend (priority 9) answering only for hosts ending in .pkg.dev, its token from
+      google.auth.default(scopes=[cloud-platform]) + refresh() on every call, user oauth2accesstoken;
+      requires keyring, google-auth, requests, pluggy (as the real one does)
+  airlock-private-demo 99.0.0  on the fake PyPI: a public package with the private one's name and a
+      higher version (the dependency-confusion attacker)
+  airlock-private-demo 1.0.0   into OUT (--private): the private package a user installs
 """
 import argparse
 import base64
@@ -26,37 +26,70 @@ import hashlib
 import html
 import os
 import re
-import shutil
+import sys
 import zipfile
 
-DIST = "/usr/lib/python3/dist-packages"
+PROJECTS = """keyring secretstorage jeepney cryptography cffi pycparser jaraco-classes jaraco-functools
+jaraco-context backports-tarfile importlib-metadata zipp more-itertools google-auth cachetools pyasn1
+pyasn1-modules rsa requests urllib3 certifi charset-normalizer idna pluggy pip virtualenv distlib
+filelock platformdirs packaging python-discovery typing-extensions""".split()
+
+GAUTH_PY = '''"""Stand-in for keyrings.google-artifactregistry-auth 1.1.2 (pip-airlock air-gap simulation).
+
+Like the real backend: answers only for Artifact Registry hosts (*.pkg.dev), with an OAuth token from
+Application Default Credentials (on a VM: the metadata server, through google-auth), refreshed on
+every call, and the user name oauth2accesstoken.
+"""
+from urllib.parse import urlparse
+
+import google.auth
+import google.auth.transport.requests
+from keyring import backend
+from keyring.credentials import SimpleCredential
+
+SCOPES = ["https://www.googleapis.com/auth/cloud-platform"]
+
+
+class GooglePythonAuth(backend.KeyringBackend):
+    priority = 9
+
+    def get_password(self, service, username):
+        url = urlparse(service)
+        if url.hostname is None or not url.hostname.endswith(".pkg.dev"):
+            return None
+        credentials, _ = google.auth.default(scopes=SCOPES)
+        credentials.refresh(google.auth.transport.requests.Request())
+        return credentials.token
+
+    def get_credential(self, service, username):
+        token = self.get_password(service, username)
+        return SimpleCredential("oauth2accesstoken", token) if token else None
+
+    def set_password(self, service, username, password):
+        raise NotImplementedError()
+
+    def delete_password(self, service, username):
+        raise NotImplementedError()
+'''
 
 
 def record_hash(data):
     return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
 
 
-def make_wheel(out_dir, name, version, files, requires=(), tags=("py3-none-any",), entry_points="",
-               summary="", requires_python=">=3.8", pure=True, metadata_version="2.1", extra_meta=()):
-    """files: {archive path: bytes}. Returns the wheel's path."""
+def make_wheel(out_dir, name, version, files, requires=(), entry_points=""):
     dist_name = re.sub(r"[-_.]+", "_", name)
     dist_info = f"{dist_name}-{version}.dist-info"
-    meta = [f"Metadata-Version: {metadata_version}", f"Name: {name}", f"Version: {version}",
-            f"Summary: {summary or name}", f"Requires-Python: {requires_python}", *extra_meta]
-    meta += [f"Requires-Dist: {r}" for r in requires]
+    meta = ["Metadata-Version: 2.4", f"Name: {name}", f"Version: {version}", f"Summary: {name}",
+            "Requires-Python: >=3.8", *[f"Requires-Dist: {r}" for r in requires]]
     files = dict(files)
     files[f"{dist_info}/METADATA"] = ("\n".join(meta) + "\n\n").encode()
-    wheel = ["Wheel-Version: 1.0", "Generator: pip-airlock-e2e", f"Root-Is-Purelib: {'true' if pure else 'false'}"]
-    for tag in tags:
-        py, abi, plats = tag.split("-")
-        wheel += [f"Tag: {py}-{abi}-{plat}" for plat in plats.split(".")]
-    files[f"{dist_info}/WHEEL"] = ("\n".join(wheel) + "\n").encode()
+    files[f"{dist_info}/WHEEL"] = b"Wheel-Version: 1.0\nGenerator: pip-airlock-e2e\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
     if entry_points:
         files[f"{dist_info}/entry_points.txt"] = entry_points.encode()
-    record = "".join(f"{p},{record_hash(d)},{len(d)}\n" for p, d in sorted(files.items()))
-    record += f"{dist_info}/RECORD,,\n"
+    record = "".join(f"{p},{record_hash(d)},{len(d)}\n" for p, d in sorted(files.items())) + f"{dist_info}/RECORD,,\n"
     files[f"{dist_info}/RECORD"] = record.encode()
-    path = os.path.join(out_dir, f"{dist_name}-{version}-{'.'.join(tags)}.whl")
+    path = os.path.join(out_dir, f"{dist_name}-{version}-py3-none-any.whl")
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         for p in sorted(files):
             info = zipfile.ZipInfo(p, date_time=(2024, 1, 1, 0, 0, 0))
@@ -66,141 +99,59 @@ def make_wheel(out_dir, name, version, files, requires=(), tags=("py3-none-any",
     return path
 
 
-def tree(rel):
-    """Every file under DIST/rel (no bytecode), keyed by archive path."""
-    out = {}
-    base = os.path.join(DIST, rel)
-    for root, dirs, names in os.walk(base):
-        dirs[:] = [d for d in dirs if d != "__pycache__"]
-        for n in names:
-            if n.endswith((".pyc", ".pyo")):
-                continue
-            p = os.path.join(root, n)
-            with open(p, "rb") as fh:
-                out[os.path.relpath(p, DIST)] = fh.read()
-    if not out:
-        raise SystemExit(f"nothing found under {base}: is the Debian package installed?")
-    return out
+def normalize(name):
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def build(pypi_files, private_files):
-    wheels = []
-    # keyring, the real code (Debian's python3-keyring), with its own entry points.
-    ep = open(os.path.join(DIST, "keyring-23.9.3.dist-info/entry_points.txt")).read()
-    wheels.append(make_wheel(pypi_files, "keyring", "23.9.3", tree("keyring"), requires=[
-        "jaraco.classes",
-        'importlib-metadata>=3.6; python_version < "3.10"',
-        'pywin32-ctypes!=0.1.0,!=0.1.1; sys_platform == "win32"',
-    ], entry_points=ep, summary="Store and access your passwords safely. (repacked from Debian; "
-                                "SecretStorage and jeepney requirements dropped)", requires_python=">=3.7"))
-    wheels.append(make_wheel(pypi_files, "jaraco.classes", "3.2.1", tree("jaraco/classes"),
-                             requires=["more-itertools"], summary="Utility functions for Python class constructs"))
-    wheels.append(make_wheel(pypi_files, "more-itertools", "8.10.0", tree("more_itertools"),
-                             summary="More routines for operating on iterables, beyond itertools"))
-
-    # The per-Python-version dependency: same module, one wheel per CPython ABI, each knowing its ABI.
-    for py, plat in [("cp311", "manylinux_2_17_x86_64.manylinux2014_x86_64"),
-                     ("cp312", "manylinux_2_17_x86_64.manylinux2014_x86_64"),
-                     ("cp310", "manylinux_2_17_x86_64.manylinux2014_x86_64"),
-                     ("cp311", "musllinux_1_1_x86_64")]:
-        code = (f'"""Stand-in for a compiled extension (like cffi): one wheel per CPython ABI."""\n'
-                f'import sys\nABI = "{py}"\nPLATFORM = "{plat}"\n'
-                f'if ABI != "cp%d%d" % sys.version_info[:2]:\n'
-                f'    raise ImportError("airlock_sim_native: built for " + ABI)\n')
-        wheels.append(make_wheel(pypi_files, "airlock-sim-native", "1.0.0",
-                                 {"airlock_sim_native/__init__.py": code.encode()},
-                                 tags=(f"{py}-{py}-{plat}",), pure=False, summary="compiled-extension stand-in",
-                                 metadata_version="2.3"))
-
-    backend = '''"""Stand-in for keyrings.google-artifactregistry-auth (pip-airlock e2e).
-
-A keyring backend that answers for Artifact Registry hosts (*.pkg.dev) with an OAuth access token from
-the GCE metadata server, as the real backend does through google-auth on a Compute Engine VM.
-"""
-import json
-import os
-import urllib.parse
-import urllib.request
-
-import airlock_sim_native  # noqa: F401  (per-Python-version dependency, like the real graph's cffi)
-from keyring import backend, errors
-
-
-def _token():
-    host = os.environ.get("GCE_METADATA_HOST", "metadata.google.internal")
-    req = urllib.request.Request(
-        f"http://{host}/computeMetadata/v1/instance/service-accounts/default/token",
-        headers={"Metadata-Flavor": "Google"})
-    with urllib.request.urlopen(req, timeout=30) as resp:
-        return json.load(resp)["access_token"]
-
-
-class GooglePythonAuth(backend.KeyringBackend):
-    priority = 9
-
-    def get_password(self, service, username):
-        url = urllib.parse.urlsplit(service if "://" in service else "https://" + service)
-        if not (url.hostname or "").endswith(".pkg.dev"):
-            return None
-        return _token()
-
-    def set_password(self, service, username, password):
-        raise errors.PasswordSetError("Artifact Registry credentials come from the metadata server")
-
-    def delete_password(self, service, username):
-        raise errors.PasswordDeleteError("Artifact Registry credentials come from the metadata server")
-'''
-    wheels.append(make_wheel(pypi_files, "keyrings.google-artifactregistry-auth", "1.1.2",
-                             {"keyrings/gauth.py": backend.encode()},
-                             requires=["keyring", "airlock-sim-native"],
-                             entry_points="[keyring.backends]\ngauth = keyrings.gauth\n",
-                             summary="stand-in Artifact Registry keyring backend (pip-airlock e2e)",
-                             metadata_version="2.4", extra_meta=["License-Expression: Apache-2.0"]))
-
-    demo = b'"""A private package, only in the private repo."""\nMESSAGE = "hello from the private repo"\n'
-    make_wheel(private_files, "airlock-private-demo", "0.1.0", {"airlock_private_demo/__init__.py": demo},
-               summary="private package of the pip-airlock e2e")
-    return wheels
-
-
-def write_index(root, files_dir):
-    projects = {}
-    for f in sorted(os.listdir(files_dir)):
-        projects.setdefault(re.sub(r"[-_.]+", "-", f.split("-", 1)[0]).lower(), []).append(f)
-    simple = os.path.join(root, "simple")
-    os.makedirs(simple, exist_ok=True)
-    with open(os.path.join(simple, "index.html"), "w") as fh:
-        fh.write("<!DOCTYPE html><html><body>\n" + "".join(
-            f'<a href="{p}/">{p}</a>\n' for p in sorted(projects)) + "</body></html>\n")
-    for p, fs in projects.items():
-        os.makedirs(os.path.join(simple, p), exist_ok=True)
-        links = []
-        for f in fs:
-            with open(os.path.join(files_dir, f), "rb") as fh:
-                digest = hashlib.sha256(fh.read()).hexdigest()
-            links.append(f'<a href="../../packages/{f}#sha256={digest}">{html.escape(f)}</a><br>\n')
-        with open(os.path.join(simple, p, "index.html"), "w") as fh:
-            fh.write("<!DOCTYPE html><html><body>\n" + "".join(links) + "</body></html>\n")
+def sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--pypi", required=True)
-    ap.add_argument("--private", required=True)
-    ap.add_argument("--pip-wheel", action="append", required=True)
-    args = ap.parse_args()
-    pkgs = os.path.join(args.pypi, "packages")
-    os.makedirs(pkgs, exist_ok=True)
-    os.makedirs(args.private, exist_ok=True)
-    build(pkgs, args.private)
-    for w in args.pip_wheel:
-        shutil.copy(w, pkgs)
-    write_index(args.pypi, pkgs)
-    for f in sorted(os.listdir(pkgs)):
-        print("pypi:", f)
-    for f in sorted(os.listdir(args.private)):
-        print("private:", f)
+    p = argparse.ArgumentParser()
+    p.add_argument("--wheelhouse", required=True)
+    p.add_argument("--pypi", required=True)
+    p.add_argument("--private", required=True)
+    a = p.parse_args()
+    src = os.path.join(a.wheelhouse, "files")
+    if not os.path.isdir(src) or not os.path.isdir(os.path.join(a.wheelhouse, "simple")):
+        sys.exit(f"make_fixtures: no local wheelhouse at {a.wheelhouse} (expected files/ and simple/, the "
+                 "extra index `pip config list` shows); the simulation serves real PyPI wheels from it")
+    files_dir = os.path.join(a.pypi, "files")
+    os.makedirs(files_dir, exist_ok=True)
+    os.makedirs(a.private, exist_ok=True)
+    by_project = {}
+    for f in sorted(os.listdir(src)):
+        if f.endswith(".whl") and normalize(f.split("-", 1)[0]) in PROJECTS:
+            os.symlink(os.path.join(src, f), os.path.join(files_dir, f))
+            by_project.setdefault(normalize(f.split("-", 1)[0]), []).append(f)
+    missing = sorted(set(PROJECTS) - set(by_project))
+    if missing:
+        sys.exit(f"make_fixtures: the wheelhouse {src} lacks {missing}")
+    ep = "[keyring.backends]\nartifactregistry = keyrings.gauth\n"
+    for w in [
+        make_wheel(files_dir, "keyrings.google-artifactregistry-auth", "1.1.2", {"keyrings/gauth.py": GAUTH_PY.encode()},
+                   requires=["keyring", "google-auth", "requests", "pluggy"], entry_points=ep),
+        make_wheel(files_dir, "airlock-private-demo", "99.0.0",
+                   {"airlock_private_demo/__init__.py": b'MESSAGE = "hello from PUBLIC PyPI (dependency confusion)"\n'}),
+    ]:
+        by_project.setdefault(normalize(os.path.basename(w).split("-", 1)[0]), []).append(os.path.basename(w))
+    make_wheel(a.private, "airlock-private-demo", "1.0.0",
+               {"airlock_private_demo/__init__.py": b'MESSAGE = "hello from the private repo"\n'})
+    for project, names in sorted(by_project.items()):
+        d = os.path.join(a.pypi, "simple", project)
+        os.makedirs(d, exist_ok=True)
+        links = "".join(f'<a href="../../files/{html.escape(f)}#sha256={sha256(os.path.join(files_dir, f))}">{html.escape(f)}</a><br>\n'
+                        for f in names)
+        with open(os.path.join(d, "index.html"), "w") as fh:
+            fh.write(f"<!DOCTYPE html><html><body>\n{links}</body></html>\n")
+        print(project, " ".join(names))
+    with open(os.path.join(a.pypi, "simple", "index.html"), "w") as fh:
+        fh.write("<!DOCTYPE html><html><body>\n" + "".join(f'<a href="{n}/">{n}</a><br>\n' for n in sorted(by_project)) + "</body></html>\n")
 
 
-if __name__ == "__main__":
-    main()
+main()

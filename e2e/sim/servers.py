@@ -1,13 +1,26 @@
 """Fake Google services for the pip-airlock air-gap simulation (Debian python3, stdlib only).
 
-  servers.py ar       --bind IP:PORT --cert C --key K --data DIR --repos P/R,P/R --admin 127.0.0.1:PORT
-  servers.py metadata --bind IP:PORT --state DIR --name HOST [--slow-first N --slow-seconds S] [--ttl S]
-  servers.py static   --bind IP:PORT --cert C --key K --root DIR
+  servers.py ar       --bind IP:PORT --cert C --key K --data DIR --admin 127.0.0.1:PORT
+                      --repo P/R[:standard|:remote=UPSTREAM_SIMPLE_URL|:virtual=P/R@PRIO,P/R@PRIO]...
+                      --grant P/R=IDENTITY:reader|writer... [--resolve HOST=IP --cafile CA]
+  servers.py metadata --bind IP:PORT --state DIR --name HOST --identity ID [--slow-first N --slow-seconds S] [--ttl S]
+  servers.py static   --bind IP:PORT [--cert C --key K] --root DIR [--stall]
 
-Tokens: a metadata server issues random short-lived tokens `ya29.sim.<expiry>.<nonce>.<hmac>` signed
-with SIM_TOKEN_KEY (environment); the fake Artifact Registry accepts exactly the tokens that verify
-and have not expired, as Basic auth password of the user `oauth2accesstoken` (or as a Bearer token).
-Every issued token is appended to STATE/tokens.txt so that the harness can look for leaks.
+Tokens: a metadata server issues random short-lived tokens `ya29.sim.<identity>.<expiry>.<nonce>.<hmac>`
+signed with SIM_TOKEN_KEY (environment): each VM's metadata server its own service account (identity).
+The fake Artifact Registry accepts exactly the tokens that verify and have not expired, as Basic auth
+password of the user `oauth2accesstoken` (or as a Bearer token), and then applies its per-repository
+reader/writer table (the IAM grants). Every issued token is appended to STATE/tokens.txt (leak hunt).
+
+As Artifact Registry does: 401 without or with a bad token; 403 for a valid identity without the role
+on that repository (or a repository that does not exist: IAM answers "denied (or it may not exist)");
+404 for the root `/simple/` page even with valid credentials (only per-project pages exist:
+bazel-contrib/rules_python#3709, #3826) and for a project the repository lacks; 400 `requested entity
+already exists` on a duplicate upload (pypa/twine#816). A remote repository proxies its upstream simple
+index and caches the files it serves. A virtual repository serves each project from the upstream with
+the highest priority that has it ("a priority ... to have more control over which repository Artifact
+Registry chooses when a requested artifact is in more than one upstream repository":
+https://cloud.google.com/artifact-registry/docs/repositories/virtual-overview).
 """
 import argparse
 import base64
@@ -16,15 +29,19 @@ import email.policy
 import hashlib
 import hmac
 import html
+import html.parser
 import json
 import os
 import re
 import secrets
+import socket
 import ssl
 import sys
 import threading
 import time
+import urllib.error
 import urllib.parse
+import urllib.request
 from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 KEY = os.environ.get("SIM_TOKEN_KEY", "").encode()
@@ -38,18 +55,21 @@ def sign(payload):
     return hmac.new(KEY, payload.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def issue_token(ttl):
+def issue_token(identity, ttl):
     expiry = int(time.time()) + ttl
-    payload = f"{expiry}.{secrets.token_urlsafe(24)}"
+    payload = f"{identity}.{expiry}.{secrets.token_urlsafe(24)}"
     return f"ya29.sim.{payload}.{sign(payload)}", expiry
 
 
-def token_valid(token):
-    m = re.fullmatch(r"ya29\.sim\.(\d+)\.([A-Za-z0-9_-]+)\.([0-9a-f]{32})", token or "")
+def token_identity(token):
+    """The identity a valid, unexpired token was issued to, else None."""
+    m = re.fullmatch(r"ya29\.sim\.([a-z0-9-]+)\.(\d+)\.([A-Za-z0-9_-]+)\.([0-9a-f]{32})", token or "")
     if not m:
-        return False
-    payload = f"{m.group(1)}.{m.group(2)}"
-    return hmac.compare_digest(sign(payload), m.group(3)) and int(m.group(1)) > time.time()
+        return None
+    payload = f"{m.group(1)}.{m.group(2)}.{m.group(3)}"
+    if hmac.compare_digest(sign(payload), m.group(4)) and int(m.group(2)) > time.time():
+        return m.group(1)
+    return None
 
 
 def split_bind(bind):
@@ -81,15 +101,47 @@ def wheel_name(filename):
     return normalize(filename.split("-", 1)[0])
 
 
+class Links(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.hrefs = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a":
+            self.hrefs += [v for k, v in attrs if k == "href" and v]
+
+
 class Registry:
-    def __init__(self, data, repos):
+    """Repositories: standard (files on disk), remote (proxy + cache of an upstream simple index) and
+    virtual (upstreams by priority). A project page is a list of (filename, sha256)."""
+
+    def __init__(self, data, specs, grants, cafile=None):
         self.data = data
-        self.repos = set(repos)
-        self.lock = threading.Lock()
-        self.faults = {}  # kind -> remaining count of 503 answers; kind_skip -> successes first
-        self.stats = {"uploads": 0, "duplicates": 0, "unauthorized": 0, "faults": 0, "requests": 0}
-        for repo in self.repos:
+        self.kinds, self.upstream, self.members = {}, {}, {}
+        for spec in specs:
+            repo, _, kind = spec.partition(":")
+            kind, _, arg = (kind or "standard").partition("=")
+            self.kinds[repo] = kind
+            if kind == "remote":
+                self.upstream[repo] = arg
+            elif kind == "virtual":
+                ups = [(int(prio), name) for name, _, prio in (u.partition("@") for u in arg.split(","))]
+                self.members[repo] = [name for _, name in sorted(ups, key=lambda u: -u[0])]
             os.makedirs(os.path.join(data, repo), exist_ok=True)
+        self.grants = {}
+        for g in grants:
+            repo, _, who = g.partition("=")
+            identity, _, role = who.partition(":")
+            self.grants.setdefault(repo, {})[identity] = role
+        self.ctx = ssl.create_default_context(cafile=cafile)
+        self.lock = threading.Lock()
+        self.faults = {}  # kind -> remaining count; kind_skip -> successes first
+        self.stats = {"uploads": 0, "duplicates": 0, "unauthorized": 0, "forbidden": 0, "faults": 0,
+                      "requests": 0, "stalls": 0, "upstream_fetches": 0}
+
+    def allowed(self, repo, identity, write):
+        role = self.grants.get(repo, {}).get(identity)
+        return role == "writer" or (role == "reader" and not write)
 
     def files(self, repo):
         d = os.path.join(self.data, repo)
@@ -97,7 +149,7 @@ class Registry:
 
     def take_fault(self, kind):
         with self.lock:
-            if self.faults.get(kind + "_skip", 0) > 0:  # let this many through first
+            if self.faults.get(kind + "_skip", 0) > 0:
                 self.faults[kind + "_skip"] -= 1
                 return False
             left = self.faults.get(kind, 0)
@@ -107,11 +159,81 @@ class Registry:
                 return True
         return False
 
+    def fetch(self, url):
+        with self.lock:
+            self.stats["upstream_fetches"] += 1
+        try:
+            with urllib.request.urlopen(url, timeout=30, context=self.ctx) as resp:
+                return resp.read()
+        except urllib.error.HTTPError as err:
+            if err.code == 404:
+                return None
+            raise
+
+    def project(self, repo, name):
+        kind = self.kinds[repo]
+        if kind == "standard":
+            out = []
+            for f in self.files(repo):
+                if wheel_name(f) == name:
+                    with open(os.path.join(self.data, repo, f), "rb") as fh:
+                        out.append((f, hashlib.sha256(fh.read()).hexdigest()))
+            return out or None
+        if kind == "virtual":
+            for member in self.members[repo]:
+                page = self.project(member, name)
+                if page:
+                    return page
+            return None
+        url = self.upstream[repo] + name + "/"
+        body = self.fetch(url)
+        if body is None:
+            return None
+        links = Links()
+        links.feed(body.decode("utf-8", "replace"))
+        out = []
+        sources = {}
+        for href in links.hrefs:
+            absolute = urllib.parse.urljoin(url, href)
+            path, _, frag = absolute.partition("#")
+            f = urllib.parse.unquote(path.rsplit("/", 1)[-1])
+            out.append((f, frag[len("sha256="):] if frag.startswith("sha256=") else None))
+            sources[f] = path
+        with self.lock:
+            self.upstream.setdefault(repo + "#files", {}).update(sources)
+        return out or None
+
+    def file(self, repo, f):
+        kind = self.kinds[repo]
+        p = os.path.join(self.data, repo, f)
+        if kind == "standard":
+            return open(p, "rb").read() if os.path.isfile(p) else None
+        if kind == "virtual":
+            for member in self.members[repo]:
+                data = self.file(member, f)
+                if data is not None:
+                    return data
+            return None
+        if os.path.isfile(p):  # the remote repository's cache
+            return open(p, "rb").read()
+        src = self.upstream.get(repo + "#files", {}).get(f)
+        if src is None:
+            self.project(repo, wheel_name(f))
+            src = self.upstream.get(repo + "#files", {}).get(f)
+        if src is None:
+            return None
+        data = self.fetch(src)
+        if data is not None:
+            with open(p + ".part", "wb") as fh:
+                fh.write(data)
+            os.rename(p + ".part", p)
+        return data
+
 
 def make_ar_handler(reg):
     class Handler(Quiet, BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
-        server_version = "FakeArtifactRegistry/1.0"
+        server_version = "FakeArtifactRegistry/2.0"
 
         def send(self, code, body=b"", ctype="text/plain; charset=utf-8", headers=None):
             if isinstance(body, str):
@@ -126,96 +248,101 @@ def make_ar_handler(reg):
                 self.wfile.write(body)
             log("ar", f"{self.client_address[0]} {self.command} {self.path} -> {code}")
 
-        def authorized(self):
+        def identity(self):
             auth = self.headers.get("Authorization", "")
             token = None
             if auth.startswith("Basic "):
                 try:
                     user, _, password = base64.b64decode(auth[6:]).decode().partition(":")
                 except Exception:
-                    return False
+                    return None
                 if user == "oauth2accesstoken":
                     token = password
             elif auth.startswith("Bearer "):
                 token = auth[7:]
-            return token_valid(token)
+            return token_identity(token)
 
-        def route(self):
-            """Returns (repo, rest) for /PROJECT/REPO/rest, or (None, None)."""
-            path = urllib.parse.urlsplit(self.path).path
-            parts = path.lstrip("/").split("/", 2)
-            if len(parts) < 2:
-                return None, None
-            repo = f"{parts[0]}/{parts[1]}"
-            if repo not in reg.repos:
-                return None, None
-            return repo, "/" + (parts[2] if len(parts) > 2 else "")
-
-        def guard(self, kind):
+        def guard(self, kind, write=False):
+            """Returns (repo, rest) for /PROJECT/REPO/rest when the caller may do this, else answers."""
             with reg.lock:
                 reg.stats["requests"] += 1
-            repo, rest = self.route()
-            if repo is None:
-                self.send(404, "repository not found\n")
-                return None, None
-            if not self.authorized():
+            path = urllib.parse.urlsplit(self.path).path
+            parts = path.lstrip("/").split("/", 2)
+            who = self.identity()
+            if who is None:
                 with reg.lock:
                     reg.stats["unauthorized"] += 1
                 self.send(401, "The request does not have valid authentication credentials.\n",
                           headers={"WWW-Authenticate": 'Basic realm="Artifact Registry"'})
                 return None, None
+            repo = f"{parts[0]}/{parts[1]}" if len(parts) >= 2 else None
+            if repo not in reg.kinds or not reg.allowed(repo, who, write):
+                with reg.lock:
+                    reg.stats["forbidden"] += 1
+                perm = "uploadArtifacts" if write else "downloadArtifacts"
+                self.send(403, f"Permission 'artifactregistry.repositories.{perm}' denied on resource "
+                               f"'projects/{parts[0]}/locations/-/repositories/{parts[1] if len(parts) > 1 else ''}' (or it may not exist)\n")
+                return None, None
             if reg.take_fault(kind):
                 self.send(503, "The service is currently unavailable.\n")
                 return None, None
-            return repo, rest
+            return repo, "/" + (parts[2] if len(parts) > 2 else "")
 
         def do_HEAD(self):
             self.do_GET()
 
         def do_GET(self):
             path = urllib.parse.urlsplit(self.path).path
-            kind = "files" if "/files/" in path else "simple"
-            repo, rest = self.guard(kind)
+            repo, rest = self.guard("files" if "/files/" in path else "simple")
             if repo is None:
                 return
-            files = reg.files(repo)
-            if rest == "/simple/":
-                names = sorted({wheel_name(f) for f in files})
-                links = "".join(f'<a href="{n}/">{n}</a><br>\n' for n in names)
-                return self.send(200, f"<!DOCTYPE html><html><body>\n{links}</body></html>\n", "text/html")
+            if rest == "/simple/":  # no root listing, even with valid credentials
+                return self.send(404, "Not Found\n")
             m = re.fullmatch(r"/simple/([^/]+)/", rest)
             if m:
                 name = m.group(1)
                 if name != normalize(name):
                     return self.send(301, "", headers={"Location": f"../{normalize(name)}/"})
-                mine = [f for f in files if wheel_name(f) == name]
-                if not mine:
-                    return self.send(404, "not found\n")
-                links = []
-                for f in mine:
-                    with open(os.path.join(reg.data, repo, f), "rb") as fh:
-                        digest = hashlib.sha256(fh.read()).hexdigest()
-                    q = urllib.parse.quote(f)
-                    links.append(f'<a href="../../files/{q}#sha256={digest}">{html.escape(f)}</a><br>\n')
-                return self.send(200, "<!DOCTYPE html><html><body>\n" + "".join(links) + "</body></html>\n", "text/html")
+                try:
+                    page = reg.project(repo, name)
+                except OSError as err:
+                    return self.send(502, f"upstream: {err}\n")
+                if not page:
+                    return self.send(404, "Not Found\n")
+                links = "".join(f'<a href="../../files/{urllib.parse.quote(f)}{"#sha256=" + d if d else ""}">{html.escape(f)}</a><br>\n'
+                                for f, d in page)
+                return self.send(200, "<!DOCTYPE html><html><body>\n" + links + "</body></html>\n", "text/html")
             m = re.fullmatch(r"/files/([^/]+)", rest)
             if m:
                 f = urllib.parse.unquote(m.group(1))
-                p = os.path.join(reg.data, repo, f)
-                if "/" in f or not os.path.isfile(p):
-                    return self.send(404, "not found\n")
-                with open(p, "rb") as fh:
-                    return self.send(200, fh.read(), "application/octet-stream")
-            self.send(404, "not found\n")
+                if "/" in f or f.startswith("."):
+                    return self.send(404, "Not Found\n")
+                try:
+                    data = reg.file(repo, f)
+                except OSError as err:
+                    return self.send(502, f"upstream: {err}\n")
+                if data is None:
+                    return self.send(404, "Not Found\n")
+                return self.send(200, data, "application/octet-stream")
+            self.send(404, "Not Found\n")
 
         def do_POST(self):
             length = int(self.headers.get("Content-Length", "0"))
+            if reg.take_fault("upload_stall"):
+                # Take half the body, then hang: a client without its own bound waits forever.
+                self.rfile.read(length // 2)
+                with reg.lock:
+                    reg.stats["stalls"] += 1
+                log("ar", f"{self.client_address[0]} POST {self.path}: stalling mid-upload")
+                time.sleep(reg.faults.get("stall_seconds", 600))
+                self.close_connection = True
+                return
             body = self.rfile.read(length)
-            repo, rest = self.guard("upload")
+            repo, rest = self.guard("upload", write=True)
             if repo is None:
                 return
-            if rest not in ("/", ""):
-                return self.send(404, "not found\n")
+            if rest not in ("/", "") or reg.kinds[repo] != "standard":
+                return self.send(400, "uploads go to a standard repository's root\n")
             ctype = self.headers.get("Content-Type", "")
             if not ctype.startswith("multipart/form-data"):
                 return self.send(400, "expected multipart/form-data\n")
@@ -238,11 +365,10 @@ def make_ar_handler(reg):
                 return self.send(400, "sha256 digest mismatch\n")
             path = os.path.join(reg.data, repo, filename)
             with reg.lock:
-                if os.path.exists(path):
+                dup = os.path.exists(path)
+                if dup:
                     reg.stats["duplicates"] += 1
-                    dup = True
                 else:
-                    dup = False
                     with open(path + ".part", "wb") as fh:
                         fh.write(content)
                     os.rename(path + ".part", path)
@@ -267,7 +393,7 @@ def make_admin_handler(reg):
         def do_GET(self):
             if self.path == "/files":
                 out = {}
-                for repo in sorted(reg.repos):
+                for repo in sorted(reg.kinds):
                     out[repo] = {}
                     for f in reg.files(repo):
                         with open(os.path.join(reg.data, repo, f), "rb") as fh:
@@ -278,6 +404,15 @@ def make_admin_handler(reg):
 
         def do_POST(self):
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            if self.path == "/grants":  # {"repo": R, "identity": I, "role": "reader"|"writer"|null}
+                g = json.loads(body)
+                with reg.lock:
+                    if g.get("role"):
+                        reg.grants.setdefault(g["repo"], {})[g["identity"]] = g["role"]
+                    else:
+                        reg.grants.get(g["repo"], {}).pop(g["identity"], None)
+                    log("ar", f"grants now: {reg.grants}")
+                return self.reply(reg.grants)
             with reg.lock:
                 reg.faults.update({k: int(v) for k, v in json.loads(body or b"{}").items()})
                 log("ar", f"faults set: {reg.faults}")
@@ -286,12 +421,24 @@ def make_admin_handler(reg):
     return Admin
 
 
+def install_resolver(pairs):
+    """--resolve HOST=IP: name resolution of the fake AR's own upstream fetches (no DNS here)."""
+    table = dict(p.split("=", 1) for p in pairs)
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, *a, **kw):
+        return real(table.get(host, host), *a, **kw)
+
+    socket.getaddrinfo = getaddrinfo
+
+
 def run_ar(args):
-    reg = Registry(args.data, args.repos.split(","))
+    install_resolver(args.resolve)
+    reg = Registry(args.data, args.repo, args.grant, args.cafile)
     server = tls_server(ThreadingHTTPServer(split_bind(args.bind), make_ar_handler(reg)), args.cert, args.key)
     admin = ThreadingHTTPServer(split_bind(args.admin), make_admin_handler(reg))
     threading.Thread(target=admin.serve_forever, daemon=True).start()
-    log("ar", f"serving {sorted(reg.repos)} on https://{args.bind}")
+    log("ar", f"serving {reg.kinds} on https://{args.bind}; grants {reg.grants}")
     server.serve_forever()
 
 
@@ -300,10 +447,22 @@ def run_ar(args):
 
 
 def run_metadata(args):
-    state = {"token": None, "expiry": 0, "token_requests": 0, "attrs": {}}
+    """The metadata server of one VM: its service account's token (and what google-auth asks on the
+    way: the detection ping, the account's info, project id, universe domain), and guest attributes
+    with GCE's documented write limits (about 10 a minute per VM, bursts of at most 3 a second):
+    writes over them are answered 200 like any other but dropped, and recorded as dropped."""
+    state = {"token": None, "expiry": 0, "token_requests": 0, "scoped_token_requests": 0, "pings": 0,
+             "account_info_requests": 0, "attrs": {}, "accepted": [], "dropped": 0}
     lock = threading.Lock()
-    attrs_file = os.path.join(args.state, f"guest-attributes-{args.name}.json")
+    prefix_of = lambda n: os.path.join(args.state, f"{n}-{args.name}")
     tokens_file = os.path.join(args.state, "tokens.txt")
+    email_addr = f"{args.identity}@airlock-example.iam.gserviceaccount.com"
+
+    def save_stats():
+        with open(prefix_of("metadata-stats") + ".json.tmp", "w") as fh:
+            json.dump({k: state[k] for k in ("token_requests", "scoped_token_requests", "pings", "account_info_requests",
+                                             "dropped")} | {"accepted_writes": len(state["accepted"])}, fh)
+        os.replace(prefix_of("metadata-stats") + ".json.tmp", prefix_of("metadata-stats") + ".json")
 
     class Handler(Quiet, BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -327,34 +486,53 @@ def run_metadata(args):
             return True
 
         def do_GET(self):
+            url = urllib.parse.urlsplit(self.path)
+            path, query = url.path, urllib.parse.parse_qs(url.query)
+            if path == "/":  # google-auth's GCE detection ping (checks the Metadata-Flavor answer header)
+                with lock:
+                    state["pings"] += 1
+                    save_stats()
+                return self.send(200, "computeMetadata/\n")
             if not self.flavored():
                 return
-            path = urllib.parse.urlsplit(self.path).path
-            if path == "/computeMetadata/v1/instance/service-accounts/default/token":
+            v1 = "/computeMetadata/v1/"
+            sa = v1 + "instance/service-accounts/default/"
+            if path == sa + "token":
                 with lock:
                     state["token_requests"] += 1
+                    if "cloud-platform" in ",".join(query.get("scopes", [])):
+                        state["scoped_token_requests"] += 1
                     n = state["token_requests"]
+                    save_stats()
                 if n <= args.slow_first:
                     log(f"metadata-{args.name}", f"token request {n}: slow ({args.slow_seconds}s)")
                     time.sleep(args.slow_seconds)
                 with lock:
                     now = int(time.time())
                     if state["token"] is None or state["expiry"] - now < 10:
-                        state["token"], state["expiry"] = issue_token(args.ttl)
+                        state["token"], state["expiry"] = issue_token(args.identity, args.ttl)
                         with open(tokens_file, "a") as fh:
                             fh.write(state["token"] + "\n")
                     body = json.dumps({"access_token": state["token"], "expires_in": state["expiry"] - now,
                                        "token_type": "Bearer"})
                 return self.send(200, body, "application/json")
-            prefix = "/computeMetadata/v1/instance/guest-attributes/"
+            if path == sa and query.get("recursive") == ["true"]:
+                with lock:
+                    state["account_info_requests"] += 1
+                    save_stats()
+                return self.send(200, json.dumps({"aliases": ["default"], "email": email_addr,
+                                                  "scopes": ["https://www.googleapis.com/auth/cloud-platform"]}),
+                                 "application/json")
+            if path == sa + "email":
+                return self.send(200, email_addr)
+            if path == v1 + "project/project-id":
+                return self.send(200, "airlock-example")
+            if path == v1 + "universe/universe-domain":
+                return self.send(200, "googleapis.com")
+            prefix = v1 + "instance/guest-attributes/"
             if path.startswith(prefix):
                 key = path[len(prefix):]
                 with lock:
-                    if key.endswith("/") or key == "":
-                        ns = key.rstrip("/")
-                        items = [{"namespace": k.split("/")[0], "key": k.split("/", 1)[1], "value": v}
-                                 for k, v in sorted(state["attrs"].items()) if not ns or k.startswith(ns + "/")]
-                        return self.send(200, json.dumps({"queryValue": {"items": items}}), "application/json")
                     if key in state["attrs"]:
                         return self.send(200, state["attrs"][key])
                 return self.send(404, "not found\n")
@@ -369,19 +547,31 @@ def run_metadata(args):
             key = path[len(prefix):] if path.startswith(prefix) else ""
             if key.count("/") != 1 or not all(key.split("/")):
                 return self.send(400, "bad guest attribute path\n")
+            value = body.decode("utf-8", "replace")
             with lock:
-                state["attrs"][key] = body.decode("utf-8", "replace")
-                history = os.path.join(args.state, f"guest-attributes-{args.name}.log")
-                with open(history, "a") as fh:
-                    fh.write(json.dumps({"t": time.time(), "key": key, "value": state["attrs"][key]}) + "\n")
-                tmp = attrs_file + ".tmp"
-                with open(tmp, "w") as fh:
-                    json.dump(state["attrs"], fh, indent=1, sort_keys=True)
-                os.replace(tmp, attrs_file)
+                now = time.time()
+                recent = [t for t in state["accepted"] if t > now - 60]
+                burst = [t for t in recent if t > now - 1]
+                accepted = len(recent) < 10 and len(burst) < 3
+                record = {"t": now, "key": key, "value": value, "accepted": accepted}
+                with open(prefix_of("guest-attributes") + ".log", "a") as fh:
+                    fh.write(json.dumps(record) + "\n")
+                if accepted:
+                    state["accepted"].append(now)
+                    state["attrs"][key] = value
+                    with open(prefix_of("guest-attributes") + ".json.tmp", "w") as fh:
+                        json.dump(state["attrs"], fh, indent=1, sort_keys=True)
+                    os.replace(prefix_of("guest-attributes") + ".json.tmp", prefix_of("guest-attributes") + ".json")
+                else:
+                    state["dropped"] += 1
+                    log(f"metadata-{args.name}", f"guest attribute {key} DROPPED (over the write limits)")
+                save_stats()
             self.send(200, "")
 
+    with lock:
+        save_stats()
     server = ThreadingHTTPServer(split_bind(args.bind), Handler)
-    log(f"metadata-{args.name}", f"serving on http://{args.bind}")
+    log(f"metadata-{args.name}", f"serving on http://{args.bind} for {email_addr}")
     server.serve_forever()
 
 
@@ -397,10 +587,20 @@ def run_static(args):
             super().__init__(*a, directory=root, **kw)
 
         def log_message(self, fmt, *a):
-            log("pypi", f"{self.client_address[0]} " + (fmt % a))
+            log(args.name, f"{self.client_address[0]} " + (fmt % a))
 
-    server = tls_server(ThreadingHTTPServer(split_bind(args.bind), Handler), args.cert, args.key)
-    log("pypi", f"serving {root} on https://{args.bind}")
+        def do_GET(self):
+            if args.stall:  # accepts, reads the request, never answers
+                log(args.name, f"{self.client_address[0]} GET {self.path}: stalling")
+                time.sleep(3600)
+                return
+            super().do_GET()
+
+    server = ThreadingHTTPServer(split_bind(args.bind), Handler)
+    server.daemon_threads = True
+    if args.cert:
+        tls_server(server, args.cert, args.key)
+    log(args.name, f"serving {root} on {args.bind}{' (stalling)' if args.stall else ''}")
     server.serve_forever()
 
 
@@ -413,19 +613,25 @@ def main():
     a.add_argument("--cert", required=True)
     a.add_argument("--key", required=True)
     a.add_argument("--data", required=True)
-    a.add_argument("--repos", required=True)
+    a.add_argument("--repo", action="append", default=[])
+    a.add_argument("--grant", action="append", default=[])
+    a.add_argument("--resolve", action="append", default=[])
+    a.add_argument("--cafile")
     m = sub.add_parser("metadata")
     m.add_argument("--bind", required=True)
     m.add_argument("--state", required=True)
     m.add_argument("--name", required=True)
+    m.add_argument("--identity", required=True)
     m.add_argument("--ttl", type=int, default=120)
     m.add_argument("--slow-first", type=int, default=0)
     m.add_argument("--slow-seconds", type=float, default=0)
     s = sub.add_parser("static")
     s.add_argument("--bind", required=True)
-    s.add_argument("--cert", required=True)
-    s.add_argument("--key", required=True)
+    s.add_argument("--cert")
+    s.add_argument("--key")
     s.add_argument("--root", required=True)
+    s.add_argument("--name", default="pypi")
+    s.add_argument("--stall", action="store_true")
     args = p.parse_args()
     if args.cmd in ("ar", "metadata") and not KEY:
         sys.exit("SIM_TOKEN_KEY is not set")

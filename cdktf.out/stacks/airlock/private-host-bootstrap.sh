@@ -31,6 +31,17 @@ BOOTSTRAP_PIP='pip>=23.1'
 VENV_DIR='/opt/pip-airlock/keyring'
 }
 
+# Script defaults, not config settings yet. Time bounds of one attempt of the steps that wait on
+# Artifact Registry (`retry` bounds the attempts; pip's own socket timeout sits inside).
+INSTALL_TIMEOUT_SECONDS='600'
+PIP_SOCKET_TIMEOUT_SECONDS='60'
+# The venv tool every user runs on a bare host: a stock Debian 12 image has no python3-venv (so no
+# ensurepip: `python3 -m venv` fails) and a host without internet cannot apt-get it. The mirror
+# uploads virtualenv with its closure; it is installed beside keyring and linked onto PATH. Its
+# venvs are born with the pip it embeds, new enough for `keyring-provider = subprocess`.
+VENV_TOOL='virtualenv'
+VENV_TOOL_LINK="/usr/local/bin/${VENV_TOOL}"
+
 # shellcheck disable=SC2034 # used by the shared functions
 METADATA_URL="http://${METADATA_HOST}/computeMetadata/v1"
 KEYRING_LINK=/usr/local/bin/keyring
@@ -42,6 +53,10 @@ CHANGES=0
 PIP_WHEEL_FILE=
 PIP_WHEEL_URL=
 PIP_WHEEL_SHA256=
+# Set when an earlier boot left a working configuration (see already_configured).
+CONFIGURED=0
+# Set when Artifact Registry answered the probe 401/403: the configuration does not work (not stale).
+AR_REJECTED=0
 # shellcheck disable=SC2034 # used by the shared functions
 SCRIPT_NAME=bootstrap
 
@@ -56,19 +71,58 @@ log() {
   printf '%s pip-airlock-%s [%s] %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$SCRIPT_NAME" "$STEP" "$*"
 }
 
+# Detailed progress goes to stdout (the serial console); guest attributes carry only the outcome.
 step() {
   STEP=$1
   log "step: $STEP"
-  guest_attr step "$STEP"
+}
+
+# Guest attributes: GCE documents about 10 writes a minute per VM and bursts of at most 3 a second,
+# and writes beyond that may be dropped without an error (DESIGN.md). So each run publishes only a few
+# keys (status, then the failed step or a summary, then the final status), at least
+# GUEST_ATTR_SPACING_MS apart and at most GUEST_ATTR_PER_MINUTE in any 60 s, counted across this VM's
+# boots (the times of its writes are kept in GUEST_ATTR_TIMES): a write that would exceed either
+# waits instead of being lost.
+GUEST_ATTR_TIMES=/var/lib/pip-airlock/guest-attribute-writes
+GUEST_ATTR_PER_MINUTE=8
+GUEST_ATTR_SPACING_MS=1000
+
+guest_attr_pace() {
+  local now t wait_ms=0 recent=()
+  now=$(date +%s%3N)
+  if [[ -f $GUEST_ATTR_TIMES ]]; then
+    while read -r t; do
+      if [[ $t =~ ^[0-9]+$ ]] && ((t > now - 60000 && t <= now)); then
+        recent+=("$t")
+      fi
+    done <"$GUEST_ATTR_TIMES" 2>/dev/null || true
+  fi
+  if ((${#recent[@]} >= GUEST_ATTR_PER_MINUTE)); then
+    t=${recent[${#recent[@]} - GUEST_ATTR_PER_MINUTE]}
+    wait_ms=$((t + 60000 - now))
+  fi
+  if ((${#recent[@]} > 0)); then
+    t=${recent[${#recent[@]} - 1]}
+    if ((t + GUEST_ATTR_SPACING_MS - now > wait_ms)); then
+      wait_ms=$((t + GUEST_ATTR_SPACING_MS - now))
+    fi
+  fi
+  if ((wait_ms > 0)); then
+    sleep "$((wait_ms / 1000)).$(printf '%03d' $((wait_ms % 1000)))"
+  fi
+  now=$(date +%s%3N)
+  { mkdir -p -- "${GUEST_ATTR_TIMES%/*}" && printf '%s\n' "${recent[@]}" "$now" >"$GUEST_ATTR_TIMES"; } 2>/dev/null || true
 }
 
 # Publish KEY=VALUE as a guest attribute (best effort: a status report must never fail the script).
 guest_attr() {
   local key=$1 value=$2 i
   for i in 1 2 3; do
+    guest_attr_pace
     if printf '%s' "$value" | curl -fsS --connect-timeout 3 --max-time 10 -X PUT --data-binary @- \
       -H 'Metadata-Flavor: Google' "${METADATA_URL}/instance/guest-attributes/${GUEST_ATTR_NAMESPACE}/${key}" \
       >/dev/null 2>&1; then
+      log "guest attribute ${key} published"
       return 0
     fi
     sleep "$i"
@@ -338,31 +392,37 @@ install_helpers() {
   fetch_token || return 1
   PIP_CONFIG_FILE=/dev/null PIP_KEYRING_PROVIDER=disabled PIP_NO_CACHE_DIR=1 \
     PIP_INDEX_URL="https://oauth2accesstoken:${TOKEN}@${AUTH_REPO_INDEX_URL#https://}" \
-    "${VENV_DIR}/bin/python" -m pip install --disable-pip-version-check --no-input --progress-bar off \
-    "${PACKAGES[@]}" || return 1
+    timeout -k 10 "$INSTALL_TIMEOUT_SECONDS" "${VENV_DIR}/bin/python" -m pip install \
+    --disable-pip-version-check --no-input --progress-bar off --timeout "$PIP_SOCKET_TIMEOUT_SECONDS" \
+    "${PACKAGES[@]}" "$VENV_TOOL" || return 1
+}
+
+helpers_installed() {
+  venv_satisfies "${PACKAGES[@]}" "$VENV_TOOL" &&
+    PIP_CONFIG_FILE=/dev/null "${VENV_DIR}/bin/python" -m pip check >/dev/null 2>&1
 }
 
 ensure_helpers() {
-  if venv_satisfies "${PACKAGES[@]}" &&
-    PIP_CONFIG_FILE=/dev/null "${VENV_DIR}/bin/python" -m pip check >/dev/null 2>&1; then
-    log "already installed: ${PACKAGES[*]}"
+  if helpers_installed; then
+    log "already installed: ${PACKAGES[*]} ${VENV_TOOL}"
     return 0
   fi
-  retry "pip install ${PACKAGES[*]}" install_helpers
+  retry "pip install ${PACKAGES[*]} ${VENV_TOOL}" install_helpers
   CHANGES=$((CHANGES + 1))
 }
 
-ensure_keyring_link() {
-  local target="${VENV_DIR}/bin/keyring"
+# ensure_link LINK TARGET: a symlink on PATH to a tool of the keyring venv.
+ensure_link() {
+  local link=$1 target=$2
   [[ -x $target ]] || { log "${target} is missing"; return 1; }
-  if [[ -L $KEYRING_LINK && $(readlink -- "$KEYRING_LINK") == "$target" ]]; then
-    log "unchanged: ${KEYRING_LINK} -> ${target}"
+  if [[ -L $link && $(readlink -- "$link") == "$target" ]]; then
+    log "unchanged: ${link} -> ${target}"
     return 0
   fi
-  mkdir -p -- "$(dirname -- "$KEYRING_LINK")"
-  ln -sfn -- "$target" "$KEYRING_LINK"
+  mkdir -p -- "$(dirname -- "$link")"
+  ln -sfn -- "$target" "$link"
   CHANGES=$((CHANGES + 1))
-  log "linked ${KEYRING_LINK} -> ${target}"
+  log "linked ${link} -> ${target}"
 }
 
 # Why this step: `keyring-provider = subprocess` needs pip >= 23.1; older pips ignore the setting and
@@ -439,13 +499,44 @@ username = oauth2accesstoken
 }
 
 # The keyring CLI on PATH answers for the index with a token (kept in a variable, then discarded), and
-# Artifact Registry accepts it: what pip will do for every user.
+# Artifact Registry accepts it: what pip will do for every user. Artifact Registry serves no root
+# listing (`.../simple/` is 404 even with valid credentials: bazel-contrib/rules_python#3709, #3826),
+# only per-project pages, so the probe asks for one project's page: 200 (served) or 404 (a repo that
+# does not hold it, e.g. a fresh private repo) prove the credentials were accepted; 401/403 do not.
 probe_index() {
-  local password service=${INDEX_URL/oauth2accesstoken@/}
+  local password code page service=${INDEX_URL/oauth2accesstoken@/}
+  page="${service%/}/$(requirement_project "${PACKAGES[0]}")/"
   password=$("$KEYRING_LINK" get "$service" oauth2accesstoken 2>/dev/null) || return 1
   [[ -n $password ]] || { log "keyring returned no password for ${service}"; return 1; }
-  printf 'user = "oauth2accesstoken:%s"\n' "$password" |
-    curl -K - -fsS --connect-timeout 10 --max-time 60 -o /dev/null "$service" || return 1
+  code=$(printf 'user = "oauth2accesstoken:%s"\n' "$password" |
+    curl -K - -sS --connect-timeout 10 --max-time 60 -o /dev/null -w '%{http_code}' "$page") || return 1
+  case $code in
+    200 | 404) log "probe ${page}: HTTP ${code}, credentials accepted" ;;
+    401 | 403) AR_REJECTED=1; log "probe ${page}: HTTP ${code}, credentials rejected"; return 1 ;;
+    *) log "probe ${page}: HTTP ${code}"; return 1 ;;
+  esac
+}
+
+# A configuration an earlier boot completed: the helpers installed and linked, pip configured.
+already_configured() {
+  [[ -x ${VENV_DIR}/bin/python ]] && helpers_installed &&
+    [[ $(readlink -- "$KEYRING_LINK" 2>/dev/null) == "${VENV_DIR}/bin/keyring" ]] &&
+    [[ -f /etc/pip.conf && $(head -n1 -- /etc/pip.conf) == "$CONFIG_HEADER" ]] &&
+    grep -qxF "index-url = ${INDEX_URL}" /etc/pip.conf
+}
+
+# The host keeps the configuration of an earlier boot but could not check it against Artifact
+# Registry this boot (unreachable, say): it reports `ready-stale` with the step that could not run,
+# and exits 0. Nothing was removed or half-changed: every change is made only after its inputs are in hand.
+finish_stale() {
+  log "could not complete step ${STEP}; the configuration of an earlier boot stays in place"
+  write_configs
+  guest_attr stale-step "$STEP"
+  guest_attr changes "$CHANGES"
+  STEP=finished
+  guest_attr status ready-stale
+  log "ready-stale: keyring $("${VENV_DIR}/bin/python" -c 'from importlib.metadata import version; print(version("keyring"))'), ${CHANGES} change(s) this boot, Artifact Registry not verified"
+  exit 0
 }
 
 main() {
@@ -459,15 +550,22 @@ main() {
   for requirement in "${PACKAGES[@]}"; do
     REQUIRED_PROJECTS+=("$(requirement_project "$requirement")")
   done
-  REQUIRED_PROJECTS+=(pip)
+  REQUIRED_PROJECTS+=(pip "$(requirement_project "$VENV_TOOL")")
+  if already_configured; then
+    CONFIGURED=1
+    log "an earlier boot left a working configuration: if Artifact Registry cannot be reached, it is kept (status ready-stale)"
+  fi
 
   step token
-  retry "metadata token" fetch_token
+  retry "metadata token" fetch_token || { ((CONFIGURED)) && finish_stale; exit 1; }
 
   # On a fresh deployment both hosts boot together, and the mirror needs minutes (boot, apt, PyPI):
-  # the wait has its own bound (the example's 32 polls, 30s apart at most: about 14 minutes).
+  # the wait has its own bound (the example's 32 polls, 30s apart at most: about 14 minutes). A host
+  # already configured only checks for updates: max_attempts polls.
   step wait-for-auth-repo
-  MAX_ATTEMPTS=$WAIT_ATTEMPTS retry "waiting for the auth repo" helpers_served
+  local polls=$WAIT_ATTEMPTS
+  ((CONFIGURED)) && polls=$MAX_ATTEMPTS
+  MAX_ATTEMPTS=$polls retry "waiting for the auth repo" helpers_served || { ((CONFIGURED)) && finish_stale; exit 1; }
 
   step venv
   ensure_venv
@@ -475,7 +573,8 @@ main() {
 
   step install
   ensure_helpers
-  ensure_keyring_link
+  ensure_link "$KEYRING_LINK" "${VENV_DIR}/bin/keyring"
+  ensure_link "$VENV_TOOL_LINK" "${VENV_DIR}/bin/virtualenv"
 
   step venv-wheel
   ensure_venv_wheel
@@ -484,10 +583,11 @@ main() {
   write_configs
 
   step probe
-  retry "probe ${INDEX_URL} through keyring" probe_index
+  # Unreachable: a host configured earlier and unchanged this boot is ready-stale. Rejected: failed.
+  retry "probe ${INDEX_URL} through keyring" probe_index ||
+    { ((CONFIGURED && CHANGES == 0 && !AR_REJECTED)) && finish_stale; exit 1; }
 
   STEP=finished
-  guest_attr step finished
   guest_attr changes "$CHANGES"
   guest_attr status ready
   log "ready: keyring $("${VENV_DIR}/bin/python" -c 'from importlib.metadata import version; print(version("keyring"))'), ${CHANGES} change(s) this boot"

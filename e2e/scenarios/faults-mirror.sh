@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Scenario faults-mirror: the public host's mirror against what goes wrong on the way to and from it.
+# Each fault ends within its bound in status=failed with the precise failed-step, nothing half
+# written (the auth repo holds no file; the mirror's work directory is gone).
+#   - the committed config's CPython 3.12 target: the wheelhouse has the binary wheels (cffi,
+#     charset-normalizer) for cp311 only, so pip download finds no complete closure for 3.12:
+#     the mirror must fail, not upload half
+#   - PyPI unreachable (connection refused), PyPI stalling (accepts, never answers)
+#   - Artifact Registry stalling mid-upload (takes half the request body, then hangs)
+# Only retry settings and time bounds are changed in the variants (short, so the test is quick).
+source "$(dirname "$0")/../lib.sh"
+load_scripts "$E2E_SCRIPTS"
+world_up
+host_new pub-a public
+host_new pub-b public
+FAST=(MAX_ATTEMPTS=2 MAX_BACKOFF_SECONDS=1)
+
+variant "$MIRROR_SH" "${SW}/py312.sh" "${FAST[@]}"
+variant "$MIRROR_SH" "${SW}/pypi-down.sh" "${FAST[@]}" "PYTHON_VERSIONS=(3.11)" SOURCE_INDEX_URL=https://pypi-down.test/simple/
+variant "$MIRROR_SH" "${SW}/pypi-stall.sh" "${FAST[@]}" "PYTHON_VERSIONS=(3.11)" SOURCE_INDEX_URL=https://pypi-stalled.test/simple/ \
+  DOWNLOAD_TIMEOUT_SECONDS=20 PIP_SOCKET_TIMEOUT_SECONDS=5
+variant "$MIRROR_SH" "${SW}/ar-stall.sh" "${FAST[@]}" "PYTHON_VERSIONS=(3.11)" UPLOAD_TIMEOUT_SECONDS=15
+
+(
+  boot pub-a py312 "${SW}/py312.sh" 300
+  boot pub-a pypi-down "${SW}/pypi-down.sh" 300
+) &
+A=$!
+(
+  boot pub-b pypi-stall "${SW}/pypi-stall.sh" 300
+  ar_faults '{"upload_stall": 1000, "stall_seconds": 600}'
+  boot pub-b ar-stall "${SW}/ar-stall.sh" 300
+  ar_faults '{"upload_stall": 0}'
+) &
+B=$!
+wait "$A" || true
+wait "$B" || true
+
+auth_repo_empty() {
+  "$PY" -c '
+import json, sys
+files = json.load(sys.stdin)[sys.argv[1]]
+sys.exit(f"the auth repo holds {sorted(files)}" if files else 0)' "$AUTH_REPO" < <(ar_files) || return 1
+  [[ -z $(find "${STATE}/ar" -name '*.part') ]] || { echo "a partial file was kept"; return 1; }
+}
+check "python 3.12 target with no cp312 binary wheels (charset-normalizer, cffi) on PyPI: failed-step=download, status=failed, within 120 s" failed_within pub-a py312 download 120
+check "PyPI unreachable: failed-step=download, status=failed, within 60 s" failed_within pub-a pypi-down download 60
+check "PyPI stalling: pip download is bounded, failed-step=download, status=failed, within 120 s" failed_within pub-b pypi-stall download 120
+check "PyPI unreachable: last accepted status=failed, no write dropped" attrs_honest pub-a failed
+check "AR stalling mid-upload: twine is bounded, failed-step=upload, status=failed, within 120 s" failed_within pub-b ar-stall upload 120
+check "AR stalling mid-upload: last accepted status=failed, no write dropped" attrs_honest pub-b failed
+stalled() { (($(ar_stat stalls) >= 2)) || { echo "the AR stalled $(ar_stat stalls) upload(s)"; return 1; }; }
+check "AR stalling mid-upload: every attempt hit the stall (the fault was real)" stalled
+check "nothing half-written: after all four faults the auth repo holds no file and no partial upload" auth_repo_empty
+finish

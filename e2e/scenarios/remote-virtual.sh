@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Scenario remote-virtual: config/example.json with mode "remote" and the virtual repository enabled,
+# synthesized by the app (no public side at all). The fake AR's remote repository proxies the fake
+# PyPI (fetching and caching on demand); the virtual repository serves each project from its
+# highest-priority upstream that has it (private 100, remote 50, from the synth). The bootstrap,
+# unchanged, installs the helpers from the remote repository; a user then installs through the
+# virtual one. Dependency confusion: PyPI carries airlock-private-demo 99.0.0, a higher version of
+# the private package's name; the user must get the private 1.0.0.
+source "$(dirname "$0")/../lib.sh"
+load_scripts "$E2E_SCRIPTS_REMOTE"
+[[ ! -f $MIRROR_SH ]] || die "a remote-mode synth has no mirror host"
+REMOTE_REPO=$AUTH_REPO
+world_up
+host_new priv private
+
+boot priv bootstrap "$BOOTSTRAP_SH" 300
+check "remote mode: the bootstrap (as synthesized) exits 0" rc_is bootstrap 0
+check "remote mode: last accepted status=ready, no write dropped" attrs_honest priv ready
+proxied() {
+  ar_files >"${STATE}/ar-files.json"
+  "$PY" - "$REMOTE_REPO" "$CLOSURE" "${STATE}/ar-files.json" <<'PY'
+import json, re, sys
+files = json.load(open(sys.argv[3]))[sys.argv[1]]
+got = {re.sub(r"[-_.]+", "-", f.split("-")[0]).lower() for f in files}
+# pip is bootstrapped from it too; every helper of the closure came through the remote repository
+need = set(sys.argv[2].split())
+assert not need - got, f"not fetched through the remote repository: {sorted(need - got)}"
+print(f"{len(files)} files cached by the remote repository")
+PY
+}
+check "remote mode: the helpers' whole closure came from PyPI through the AR remote repository (cached there)" proxied
+[[ $(grep -c '^INDEX_URL=.*/pip-all/simple/' "$BOOTSTRAP_SH") == 1 ]] || die "the pip index is not the virtual repository"
+
+on_host priv user bash -euc 'useradd -m -s /bin/bash alice' >"${LOGS}/useradd.log" 2>&1
+as_alice() { on_host priv user runuser -u alice -- env -i HOME=/home/alice PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 bash -c "cd && $1"; }
+RC=0
+as_alice 'virtualenv v && v/bin/pip install airlock-private-demo idna' >"${LOGS}/user.log" 2>&1 || RC=$?
+confusion() {
+  ((RC == 0)) || { tail -n 20 "${LOGS}/user.log"; return 1; }
+  local site
+  site="$(hostdir priv)/upper/home/alice/v/lib/python3.11/site-packages"
+  grep -qx 'MESSAGE = "hello from the private repo"' "${site}/airlock_private_demo/__init__.py" ||
+    { echo "installed: $(cat "${site}/airlock_private_demo/__init__.py")"; return 1; }
+  [[ -d ${site}/airlock_private_demo-1.0.0.dist-info ]] || { echo "not version 1.0.0: $(ls "$site" | grep airlock)"; return 1; }
+  ls -d "${site}"/idna-*.dist-info >/dev/null || { echo "idna (public, through the remote upstream) missing"; return 1; }
+}
+check "virtual repo: a user's pip install gets the private airlock-private-demo 1.0.0, not PyPI's 99.0.0; public packages still come through" confusion
+attack_exists() {
+  as_alice "v/bin/pip download --no-deps -d /tmp/x --index-url 'https://oauth2accesstoken@${AR_HOST}/${REMOTE_REPO}/simple/' airlock-private-demo" \
+    >"${LOGS}/user-remote.log" 2>&1 || { tail -n 10 "${LOGS}/user-remote.log"; return 1; }
+  [[ -n $(find "$(hostdir priv)/tmp/user" -name 'airlock_private_demo-99.0.0-*.whl') ]] || { echo "the remote repository did not serve 99.0.0"; return 1; }
+}
+check "virtual repo: the same name through the remote repository alone is PyPI's 99.0.0 (the attack the priorities stop)" attack_exists
+finish
