@@ -1,10 +1,14 @@
 // The app command cdktf.json names: rebuild the bundle (dist/main.js, see build.js) only when a source
-// is newer than it, then synthesize in this same process. No `npm run` hop and no esbuild load on the
-// usual run, where nothing changed since the last synth.
-const { existsSync, readdirSync, statSync } = require("fs");
+// is newer than it, then synthesize in this same process. No `npm run` hop, no esbuild load on the
+// usual run where nothing changed, and V8's compiled code of the bundle reused from the last run.
+const { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } = require("fs");
+const Module = require("module");
 const path = require("path");
+const vm = require("vm");
 
 const BUNDLE = path.join(__dirname, "dist", "main.js");
+/** V8's code cache of the bundle; V8 itself rejects it for another bundle or another Node version. */
+const CODE_CACHE = `${BUNDLE}.v8cache`;
 const SOURCE_DIRS = ["config", "constructs", "assets"];
 const SOURCE_FILES = ["main.ts", "build.js", "package-lock.json"];
 
@@ -16,9 +20,36 @@ function newestSourceMtime() {
   return Math.max(...files.map((f) => statSync(f).mtimeMs));
 }
 
+/** Load the bundle as CommonJS through a vm.Script, so its compiled code can be cached (about 0.1 s a run). */
+function loadBundle() {
+  let cachedData;
+  try {
+    cachedData = readFileSync(CODE_CACHE);
+  } catch {
+    cachedData = undefined;
+  }
+  const script = new vm.Script(Module.wrap(readFileSync(BUNDLE, "utf8")), { filename: BUNDLE, cachedData });
+  const module = { exports: {} };
+  script.runInThisContext().call(module.exports, module.exports, Module.createRequire(BUNDLE), module, BUNDLE, path.dirname(BUNDLE));
+  const saveCache = () => {
+    if (cachedData && !script.cachedDataRejected) return;
+    // After the run, so the functions V8 compiled lazily are in it too; renamed into place whole.
+    const partial = `${CODE_CACHE}.${process.pid}`;
+    writeFileSync(partial, script.createCachedData());
+    renameSync(partial, CODE_CACHE);
+  };
+  return { main: module.exports.main, saveCache };
+}
+
 async function synth() {
-  if (!existsSync(BUNDLE) || statSync(BUNDLE).mtimeMs < newestSourceMtime()) await require("./build.js").build();
-  return require(BUNDLE).main();
+  if (!existsSync(BUNDLE) || statSync(BUNDLE).mtimeMs < newestSourceMtime()) {
+    rmSync(CODE_CACHE, { force: true });
+    await require("./build.js").build();
+  }
+  const bundle = loadBundle();
+  const code = bundle.main();
+  bundle.saveCache();
+  return code;
 }
 
 synth().then(

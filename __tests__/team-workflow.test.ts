@@ -1,22 +1,9 @@
-import { execFileSync, spawnSync } from "child_process";
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from "fs";
-import { tmpdir } from "os";
+import { spawnSync } from "child_process";
+import { readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "fs";
 import * as path from "path";
 import { readSynthRecord } from "../config/synth-record";
-import { ROOT } from "./support";
+import { cloneProject } from "./clone-project";
 import { staleSynth } from "./synth-freshness";
-
-/** A copy of the project as a team's clone has it: the files git tracks (or would), with this checkout's node_modules. */
-function cloneProject(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "airlock-team-"));
-  const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: ROOT, encoding: "utf8" }).split("\0").filter(Boolean);
-  for (const file of files.filter((f) => f !== "node_modules")) {
-    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-    cpSync(path.join(ROOT, file), path.join(dir, file));
-  }
-  symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
-  return dir;
-}
 
 /** `npx cdktf synth` exactly as a user runs it: the real CLI, running the app command cdktf.json names. */
 function cdktfSynth(dir: string, config?: string) {
