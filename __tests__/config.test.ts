@@ -102,6 +102,7 @@ describe("config validation", () => {
     ["manage on a VPC the stack creates", (c) => (c.networks.private.manage = { dnsZones: false }), "networks.private.manage", /applies to an existing VPC only/],
     ["egress rules with nothing to apply to", (c) => ((c.networks.private = { name: "shared", existing: { subnet: "s" } }), (c.hosts.createPrivateHost = false)), "networks.private.manage.egressRules", /no airlock VM to apply to in an existing VPC/],
     ["an existing VPC in a project that cannot exist", (c) => (c.networks.private = { name: "shared", existing: { project: "Host", subnet: "s" } }), "networks.private.existing.project", /project id/],
+    ["a timeout too short to download anything", (c) => (c.timeouts = { downloadSeconds: 5 }), "timeouts.downloadSeconds", /must be at least 30$/],
     ["machine type without its size", (c) => (c.hosts.machineType = "n2-standard"), "hosts.machineType", /machine type/],
     ["missing required field", (c) => delete c.networks, "networks", /is required/],
     ["wrong type", (c) => (c.mirror.stopWhenDone = "yes"), "mirror.stopWhenDone", /must be a boolean/],

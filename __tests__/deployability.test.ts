@@ -176,3 +176,15 @@ describe("service account ids follow the host names", () => {
     );
   });
 });
+
+describe("time bounds of the scripts' waits", () => {
+  it("are the config's: every bound reaches the script that waits", () => {
+    const { stack } = buildStack(
+      exampleConfig((c) => (c.timeouts = { downloadSeconds: 1800, uploadSeconds: 1200, installSeconds: 900, pipSocketSeconds: 120, dpkgLockSeconds: 300 })),
+    );
+    for (const line of ["DOWNLOAD_TIMEOUT_SECONDS='1800'", "UPLOAD_TIMEOUT_SECONDS='1200'", "PIP_SOCKET_TIMEOUT_SECONDS='120'", "DPKG_LOCK_TIMEOUT_SECONDS='300'"]) {
+      expect(stack.mirrorScript).toContain(`\n${line}\n`);
+    }
+    for (const line of ["INSTALL_TIMEOUT_SECONDS='900'", "PIP_SOCKET_TIMEOUT_SECONDS='120'"]) expect(stack.bootstrapScript).toContain(`\n${line}\n`);
+  });
+});

@@ -20,6 +20,7 @@ const common = {
   max_attempts: 8,
   max_backoff_seconds: 30,
   venv_tool: "virtualenv",
+  pip_socket_timeout_seconds: 60,
 };
 const mirrorView: MirrorScriptView = {
   ...common,
@@ -31,6 +32,9 @@ const mirrorView: MirrorScriptView = {
   bootstrap_pip: "pip>=23.1",
   lock_content: "",
   stop_when_done: false,
+  download_timeout_seconds: 900,
+  upload_timeout_seconds: 600,
+  dpkg_lock_timeout_seconds: 600,
 };
 const bootstrapView: BootstrapScriptView = {
   ...common,
@@ -40,6 +44,7 @@ const bootstrapView: BootstrapScriptView = {
   wait_attempts: 32,
   bootstrap_pip: "pip>=23.1",
   venv_dir: "/opt/pip-airlock/keyring",
+  install_timeout_seconds: 600,
 };
 
 const mirror = renderMirrorScript(TEMPLATES, mirrorView);

@@ -16,6 +16,8 @@ export interface CommonScriptView {
   readonly max_backoff_seconds: number;
   /** The venv tool the mirror uploads and bare private hosts link onto PATH (`virtualenv`). */
   readonly venv_tool: string;
+  /** pip's own timeout for one network read, in seconds. */
+  readonly pip_socket_timeout_seconds: number;
 }
 
 /** The public host's mirror: download the helpers from the source index, upload them to the auth repo. */
@@ -36,6 +38,12 @@ export interface MirrorScriptView extends CommonScriptView {
   readonly lock_content: string;
   /** `true` to stop the VM once the mirror succeeded. */
   readonly stop_when_done: boolean;
+  /** Bound of one `pip download` attempt, in seconds. */
+  readonly download_timeout_seconds: number;
+  /** Bound of one upload attempt (twine), in seconds. */
+  readonly upload_timeout_seconds: number;
+  /** How long apt waits for the dpkg lock on a first boot, in seconds. */
+  readonly dpkg_lock_timeout_seconds: number;
 }
 
 /** The private host's bootstrap: install keyring from the auth repo and point pip at Artifact Registry. */
@@ -52,6 +60,8 @@ export interface BootstrapScriptView extends CommonScriptView {
   readonly bootstrap_pip: string;
   /** Where the keyring venv lives, e.g. `/opt/pip-airlock/keyring`. */
   readonly venv_dir: string;
+  /** Bound of one install attempt into the keyring venv, in seconds. */
+  readonly install_timeout_seconds: number;
 }
 
 /** The raw Mustache templates of both startup scripts and the functions they share (assets/*.sh.mustache). */

@@ -249,6 +249,16 @@ export const environmentSchema = z
         allowedConnections: z.boolean().default(false),
       })
       .prefault({}),
+    /** Time bounds, in seconds, of one attempt of each step that waits on another host (`retries` bounds the attempts). */
+    timeouts: z
+      .strictObject({
+        downloadSeconds: z.number().int().min(30, "must be at least 30").max(7200, "must be at most 7200").default(900),
+        uploadSeconds: z.number().int().min(30, "must be at least 30").max(7200, "must be at most 7200").default(600),
+        installSeconds: z.number().int().min(30, "must be at least 30").max(7200, "must be at most 7200").default(600),
+        pipSocketSeconds: z.number().int().min(5, "must be at least 5").max(600, "must be at most 600").default(60),
+        dpkgLockSeconds: z.number().int().min(0, "must be at least 0").max(3600, "must be at most 3600").default(600),
+      })
+      .prefault({}),
     /** Terraform state in Cloud Storage; local state when absent. */
     stateBucket: z.strictObject({ bucket, prefix: z.string().regex(/^[A-Za-z0-9._\/-]*$/, "must be a path prefix").default("pip-airlock") }).optional(),
   })

@@ -27,6 +27,7 @@ function commonView(config: EnvironmentConfig, endpoints: ScriptEndpoints): Comm
     max_attempts: config.retries.maxAttempts,
     max_backoff_seconds: config.retries.maxBackoffSeconds,
     venv_tool: VENV_TOOL,
+    pip_socket_timeout_seconds: config.timeouts.pipSocketSeconds,
   };
 }
 
@@ -42,6 +43,9 @@ export function mirrorView(config: EnvironmentConfig, endpoints: ScriptEndpoints
     bootstrap_pip: config.mirror.bootstrapPip,
     lock_content: lockContent,
     stop_when_done: config.mirror.stopWhenDone,
+    download_timeout_seconds: config.timeouts.downloadSeconds,
+    upload_timeout_seconds: config.timeouts.uploadSeconds,
+    dpkg_lock_timeout_seconds: config.timeouts.dpkgLockSeconds,
   };
 }
 
@@ -54,5 +58,6 @@ export function bootstrapView(config: EnvironmentConfig, endpoints: ScriptEndpoi
     wait_attempts: config.retries.waitAttempts,
     bootstrap_pip: config.mirror.bootstrapPip,
     venv_dir: config.hosts.keyringVenv,
+    install_timeout_seconds: config.timeouts.installSeconds,
   };
 }

@@ -29,12 +29,12 @@ UPLOAD_REPO_URL='https://us-central1-python.pkg.dev/airlock-example/my-private-p
 PACKAGES=('keyring' 'keyrings.google-artifactregistry-auth' )
 BOOTSTRAP_PIP='pip>=23.1'
 VENV_DIR='/opt/pip-airlock/keyring'
-}
-
-# Script defaults, not config settings yet. Time bounds of one attempt of the steps that wait on
-# Artifact Registry (`retry` bounds the attempts; pip's own socket timeout sits inside).
+# Time bounds of one attempt of the steps that wait on Artifact Registry (`retry` bounds the attempts;
+# pip's own socket timeout sits inside).
 INSTALL_TIMEOUT_SECONDS='600'
 PIP_SOCKET_TIMEOUT_SECONDS='60'
+}
+
 # The venv tool every user runs on a bare host: a stock Debian 12 image has no python3-venv (so no
 # ensurepip: `python3 -m venv` fails) and a host without internet cannot apt-get it. The mirror
 # uploads virtualenv with its closure; it is installed beside keyring and linked onto PATH. Its
