@@ -33,6 +33,8 @@ export interface PrivateNetworkProps {
   readonly logging: NetworkLogging;
 }
 
+const ALL_PRIVATE_ACCESS_PARTS: PrivateAccessParts = { googleApisRoute: true, dnsZones: true, egressRules: true };
+
 /** DNS zones that must answer with the VIP so Google APIs and Artifact Registry resolve privately. */
 const PRIVATE_ZONES = [
   { id: "googleapis", dnsName: "googleapis.com." },
@@ -59,7 +61,7 @@ export class PrivateNetwork extends Construct {
   constructor(scope: Construct, id: string, props: PrivateNetworkProps) {
     super(scope, id);
     const vip = GOOGLE_APIS_VIPS[props.googleApis];
-    const manage = props.existing ? props.manage ?? { googleApisRoute: true, dnsZones: true, egressRules: true } : { googleApisRoute: true, dnsZones: true, egressRules: true };
+    const manage = (props.existing && props.manage) || ALL_PRIVATE_ACCESS_PARTS;
     this.googleApisCidr = vip.cidr;
     this.vpc = addVpc(this, { ...props, deleteDefaultRoutes: true });
     ({ network: this.network, subnet: this.subnet } = this.vpc);
