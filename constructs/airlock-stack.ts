@@ -134,20 +134,25 @@ export class AirlockStack extends TerraformStack {
       uploadRepoUrl: this.privateRepo.uploadUrl,
     };
 
-    const privateHostNeeds: ITerraformDependable[] = [...this.privateNetwork.reachesGoogleApis];
-    const fleetNeeds: ITerraformDependable[] = [...this.privateNetwork.reachesGoogleApis];
-    for (const readable of [this.helpersRepo, this.privateRepo, this.virtualRepo]) {
-      if (readable && privateIdentity) privateHostNeeds.push(readable.grantRead("private-host-reader", privateIdentity.member));
-      if (readable && fleetIdentity) fleetNeeds.push(readable.grantRead("fleet-reader", fleetIdentity.member));
-    }
-    if (config.mode === "remote" && config.repositories.vpcscPolicy === "manage") {
-      // Artifact Registry's default inside a VPC-SC perimeter is DENY: a remote repository could not reach PyPI.
-      // The provider is named explicitly: by its type's prefix Terraform would pick `google`, which lacks it.
-      const beta = new GoogleBetaProvider(this, "google-beta", { project, region: config.region });
-      const policy = new GoogleArtifactRegistryVpcscConfig(this, "ar-vpcsc-policy", { provider: beta, project, location: config.region, vpcscPolicy: "ALLOW" });
-      privateHostNeeds.push(policy);
-      fleetNeeds.push(policy);
-    }
+    // Artifact Registry's default inside a VPC-SC perimeter is DENY: a remote repository could not reach PyPI.
+    // The provider is named explicitly: by its type's prefix Terraform would pick `google`, which lacks it.
+    const vpcscPolicy =
+      config.mode === "remote" && config.repositories.vpcscPolicy === "manage"
+        ? new GoogleArtifactRegistryVpcscConfig(this, "ar-vpcsc-policy", {
+            provider: new GoogleBetaProvider(this, "google-beta", { project, region: config.region }),
+            project,
+            location: config.region,
+            vpcscPolicy: "ALLOW",
+          })
+        : undefined;
+    /** Read grants on every repository for a VM identity, and all its bootstrap needs before the first boot. */
+    const readerNeeds = (grantId: string, identity: HostIdentity): ITerraformDependable[] => [
+      ...this.privateNetwork.reachesGoogleApis,
+      ...[this.helpersRepo, this.privateRepo, this.virtualRepo].flatMap((readable) => (readable ? [readable.grantRead(grantId, identity.member)] : [])),
+      ...(vpcscPolicy ? [vpcscPolicy] : []),
+    ];
+    const privateHostNeeds = privateIdentity ? readerNeeds("private-host-reader", privateIdentity) : [];
+    const fleetNeeds = fleetIdentity ? readerNeeds("fleet-reader", fleetIdentity) : [];
     this.bootstrapScript = renderBootstrapScript(props.templates, bootstrapView(config, endpoints));
     this.privateHost = privateIdentity && new AirlockHost(this, "private-host", {
       project,
