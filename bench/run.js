@@ -9,10 +9,13 @@ const ROOT = path.resolve(__dirname, "..");
 const RUNS = Number(process.env.BENCH_RUNS || 5);
 // The unit tests run Terraform and the real cdktf CLI (three synths of a team config), hence 40 s.
 const TARGETS = { speedup: 6, synthRssMb: 150, unitTestsSeconds: 40 };
+// Every outdir and RSS file of this run, removed when it ends.
+const SCRATCH = mkdtempSync(path.join(tmpdir(), "airlock-bench-"));
+process.on("exit", () => rmSync(SCRATCH, { recursive: true, force: true }));
 
 /** Run a command once: wall time, and with `rss` the peak RSS of every node process it starts. */
 function run(command, args, { env = {}, rss = true } = {}) {
-  const rssFile = path.join(mkdtempSync(path.join(tmpdir(), "airlock-bench-")), "rss");
+  const rssFile = path.join(mkdtempSync(path.join(SCRATCH, "rss-")), "rss");
   writeFileSync(rssFile, "");
   const measured = rss ? { BENCH_RSS_FILE: rssFile, NODE_OPTIONS: `--require ${path.join(__dirname, "report-rss.js")}` } : {};
   const started = process.hrtime.bigint();
@@ -31,7 +34,7 @@ function median(values) {
 
 /** Run the apps alternately, so a slower or faster stretch of the machine weighs on each alike. */
 function measureApps(apps) {
-  const synth = (shellCommand) => run("sh", ["-c", shellCommand], { env: { CDKTF_OUTDIR: mkdtempSync(path.join(tmpdir(), "airlock-bench-out-")) } });
+  const synth = (shellCommand) => run("sh", ["-c", shellCommand], { env: { CDKTF_OUTDIR: mkdtempSync(path.join(SCRATCH, "out-")) } });
   apps.forEach((app) => synth(app.command)); // warm the file cache (and build the bundle once)
   const samples = apps.map(() => []);
   for (let i = 0; i < RUNS; i++) apps.forEach((app, j) => samples[j].push(synth(app.command)));
@@ -59,7 +62,7 @@ const tests = run(process.execPath, jest, { rss: false });
 console.log(`${"unit tests (jest, warm)".padEnd(44)} ${tests.seconds.toFixed(3).padStart(7)} s`);
 
 // What a user waits for as a whole (reported, no target): the cdktf CLI around the app, and the tests.
-const cliOut = path.join(mkdtempSync(path.join(tmpdir(), "airlock-bench-cli-")), "cdktf.out");
+const cliOut = path.join(SCRATCH, "cli", "cdktf.out");
 const cli = run("npx", ["--no-install", "cdktf", "synth", "--output", cliOut], { rss: false, env: { CHECKPOINT_DISABLE: "1", CI: "1" } });
 console.log(`${"npx cdktf synth (whole CLI)".padEnd(44)} ${cli.seconds.toFixed(3).padStart(7)} s`);
 const npmTest = run("npm", ["test", "--silent"], { rss: false });
