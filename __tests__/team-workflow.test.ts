@@ -4,10 +4,12 @@ import * as path from "path";
 import { readSynthRecord } from "../config/synth-record";
 import { cloneProject } from "./clone-project";
 import { staleSynth } from "./synth-freshness";
+import { emptyTerraformCliConfig } from "./terraform";
 
 /** `npx cdktf synth` exactly as a user runs it: the real CLI, running the app command cdktf.json names. */
 function cdktfSynth(dir: string, config?: string) {
-  const env: NodeJS.ProcessEnv = { ...process.env, CHECKPOINT_DISABLE: "1", CI: "1" };
+  // The CLI runs `terraform version`; an empty CLI config keeps a machine's missing one out of its output.
+  const env: NodeJS.ProcessEnv = { ...process.env, CHECKPOINT_DISABLE: "1", CI: "1", TF_CLI_CONFIG_FILE: emptyTerraformCliConfig() };
   delete env.AIRLOCK_CONFIG;
   if (config) env.AIRLOCK_CONFIG = config;
   return spawnSync("npx", ["--no-install", "cdktf", "synth"], { cwd: dir, env, encoding: "utf8", timeout: 120_000 });
@@ -30,6 +32,8 @@ describe("a team's own config is what CI checks (the real cdktf CLI)", () => {
 
     const first = cdktfSynth(dir, "config/acme.json");
     expect([first.status, first.stderr]).toEqual([0, expect.anything()]);
+    // With CI set, as the README says for CI logs: no spinner frames, no version-check error.
+    expect(first.stdout + first.stderr).not.toMatch(/Synthesizing|\[ERROR\]/);
     expect(stacksOf(dir)).toEqual(["dev", "prod"]); // the example's "airlock" stack is gone
     expect(readSynthRecord(path.join(dir, "cdktf.out"))).toEqual({ config: "config/acme.json", stacks: ["dev", "prod"] });
     expect(staleSynth(dir)).toEqual([]);
@@ -38,7 +42,7 @@ describe("a team's own config is what CI checks (the real cdktf CLI)", () => {
     writeFileSync(path.join(dir, "config", "acme.json"), JSON.stringify({ ...ACME, hosts: { machineType: "e2-standard-2" } }, null, 2));
     const stale = staleSynth(dir);
     expect(stale).toEqual([
-      'cdktf.out/: stack "dev" is not what config/acme.json synthesizes today: run "AIRLOCK_CONFIG=config/acme.json npx cdktf synth" and commit cdktf.out/',
+      'cdktf.out/: stack "dev" is not what config/acme.json synthesizes today: run "AIRLOCK_CONFIG=config/acme.json node synth.js" and commit cdktf.out/',
     ]);
 
     const bundle = path.join(dir, "dist", "main.js");

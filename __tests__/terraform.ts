@@ -11,15 +11,22 @@ export interface TerraformRun {
 
 let emptyCliConfig: string | undefined;
 
-/** Run terraform in `dir`, offline (no version check), with `cliConfig` or an empty CLI config. */
-export function terraform(dir: string, args: string[], cliConfig?: string): Promise<TerraformRun> {
-  if (!cliConfig && !emptyCliConfig) {
-    // Without any CLI config file terraform warns on stderr that ~/.terraformrc does not exist.
+/**
+ * An empty Terraform CLI config file. Without one terraform warns on stderr about a CLI config file that
+ * does not exist (~/.terraformrc, or a TF_CLI_CONFIG_FILE naming a missing file).
+ */
+export function emptyTerraformCliConfig(): string {
+  if (!emptyCliConfig) {
     emptyCliConfig = path.join(mkdtempSync(path.join(tmpdir(), "airlock-tf-rc-")), "terraform.rc");
     writeFileSync(emptyCliConfig, "");
   }
+  return emptyCliConfig;
+}
+
+/** Run terraform in `dir`, offline (no version check), with `cliConfig` or an empty CLI config. */
+export function terraform(dir: string, args: string[], cliConfig?: string): Promise<TerraformRun> {
   return new Promise((resolve, reject) => {
-    const env = { ...process.env, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1", TF_CLI_CONFIG_FILE: cliConfig ?? emptyCliConfig };
+    const env = { ...process.env, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1", TF_CLI_CONFIG_FILE: cliConfig ?? emptyTerraformCliConfig() };
     const child = spawn("terraform", args, { cwd: dir, env });
     let stdout = "";
     let stderr = "";

@@ -7,6 +7,14 @@ import * as path from "path";
  */
 export const SYNTH_RECORD_FILE = "pip-airlock.json";
 
+/**
+ * The command that synthesizes `config` into `cdktf.out/`: the app command cdktf.json names, run
+ * directly. `npx cdktf synth` runs the same app inside the cdktf CLI, which shows a refusal twice.
+ */
+export function synthCommand(config?: string): string {
+  return config ? `AIRLOCK_CONFIG=${config} node synth.js` : "node synth.js";
+}
+
 export interface SynthRecord {
   /** The config file, relative to the project root (with `/`), as `AIRLOCK_CONFIG` would name it. */
   readonly config: string;
@@ -25,10 +33,10 @@ export function readSynthRecord(outdir: string): SynthRecord {
   try {
     record = JSON.parse(readFileSync(file, "utf8"));
   } catch {
-    throw new Error(`${file} is missing or unreadable, so nothing says which config produced ${outdir}: run "npx cdktf synth" (with AIRLOCK_CONFIG set to your config) and commit ${path.basename(outdir)}/`);
+    throw new Error(`${file} is missing or unreadable, so nothing says which config produced ${outdir}: run "${synthCommand("YOUR_CONFIG")}" and commit ${path.basename(outdir)}/`);
   }
   if (typeof record?.config !== "string" || !Array.isArray(record.stacks)) {
-    throw new Error(`${file} is not a synth record: run "npx cdktf synth" and commit ${path.basename(outdir)}/`);
+    throw new Error(`${file} is not a synth record: run "${synthCommand("YOUR_CONFIG")}" and commit ${path.basename(outdir)}/`);
   }
   return record;
 }
