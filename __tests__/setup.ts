@@ -1,3 +1,5 @@
 import { Testing } from "cdktf";
+import { guardAgainstLeaks } from "./leak-guard";
 
 Testing.setupJest();
+guardAgainstLeaks();
