@@ -1,5 +1,5 @@
 import { spawnSync } from "child_process";
-import { readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "fs";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "fs";
 import * as path from "path";
 import { readSynthRecord } from "../config/synth-record";
 import { cloneProject } from "./clone-project";
@@ -26,7 +26,7 @@ const ACME = {
 };
 
 describe("a team's own config is what CI checks (the real cdktf CLI)", () => {
-  it("synth of a team config with other stacks exits 0, is fresh, goes stale when the config changes, and back", () => {
+  it("synth of a team config with other stacks exits 0, is fresh, goes stale when the config changes, and fresh again", () => {
     const dir = cloneProject();
     writeFileSync(path.join(dir, "config", "acme.json"), JSON.stringify(ACME, null, 2));
 
@@ -52,14 +52,5 @@ describe("a team's own config is what CI checks (the real cdktf CLI)", () => {
     expect(statSync(bundle).mtimeMs).toBe(builtAt); // no source changed: the app command reuses the bundle
     expect(staleSynth(dir)).toEqual([]);
     expect(readFileSync(path.join(dir, "cdktf.out", "stacks", "dev", "cdk.tf.json"), "utf8")).toContain('"machine_type": "e2-standard-2"');
-
-    // And back to the example: the set of stacks changes again, and the CLI still exits 0. A source
-    // newer than the bundle makes the app command rebuild it first.
-    utimesSync(path.join(dir, "constructs", "vpc.ts"), new Date(), new Date(Date.now() + 60_000));
-    const back = cdktfSynth(dir);
-    expect(statSync(bundle).mtimeMs).toBeGreaterThan(builtAt);
-    expect(back.status).toBe(0);
-    expect(stacksOf(dir)).toEqual(["airlock"]);
-    expect(staleSynth(dir)).toEqual([]);
   });
 });
