@@ -1,3 +1,4 @@
+import { spawnSync } from "child_process";
 import { App, Aspects, Testing } from "cdktf";
 import * as path from "path";
 import { loadConfig } from "../config/load";
@@ -46,4 +47,10 @@ export function checkGuardrails(stack: AirlockStack): Guardrails {
   Aspects.of(stack).add(guardrails);
   Testing.synth(stack);
   return guardrails;
+}
+
+/** Run this project's jest in a child process (for tests of the test set-up itself). */
+export function nestedJest(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const jest = path.join(ROOT, "node_modules", "jest", "bin", "jest.js");
+  return spawnSync(process.execPath, [jest, "--ci", ...args], { cwd: ROOT, env: { ...process.env, ...env }, encoding: "utf8" });
 }

@@ -1,21 +1,15 @@
-import { spawnSync } from "child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { ROOT } from "./support";
+import { nestedJest } from "./support";
 
 describe("npm test leaves no temporary files behind", () => {
   it("removes every temporary folder its suites and cdktf's test apps made", () => {
     // Two real suites in a nested jest whose TMPDIR is an empty folder: config.test.ts makes its own
     // mkdtemp folder, stack.test.ts builds stacks with cdktf's Testing.app (a cdktf.outdir.* each).
     const tmp = mkdtempSync(path.join(tmpdir(), "airlock-nested-tmp-"));
-    const jest = path.join(ROOT, "node_modules", "jest", "bin", "jest.js");
     const suites = ["__tests__/config.test.ts", "__tests__/stack.test.ts"];
-    const run = spawnSync(process.execPath, [jest, "--ci", ...suites, "-t", "accepts the example and fills defaults|exactly one public"], {
-      cwd: ROOT,
-      env: { ...process.env, TMPDIR: tmp },
-      encoding: "utf8",
-    });
+    const run = nestedJest([...suites, "-t", "accepts the example and fills defaults|exactly one public"], { TMPDIR: tmp });
     expect(run.stderr).toMatch(/Tests:.* 2 passed/);
     expect(run.status).toBe(0);
     expect(readdirSync(tmp)).toEqual([]);

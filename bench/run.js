@@ -7,7 +7,7 @@ const path = require("path");
 
 const ROOT = path.resolve(__dirname, "..");
 const RUNS = Number(process.env.BENCH_RUNS || 5);
-// The unit tests run Terraform and the real cdktf CLI (three synths of a team config), hence 40 s.
+// The unit tests run Terraform and the real cdktf CLI (two synths of a team config), hence 40 s.
 const TARGETS = { speedup: 6, synthRssMb: 150, unitTestsSeconds: 40 };
 // Every outdir and RSS file of this run, removed when it ends.
 const SCRATCH = mkdtempSync(path.join(tmpdir(), "airlock-bench-"));
