@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { readSynthRecord, synthCommand } from "../config/synth-record";
+import { readSynthRecord, synthFix } from "../config/synth-record";
 import { synthesize } from "../main";
 
 /** Every file under `dir` (relative path -> content), skipping what terraform itself leaves in stack folders. */
@@ -27,8 +27,8 @@ export function staleSynth(root: string): string[] {
   const committed = path.join(root, "cdktf.out");
   const record = readSynthRecord(committed);
   const configFile = path.resolve(root, record.config);
-  const fix = `run "${synthCommand(record.config)}" and commit cdktf.out/`;
-  if (!existsSync(configFile)) return [`cdktf.out/ was synthesized from ${record.config}, which no longer exists: ${fix.replace(record.config, "YOUR_CONFIG")}`];
+  const fix = synthFix(record.config);
+  if (!existsSync(configFile)) return [`cdktf.out/ was synthesized from ${record.config}, which no longer exists: ${synthFix("YOUR_CONFIG")}`];
   const fresh = path.join(mkdtempSync(path.join(tmpdir(), "airlock-fresh-")), "cdktf.out");
   synthesize({ configFile, outdir: fresh, assetsDir: path.join(root, "assets"), projectRoot: root });
   const [before, after] = [tree(committed), tree(fresh)];

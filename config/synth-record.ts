@@ -15,6 +15,11 @@ export function synthCommand(config?: string): string {
   return config ? `AIRLOCK_CONFIG=${config} node synth.js` : "node synth.js";
 }
 
+/** What to do about a missing or stale synth of `config` in the folder `outdirName`. */
+export function synthFix(config: string, outdirName = "cdktf.out"): string {
+  return `run "${synthCommand(config)}" and commit ${outdirName}/`;
+}
+
 export interface SynthRecord {
   /** The config file, relative to the project root (with `/`), as `AIRLOCK_CONFIG` would name it. */
   readonly config: string;
@@ -33,10 +38,10 @@ export function readSynthRecord(outdir: string): SynthRecord {
   try {
     record = JSON.parse(readFileSync(file, "utf8"));
   } catch {
-    throw new Error(`${file} is missing or unreadable, so nothing says which config produced ${outdir}: run "${synthCommand("YOUR_CONFIG")}" and commit ${path.basename(outdir)}/`);
+    throw new Error(`${file} is missing or unreadable, so nothing says which config produced ${outdir}: ${synthFix("YOUR_CONFIG", path.basename(outdir))}`);
   }
   if (typeof record?.config !== "string" || !Array.isArray(record.stacks)) {
-    throw new Error(`${file} is not a synth record: run "${synthCommand("YOUR_CONFIG")}" and commit ${path.basename(outdir)}/`);
+    throw new Error(`${file} is not a synth record: ${synthFix("YOUR_CONFIG", path.basename(outdir))}`);
   }
   return record;
 }
