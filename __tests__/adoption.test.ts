@@ -18,9 +18,9 @@ const firewallsOf = (json: SynthJson) => resourcesOf(json, "google_compute_firew
 const dataOf = (json: SynthJson, type: string): any[] => Object.values((json as any).data?.[type] ?? {});
 
 describe("config/ holds one example per adoption shape, and each synthesizes and loads in Terraform", () => {
-  // A team's own configs may sit beside them (config/acme.json): only these four are the examples.
-  const shapes = ["example.json", "existing-network.json", "repositories-only.json", "shared-vpc.json"];
-  it("greenfield, existing network, Shared VPC, repositories-only", () => {
+  // A team's own configs may sit beside them (config/acme.json): only these are the examples.
+  const shapes = ["example.json", "existing-network.json", "repositories-only.json", "shared-vpc.json", "mixed-estate.json"];
+  it("greenfield, existing network, Shared VPC, repositories-only, a mixed estate of images", () => {
     expect(readdirSync(path.join(ROOT, "config"))).toEqual(expect.arrayContaining(shapes));
   });
   const cliConfig = emptyProviderMirror();

@@ -35,21 +35,22 @@ describe("config validation", () => {
     const [env] = loadConfig(EXAMPLE_CONFIG);
     expect(env.name).toBe("airlock");
     expect(env.config.repositories.remote).toBe("pypi-remote");
-    expect(env.config.mirror.pythonVersions).toEqual(["3.11", "3.12"]);
+    expect(env.config.mirror.targets.map((t) => `${t.python} ${t.glibc} ${t.arch} ${t.declaredBy.join(",")}`)).toEqual(["3.11.2 2.36 x86_64 hosts.image"]);
     expect(env.lockContent).toBe("");
   });
 
-  it("derives the wheel platform tags from the private hosts' image: every manylinux tag up to its glibc", () => {
+  it("derives the wheel platform tags from the private host's image: every manylinux tag up to its glibc", () => {
     const [debian] = loadConfig(EXAMPLE_CONFIG);
+    const [platforms] = debian.config.mirror.targets.map((t) => t.platforms);
     // cryptography 50 ships manylinux_2_34 only: the Debian 12 default must include it.
-    expect(debian.config.mirror.platforms).toContain("manylinux_2_34_x86_64");
-    expect(debian.config.mirror.platforms[0]).toBe("manylinux_2_36_x86_64");
-    expect(debian.config.mirror.platforms).toHaveLength(36 - 17 + 2);
-    expect(debian.config.mirror.platforms).not.toContain("manylinux_2_37_x86_64");
-    const [arm] = loadConfig(configFile(withChange((c) => (c.mirror.targetImage = "debian-11", c.mirror.targetArch = "aarch64"))));
-    expect(arm.config.mirror.platforms).toEqual([...Array.from({ length: 15 }, (_, i) => `manylinux_2_${31 - i}_aarch64`), "manylinux2014_aarch64"]);
+    expect(platforms).toContain("manylinux_2_34_x86_64");
+    expect(platforms[0]).toBe("manylinux_2_36_x86_64");
+    expect(platforms).toHaveLength(36 - 17 + 2);
+    expect(platforms).not.toContain("manylinux_2_37_x86_64");
+    const [arm] = loadConfig(configFile(withChange((c) => (c.hosts.image = "debian-cloud/debian-12-arm64"))));
+    expect(arm.config.mirror.targets[0].platforms).toEqual([...Array.from({ length: 20 }, (_, i) => `manylinux_2_${36 - i}_aarch64`), "manylinux2014_aarch64"]);
     const [explicit] = loadConfig(configFile(withChange((c) => (c.mirror.platforms = ["manylinux_2_17_x86_64"]))));
-    expect(explicit.config.mirror.platforms).toEqual(["manylinux_2_17_x86_64"]);
+    expect(explicit.config.mirror.targets[0].platforms).toEqual(["manylinux_2_17_x86_64"]);
     expect(problems(configFile(withChange((c) => (c.mirror.targetImage = "windows"))))[0]).toMatch(/^mirror\.targetImage: must be one of "debian-11", "debian-12"/);
   });
 
@@ -165,7 +166,9 @@ describe("config validation", () => {
     const images = ["debian-cloud/debian-12", "projects/debian-cloud/global/images/family/debian-12", "projects/my-images/global/images/golden-2026-11", "https://www.googleapis.com/compute/v1/projects/debian-cloud/global/images/family/debian-12"];
     const types = ["e2-micro", "e2-medium", "n2-standard-4", "n2d-highmem-8", "c3-highcpu-22-lssd", "t2a-standard-1", "n2-custom-2-4096", "custom-4-8192-ext", "f1-micro"];
     for (const [image, machineType] of images.map((img, i) => [img, types[i % types.length]])) {
-      expect(loadConfig(configFile(withChange((c) => ((c.hosts.image = image), (c.hosts.machineType = machineType)))))[0].config.hosts).toMatchObject({ image, machineType });
+      // A custom image says what it runs (mirror.targets); the public families are known.
+      const declared = (c: any) => (c.mirror.targets = [{ python: "3.11", glibc: "2.36", arch: "x86_64" }]);
+      expect(loadConfig(configFile(withChange((c) => ((c.hosts.image = image), (c.hosts.machineType = machineType), declared(c)))))[0].config.hosts).toMatchObject({ image, machineType });
     }
     for (const machineType of types) expect(loadConfig(configFile(withChange((c) => (c.hosts.machineType = machineType))))[0].config.hosts.machineType).toBe(machineType);
   });

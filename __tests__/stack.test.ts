@@ -70,8 +70,8 @@ describe("the mirror-mode stack", () => {
 
     it.each([
       ["the package list", (c: any) => c.mirror.packages.push("requests")],
-      ["the Python versions", (c: any) => (c.mirror.pythonVersions = ["3.11"])],
-      ["the platforms", (c: any) => (c.mirror.platforms = ["manylinux_2_17_x86_64"])],
+      ["the targets", (c: any) => (c.mirror.targets = [...c.mirror.targets, { python: "3.13.5", glibc: "2.41", arch: "x86_64", platforms: ["manylinux_2_41_x86_64"], declaredBy: ["mirror.targets.0"] }])],
+      ["the platforms", (c: any) => (c.mirror.targets = c.mirror.targets.map((t: any) => ({ ...t, platforms: ["manylinux_2_17_x86_64"] })))],
       ["the auth repo (and so the script)", (c: any) => (c.repositories.auth = "other-auth-repo")],
     ])("changes with %s", (_what, edit) => {
       expect(sha(edit)).not.toBe(base);

@@ -27,8 +27,7 @@ const mirrorView: MirrorScriptView = {
   auth_repo_upload_url: `https://${HOST}/airlock-example/pip-auth-repo/`,
   source_index_url: "https://pypi.org/simple/",
   packages: ["keyring", "keyrings.google-artifactregistry-auth"],
-  python_versions: ["3.11", "3.12"],
-  platforms: ["manylinux_2_28_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64"],
+  targets: ["3.11.2:x86_64:manylinux_2_28_x86_64,manylinux_2_17_x86_64,manylinux2014_x86_64", "3.13.5:x86_64:manylinux_2_41_x86_64,manylinux2014_x86_64"],
   bootstrap_pip: "pip>=23.1",
   lock_content: "",
   stop_when_done: false,
@@ -43,6 +42,7 @@ const bootstrapView: BootstrapScriptView = {
   packages: ["keyring", "keyrings.google-artifactregistry-auth"],
   wait_attempts: 32,
   bootstrap_pip: "pip>=23.1",
+  mirrored_targets: ["3.11.2:x86_64:2.36", "3.13.5:x86_64:2.41"],
   venv_dir: "/opt/pip-airlock/keyring",
   install_timeout_seconds: 600,
 };
@@ -59,6 +59,28 @@ const ENV = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
 
 function hasTool(tool: string): boolean {
   return spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;
+}
+
+/** A python3 on PATH with pip importable (the mirror's `pip download` runs on one). */
+function pythonWithPip(): string {
+  for (const python of ["python3", "/usr/bin/python3"]) {
+    if (spawnSync(python, ["-c", "import pip"], { env: ENV }).status === 0) return python;
+  }
+  throw new Error("no python3 with pip on PATH: the test runs pip download offline against wheels it makes");
+}
+
+/** Writes a minimal pure-Python wheel NAME-VERSION-py3-none-any.whl with these Requires-Dist lines into dir. */
+function makeWheel(dir: string, name: string, version: string, requires: string[]): void {
+  const dist = `${name.replace(/-/g, "_")}-${version}`;
+  const metadata = ["Metadata-Version: 2.1", `Name: ${name}`, `Version: ${version}`, ...requires.map((r) => `Requires-Dist: ${r}`), ""].join("\n");
+  execFileSync("python3", ["-c", `
+import sys, zipfile
+dist, metadata, out = sys.argv[1:]
+with zipfile.ZipFile(out, "w") as z:
+    z.writestr(dist + ".dist-info/METADATA", metadata)
+    z.writestr(dist + ".dist-info/WHEEL", "Wheel-Version: 1.0\\nGenerator: test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n")
+    z.writestr(dist + ".dist-info/RECORD", "")
+`, dist, metadata, path.join(dir, `${dist}-py3-none-any.whl`)], { env: ENV });
 }
 
 /** The settings block of a rendered script (between the SC1083 directive and the closing brace). */
@@ -172,18 +194,45 @@ describe("mirror helpers", () => {
     ]);
   });
 
-  it("warns when this host's python is newer than the oldest target (markers follow the host's)", () => {
+  it("downloads per target, each with its own CPython and platform tags, never the cross product", () => {
     const out = withFunctions(mirror, `
       date() { printf 'T'; }
-      guest_attr() { echo "attr $1"; }
-      python3() { echo 3.11; }
-      PYTHON_VERSIONS=(3.11 3.12); check_host_python; echo "rc=$?"
-      PYTHON_VERSIONS=(3.12 3.10); check_host_python; echo "rc=$?"
+      timeout() { shift 3; "$@"; }
+      python3() { shift 2; echo "pip-run $*"; }
+      WORK_DIR=/w
+      download_all
     `);
-    const [same, older] = out.split("rc=0\n");
-    expect(same).not.toContain("warning");
-    expect(older).toContain("runs python 3.11, newer than the oldest target 3.10");
-    expect(older).toContain("attr warning");
+    const runs = out.split("\n").filter((l) => l.startsWith("pip-run "));
+    expect(runs).toHaveLength(2);
+    const [debian12, debian13] = runs;
+    expect(debian12).toMatch(/^pip-run 3\.11\.2 x86_64 download .*--python-version 3\.11\.2 --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 keyring /);
+    expect(debian13).toMatch(/^pip-run 3\.13\.5 x86_64 download .*--python-version 3\.13\.5 --platform manylinux_2_41_x86_64 --platform manylinux2014_x86_64 keyring /);
+    expect(debian12).not.toContain("manylinux_2_41");
+    expect(debian13).not.toContain("manylinux_2_28");
+  });
+
+  it("runs pip download with the target's environment markers, not this host's (pypa/pip#11010)", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "airlock-test-"));
+    try {
+      const python = pythonWithPip();
+      const code = withFunctions(mirror, 'printf "%s" "$TARGET_PIP_PY"');
+      // A top-level project whose dependencies depend on the Python version, as keyring's and virtualenv's do.
+      makeWheel(dir, "top", "1.0", ['old-dep; python_version < "3.10"', 'mid-dep; python_version < "3.12"', 'new-dep; python_version >= "3.13"', 'arm-dep; platform_machine == "aarch64"']);
+      for (const dep of ["old-dep", "mid-dep", "new-dep", "arm-dep"]) makeWheel(dir, dep, "1.0", []);
+      const fetched = (target: string, machine: string) => {
+        const dest = path.join(dir, `out-${target}-${machine}`);
+        execFileSync(python, ["-c", code, target, machine, "download", "--no-index", "--find-links", dir, "--dest", dest, "--only-binary=:all:",
+          "--implementation", "cp", "--python-version", target, "--platform", "manylinux2014_x86_64", "--platform", "manylinux2014_aarch64", "top"],
+          { env: { ...ENV, PIP_CONFIG_FILE: "/dev/null" }, stdio: "pipe" });
+        return execFileSync("ls", [dest], { encoding: "utf8" }).trim().split("\n").map((f) => f.split("-")[0]);
+      };
+      expect(fetched("3.9.21", "x86_64")).toEqual(["mid_dep", "old_dep", "top"]);
+      expect(fetched("3.11.2", "x86_64")).toEqual(["mid_dep", "top"]);
+      expect(fetched("3.13.5", "x86_64")).toEqual(["new_dep", "top"]);
+      expect(fetched("3.13.5", "aarch64")).toEqual(["arm_dep", "new_dep", "top"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("reports failure with the step, and exits non-zero", () => {
@@ -297,6 +346,96 @@ describe("bootstrap helpers", () => {
     // A rejection is remembered: a configured host then reports failed, not ready-stale.
     expect(out.match(/code=\d+ rc=\d rejected=\d/g)).toEqual([
       "code=200 rc=0 rejected=0", "code=404 rc=0 rejected=0", "code=401 rc=1 rejected=1", "code=403 rc=1 rejected=1"]);
+  });
+
+  it("bootstraps the newest pip wheel whose Requires-Python admits the host's CPython (a 3.9 host served 26.0 and 26.2 takes 26.0)", () => {
+    const listing = [
+      "pip-26.2.1-py3-none-any.whl abc https://h/p/pip-26.2.1-py3-none-any.whl >=3.10",
+      "pip-26.0.1-py3-none-any.whl def https://h/p/pip-26.0.1-py3-none-any.whl >=3.9",
+      "pip-26.3b1-py3-none-any.whl 000 https://h/p/pip-26.3b1-py3-none-any.whl >=3.9",
+      "pip-23.0.1-py3-none-any.whl 111 https://h/p/pip-23.0.1-py3-none-any.whl >=3.7",
+      "pip-26.1.tar.gz 222 https://h/p/pip-26.1.tar.gz >=3.9",
+      "pipx-9.9-py3-none-any.whl 333 https://h/p/pipx-9.9-py3-none-any.whl -",
+      "keyring-25.7.0-py3-none-any.whl 444 https://h/p/keyring-25.7.0-py3-none-any.whl >=3.9",
+    ].join("\n");
+    const pick = (python: string, lines = listing) =>
+      withFunctions(bootstrap, `printf '%s\\n' "$LISTING" | python3 -c "$PICK_PIP_PY" ${python}; echo "rc=$?"`, { LISTING: lines }).trim();
+    expect(pick("3.9.21")).toBe("pip-26.0.1-py3-none-any.whl def https://h/p/pip-26.0.1-py3-none-any.whl\nrc=0");
+    expect(pick("3.11.2")).toBe("pip-26.2.1-py3-none-any.whl abc https://h/p/pip-26.2.1-py3-none-any.whl\nrc=0");
+    expect(pick("3.8.10")).toBe("pip-23.0.1-py3-none-any.whl 111 https://h/p/pip-23.0.1-py3-none-any.whl\nrc=0");
+    expect(pick("3.6.8")).toBe("rc=1");
+    // No Requires-Python given admits every Python; exclusions and compatible releases are honoured.
+    expect(pick("3.9.1", "pip-25.0-py3-none-any.whl a u -\npip-26.0-py3-none-any.whl b v >=3.9,!=3.9.0,!=3.9.1")).toBe("pip-25.0-py3-none-any.whl a u\nrc=0");
+    expect(pick("3.9.2", "pip-25.0-py3-none-any.whl a u -\npip-26.0-py3-none-any.whl b v >=3.9,!=3.9.0,!=3.9.1")).toBe("pip-26.0-py3-none-any.whl b v\nrc=0");
+    expect(pick("3.12.3", "pip-24.0-py3-none-any.whl a u ~=3.11\npip-25.0-py3-none-any.whl b v ==3.11.*")).toBe("pip-24.0-py3-none-any.whl a u\nrc=0");
+  });
+
+  it("waits for a pip wheel this host can run, and says so", () => {
+    const out = withFunctions(bootstrap, `
+      date() { printf 'T'; }
+      fetch_token() { :; }
+      list_auth_repo() { printf '%s\\n' 'keyring-25.7.0-py3-none-any.whl a u >=3.9' 'keyrings.google_artifactregistry_auth-1.1.2-py3-none-any.whl b u -' \\
+        'virtualenv-21.14.1-py3-none-any.whl c u >=3.9' 'pip-26.2.1-py3-none-any.whl d u >=3.10'; }
+      WORK_DIR=$(mktemp -d); REQUIRED_PROJECTS=(keyring keyrings-google-artifactregistry-auth pip virtualenv)
+      HOST_PYTHON=3.9.21; helpers_served; echo "rc=$?"
+      HOST_PYTHON=3.11.2; helpers_served; echo "rc=$? file=$PIP_WHEEL_FILE sha=$PIP_WHEEL_SHA256"
+      rm -rf "$WORK_DIR"
+    `);
+    expect(out).toContain("serves no pip wheel whose Requires-Python admits CPython 3.9.21 yet");
+    expect(out).toMatch(/rc=1\n/);
+    expect(out).toContain("rc=0 file=pip-26.2.1-py3-none-any.whl sha=d");
+  });
+
+  it("tells a host that is none of the mirror's targets why its install may fail", () => {
+    const run = (python: string, glibc: string, arch: string) =>
+      withFunctions(bootstrap, `
+        date() { printf 'T'; }
+        uname() { echo ${arch}; }
+        python3() { echo ${glibc}; }
+        HOST_PYTHON=${python}; check_mirrored_target; echo "rc=$?"
+      `);
+    expect(run("3.11.2", "2.36", "x86_64")).toContain("is a target of the mirror (3.11.2:x86_64:2.36)");
+    expect(run("3.13.1", "2.41", "x86_64")).toContain("is a target of the mirror (3.13.5:x86_64:2.41)");
+    const ubuntu = run("3.12.3", "2.39", "x86_64");
+    expect(ubuntu).toContain("warning: this host (CPython 3.12.3, x86_64, glibc 2.39) is none of the mirror's targets");
+    expect(ubuntu).toContain("declare its image in mirror.targets");
+    expect(ubuntu).toContain("rc=0");
+    // An older glibc than the target's cannot run its wheels; another CPU neither.
+    expect(run("3.13.5", "2.36", "x86_64")).toContain("none of the mirror's targets");
+    expect(run("3.11.2", "2.36", "aarch64")).toContain("none of the mirror's targets");
+  });
+
+  it("leaves a non-Debian Python's venv seeding alone and says what users get (no WHEEL_PKG_DIR, e.g. RHEL)", () => {
+    const run = (ensurepip: string) =>
+      withFunctions(bootstrap, `
+        date() { printf 'T'; }
+        install() { echo "INSTALLED $*"; }
+        python3() { case "$2" in *sysconfig*) echo "";; *ensurepip*) [[ -n "${ensurepip}" ]] && echo "${ensurepip}" || return 1;; esac; }
+        VENV_DIR=/v
+        /v/bin/python() { command "$PYTHON_WITH_PIP" "$@"; }
+        ensure_venv_wheel; echo "rc=$? changes=$CHANGES"
+      `, { PYTHON_WITH_PIP: pythonWithPip() });
+    const old = run("21.2.3");
+    expect(old).toContain("seeds the pip 21.2.3 that ensurepip bundles, which ignores keyring-provider (needs >= 23.1)");
+    expect(old).toContain("users create venvs with virtualenv (/usr/local/bin/virtualenv)");
+    expect(old).toContain("rc=0 changes=0");
+    expect(old).not.toContain("INSTALLED");
+    expect(run("")).toContain("python3 has no ensurepip");
+  });
+
+  it("reports a user's venv pip that the served keyring cannot serve as permanent, with both versions", () => {
+    const out = withFunctions(bootstrap, `
+      date() { printf 'T'; }
+      runuser() { shift 3; case "$*" in *"pip download"*) echo "ERROR: Keyring util is outdated; must be at least version 25.2.1" >&2; return 1;;
+        *'version("pip")'*) echo 26.2.1;; *) "$@";; esac; }
+      timeout() { shift 3; "$@"; }
+      VENV_TOOL_LINK=true
+      VENV_DIR=/v
+      /v/bin/python() { case "$*" in *'version("keyring")'*) echo 23.9.3;; *) "$PYTHON_WITH_PIP" "$@";; esac; }
+      PROBE_DIR=$(mktemp -d); probe_user; echo "rc=$? broken=$USER_PROBE_BROKEN"; rm -rf "$PROBE_DIR"
+    `, { PYTHON_WITH_PIP: pythonWithPip() });
+    expect(out).toContain("the venv's pip 26.2.1 needs keyring >= 25.2.1; the auth repo serves 23.9.3");
+    expect(out).toContain("rc=100 broken=1");
   });
 
   it("treats the venv's pip like Debian's ensurepip picks wheels: by file name, the last one wins", () => {

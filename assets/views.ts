@@ -28,10 +28,12 @@ export interface MirrorScriptView extends CommonScriptView {
   readonly source_index_url: string;
   /** Requirement specifiers to mirror with all transitive dependencies. */
   readonly packages: readonly string[];
-  /** Target CPython versions of the private hosts, e.g. `3.11`. */
-  readonly python_versions: readonly string[];
-  /** Target platform tags of the private hosts, e.g. `manylinux_2_17_x86_64`. */
-  readonly platforms: readonly string[];
+  /**
+   * What to download for, one word per target: `PYTHON:ARCH:TAG,TAG,...`, e.g.
+   * `3.11.2:x86_64:manylinux_2_36_x86_64,...,manylinux2014_x86_64` (the CPython, its CPU, the wheel
+   * platform tags its pip accepts).
+   */
+  readonly targets: readonly string[];
   /** Requirement specifier of the pip that bare private hosts bootstrap with, e.g. `pip>=23.1`. */
   readonly bootstrap_pip: string;
   /** A hash-pinned requirements lock (installed with --require-hashes); empty for none. */
@@ -58,6 +60,11 @@ export interface BootstrapScriptView extends CommonScriptView {
   readonly wait_attempts: number;
   /** Requirement specifier of the pip bootstrapped into the keyring venv. */
   readonly bootstrap_pip: string;
+  /**
+   * What the mirror serves, one word per target: `PYTHON:ARCH:GLIBC`, e.g. `3.11.2:x86_64:2.36`; empty
+   * when a remote repository serves PyPI itself. A host that is none of them is told so in its log.
+   */
+  readonly mirrored_targets: readonly string[];
   /** Where the keyring venv lives, e.g. `/opt/pip-airlock/keyring`. */
   readonly venv_dir: string;
   /** Bound of one install attempt into the keyring venv, in seconds. */

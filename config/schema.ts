@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { isNetworkAddress, networkAddress, overlaps, parseCidr } from "./cidr";
 import { iamMember } from "./iam-member";
-import { platformsFor, TARGET_ARCHES, TARGET_IMAGES, TargetImage } from "./platforms";
+import { TARGET_ARCHES, TARGET_OS_KEYS } from "./images";
+import { publicImageProblems, resolveTargets } from "./targets";
 
 // Each rule's message says what is accepted, so the error line doubles as the fix.
 const projectId = z
@@ -49,6 +50,8 @@ const requirement = z
     'must be a package requirement such as "keyring" or "keyring>=25"',
   );
 const pythonVersion = z.string().regex(/^3\.(8|9|1[0-9])$/, 'must be a CPython version such as "3.11"');
+const pythonFullVersion = z.string().regex(/^3\.(9|1[0-9])(\.[0-9]{1,2})?$/, 'must be a CPython version >= 3.9 such as "3.11" or "3.11.2"');
+const glibcVersion = z.string().regex(/^2\.(1[7-9]|[2-9][0-9])$/, 'must be a glibc version such as "2.36" (2.17 or newer)');
 const platform = z
   .string()
   .regex(/^(manylinux(1|2010|2014)|manylinux_[0-9]+_[0-9]+|musllinux_[0-9]+_[0-9]+|linux)_(x86_64|aarch64)$/, 'must be a Linux wheel platform tag such as "manylinux_2_17_x86_64"');
@@ -185,11 +188,19 @@ export const environmentSchema = z
     mirror: z
       .strictObject({
         packages: z.array(requirement).min(1, "must list at least one package").default(["keyring", "keyrings.google-artifactregistry-auth"]),
-        pythonVersions: z.array(pythonVersion).min(1, "must list at least one Python version").default(["3.11"]),
-        /** The private hosts' image: its glibc decides which wheel platform tags their pip accepts. */
-        targetImage: z.enum(Object.keys(TARGET_IMAGES) as [TargetImage, ...TargetImage[]]).default("debian-12"),
-        targetArch: z.enum(TARGET_ARCHES).default("x86_64"),
-        /** Explicit wheel platform tags; by default every manylinux tag `targetImage` accepts. */
+        /**
+         * VMs outside the stack that run the bootstrap (the stack's own VMs are targets by their images):
+         * an image in the form of `hosts.image`, or what a custom image runs.
+         */
+        targets: z
+          .array(z.union([image, z.strictObject({ python: pythonFullVersion, glibc: glibcVersion, arch: z.enum(TARGET_ARCHES) })]))
+          .default([]),
+        /** Older form of the targets' CPython versions: may only agree with the VMs' images. */
+        pythonVersions: z.array(pythonVersion).min(1, "must list at least one Python version").optional(),
+        /** Older form of the private hosts' OS: may only agree with the VMs' images. */
+        targetImage: z.enum(TARGET_OS_KEYS).optional(),
+        targetArch: z.enum(TARGET_ARCHES).optional(),
+        /** Explicit wheel platform tags for every target (one glibc and CPU only); by default each target's own. */
         platforms: z.array(platform).min(1, "must list at least one platform tag").optional(),
         /** Requirement of the pip that bare private hosts bootstrap with (keyring-provider needs >= 23.1). */
         bootstrapPip: requirement.default("pip>=23.1"),
@@ -202,7 +213,10 @@ export const environmentSchema = z
       .prefault({}),
     hosts: z.strictObject({
       machineType: machineType.default("e2-small"),
+      /** The private host's image: its CPython and glibc are a target of the mirror. */
       image: image.default("debian-cloud/debian-12"),
+      /** The public host's image: a Debian the mirror script supports, whatever the private side runs. */
+      publicImage: image.default("debian-cloud/debian-12"),
       publicName: resourceName.default("airlock-public-host"),
       privateName: resourceName.default("airlock-private-host"),
       /** Create the private host; false for repositories, network plumbing and the bootstrap for your own VMs. */
@@ -357,9 +371,14 @@ export const environmentSchema = z
       });
     }
   })
+  .superRefine((env, ctx) => {
+    for (const problem of [...resolveTargets(env).problems, ...publicImageProblems(env)]) {
+      ctx.addIssue({ code: "custom", path: problem.path, message: problem.message });
+    }
+  })
   .transform((env) => ({
     ...env,
-    mirror: { ...env.mirror, platforms: env.mirror.platforms ?? platformsFor(env.mirror.targetImage, env.mirror.targetArch) },
+    mirror: { ...env.mirror, targets: resolveTargets(env).targets },
     hosts: { ...env.hosts, publicAccountId: accountIds(env).public, privateAccountId: accountIds(env).private },
     fleet: env.fleet ? { ...env.fleet, accountId: env.fleet.accountId ?? env.fleet.name } : undefined,
   }));

@@ -210,8 +210,7 @@ export class AirlockStack extends TerraformStack {
       const fingerprint = new MirrorFingerprint(this, "mirror-fingerprint", {
         spec: {
           packages: config.mirror.packages,
-          pythonVersions: config.mirror.pythonVersions,
-          platforms: config.mirror.platforms,
+          targets: config.mirror.targets.map(({ python, arch, platforms }) => ({ python, arch, platforms })),
           bootstrapPip: config.mirror.bootstrapPip,
           sourceIndexUrl: config.mirror.sourceIndexUrl,
           lock: props.lockContent,
@@ -223,7 +222,7 @@ export class AirlockStack extends TerraformStack {
         name: config.hosts.publicName,
         zone: config.zone,
         machineType: config.hosts.machineType,
-        image: config.hosts.image,
+        image: config.hosts.publicImage,
         subnet: this.publicNetwork.subnet,
         serviceAccountEmail: publicIdentity.email,
         role: "mirror",
@@ -236,6 +235,10 @@ export class AirlockStack extends TerraformStack {
       new TerraformOutput(this, "public_host_service_account", { value: publicIdentity.email, description: "The public host's service account (the auth repo's only writer)" });
       new TerraformOutput(this, "auth_repo_index_url", { value: this.helpersRepo.indexUrl, description: "Index of the auth helpers" });
       new TerraformOutput(this, "mirror_spec_sha256", { value: fingerprint.sha256, description: "Fingerprint of what the mirror uploads" });
+      new TerraformOutput(this, "mirror_targets", {
+        value: config.mirror.targets.map((t) => `CPython ${t.python}, glibc ${t.glibc}, ${t.arch} (${t.declaredBy.join(", ")})`),
+        description: "What the mirror downloads wheels for: each VM image's CPython, glibc and CPU",
+      });
     } else {
       new TerraformOutput(this, "pypi_remote_index_url", { value: this.helpersRepo.indexUrl, description: "PyPI proxy serving the auth helpers" });
     }

@@ -38,8 +38,7 @@ export function mirrorView(config: EnvironmentConfig, endpoints: ScriptEndpoints
     auth_repo_upload_url: endpoints.helpersUploadUrl,
     source_index_url: config.mirror.sourceIndexUrl,
     packages: config.mirror.packages,
-    python_versions: config.mirror.pythonVersions,
-    platforms: config.mirror.platforms,
+    targets: config.mirror.targets.map((t) => `${t.python}:${t.arch}:${t.platforms.join(",")}`),
     bootstrap_pip: config.mirror.bootstrapPip,
     lock_content: lockContent,
     stop_when_done: config.mirror.stopWhenDone,
@@ -57,6 +56,7 @@ export function bootstrapView(config: EnvironmentConfig, endpoints: ScriptEndpoi
     packages: config.mirror.packages,
     wait_attempts: config.retries.waitAttempts,
     bootstrap_pip: config.mirror.bootstrapPip,
+    mirrored_targets: config.mode === "mirror" ? config.mirror.targets.map((t) => `${t.python}:${t.arch}:${t.glibc}`) : [],
     venv_dir: config.hosts.keyringVenv,
     install_timeout_seconds: config.timeouts.installSeconds,
   };

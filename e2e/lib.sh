@@ -278,6 +278,7 @@ failed_within() {
   [[ $(rc_of "$log") != 0 && $(rc_of "$log") != 124 ]] || { echo "exit $(rc_of "$log")"; tail -n 20 "${LOGS}/${log}.log"; return 1; }
   "$PY" -c "import sys; sys.exit(not $(duration_of "$log") < $secs)" || { echo "took $(duration_of "$log")s, bound ${secs}s"; return 1; }
   [[ -z $(find "$(hostdir "$host")/tmp/${log}" -maxdepth 1 -name 'pip-airlock-*') ]] || { echo "work directory left in /tmp"; return 1; }
+  [[ ! -e $(hostdir "$host")/upper/var/lib/pip-airlock/mirror-work ]] || { echo "the mirror's work directory was left on disk"; return 1; }
   [[ $(attr_after "$log" status) == failed ]] || { echo "status '$(attr_after "$log" status)'"; return 1; }
   [[ $(attr_after "$log" failed-step) == "$step" ]] || { echo "failed-step '$(attr_after "$log" failed-step)', expected ${step}"; tail -n 15 "${LOGS}/${log}.log"; return 1; }
 }

@@ -2,7 +2,7 @@
 # Scenario faults-mirror: the public host's mirror against what goes wrong on the way to and from it.
 # Each fault ends within its bound in status=failed with the precise failed-step, nothing half
 # written (the auth repo holds no file; the mirror's work directory is gone).
-#   - the committed config's CPython 3.12 target: the wheelhouse has the binary wheels (cffi,
+#   - a CPython 3.12 target (an Ubuntu 24.04 fleet, say): the wheelhouse has the binary wheels (cffi,
 #     charset-normalizer) for cp311 only, so pip download finds no complete closure for 3.12:
 #     the mirror must fail, not upload half
 #   - PyPI unreachable (connection refused), PyPI stalling (accepts, never answers)
@@ -15,11 +15,13 @@ host_new pub-a public
 host_new pub-b public
 FAST=(MAX_ATTEMPTS=2 MAX_BACKOFF_SECONDS=1)
 
-variant "$MIRROR_SH" "${SW}/py312.sh" "${FAST[@]}"
-variant "$MIRROR_SH" "${SW}/pypi-down.sh" "${FAST[@]}" "PYTHON_VERSIONS=(3.11)" SOURCE_INDEX_URL=https://pypi-down.test/simple/
-variant "$MIRROR_SH" "${SW}/pypi-stall.sh" "${FAST[@]}" "PYTHON_VERSIONS=(3.11)" SOURCE_INDEX_URL=https://pypi-stalled.test/simple/ \
+# The synthesized config's one target (Debian 12) with CPython 3.12 and Ubuntu 24.04's glibc 2.39 tags in its place.
+PY312_TAGS=$(seq 39 -1 17 | sed 's/.*/manylinux_2_&_x86_64/' | paste -sd, -),manylinux2014_x86_64
+variant "$MIRROR_SH" "${SW}/py312.sh" "${FAST[@]}" "TARGETS=(3.12.3:x86_64:${PY312_TAGS})"
+variant "$MIRROR_SH" "${SW}/pypi-down.sh" "${FAST[@]}" SOURCE_INDEX_URL=https://pypi-down.test/simple/
+variant "$MIRROR_SH" "${SW}/pypi-stall.sh" "${FAST[@]}" SOURCE_INDEX_URL=https://pypi-stalled.test/simple/ \
   DOWNLOAD_TIMEOUT_SECONDS=20 PIP_SOCKET_TIMEOUT_SECONDS=5
-variant "$MIRROR_SH" "${SW}/ar-stall.sh" "${FAST[@]}" "PYTHON_VERSIONS=(3.11)" UPLOAD_TIMEOUT_SECONDS=15
+variant "$MIRROR_SH" "${SW}/ar-stall.sh" "${FAST[@]}" UPLOAD_TIMEOUT_SECONDS=15
 
 (
   boot pub-a py312 "${SW}/py312.sh" 300

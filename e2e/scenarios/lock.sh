@@ -23,9 +23,9 @@ for name, (_, f, version) in sorted(best.items()):
 PY
 )
 BAD_LOCK=$(sed '/^keyring==/s/--hash=sha256:[0-9a-f]\{8\}/--hash=sha256:00000000/' <<<"$LOCK")
-variant "$MIRROR_SH" "${SW}/lock.sh" "PYTHON_VERSIONS=(3.11)" "LOCK_CONTENT=${LOCK}"
-variant "$MIRROR_SH" "${SW}/badlock.sh" "PYTHON_VERSIONS=(3.11)" "LOCK_CONTENT=${BAD_LOCK}" MAX_ATTEMPTS=2 MAX_BACKOFF_SECONDS=1
-variant "$MIRROR_SH" "${SW}/stop.sh" "PYTHON_VERSIONS=(3.11)" STOP_WHEN_DONE=true
+variant "$MIRROR_SH" "${SW}/lock.sh" "LOCK_CONTENT=${LOCK}"
+variant "$MIRROR_SH" "${SW}/badlock.sh" "LOCK_CONTENT=${BAD_LOCK}" MAX_ATTEMPTS=2 MAX_BACKOFF_SECONDS=1
+variant "$MIRROR_SH" "${SW}/stop.sh" STOP_WHEN_DONE=true
 
 boot pub lock "${SW}/lock.sh" 300
 ar_files >"${STATE}/ar-after-lock.json"

@@ -27,6 +27,8 @@ WAIT_ATTEMPTS='32'
 INDEX_URL='https://oauth2accesstoken@us-central1-python.pkg.dev/airlock-example/my-private-pip-packages/simple/'
 UPLOAD_REPO_URL='https://us-central1-python.pkg.dev/airlock-example/my-private-pip-packages/'
 PACKAGES=('keyring' 'keyrings.google-artifactregistry-auth' )
+# What the mirror serves, one word per target: PYTHON:ARCH:GLIBC (empty: a PyPI remote repository).
+MIRRORED_TARGETS=('3.11.2:x86_64:2.36' )
 BOOTSTRAP_PIP='pip>=23.1'
 VENV_DIR='/opt/pip-airlock/keyring'
 # Time bounds of one attempt of the steps that wait on Artifact Registry (`retry` bounds the attempts;
@@ -53,10 +55,17 @@ CHANGES=0
 PIP_WHEEL_FILE=
 PIP_WHEEL_URL=
 PIP_WHEEL_SHA256=
+# This host's CPython (X.Y.Z), set once python3 is known to be there.
+HOST_PYTHON=
+# The user probe's directory (owned by the unprivileged user it runs as), removed on exit.
+PROBE_DIR=
+PROBE_USER=nobody
 # Set when an earlier boot left a working configuration (see already_configured).
 CONFIGURED=0
-# Set when Artifact Registry answered the probe 401/403: the configuration does not work (not stale).
+# Set when Artifact Registry answered a probe 401/403: the configuration does not work (not stale).
 AR_REJECTED=0
+# Set when a user's venv cannot authenticate with what is installed (a pip the keyring CLI is too old for).
+USER_PROBE_BROKEN=0
 # shellcheck disable=SC2034 # used by the shared functions
 SCRIPT_NAME=bootstrap
 
@@ -167,8 +176,10 @@ fetch_token() {
   [[ -n $TOKEN ]] || return 1
 }
 
-# Lists the auth repo's simple index for the given project names: one line `FILENAME SHA256 URL` per file.
-# A project the repo does not have yet (HTTP 404) simply lists nothing.
+# Lists the auth repo's simple index for the given project names: one line
+# `FILENAME SHA256 URL REQUIRES_PYTHON` per file (PEP 503's data-requires-python, its spaces removed;
+# "-" where the index gives no sha256 or no Requires-Python). A project the repo does not have yet
+# (HTTP 404) simply lists nothing.
 LIST_INDEX_PY='
 import base64, html.parser, os, re, sys, urllib.error, urllib.parse, urllib.request
 
@@ -177,8 +188,9 @@ class Links(html.parser.HTMLParser):
         super().__init__()
         self.hrefs = []
     def handle_starttag(self, tag, attrs):
-        if tag == "a":
-            self.hrefs += [v for k, v in attrs if k == "href" and v]
+        attrs = dict(attrs)
+        if tag == "a" and attrs.get("href"):
+            self.hrefs.append((attrs["href"], "".join((attrs.get("data-requires-python") or "-").split())))
 
 index, names = sys.argv[1], sys.argv[2:]
 auth = base64.b64encode(("oauth2accesstoken:" + os.environ["AIRLOCK_TOKEN"]).encode()).decode()
@@ -196,12 +208,12 @@ for name in names:
         sys.exit(f"listing {url}: {err}")
     links = Links()
     links.feed(body)
-    for href in links.hrefs:
+    for href, requires_python in links.hrefs:
         href = urllib.parse.urljoin(url, href)
         path, _, fragment = href.partition("#")
         filename = urllib.parse.unquote(path.rsplit("/", 1)[-1])
         sha256 = fragment[len("sha256="):] if fragment.startswith("sha256=") else "-"
-        print(filename, sha256, path)
+        print(filename, sha256, path, requires_python)
 '
 
 list_auth_repo() {
@@ -284,6 +296,9 @@ on_exit() {
   if [[ -n $WORK_DIR ]]; then
     rm -rf -- "$WORK_DIR"
   fi
+  if [[ -n $PROBE_DIR ]]; then
+    rm -rf -- "$PROBE_DIR"
+  fi
 }
 trap on_exit EXIT
 
@@ -299,28 +314,108 @@ validate_settings() {
   ((${#PACKAGES[@]} > 0)) || { log "no package to install"; return 1; }
   command -v python3 >/dev/null 2>&1 || { log "python3 is required"; return 1; }
   command -v curl >/dev/null 2>&1 || { log "curl is required"; return 1; }
+  id -u -- "$PROBE_USER" >/dev/null 2>&1 || { log "the user probe runs as ${PROBE_USER}, which this host lacks"; return 1; }
+  local target
+  for target in "${MIRRORED_TARGETS[@]}"; do
+    [[ $target =~ ^3\.[0-9]+(\.[0-9]+)?:(x86_64|aarch64):2\.[0-9]+$ ]] || { log "malformed mirrored target ${target}"; return 1; }
+  done
 }
 
-# One poll of the auth repo: succeed when it serves at least one file of every requested package and
-# of pip. Remembers the newest pip wheel (URL and sha256) for bootstrapping pip into the venv.
+# X.Y of a version X.Y[.Z].
+minor_version() {
+  local major minor
+  IFS=. read -r major minor _ <<<"$1"
+  printf '%s.%s\n' "$major" "$minor"
+}
+
+# Is this host one of the mirror's targets (its CPython X.Y and CPU, and a glibc at least the target's)?
+# A host that is not may find no wheel of a compiled dependency (cffi, say) and then fail at `install`:
+# the log says why beforehand. Not a failure by itself: pure-Python closures install anywhere.
+check_mirrored_target() {
+  local arch glibc target python t_arch t_glibc served=()
+  ((${#MIRRORED_TARGETS[@]} > 0)) || return 0
+  arch=$(uname -m)
+  glibc=$(python3 -c 'import platform; print(platform.libc_ver()[1] or "0.0")')
+  for target in "${MIRRORED_TARGETS[@]}"; do
+    IFS=: read -r python t_arch t_glibc <<<"$target"
+    served+=("CPython ${python} ${t_arch} glibc ${t_glibc}")
+    if [[ $(minor_version "$python") == "$(minor_version "$HOST_PYTHON")" && $t_arch == "$arch" ]] &&
+      [[ $(printf '%s\n%s\n' "$t_glibc" "$glibc" | sort -V | head -n1) == "$t_glibc" ]]; then
+      log "this host (CPython ${HOST_PYTHON}, ${arch}, glibc ${glibc}) is a target of the mirror (${target})"
+      return 0
+    fi
+  done
+  log "warning: this host (CPython ${HOST_PYTHON}, ${arch}, glibc ${glibc}) is none of the mirror's targets ($(IFS=';'; echo "${served[*]}")): compiled dependencies may have no wheel for it; declare its image in mirror.targets"
+}
+
+# The newest pip wheel of a listing (lines of list_auth_repo, on stdin) whose Requires-Python admits
+# this host's CPython (PEP 503 data-requires-python; none given admits any): pip 26.1 dropped 3.9
+# (pypa/pip#13795), so a 3.9 host served pip 26.0.x and 26.2.x must take 26.0.x. Written with the
+# standard library only: a bare host has no pip, and so no `packaging`, yet. Prints `FILENAME SHA256 URL`.
+PICK_PIP_PY='
+import re, sys
+
+def release(v):
+    if not re.fullmatch(r"[0-9]+(\.[0-9]+)*", v):
+        return None  # a pre-release, dev or local version: never chosen
+    return tuple(int(p) for p in v.split("."))
+
+def padded(a, n):
+    return a + (0,) * (n - len(a))
+
+def admits(spec, have):
+    for clause in filter(None, spec.split(",")):
+        m = re.fullmatch(r"(===|==|!=|~=|<=|>=|<|>)(.+)", clause)
+        if not m:
+            return False
+        op, v = m.groups()
+        wild = v.endswith(".*")
+        want = release(v[:-2] if wild else v)
+        if want is None:
+            return False
+        n = max(len(want), len(have))
+        a, b = padded(have, n), padded(want, n)
+        if wild:
+            hit = have[: len(want)] == want
+            ok = hit if op == "==" else (not hit) if op == "!=" else False
+        elif op == "~=":
+            ok = len(want) > 1 and a >= b and have[: len(want) - 1] == want[:-1]
+        else:
+            ok = {"==": a == b, "===": a == b, "!=": a != b, "<=": a <= b, ">=": a >= b, "<": a < b, ">": a > b}[op]
+        if not ok:
+            return False
+    return True
+
+host = tuple(int(p) for p in sys.argv[1].split("."))
+best = None
+for line in sys.stdin:
+    fields = line.split()
+    if len(fields) != 4 or not fields[0].endswith(".whl"):
+        continue
+    filename, sha, url, requires = fields
+    parts = filename.split("-")
+    if re.sub(r"[-_.]+", "-", parts[0]).lower() != "pip" or len(parts) < 2:
+        continue
+    version = release(parts[1])
+    if version is None or (requires != "-" and not admits(requires, host)):
+        continue
+    if best is None or version > best[0]:
+        best = (version, filename, sha, url)
+if best is None:
+    sys.exit(1)
+print(*best[1:])
+'
+
+# One poll of the auth repo: succeed when it serves at least one file of every requested package, and
+# a pip wheel this host's CPython can run (its URL and sha256 kept for bootstrapping pip into the venv).
 helpers_served() {
-  local filename sha url project missing=() best_version=0 version
+  local filename project missing=() picked
   local -A present=()
   fetch_token || return 1
   list_auth_repo "${REQUIRED_PROJECTS[@]}" >"${WORK_DIR}/auth-repo.txt" || return 1
-  while read -r filename sha url; do
+  while read -r filename _; do
     project=$(wheel_project "$filename")
     present[$project]=1
-    if [[ $project == pip && $filename == *.whl ]]; then
-      version=${filename#*-}
-      version=${version%%-*}
-      if [[ $(printf '%s\n%s\n' "$best_version" "$version" | sort -V | tail -n1) == "$version" ]]; then
-        best_version=$version
-        PIP_WHEEL_FILE=$filename
-        PIP_WHEEL_URL=$url
-        PIP_WHEEL_SHA256=$sha
-      fi
-    fi
   done <"${WORK_DIR}/auth-repo.txt"
   for project in "${REQUIRED_PROJECTS[@]}"; do
     [[ -n ${present[$project]:-} ]] || missing+=("$project")
@@ -329,7 +424,12 @@ helpers_served() {
     log "the auth repo does not serve ${missing[*]} yet"
     return 1
   fi
-  log "the auth repo serves ${REQUIRED_PROJECTS[*]} (pip wheel: ${PIP_WHEEL_FILE})"
+  if ! picked=$(python3 -c "$PICK_PIP_PY" "$HOST_PYTHON" <"${WORK_DIR}/auth-repo.txt"); then
+    log "the auth repo serves no pip wheel whose Requires-Python admits CPython ${HOST_PYTHON} yet"
+    return 1
+  fi
+  read -r PIP_WHEEL_FILE PIP_WHEEL_SHA256 PIP_WHEEL_URL <<<"$picked"
+  log "the auth repo serves ${REQUIRED_PROJECTS[*]} (pip wheel for CPython ${HOST_PYTHON}: ${PIP_WHEEL_FILE})"
 }
 
 # Downloads the mirrored pip wheel into WORK_DIR (once per run) and checks its sha256.
@@ -441,7 +541,16 @@ ensure_venv_wheel() {
   local wheel_dir last version
   wheel_dir=$(python3 -c 'import sysconfig; print(sysconfig.get_config_var("WHEEL_PKG_DIR") or "")')
   if [[ -z $wheel_dir || ! -d $wheel_dir ]]; then
-    log "python3 has no WHEEL_PKG_DIR: new venvs get the pip bundled with python"
+    # Not Debian's layout (RHEL and Rocky's python3 keep no WHEEL_PKG_DIR, or its directory is not
+    # installed): `python3 -m venv` seeds whatever pip ensurepip bundles. Nothing of Python's own is changed.
+    version=$(python3 -c 'import ensurepip; print(ensurepip.version())' 2>/dev/null || true)
+    if [[ -z $version ]]; then
+      log "python3 has no ensurepip (and no WHEEL_PKG_DIR directory ${wheel_dir:-either}): 'python3 -m venv' cannot seed pip on this host; users create venvs with ${VENV_TOOL} (${VENV_TOOL_LINK})"
+    elif "${VENV_DIR}/bin/python" -c 'import sys; from pip._vendor.packaging.version import Version; sys.exit(Version(sys.argv[1]) < Version("23.1"))' "$version"; then
+      log "python3 has no WHEEL_PKG_DIR${wheel_dir:+ directory}: 'python3 -m venv' seeds the pip ${version} that ensurepip bundles, new enough for keyring-provider"
+    else
+      log "warning: python3 has no WHEEL_PKG_DIR${wheel_dir:+ directory}: 'python3 -m venv' seeds the pip ${version} that ensurepip bundles, which ignores keyring-provider (needs >= 23.1), and Python's own files are left alone: users create venvs with ${VENV_TOOL} (${VENV_TOOL_LINK})"
+    fi
     return 0
   fi
   last=$(find "$wheel_dir" -maxdepth 1 -name 'pip-*.whl' -printf '%f\n' | LC_ALL=C sort | tail -n1)
@@ -517,6 +626,57 @@ probe_index() {
   esac
 }
 
+# as_user COMMAND...: COMMAND as the unprivileged PROBE_USER, with a clean environment and the probe's home.
+as_user() {
+  runuser -u "$PROBE_USER" -- env -i HOME="${PROBE_DIR}/home" PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 "$@"
+}
+
+# The last probe does what a user does (the README's `virtualenv v && v/bin/pip install …`): as an
+# unprivileged user with a clean environment and an empty home, a throwaway venv made with the linked
+# venv tool, whose own pip (the one the venv tool seeds, which may be newer than the keyring venv's)
+# reads the system pip config as that user sees it and fetches a project of the helpers' index through
+# the keyring CLI, no credential given. The helpers' index is the repository certain to hold a project
+# (a fresh private repo is empty); probe_index has shown that the configured index accepts this host.
+# Returns 100 (permanent, so `failed`) when the user's pip cannot work with the keyring the auth repo
+# serves or AR rejects it, 1 (retried) otherwise.
+probe_user() {
+  local venv="${PROBE_DIR}/home/v" project rc=0 venv_pip keyring_version
+  project=$(requirement_project "${PACKAGES[0]}")
+  command -v runuser >/dev/null 2>&1 || { log "no runuser (util-linux) to run the user probe with"; return 100; }
+  rm -rf -- "${PROBE_DIR:?}/home"
+  as_user mkdir -m 0700 -- "${PROBE_DIR}/home" || return 1
+  if ! as_user timeout -k 10 "$INSTALL_TIMEOUT_SECONDS" "$VENV_TOOL_LINK" --quiet --no-periodic-update -- "$venv" \
+    >"${PROBE_DIR}/venv.log" 2>&1; then
+    log "user probe: '${VENV_TOOL} v' failed as ${PROBE_USER}:"
+    tail -n 5 -- "${PROBE_DIR}/venv.log" | sed 's/^/  | /'
+    return 1
+  fi
+  as_user timeout -k 10 "$INSTALL_TIMEOUT_SECONDS" "${venv}/bin/python" -m pip download --no-deps --dest "${PROBE_DIR}/home/dl" \
+    --disable-pip-version-check --no-input --progress-bar off --timeout "$PIP_SOCKET_TIMEOUT_SECONDS" \
+    --index-url "https://oauth2accesstoken@${AUTH_REPO_INDEX_URL#https://}" "$project" >"${PROBE_DIR}/pip.log" 2>&1 || rc=$?
+  venv_pip=$(as_user "${venv}/bin/python" -c 'from importlib.metadata import version; print(version("pip"))' 2>/dev/null || echo unknown)
+  if ((rc == 0)); then
+    log "user probe: as ${PROBE_USER}, a fresh ${VENV_TOOL} venv's pip ${venv_pip} fetched ${project} through keyring"
+    return 0
+  fi
+  keyring_version=$("${VENV_DIR}/bin/python" -c 'from importlib.metadata import version; print(version("keyring"))' 2>/dev/null || echo unknown)
+  log "user probe: as ${PROBE_USER}, a fresh ${VENV_TOOL} venv's pip ${venv_pip} could not fetch ${project} (exit ${rc}):"
+  tail -n 5 -- "${PROBE_DIR}/pip.log" | sed 's/^/  | /'
+  # pip >= 26.2 asks keyring --mode=creds and refuses a keyring CLI older than 25.2.1 (pypa/pip#14150).
+  if grep -q 'Keyring util is outdated' -- "${PROBE_DIR}/pip.log" ||
+    "${VENV_DIR}/bin/python" -c 'import sys; from pip._vendor.packaging.version import Version as V; sys.exit(not (V(sys.argv[1]) >= V("26.2") and V(sys.argv[2]) < V("25.2.1")))' \
+      "$venv_pip" "$keyring_version" 2>/dev/null; then
+    log "the venv's pip ${venv_pip} needs keyring >= 25.2.1; the auth repo serves ${keyring_version}: mirror a newer keyring (mirror.packages or the lock)"
+    USER_PROBE_BROKEN=1
+    return 100
+  fi
+  if grep -qE '\b(401|403)\b' -- "${PROBE_DIR}/pip.log"; then
+    AR_REJECTED=1
+    return 100
+  fi
+  return 1
+}
+
 # A configuration an earlier boot completed: the helpers installed and linked, pip configured.
 already_configured() {
   [[ -x ${VENV_DIR}/bin/python ]] && helpers_installed &&
@@ -542,6 +702,8 @@ finish_stale() {
 main() {
   step validate
   validate_settings
+  HOST_PYTHON=$(python3 -c 'import platform; print(platform.python_version())')
+  check_mirrored_target
   log "bootstrapping ${PACKAGES[*]} from ${AUTH_REPO_INDEX_URL} (${AR_HOST}) into ${VENV_DIR}"
   guest_attr status running
   WORK_DIR=$(mktemp -d -t pip-airlock-bootstrap.XXXXXX)
@@ -586,6 +748,10 @@ main() {
   # Unreachable: a host configured earlier and unchanged this boot is ready-stale. Rejected: failed.
   retry "probe ${INDEX_URL} through keyring" probe_index ||
     { ((CONFIGURED && CHANGES == 0 && !AR_REJECTED)) && finish_stale; exit 1; }
+  PROBE_DIR=$(mktemp -d -t pip-airlock-probe.XXXXXX)
+  chown -- "${PROBE_USER}:" "$PROBE_DIR"
+  retry "probe as a user: ${VENV_TOOL} v && v/bin/pip" probe_user ||
+    { ((CONFIGURED && CHANGES == 0 && !AR_REJECTED && !USER_PROBE_BROKEN)) && finish_stale; exit 1; }
 
   STEP=finished
   guest_attr changes "$CHANGES"
