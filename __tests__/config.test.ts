@@ -119,8 +119,8 @@ describe("config validation", () => {
     ["bad state bucket", (c) => (c.stateBucket = { bucket: "A" }), "stateBucket.bucket", /bucket name/],
     ["bootstrap pip that cannot use keyring", (c) => (c.mirror.bootstrapPip = "pip<23"), "mirror.bootstrapPip", /excludes pip >= 23\.1, which keyring-provider = subprocess needs/],
     ["bootstrap pip that is not pip", (c) => (c.mirror.bootstrapPip = "setuptools"), "mirror.bootstrapPip", /is not a pip requirement/],
-    ["new pip with an old keyring", (c) => (c.mirror.packages = ["keyring<25", "keyrings.google-artifactregistry-auth"]), "mirror.packages", /"keyring<25" pairs an old keyring with "pip>=23\.1".*pypa\/pip#14150.*"keyring>=25\.2\.1".*"pip>=23\.1,<26"/],
-    ["new pip pinned with an old keyring", (c) => ((c.mirror.bootstrapPip = "pip==26.2.1"), (c.mirror.packages = ["keyring==25.1.0"])), "mirror.packages", /Keyring util is outdated/],
+    ["new pip with an old keyring", (c) => (c.mirror.packages = ["keyring<25", "keyrings.google-artifactregistry-auth"]), "mirror.packages.0", /"keyring<25" admits only keyring < 25\.2\.1.*pypa\/pip#14150.*the bootstrap pip .*"pip>=23\.1".*the pip virtualenv seeds .*"keyring>=25\.2\.1,!=25\.4\.0".*"pip>=23\.1,<26\.2".*"virtualenv<=21\.7\.0"/],
+    ["new pip pinned with an old keyring", (c) => ((c.mirror.bootstrapPip = "pip==26.2.1"), (c.mirror.packages = ["keyring==25.1.0"])), "mirror.packages.0", /Keyring util is outdated/],
   ];
 
   it.each(table)("rejects %s, naming the field and the fix", (_what, change, field, fix) => {
@@ -188,19 +188,20 @@ describe("config validation", () => {
     ]);
   });
 
-  it("accepts an old keyring with a pip capped below 26, and a new keyring with any pip", () => {
-    for (const [bootstrapPip, keyring] of [["pip>=23.1,<26", "keyring<25"], ["pip>=23.1", "keyring>=25.2.1"], ["pip>=23.1", "keyring"], ["pip==26.2.1", "keyring~=25.7"]]) {
-      const [env] = loadConfig(configFile(withChange((c) => ((c.mirror.bootstrapPip = bootstrapPip), (c.mirror.packages = [keyring])))));
+  it("accepts an old keyring with pip and virtualenv capped below pip 26.2, and a new keyring with any pip", () => {
+    const pairs: Array<[string, string[]]> = [["pip>=23.1,<26.2", ["keyring<25", "virtualenv<=21.7.0"]], ["pip>=23.1", ["keyring>=25.2.1"]], ["pip>=23.1", ["keyring"]], ["pip==26.2.1", ["keyring~=25.7"]]];
+    for (const [bootstrapPip, packages] of pairs) {
+      const [env] = loadConfig(configFile(withChange((c) => ((c.mirror.bootstrapPip = bootstrapPip), (c.mirror.packages = packages)))));
       expect(env.config.mirror.bootstrapPip).toBe(bootstrapPip);
     }
   });
 
-  it("rejects a lock that pins pip >= 26 with keyring < 25.2.1, and one that pins a pip without keyring-provider", () => {
+  it("rejects a lock that pins pip >= 26.2 with keyring < 25.2.1, and one that pins a pip without keyring-provider", () => {
     const hash = (c: string) => ` --hash=sha256:${c.repeat(64)}`;
     const helper = `keyrings.google-artifactregistry-auth==1.1.2${hash("c")}\nvirtualenv==21.14.1${hash("d")}\n`;
     writeFileSync(path.join(dir, "old-keyring.lock"), `keyring==25.1.0${hash("a")}\npip==26.2.1${hash("b")}\n${helper}`);
     expect(problems(configFile(withChange((c) => (c.mirror.lockFile = "old-keyring.lock"))))).toEqual([
-      'mirror.lockFile: "old-keyring.lock" pins pip==26.2.1 with keyring==25.1.0: pip >= 26 refuses keyring < 25.2.1 ("Keyring util is outdated", pypa/pip#14150): pin keyring>=25.2.1 or pip<26',
+      'mirror.lockFile: "old-keyring.lock" pins keyring==25.1.0, older than 25.2.1, but pip >= 26.2 asks keyring in creds mode and refuses a keyring CLI older than 25.2.1 ("Keyring util is outdated; must be at least version 25.2.1", pypa/pip#14150), and users run such a pip: the bootstrap pip on CPython 3.10+ (pip==26.2.1, from the lock) and the pip virtualenv seeds on CPython 3.10+ (pip 26.2.1, from virtualenv==21.14.1 in the lock). Fix: pin keyring==25.7.0 (any keyring >= 25.2.1 but 25.4.0), or pin pip==26.1.2 and virtualenv==21.7.0 (it seeds pip < 26.2)',
     ]);
     writeFileSync(path.join(dir, "old-pip.lock"), `keyring==25.7.0${hash("a")}\npip==23.0.1${hash("b")}\n${helper}`);
     expect(problems(configFile(withChange((c) => (c.mirror.lockFile = "old-pip.lock"))))[0]).toMatch(/^mirror\.lockFile: "old-pip\.lock" pins pip==23\.0\.1: keyring-provider = subprocess needs pip >= 23\.1/);
