@@ -1,6 +1,8 @@
+import { satisfies } from "@renovatebot/pep440";
 import { readFileSync } from "fs";
 import * as path from "path";
 import { z } from "zod";
+import { minorVersion } from "./images";
 import { pipKeyringProblems } from "./pip-keyring";
 import { lockPins, parseRequirement, VENV_TOOL } from "./requirements";
 import { didYouMean, knownKeys } from "./suggest";
@@ -65,6 +67,13 @@ export function loadConfig(file: string): LoadedEnvironment[] {
         problems.push(`${prefix}mirror.lockFile: "${lockFile}" does not pin pip, which bare private hosts bootstrap with: add pip==VERSION with its hashes (pip-compile --generate-hashes --allow-unsafe)`);
         continue;
       }
+      // The bootstrap keeps the venv's pip only if it satisfies mirror.bootstrapPip: a lock pinning another never could
+      // (one below 23.1 gets the sharper message of pipKeyringProblems).
+      const bootstrapSpec = parseRequirement(parsed.data.mirror.bootstrapPip).specifier;
+      if (bootstrapSpec && satisfies(pins.get("pip")!, ">=23.1") && !satisfies(pins.get("pip")!, bootstrapSpec)) {
+        problems.push(`${prefix}mirror.lockFile: "${lockFile}" pins pip==${pins.get("pip")}, which mirror.bootstrapPip "${parsed.data.mirror.bootstrapPip}" excludes: the private hosts would refuse the only pip the mirror uploads. Pin a pip that satisfies it, or change mirror.bootstrapPip`);
+        continue;
+      }
       const unpinned = parsed.data.mirror.packages.map((r) => parseRequirement(r).name).filter((name) => !pins.has(name));
       if (unpinned.length > 0) {
         problems.push(`${prefix}mirror.lockFile: "${lockFile}" does not pin ${unpinned.join(", ")} of mirror.packages: compile the lock from mirror.packages (pip-compile --generate-hashes --allow-unsafe)`);
@@ -76,7 +85,10 @@ export function loadConfig(file: string): LoadedEnvironment[] {
         continue;
       }
     }
-    const pairing = pipKeyringProblems(parsed.data.mirror, lockContent);
+    // The pips users run depend on each target's CPython (virtualenv seeds 3.9 with an older pip); remote
+    // mode has no targets: its hosts get PyPI's newest, as a 3.10+ host would.
+    const pythons = parsed.data.mirror.targets.map((t) => minorVersion(t.python));
+    const pairing = pipKeyringProblems(parsed.data.mirror, lockContent, pythons);
     if (pairing.length > 0) {
       problems.push(...pairing.map((line) => prefix + line));
       continue;
