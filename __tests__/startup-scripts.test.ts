@@ -7,6 +7,7 @@ import { tmpdir } from "os";
 import * as path from "path";
 import { BootstrapScriptView, MirrorScriptView, renderBootstrapScript, renderMirrorScript } from "../assets/views";
 import { loadTemplates } from "../main";
+import { ENV, withFunctions } from "./script-support";
 
 const ASSETS = path.resolve(__dirname, "..", "assets");
 const TEMPLATES = loadTemplates(ASSETS);
@@ -44,6 +45,8 @@ const bootstrapView: BootstrapScriptView = {
   bootstrap_pip: "pip>=23.1",
   mirrored_targets: ["3.11.2:x86_64:2.36", "3.13.5:x86_64:2.41"],
   venv_dir: "/opt/pip-airlock/keyring",
+  owned_roots: ["/opt/pip-airlock", "/var/lib/pip-airlock"],
+  product_state_paths: ["/var/lib/pip-airlock/guest-attribute-writes", "/var/lib/pip-airlock/mirror-work"],
   install_timeout_seconds: 600,
 };
 
@@ -54,8 +57,6 @@ const scripts: [string, string][] = [
   ["bootstrap", bootstrap],
 ];
 
-/** A clean environment for every bash run (no BASH_ENV, no inherited settings). */
-const ENV = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
 
 function hasTool(tool: string): boolean {
   return spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;
@@ -90,15 +91,6 @@ function settingsBlock(script: string): string {
   return m[0];
 }
 
-/** Runs bash with a rendered script's functions loaded (its final `main "$@"` line removed). */
-function withFunctions(script: string, body: string, env: Record<string, string> = {}): string {
-  const lib = script.replace(/\nmain "\$@"\n$/, "\n");
-  expect(lib).not.toEqual(script);
-  return execFileSync("bash", ["--norc", "-c", `${lib}\ntrap - EXIT\nset +e\n${body}`], {
-    encoding: "utf8",
-    env: { ...ENV, ...env },
-  });
-}
 
 describe.each(scripts)("%s script", (_name, script) => {
   it("is a strict bash script with every tag rendered", () => {

@@ -67,6 +67,10 @@ export interface BootstrapScriptView extends CommonScriptView {
   readonly mirrored_targets: readonly string[];
   /** Where the keyring venv lives, e.g. `/opt/pip-airlock/keyring`. */
   readonly venv_dir: string;
+  /** The directories `venv_dir` may lie below (config/host-paths.ts). */
+  readonly owned_roots: readonly string[];
+  /** What the scripts keep below those roots themselves: `venv_dir` may neither be nor hold them. */
+  readonly product_state_paths: readonly string[];
   /** Bound of one install attempt into the keyring venv, in seconds. */
   readonly install_timeout_seconds: number;
 }

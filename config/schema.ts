@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isNetworkAddress, networkAddress, overlaps, parseCidr } from "./cidr";
+import { ownedDirectory } from "./host-paths";
 import { iamMember } from "./iam-member";
 import { TARGET_ARCHES, TARGET_OS_KEYS } from "./images";
 import { publicImageProblems, resolveTargets } from "./targets";
@@ -225,7 +226,7 @@ export const environmentSchema = z
       publicAccountId: accountId.optional(),
       privateAccountId: accountId.optional(),
       /** Where the private host's keyring venv lives. */
-      keyringVenv: z.string().regex(/^\/[A-Za-z0-9._\/-]+$/, "must be an absolute path").default("/opt/pip-airlock/keyring"),
+      keyringVenv: ownedDirectory.default("/opt/pip-airlock/keyring"),
     }).prefault({}),
     retries: z
       .strictObject({

@@ -1,5 +1,6 @@
 import { BootstrapScriptView, CommonScriptView, MirrorScriptView } from "../assets/views";
 export type { StartupTemplates } from "../assets/views";
+import { OWNED_ROOTS, PRODUCT_STATE_PATHS } from "../config/host-paths";
 import { VENV_TOOL } from "../config/requirements";
 import { EnvironmentConfig } from "../config/schema";
 
@@ -58,6 +59,8 @@ export function bootstrapView(config: EnvironmentConfig, endpoints: ScriptEndpoi
     bootstrap_pip: config.mirror.bootstrapPip,
     mirrored_targets: config.mode === "mirror" ? config.mirror.targets.map((t) => `${t.python}:${t.arch}:${t.glibc}`) : [],
     venv_dir: config.hosts.keyringVenv,
+    owned_roots: OWNED_ROOTS,
+    product_state_paths: PRODUCT_STATE_PATHS,
     install_timeout_seconds: config.timeouts.installSeconds,
   };
 }

@@ -9,6 +9,8 @@
 #     it, exits 0 and reports status=ready-stale with stale-step=wait-for-auth-repo (not failed)
 #   - a third boot with AR back but the host's read grant on the pip index revoked (403): failed at
 #     probe, not ready-stale: the configuration is in place but does not work
+#   - the keyring venv's directory exists but the bootstrap did not create it (no marker; a venv of
+#     another Python, which the old bootstrap would have cleared): failed at venv, not one byte changed
 source "$(dirname "$0")/../lib.sh"
 load_scripts "$E2E_SCRIPTS"
 seed_auth_repo
@@ -16,6 +18,11 @@ world_up
 host_new priv-disk private
 host_new priv-norepo private
 host_new priv-stale private
+host_new priv-foreign private
+# Someone else's directory where the config puts the keyring venv: a venv of another Python and data.
+on_host priv-foreign image bash -euc 'mkdir -p "$1/bin" && printf "home = /usr/bin\nversion = 3.9.2\n" >"$1/pyvenv.cfg" &&
+  printf "precious\n" >"$1/data.db"' image "$VENV_DIR" >"${LOGS}/priv-foreign-image.log" 2>&1 || die "provisioning priv-foreign failed"
+"$PY" "${SIM}/treehash.py" "$(hostdir priv-foreign)/upper${VENV_DIR}" >"${STATE}/foreign-before.txt"
 FAST=(MAX_ATTEMPTS=2 MAX_BACKOFF_SECONDS=1)
 variant "$BOOTSTRAP_SH" "${SW}/fast.sh" "${FAST[@]}"
 variant "$BOOTSTRAP_SH" "${SW}/norepo.sh" "${FAST[@]}" WAIT_ATTEMPTS=3 \
@@ -25,6 +32,8 @@ boot priv-disk full-disk "${SW}/fast.sh" 300 --tmpfs /opt:20m &
 D=$!
 boot priv-norepo norepo "${SW}/norepo.sh" 300 &
 N=$!
+boot priv-foreign foreign "${SW}/fast.sh" 300 &
+F=$!
 (
   boot priv-stale stale-boot1 "$BOOTSTRAP_SH" 300
   "$PY" "${SIM}/treehash.py" "$(hostdir priv-stale)/upper" | grep -v ' var/lib/pip-airlock/guest-attribute-writes ' >"${STATE}/stale-before.txt"
@@ -43,6 +52,7 @@ S=$!
 wait "$D" || true
 wait "$N" || true
 wait "$S" || true
+wait "$F" || true
 
 FULL_STEP=install
 check "full disk: failed-step=${FULL_STEP}, status=failed, within 120 s" failed_within priv-disk full-disk "$FULL_STEP" 120
@@ -68,4 +78,10 @@ check "stale: the host's disk is unchanged by that boot (configuration kept as i
 check "revoked: a configured host whose account may no longer read the pip index fails at the probe (403), not ready-stale" \
   failed_within priv-stale revoked-boot3 probe 120
 check "revoked: last accepted status=failed, no write dropped across three boots" attrs_honest priv-stale failed
+check "foreign venv directory (no marker): failed-step=venv, status=failed, within 60 s" failed_within priv-foreign foreign venv 60
+foreign_untouched() {
+  "$PY" "${SIM}/treehash.py" "$(hostdir priv-foreign)/upper${VENV_DIR}" | diff "${STATE}/foreign-before.txt" - || return 1
+  grep -q "did not create it (no .pip-airlock-venv): left untouched" "${LOGS}/foreign.log" || { echo "no reason in the log"; return 1; }
+}
+check "foreign venv directory (no marker): nothing in it changed, and the log says why" foreign_untouched
 finish

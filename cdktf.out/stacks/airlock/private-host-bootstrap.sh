@@ -31,6 +31,9 @@ PACKAGES=('keyring' 'keyrings.google-artifactregistry-auth' )
 MIRRORED_TARGETS=('3.11.2:x86_64:2.36' )
 BOOTSTRAP_PIP='pip>=23.1'
 VENV_DIR='/opt/pip-airlock/keyring'
+# The directories VENV_DIR may lie below, and what the scripts keep there themselves (config/host-paths.ts).
+OWNED_ROOTS=('/opt/pip-airlock' '/var/lib/pip-airlock' )
+PRODUCT_STATE_PATHS=('/var/lib/pip-airlock/guest-attribute-writes' '/var/lib/pip-airlock/mirror-work' )
 # Time bounds of one attempt of the steps that wait on Artifact Registry (`retry` bounds the attempts;
 # pip's own socket timeout sits inside).
 INSTALL_TIMEOUT_SECONDS='600'
@@ -310,7 +313,7 @@ validate_settings() {
   # pip asks keyring for a password only when the index URL carries a user (pypa/pip#11971).
   [[ $INDEX_URL == https://oauth2accesstoken@* ]] || { log "the pip index URL must start with https://oauth2accesstoken@"; return 1; }
   [[ $INDEX_URL != *[\"\\[:space:]]* ]] || { log "the pip index URL has a quote, backslash or space"; return 1; }
-  [[ $VENV_DIR == /* ]] || { log "venv_dir must be an absolute path"; return 1; }
+  owned_directory "$VENV_DIR" || return 1
   ((${#PACKAGES[@]} > 0)) || { log "no package to install"; return 1; }
   command -v python3 >/dev/null 2>&1 || { log "python3 is required"; return 1; }
   command -v curl >/dev/null 2>&1 || { log "curl is required"; return 1; }
@@ -319,6 +322,30 @@ validate_settings() {
   for target in "${MIRRORED_TARGETS[@]}"; do
     [[ $target =~ ^3\.[0-9]+(\.[0-9]+)?:(x86_64|aarch64):2\.[0-9]+$ ]] || { log "malformed mirrored target ${target}"; return 1; }
   done
+}
+
+# owned_directory PATH: PATH may be a directory the bootstrap creates, clears and rebuilds: in normalized
+# form (no ".", "..", "//" or trailing "/"), below one of OWNED_ROOTS, neither holding nor inside what
+# the scripts keep there, and no symbolic link on the way (a link could point it anywhere). The synth
+# refuses the same values (config/host-paths.ts); this script also runs on VMs outside the stack.
+owned_directory() {
+  local path=$1 root state owned=0
+  [[ $path =~ ^/[A-Za-z0-9._/-]+$ ]] || { log "venv_dir ${path@Q}: must be an absolute path of letters, digits, '.', '_', '-' and '/'"; return 1; }
+  if [[ $path == */ || $path == *//* || /${path}/ == */./* || /${path}/ == */../* ]]; then
+    log "venv_dir ${path}: must be in normalized form (no '.', '..', '//' or trailing '/')"
+    return 1
+  fi
+  for root in "${OWNED_ROOTS[@]}"; do
+    [[ $path == "${root}/"* ]] && owned=1
+  done
+  ((owned)) || { log "venv_dir ${path}: must be below ${OWNED_ROOTS[*]} (a directory of pip-airlock's own)"; return 1; }
+  for state in "${PRODUCT_STATE_PATHS[@]}"; do
+    if [[ $path == "$state" || $state == "${path}/"* || $path == "${state}/"* ]]; then
+      log "venv_dir ${path}: must not be or hold ${state}, which the scripts keep for themselves"
+      return 1
+    fi
+  done
+  [[ $(realpath -m -- "$path") == "$path" ]] || { log "venv_dir ${path}: a symbolic link on the way leads to $(realpath -m -- "$path")"; return 1; }
 }
 
 # X.Y of a version X.Y[.Z].
@@ -449,8 +476,28 @@ fetch_pip_wheel() {
   mv -f -- "${dest}.part" "$dest"
 }
 
+# The venv carries this file from its creation on: a directory without it is not pip-airlock's to clear.
+VENV_MARKER=.pip-airlock-venv
+
+# An existing VENV_DIR is ours to use (and to rebuild) only with the marker. A venv an earlier release of
+# pip-airlock made (no marker yet) is recognised by the keyring link on PATH that only the bootstrap makes.
+venv_is_ours() {
+  [[ -d $VENV_DIR && ! -L $VENV_DIR ]] || return 1
+  [[ -f ${VENV_DIR}/${VENV_MARKER} ]] && return 0
+  if [[ -f ${VENV_DIR}/pyvenv.cfg && $(readlink -- "$KEYRING_LINK" 2>/dev/null) == "${VENV_DIR}/bin/keyring" ]]; then
+    printf '%s\n' "$CONFIG_HEADER" >"${VENV_DIR}/${VENV_MARKER}"
+    log "adopted ${VENV_DIR}, made by an earlier pip-airlock (${KEYRING_LINK} leads into it): marked it"
+    return 0
+  fi
+  return 1
+}
+
 ensure_venv() {
   local want have=
+  if [[ -e $VENV_DIR || -L $VENV_DIR ]] && ! venv_is_ours; then
+    log "${VENV_DIR} exists but pip-airlock did not create it (no ${VENV_MARKER}): left untouched; set hosts.keyringVenv to a new directory, or remove this one"
+    return 1
+  fi
   want=$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')
   if [[ -x ${VENV_DIR}/bin/python ]]; then
     have=$("${VENV_DIR}/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null || true)
@@ -460,10 +507,12 @@ ensure_venv() {
     return 0
   fi
   # --without-pip: works without python3-venv/ensurepip; pip comes from the mirrored wheel below.
-  # --clear: a venv of another python (after a distribution upgrade) is rebuilt from scratch.
+  # --clear: a venv of another python (after a distribution upgrade) is rebuilt from scratch; only ever
+  # one with the marker (above).
   log "creating the venv ${VENV_DIR} for python ${want}${have:+ (was ${have})}"
   mkdir -p -- "$(dirname -- "$VENV_DIR")"
   python3 -m venv --clear --without-pip "$VENV_DIR"
+  printf '%s\n' "$CONFIG_HEADER" >"${VENV_DIR}/${VENV_MARKER}"
   CHANGES=$((CHANGES + 1))
 }
 
