@@ -100,44 +100,100 @@ export function loadConfig(file: string): LoadedEnvironment[] {
   return loaded;
 }
 
+/** A resource an environment's stack creates: where, what, and how to resolve a clash. */
+interface Claim {
+  readonly field: string;
+  readonly project: string;
+  readonly what: string;
+  /** The fix when another environment claims it too (by default: another name or project). */
+  readonly fix?: (owner: string, env: string) => string;
+}
+
+/** The network plumbing a stack adds to an existing VPC, which lives in the VPC's project (Shared VPC: the host project). */
+function plumbingClaims(c: EnvironmentConfig): Claim[] {
+  const claims: Claim[] = [];
+  const hasVms = c.hosts.createPrivateHost || c.fleet !== undefined;
+  const priv = c.networks.private;
+  if (priv.existing) {
+    const project = priv.existing.project ?? c.projectId;
+    const vpc = `VPC ${priv.name} of project ${project}`;
+    const parts: Array<[keyof typeof priv.manage, string, boolean]> = [
+      ["googleApisRoute", `the route ${priv.name}-google-apis`, priv.manage.googleApisRoute],
+      ["dnsZones", `the private DNS zones googleapis.com. and pkg.dev.`, priv.manage.dnsZones],
+      ["egressRules", `the firewall rules ${priv.name}-allow-google-apis and ${priv.name}-deny-all-egress`, priv.manage.egressRules],
+      ["iapSshRule", `the firewall rule ${priv.name}-allow-iap-ssh`, priv.manage.iapSshRule && hasVms],
+    ];
+    for (const [key, what, made] of parts) {
+      if (!made) continue;
+      claims.push({
+        field: `networks.private.manage.${key}`,
+        project,
+        what: `${what} on ${vpc}`,
+        fix: (owner, env) =>
+          `both environments would create them there. Let "${owner}" own the VPC's plumbing and set networks.private.manage.${key} to false in "${env}" ` +
+          `(set all of googleApisRoute, dnsZones, egressRules and iapSshRule to false there: "${env}"'s VMs then reach Google APIs through "${owner}"'s route and zones; ` +
+          `their egress is not restricted by the stack and SSH to them needs a rule of your own)`,
+      });
+    }
+  }
+  const pub = c.networks.public;
+  if (c.mode === "mirror" && pub?.existing) {
+    const project = pub.existing.project ?? c.projectId;
+    claims.push({
+      field: "networks.public.existing",
+      project,
+      what: `the firewall rules ${pub.name}-allow-web-egress, ${pub.name}-deny-all-egress and ${pub.name}-allow-iap-ssh on VPC ${pub.name} of project ${project}`,
+      fix: (owner) => `both environments' public hosts would create them there: give each environment its own public VPC, or run one mirror (this environment in mode "remote", or "${owner}"'s auth repo for both)`,
+    });
+  }
+  return claims;
+}
+
 /**
- * Environments in one project must not claim the same resource names: Terraform would fight over them.
- * VPCs and service accounts are project-wide, repositories regional, VMs zonal.
+ * Environments must not claim the same resource in the same project: Terraform would fight over it. VPCs
+ * and service accounts are project-wide, repositories regional, VMs zonal; the plumbing a stack adds to an
+ * existing VPC lives in the VPC's own project, which two environments of a Shared VPC share.
  */
 function sharedNames(envs: LoadedEnvironment[], named: boolean): string[] {
   const owners = new Map<string, string>();
   const problems: string[] = [];
   for (const { name, config: c } of envs) {
-    const claims: Array<[string, string]> = [
-      ...(c.networks.private.existing ? [] : [["networks.private.name", `network ${c.networks.private.name}`] as [string, string]]),
-      ...(c.hosts.createPrivateHost
-        ? ([
-            ["hosts.privateName", `instance ${c.zone}/${c.hosts.privateName}`],
-            ["hosts.privateAccountId", `service account ${c.hosts.privateAccountId}`],
-          ] as Array<[string, string]>)
-        : []),
-      ["repositories.private", `repository ${c.region}/${c.repositories.private}`],
-      ...(c.mode === "mirror"
-        ? ([
-            ...(c.networks.public?.existing ? [] : [["networks.public.name", `network ${c.networks.public?.name}`] as [string, string]]),
-            ["hosts.publicName", `instance ${c.zone}/${c.hosts.publicName}`],
-            ["hosts.publicAccountId", `service account ${c.hosts.publicAccountId}`],
-            ["repositories.auth", `repository ${c.region}/${c.repositories.auth}`],
-          ] as Array<[string, string]>)
-        : [["repositories.remote", `repository ${c.region}/${c.repositories.remote}`] as [string, string]]),
-      ...(c.repositories.virtual.enabled ? [["repositories.virtual.id", `repository ${c.region}/${c.repositories.virtual.id}`] as [string, string]] : []),
-      ...(c.fleet
-        ? ([
-            ["fleet.name", `instance group ${c.zone}/${c.fleet.name}`],
-            ["fleet.accountId", `service account ${c.fleet.accountId}`],
-          ] as Array<[string, string]>)
-        : []),
+    const inProject = (pairs: Array<[string, string]>): Claim[] => pairs.map(([field, what]) => ({ field, project: c.projectId, what }));
+    const claims: Claim[] = [
+      ...inProject([
+        ...(c.networks.private.existing ? [] : [["networks.private.name", `network ${c.networks.private.name}`] as [string, string]]),
+        ...(c.hosts.createPrivateHost
+          ? ([
+              ["hosts.privateName", `instance ${c.zone}/${c.hosts.privateName}`],
+              ["hosts.privateAccountId", `service account ${c.hosts.privateAccountId}`],
+            ] as Array<[string, string]>)
+          : []),
+        ["repositories.private", `repository ${c.region}/${c.repositories.private}`],
+        ...(c.mode === "mirror"
+          ? ([
+              ...(c.networks.public?.existing ? [] : [["networks.public.name", `network ${c.networks.public?.name}`] as [string, string]]),
+              ["hosts.publicName", `instance ${c.zone}/${c.hosts.publicName}`],
+              ["hosts.publicAccountId", `service account ${c.hosts.publicAccountId}`],
+              ["repositories.auth", `repository ${c.region}/${c.repositories.auth}`],
+            ] as Array<[string, string]>)
+          : [["repositories.remote", `repository ${c.region}/${c.repositories.remote}`] as [string, string]]),
+        ...(c.repositories.virtual.enabled ? [["repositories.virtual.id", `repository ${c.region}/${c.repositories.virtual.id}`] as [string, string]] : []),
+        ...(c.fleet
+          ? ([
+              ["fleet.name", `instance group ${c.zone}/${c.fleet.name}`],
+              ["fleet.accountId", `service account ${c.fleet.accountId}`],
+            ] as Array<[string, string]>)
+          : []),
+      ]),
+      ...plumbingClaims(c),
     ];
-    for (const [field, claim] of claims) {
-      const key = `${c.projectId} ${claim}`;
+    for (const claim of claims) {
+      const key = `${claim.project} ${claim.what}`;
       const owner = owners.get(key);
       if (owner !== undefined && owner !== name) {
-        problems.push(`${named ? `environments.${name}.` : ""}${field}: ${claim} in project ${c.projectId} is also environment "${owner}"'s: give each environment its own name or project`);
+        const fix = claim.fix ? claim.fix(owner, name) : "give each environment its own name or project";
+        const where = claim.fix ? "" : ` in project ${claim.project}`;
+        problems.push(`${named ? `environments.${name}.` : ""}${claim.field}: ${claim.what}${where} is also environment "${owner}"'s: ${fix}`);
       }
       owners.set(key, owners.get(key) ?? name);
     }

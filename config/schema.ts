@@ -134,6 +134,8 @@ const privateNetworkSchema = networkSchema.extend({
       dnsZones: z.boolean().default(true),
       /** Egress: tcp/443 to the VIP allowed, all else denied (for the airlock VMs' service accounts). */
       egressRules: z.boolean().default(true),
+      /** SSH from IAP to the airlock VMs' service accounts (another environment on a Shared VPC may own it). */
+      iapSshRule: z.boolean().default(true),
     })
     .prefault({}),
 });

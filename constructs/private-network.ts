@@ -13,6 +13,8 @@ export interface PrivateAccessParts {
   readonly googleApisRoute: boolean;
   readonly dnsZones: boolean;
   readonly egressRules: boolean;
+  /** SSH from IAP to the airlock VMs' service accounts. */
+  readonly iapSshRule: boolean;
 }
 
 export interface PrivateNetworkProps {
@@ -33,7 +35,7 @@ export interface PrivateNetworkProps {
   readonly logging: NetworkLogging;
 }
 
-const ALL_PRIVATE_ACCESS_PARTS: PrivateAccessParts = { googleApisRoute: true, dnsZones: true, egressRules: true };
+const ALL_PRIVATE_ACCESS_PARTS: PrivateAccessParts = { googleApisRoute: true, dnsZones: true, egressRules: true, iapSshRule: true };
 
 /** DNS zones that must answer with the VIP so Google APIs and Artifact Registry resolve privately. */
 const PRIVATE_ZONES = [
@@ -63,7 +65,7 @@ export class PrivateNetwork extends Construct {
     const vip = GOOGLE_APIS_VIPS[props.googleApis];
     const manage = (props.existing && props.manage) || ALL_PRIVATE_ACCESS_PARTS;
     this.googleApisCidr = vip.cidr;
-    this.vpc = addVpc(this, { ...props, deleteDefaultRoutes: true });
+    this.vpc = addVpc(this, { ...props, deleteDefaultRoutes: true, sshRule: manage.iapSshRule });
     ({ network: this.network, subnet: this.subnet } = this.vpc);
     const project = this.vpc.project;
     if (manage.googleApisRoute) {

@@ -21,6 +21,8 @@ export interface VpcProps {
   readonly deleteDefaultRoutes: boolean;
   /** Service accounts of the VMs operators may SSH to (through IAP); no other VM of the VPC gets SSH. */
   readonly sshTargetServiceAccounts: readonly string[];
+  /** Create the IAP SSH rule for them (false: another stack on the same VPC owns one, or you do). */
+  readonly sshRule?: boolean;
   readonly logging: NetworkLogging;
 }
 
@@ -64,7 +66,7 @@ export function addVpc(scope: Construct, props: VpcProps): Vpc {
     });
     vpc = { network, subnet, project: props.project, existing: false };
   }
-  if (props.sshTargetServiceAccounts.length > 0) {
+  if (props.sshTargetServiceAccounts.length > 0 && (props.sshRule ?? true)) {
     new ComputeFirewall(scope, "allow-iap-ssh", {
       project: vpc.project,
       name: `${props.name}-allow-iap-ssh`,
