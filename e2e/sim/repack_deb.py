@@ -163,11 +163,12 @@ def main():
                 fail(f"the modules need GLIBC {need}, over {a.max_glibc}")
             print(f"repack_deb: {name}: extension modules need GLIBC_{need[0]}.{need[1]} at most", file=sys.stderr)
 
-        pures = {deb_wheel["Root-Is-Purelib"].strip()}
-        tag_str = ".".join(sorted({t[0] for t in tags})) + "-" + ".".join(sorted({t[1] for t in tags})) + "-" + \
-            ".".join(sorted({t[2] for t in tags}))
+        sets = [sorted({t[i] for t in tags}) for i in range(3)]
+        if len(tags) != len(sets[0]) * len(sets[1]) * len(sets[2]):
+            fail(f"the tags {tags} are not a product (no compressed tag set names them)")
+        tag_str = "-".join(".".join(x) for x in sets)
         generator = f"pip-airlock-e2e repack_deb.py from {', '.join(sources)} ({deb_wheel['Generator']})"
-        wheel = ["Wheel-Version: 1.0", f"Generator: {generator}", f"Root-Is-Purelib: {pures.pop()}"]
+        wheel = ["Wheel-Version: 1.0", f"Generator: {generator}", f"Root-Is-Purelib: {deb_wheel['Root-Is-Purelib'].strip()}"]
         wheel += [f"Tag: {py}-{abi}-{plat}" for py, abi, plat in tags]
         escaped = re.sub(r"[-_.]+", "_", name).lower()
         dist_info = f"{escaped}-{version}.dist-info"
