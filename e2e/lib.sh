@@ -2,14 +2,15 @@
 # pip-airlock e2e: what every scenario shares (sourced by e2e/scenarios/*.sh, which e2e/run.sh runs).
 #
 # A scenario builds its own world: a services namespace (fake AR on the Google API VIP, fake PyPI,
-# a stalling PyPI, the local Debian archive) and hosts, each a network namespace with its own
-# metadata server and a persistent disk (an overlay over the cached Debian 12 rootfs). Checks assert
-# observable state only: exit codes, files on the hosts' disks, the fake AR's files and counters, the
-# guest attributes the fake metadata server accepted.
+# a stalling PyPI, the local Debian archives) and hosts, each a network namespace with its own
+# metadata server and a persistent disk (an overlay over the cached rootfs of its image: Debian 12 by
+# default, or Debian 13). Checks assert observable state only: exit codes, files on the hosts' disks,
+# the fake AR's files and counters, the guest attributes the fake metadata server accepted.
 #
 # From run.sh (environment): E2E_ROOT, E2E_WORK (the run's work dir), E2E_SCRIPTS (the synthesized
 # scripts and world.json of config/example.json; E2E_SCRIPTS_REMOTE, _VIRTUAL for the mode variants),
-# E2E_ROOTFS, E2E_ARCHIVE, E2E_PKI, E2E_PYPI, E2E_PRIVATE_SEED.
+# E2E_ROOTFS, E2E_ARCHIVE (Debian 12), E2E_ROOTFS_TRIXIE, E2E_ARCHIVE_TRIXIE (Debian 13), E2E_WHEELS_EXTRA
+# (the repacked wheels the fake PyPI serves too), E2E_PKI, E2E_PYPI, E2E_PRIVATE_SEED.
 set -euo pipefail
 
 SIM="${E2E_ROOT}/e2e/sim"
@@ -30,7 +31,6 @@ STALL_IP=10.77.9.11
 DOWN_IP=10.77.9.12 # routed to the services namespace, nothing listens: connection refused
 ID=$(printf '%05d' $(($$ % 100000)))
 NS_SVC="pa${ID}s"
-HOST_ENV=(env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8)
 
 say() { printf '%s: %s\n' "$SCENARIO" "$*"; }
 pass() { PASSED=$((PASSED + 1)); printf 'PASS %s: %s\n' "$SCENARIO" "$1"; }
@@ -81,9 +81,9 @@ load_scripts() {
   AR_IP=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["vip"])' "$WORLD")
   VIP_RANGE=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["vip_range"])' "$WORLD")
   AUTH_REPO=$(url_repo "$AUTH_REPO_INDEX_URL")
+  # shellcheck disable=SC2034 # used by the scenarios
   INDEX_REPO=$(url_repo "$INDEX_URL")
   PRIVATE_REPO=$(url_repo "$UPLOAD_REPO_URL")
-  PYPI_HOST=pypi.org
 }
 
 # --------------------------------------------------------------------------------------------------
@@ -97,9 +97,9 @@ start() { # start LOGNAME NETNS ARGS...: a fake service, with the machine's pyth
   PIDS+=($!)
 }
 wait_for() { # wait_for WHAT COMMAND...
-  local what=$1 i
+  local what=$1
   shift
-  for i in $(seq 1 100); do
+  for _ in $(seq 1 100); do
     if "$@" >/dev/null 2>&1; then return 0; fi
     sleep 0.1
   done
@@ -107,7 +107,8 @@ wait_for() { # wait_for WHAT COMMAND...
 }
 
 # world_up: the services namespace: fake AR (repositories and grants from the synth's world.json),
-# fake PyPI, a PyPI that stalls, the local Debian archive (plain HTTP, as deb.debian.org is).
+# fake PyPI, a PyPI that stalls, the local Debian archives (plain HTTP, as deb.debian.org is): Debian
+# 12's at /debian (suite bookworm), Debian 13's at /debian-trixie (suite trixie).
 world_up() {
   ip netns add "$NS_SVC"
   NETNS+=("$NS_SVC")
@@ -134,26 +135,53 @@ for g in w["grants"]: print("--grant"); print(g)' "$WORLD")
     --root "$E2E_PYPI" --stall --name pypi-stall
   mkdir -p "${SW}/deb.debian.org"
   ln -sfn "$E2E_ARCHIVE" "${SW}/deb.debian.org/debian"
+  ln -sfn "$E2E_ARCHIVE_TRIXIE" "${SW}/deb.debian.org/debian-trixie"
   start debian "$NS_SVC" static --bind "${DEBIAN_IP}:80" --root "${SW}/deb.debian.org" --name debian
   wait_for "fake AR" svc curl -s --cacert "${E2E_PKI}/ca.crt" --resolve "${AR_HOST}:443:${AR_IP}" -o /dev/null "https://${AR_HOST}/"
   wait_for "fake AR admin" admin
   wait_for "fake PyPI" svc curl -fs --cacert "${E2E_PKI}/ca.crt" --resolve "pypi.org:443:${PYPI_IP}" -o /dev/null https://pypi.org/simple/pip/
   wait_for "local Debian archive" svc curl -fs -o /dev/null "http://${DEBIAN_IP}/debian/dists/bookworm/Release"
+  wait_for "local Debian 13 archive" svc curl -fs -o /dev/null "http://${DEBIAN_IP}/debian-trixie/dists/trixie/Release"
 }
 admin() { svc curl -fsS "$@" "http://127.0.0.1:8081/${ADMIN_PATH:-}"; }
 ar_faults() { admin -X POST --data-binary "$1" >/dev/null; }
 ar_files() { ADMIN_PATH=files admin; }
 ar_stat() { admin | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["stats"][sys.argv[1]])' "$1"; }
 
-# host_new NAME public|private: a VM on its own network namespace (public: a default route; private:
-# a route to the Google API VIP range only), with its own metadata server and service account, and
-# a disk provisioned like an image: the test CA trusted, /etc/hosts (DNS goes nowhere), and on a
-# public host apt pointed at the local archive and a systemctl stand-in that records a power-off.
-# Options after the kind: --slow-first N --slow-seconds S (the metadata server's first token answers).
+# The images a host boots: its cached rootfs, and the local archive (path, suite) its apt uses.
+image_rootfs() {
+  case $1 in
+    debian-12) printf '%s\n' "$E2E_ROOTFS" ;;
+    debian-13) printf '%s\n' "$E2E_ROOTFS_TRIXIE" ;;
+    *) return 1 ;;
+  esac
+}
+image_apt_source() {
+  case $1 in
+    debian-12) printf '%s\n' "http://deb.debian.org/debian bookworm main" ;;
+    debian-13) printf '%s\n' "http://deb.debian.org/debian-trixie trixie main" ;;
+    *) return 1 ;;
+  esac
+}
+
+# host_new NAME public|private [--image debian-12|debian-13] [metadata options]: a VM on its own
+# network namespace (public: a default route; private: a route to the Google API VIP range only), with
+# its own metadata server and service account, and a disk provisioned like an image: the test CA
+# trusted, /etc/hosts (DNS goes nowhere), and on a public host apt pointed at its image's local archive
+# and a systemctl stand-in that records a power-off. --image: the rootfs it boots (default debian-12).
+# Metadata options: --slow-first N --slow-seconds S (the metadata server's first token answers).
 HOST_INDEX=0
 host_new() {
-  local name=$1 kind=$2 identity ns k
+  local name=$1 kind=$2 identity ns k image=debian-12 rootfs meta_args=()
   shift 2
+  while (($# > 0)); do
+    case $1 in
+      --image) image=$2; shift 2 ;;
+      *) meta_args+=("$1"); shift ;;
+    esac
+  done
+  rootfs=$(image_rootfs "$image") || die "host_new ${name}: unknown image '${image}' (debian-12, debian-13)"
+  [[ -d $rootfs ]] || die "host_new ${name}: no rootfs for ${image} (${rootfs})"
   HOST_INDEX=$((HOST_INDEX + 1))
   k=$HOST_INDEX
   ns="pa${ID}h${k}"
@@ -177,9 +205,10 @@ host_new() {
   fi
   ip -n "$ns" addr add 169.254.169.254/32 dev lo
   start "metadata-${name}" "$ns" metadata --bind 169.254.169.254:80 --state "$STATE" --name "$name" \
-    --identity "$identity" --ttl 60 "$@"
+    --identity "$identity" --ttl 60 "${meta_args[@]}"
   wait_for "metadata server of $name" ip netns exec "$ns" curl -s -o /dev/null http://169.254.169.254/
-  declare -g "HOSTNS_${name//-/_}=$ns" "HOSTKIND_${name//-/_}=$kind"
+  declare -g "HOSTNS_${name//-/_}=$ns" "HOSTKIND_${name//-/_}=$kind" "HOSTIMAGE_${name//-/_}=$image" \
+    "HOSTROOTFS_${name//-/_}=$rootfs"
   HOSTS+=("$name")
   local hosts="127.0.0.1 localhost
 169.254.169.254 metadata.google.internal metadata
@@ -203,11 +232,12 @@ ${DOWN_IP} pypi-down.test
     printf "%s\n" "$2" >/etc/hostname
     if [[ $3 == public ]]; then
       # The local archive is signed by nobody: apt trusts it by this line, nothing else changes.
-      printf "deb [trusted=yes] http://deb.debian.org/debian bookworm main\n" >/etc/apt/sources.list
+      printf "deb [trusted=yes] %s\n" "$4" >/etc/apt/sources.list
       mkdir -p /usr/local/sbin
       printf "#!/bin/sh\necho \"\$*\" >>/var/log/systemctl-stand-in.log\nexit 0\n" >/usr/local/sbin/systemctl
       chmod 0755 /usr/local/sbin/systemctl
-    fi' image "$hosts" "$name" "$kind" >"${LOGS}/${name}-image.log" 2>&1 || die "provisioning $name failed"
+    fi' image "$hosts" "$name" "$kind" "$(image_apt_source "$image")" >"${LOGS}/${name}-image.log" 2>&1 ||
+    die "provisioning $name failed"
 }
 # host_stop NAME: ends every process of the host (a boot that must not run on), its metadata server aside.
 host_stop() {
@@ -218,6 +248,8 @@ host_stop() {
   done
 }
 hostns() { local v="HOSTNS_${1//-/_}"; printf '%s\n' "${!v}"; }
+host_image() { local v="HOSTIMAGE_${1//-/_}"; printf '%s\n' "${!v}"; }
+host_rootfs() { local v="HOSTROOTFS_${1//-/_}"; printf '%s\n' "${!v}"; } # its image's cached rootfs
 hostdir() { printf '%s\n' "${SW}/hosts/$1"; }
 
 # on_host NAME BOOT [--tmpfs PATH:SIZE]... COMMAND...: runs COMMAND as root on the host, chrooted in
@@ -233,7 +265,7 @@ on_host() {
     if [[ -e $f ]]; then mv -f -- "$f" "${dir}/tmp/${boot}/${f##*/tmp-}"; fi
   done
   ip netns exec "$(hostns "$name")" unshare -m --propagation private \
-    bash "${SIM}/host.sh" "$E2E_ROOTFS" "$dir" "$boot" "${opts[@]}" -- "$@"
+    bash "${SIM}/host.sh" "$(host_rootfs "$name")" "$dir" "$boot" "${opts[@]}" -- "$@"
 }
 
 # boot NAME LOG SCRIPT SECONDS [--tmpfs PATH:SIZE]...: a boot of the host running SCRIPT as its
@@ -255,11 +287,11 @@ rc_is() { # rc_is LOG CODE: that boot exited CODE (else shows its log's end)
   [[ $(rc_of "$1") == "$2" ]] || { echo "exit $(rc_of "$1"), expected $2"; tail -n 30 "${LOGS}/$1.log"; return 1; }
 }
 duration_of() { cat "${STATE}/duration-$1"; }
-# A path on a host's disk as it is now (its upper layer over the rootfs).
+# A path on a host's disk as it is now (its upper layer over its image's rootfs).
 on_disk() {
   local up
   up="$(hostdir "$1")/upper$2"
-  if [[ -e $up || -L $up ]]; then printf '%s\n' "$up"; else printf '%s\n' "${E2E_ROOTFS}$2"; fi
+  if [[ -e $up || -L $up ]]; then printf '%s\n' "$up"; else printf '%s\n' "$(host_rootfs "$1")$2"; fi
 }
 
 # Guest attributes as the fake metadata server accepted them.
@@ -311,22 +343,37 @@ jaraco-classes jaraco-functools jaraco-context backports-tarfile importlib-metad
 google-auth pyasn1 pyasn1-modules requests urllib3 certifi charset-normalizer idna pluggy pip virtualenv
 distlib filelock platformdirs packaging python-discovery"
 
-# seed_auth_repo: the auth repo as a mirror leaves it (the newest file of each closure project), for
-# scenarios about the private host alone.
+# image_target IMAGE: "PYTHON GLIBC_MINOR" of the image, read from its rootfs (e.g. "3.13 41").
+image_target() {
+  local rootfs py glibc
+  rootfs=$(image_rootfs "$1") || return 1
+  py=$(readlink -f "${rootfs}/usr/bin/python3")
+  glibc=$(awk '$0 == "Package: libc6" { p = 1 } p && /^Version: / { print $2; exit }' "${rootfs}/var/lib/dpkg/status")
+  [[ ${py##*/python} =~ ^3\.[0-9]+$ && $glibc =~ ^2\.([0-9]+)- ]] || return 1
+  printf '%s %s\n' "${py##*/python}" "${BASH_REMATCH[1]}"
+}
+# image_platforms IMAGE: the pip --platform tags its hosts accept, newest first (manylinux_2_GLIBC ...
+# manylinux_2_17, manylinux2014), as config/platforms.ts lists them for the mirror.
+image_platforms() {
+  local target n
+  target=$(image_target "$1") || return 1
+  for ((n = ${target#* }; n >= 17; n--)); do printf 'manylinux_2_%s_x86_64\n' "$n"; done
+  printf 'manylinux2014_x86_64\n'
+}
+
+# seed_auth_repo [IMAGE]: the auth repo as a mirror for that image's CPython leaves it (default
+# debian-12: the newest file of each closure project), for scenarios about the private host alone.
+# Per project the newest wheel the image's python and glibc accept whose requirements on the other
+# picks hold (sim/target_closure.py): for debian-13, cffi 1.17.1 cp313 and so cryptography 43.0.0.
 seed_auth_repo() {
+  local image=${1:-debian-12} target picks f
+  target=$(image_target "$image") || die "seed_auth_repo: unknown image ${image}"
+  # shellcheck disable=SC2086 # the target's two fields and the closure's project names
+  picks=$("$PY" "${SIM}/target_closure.py" "${E2E_PYPI}/files" $target $CLOSURE) || die "seed_auth_repo: no closure for ${image}"
   mkdir -p "${STATE}/ar/${AUTH_REPO}"
-  "$PY" - "${E2E_PYPI}/files" "${STATE}/ar/${AUTH_REPO}" "$CLOSURE" <<'PY'
-import os, re, shutil, sys
-src, dst, closure = sys.argv[1], sys.argv[2], set(sys.argv[3].split())
-best = {}
-for f in os.listdir(src):
-    name, version = re.sub(r"[-_.]+", "-", f.split("-")[0]).lower(), f.split("-")[1]
-    key = tuple(int(x) for x in re.findall(r"\d+", version))
-    if name in closure and key > best.get(name, ((), ""))[0]:
-        best[name] = (key, f)
-for _, f in best.values():
-    shutil.copyfile(os.path.join(src, f), os.path.join(dst, f))
-PY
+  for f in $picks; do
+    cp -L "${E2E_PYPI}/files/${f}" "${STATE}/ar/${AUTH_REPO}/${f}"
+  done
 }
 
 # variant SCRIPT OUT NAME=VALUE...: the script with only the named settings changed.

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # pip-airlock end-to-end test: the startup scripts the app synthesizes, run byte for byte on simulated
-# Debian 12 VMs in a simulated air gap (`npm run test:e2e`; root, Linux network and mount namespaces).
+# Debian 12 (and Debian 13) VMs in a simulated air gap (`npm run test:e2e`; root, Linux network and mount namespaces).
 #
 #   bash e2e/run.sh                 every scenario in e2e/scenarios/ (two at a time: E2E_JOBS)
 #   bash e2e/run.sh NAME...         only these (e.g. `bash e2e/run.sh mirror-bootstrap`)
 #
 # It synthesizes config/example.json (and a remote-mode + virtual-repository variant of it) with the
-# bundled app into its own work directory, builds or reuses the cached Debian 12 rootfs and local
-# Debian archive (e2e/sim/build-cache.sh), the test PKI and the fake PyPI (real wheels from this
-# machine's wheelhouse), then runs each scenario as its own process with its own namespaces, and
+# bundled app into its own work directory, builds or reuses the cached Debian 12 and Debian 13 rootfs,
+# their local Debian archives and the wheels repacked from Debian's .debs (e2e/sim/build-cache.sh), the
+# test PKI and the fake PyPI (real wheels from this machine's wheelhouse, plus the repacked ones), then runs each scenario as its own process with its own namespaces, and
 # closes with one line `N passed, N failed`. E2E_KEEP=1 keeps the work directory (every log).
 set -euo pipefail
 export PYTHONDONTWRITEBYTECODE=1 # no __pycache__ in the work tree
@@ -44,7 +44,7 @@ done
 [[ -x $PY ]] || die "missing Debian's /usr/bin/python3"
 
 # Every scenario, the longest first (they run E2E_JOBS at a time).
-mapfile -t ALL < <(cd "${HERE}/scenarios" && ls -1 -- *.sh | sed 's/\.sh$//' |
+mapfile -t ALL < <(cd "${HERE}/scenarios" && for f in *.sh; do printf '%s\n' "${f%.sh}"; done |
   awk '{ print ($0 == "mirror-bootstrap" ? 0 : $0 == "faults-mirror" ? 1 : $0 == "lock" ? 2 : 3), $0 }' | sort | cut -d' ' -f2)
 SCENARIOS=("$@")
 ((${#SCENARIOS[@]} > 0)) || SCENARIOS=("${ALL[@]}")
@@ -78,7 +78,7 @@ shellcheck -s bash "${WORK}/scripts-example/mirror.sh" "${WORK}/scripts-example/
   "${WORK}/scripts-remote-virtual/bootstrap.sh" || die "the synthesized startup scripts are not shellcheck-clean"
 T_SYNTH=$("$PY" -c "print(round($(date +%s.%N) - $t, 1))")
 
-# --- Cached Debian 12 rootfs and local archive; PKI; the fake PyPI ------------------------------------
+# --- Cached Debian 12 and 13 rootfs, local archives, repacked wheels; PKI; the fake PyPI -------------
 t=$(date +%s.%N)
 CACHE_OUT=$(bash "${HERE}/sim/build-cache.sh") || die "building the cached rootfs/archive failed"
 eval "$CACHE_OUT"
@@ -105,19 +105,23 @@ AR_HOST=$(sed -n "s/^AR_HOST='\(.*\)'$/\1/p" "${WORK}/scripts-example/bootstrap.
 leaf ar "$AR_HOST"
 leaf pypi pypi.org files.pythonhosted.org pypi-stalled.test pypi-down.test
 
-"$PY" "${HERE}/sim/make_fixtures.py" --wheelhouse "$WHEELHOUSE" --pypi "${WORK}/pypi" --private "${WORK}/private-seed" \
+"$PY" "${HERE}/sim/make_fixtures.py" --wheelhouse "$WHEELHOUSE" --extra-wheels "$WHEELS_EXTRA" --pypi "${WORK}/pypi" --private "${WORK}/private-seed" \
   >"${WORK}/fixtures.log" || die "building the fake PyPI failed (see above)"
 say "fake PyPI: $(wc -l <"${WORK}/fixtures.log") projects, $(find "${WORK}/pypi/files" -name '*.whl' | wc -l) wheels"
 
-export E2E_ROOT=$ROOT E2E_WORK=$WORK E2E_ROOTFS=$ROOTFS E2E_ARCHIVE=$ARCHIVE E2E_PKI=$PKI \
+export E2E_ROOT=$ROOT E2E_WORK=$WORK E2E_ROOTFS=$ROOTFS E2E_ARCHIVE=$ARCHIVE E2E_ROOTFS_TRIXIE=$ROOTFS_TRIXIE \
+  E2E_ARCHIVE_TRIXIE=$ARCHIVE_TRIXIE E2E_WHEELS_EXTRA=$WHEELS_EXTRA E2E_PKI=$PKI \
   E2E_PYPI="${WORK}/pypi" E2E_PRIVATE_SEED="${WORK}/private-seed" \
   E2E_SCRIPTS="${WORK}/scripts-example" E2E_SCRIPTS_REMOTE="${WORK}/scripts-remote-virtual"
-"$PY" "${HERE}/sim/treehash.py" --no-hash "$ROOTFS" >"${WORK}/rootfs-before.txt"
+# Every host's lower layer, by image: none may change.
+declare -A IMAGES=([debian-12]=$ROOTFS [debian-13]=$ROOTFS_TRIXIE)
+for image in debian-12 debian-13; do
+  "$PY" "${HERE}/sim/treehash.py" --no-hash "${IMAGES[$image]}" >"${WORK}/rootfs-${image}-before.txt"
+done
 
 # --- Scenarios, each its own process (E2E_JOBS at a time) ---------------------------------------------
 mkdir -p "${WORK}/scenarios"
 declare -A T_START=()
-running=()
 run_one() {
   local s=$1
   mkdir -p "${WORK}/scenarios/${s}"
@@ -144,14 +148,16 @@ for s in "${SCENARIOS[@]}"; do
   PASSED=$((PASSED + p))
   FAILED=$((FAILED + f))
 done
-"$PY" "${HERE}/sim/treehash.py" --no-hash "$ROOTFS" >"${WORK}/rootfs-after.txt"
-if diff -q "${WORK}/rootfs-before.txt" "${WORK}/rootfs-after.txt" >/dev/null; then
-  PASSED=$((PASSED + 1))
-  echo "PASS run: the cached Debian 12 rootfs (every host's lower layer) is unchanged"
-else
-  FAILED=$((FAILED + 1))
-  echo "FAIL run: the cached Debian 12 rootfs changed"
-fi
+for image in debian-12 debian-13; do
+  "$PY" "${HERE}/sim/treehash.py" --no-hash "${IMAGES[$image]}" >"${WORK}/rootfs-${image}-after.txt"
+  if diff -q "${WORK}/rootfs-${image}-before.txt" "${WORK}/rootfs-${image}-after.txt" >/dev/null; then
+    PASSED=$((PASSED + 1))
+    echo "PASS run: the cached ${image} rootfs (the lower layer of every ${image} host) is unchanged"
+  else
+    FAILED=$((FAILED + 1))
+    echo "FAIL run: the cached ${image} rootfs changed"
+  fi
+done
 
 printf '\nTimings (wall clock): synth %ss, cache %ss' "$T_SYNTH" "$T_CACHE"
 for s in "${SCENARIOS[@]}"; do printf ', %s %ss' "$s" "$(cat "${WORK}/scenarios/${s}.duration" 2>/dev/null || echo '?')"; done

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Boots a command "on" a simulated host. Called inside the host's network namespace and a fresh
 # private mount namespace (ip netns exec NS unshare -m --propagation private bash host.sh ...): it
-# mounts the host's disk (an overlay: the cached Debian 12 rootfs read-only below, the host's own
+# mounts the host's disk (an overlay: the cached rootfs of its image read-only below, the host's own
 # persistent upper layer above, so a second boot sees what the first one left), /proc, /dev, a fresh
 # /run, and a /tmp of this boot's own (kept outside for the leak hunt), then chroots into it and runs
 # the command with a clean environment.

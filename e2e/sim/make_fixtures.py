@@ -1,9 +1,9 @@
 """Builds the fake PyPI of the simulation from real PyPI wheels, plus the few wheels written here.
 
-  make_fixtures.py --wheelhouse DIR --pypi OUT --private OUT
+  make_fixtures.py --wheelhouse DIR [--extra-wheels DIR] --pypi OUT --private OUT
 
-The fake PyPI (OUT/simple/NAME/index.html, PEP 503 with sha256 fragments, linking ../../files/FILE)
-serves the real wheels of this machine's local wheelhouse (DIR/files, as `pip config list` shows it:
+The fake PyPI (OUT/simple/NAME/index.html, PEP 503 with sha256 fragments and data-requires-python
+attributes from each wheel's METADATA Requires-Python, linking ../../files/FILE) serves the real wheels of this machine's local wheelhouse (DIR/files, as `pip config list` shows it:
 an extra index DIR/simple) for every project of keyring's, google-auth's and virtualenv's closures on
 Linux, every version the wheelhouse has of each, binary wheels and environment markers included:
   keyring 25.7.0 -> SecretStorage -> jeepney, cryptography 50.0.2 (cp311-abi3, manylinux_2_34 only)
@@ -11,6 +11,12 @@ Linux, every version the wheelhouse has of each, binary wheels and environment m
   importlib_metadata -> zipp (python_version markers); google-auth 2.59.1 -> cachetools, pyasn1,
   pyasn1-modules, rsa; requests -> urllib3, certifi, charset-normalizer, idna; pluggy; pip 26.2.1;
   virtualenv 21.14.1 -> distlib, filelock, platformdirs, packaging, python-discovery.
+Beside them (--extra-wheels, the cache's wheels-KEY/ built by sim/build-cache.sh): wheels repacked
+from Debian's own .debs (sim/repack_deb.py) for what the wheelhouse lacks: Debian 13's cffi 1.17.1
+(cp313) and charset-normalizer 3.4.2 (cp313), cryptography 43.0.0 (cp37-abi3; needs only cffi>=1.12,
+so a CPython 3.13 target backtracks from cryptography 50.0.2, which requires cffi>=2.0.0 and finds no
+cp313 build of it), all manylinux_2_41 (built against Debian 13's glibc 2.41); and Debian 12's keyring
+23.9.3 (py3-none-any, an old keyring for a skewed auth repo).
 Written here (the real ones are not in the wheelhouse and cannot be downloaded):
   keyrings.google-artifactregistry-auth 1.1.2  a stand-in that behaves like the real 1.1.2: a keyring
       backend (priority 9) answering only for hosts ending in .pkg.dev, its token from
@@ -103,6 +109,25 @@ def normalize(name):
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+def requires_python(path):
+    """The Requires-Python of a wheel's METADATA, or None."""
+    with zipfile.ZipFile(path) as zf:
+        meta = [n for n in zf.namelist() if re.fullmatch(r"[^/]+\.dist-info/METADATA", n)]
+        if len(meta) != 1:
+            sys.exit(f"make_fixtures: {path} has {len(meta)} .dist-info/METADATA")
+        head = zf.read(meta[0]).decode("utf-8").split("\n\n", 1)[0]
+    values = [l.split(":", 1)[1].strip() for l in head.split("\n") if l.lower().startswith("requires-python:")]
+    return values[0] if values else None
+
+
+def link(files_dir, f):
+    """One PEP 503 anchor: sha256 fragment, data-requires-python (HTML-escaped) when the wheel says."""
+    path = os.path.join(files_dir, f)
+    rp = requires_python(path)
+    attr = f' data-requires-python="{html.escape(rp, quote=True)}"' if rp else ""
+    return f'<a href="../../files/{html.escape(f)}#sha256={sha256(path)}"{attr}>{html.escape(f)}</a><br>\n'
+
+
 def sha256(path):
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -114,6 +139,7 @@ def sha256(path):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--wheelhouse", required=True)
+    p.add_argument("--extra-wheels", help="a directory of further wheels to serve (the repacked ones)")
     p.add_argument("--pypi", required=True)
     p.add_argument("--private", required=True)
     a = p.parse_args()
@@ -128,6 +154,12 @@ def main():
     for f in sorted(os.listdir(src)):
         if f.endswith(".whl") and normalize(f.split("-", 1)[0]) in PROJECTS:
             os.symlink(os.path.join(src, f), os.path.join(files_dir, f))
+            by_project.setdefault(normalize(f.split("-", 1)[0]), []).append(f)
+    for f in sorted(os.listdir(a.extra_wheels)) if a.extra_wheels else []:
+        if f.endswith(".whl"):
+            if os.path.exists(os.path.join(files_dir, f)):
+                sys.exit(f"make_fixtures: {f} is both in the wheelhouse and in {a.extra_wheels}")
+            os.symlink(os.path.join(a.extra_wheels, f), os.path.join(files_dir, f))
             by_project.setdefault(normalize(f.split("-", 1)[0]), []).append(f)
     missing = sorted(set(PROJECTS) - set(by_project))
     if missing:
@@ -145,8 +177,7 @@ def main():
     for project, names in sorted(by_project.items()):
         d = os.path.join(a.pypi, "simple", project)
         os.makedirs(d, exist_ok=True)
-        links = "".join(f'<a href="../../files/{html.escape(f)}#sha256={sha256(os.path.join(files_dir, f))}">{html.escape(f)}</a><br>\n'
-                        for f in names)
+        links = "".join(link(files_dir, f) for f in sorted(names))
         with open(os.path.join(d, "index.html"), "w") as fh:
             fh.write(f"<!DOCTYPE html><html><body>\n{links}</body></html>\n")
         print(project, " ".join(names))

@@ -16,8 +16,10 @@ As Artifact Registry does: 401 without or with a bad token; 403 for a valid iden
 on that repository (or a repository that does not exist: IAM answers "denied (or it may not exist)");
 404 for the root `/simple/` page even with valid credentials (only per-project pages exist:
 bazel-contrib/rules_python#3709, #3826) and for a project the repository lacks; 400 `requested entity
-already exists` on a duplicate upload (pypa/twine#816). A remote repository proxies its upstream simple
-index and caches the files it serves. A virtual repository serves each project from the upstream with
+already exists` on a duplicate upload (pypa/twine#816). Simple pages carry sha256 fragments and,
+for a wheel whose METADATA has Requires-Python, `data-requires-python` (PEP 503), as Google's do. A
+remote repository proxies its upstream simple index (keeping its data-requires-python) and caches the
+files it serves. A virtual repository serves each project from the upstream with
 the highest priority that has it ("a priority ... to have more control over which repository Artifact
 Registry chooses when a requested artifact is in more than one upstream repository":
 https://cloud.google.com/artifact-registry/docs/repositories/virtual-overview).
@@ -42,6 +44,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import zipfile
 from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 KEY = os.environ.get("SIM_TOKEN_KEY", "").encode()
@@ -102,18 +105,46 @@ def wheel_name(filename):
 
 
 class Links(html.parser.HTMLParser):
+    """The anchors of a PEP 503 page: (href, data-requires-python or None), attributes unescaped."""
+
     def __init__(self):
         super().__init__()
-        self.hrefs = []
+        self.anchors = []
 
     def handle_starttag(self, tag, attrs):
         if tag == "a":
-            self.hrefs += [v for k, v in attrs if k == "href" and v]
+            a = dict(attrs)
+            if a.get("href"):
+                self.anchors.append((a["href"], a.get("data-requires-python")))
+
+
+def wheel_requires_python(path):
+    """Requires-Python of a stored wheel's METADATA (None for no such field or not a wheel), as
+    Artifact Registry reads it from an uploaded file for its simple pages."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            meta = [n for n in zf.namelist() if re.fullmatch(r"[^/]+\.dist-info/METADATA", n)]
+            if len(meta) != 1:
+                return None
+            head = zf.read(meta[0]).decode("utf-8", "replace").split("\n\n", 1)[0]
+    except (OSError, zipfile.BadZipFile, KeyError):
+        return None
+    values = [l.split(":", 1)[1].strip() for l in head.split("\n") if l.lower().startswith("requires-python:")]
+    return values[0] if values else None
+
+
+def anchor(f, sha, requires_python):
+    """One link of a simple page: sha256 fragment, data-requires-python (HTML-escaped, PEP 503)."""
+    frag = f"#sha256={sha}" if sha else ""
+    rp = f' data-requires-python="{html.escape(requires_python, quote=True)}"' if requires_python else ""
+    return f'<a href="../../files/{urllib.parse.quote(f)}{frag}"{rp}>{html.escape(f)}</a><br>\n'
 
 
 class Registry:
     """Repositories: standard (files on disk), remote (proxy + cache of an upstream simple index) and
-    virtual (upstreams by priority). A project page is a list of (filename, sha256)."""
+    virtual (upstreams by priority). A project page is a list of (filename, sha256, requires_python):
+    Requires-Python read from a stored wheel's METADATA (standard), or the upstream page's
+    data-requires-python (remote)."""
 
     def __init__(self, data, specs, grants, cafile=None):
         self.data = data
@@ -176,8 +207,9 @@ class Registry:
             out = []
             for f in self.files(repo):
                 if wheel_name(f) == name:
-                    with open(os.path.join(self.data, repo, f), "rb") as fh:
-                        out.append((f, hashlib.sha256(fh.read()).hexdigest()))
+                    path = os.path.join(self.data, repo, f)
+                    with open(path, "rb") as fh:
+                        out.append((f, hashlib.sha256(fh.read()).hexdigest(), wheel_requires_python(path)))
             return out or None
         if kind == "virtual":
             for member in self.members[repo]:
@@ -193,11 +225,11 @@ class Registry:
         links.feed(body.decode("utf-8", "replace"))
         out = []
         sources = {}
-        for href in links.hrefs:
+        for href, requires_python in links.anchors:
             absolute = urllib.parse.urljoin(url, href)
             path, _, frag = absolute.partition("#")
             f = urllib.parse.unquote(path.rsplit("/", 1)[-1])
-            out.append((f, frag[len("sha256="):] if frag.startswith("sha256=") else None))
+            out.append((f, frag[len("sha256="):] if frag.startswith("sha256=") else None, requires_python))
             sources[f] = path
         with self.lock:
             self.upstream.setdefault(repo + "#files", {}).update(sources)
@@ -309,8 +341,7 @@ def make_ar_handler(reg):
                     return self.send(502, f"upstream: {err}\n")
                 if not page:
                     return self.send(404, "Not Found\n")
-                links = "".join(f'<a href="../../files/{urllib.parse.quote(f)}{"#sha256=" + d if d else ""}">{html.escape(f)}</a><br>\n'
-                                for f, d in page)
+                links = "".join(anchor(*entry) for entry in page)
                 return self.send(200, "<!DOCTYPE html><html><body>\n" + links + "</body></html>\n", "text/html")
             m = re.fullmatch(r"/files/([^/]+)", rest)
             if m:
