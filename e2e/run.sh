@@ -45,7 +45,7 @@ done
 
 # Every scenario, the longest first (they run E2E_JOBS at a time).
 mapfile -t ALL < <(cd "${HERE}/scenarios" && for f in *.sh; do printf '%s\n' "${f%.sh}"; done |
-  awk '{ print ($0 == "mirror-bootstrap" ? 0 : $0 == "faults-mirror" ? 1 : $0 == "lock" ? 2 : 3), $0 }' | sort | cut -d' ' -f2)
+  awk '{ print ($0 == "mirror-bootstrap" ? 0 : $0 == "images" ? 1 : $0 == "faults-mirror" ? 2 : $0 == "lock" ? 3 : 4), $0 }' | sort | cut -d' ' -f2)
 SCENARIOS=("$@")
 ((${#SCENARIOS[@]} > 0)) || SCENARIOS=("${ALL[@]}")
 for s in "${SCENARIOS[@]}"; do
@@ -74,8 +74,19 @@ c["mode"] = "remote"
 c["repositories"]["virtual"]["enabled"] = True
 json.dump(c, open(sys.argv[2], "w"), indent=1)' "${ROOT}/config/example.json" "${WORK}/remote-virtual.json"
 synth remote-virtual "${WORK}/remote-virtual.json"
+# The images variant: the private host and the public host on Debian 13, and Debian 12 VMs outside the
+# stack declared in mirror.targets: one mirror for CPython 3.13 and 3.11, run on a 3.13 host.
+"$PY" -c '
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["hosts"]["image"] = "debian-cloud/debian-13"
+c["hosts"]["publicImage"] = "debian-cloud/debian-13"
+c["mirror"]["targets"] = ["debian-cloud/debian-12"]
+json.dump(c, open(sys.argv[2], "w"), indent=1)' "${ROOT}/config/example.json" "${WORK}/images.json"
+synth images "${WORK}/images.json"
 shellcheck -s bash "${WORK}/scripts-example/mirror.sh" "${WORK}/scripts-example/bootstrap.sh" \
-  "${WORK}/scripts-remote-virtual/bootstrap.sh" || die "the synthesized startup scripts are not shellcheck-clean"
+  "${WORK}/scripts-remote-virtual/bootstrap.sh" "${WORK}/scripts-images/mirror.sh" "${WORK}/scripts-images/bootstrap.sh" ||
+  die "the synthesized startup scripts are not shellcheck-clean"
 T_SYNTH=$("$PY" -c "print(round($(date +%s.%N) - $t, 1))")
 
 # --- Cached Debian 12 and 13 rootfs, local archives, repacked wheels; PKI; the fake PyPI -------------
@@ -112,7 +123,7 @@ say "fake PyPI: $(wc -l <"${WORK}/fixtures.log") projects, $(find "${WORK}/pypi/
 export E2E_ROOT=$ROOT E2E_WORK=$WORK E2E_ROOTFS=$ROOTFS E2E_ARCHIVE=$ARCHIVE E2E_ROOTFS_TRIXIE=$ROOTFS_TRIXIE \
   E2E_ARCHIVE_TRIXIE=$ARCHIVE_TRIXIE E2E_WHEELS_EXTRA=$WHEELS_EXTRA E2E_PKI=$PKI \
   E2E_PYPI="${WORK}/pypi" E2E_PRIVATE_SEED="${WORK}/private-seed" \
-  E2E_SCRIPTS="${WORK}/scripts-example" E2E_SCRIPTS_REMOTE="${WORK}/scripts-remote-virtual"
+  E2E_SCRIPTS="${WORK}/scripts-example" E2E_SCRIPTS_REMOTE="${WORK}/scripts-remote-virtual" E2E_SCRIPTS_IMAGES="${WORK}/scripts-images"
 # Every host's lower layer, by image: none may change.
 declare -A IMAGES=([debian-12]=$ROOTFS [debian-13]=$ROOTFS_TRIXIE)
 for image in debian-12 debian-13; do

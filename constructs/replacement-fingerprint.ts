@@ -2,24 +2,26 @@ import { createHash } from "crypto";
 import { TerraformResource } from "cdktf";
 import { Construct } from "constructs";
 
-export interface MirrorFingerprintProps {
-  /** Everything that decides what the mirror uploads: packages, Python versions, platforms, lock, the script. */
+export interface ReplacementFingerprintProps {
+  /** Everything that decides what a host's startup script does (the mirror spec, or the bootstrap itself). */
   readonly spec: Record<string, unknown>;
+  /** The trigger's key in `triggers_replace` (`mirror_spec_sha256` for the mirror). */
+  readonly key?: string;
 }
 
 /**
- * A `terraform_data` resource (built into Terraform, no provider) replaced whenever the sha256 of the
- * mirror spec changes. The public host is replaced with it, so a changed package list or script really
- * runs again (a metadata change alone would wait for a reboot).
+ * A `terraform_data` resource (built into Terraform, no provider) replaced whenever the sha256 of a spec
+ * changes. A host is replaced with it, so a changed startup script really runs again: GCE updates a
+ * changed `startup-script` metadata value in place, and it runs only at the next boot.
  */
-export class MirrorFingerprint extends Construct {
+export class ReplacementFingerprint extends Construct {
   readonly resource: TerraformResource;
   readonly sha256: string;
 
-  constructor(scope: Construct, id: string, props: MirrorFingerprintProps) {
+  constructor(scope: Construct, id: string, props: ReplacementFingerprintProps) {
     super(scope, id);
     this.sha256 = createHash("sha256").update(stableJson(props.spec)).digest("hex");
-    this.resource = new ReplacedWhenChanged(this, "fingerprint", { mirror_spec_sha256: this.sha256 });
+    this.resource = new ReplacedWhenChanged(this, "fingerprint", { [props.key ?? "mirror_spec_sha256"]: this.sha256 });
   }
 }
 
