@@ -120,7 +120,8 @@ describe("a config with environments", () => {
     expect(resources(prod, "google_compute_network").map((n) => n.name)).toEqual(["prod-private"]);
     expect(resources(prod, "google_compute_subnetwork").map((s) => [s.name, s.ip_cidr_range, s.region])).toEqual([["prod-private-europe-west4", "10.40.0.0/24", "europe-west4"]]);
     expect(resources(prod, "google_compute_router_nat")).toEqual([]);
-    expect(prod.resource.terraform_data).toBeUndefined();
+    // Remote mode: no mirror fingerprint, only the private host's bootstrap one.
+    expect(Object.values(prod.resource.terraform_data).map((r: any) => Object.keys(r.triggers_replace))).toEqual([["bootstrap_sha256"]]);
     expect(resources(prod, "google_compute_instance").map((i) => [i.labels["airlock-env"], i.labels["airlock-role"], i.zone, i.project])).toEqual([
       ["prod", "bootstrap", "europe-west4-b", "airlock-prod-123"],
     ]);

@@ -4,11 +4,11 @@ import * as path from "path";
 import { buildStack, exampleConfig, resourcesOf, synthJson } from "./support";
 import { terraform } from "./terraform";
 
-/** The public host's lifecycle and the fingerprint resource, as synthesized for `config`. */
-function fingerprintAndHost(edit?: Parameters<typeof exampleConfig>[0]) {
+/** A host's lifecycle and the fingerprint resources, as synthesized for `config`. */
+function fingerprintAndHost(edit?: Parameters<typeof exampleConfig>[0], role: "mirror" | "bootstrap" = "mirror") {
   const json = synthJson(buildStack(exampleConfig(edit)).stack);
   const fingerprints = json.resource.terraform_data;
-  const host = resourcesOf(json, "google_compute_instance").find((i) => i.labels["airlock-role"] === "mirror");
+  const host = resourcesOf(json, "google_compute_instance").find((i) => i.labels["airlock-role"] === role);
   return { fingerprints, host };
 }
 
@@ -22,17 +22,21 @@ function configWith(fingerprints: Record<string, any>, hostLifecycle: unknown): 
   return JSON.stringify({ resource: { terraform_data: { ...standalone, public_host: { input: "vm", lifecycle: hostLifecycle } } } });
 }
 
-describe("the mirror fingerprint", () => {
-  it("the public host's replace_triggered_by names the fingerprint resource as a static reference", () => {
-    const { fingerprints, host } = fingerprintAndHost();
-    expect(Object.keys(fingerprints)).toHaveLength(1);
-    expect(host.lifecycle.replace_triggered_by).toEqual([`terraform_data.${Object.keys(fingerprints)[0]}`]);
+describe.each([
+  ["mirror", "the public host", "the mirror spec", (c: any): void => void (c.mirror.packages = [...c.mirror.packages, "pluggy"]), "mirror_spec_sha256"],
+  ["bootstrap", "the private host", "the bootstrap (its index URL)", (c: any): void => void (c.repositories.private = "other-private-repo"), "bootstrap_sha256"],
+] as const)("the %s fingerprint", (role, hostName, what, edit, key) => {
+  it(`${hostName}'s replace_triggered_by names its fingerprint resource as a static reference`, () => {
+    const { fingerprints, host } = fingerprintAndHost(undefined, role);
+    const mine = Object.entries(fingerprints).filter(([, r]) => key in r.triggers_replace).map(([name]) => name);
+    expect(mine).toHaveLength(1);
+    expect(host.lifecycle.replace_triggered_by).toEqual([`terraform_data.${mine[0]}`]);
   });
 
-  it("changing the mirror spec makes Terraform plan a replacement of the public host; an unchanged spec plans nothing", async () => {
+  it(`changing ${what} makes Terraform plan a replacement of ${hostName}; an unchanged one plans nothing`, async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "airlock-fingerprint-"));
-    const before = fingerprintAndHost();
-    const after = fingerprintAndHost((c) => (c.mirror.packages = [...c.mirror.packages, "pluggy"]));
+    const before = fingerprintAndHost(undefined, role);
+    const after = fingerprintAndHost(edit, role);
     const run = async (...args: string[]) => {
       const r = await terraform(dir, args);
       expect(r.stderr).toBe("");

@@ -135,4 +135,20 @@ describe("their repository policies", () => {
     ]);
     expect(problems({ kmsKeyName: "pip-key" })[0]).toMatch(/^repositories\.kmsKeyName: must be a Cloud KMS key/);
   });
+
+  it("on a new project, one apply: AR's service agent is created (google-beta), granted the key, and every repository waits for that grant", () => {
+    const key = "projects/acme-kms/locations/us-central1/keyRings/ar/cryptoKeys/pip";
+    const json = synthJson(buildStack(load({ kmsKeyName: key })).stack) as any;
+    const [[identityName, identity]] = Object.entries(json.resource.google_project_service_identity) as [string, any][];
+    expect(identity).toMatchObject({ provider: "google-beta", project: "airlock-example", service: "artifactregistry.googleapis.com" });
+    const [[grantName, grant]] = Object.entries(json.resource.google_kms_crypto_key_iam_member) as [string, any][];
+    expect(grant).toMatchObject({ crypto_key_id: key, role: "roles/cloudkms.cryptoKeyEncrypterDecrypter", member: `\${google_project_service_identity.${identityName}.member}` });
+    for (const repo of resourcesOf(json, "google_artifact_registry_repository")) {
+      expect(repo.depends_on).toEqual(expect.arrayContaining([`google_kms_crypto_key_iam_member.${grantName}`]));
+    }
+    // The APIs come first: the service identity needs artifactregistry.googleapis.com enabled.
+    expect(identity.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^time_sleep\./)]));
+    // Without a key, none of it.
+    expect(synthJson(buildStack(load({})).stack).resource.google_project_service_identity).toBeUndefined();
+  });
 });

@@ -8,7 +8,8 @@ import { renderBootstrapScript, renderMirrorScript } from "../assets/views";
 import { EnvironmentConfig } from "../config/schema";
 import { AirlockHost } from "./airlock-host";
 import { HostIdentity } from "./host-identity";
-import { MirrorFingerprint } from "./mirror-fingerprint";
+import { ReplacementFingerprint } from "./replacement-fingerprint";
+import { RepositoryEncryption } from "./repository-encryption";
 import { PrivateFleet } from "./private-fleet";
 import { PrivateNetwork } from "./private-network";
 import { ProjectServices } from "./project-services";
@@ -103,8 +104,13 @@ export class AirlockStack extends TerraformStack {
     });
 
     const repos = config.repositories;
+    // google-beta: for the AR service agent (CMEK) and AR's VPC-SC policy. Named explicitly on each
+    // resource: by its type's prefix Terraform would pick `google`, which lacks them.
+    let betaProvider: GoogleBetaProvider | undefined;
+    const beta = () => (betaProvider ??= new GoogleBetaProvider(this, "google-beta", { project, region: config.region }));
+    const encryption = repos.kmsKeyName ? new RepositoryEncryption(this, "repository-encryption", { project, kmsKeyName: repos.kmsKeyName, betaProvider: beta() }) : undefined;
     const repo = (id: string, props: Pick<PythonRepositoryProps, "repositoryId" | "description" | "kind" | "upstreams" | "cleanup">) =>
-      new PythonRepository(this, id, { project, location: config.region, labels, kmsKeyName: repos.kmsKeyName, ...props });
+      new PythonRepository(this, id, { project, location: config.region, labels, kmsKeyName: repos.kmsKeyName, createdAfter: encryption ? [encryption.grant] : undefined, ...props });
     this.privateRepo = repo("private-repo", { repositoryId: repos.private, description: "Private Python packages", cleanup: repos.cleanup.private });
     this.privateRepo.grantAll(repos.access.private);
     this.helpersRepo =
@@ -139,7 +145,7 @@ export class AirlockStack extends TerraformStack {
     const vpcscPolicy =
       config.mode === "remote" && config.repositories.vpcscPolicy === "manage"
         ? new GoogleArtifactRegistryVpcscConfig(this, "ar-vpcsc-policy", {
-            provider: new GoogleBetaProvider(this, "google-beta", { project, region: config.region }),
+            provider: beta(),
             project,
             location: config.region,
             vpcscPolicy: "ALLOW",
@@ -154,6 +160,9 @@ export class AirlockStack extends TerraformStack {
     const privateHostNeeds = privateIdentity ? readerNeeds("private-host-reader", privateIdentity) : [];
     const fleetNeeds = fleetIdentity ? readerNeeds("fleet-reader", fleetIdentity) : [];
     this.bootstrapScript = renderBootstrapScript(props.templates, bootstrapView(config, endpoints));
+    // A changed bootstrap (index, packages, venv, timeouts) replaces the private host, so it runs on the
+    // next deploy and not at some later reboot; the fleet rolls through its template instead.
+    const bootstrapFingerprint = privateIdentity && new ReplacementFingerprint(this, "bootstrap-fingerprint", { spec: { script: this.bootstrapScript }, key: "bootstrap_sha256" });
     this.privateHost = privateIdentity && new AirlockHost(this, "private-host", {
       project,
       name: config.hosts.privateName,
@@ -165,6 +174,7 @@ export class AirlockStack extends TerraformStack {
       role: "bootstrap",
       startupScript: this.bootstrapScript,
       labels,
+      replaceWhenReplaced: bootstrapFingerprint?.resource,
       bootsAfter: privateHostNeeds,
     });
     if (config.fleet && fleetIdentity) {
@@ -207,7 +217,7 @@ export class AirlockStack extends TerraformStack {
       });
       const writeGrant = this.helpersRepo.grantWrite("public-host-writer", publicIdentity.member);
       this.mirrorScript = renderMirrorScript(props.templates, mirrorView(config, endpoints, props.lockContent));
-      const fingerprint = new MirrorFingerprint(this, "mirror-fingerprint", {
+      const fingerprint = new ReplacementFingerprint(this, "mirror-fingerprint", {
         spec: {
           packages: config.mirror.packages,
           targets: config.mirror.targets.map(({ python, arch, platforms }) => ({ python, arch, platforms })),

@@ -1,6 +1,7 @@
 import { ArtifactRegistryRepository } from "@cdktf/provider-google/lib/artifact-registry-repository";
 import { ArtifactRegistryRepositoryIamMember } from "@cdktf/provider-google/lib/artifact-registry-repository-iam-member";
 import { createHash } from "crypto";
+import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 
 /** Where a virtual repository reads from, and how much it prefers it (higher wins). */
@@ -23,6 +24,8 @@ export interface PythonRepositoryProps {
   readonly kmsKeyName?: string;
   /** Keep the newest versions of each package, delete older ones (standard repositories). */
   readonly cleanup?: CleanupPolicy;
+  /** What must exist before the repository is created (e.g. the service agent's grant on the key). */
+  readonly createdAfter?: readonly ITerraformDependable[];
 }
 
 export interface CleanupPolicy {
@@ -64,6 +67,7 @@ export class PythonRepository extends Construct {
       description: props.description,
       labels: props.labels,
       kmsKeyName: props.kmsKeyName,
+      dependsOn: props.createdAfter?.length ? [...props.createdAfter] : undefined,
       // Artifact Registry applies KEEP before DELETE: the newest versions survive however old they are.
       cleanupPolicies: props.cleanup
         ? [
