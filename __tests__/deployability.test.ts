@@ -152,7 +152,7 @@ describe("service account ids follow the host names", () => {
   it("renamed hosts get accounts of the same names; explicit ids still win", () => {
     const [env] = load({ publicName: "dev-mirror", privateName: "dev-pip-client" });
     const json = synthJson(buildStack(env.config).stack);
-    expect(resourcesOf(json, "google_service_account").map((a) => a.account_id).sort()).toEqual(["dev-mirror", "dev-pip-client"]);
+    expect(resourcesOf(json, "google_service_account").map((a) => a.account_id).sort()).toEqual(["dev-mirror", "dev-mirror-sched", "dev-pip-client"]);
     const [explicit] = load({ publicName: "dev-mirror", privateAccountId: "dev-reader" });
     expect([explicit.config.hosts.publicAccountId, explicit.config.hosts.privateAccountId]).toEqual(["dev-mirror", "dev-reader"]);
   });

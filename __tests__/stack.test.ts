@@ -40,7 +40,8 @@ describe("the mirror-mode stack", () => {
         expect(accounts).toContain(email.split(".")[1]);
       }
       const ids = resourcesOf(json, "google_service_account").map((a) => a.account_id).sort();
-      expect(ids).toEqual(["airlock-private-host", "airlock-public-host"]);
+      // The third is the mirror schedule's (it starts the public host; it runs no VM).
+      expect(ids).toEqual(["airlock-private-host", "airlock-public-host", "airlock-public-host-sched"]);
     });
 
     it("sit on the right subnets: public host on the public VPC, private host on the private VPC", () => {
@@ -212,7 +213,7 @@ describe("the mirror-mode stack", () => {
       private_host_ssh: "gcloud compute ssh airlock-private-host --zone us-central1-a --project airlock-example --tunnel-through-iap",
       public_host_progress: "gcloud compute instances get-guest-attributes airlock-public-host --zone us-central1-a --project airlock-example --query-path=pip-airlock/",
       private_host_progress: "gcloud compute instances get-guest-attributes airlock-private-host --zone us-central1-a --project airlock-example --query-path=pip-airlock/",
-      private_host_log: "gcloud compute instances get-serial-port-output airlock-private-host --zone us-central1-a --project airlock-example | grep pip-airlock-",
+      private_host_log: expect.stringMatching(/^gcloud logging read 'resource\.type="gce_instance" AND resource\.labels\.instance_id="\$\{google_compute_instance\.private-host_instance_[0-9A-F]+\.instance_id\}" AND logName="projects\/airlock-example\/logs\/serialconsole\.googleapis\.com%2Fserial_port_1_output" AND textPayload:"pip-airlock-"' --project airlock-example /),
     });
     // The scripts' log lines start "pip-airlock-<script>": the log command's filter must match them.
     expect(buildStack().stack.bootstrapScript).toContain(`printf '%s pip-airlock-%s [%s] %s\\n'`);
@@ -234,6 +235,7 @@ describe("the mirror-mode stack", () => {
     const services = json.resource.google_project_service;
     expect(Object.values<any>(services).map((s) => s.service).sort()).toEqual([
       "artifactregistry.googleapis.com",
+      "cloudscheduler.googleapis.com",
       "compute.googleapis.com",
       "dns.googleapis.com",
       "iam.googleapis.com",

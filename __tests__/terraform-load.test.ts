@@ -25,6 +25,7 @@ const VARIANTS: Record<string, Record<string, unknown>> = {
     networks: { ...example.networks, private: { ...example.networks.private, googleApis: "restricted" } },
     repositories: { ...example.repositories, vpcscPolicy: "manage" },
   },
+  "a mirror schedule (Cloud Scheduler starting the public host)": { mirror: { ...example.mirror, schedule: "0 3 * * 1", scheduleTimeZone: "Europe/Berlin" } },
   "two environments": {
     environments: { dev: { projectId: "airlock-dev" }, prod: { projectId: "airlock-prod", region: "europe-west4", zone: "europe-west4-a", mode: "remote" } },
   },

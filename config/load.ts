@@ -175,6 +175,7 @@ function sharedNames(envs: LoadedEnvironment[], named: boolean): string[] {
               ["hosts.publicName", `instance ${c.zone}/${c.hosts.publicName}`],
               ["hosts.publicAccountId", `service account ${c.hosts.publicAccountId}`],
               ["repositories.auth", `repository ${c.region}/${c.repositories.auth}`],
+              ...(c.schedule ? ([["mirror.scheduleAccountId", `service account ${c.schedule.accountId}`]] as Array<[string, string]>) : []),
             ] as Array<[string, string]>)
           : [["repositories.remote", `repository ${c.region}/${c.repositories.remote}`] as [string, string]]),
         ...(c.repositories.virtual.enabled ? [["repositories.virtual.id", `repository ${c.region}/${c.repositories.virtual.id}`] as [string, string]] : []),

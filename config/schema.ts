@@ -79,6 +79,10 @@ const image = z
     /^([a-z0-9-]+\/[a-z0-9-]+|(https:\/\/www\.googleapis\.com\/compute\/v1\/)?projects\/[a-z0-9-]+\/global\/images\/(family\/)?[a-z0-9-]+)$/,
     'must be "IMAGE_PROJECT/IMAGE_OR_FAMILY" such as "debian-cloud/debian-12", or "projects/IMAGE_PROJECT/global/images/[family/]NAME"',
   );
+// unix-cron, as Cloud Scheduler reads it: five fields of digits, names, *, /, ',' and '-'.
+const cron = z
+  .string()
+  .regex(/^[0-9A-Za-z*\/,-]+( +[0-9A-Za-z*\/,-]+){4}$/, 'must be a unix-cron expression of five fields, such as "0 3 * * 1" (Mondays 03:00)');
 const bucket = z
   .string()
   .refine((b) => !b.startsWith("gs://"), 'must be the bucket name alone: drop "gs://"')
@@ -212,6 +216,12 @@ export const environmentSchema = z
         sourceIndexUrl: httpsUrl.default("https://pypi.org/simple/"),
         /** Stop the public host once the mirror succeeded (it holds write access and internet egress). */
         stopWhenDone: z.boolean().default(true),
+        /** Re-run the mirror on a schedule (unix-cron, e.g. "0 3 * * 1"): a Cloud Scheduler job starts the stopped public host. Remote mode has no mirror: there it does nothing. */
+        schedule: cron.optional(),
+        /** The time zone `schedule` is read in (IANA). */
+        scheduleTimeZone: z.string().regex(/^[A-Za-z]+(\/[A-Za-z0-9_+-]+)*$/, 'must be an IANA time zone such as "Etc/UTC" or "Europe/Berlin"').default("Etc/UTC"),
+        /** The schedule's service account id; by default the public host's account id plus "-sched". */
+        scheduleAccountId: accountId.optional(),
       })
       .prefault({}),
     hosts: z.strictObject({
@@ -364,6 +374,10 @@ export const environmentSchema = z
     if (env.repositories.access.virtual.readers.length > 0 && !env.repositories.virtual.enabled) {
       ctx.addIssue({ code: "custom", path: ["repositories", "access", "virtual", "readers"], message: "names readers of a virtual repository that is not enabled: set repositories.virtual.enabled or remove them" });
     }
+    const scheduleAccount = env.mirror.scheduleAccountId ?? `${accountIds(env).public}-sched`;
+    if (env.mirror.schedule && env.mode === "mirror" && env.mirror.scheduleAccountId === undefined && !ACCOUNT_ID.test(scheduleAccount)) {
+      ctx.addIssue({ code: "custom", path: ["mirror", "scheduleAccountId"], message: `defaults to "${scheduleAccount}", which is no service account id (${ACCOUNT_ID_RULE}): set mirror.scheduleAccountId` });
+    }
     if (env.mode === "remote" && env.networks.private.googleApis === "restricted" && !env.repositories.vpcscPolicy) {
       ctx.addIssue({
         code: "custom",
@@ -383,6 +397,9 @@ export const environmentSchema = z
     ...env,
     mirror: { ...env.mirror, targets: resolveTargets(env).targets },
     hosts: { ...env.hosts, publicAccountId: accountIds(env).public, privateAccountId: accountIds(env).private },
+    schedule: env.mirror.schedule && env.mode === "mirror"
+      ? { cron: env.mirror.schedule, timeZone: env.mirror.scheduleTimeZone, accountId: env.mirror.scheduleAccountId ?? `${accountIds(env).public}-sched` }
+      : undefined,
     fleet: env.fleet ? { ...env.fleet, accountId: env.fleet.accountId ?? env.fleet.name } : undefined,
   }));
 

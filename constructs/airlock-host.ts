@@ -39,7 +39,7 @@ export class AirlockHost extends Construct {
   readonly sshCommand: string;
   /** Reads the startup script's status (`status`, `step`, `failed-step`) from the guest attributes. */
   readonly progressCommand: string;
-  /** Reads the startup script's detailed log from the serial console. */
+  /** Reads the startup script's detailed log: the serial console's output, from Cloud Logging. */
   readonly logCommand: string;
 
   constructor(scope: Construct, id: string, props: AirlockHostProps) {
@@ -64,6 +64,10 @@ export class AirlockHost extends Construct {
     const where = `${props.name} --zone ${props.zone} --project ${props.project}`;
     this.sshCommand = `gcloud compute ssh ${where} --tunnel-through-iap`;
     this.progressCommand = `gcloud compute instances get-guest-attributes ${where} --query-path=${GUEST_ATTRIBUTE_NAMESPACE}/`;
-    this.logCommand = `gcloud compute instances get-serial-port-output ${where} | grep pip-airlock-`;
+    // From Cloud Logging (serial-port-logging-enable): also once the VM has stopped, as the mirror does.
+    this.logCommand =
+      `gcloud logging read 'resource.type="gce_instance" AND resource.labels.instance_id="${this.instance.instanceId}" AND ` +
+      `logName="projects/${props.project}/logs/serialconsole.googleapis.com%2Fserial_port_1_output" AND textPayload:"pip-airlock-"' ` +
+      `--project ${props.project} --freshness 7d --order asc --format 'value(textPayload)'`;
   }
 }

@@ -8,6 +8,7 @@ import { renderBootstrapScript, renderMirrorScript } from "../assets/views";
 import { EnvironmentConfig } from "../config/schema";
 import { AirlockHost } from "./airlock-host";
 import { HostIdentity } from "./host-identity";
+import { MirrorSchedule } from "./mirror-schedule";
 import { ReplacementFingerprint } from "./replacement-fingerprint";
 import { RepositoryEncryption } from "./repository-encryption";
 import { PrivateFleet } from "./private-fleet";
@@ -40,6 +41,9 @@ export const REQUIRED_SERVICES = [
   "iap.googleapis.com",
   "oslogin.googleapis.com",
 ] as const;
+
+/** Cloud Scheduler, for `mirror.schedule` only. */
+export const SCHEDULER_SERVICE = "cloudscheduler.googleapis.com";
 
 /** How long the first apply waits after enabling the APIs (see ProjectServices). */
 export const API_PROPAGATION_SECONDS = 60;
@@ -79,7 +83,11 @@ export class AirlockStack extends TerraformStack {
       new LocalBackend(this, { path: `../../../terraform.${name}.tfstate` });
     }
     new TimeProvider(this, "time");
-    const services = new ProjectServices(this, "services", { project, services: REQUIRED_SERVICES, propagationSeconds: API_PROPAGATION_SECONDS });
+    const services = new ProjectServices(this, "services", {
+      project,
+      services: [...REQUIRED_SERVICES, ...(config.schedule ? [SCHEDULER_SERVICE] : [])],
+      propagationSeconds: API_PROPAGATION_SECONDS,
+    });
 
     const privateIdentity = config.hosts.createPrivateHost
       ? new HostIdentity(this, "private-host-identity", {
@@ -241,6 +249,23 @@ export class AirlockStack extends TerraformStack {
         replaceWhenReplaced: fingerprint.resource,
         bootsAfter: [...this.publicNetwork.reachesInternet, writeGrant],
       });
+      if (config.schedule) {
+        const schedule = new MirrorSchedule(this, "mirror-schedule", {
+          project,
+          region: config.region,
+          zone: config.zone,
+          stackName: name,
+          publicHost: this.publicHost,
+          publicHostName: config.hosts.publicName,
+          schedule: config.schedule.cron,
+          timeZone: config.schedule.timeZone,
+          accountId: config.schedule.accountId,
+        });
+        new TerraformOutput(this, "mirror_schedule", {
+          value: { job: schedule.job.name, schedule: config.schedule.cron, time_zone: config.schedule.timeZone, run_now: schedule.runCommand },
+          description: "The Cloud Scheduler job that re-runs the mirror, and how to run it now",
+        });
+      }
       hostOutputs(this, "public_host", "the public host (mirror)", this.publicHost);
       new TerraformOutput(this, "public_host_service_account", { value: publicIdentity.email, description: "The public host's service account (the auth repo's only writer)" });
       new TerraformOutput(this, "auth_repo_index_url", { value: this.helpersRepo.indexUrl, description: "Index of the auth helpers" });
@@ -283,7 +308,7 @@ export class AirlockStack extends TerraformStack {
 function hostOutputs(stack: TerraformStack, prefix: string, what: string, host: AirlockHost): void {
   new TerraformOutput(stack, `${prefix}_ssh`, { value: host.sshCommand, description: `SSH to ${what} through IAP` });
   new TerraformOutput(stack, `${prefix}_progress`, { value: host.progressCommand, description: `Status of ${what}'s startup script (guest attributes)` });
-  new TerraformOutput(stack, `${prefix}_log`, { value: host.logCommand, description: `Log of ${what}'s startup script (serial console)` });
+  new TerraformOutput(stack, `${prefix}_log`, { value: host.logCommand, description: `Log of ${what}'s startup script (its serial console, kept in Cloud Logging)` });
 }
 
 /** The first things to run after a deploy, in order, with this deployment's names. */

@@ -5,7 +5,7 @@ export const SHIELDED_VM = { enableSecureBoot: true, enableVtpm: true, enableInt
 
 /**
  * The metadata every airlock VM carries: OS Login, project-wide SSH keys blocked, no interactive serial
- * port, guest attributes on (the startup script reports through them), and the startup script itself
+ * port but its output kept in Cloud Logging, guest attributes on (the startup script reports through them), and the startup script itself
  * (escaped so Terraform hands it over byte for byte).
  */
 export function secureMetadata(startupScript: string): Record<string, string> {
@@ -14,6 +14,11 @@ export function secureMetadata(startupScript: string): Record<string, string> {
     "block-project-ssh-keys": "TRUE",
     "enable-guest-attributes": "TRUE",
     "serial-port-enable": "FALSE",
+    // The serial console's output (the scripts' step-by-step log) is readable only while the VM runs;
+    // this sends it to Cloud Logging, kept 30 days, so the mirror's log survives its stop
+    // (cloud.google.com/compute/docs/troubleshooting/viewing-serial-port-output). An organization
+    // policy (compute.disableSerialPortLogging) can forbid it.
+    "serial-port-logging-enable": "TRUE",
     "startup-script": terraformLiteral(startupScript),
   };
 }

@@ -1,0 +1,77 @@
+import { CloudSchedulerJob } from "@cdktf/provider-google/lib/cloud-scheduler-job";
+import { ComputeInstanceIamMember } from "@cdktf/provider-google/lib/compute-instance-iam-member";
+import { ProjectIamCustomRole } from "@cdktf/provider-google/lib/project-iam-custom-role";
+import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
+import { Construct } from "constructs";
+import { AirlockHost } from "./airlock-host";
+
+export interface MirrorScheduleProps {
+  readonly project: string;
+  readonly region: string;
+  readonly zone: string;
+  /** The stack's name: custom role ids are project-wide, so each environment gets its own. */
+  readonly stackName: string;
+  /** The public host the job starts (it stops itself once the mirror succeeded). */
+  readonly publicHost: AirlockHost;
+  readonly publicHostName: string;
+  /** A cron expression (Cloud Scheduler's unix-cron format) and the time zone it is read in. */
+  readonly schedule: string;
+  readonly timeZone: string;
+  /** The job's own service account id. */
+  readonly accountId: string;
+}
+
+/** The one permission the job's identity needs: nothing else on the host (setMetadata would let it change the mirror's code). */
+export const START_PERMISSIONS = ["compute.instances.start"] as const;
+
+/**
+ * Re-runs the mirror on a schedule: a Cloud Scheduler job calls Compute Engine's `instances.start` on
+ * the stopped public host, whose startup script mirrors again (uploading only what the auth repo lacks:
+ * new releases of unpinned packages, a CVE fix) and stops the host. The job's service account may start
+ * that one VM and nothing else: a custom role with only compute.instances.start, bound on the instance.
+ */
+export class MirrorSchedule extends Construct {
+  readonly job: CloudSchedulerJob;
+  readonly account: ServiceAccount;
+  /** Runs the job now, outside its schedule. */
+  readonly runCommand: string;
+
+  constructor(scope: Construct, id: string, props: MirrorScheduleProps) {
+    super(scope, id);
+    this.account = new ServiceAccount(this, "account", {
+      project: props.project,
+      accountId: props.accountId,
+      displayName: "pip-airlock mirror schedule: starts the public host",
+    });
+    const role = new ProjectIamCustomRole(this, "start-role", {
+      project: props.project,
+      roleId: `pipAirlockStartMirror_${props.stackName.replace(/-/g, "_")}`,
+      title: `pip-airlock: start the public host (${props.stackName})`,
+      description: "Start one stopped VM (the pip-airlock mirror); bound on that instance only",
+      permissions: [...START_PERMISSIONS],
+    });
+    const grant = new ComputeInstanceIamMember(this, "may-start", {
+      project: props.project,
+      zone: props.zone,
+      instanceName: props.publicHost.instance.name,
+      role: role.name,
+      member: this.account.member,
+    });
+    const name = `${props.publicHostName}-mirror`;
+    this.job = new CloudSchedulerJob(this, "job", {
+      project: props.project,
+      region: props.region,
+      name,
+      description: "pip-airlock: start the public host so that it mirrors again, then stops",
+      schedule: props.schedule,
+      timeZone: props.timeZone,
+      httpTarget: {
+        httpMethod: "POST",
+        uri: `https://compute.googleapis.com/compute/v1/projects/${props.project}/zones/${props.zone}/instances/${props.publicHostName}/start`,
+        oauthToken: { serviceAccountEmail: this.account.email, scope: "https://www.googleapis.com/auth/cloud-platform" },
+      },
+      dependsOn: [grant],
+    });
+    this.runCommand = `gcloud scheduler jobs run ${name} --location ${props.region} --project ${props.project}`;
+  }
+}
