@@ -54,6 +54,17 @@ describe("their fleets: an instance template carrying the bootstrap, and a manag
     expect(json.output!.fleet_template_self_link.value).toBe(`\${google_compute_instance_template.${templateName}.self_link}`);
   });
 
+  it("a changed bootstrap rolls through the group one VM at a time, and an operator sees each VM's status", () => {
+    const [group] = resourcesOf(json, "google_compute_instance_group_manager");
+    expect(group.update_policy).toEqual({ type: "PROACTIVE", minimal_action: "REPLACE", max_surge_fixed: 1, max_unavailable_fixed: 0 });
+    expect(template.lifecycle.create_before_destroy).toBe(true);
+    const progress = json.output!.fleet_progress.value;
+    expect(progress).toContain("gcloud compute instance-groups managed list-instances ml-workers --zone us-central1-a --project airlock-example");
+    expect(progress).toContain('gcloud compute instances get-guest-attributes "$vm" --zone us-central1-a --project airlock-example --query-path=pip-airlock/status');
+    expect(json.output!.next_steps.value).toContain(`Watch the fleet's VMs bootstrap, one line per VM with its status`);
+    expect(json.output!.next_steps.value).toContain(progress);
+  });
+
   it("size 0: the template alone; no fleet key: neither", () => {
     const templateOnly = synthJson(buildStack(load({ name: "builders" })).stack);
     expect(resourcesOf(templateOnly, "google_compute_instance_template")).toHaveLength(1);

@@ -204,6 +204,7 @@ export class AirlockStack extends TerraformStack {
       new TerraformOutput(this, "fleet_service_account", { value: fleetIdentity.email, description: "The fleet's service account (reads the repositories)" });
       if (this.fleet.group) {
         new TerraformOutput(this, "fleet_group_self_link", { value: this.fleet.group.selfLink, description: "Managed instance group running the template" });
+        new TerraformOutput(this, "fleet_progress", { value: this.fleet.progressCommand, description: "Each VM of the fleet's group and its bootstrap's status (ready, failed, ...)" });
       }
     }
 
@@ -295,7 +296,10 @@ export class AirlockStack extends TerraformStack {
       description: "Each repository's resource id, repository id, pip index and twine upload URL",
     });
     if (this.privateHost) hostOutputs(this, "private_host", "the private host (bootstrap)", this.privateHost);
-    new TerraformOutput(this, "next_steps", { value: nextSteps({ publicHost: this.publicHost, mirrorStops: config.mirror.stopWhenDone, privateHost: this.privateHost, uploadUrl: this.privateRepo.uploadUrl }), description: "What to run after a deploy" });
+    new TerraformOutput(this, "next_steps", {
+      value: nextSteps({ publicHost: this.publicHost, mirrorStops: config.mirror.stopWhenDone, privateHost: this.privateHost, fleet: this.fleet, uploadUrl: this.privateRepo.uploadUrl }),
+      description: "What to run after a deploy",
+    });
     new TerraformOutput(this, "private_host_bootstrap_script", {
       value: terraformLiteral(this.bootstrapScript),
       description: "Startup script that bootstraps keyring and pip on any VM of the private network",
@@ -312,14 +316,17 @@ function hostOutputs(stack: TerraformStack, prefix: string, what: string, host: 
 }
 
 /** The first things to run after a deploy, in order, with this deployment's names. */
-export function nextSteps(deployment: { publicHost?: AirlockHost; mirrorStops: boolean; privateHost?: AirlockHost; uploadUrl: string }): string {
-  const { publicHost, privateHost, uploadUrl } = deployment;
+export function nextSteps(deployment: { publicHost?: AirlockHost; mirrorStops: boolean; privateHost?: AirlockHost; fleet?: PrivateFleet; uploadUrl: string }): string {
+  const { publicHost, privateHost, fleet, uploadUrl } = deployment;
   const stops = deployment.mirrorStops ? ", then the VM stops itself" : "";
   const steps = [
     ...(publicHost ? [`Watch the mirror fill the auth repo (status "ready"${stops}; detail: public_host_log):\n   ${publicHost.progressCommand}`] : []),
     ...(privateHost
       ? [`Watch the private host install the helpers and configure pip (status "ready"; detail: private_host_log):\n   ${privateHost.progressCommand}`]
-      : [`Attach the bootstrap to your VMs on the private subnet (private_subnet_self_link): the startup-script private_host_bootstrap_script, or cdktf.out/stacks/<stack>/private-host-bootstrap.sh`]),
+      : fleet?.progressCommand
+        ? []
+        : [`Attach the bootstrap to your VMs on the private subnet (private_subnet_self_link): the startup-script private_host_bootstrap_script, or cdktf.out/stacks/<stack>/private-host-bootstrap.sh`]),
+    ...(fleet?.progressCommand ? [`Watch the fleet's VMs bootstrap, one line per VM with its status ("ready" on each; a VM that is "failed" has failed-step too):\n   ${fleet.progressCommand}`] : []),
     `Upload a private package (where twine and keyrings.google-artifactregistry-auth are installed):\n   twine upload --repository-url ${uploadUrl} dist/*`,
     privateHost
       ? `Install it on the private host, as any user:\n   ${privateHost.sshCommand}\n   virtualenv v && v/bin/pip install your-package`

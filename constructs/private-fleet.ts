@@ -3,6 +3,7 @@ import { ComputeInstanceTemplate } from "@cdktf/provider-google/lib/compute-inst
 import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { secureMetadata, SHIELDED_VM } from "./secure-vm";
+import { GUEST_ATTRIBUTE_NAMESPACE } from "./startup-scripts";
 
 export interface PrivateFleetProps {
   readonly project: string;
@@ -33,6 +34,8 @@ export interface PrivateFleetProps {
 export class PrivateFleet extends Construct {
   readonly template: ComputeInstanceTemplate;
   readonly group?: ComputeInstanceGroupManager;
+  /** With a group: each VM of it and its bootstrap's status (guest attribute `status`), one line each. */
+  readonly progressCommand?: string;
 
   constructor(scope: Construct, id: string, props: PrivateFleetProps) {
     super(scope, id);
@@ -63,6 +66,10 @@ export class PrivateFleet extends Construct {
         // A new template (a changed bootstrap) rolls out by replacing VMs one at a time.
         updatePolicy: { type: "PROACTIVE", minimalAction: "REPLACE", maxSurgeFixed: 1, maxUnavailableFixed: 0 },
       });
+      const where = `--zone ${props.zone} --project ${props.project}`;
+      this.progressCommand =
+        `for vm in $(gcloud compute instance-groups managed list-instances ${props.name} ${where} --format='value(name.basename())'); do ` +
+        `echo "$vm $(gcloud compute instances get-guest-attributes "$vm" ${where} --query-path=${GUEST_ATTRIBUTE_NAMESPACE}/status --format='value(value)' 2>/dev/null || echo no-status-yet)"; done`;
     }
   }
 }

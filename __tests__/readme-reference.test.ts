@@ -1,0 +1,71 @@
+// The README's reference tables are checked against the code, so that they cannot drift: the outputs
+// (every output of every mode, with where it exists) and the troubleshooting table (every step of each
+// startup script, as the scripts name them).
+import { readFileSync } from "fs";
+import * as path from "path";
+import { buildStack, exampleConfig, ROOT, synthJson } from "./support";
+
+const README = readFileSync(path.join(ROOT, "README.md"), "utf8");
+
+/** Rows of the README table whose header starts with `firstColumn`. */
+function tableRows(firstColumn: string): string[][] {
+  const lines = README.split("\n");
+  const start = lines.findIndex((l) => l.startsWith(`| ${firstColumn} |`));
+  if (start < 0) throw new Error(`no README table starting with "| ${firstColumn} |"`);
+  const rows: string[][] = [];
+  for (const line of lines.slice(start + 2)) {
+    if (!line.startsWith("|")) break;
+    rows.push(line.slice(1, -1).split(" | ").map((c) => c.trim()));
+  }
+  return rows;
+}
+
+const codeNames = (cell: string) => [...cell.matchAll(/`([a-z0-9_-]+)`/g)].map((m) => m[1]);
+
+describe("README: the outputs table lists every output of every shape, and where it exists", () => {
+  const shapes: Array<[string, (c: any) => void]> = [
+    ["mirror, everything on", (c) => ((c.fleet = { name: "workers", size: 2 }), (c.repositories.virtual.enabled = true), (c.mirror.schedule = "0 3 * * 1"))],
+    ["mirror, plain", (c) => delete c.mirror.schedule],
+    ["remote, everything on", (c) => ((c.mode = "remote"), (c.fleet = { name: "workers", size: 2 }), (c.repositories.virtual.enabled = true))],
+    ["remote, no private host, a template only", (c) => ((c.mode = "remote"), (c.hosts.createPrivateHost = false), (c.fleet = { name: "workers" }))],
+  ];
+  const documented = new Map<string, string>();
+  for (const [names, modes] of tableRows("output")) for (const name of codeNames(names)) documented.set(name, modes);
+
+  it.each(shapes)("%s", (_shape, edit) => {
+    const config = exampleConfig(edit as any);
+    const outputs = Object.keys(synthJson(buildStack(config).stack).output ?? {});
+    const undocumented = outputs.filter((o) => !documented.has(o));
+    expect(undocumented).toEqual([]);
+    for (const output of outputs) {
+      const where = documented.get(output)!;
+      expect([output, where.startsWith("both") || where.startsWith(config.mode)]).toEqual([output, true]);
+    }
+  });
+
+  it("documents no output that no shape has", () => {
+    const all = new Set(shapes.flatMap(([, edit]) => Object.keys(synthJson(buildStack(exampleConfig(edit as any)).stack).output ?? {})));
+    expect([...documented.keys()].filter((o) => !all.has(o))).toEqual([]);
+  });
+});
+
+describe("README: the troubleshooting table has a row for each step of each script", () => {
+  const stepsOf = (template: string) => {
+    const text = readFileSync(path.join(ROOT, "assets", template), "utf8");
+    return [...new Set([...text.matchAll(/^\s*step ([a-z-]+)$/gm)].map((m) => m[1]))].sort();
+  };
+  const rows = tableRows("script");
+  it.each([
+    ["mirror", "mirror.sh.mustache"],
+    ["bootstrap", "bootstrap.sh.mustache"],
+  ])("%s", (script, template) => {
+    const steps = stepsOf(template);
+    expect(steps.length).toBeGreaterThan(4);
+    const documented = rows.filter(([s]) => s === script).map(([, step]) => codeNames(step)[0] ?? step.replace(/`/g, "")).sort();
+    expect(documented).toEqual(steps);
+    for (const [, , causes, fix] of rows.filter(([s]) => s === script)) {
+      expect(causes.length).toBeGreaterThan(10);
+      expect(fix.length).toBeGreaterThan(10);
+    }
+  });
+});
