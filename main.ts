@@ -1,8 +1,8 @@
 import { App, Aspects } from "cdktf";
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "fs";
 import * as path from "path";
 import { ConfigError, loadConfig } from "./config/load";
-import { SYNTH_RECORD_FILE, synthRecord } from "./config/synth-record";
+import { readSynthRecord, synthCommand, SYNTH_RECORD_FILE, SynthRecord, synthRecord } from "./config/synth-record";
 import { AirlockStack } from "./constructs/airlock-stack";
 import { GuardrailError, Guardrails } from "./constructs/guardrails";
 import { StartupTemplates } from "./constructs/startup-scripts";
@@ -114,15 +114,50 @@ function publish(scratch: string, outdir: string, stackNames: string[], removeSt
   }
 }
 
-/** The CLI: `AIRLOCK_CONFIG` names the config (default config/example.json); cdktf sets CDKTF_OUTDIR. */
+/**
+ * Which config to synthesize into `outdir`: `AIRLOCK_CONFIG` if set; else the one `outdir`'s synth record
+ * names (a team's fork keeps synthesizing its own config, never the example over it); else, with no
+ * record yet, config/example.json. Says when the choice replaces what `outdir` holds.
+ */
+export function chooseConfig(root: string, outdir: string, requested: string | undefined): { configFile: string; notice?: string } {
+  let recorded: SynthRecord | undefined;
+  try {
+    recorded = existsSync(path.join(outdir, SYNTH_RECORD_FILE)) ? readSynthRecord(outdir) : undefined;
+  } catch {
+    recorded = undefined;
+  }
+  const relative = (file: string) => path.relative(root, file).split(path.sep).join("/");
+  if (requested !== undefined) {
+    const configFile = path.resolve(requested);
+    const notice =
+      recorded && path.resolve(root, recorded.config) !== configFile
+        ? `${relative(configFile)} replaces ${recorded.config}, which ${path.basename(outdir)}/ was synthesized from (its stacks: ${recorded.stacks.join(", ")})`
+        : undefined;
+    return { configFile, notice };
+  }
+  if (recorded) {
+    const configFile = path.resolve(root, recorded.config);
+    if (!existsSync(configFile)) {
+      throw new ConfigError(configFile, [
+        `${path.basename(outdir)}/${SYNTH_RECORD_FILE} records this config, which is missing: restore it, or name the config to synthesize instead (${synthCommand("config/YOURS.json")})`,
+      ]);
+    }
+    return { configFile };
+  }
+  return { configFile: path.join(root, "config", "example.json") };
+}
+
+/** The CLI: `AIRLOCK_CONFIG` names the config (default: the recorded one, see chooseConfig); cdktf sets CDKTF_OUTDIR. */
 export function main(env: NodeJS.ProcessEnv = process.env): number {
   // main.ts runs from the project root (ts-node, jest) or bundled from dist/ (cdktf synth).
   const root = path.basename(__dirname) === "dist" ? path.dirname(__dirname) : __dirname;
-  const configFile = path.resolve(env.AIRLOCK_CONFIG ?? path.join(root, "config", "example.json"));
+  const outdir = env.CDKTF_OUTDIR ?? path.join(root, "cdktf.out");
   try {
+    const { configFile, notice } = chooseConfig(root, outdir, env.AIRLOCK_CONFIG);
+    if (notice) process.stdout.write(`pip-airlock: ${notice}\n`);
     const stacks = synthesize({
       configFile,
-      outdir: env.CDKTF_OUTDIR ?? path.join(root, "cdktf.out"),
+      outdir,
       assetsDir: path.join(root, "assets"),
       projectRoot: root,
       // The cdktf CLI passes its context in CDKTF_CONTEXT_JSON, and removes stale stack folders itself.

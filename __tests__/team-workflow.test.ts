@@ -52,5 +52,12 @@ describe("a team's own config is what CI checks (the real cdktf CLI)", () => {
     expect(statSync(bundle).mtimeMs).toBe(builtAt); // no source changed: the app command reuses the bundle
     expect(staleSynth(dir)).toEqual([]);
     expect(readFileSync(path.join(dir, "cdktf.out", "stacks", "dev", "cdk.tf.json"), "utf8")).toContain('"machine_type": "e2-standard-2"');
+
+    // Without AIRLOCK_CONFIG (as `npx cdktf diff dev` would run): the recorded config again, not the example.
+    const plain = cdktfSynth(dir);
+    expect(plain.status).toBe(0);
+    expect(stacksOf(dir)).toEqual(["dev", "prod"]);
+    expect(readSynthRecord(path.join(dir, "cdktf.out"))).toEqual({ config: "config/acme.json", stacks: ["dev", "prod"] });
+    expect(staleSynth(dir)).toEqual([]);
   });
 });
