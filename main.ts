@@ -60,7 +60,7 @@ export function synthesize(options: SynthOptions): string[] {
       throw e;
     }
     guardrails.assertClean();
-    for (const note of guardrails.notes) options.onNote?.(note);
+    for (const note of [...environments.flatMap((e) => e.notes), ...guardrails.notes]) options.onNote?.(note);
     for (const stack of stacks) {
       const script = path.join(scratch, "stacks", stack.node.id, BOOTSTRAP_SCRIPT_FILE);
       writeFileSync(script, stack.bootstrapScript);

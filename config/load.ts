@@ -2,7 +2,8 @@ import { satisfies } from "@renovatebot/pep440";
 import { readFileSync } from "fs";
 import * as path from "path";
 import { z } from "zod";
-import { minorVersion } from "./images";
+import { lookupImage, minorVersion } from "./images";
+import { regionNote } from "./zones";
 import { pipKeyringProblems } from "./pip-keyring";
 import { lockPins, parseRequirement, VENV_TOOL } from "./requirements";
 import { didYouMean, knownKeys } from "./suggest";
@@ -15,6 +16,8 @@ export interface LoadedEnvironment {
   readonly config: EnvironmentConfig;
   /** Content of `mirror.lockFile`, or "" when none is set. */
   readonly lockContent: string;
+  /** What the config cannot be checked for here (a region or image pip-airlock does not know), one line each. */
+  readonly notes: readonly string[];
 }
 
 /** A config that cannot be used; `problems` holds one line per problem: the field path and the fix. */
@@ -93,11 +96,24 @@ export function loadConfig(file: string): LoadedEnvironment[] {
       problems.push(...pairing.map((line) => prefix + line));
       continue;
     }
-    loaded.push({ name: envName, config: parsed.data, lockContent });
+    loaded.push({ name: envName, config: parsed.data, lockContent, notes: configNotes(parsed.data, prefix) });
   }
   problems.push(...sharedNames(loaded, environments !== undefined));
   if (problems.length > 0) throw new ConfigError(file, problems);
   return loaded;
+}
+
+/** What a valid config may still get wrong where no table here can tell: a new region, a custom image. */
+function configNotes(c: EnvironmentConfig, prefix: string): string[] {
+  const images: Array<[string, string]> = [
+    ...(c.hosts.createPrivateHost ? [["hosts.image", c.hosts.image] as [string, string]] : []),
+    ...(c.fleet ? [["fleet.image", c.fleet.image] as [string, string]] : []),
+  ];
+  const custom = images
+    .filter(([, image]) => lookupImage(image).kind === "custom")
+    .map(([field, image]) => `${prefix}${field}: "${image}" is a custom image: its VMs get what mirror.targets declares (${c.mirror.targets.map((t) => `CPython ${t.python}, glibc ${t.glibc}, ${t.arch}`).join("; ") || "no mirror: remote mode"}); make sure that is what it runs`);
+  const region = regionNote(c.region);
+  return [...(region ? [`${prefix}region: ${region}`] : []), ...custom];
 }
 
 /** A resource an environment's stack creates: where, what, and how to resolve a clash. */

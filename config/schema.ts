@@ -4,6 +4,7 @@ import { ownedDirectory } from "./host-paths";
 import { iamMember } from "./iam-member";
 import { TARGET_ARCHES, TARGET_OS_KEYS } from "./images";
 import { publicImageProblems, resolveTargets } from "./targets";
+import { REGION_ZONES, zoneProblem } from "./zones";
 
 // Each rule's message says what is accepted, so the error line doubles as the fix.
 const projectId = z
@@ -14,10 +15,10 @@ const projectId = z
   );
 const region = z
   .string()
-  .regex(/^[a-z]+-[a-z]+[0-9]$/, 'must be a Google Cloud region such as "us-central1" or "europe-west4"');
+  .regex(/^[a-z]+-[a-z]+[0-9]{1,2}$/, 'must be a Google Cloud region such as "us-central1" or "europe-west4"');
 const zone = z
   .string()
-  .regex(/^[a-z]+-[a-z]+[0-9]-[a-z]$/, 'must be a Google Cloud zone such as "us-central1-a"');
+  .regex(/^[a-z]+-[a-z]+[0-9]{1,2}-[a-z]$/, 'must be a Google Cloud zone such as "us-central1-a"');
 const resourceName = z
   .string()
   .regex(
@@ -291,8 +292,10 @@ export const environmentSchema = z
   })
   .superRefine((env, ctx) => {
     if (!env.zone.startsWith(`${env.region}-`)) {
-      ctx.addIssue({ code: "custom", path: ["zone"], message: `must be a zone of region "${env.region}", such as "${env.region}-a"` });
+      ctx.addIssue({ code: "custom", path: ["zone"], message: `must be a zone of region "${env.region}", such as "${env.region}-${REGION_ZONES[env.region]?.[0] ?? "a"}"` });
     }
+    const badZone = zoneProblem(env.region, env.zone);
+    if (badZone) ctx.addIssue({ code: "custom", path: ["zone"], message: badZone });
     const publicNetwork = env.networks.public;
     if (env.mode === "mirror" && !publicNetwork) {
       ctx.addIssue({ code: "custom", path: ["networks", "public"], message: 'is required in mirror mode: add { "name": ..., "subnetCidr": ... } or use mode "remote"' });
