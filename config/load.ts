@@ -36,7 +36,7 @@ export function loadConfig(file: string): LoadedEnvironment[] {
   const raw = readJson(file);
   const head = configFileSchema.safeParse(raw, { reportInput: true });
   if (!head.success) throw new ConfigError(file, describe(head.error, configFileSchema));
-  const { name, environments, ...base } = head.data;
+  const { name, environments, $schema: _editorSchema, ...base } = head.data;
   const variants: Array<[string, unknown, string]> = environments
     ? Object.entries(environments).map(([envName, overrides]) => [envName, mergeOverrides(base, overrides), `environments.${envName}.`])
     : [[name, base, ""]];

@@ -1,0 +1,48 @@
+// config/pip-airlock.schema.json: generated from the zod schema the synth validates with, committed,
+// and fresh; editors validate a config with it ("$schema"), and what it refuses the synth refuses too.
+import Ajv2020 from "ajv/dist/2020";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import * as path from "path";
+import { configJsonSchemaText, JSON_SCHEMA_FILE } from "../config/json-schema";
+import { ConfigError, loadConfig } from "../config/load";
+import { synthesize } from "../main";
+import { ASSETS, EXAMPLE_CONFIG, ROOT } from "./support";
+
+const committed = readFileSync(path.join(ROOT, JSON_SCHEMA_FILE), "utf8");
+const validate = new Ajv2020({ allErrors: true, strict: false }).compile(JSON.parse(committed));
+
+describe("the config's JSON Schema", () => {
+  it(`is what the zod schema generates today (run "npm run schema" and commit ${JSON_SCHEMA_FILE})`, () => {
+    expect(committed).toBe(configJsonSchemaText());
+  });
+
+  it.each(readdirSync(path.join(ROOT, "config")).filter((f) => f.endsWith(".json") && !f.endsWith(".schema.json")))("accepts config/%s", (file) => {
+    const ok = validate(JSON.parse(readFileSync(path.join(ROOT, "config", file), "utf8")));
+    expect(ok ? [] : validate.errors).toEqual([]);
+  });
+
+  it("refuses what the synth refuses field by field: a misspelt key, a bad enum, a wrong type, a hostile venv path pattern", () => {
+    const example = JSON.parse(readFileSync(EXAMPLE_CONFIG, "utf8"));
+    for (const bad of [
+      { ...example, mirror: { ...example.mirror, package: ["keyring"] } },
+      { ...example, mode: "proxy" },
+      { ...example, mirror: { ...example.mirror, stopWhenDone: "yes" } },
+      { ...example, hosts: { ...example.hosts, keyringVenv: "/opt/pip-airlock/$(reboot)" } },
+    ]) {
+      expect(validate(bad)).toBe(false);
+    }
+    // An environment's entry may override a part of a nested object without repeating the rest.
+    expect(validate({ ...example, environments: { dev: { networks: { private: { subnetCidr: "10.30.0.0/24" } } } } })).toBe(true);
+  });
+
+  it('a config naming it with "$schema" synthesizes', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "airlock-schema-"));
+    const file = path.join(dir, "acme.json");
+    writeFileSync(file, JSON.stringify({ $schema: "./pip-airlock.schema.json", ...JSON.parse(readFileSync(EXAMPLE_CONFIG, "utf8")) }));
+    expect(synthesize({ configFile: file, outdir: path.join(dir, "cdktf.out"), assetsDir: ASSETS })).toEqual(["airlock"]);
+    // Only at the top: inside an environment it is a misspelt setting like any other.
+    writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(EXAMPLE_CONFIG, "utf8")), environments: { dev: { $schema: "x" } } }));
+    expect(() => loadConfig(file)).toThrow(ConfigError);
+  });
+});
