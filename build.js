@@ -23,13 +23,17 @@ const lazyArchiver = {
 // cdktf records the JavaScript stack of every token it creates (with Error.stackTraceLimit unbounded),
 // only to show it in an error about a token it cannot resolve; pip-airlock synthesizes with stack traces
 // off. That is about 40 ms of every synth: the bundle records none.
+// The file is private to cdktf: the stand-in replaces it only while it exports exactly what the stand-in
+// provides (cdktf 0.21's does); another version of it (cdktf's fork cdktn exports more) is bundled as is.
 const noTokenStackTraces = {
   name: "no-token-stack-traces",
   setup(build) {
-    build.onLoad({ filter: /[\\/]cdktf[\\/]lib[\\/]tokens[\\/]private[\\/]stack-trace\.js$/ }, () => ({
-      contents: "exports.captureStackTrace = function captureStackTrace() { return []; };",
-      loader: "js",
-    }));
+    build.onLoad({ filter: /[\\/]lib[\\/]tokens[\\/]private[\\/]stack-trace\.js$/ }, async (args) => {
+      const source = await require("fs").promises.readFile(args.path, "utf8");
+      const exported = [...source.matchAll(/^exports\.([A-Za-z_$][\w$]*)\s*=/gm)].map((m) => m[1]);
+      if (exported.length !== 1 || exported[0] !== "captureStackTrace") return undefined;
+      return { contents: "exports.captureStackTrace = function captureStackTrace() { return []; };", loader: "js" };
+    });
   },
 };
 

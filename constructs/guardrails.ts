@@ -27,7 +27,7 @@ export class Guardrails implements IAspect {
   constructor(private readonly rules: readonly GuardrailRule[] = GUARDRAIL_RULES) {}
 
   visit(node: IConstruct): void {
-    if (!(node instanceof TerraformStack)) return;
+    if (!TerraformStack.isStack(node)) return;
     const tf = node.toTerraform() as TerraformJson;
     const violations: GuardrailViolation[] = [];
     this.byStack.set(node.node.path, violations);

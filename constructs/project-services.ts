@@ -33,7 +33,7 @@ export class ProjectServices extends Construct {
   orderBefore(root: Construct): void {
     const own = new Set(this.node.findAll());
     for (const node of root.node.findAll()) {
-      if (node instanceof TerraformResource && !own.has(node)) {
+      if (TerraformResource.isTerraformResource(node) && !own.has(node)) {
         // dependable(): Terraform wants a static reference (`type.name`) in depends_on, never "${...}".
         node.dependsOn = [...(node.dependsOn ?? []), dependable(this.ready)];
       }
