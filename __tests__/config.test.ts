@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { ConfigError, loadConfig, mergeOverrides } from "../config/load";
-import { EXAMPLE_CONFIG } from "./support";
+import { completeLock, EXAMPLE_CONFIG } from "./support";
 
 const example = JSON.parse(readFileSync(EXAMPLE_CONFIG, "utf8"));
 const dir = mkdtempSync(path.join(tmpdir(), "airlock-config-"));
@@ -199,19 +199,19 @@ describe("config validation", () => {
   it("rejects a lock that pins pip >= 26.2 with keyring < 25.2.1, and one that pins a pip without keyring-provider", () => {
     const hash = (c: string) => ` --hash=sha256:${c.repeat(64)}`;
     const helper = `keyrings.google-artifactregistry-auth==1.1.2${hash("c")}\nvirtualenv==21.14.1${hash("d")}\n`;
-    writeFileSync(path.join(dir, "old-keyring.lock"), `keyring==25.1.0${hash("a")}\npip==26.2.1${hash("b")}\n${helper}`);
+    writeFileSync(path.join(dir, "old-keyring.lock"), completeLock([`keyring==25.1.0${hash("a")}`, `pip==26.2.1${hash("b")}`, ...helper.trim().split("\n")]));
     expect(problems(configFile(withChange((c) => (c.mirror.lockFile = "old-keyring.lock"))))).toEqual([
       'mirror.lockFile: "old-keyring.lock" pins keyring==25.1.0, older than 25.2.1, but pip >= 26.2 asks keyring in creds mode and refuses a keyring CLI older than 25.2.1 ("Keyring util is outdated; must be at least version 25.2.1", pypa/pip#14150), and users run such a pip: the bootstrap pip on CPython 3.11 (pip==26.2.1, from the lock) and the pip virtualenv seeds on CPython 3.11 (pip 26.2.1, from virtualenv==21.14.1 in the lock). Fix: pin keyring==25.7.0 (any keyring >= 25.2.1 but 25.4.0), or pin pip==26.1.2 and virtualenv==21.7.0 (it seeds pip < 26.2)',
     ]);
-    writeFileSync(path.join(dir, "old-pip.lock"), `keyring==25.7.0${hash("a")}\npip==23.0.1${hash("b")}\n${helper}`);
+    writeFileSync(path.join(dir, "old-pip.lock"), completeLock([`keyring==25.7.0${hash("a")}`, `pip==23.0.1${hash("b")}`, ...helper.trim().split("\n")]));
     expect(problems(configFile(withChange((c) => (c.mirror.lockFile = "old-pip.lock"))))[0]).toMatch(/^mirror\.lockFile: "old-pip\.lock" pins pip==23\.0\.1: keyring-provider = subprocess needs pip >= 23\.1/);
-    writeFileSync(path.join(dir, "new-pair.lock"), `keyring==25.7.0${hash("a")}\npip==26.2.1${hash("b")}\n${helper}`);
+    writeFileSync(path.join(dir, "new-pair.lock"), completeLock([`keyring==25.7.0${hash("a")}`, `pip==26.2.1${hash("b")}`, ...helper.trim().split("\n")]));
     expect(loadConfig(configFile(withChange((c) => (c.mirror.lockFile = "new-pair.lock"))))[0].lockContent).toContain("pip==26.2.1");
   });
 
   it("rejects a lock whose pip mirror.bootstrapPip excludes (the hosts would refuse the only pip mirrored)", () => {
     const hash = (c: string) => ` --hash=sha256:${c.repeat(64)}`;
-    writeFileSync(path.join(dir, "pip-25.lock"), `keyring==25.7.0${hash("a")}\npip==25.3${hash("b")}\nkeyrings.google-artifactregistry-auth==1.1.2${hash("c")}\nvirtualenv==21.14.1${hash("d")}\n`);
+    writeFileSync(path.join(dir, "pip-25.lock"), completeLock([`keyring==25.7.0${hash("a")}`, `pip==25.3${hash("b")}`, `keyrings.google-artifactregistry-auth==1.1.2${hash("c")}`, `virtualenv==21.14.1${hash("d")}`]));
     expect(problems(configFile(withChange((c) => ((c.mirror.lockFile = "pip-25.lock"), (c.mirror.bootstrapPip = "pip>=26")))))).toEqual([
       'mirror.lockFile: "pip-25.lock" pins pip==25.3, which mirror.bootstrapPip "pip>=26" excludes: the private hosts would refuse the only pip the mirror uploads. Pin a pip that satisfies it, or change mirror.bootstrapPip',
     ]);
@@ -220,7 +220,7 @@ describe("config validation", () => {
   it("checks the pips users run per target CPython: a lock fine for a Rocky 9 (3.9) estate is refused once a 3.11 host joins", () => {
     const hash = (c: string) => ` --hash=sha256:${c.repeat(64)}`;
     // virtualenv 21.14.1 seeds 3.9 with pip 26.0.1 (no creds mode) but 3.10+ with 26.2.1 (creds mode).
-    writeFileSync(path.join(dir, "el9.lock"), `keyring==24.3.1${hash("a")}\npip==26.0.1${hash("b")}\nkeyrings.google-artifactregistry-auth==1.1.2${hash("c")}\nvirtualenv==21.14.1${hash("d")}\n`);
+    writeFileSync(path.join(dir, "el9.lock"), completeLock([`keyring==24.3.1${hash("a")}`, `pip==26.0.1${hash("b")}`, `keyrings.google-artifactregistry-auth==1.1.2${hash("c")}`, `virtualenv==21.14.1${hash("d")}`]));
     const el9 = (c: any) => ((c.mirror.lockFile = "el9.lock"), (c.hosts.image = "rocky-linux-cloud/rocky-linux-9"));
     expect(loadConfig(configFile(withChange(el9)))[0].config.mirror.targets.map((t) => t.python)).toEqual(["3.9.21"]);
     const mixed = problems(configFile(withChange((c) => (el9(c), (c.fleet = { name: "workers", image: "debian-cloud/debian-12" })))));
@@ -229,10 +229,25 @@ describe("config validation", () => {
   });
 
   it("reads a hash-pinned lock file next to the config", () => {
-    const lock = ["keyring==25.6.0", "keyrings.google-artifactregistry-auth==1.1.2", "pip==25.3", "virtualenv==21.14.1"].map((pin, i) => `${pin} --hash=sha256:${"abcd"[i].repeat(64)}\n`).join("");
+    const lock = completeLock(["keyring==25.6.0", "keyrings.google-artifactregistry-auth==1.1.2", "pip==25.3", "virtualenv==21.14.1"]);
     writeFileSync(path.join(dir, "helpers.lock"), lock);
     const [env] = loadConfig(configFile(withChange((c) => (c.mirror.lockFile = "helpers.lock"))));
     expect(env.lockContent).toBe(lock);
+  });
+
+  it("rejects a lock that pins a helper but not what it requires (--require-hashes would fail at download), naming them", () => {
+    const lock = completeLock(["keyring==25.6.0", "keyrings.google-artifactregistry-auth==1.1.2", "pip==25.3", "virtualenv==21.14.1"])
+      .split("\n").filter((l) => !/^(jaraco-classes|more-itertools|importlib-metadata)==/.test(l)).join("\n");
+    writeFileSync(path.join(dir, "gaps.lock"), lock);
+    expect(problems(configFile(withChange((c) => (c.mirror.lockFile = "gaps.lock"))))).toEqual([
+      'mirror.lockFile: "gaps.lock" pins jaraco-functools without more-itertools; keyring without jaraco-classes, importlib-metadata: --require-hashes needs every dependency pinned, so the mirror would fail at download. Make the lock for every target with recipes/make-lock.sh',
+    ]);
+    // importlib-metadata is needed below CPython 3.12 only: a Debian 13 (3.13) estate's lock may leave it out, a Debian 12 one not.
+    const modern = completeLock(["keyring==25.6.0", "keyrings.google-artifactregistry-auth==1.1.2", "pip==25.3", "virtualenv==21.14.1"])
+      .split("\n").filter((l) => !/^(importlib-metadata|zipp|backports-tarfile|typing-extensions)==/.test(l)).join("\n");
+    writeFileSync(path.join(dir, "modern.lock"), modern);
+    expect(loadConfig(configFile(withChange((c) => ((c.mirror.lockFile = "modern.lock"), (c.hosts.image = "debian-cloud/debian-13")))))[0].lockContent).toBe(modern);
+    expect(problems(configFile(withChange((c) => (c.mirror.lockFile = "modern.lock"))))[0]).toMatch(/pins jaraco-context without backports-tarfile; keyring without importlib-metadata:/);
   });
 
   it("rejects a lock file that is missing or has no hashes", () => {

@@ -1,7 +1,9 @@
 import { spawnSync } from "child_process";
 import { App, Aspects, Testing } from "cdktf";
 import * as path from "path";
+import { KNOWN_CLOSURE } from "../config/helper-requirements";
 import { loadConfig } from "../config/load";
+import { normalizeName } from "../config/requirements";
 import { EnvironmentConfig } from "../config/schema";
 import { AirlockStack } from "../constructs/airlock-stack";
 import { Guardrails } from "../constructs/guardrails";
@@ -53,4 +55,11 @@ export function checkGuardrails(stack: AirlockStack): Guardrails {
 export function nestedJest(args: string[], env: NodeJS.ProcessEnv = {}) {
   const jest = path.join(ROOT, "node_modules", "jest", "bin", "jest.js");
   return spawnSync(process.execPath, [jest, "--ci", ...args], { cwd: ROOT, env: { ...process.env, ...env }, encoding: "utf8" });
+}
+
+/** A hash-pinned lock with these pins, completed with a pin (fake hash) of every other project of the helpers' closure. */
+export function completeLock(pins: string[]): string {
+  const pinned = new Set(pins.map((p) => normalizeName(p.split("==")[0])));
+  const rest = KNOWN_CLOSURE.filter((name) => !pinned.has(name)).map((name) => `${name}==1.0`);
+  return [...pins, ...rest].map((pin, i) => (pin.includes("--hash=") ? pin : `${pin} --hash=sha256:${i.toString(16).padStart(64, "0")}`)).join("\n") + "\n";
 }

@@ -4,7 +4,7 @@ import { tmpdir } from "os";
 import * as path from "path";
 import { BOOTSTRAP_SCRIPT_FILE, main, synthesize } from "../main";
 import { terraformLiteral } from "../constructs/terraform-literal";
-import { ASSETS, buildStack, EXAMPLE_CONFIG, ROOT } from "./support";
+import { ASSETS, buildStack, EXAMPLE_CONFIG, ROOT, completeLock } from "./support";
 import { staleSynth, tree } from "./synth-freshness";
 
 const COMMITTED = path.join(ROOT, "cdktf.out");
@@ -97,7 +97,7 @@ describe("synthesized output", () => {
     const pin = (requirement: string, i: number) => `${requirement} --hash=sha256:${i.toString(16).padStart(64, "0")}`;
     const lock = ["pip==26.2.1", "keyring==25.7.0", "keyrings.google-artifactregistry-auth==1.1.2", "virtualenv==21.14.1"].map(pin);
     for (let i = 0; i < 3000; i++) lock.push(pin(`package-${i}==1.0.${i}`, i));
-    writeFileSync(path.join(dir, "huge.lock"), lock.join("\n") + "\n");
+    writeFileSync(path.join(dir, "huge.lock"), completeLock(lock));
     const config = JSON.parse(readFileSync(EXAMPLE_CONFIG, "utf8"));
     writeFileSync(path.join(dir, "c.json"), JSON.stringify({ ...config, mirror: { ...config.mirror, lockFile: "huge.lock" } }));
     const outdir = freshOutdir();

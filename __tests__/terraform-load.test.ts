@@ -2,17 +2,16 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { synthesize } from "../main";
-import { ASSETS, EXAMPLE_CONFIG, ROOT } from "./support";
+import { ASSETS, completeLock, EXAMPLE_CONFIG, ROOT } from "./support";
 import { configurationProblems, emptyProviderMirror } from "./terraform";
 
 const example = JSON.parse(readFileSync(EXAMPLE_CONFIG, "utf8"));
-const LOCK = [
+const LOCK = completeLock([
   "keyring==25.7.0 --hash=sha256:be4a0b195f149690c166e850609a477c532ddbfbaed96a404d4e43f8d5e2689f",
   "keyrings-google-artifactregistry-auth==1.1.2 --hash=sha256:" + "b".repeat(64),
   "pip==26.2.1 --hash=sha256:" + "a".repeat(64),
   "virtualenv==21.14.1 --hash=sha256:" + "c".repeat(64),
-  "",
-].join("\n");
+]);
 
 /** Every shape of stack the app can produce, each synthesized by the app itself. */
 const VARIANTS: Record<string, Record<string, unknown>> = {

@@ -2,6 +2,7 @@ import { satisfies } from "@renovatebot/pep440";
 import { readFileSync } from "fs";
 import * as path from "path";
 import { z } from "zod";
+import { lockGaps } from "./helper-requirements";
 import { lookupImage, minorVersion } from "./images";
 import { regionNote } from "./zones";
 import { pipKeyringProblems } from "./pip-keyring";
@@ -85,6 +86,15 @@ export function loadConfig(file: string): LoadedEnvironment[] {
       // The mirror also uploads virtualenv, which bare private hosts create their users' venvs with.
       if (!pins.has(VENV_TOOL)) {
         problems.push(`${prefix}mirror.lockFile: "${lockFile}" does not pin ${VENV_TOOL}, which bare private hosts create venvs with: compile the lock from mirror.packages plus ${VENV_TOOL} (its dependencies come with it)`);
+        continue;
+      }
+      const gaps = lockGaps(new Set(pins.keys()), parsed.data.mirror.targets.map((t) => minorVersion(t.python)));
+      if (gaps.length > 0) {
+        const byProject = [...new Set(gaps.map(([, by]) => by))].map((by) => `${by} without ${gaps.filter(([, b]) => b === by).map(([dep]) => dep).join(", ")}`);
+        problems.push(
+          `${prefix}mirror.lockFile: "${lockFile}" pins ${byProject.join("; ")}: --require-hashes needs every dependency pinned, so the mirror would fail at download. ` +
+            "Make the lock for every target with recipes/make-lock.sh",
+        );
         continue;
       }
     }
