@@ -7,7 +7,7 @@ import * as path from "path";
 import { configJsonSchemaText, JSON_SCHEMA_FILE } from "../config/json-schema";
 import { ConfigError, loadConfig } from "../config/load";
 import { synthesize } from "../main";
-import { ASSETS, EXAMPLE_CONFIG, ROOT } from "./support";
+import { ASSETS, EXAMPLE_CONFIG, FIXTURES, ROOT } from "./support";
 
 const committed = readFileSync(path.join(ROOT, JSON_SCHEMA_FILE), "utf8");
 const validate = new Ajv2020({ allErrors: true, strict: false }).compile(JSON.parse(committed));
@@ -17,8 +17,9 @@ describe("the config's JSON Schema", () => {
     expect(committed).toBe(configJsonSchemaText());
   });
 
-  it.each(readdirSync(path.join(ROOT, "config")).filter((f) => f.endsWith(".json") && !f.endsWith(".schema.json")))("accepts config/%s", (file) => {
-    const ok = validate(JSON.parse(readFileSync(path.join(ROOT, "config", file), "utf8")));
+  const configs = [FIXTURES, path.join(ROOT, "config")].flatMap((dir) => readdirSync(dir).filter((f) => f.endsWith(".json") && !f.endsWith(".schema.json")).map((f) => path.join(dir, f)));
+  it.each(configs.map((f) => path.relative(ROOT, f)))("accepts %s", (file) => {
+    const ok = validate(JSON.parse(readFileSync(path.join(ROOT, file), "utf8")));
     expect(ok ? [] : validate.errors).toEqual([]);
   });
 

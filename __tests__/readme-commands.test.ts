@@ -1,7 +1,7 @@
 import { spawnSync } from "child_process";
 import { readFileSync, writeFileSync } from "fs";
 import * as path from "path";
-import { synthCommand } from "../config/synth-record";
+import { readSynthRecord, synthCommand } from "../config/synth-record";
 import { cloneProject } from "./clone-project";
 import { EXAMPLE_CONFIG, ROOT } from "./support";
 import { staleSynth, tree } from "./synth-freshness";
@@ -31,10 +31,11 @@ describe("the README's set-up commands, as a newcomer runs them", () => {
     expect(test).toBe("npm test");
   });
 
-  it("synthesizes the example into cdktf.out/ with one line of output and nothing on stderr", () => {
+  it("synthesizes the recorded config into cdktf.out/ with one line of output and nothing on stderr", () => {
     const dir = cloneProject();
+    const record = readSynthRecord(path.join(dir, "cdktf.out"));
     const run = runIn(dir, synth);
-    expect([run.status, run.stderr, run.stdout]).toEqual([0, "", "pip-airlock: synthesized airlock from config/example.json\n"]);
+    expect([run.status, run.stderr, run.stdout]).toEqual([0, "", `pip-airlock: synthesized ${record.stacks.join(", ")} from ${record.config}\n`]);
     expect(staleSynth(dir)).toEqual([]);
   });
 

@@ -6,11 +6,11 @@ import { tmpdir } from "os";
 import * as path from "path";
 import { ConfigError, loadConfig } from "../config/load";
 import { synthesize } from "../main";
-import { ASSETS, resourcesOf, ROOT } from "./support";
+import { ASSETS, EXAMPLE_CONFIG, FIXTURES, resourcesOf } from "./support";
 import { configurationProblems, emptyProviderMirror } from "./terraform";
 
 const DIR = mkdtempSync(path.join(tmpdir(), "airlock-sharedvpc-"));
-const shared = JSON.parse(readFileSync(path.join(ROOT, "config", "shared-vpc.json"), "utf8"));
+const shared = JSON.parse(readFileSync(path.join(FIXTURES, "shared-vpc.json"), "utf8"));
 
 function configWith(environments: Record<string, unknown>): string {
   const { projectId: _drop, ...base } = shared;
@@ -60,7 +60,7 @@ describe("two environments on one Shared VPC", () => {
 
   it("manage.iapSshRule, like every part of manage, applies to an existing VPC only", () => {
     const file = path.join(DIR, "created.json");
-    const example = JSON.parse(readFileSync(path.join(ROOT, "config", "example.json"), "utf8"));
+    const example = JSON.parse(readFileSync(EXAMPLE_CONFIG, "utf8"));
     example.networks.private.manage = { iapSshRule: false };
     writeFileSync(file, JSON.stringify(example));
     expect(problems(file)).toEqual(["networks.private.manage: applies to an existing VPC only: a VPC the stack creates always gets its route, zones and rules"]);

@@ -10,7 +10,12 @@ import { Guardrails } from "../constructs/guardrails";
 import { loadTemplates } from "../main";
 
 export const ROOT = path.resolve(__dirname, "..");
-export const EXAMPLE_CONFIG = path.join(ROOT, "config", "example.json");
+/**
+ * The tests' own configs (copies of the shipped examples): a team's fork may delete config/*.json and
+ * keep only its own config; the product's tests do not read config/.
+ */
+export const FIXTURES = path.join(ROOT, "__tests__", "fixtures");
+export const EXAMPLE_CONFIG = path.join(FIXTURES, "example.json");
 export const ASSETS = path.join(ROOT, "assets");
 
 /** The example config, validated, optionally changed by `edit` (a deep copy is passed). */

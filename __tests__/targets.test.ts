@@ -8,7 +8,7 @@ import { IMAGE_FAMILIES, lookupImage, platformsFor } from "../config/images";
 import { renderMirrorScript } from "../assets/views";
 import { mirrorView } from "../constructs/startup-scripts";
 import { loadTemplates } from "../main";
-import { ASSETS, buildStack, EXAMPLE_CONFIG, ROOT, synthJson } from "./support";
+import { ASSETS, buildStack, EXAMPLE_CONFIG, FIXTURES, synthJson } from "./support";
 
 const DIR = mkdtempSync(path.join(tmpdir(), "airlock-targets-"));
 let n = 0;
@@ -84,8 +84,8 @@ describe("the image table", () => {
 });
 
 describe("targets derived from the stack's VMs and mirror.targets", () => {
-  it("a Debian 13 private host, an Ubuntu 24.04 fleet and a declared Rocky 9: three targets, the public host on Debian 12 (config/mixed-estate.json)", () => {
-    const file = path.join(ROOT, "config", "mixed-estate.json");
+  it("a Debian 13 private host, an Ubuntu 24.04 fleet and a declared Rocky 9: three targets, the public host on Debian 12 (mixed-estate.json)", () => {
+    const file = path.join(FIXTURES, "mixed-estate.json");
     expect(targetsOf(file)).toEqual([
       "3.13.5 2.41 x86_64 <- hosts.image",
       "3.12.3 2.39 x86_64 <- fleet.image",
@@ -136,7 +136,7 @@ describe("targets derived from the stack's VMs and mirror.targets", () => {
   });
 
   it("remote mode needs no targets (the remote repository serves PyPI as is)", () => {
-    const file = path.join(ROOT, "config", "repositories-only.json");
+    const file = path.join(FIXTURES, "repositories-only.json");
     expect(loadConfig(file)[0].config.mirror.targets).toEqual([]);
   });
 });

@@ -5,7 +5,7 @@
 #   bash e2e/run.sh                 every scenario in e2e/scenarios/ (two at a time: E2E_JOBS)
 #   bash e2e/run.sh NAME...         only these (e.g. `bash e2e/run.sh mirror-bootstrap`)
 #
-# It synthesizes config/example.json (and a remote-mode + virtual-repository variant of it) with the
+# It synthesizes the tests' copy of the example config, __tests__/fixtures/example.json (and a remote-mode + virtual-repository variant of it) with the
 # bundled app into its own work directory, builds or reuses the cached Debian 12 and Debian 13 rootfs,
 # their local Debian archives and the wheels repacked from Debian's .debs (e2e/sim/build-cache.sh), the
 # test PKI and the fake PyPI (real wheels from this machine's wheelhouse, plus the repacked ones), then runs each scenario as its own process with its own namespaces, and
@@ -56,7 +56,7 @@ WORK=$(mktemp -d /var/tmp/pip-airlock-e2e.XXXXXX)
 chmod 755 "$WORK"
 say "work directory $WORK"
 
-# --- The scripts under test: synthesized here, from the app and config/example.json ---------------
+# --- The scripts under test: synthesized here, from the app and __tests__/fixtures/example.json ------
 t=$(date +%s.%N)
 (cd "$ROOT" && npm run --silent build) >"${WORK}/build.log" 2>&1 || { cat "${WORK}/build.log"; die "npm run build failed"; }
 synth() { # synth NAME CONFIG
@@ -65,14 +65,14 @@ synth() { # synth NAME CONFIG
   "$PY" "${HERE}/sim/extract_scripts.py" "${WORK}/synth-$1/stacks/airlock/cdk.tf.json" "${WORK}/scripts-$1" >/dev/null ||
     die "could not extract the startup scripts of $2"
 }
-synth example "${ROOT}/config/example.json"
+synth example "${ROOT}/__tests__/fixtures/example.json"
 # The remote-mode variant: the same config with mode "remote" and the virtual repository enabled.
 "$PY" -c '
 import json, sys
 c = json.load(open(sys.argv[1]))
 c["mode"] = "remote"
 c["repositories"]["virtual"]["enabled"] = True
-json.dump(c, open(sys.argv[2], "w"), indent=1)' "${ROOT}/config/example.json" "${WORK}/remote-virtual.json"
+json.dump(c, open(sys.argv[2], "w"), indent=1)' "${ROOT}/__tests__/fixtures/example.json" "${WORK}/remote-virtual.json"
 synth remote-virtual "${WORK}/remote-virtual.json"
 # The images variant: the private host and the public host on Debian 13, and Debian 12 VMs outside the
 # stack declared in mirror.targets: one mirror for CPython 3.13 and 3.11, run on a 3.13 host.
@@ -82,7 +82,7 @@ c = json.load(open(sys.argv[1]))
 c["hosts"]["image"] = "debian-cloud/debian-13"
 c["hosts"]["publicImage"] = "debian-cloud/debian-13"
 c["mirror"]["targets"] = ["debian-cloud/debian-12"]
-json.dump(c, open(sys.argv[2], "w"), indent=1)' "${ROOT}/config/example.json" "${WORK}/images.json"
+json.dump(c, open(sys.argv[2], "w"), indent=1)' "${ROOT}/__tests__/fixtures/example.json" "${WORK}/images.json"
 synth images "${WORK}/images.json"
 shellcheck -s bash "${WORK}/scripts-example/mirror.sh" "${WORK}/scripts-example/bootstrap.sh" \
   "${WORK}/scripts-remote-virtual/bootstrap.sh" "${WORK}/scripts-images/mirror.sh" "${WORK}/scripts-images/bootstrap.sh" ||
