@@ -144,7 +144,11 @@ export function chooseConfig(root: string, outdir: string, requested: string | u
     }
     return { configFile };
   }
-  return { configFile: path.join(root, "config", "example.json") };
+  const example = path.join(root, "config", "example.json");
+  if (!existsSync(example)) {
+    throw new ConfigError(example, [`nothing says which config to synthesize (${path.basename(outdir)}/ has no ${SYNTH_RECORD_FILE}, and the example is gone): ${synthCommand("config/YOURS.json")}`]);
+  }
+  return { configFile: example };
 }
 
 /** The CLI: `AIRLOCK_CONFIG` names the config (default: the recorded one, see chooseConfig); cdktf sets CDKTF_OUTDIR. */

@@ -6,7 +6,9 @@ import { cloneProject } from "./clone-project";
 /** Run the app command cdktf.json names, in `dir`, as the cdktf CLI would (outdir in CDKTF_OUTDIR). */
 function app(dir: string, env: NodeJS.ProcessEnv = {}) {
   const command = JSON.parse(readFileSync(path.join(dir, "cdktf.json"), "utf8")).app;
-  return spawnSync("sh", ["-c", command], { cwd: dir, env: { ...process.env, CDKTF_OUTDIR: path.join(dir, "out"), ...env }, encoding: "utf8" });
+  // The tests' own config: a fork may have deleted config/example.json.
+  const config = path.join(dir, "__tests__", "fixtures", "example.json");
+  return spawnSync("sh", ["-c", command], { cwd: dir, env: { ...process.env, CDKTF_OUTDIR: path.join(dir, "out"), AIRLOCK_CONFIG: config, ...env }, encoding: "utf8" });
 }
 
 describe("the app command: bundle rebuilt only when a source changed, V8's compiled code reused", () => {

@@ -31,6 +31,11 @@ describe("which config a synth uses", () => {
     expect(chooseConfig(root, outdir, undefined)).toEqual({ configFile: path.join(root, "config", "example.json") });
   });
 
+  it("with neither a record nor the example: refused, saying how to name one", () => {
+    const { root, outdir } = project();
+    expect(() => chooseConfig(root, outdir, undefined)).toThrow(/nothing says which config to synthesize \(cdktf\.out\/ has no pip-airlock\.json, and the example is gone\): AIRLOCK_CONFIG=config\/YOURS\.json node synth\.js/);
+  });
+
   it("a recorded config that is gone is refused, naming it and the fix (the example is not synthesized over the team's stacks)", () => {
     const { root, outdir } = project({ config: "config/acme.json", stacks: ["dev"] }, ["config/example.json"]);
     let error: unknown;
