@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { ConfigError, loadConfig, mergeOverrides } from "../config/load";
-import { completeLock, EXAMPLE_CONFIG } from "./support";
+import { loadConfig, mergeOverrides } from "../config/load";
+import { completeLock, EXAMPLE_CONFIG, refusals as problems } from "./support";
 
 const example = JSON.parse(readFileSync(EXAMPLE_CONFIG, "utf8"));
 const dir = mkdtempSync(path.join(tmpdir(), "airlock-config-"));
@@ -20,15 +20,6 @@ function withChange(change: (c: any) => void): any {
   return copy;
 }
 
-function problems(file: string): string[] {
-  try {
-    loadConfig(file);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as ConfigError).problems;
-  }
-  throw new Error("expected the config to be rejected");
-}
 
 describe("config validation", () => {
   it("accepts the example and fills defaults", () => {

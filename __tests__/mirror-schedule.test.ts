@@ -1,28 +1,9 @@
 // mirror.schedule: a Cloud Scheduler job starts the stopped public host, which mirrors again and stops;
 // its identity may start that one VM and do nothing else. And the mirror's log outlives the VM.
-import { readFileSync, writeFileSync, mkdtempSync } from "fs";
-import { tmpdir } from "os";
-import * as path from "path";
-import { ConfigError, loadConfig } from "../config/load";
+import { loadConfig } from "../config/load";
 import { START_PERMISSIONS } from "../constructs/mirror-schedule";
-import { buildStack, EXAMPLE_CONFIG, resourcesOf, synthJson } from "./support";
+import { buildStack, exampleVariant as load, refusals as problems, resourcesOf, synthJson } from "./support";
 
-const DIR = mkdtempSync(path.join(tmpdir(), "airlock-schedule-"));
-function load(edit: (c: any) => void) {
-  const c = JSON.parse(readFileSync(EXAMPLE_CONFIG, "utf8"));
-  edit(c);
-  const file = path.join(DIR, `c-${Math.random().toString(36).slice(2)}.json`);
-  writeFileSync(file, JSON.stringify(c));
-  return file;
-}
-function problems(file: string): string[] {
-  try {
-    loadConfig(file);
-  } catch (e) {
-    return (e as ConfigError).problems;
-  }
-  throw new Error("expected a refusal");
-}
 
 describe("mirror.schedule", () => {
   const json = synthJson(buildStack(loadConfig(load((c) => (c.mirror.schedule = "0 3 * * 1")))[0].config).stack) as any;

@@ -4,9 +4,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { ConfigError, loadConfig } from "../config/load";
 import { synthesize } from "../main";
-import { ASSETS, EXAMPLE_CONFIG, FIXTURES, resourcesOf } from "./support";
+import { ASSETS, EXAMPLE_CONFIG, FIXTURES, refusals as problems, resourcesOf } from "./support";
 import { configurationProblems, emptyProviderMirror } from "./terraform";
 
 const DIR = mkdtempSync(path.join(tmpdir(), "airlock-sharedvpc-"));
@@ -20,15 +19,6 @@ function configWith(environments: Record<string, unknown>): string {
 }
 const TWO = { ml: { projectId: "acme-ml-prod" }, analytics: { projectId: "acme-analytics", fleet: { name: "etl-workers", size: 1 } } };
 
-function problems(file: string): string[] {
-  try {
-    loadConfig(file);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as ConfigError).problems;
-  }
-  throw new Error("expected a refusal");
-}
 
 describe("two environments on one Shared VPC", () => {
   it("both creating the VPC's plumbing in the host project is refused, one line per part, naming the owner and the fix", () => {

@@ -2,7 +2,9 @@ import { spawnSync } from "child_process";
 import { App, Aspects, Testing } from "cdktf";
 import * as path from "path";
 import { KNOWN_CLOSURE } from "../config/helper-requirements";
-import { loadConfig } from "../config/load";
+import { mkdtempSync, readFileSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import { ConfigError, loadConfig } from "../config/load";
 import { normalizeName } from "../config/requirements";
 import { EnvironmentConfig } from "../config/schema";
 import { AirlockStack } from "../constructs/airlock-stack";
@@ -67,4 +69,24 @@ export function completeLock(pins: string[]): string {
   const pinned = new Set(pins.map((p) => normalizeName(p.split("==")[0])));
   const rest = KNOWN_CLOSURE.filter((name) => !pinned.has(name)).map((name) => `${name}==1.0`);
   return [...pins, ...rest].map((pin, i) => (pin.includes("--hash=") ? pin : `${pin} --hash=sha256:${i.toString(16).padStart(64, "0")}`)).join("\n") + "\n";
+}
+
+/** The example config with `edit` applied (a deep copy), written to a file of its own; its path. */
+export function exampleVariant(edit: (c: any) => void = () => {}): string {
+  const config = JSON.parse(readFileSync(EXAMPLE_CONFIG, "utf8"));
+  edit(config);
+  const file = path.join(mkdtempSync(path.join(tmpdir(), "airlock-variant-")), "config.json");
+  writeFileSync(file, JSON.stringify(config));
+  return file;
+}
+
+/** The problems loadConfig refuses `file` with (a test fails if it is accepted). */
+export function refusals(file: string): string[] {
+  try {
+    loadConfig(file);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    return e.problems;
+  }
+  throw new Error(`expected ${file} to be refused`);
 }

@@ -1,35 +1,15 @@
 // What the mirror serves is derived from the images of the VMs that run the bootstrap: the table of
 // known image families, the targets derived from a config, and every contradiction refused with its fix.
-import { mkdtempSync, readFileSync, writeFileSync } from "fs";
-import { tmpdir } from "os";
 import * as path from "path";
-import { ConfigError, loadConfig } from "../config/load";
+import { loadConfig } from "../config/load";
 import { IMAGE_FAMILIES, lookupImage, platformsFor } from "../config/images";
 import { renderMirrorScript } from "../assets/views";
 import { mirrorView } from "../constructs/startup-scripts";
 import { loadTemplates } from "../main";
-import { ASSETS, buildStack, EXAMPLE_CONFIG, FIXTURES, synthJson } from "./support";
+import { ASSETS, buildStack, exampleVariant as withChange, FIXTURES, refusals as problems, synthJson } from "./support";
 
-const DIR = mkdtempSync(path.join(tmpdir(), "airlock-targets-"));
-let n = 0;
-function withChange(edit: (c: any) => void): string {
-  const c = JSON.parse(readFileSync(EXAMPLE_CONFIG, "utf8"));
-  edit(c);
-  const file = path.join(DIR, `config-${n++}.json`);
-  writeFileSync(file, JSON.stringify(c));
-  return file;
-}
 function targetsOf(file: string): string[] {
   return loadConfig(file)[0].config.mirror.targets.map((t) => `${t.python} ${t.glibc} ${t.arch} <- ${t.declaredBy.join(", ")}`);
-}
-function problems(file: string): string[] {
-  try {
-    loadConfig(file);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as ConfigError).problems;
-  }
-  throw new Error("expected the config to be refused");
 }
 
 describe("the image table", () => {

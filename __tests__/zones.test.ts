@@ -1,29 +1,15 @@
 // Zones are checked against Compute Engine's regions (config/zones.ts); what no table here knows (a new
 // region, a custom image) is said as a note on every synth, never silently accepted.
-import { mkdtempSync, readFileSync, writeFileSync } from "fs";
+import { mkdtempSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { ConfigError, loadConfig } from "../config/load";
+import { loadConfig } from "../config/load";
 import { REGION_ZONES } from "../config/zones";
 import { synthesize } from "../main";
-import { ASSETS, EXAMPLE_CONFIG } from "./support";
+import { ASSETS, EXAMPLE_CONFIG, exampleVariant as configWith, refusals as problems } from "./support";
 
 const DIR = mkdtempSync(path.join(tmpdir(), "airlock-zones-"));
-function configWith(edit: (c: any) => void): string {
-  const c = JSON.parse(readFileSync(EXAMPLE_CONFIG, "utf8"));
-  edit(c);
-  const file = path.join(DIR, `c-${Math.random().toString(36).slice(2)}.json`);
-  writeFileSync(file, JSON.stringify(c));
-  return file;
-}
-function problems(file: string): string[] {
-  try {
-    loadConfig(file);
-  } catch (e) {
-    return (e as ConfigError).problems;
-  }
-  throw new Error("expected a refusal");
-}
+
 
 describe("zones", () => {
   it("europe-west1-a does not exist (the region has b, c, d): refused with the region's zones", () => {
