@@ -14,7 +14,7 @@ describe("mirror.schedule", () => {
     expect(job).toMatchObject({ project: "airlock-example", region: "us-central1", schedule: "0 3 * * 1", time_zone: "Etc/UTC" });
     expect(job.http_target.http_method).toBe("POST");
     expect(job.http_target.uri).toBe("https://compute.googleapis.com/compute/v1/projects/airlock-example/zones/us-central1-a/instances/airlock-public-host/start");
-    expect(job.http_target.oauth_token.service_account_email).toMatch(/^\$\{google_service_account\.mirror-schedule_account_[0-9A-F]+\.email\}$/);
+    expect(job.http_target.oauth_token.service_account_email).toMatch(/^\$\{google_service_account\.mirror-schedule_identity_account_[0-9A-F]+\.email\}$/);
     expect(account).toBeDefined();
     expect(resourcesOf(json, "google_project_service").map((s) => s.service)).toContain("cloudscheduler.googleapis.com");
     expect(json.output.mirror_schedule.value.run_now).toBe("gcloud scheduler jobs run airlock-public-host-mirror --location us-central1 --project airlock-example");
@@ -28,7 +28,7 @@ describe("mirror.schedule", () => {
     expect(bindings).toHaveLength(1);
     expect(bindings[0].instance_name).toMatch(/^\$\{google_compute_instance\.public-host_instance_[0-9A-F]+\.name\}$/);
     expect(bindings[0].role).toMatch(/^\$\{google_project_iam_custom_role\.mirror-schedule_start-role_[0-9A-F]+\.name\}$/);
-    expect(bindings[0].member).toMatch(/^\$\{google_service_account\.mirror-schedule_account_[0-9A-F]+\.member\}$/);
+    expect(bindings[0].member).toMatch(/^serviceAccount:\$\{google_service_account\.mirror-schedule_identity_account_[0-9A-F]+\.email\}$/);
     for (const type of ["google_project_iam_member", "google_project_iam_binding", "google_project_iam_policy"]) expect(resourcesOf(json, type)).toEqual([]);
     expect(job.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^google_compute_instance_iam_member\./)]));
   });

@@ -7,7 +7,10 @@ export interface HostIdentityProps {
   readonly displayName: string;
 }
 
-/** A dedicated service account for one host; it holds no project-level roles, only repository grants. */
+/**
+ * A dedicated service account for one identity of the stack (a host, the fleet, the mirror schedule); it
+ * holds no project-level roles, only grants on the one resource it needs (repositories, the public host).
+ */
 export class HostIdentity extends Construct {
   readonly account: ServiceAccount;
   /** IAM member string, `serviceAccount:EMAIL`. */

@@ -1,9 +1,9 @@
 import { CloudSchedulerJob } from "@cdktf/provider-google/lib/cloud-scheduler-job";
 import { ComputeInstanceIamMember } from "@cdktf/provider-google/lib/compute-instance-iam-member";
 import { ProjectIamCustomRole } from "@cdktf/provider-google/lib/project-iam-custom-role";
-import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
 import { Construct } from "constructs";
 import { AirlockHost } from "./airlock-host";
+import { HostIdentity } from "./host-identity";
 
 export interface MirrorScheduleProps {
   readonly project: string;
@@ -32,13 +32,13 @@ export const START_PERMISSIONS = ["compute.instances.start"] as const;
  */
 export class MirrorSchedule extends Construct {
   readonly job: CloudSchedulerJob;
-  readonly account: ServiceAccount;
+  readonly identity: HostIdentity;
   /** Runs the job now, outside its schedule. */
   readonly runCommand: string;
 
   constructor(scope: Construct, id: string, props: MirrorScheduleProps) {
     super(scope, id);
-    this.account = new ServiceAccount(this, "account", {
+    this.identity = new HostIdentity(this, "identity", {
       project: props.project,
       accountId: props.accountId,
       displayName: "pip-airlock mirror schedule: starts the public host",
@@ -55,7 +55,7 @@ export class MirrorSchedule extends Construct {
       zone: props.zone,
       instanceName: props.publicHost.instance.name,
       role: role.name,
-      member: this.account.member,
+      member: this.identity.member,
     });
     const name = `${props.publicHostName}-mirror`;
     this.job = new CloudSchedulerJob(this, "job", {
@@ -68,7 +68,7 @@ export class MirrorSchedule extends Construct {
       httpTarget: {
         httpMethod: "POST",
         uri: `https://compute.googleapis.com/compute/v1/projects/${props.project}/zones/${props.zone}/instances/${props.publicHostName}/start`,
-        oauthToken: { serviceAccountEmail: this.account.email, scope: "https://www.googleapis.com/auth/cloud-platform" },
+        oauthToken: { serviceAccountEmail: this.identity.email, scope: "https://www.googleapis.com/auth/cloud-platform" },
       },
       dependsOn: [grant],
     });
