@@ -147,6 +147,17 @@ admin() { svc curl -fsS "$@" "http://127.0.0.1:8081/${ADMIN_PATH:-}"; }
 ar_faults() { admin -X POST --data-binary "$1" >/dev/null; }
 ar_files() { ADMIN_PATH=files admin; }
 ar_stat() { admin | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["stats"][sys.argv[1]])' "$1"; }
+# ar_quota LIMIT [WINDOW]: the fake AR's request quota (LIMIT requests in any WINDOW seconds, 60 by
+# default; 0 turns it off), answered 429 with Retry-After beyond it.
+ar_quota() { ADMIN_PATH=quota admin -X POST --data-binary "{\"limit\": $1, \"window\": ${2:-60}}" >/dev/null; }
+# ar_client HOST [KEY]: the fake AR's counters of the requests from that host's address (requests,
+# throttled, pages, files) as JSON, or one of them; `fetched` is the list of files it was served.
+ar_client() {
+  admin | "$PY" -c '
+import json, sys
+c = json.load(sys.stdin)["by_client"].get(sys.argv[1], {"requests": 0, "throttled": 0, "pages": 0, "files": 0, "fetched": []})
+print(json.dumps(c) if len(sys.argv) < 3 else (" ".join(c[sys.argv[2]]) if sys.argv[2] == "fetched" else c[sys.argv[2]]))' "$(host_ip "$1")" "${@:2}"
+}
 
 # The images a host boots: its cached rootfs, and the local archive (path, suite) its apt uses.
 image_rootfs() {
@@ -208,7 +219,7 @@ host_new() {
     --identity "$identity" --ttl 60 "${meta_args[@]}"
   wait_for "metadata server of $name" ip netns exec "$ns" curl -s -o /dev/null http://169.254.169.254/
   declare -g "HOSTNS_${name//-/_}=$ns" "HOSTKIND_${name//-/_}=$kind" "HOSTIMAGE_${name//-/_}=$image" \
-    "HOSTROOTFS_${name//-/_}=$rootfs"
+    "HOSTROOTFS_${name//-/_}=$rootfs" "HOSTIP_${name//-/_}=10.77.${k}.2"
   HOSTS+=("$name")
   local hosts="127.0.0.1 localhost
 169.254.169.254 metadata.google.internal metadata
@@ -248,6 +259,7 @@ host_stop() {
   done
 }
 hostns() { local v="HOSTNS_${1//-/_}"; printf '%s\n' "${!v}"; }
+host_ip() { local v="HOSTIP_${1//-/_}"; printf '%s\n' "${!v}"; } # the address Artifact Registry sees it from
 host_image() { local v="HOSTIMAGE_${1//-/_}"; printf '%s\n' "${!v}"; }
 host_rootfs() { local v="HOSTROOTFS_${1//-/_}"; printf '%s\n' "${!v}"; } # its image's cached rootfs
 hostdir() { printf '%s\n' "${SW}/hosts/$1"; }
