@@ -378,14 +378,44 @@ image_platforms() {
 # Per project the newest wheel the image's python and glibc accept whose requirements on the other
 # picks hold (sim/target_closure.py): for debian-13, cffi 1.17.1 cp313 and so cryptography 43.0.0.
 seed_auth_repo() {
-  local image=${1:-debian-12} target picks f
-  target=$(image_target "$image") || die "seed_auth_repo: unknown image ${image}"
-  # shellcheck disable=SC2086 # the target's two fields and the closure's project names
-  picks=$("$PY" "${SIM}/target_closure.py" "${E2E_PYPI}/files" $target $CLOSURE) || die "seed_auth_repo: no closure for ${image}"
+  local image=${1:-debian-12} f
   mkdir -p "${STATE}/ar/${AUTH_REPO}"
-  for f in $picks; do
+  for f in $(closure_picks "$image"); do
     cp -L "${E2E_PYPI}/files/${f}" "${STATE}/ar/${AUTH_REPO}/${f}"
   done
+}
+# closure_picks IMAGE: the file names of the closure a mirror downloads for that image's CPython.
+closure_picks() {
+  local target
+  target=$(image_target "$1") || die "closure_picks: unknown image $1"
+  # shellcheck disable=SC2086 # the target's two fields and the closure's project names
+  "$PY" "${SIM}/target_closure.py" "${E2E_PYPI}/files" $target $CLOSURE || die "closure_picks: no closure for $1"
+}
+
+# The synthesized mirror script's own code, to fill an auth repo as it would without running it.
+# mirror_snippet NAME: its Python snippet NAME='...' (single-quoted in bash: the text as python3 gets it).
+mirror_snippet() {
+  [[ -f $MIRROR_SH ]] || die "mirror_snippet: no mirror script loaded"
+  sed -n "/^$1='\$/,/^'\$/p" "$MIRROR_SH" | sed '1d;$d'
+}
+# bundle_name TARGET: the bundle project of a target word PYTHON:ARCH:GLIBC, by the scripts' bundle_project.
+bundle_name() {
+  (eval "$(sed -n '/^bundle_project() {$/,/^}$/p' "$MIRROR_SH")" && bundle_project "$1")
+}
+# seed_bundle IMAGE TARGET [OUT]: the bundle the mirror's code (BUNDLE_PY) builds of that image's
+# closure for the target word TARGET (PYTHON:ARCH:GLIBC), put in the auth repo (or the directory OUT).
+# Prints its file name.
+seed_bundle() {
+  local image=$1 target=$2 out=${3:-${STATE}/ar/${AUTH_REPO}} wheels=() f planned dir
+  for f in $(closure_picks "$image"); do wheels+=("${E2E_PYPI}/files/${f}"); done
+  dir=$(mktemp -d "${STATE}/bundle.XXXXXX")
+  planned=$("$PY" -c "$(mirror_snippet BUNDLE_PY)" plan "$dir" "$(bundle_name "$target")" "$target" "${wheels[@]}" </dev/null) ||
+    die "seed_bundle: the mirror's BUNDLE_PY failed"
+  mkdir -p "$out"
+  cp "${planned% *}" "${out}/"
+  rm -rf -- "$dir"
+  f=${planned% *}
+  printf '%s\n' "${f##*/}"
 }
 
 # variant SCRIPT OUT NAME=VALUE...: the script with only the named settings changed.
