@@ -93,7 +93,7 @@ describe("recipes/make-lock.sh", () => {
       writeFileSync(path.join(work, "lock.txt"), lock);
       const out = withFunctions(stack.mirrorScript!, `date() { printf 'T'; }; WORK_DIR="$W"; SOURCE_INDEX_URL="$I"; LOCK_CONTENT=x; TARGETS=("$T"); download_all; echo "rc=$?"`, { W: work, I: index, T: target, PIP_CONFIG_FILE: "/dev/null" });
       expect(out.trim().split("\n").pop()).toBe("rc=0");
-      const files = readdirSync(path.join(work, "dist")).sort();
+      const files = readdirSync(path.join(work, "dist"), { recursive: true }).map(String).map((f) => path.basename(f)).sort();
       expect(files).toContain(target.startsWith("3.13") ? "dep-2.0-py3-none-any.whl" : "dep-1.0-py3-none-any.whl");
       expect(files.some((f) => f.startsWith("backports_tarfile"))).toBe(!target.startsWith("3.13"));
     }

@@ -20,6 +20,7 @@ const common = {
   guest_attr_namespace: "pip-airlock",
   max_attempts: 8,
   max_backoff_seconds: 30,
+  retry_after_max_seconds: 120,
   venv_tool: "virtualenv",
   pip_socket_timeout_seconds: 60,
 };
@@ -29,6 +30,7 @@ const mirrorView: MirrorScriptView = {
   source_index_url: "https://pypi.org/simple/",
   packages: ["keyring", "keyrings.google-artifactregistry-auth"],
   targets: ["3.11.2:x86_64:manylinux_2_28_x86_64,manylinux_2_17_x86_64,manylinux2014_x86_64", "3.13.5:x86_64:manylinux_2_41_x86_64,manylinux2014_x86_64"],
+  mirrored_targets: ["3.11.2:x86_64:2.36", "3.13.5:x86_64:2.41"],
   bootstrap_pip: "pip>=23.1",
   lock_content: "",
   stop_when_done: false,
@@ -166,8 +168,12 @@ describe("mirror helpers", () => {
       n=0; third() { n=$((n + 1)); ((n >= 3)); }
       retry "third" third; echo "rc=$? calls=$n"
     `);
-    const sleeps = out.split("\n").filter((l) => l.startsWith("sleep "));
-    expect(sleeps.slice(0, 7)).toEqual(["sleep 1", "sleep 2", "sleep 4", "sleep 5", "sleep 5", "sleep 5", "sleep 5"]);
+    // Each wait is jittered: between half the backoff delay and the delay (1, 2, 4, then the cap of 5).
+    const sleeps = out.split("\n").filter((l) => l.startsWith("sleep ")).map((l) => Number(l.slice(6)));
+    [1, 2, 4, 5, 5, 5, 5].forEach((delay, i) => {
+      expect(sleeps[i]).toBeGreaterThanOrEqual(delay / 2);
+      expect(sleeps[i]).toBeLessThanOrEqual(delay);
+    });
     expect(out).toContain("rc=1 calls=8");
     expect(out).toContain("rc=1 calls=1");
     expect(out).toContain("rc=0 calls=3");
@@ -418,7 +424,7 @@ describe("bootstrap helpers", () => {
   it("reports a user's venv pip that the served keyring cannot serve as permanent, with both versions", () => {
     const out = withFunctions(bootstrap, `
       date() { printf 'T'; }
-      runuser() { shift 3; case "$*" in *"pip download"*) echo "ERROR: Keyring util is outdated; must be at least version 25.2.1" >&2; return 1;;
+      runuser() { shift 3; case "$*" in *" download --no-deps "*) echo "ERROR: Keyring util is outdated; must be at least version 25.2.1" >&2; return 1;;
         *'version("pip")'*) echo 26.2.1;; *) "$@";; esac; }
       timeout() { shift 3; "$@"; }
       VENV_TOOL_LINK=true

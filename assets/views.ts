@@ -14,6 +14,12 @@ export interface CommonScriptView {
   readonly max_attempts: number;
   /** Upper bound, in seconds, of a single backoff sleep. */
   readonly max_backoff_seconds: number;
+  /**
+   * Upper bound, in seconds, of one wait that Artifact Registry or the metadata server asked for with
+   * HTTP 429 and Retry-After (a per-minute quota asks for at most 60 s); up to a quarter more is added
+   * at random, so that a fleet told the same moment does not come back at once.
+   */
+  readonly retry_after_max_seconds: number;
   /** The venv tool the mirror uploads and bare private hosts link onto PATH (`virtualenv`). */
   readonly venv_tool: string;
   /** pip's own timeout for one network read, in seconds. */
@@ -34,6 +40,12 @@ export interface MirrorScriptView extends CommonScriptView {
    * platform tags its pip accepts).
    */
   readonly targets: readonly string[];
+  /**
+   * The same targets in the same order as the private hosts name them, `PYTHON:ARCH:GLIBC` (the
+   * bootstrap's `mirrored_targets`): the mirror publishes one bundle per target, under the name both
+   * scripts derive from this word.
+   */
+  readonly mirrored_targets: readonly string[];
   /** Requirement specifier of the pip that bare private hosts bootstrap with, e.g. `pip>=23.1`. */
   readonly bootstrap_pip: string;
   /** A hash-pinned requirements lock (installed with --require-hashes); empty for none. */

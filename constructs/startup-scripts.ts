@@ -17,6 +17,8 @@ export interface ScriptEndpoints {
 }
 
 export const METADATA_HOST = "metadata.google.internal";
+/** The longest wait a 429's Retry-After may impose at once (Artifact Registry's quota is per minute). */
+export const RETRY_AFTER_MAX_SECONDS = 120;
 export const GUEST_ATTRIBUTE_NAMESPACE = "pip-airlock";
 
 function commonView(config: EnvironmentConfig, endpoints: ScriptEndpoints): CommonScriptView {
@@ -27,6 +29,7 @@ function commonView(config: EnvironmentConfig, endpoints: ScriptEndpoints): Comm
     guest_attr_namespace: GUEST_ATTRIBUTE_NAMESPACE,
     max_attempts: config.retries.maxAttempts,
     max_backoff_seconds: config.retries.maxBackoffSeconds,
+    retry_after_max_seconds: RETRY_AFTER_MAX_SECONDS,
     venv_tool: VENV_TOOL,
     pip_socket_timeout_seconds: config.timeouts.pipSocketSeconds,
   };
@@ -40,6 +43,7 @@ export function mirrorView(config: EnvironmentConfig, endpoints: ScriptEndpoints
     source_index_url: config.mirror.sourceIndexUrl,
     packages: config.mirror.packages,
     targets: config.mirror.targets.map((t) => `${t.python}:${t.arch}:${t.platforms.join(",")}`),
+    mirrored_targets: mirroredTargets(config),
     bootstrap_pip: config.mirror.bootstrapPip,
     lock_content: lockContent,
     stop_when_done: config.mirror.stopWhenDone,
@@ -57,10 +61,15 @@ export function bootstrapView(config: EnvironmentConfig, endpoints: ScriptEndpoi
     packages: config.mirror.packages,
     wait_attempts: config.retries.waitAttempts,
     bootstrap_pip: config.mirror.bootstrapPip,
-    mirrored_targets: config.mode === "mirror" ? config.mirror.targets.map((t) => `${t.python}:${t.arch}:${t.glibc}`) : [],
+    mirrored_targets: config.mode === "mirror" ? mirroredTargets(config) : [],
     venv_dir: config.hosts.keyringVenv,
     owned_roots: OWNED_ROOTS,
     product_state_paths: PRODUCT_STATE_PATHS,
     install_timeout_seconds: config.timeouts.installSeconds,
   };
+}
+
+/** The mirror's targets as both scripts name them (`PYTHON:ARCH:GLIBC`): each one's bundle is named from this word. */
+function mirroredTargets(config: EnvironmentConfig): string[] {
+  return config.mirror.targets.map((t) => `${t.python}:${t.arch}:${t.glibc}`);
 }

@@ -147,6 +147,17 @@ admin() { svc curl -fsS "$@" "http://127.0.0.1:8081/${ADMIN_PATH:-}"; }
 ar_faults() { admin -X POST --data-binary "$1" >/dev/null; }
 ar_files() { ADMIN_PATH=files admin; }
 ar_stat() { admin | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["stats"][sys.argv[1]])' "$1"; }
+# ar_quota LIMIT [WINDOW]: the fake AR's request quota (LIMIT requests in any WINDOW seconds, 60 by
+# default; 0 turns it off), answered 429 with Retry-After beyond it.
+ar_quota() { ADMIN_PATH=quota admin -X POST --data-binary "{\"limit\": $1, \"window\": ${2:-60}}" >/dev/null; }
+# ar_client HOST [KEY]: the fake AR's counters of the requests from that host's address (requests,
+# throttled, pages, files) as JSON, or one of them; `fetched` is the list of files it was served.
+ar_client() {
+  admin | "$PY" -c '
+import json, sys
+c = json.load(sys.stdin)["by_client"].get(sys.argv[1], {"requests": 0, "throttled": 0, "pages": 0, "files": 0, "fetched": []})
+print(json.dumps(c) if len(sys.argv) < 3 else (" ".join(c[sys.argv[2]]) if sys.argv[2] == "fetched" else c[sys.argv[2]]))' "$(host_ip "$1")" "${@:2}"
+}
 
 # The images a host boots: its cached rootfs, and the local archive (path, suite) its apt uses.
 image_rootfs() {
@@ -208,7 +219,7 @@ host_new() {
     --identity "$identity" --ttl 60 "${meta_args[@]}"
   wait_for "metadata server of $name" ip netns exec "$ns" curl -s -o /dev/null http://169.254.169.254/
   declare -g "HOSTNS_${name//-/_}=$ns" "HOSTKIND_${name//-/_}=$kind" "HOSTIMAGE_${name//-/_}=$image" \
-    "HOSTROOTFS_${name//-/_}=$rootfs"
+    "HOSTROOTFS_${name//-/_}=$rootfs" "HOSTIP_${name//-/_}=10.77.${k}.2"
   HOSTS+=("$name")
   local hosts="127.0.0.1 localhost
 169.254.169.254 metadata.google.internal metadata
@@ -248,6 +259,7 @@ host_stop() {
   done
 }
 hostns() { local v="HOSTNS_${1//-/_}"; printf '%s\n' "${!v}"; }
+host_ip() { local v="HOSTIP_${1//-/_}"; printf '%s\n' "${!v}"; } # the address Artifact Registry sees it from
 host_image() { local v="HOSTIMAGE_${1//-/_}"; printf '%s\n' "${!v}"; }
 host_rootfs() { local v="HOSTROOTFS_${1//-/_}"; printf '%s\n' "${!v}"; } # its image's cached rootfs
 hostdir() { printf '%s\n' "${SW}/hosts/$1"; }
@@ -366,14 +378,44 @@ image_platforms() {
 # Per project the newest wheel the image's python and glibc accept whose requirements on the other
 # picks hold (sim/target_closure.py): for debian-13, cffi 1.17.1 cp313 and so cryptography 43.0.0.
 seed_auth_repo() {
-  local image=${1:-debian-12} target picks f
-  target=$(image_target "$image") || die "seed_auth_repo: unknown image ${image}"
-  # shellcheck disable=SC2086 # the target's two fields and the closure's project names
-  picks=$("$PY" "${SIM}/target_closure.py" "${E2E_PYPI}/files" $target $CLOSURE) || die "seed_auth_repo: no closure for ${image}"
+  local image=${1:-debian-12} f
   mkdir -p "${STATE}/ar/${AUTH_REPO}"
-  for f in $picks; do
+  for f in $(closure_picks "$image"); do
     cp -L "${E2E_PYPI}/files/${f}" "${STATE}/ar/${AUTH_REPO}/${f}"
   done
+}
+# closure_picks IMAGE: the file names of the closure a mirror downloads for that image's CPython.
+closure_picks() {
+  local target
+  target=$(image_target "$1") || die "closure_picks: unknown image $1"
+  # shellcheck disable=SC2086 # the target's two fields and the closure's project names
+  "$PY" "${SIM}/target_closure.py" "${E2E_PYPI}/files" $target $CLOSURE || die "closure_picks: no closure for $1"
+}
+
+# The synthesized mirror script's own code, to fill an auth repo as it would without running it.
+# mirror_snippet NAME: its Python snippet NAME='...' (single-quoted in bash: the text as python3 gets it).
+mirror_snippet() {
+  [[ -f $MIRROR_SH ]] || die "mirror_snippet: no mirror script loaded"
+  sed -n "/^$1='\$/,/^'\$/p" "$MIRROR_SH" | sed '1d;$d'
+}
+# bundle_name TARGET: the bundle project of a target word PYTHON:ARCH:GLIBC, by the scripts' bundle_project.
+bundle_name() {
+  (eval "$(sed -n '/^bundle_project() {$/,/^}$/p' "$MIRROR_SH")" && bundle_project "$1")
+}
+# seed_bundle IMAGE TARGET [OUT]: the bundle the mirror's code (BUNDLE_PY) builds of that image's
+# closure for the target word TARGET (PYTHON:ARCH:GLIBC), put in the auth repo (or the directory OUT).
+# Prints its file name.
+seed_bundle() {
+  local image=$1 target=$2 out=${3:-${STATE}/ar/${AUTH_REPO}} wheels=() f planned dir
+  for f in $(closure_picks "$image"); do wheels+=("${E2E_PYPI}/files/${f}"); done
+  dir=$(mktemp -d "${STATE}/bundle.XXXXXX")
+  planned=$("$PY" -c "$(mirror_snippet BUNDLE_PY)" plan "$dir" "$(bundle_name "$target")" "$target" "${wheels[@]}" </dev/null) ||
+    die "seed_bundle: the mirror's BUNDLE_PY failed"
+  mkdir -p "$out"
+  cp "${planned% *}" "${out}/"
+  rm -rf -- "$dir"
+  f=${planned% *}
+  printf '%s\n' "${f##*/}"
 }
 
 # variant SCRIPT OUT NAME=VALUE...: the script with only the named settings changed.

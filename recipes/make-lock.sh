@@ -59,11 +59,15 @@ for target in sorted(os.listdir(work)):
     if not os.path.isdir(dist):
         continue
     minor = ".".join(target.split(".")[:2])
-    for f in os.listdir(dist):
-        name, version = f.split("-")[:2]
-        key = (re.sub(r"[-_.]+", "-", name).lower(), version)
-        uses[key].add(minor)
-        hashes[key].add(hashlib.sha256(open(os.path.join(dist, f), "rb").read()).hexdigest())
+    # The mirror downloads each target into a directory of its own below dist/.
+    for root, _, files in os.walk(dist):
+        for f in files:
+            if not f.endswith(".whl"):
+                continue
+            name, version = f.split("-")[:2]
+            key = (re.sub(r"[-_.]+", "-", name).lower(), version)
+            uses[key].add(minor)
+            hashes[key].add(hashlib.sha256(open(os.path.join(root, f), "rb").read()).hexdigest())
 minors = sorted({m for ms in uses.values() for m in ms})
 lines = ["# Made by recipes/make-lock.sh for CPython " + ", ".join(minors) + ": every target's closure, pinned with the sha256 of each file."]
 for (project, version), pythons in sorted(uses.items()):

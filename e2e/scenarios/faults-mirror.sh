@@ -17,7 +17,7 @@ FAST=(MAX_ATTEMPTS=2 MAX_BACKOFF_SECONDS=1)
 
 # The synthesized config's one target (Debian 12) with CPython 3.12 and Ubuntu 24.04's glibc 2.39 tags in its place.
 PY312_TAGS=$(seq 39 -1 17 | sed 's/.*/manylinux_2_&_x86_64/' | paste -sd, -),manylinux2014_x86_64
-variant "$MIRROR_SH" "${SW}/py312.sh" "${FAST[@]}" "TARGETS=(3.12.3:x86_64:${PY312_TAGS})"
+variant "$MIRROR_SH" "${SW}/py312.sh" "${FAST[@]}" "TARGETS=(3.12.3:x86_64:${PY312_TAGS})" "MIRRORED_TARGETS=(3.12.3:x86_64:2.39)"
 variant "$MIRROR_SH" "${SW}/pypi-down.sh" "${FAST[@]}" SOURCE_INDEX_URL=https://pypi-down.test/simple/
 variant "$MIRROR_SH" "${SW}/pypi-stall.sh" "${FAST[@]}" SOURCE_INDEX_URL=https://pypi-stalled.test/simple/ \
   DOWNLOAD_TIMEOUT_SECONDS=20 PIP_SOCKET_TIMEOUT_SECONDS=5

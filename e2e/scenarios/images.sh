@@ -34,7 +34,7 @@ ar_files >"${STATE}/ar-files.json"
 served() {
   "$PY" - "${STATE}/ar-files.json" "$AUTH_REPO" "${E2E_PYPI}/files" <<'PY'
 import hashlib, json, os, sys
-files = json.load(open(sys.argv[1]))[sys.argv[2]]
+files = {f: sha for f, sha in json.load(open(sys.argv[1]))[sys.argv[2]].items() if not f.startswith("pip_airlock_bundle")}
 pypi = sys.argv[3]
 for f, sha in files.items():
     real = hashlib.sha256(open(os.path.join(pypi, f), "rb").read()).hexdigest()
@@ -59,6 +59,24 @@ print(f"{len(files)} files")
 PY
 }
 check "auth repo: each target's closure (3.13: cffi/charset-normalizer cp313, cryptography 43 for glibc 2.41; 3.11: cffi 2.1.1 cp311, cryptography 50, and the python_version < 3.12 dependencies), Metadata 2.5 wheels too, byte-identical" served
+bundles_per_target() {
+  local target f
+  for target in "${MIRRORED_TARGETS[@]}"; do
+    f=$(find "${STATE}/ar/${AUTH_REPO}" -name "$(bundle_name "$target" | tr - _)-*.whl" -printf '%f\n')
+    [[ -n $f && $(wc -l <<<"$f") == 1 ]] || { echo "bundles for ${target}: ${f:-none}"; return 1; }
+    "$PY" "${SIM}/inspect_bundle.py" "${STATE}/ar/${AUTH_REPO}/${f}" >"${STATE}/bundle-${target%%:*}.json" || return 1
+  done
+  "$PY" - "${STATE}"/bundle-3.13.*.json "${STATE}"/bundle-3.11.*.json <<'PY'
+import json, sys
+b313, b311 = (set(json.load(open(p))["wheels"]) for p in sys.argv[1:3])
+assert "cffi-1.17.1-cp313-cp313-manylinux_2_41_x86_64.whl" in b313 and "cryptography-43.0.0-cp37-abi3-manylinux_2_41_x86_64.whl" in b313, sorted(b313)
+assert not any(f.startswith(("backports.tarfile-", "importlib_metadata-")) for f in b313), "3.11-only dependencies in the 3.13 bundle"
+assert "cryptography-50.0.2-cp311-abi3-manylinux_2_34_x86_64.whl" in b311 and "backports.tarfile-1.2.0-py3-none-any.whl" in b311, sorted(b311)
+assert not any("manylinux_2_41" in f for f in b311), "a glibc 2.41 wheel in the 3.11 (glibc 2.36) bundle"
+print(f"3.13: {len(b313)} wheels, 3.11: {len(b311)} wheels")
+PY
+}
+check "auth repo: one bundle per target, each holding that target's own closure (never the other's wheels)" bundles_per_target
 
 boot priv13 boot13 "$BOOTSTRAP_SH" 600 &
 B13=$!
@@ -69,6 +87,15 @@ wait "$B12" || true
 ready_on() { rc_is "$2" 0 && attr_is "$1" status ready && attrs_honest "$1" ready; }
 check "Debian 13 private host: the bootstrap exits 0, status=ready (its user probe passed)" ready_on priv13 boot13
 check "Debian 12 private host: the same bootstrap exits 0, status=ready" ready_on priv12 boot12
+own_bundle() { # own_bundle HOST TARGET: the host fetched its target's bundle (and the user probe's keyring), nothing else
+  local fetched project
+  fetched=$(ar_client "$1" fetched)
+  project=$(bundle_name "$2" | tr - _)
+  [[ $fetched == "${project}-"*" keyring-"* && $(wc -w <<<"$fetched") == 2 ]] || { echo "fetched: ${fetched}"; return 1; }
+}
+target_of() { local t; for t in "${MIRRORED_TARGETS[@]}"; do [[ $t == "$1".* ]] && echo "$t"; done; }
+check "Debian 13 private host: installed from the 3.13 bundle (the only file it fetched but the user probe's)" own_bundle priv13 "$(target_of 3.13)"
+check "Debian 12 private host: installed from the 3.11 bundle" own_bundle priv12 "$(target_of 3.11)"
 
 # The README's instruction, as a non-root user with no credentials, on each image.
 user_installs() { # user_installs HOST PYTHON

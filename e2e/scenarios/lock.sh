@@ -43,7 +43,7 @@ locked() {
   [[ $(attr_after lock status) == ready ]] || return 1
   "$PY" - "${STATE}/ar-after-lock.json" "$AUTH_REPO" "$LOCK" <<'PY'
 import json, re, sys
-files = json.load(open(sys.argv[1]))[sys.argv[2]]
+files = {f: sha for f, sha in json.load(open(sys.argv[1]))[sys.argv[2]].items() if not f.startswith("pip_airlock_bundle")}
 want = {l.split(" --hash=sha256:")[1] for l in sys.argv[3].splitlines()}
 got = set(files.values())
 assert got == want, f"auth repo sha256s differ from the lock: missing {sorted(want - got)}, extra {sorted(got - want)}"
@@ -51,6 +51,17 @@ print(f"{len(files)} files, exactly the lock's hashes")
 PY
 }
 check "lock: a hash-pinned lock of the real closure mirrors exactly the lock's files (sha256), status=ready" locked
+locked_bundle() {
+  local f
+  f=$(find "${STATE}/ar/${AUTH_REPO}" -name 'pip_airlock_bundle_*.whl' -printf '%f\n')
+  [[ -n $f && $(wc -l <<<"$f") == 1 ]] || { echo "bundles: ${f:-none}"; return 1; }
+  "$PY" "${SIM}/inspect_bundle.py" "${STATE}/ar/${AUTH_REPO}/${f}" | "$PY" -c '
+import json, sys
+got = set(json.load(sys.stdin)["wheels"].values())
+want = {l.split(" --hash=sha256:")[1] for l in sys.argv[1].splitlines()}
+assert got == want, f"the bundle differs from the lock: missing {sorted(want - got)}, extra {sorted(got - want)}"' "$LOCK"
+}
+check "lock: the target's bundle holds exactly the lock's files (sha256)" locked_bundle
 check "lock: a wrong hash fails at download, status=failed, within 60 s" failed_within pub badlock download 60
 check "lock: the failed run uploaded nothing (the auth repo is as the good run left it)" diff "${STATE}/ar-after-lock.json" "${STATE}/ar-after-all.json"
 stopped() {

@@ -120,7 +120,7 @@ ar_files >"${STATE}/ar-files-boot1.json"
 auth_repo_complete() {
   "$PY" - "${STATE}/ar-files-boot1.json" "$AUTH_REPO" "${E2E_PYPI}/files" "$CLOSURE" <<'PY'
 import hashlib, json, os, re, sys
-files = json.load(open(sys.argv[1]))[sys.argv[2]]
+files = {f: sha for f, sha in json.load(open(sys.argv[1]))[sys.argv[2]].items() if not f.startswith("pip_airlock_bundle")}
 pypi, closure = sys.argv[3], set(sys.argv[4].split())
 norm = lambda f: re.sub(r"[-_.]+", "-", f.split("-", 1)[0]).lower()
 projects = {}
@@ -138,6 +138,22 @@ print(f"{len(files)} files, {len(projects)} projects")
 PY
 }
 check "auth repo: the real CPython 3.11 closure (cryptography manylinux_2_34, cffi cp311, keyring 25.7.0, pip 26.2.1, virtualenv), byte-identical to PyPI's" auth_repo_complete
+BUNDLE_PROJECT=$(bundle_name "${MIRRORED_TARGETS[0]}")
+bundle_published() {
+  local bundles
+  bundles=$(find "${STATE}/ar/${AUTH_REPO}" -name "${BUNDLE_PROJECT//-/_}-*.whl" -printf '%f\n')
+  [[ $(wc -l <<<"$bundles") == 1 && -n $bundles ]] || { echo "bundles of ${BUNDLE_PROJECT}: ${bundles:-none}"; return 1; }
+  "$PY" "${SIM}/inspect_bundle.py" "${STATE}/ar/${AUTH_REPO}/${bundles}" >"${STATE}/bundle.json" || return 1
+  "$PY" - "${STATE}/bundle.json" "${STATE}/ar-files-boot1.json" "$AUTH_REPO" <<'PY'
+import json, sys
+bundle = json.load(open(sys.argv[1]))
+files = {f: sha for f, sha in json.load(open(sys.argv[2]))[sys.argv[3]].items() if not f.startswith("pip_airlock_bundle")}
+assert bundle["wheels"] == files, f"the bundle holds {sorted(bundle['wheels'])}, the auth repo {sorted(files)}"
+assert bundle["requires_python"] == "==3.11.*", bundle["requires_python"]
+print(f"{bundle['project']} {bundle['version']}: {len(files)} wheels, each with the auth repo's sha256")
+PY
+}
+check "auth repo: one bundle for the target ${MIRRORED_TARGETS[0]} (${BUNDLE_PROJECT}), a valid wheel whose manifest pins exactly the closure's files with their sha256s" bundle_published
 manifest_ok() {
   local m f
   m=$(attr public manifest)
@@ -173,6 +189,18 @@ v = {d: m.version(d) for d in ("keyring", "cryptography", "cffi", "google-auth",
 assert v["keyring"] == "25.7.0" and v["pip"] == "26.2.1" and v["cryptography"] == "50.0.2", v
 print(v)'
 }
+AR_BOOT1=$(ar_client private)
+from_bundle() {
+  "$PY" - "$AR_BOOT1" "$BUNDLE_PROJECT" <<'PY'
+import json, re, sys
+c, project = json.loads(sys.argv[1]), sys.argv[2].replace("-", "_")
+fetched = c["fetched"]
+# its bundle, then the user probe's one download (keyring, through a fresh venv's pip and keyring)
+assert len(fetched) == 2 and fetched[0].startswith(project + "-") and fetched[1].startswith("keyring-"), fetched
+print(f"{c['requests']} requests in all (polls while the mirror ran included), files: {fetched}")
+PY
+}
+check "private host, first boot: the helpers came from its bundle (the only file it fetched but the user probe's), not from the index" from_bundle
 check "private host: the keyring venv runs the real binary wheels (cryptography's Rust bindings, cffi) with keyring 25.7.0 and pip 26.2.1" venv_real
 google_auth_path() {
   (($(metadata_stat private pings) >= 1)) || { echo "google-auth never pinged the metadata server"; return 1; }
@@ -221,6 +249,7 @@ tree() {
 tree public >"${STATE}/pub-after-boot1.txt"
 tree private >"${STATE}/priv-after-boot1.txt"
 UPLOADS1=$(ar_stat uploads)
+PRIV_REQUESTS1=$(ar_client private requests)
 boot public mirror-boot2 "${SW}/mirror.sh" 300 &
 B1=$!
 boot private bootstrap-boot2 "$BOOTSTRAP_SH" 300 &
@@ -243,6 +272,13 @@ no_upload() {
   attr_is private changes 0
 }
 check "boot 2: nothing uploaded (no duplicate ever sent), the bootstrap reports 0 changes" no_upload
+few_requests() {
+  local n
+  n=$(($(ar_client private requests) - PRIV_REQUESTS1))
+  ((n <= 5)) || { echo "${n} requests"; return 1; }
+  echo "${n} requests"
+}
+check "boot 2: the bootstrap asks Artifact Registry at most 5 times (its bundle's page, root's probe, the user probe's page and file after a 401)" few_requests
 
 # --- Secrets --------------------------------------------------------------------------------------
 kill "$SAMPLER" 2>/dev/null || true

@@ -4,6 +4,7 @@
                       --repo P/R[:standard|:remote=UPSTREAM_SIMPLE_URL|:virtual=P/R@PRIO,P/R@PRIO]...
                       --grant P/R=IDENTITY:reader|writer... [--resolve HOST=IP --cafile CA]
   servers.py metadata --bind IP:PORT --state DIR --name HOST --identity ID [--slow-first N --slow-seconds S] [--ttl S]
+                      [--refresh-before S] [--token-burst N --token-window S]
   servers.py static   --bind IP:PORT [--cert C --key K] --root DIR [--stall]
 
 Tokens: a metadata server issues random short-lived tokens `ya29.sim.<identity>.<expiry>.<nonce>.<hmac>`
@@ -16,7 +17,11 @@ As Artifact Registry does: 401 without or with a bad token; 403 for a valid iden
 on that repository (or a repository that does not exist: IAM answers "denied (or it may not exist)");
 404 for the root `/simple/` page even with valid credentials (only per-project pages exist:
 bazel-contrib/rules_python#3709, #3826) and for a project the repository lacks; 400 `requested entity
-already exists` on a duplicate upload (pypa/twine#816). Simple pages carry sha256 fragments and,
+already exists` on a duplicate upload (pypa/twine#816). A per-project request quota, off unless set
+(admin POST /quota {"limit": N, "window": S}): at most N requests in any S seconds (a sliding window;
+Artifact Registry's is 60,000 a minute per project and region), more answered 429 RESOURCE_EXHAUSTED
+with Retry-After, the seconds until a request fits again; an answered 429 uses no quota. Every request
+is counted per client address (a VM) and per identity (admin GET: by_client, by_identity). Simple pages carry sha256 fragments and,
 for a wheel whose METADATA has Requires-Python, `data-requires-python` (PEP 503), as Google's do. A
 remote repository proxies its upstream simple index (keeping its data-requires-python) and caches the
 files it serves. A virtual repository serves each project from the upstream with
@@ -26,6 +31,8 @@ https://cloud.google.com/artifact-registry/docs/repositories/virtual-overview).
 """
 import argparse
 import base64
+import collections
+import math
 import email.parser
 import email.policy
 import hashlib
@@ -168,7 +175,29 @@ class Registry:
         self.lock = threading.Lock()
         self.faults = {}  # kind -> remaining count; kind_skip -> successes first
         self.stats = {"uploads": 0, "duplicates": 0, "unauthorized": 0, "forbidden": 0, "faults": 0,
-                      "requests": 0, "stalls": 0, "upstream_fetches": 0}
+                      "requests": 0, "stalls": 0, "upstream_fetches": 0, "throttled": 0, "corrupted": 0}
+        self.quota = {"limit": 0, "window": 60}
+        self.served_times = collections.deque()  # monotonic times of the requests the quota let through
+        self.by_client = {}  # client address -> its counters and the files it fetched
+        self.by_identity = {}
+
+    def client(self, address):
+        """The counters of one client address (call with the lock held)."""
+        return self.by_client.setdefault(address, {"requests": 0, "throttled": 0, "pages": 0, "files": 0, "fetched": []})
+
+    def throttle(self):
+        """0 when a request fits the quota now (and is counted in it), else the seconds until one does
+        (Retry-After). Call with the lock held."""
+        limit, window = self.quota["limit"], self.quota["window"]
+        if limit <= 0:
+            return 0
+        now = time.monotonic()
+        while self.served_times and self.served_times[0] <= now - window:
+            self.served_times.popleft()
+        if len(self.served_times) >= limit:
+            return max(1, math.ceil(self.served_times[0] + window - now))
+        self.served_times.append(now)
+        return 0
 
     def allowed(self, repo, identity, write):
         role = self.grants.get(repo, {}).get(identity)
@@ -296,11 +325,26 @@ def make_ar_handler(reg):
 
         def guard(self, kind, write=False):
             """Returns (repo, rest) for /PROJECT/REPO/rest when the caller may do this, else answers."""
+            address = self.client_address[0]
             with reg.lock:
                 reg.stats["requests"] += 1
+                counters = reg.client(address)
+                counters["requests"] += 1
+                wait = reg.throttle()
+                if wait:
+                    reg.stats["throttled"] += 1
+                    counters["throttled"] += 1
+            if wait:
+                self.send(429, json.dumps({"error": {"code": 429, "status": "RESOURCE_EXHAUSTED", "message":
+                    "Quota exceeded for quota metric 'Requests' and limit 'Requests per project per region per minute' "
+                    "of service 'artifactregistry.googleapis.com'."}}) + "\n", "application/json", headers={"Retry-After": str(wait)})
+                return None, None
             path = urllib.parse.urlsplit(self.path).path
             parts = path.lstrip("/").split("/", 2)
             who = self.identity()
+            if who is not None:
+                with reg.lock:
+                    reg.by_identity[who] = reg.by_identity.get(who, 0) + 1
             if who is None:
                 with reg.lock:
                     reg.stats["unauthorized"] += 1
@@ -342,6 +386,8 @@ def make_ar_handler(reg):
                 if not page:
                     return self.send(404, "Not Found\n")
                 links = "".join(anchor(*entry) for entry in page)
+                with reg.lock:
+                    reg.client(self.client_address[0])["pages"] += 1
                 return self.send(200, "<!DOCTYPE html><html><body>\n" + links + "</body></html>\n", "text/html")
             m = re.fullmatch(r"/files/([^/]+)", rest)
             if m:
@@ -354,6 +400,15 @@ def make_ar_handler(reg):
                     return self.send(502, f"upstream: {err}\n")
                 if data is None:
                     return self.send(404, "Not Found\n")
+                if f.startswith(str(reg.faults.get("corrupt_prefix", ""))) and reg.take_fault("corrupt"):
+                    data = data[: len(data) // 2] + bytes([data[len(data) // 2] ^ 0xFF]) + data[len(data) // 2 + 1:]
+                    with reg.lock:
+                        reg.stats["corrupted"] += 1
+                    log("ar", f"{self.client_address[0]} GET {f}: serving it with one byte flipped")
+                with reg.lock:
+                    counters = reg.client(self.client_address[0])
+                    counters["files"] += 1
+                    counters["fetched"].append(f)
                 return self.send(200, data, "application/octet-stream")
             self.send(404, "Not Found\n")
 
@@ -431,7 +486,8 @@ def make_admin_handler(reg):
                             out[repo][f] = hashlib.sha256(fh.read()).hexdigest()
                 return self.reply(out)
             with reg.lock:
-                self.reply({"stats": dict(reg.stats), "faults": dict(reg.faults)})
+                self.reply({"stats": dict(reg.stats), "faults": dict(reg.faults), "quota": dict(reg.quota),
+                            "by_client": json.loads(json.dumps(reg.by_client)), "by_identity": dict(reg.by_identity)})
 
         def do_POST(self):
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
@@ -444,8 +500,15 @@ def make_admin_handler(reg):
                         reg.grants.get(g["repo"], {}).pop(g["identity"], None)
                     log("ar", f"grants now: {reg.grants}")
                 return self.reply(reg.grants)
+            if self.path == "/quota":  # {"limit": N, "window": S}: N <= 0 turns it off
+                q = json.loads(body)
+                with reg.lock:
+                    reg.quota = {"limit": int(q.get("limit", 0)), "window": float(q.get("window", 60))}
+                    reg.served_times.clear()
+                    log("ar", f"quota now: {reg.quota}")
+                return self.reply(reg.quota)
             with reg.lock:
-                reg.faults.update({k: int(v) for k, v in json.loads(body or b"{}").items()})
+                reg.faults.update({k: v if isinstance(v, str) else int(v) for k, v in json.loads(body or b"{}").items()})
                 log("ar", f"faults set: {reg.faults}")
             self.reply(dict(reg.faults))
 
@@ -481,9 +544,12 @@ def run_metadata(args):
     """The metadata server of one VM: its service account's token (and what google-auth asks on the
     way: the detection ping, the account's info, project id, universe domain), and guest attributes
     with GCE's documented write limits (about 10 a minute per VM, bursts of at most 3 a second):
-    writes over them are answered 200 like any other but dropped, and recorded as dropped."""
+    writes over them are answered 200 like any other but dropped, and recorded as dropped. With
+    --token-burst N, a burst of token requests (more than N in any --token-window seconds) is answered
+    429 Too Many Requests with Retry-After, the seconds until one fits again."""
     state = {"token": None, "expiry": 0, "token_requests": 0, "scoped_token_requests": 0, "pings": 0,
-             "account_info_requests": 0, "attrs": {}, "accepted": [], "dropped": 0}
+             "account_info_requests": 0, "attrs": {}, "accepted": [], "dropped": 0, "throttled_token_requests": 0}
+    token_times = collections.deque()
     lock = threading.Lock()
     prefix_of = lambda n: os.path.join(args.state, f"{n}-{args.name}")
     tokens_file = os.path.join(args.state, "tokens.txt")
@@ -492,20 +558,22 @@ def run_metadata(args):
     def save_stats():
         with open(prefix_of("metadata-stats") + ".json.tmp", "w") as fh:
             json.dump({k: state[k] for k in ("token_requests", "scoped_token_requests", "pings", "account_info_requests",
-                                             "dropped")} | {"accepted_writes": len(state["accepted"])}, fh)
+                                             "dropped", "throttled_token_requests")} | {"accepted_writes": len(state["accepted"])}, fh)
         os.replace(prefix_of("metadata-stats") + ".json.tmp", prefix_of("metadata-stats") + ".json")
 
     class Handler(Quiet, BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "Metadata Server for VM"
 
-        def send(self, code, body=b"", ctype="application/text"):
+        def send(self, code, body=b"", ctype="application/text", headers=None):
             if isinstance(body, str):
                 body = body.encode()
             self.send_response(code)
             self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(body)))
             self.send_header("Metadata-Flavor", "Google")
+            for k, v in (headers or {}).items():
+                self.send_header(k, v)
             self.end_headers()
             self.wfile.write(body)
             log(f"metadata-{args.name}", f"{self.command} {self.path} -> {code}")
@@ -534,13 +602,25 @@ def run_metadata(args):
                     if "cloud-platform" in ",".join(query.get("scopes", [])):
                         state["scoped_token_requests"] += 1
                     n = state["token_requests"]
+                    wait = 0
+                    if args.token_burst > 0:
+                        now = time.monotonic()
+                        while token_times and token_times[0] <= now - args.token_window:
+                            token_times.popleft()
+                        if len(token_times) >= args.token_burst:
+                            wait = max(1, math.ceil(token_times[0] + args.token_window - now))
+                            state["throttled_token_requests"] += 1
+                        else:
+                            token_times.append(now)
                     save_stats()
+                if wait:
+                    return self.send(429, "Too many requests.\n", "text/plain", headers={"Retry-After": str(wait)})
                 if n <= args.slow_first:
                     log(f"metadata-{args.name}", f"token request {n}: slow ({args.slow_seconds}s)")
                     time.sleep(args.slow_seconds)
                 with lock:
                     now = int(time.time())
-                    if state["token"] is None or state["expiry"] - now < 10:
+                    if state["token"] is None or state["expiry"] - now < args.refresh_before:
                         state["token"], state["expiry"] = issue_token(args.identity, args.ttl)
                         with open(tokens_file, "a") as fh:
                             fh.write(state["token"] + "\n")
@@ -654,8 +734,12 @@ def main():
     m.add_argument("--name", required=True)
     m.add_argument("--identity", required=True)
     m.add_argument("--ttl", type=int, default=120)
+    # GCE's caches a token "until they have 5 minutes of remaining time before they expire" (300)
+    m.add_argument("--refresh-before", type=int, default=10)
     m.add_argument("--slow-first", type=int, default=0)
     m.add_argument("--slow-seconds", type=float, default=0)
+    m.add_argument("--token-burst", type=int, default=0)
+    m.add_argument("--token-window", type=float, default=1)
     s = sub.add_parser("static")
     s.add_argument("--bind", required=True)
     s.add_argument("--cert")

@@ -6,6 +6,12 @@
 # `keyring` CLI onto PATH, and configure pip (and uv, and twine) system-wide so that every user, in
 # every venv, fetches only from Artifact Registry and authenticates through keyring.
 #
+# Few requests: a fleet boots at once against one per-project quota of Artifact Registry. Where the
+# mirror published a bundle for this host's target (its whole closure as one wheel, every file pinned
+# by sha256), a first boot fetches one index page and that one file and installs offline, verifying
+# every hash; without one (an auth repo filled by an older mirror, or remote mode) pip resolves the
+# helpers from the index. Every wait is bounded, jittered, and honours Retry-After (HTTP 429).
+#
 # Idempotent: a re-run changes nothing when all is in place (files are rewritten only when their
 # content differs, installs are skipped when already satisfied, and nothing is fetched in that case).
 # The token only ever lives in shell variables and in the environment of one child process at a time:
@@ -23,6 +29,7 @@ METADATA_HOST='metadata.google.internal'
 GUEST_ATTR_NAMESPACE='pip-airlock'
 MAX_ATTEMPTS='8'
 MAX_BACKOFF_SECONDS='30'
+RETRY_AFTER_MAX_SECONDS='120'
 WAIT_ATTEMPTS='32'
 INDEX_URL='https://oauth2accesstoken@us-central1-python.pkg.dev/airlock-example/my-private-pip-packages/simple/'
 UPLOAD_REPO_URL='https://us-central1-python.pkg.dev/airlock-example/my-private-pip-packages/'
@@ -58,6 +65,18 @@ CHANGES=0
 PIP_WHEEL_FILE=
 PIP_WHEEL_URL=
 PIP_WHEEL_SHA256=
+# The pip wheel in hand (downloaded, or out of the verified bundle), once this run needs it.
+PIP_WHEEL_PATH=
+# Where the helpers come from this boot: `bundle` (the mirror's bundle for HOST_TARGET) or `index`.
+HELPERS_SOURCE=
+# This host's target among MIRRORED_TARGETS (empty when it is none of them, or in remote mode), its
+# bundle's project, and the newest bundle the auth repo serves (file, version, URL, sha256).
+HOST_TARGET=
+BUNDLE_PROJECT=
+BUNDLE_FILE=
+BUNDLE_VERSION=
+BUNDLE_URL=
+BUNDLE_SHA256=
 # This host's CPython (X.Y.Z), set once python3 is known to be there.
 HOST_PYTHON=
 # The user probe's directory (owned by the unprivileged user it runs as), removed on exit.
@@ -77,7 +96,8 @@ SCRIPT_NAME=bootstrap
 # shellcheck shell=bash
 # pip-airlock: shared by both startup scripts (each template includes this file as the partial "common").
 # It expects SCRIPT_NAME, STEP, TOKEN, METADATA_URL, GUEST_ATTR_NAMESPACE, MAX_ATTEMPTS,
-# MAX_BACKOFF_SECONDS and AUTH_REPO_INDEX_URL to be set by the script that includes it.
+# MAX_BACKOFF_SECONDS, RETRY_AFTER_MAX_SECONDS, AUTH_REPO_INDEX_URL and WORK_DIR (empty until the
+# script has one) to be set by the script that includes it.
 
 log() {
   printf '%s pip-airlock-%s [%s] %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$SCRIPT_NAME" "$STEP" "$*"
@@ -143,14 +163,52 @@ guest_attr() {
   return 0
 }
 
+# Throttling. Artifact Registry answers 429 beyond a project's per-minute quota (shared by every VM of
+# the project booting at once), and so does the metadata server to a burst of token requests. A step
+# told to wait (a 429, or a 503 with Retry-After) sets RETRY_AFTER to the seconds it was given before it
+# fails, and `retry` waits that long (never more than RETRY_AFTER_MAX_SECONDS) plus a random part of
+# it, so a fleet told the same moment does not come back all at once.
+RETRY_AFTER=
+# The token from the metadata server is reused until this close to its expiry (seconds): one token
+# request per run, not one per step. The metadata server itself hands out its cached token until 5
+# minutes before it expires; a token reused here outlives any wait for a quota (RETRY_AFTER_MAX_SECONDS).
+TOKEN_REUSE_SECONDS=300
+TOKEN_EXPIRES=0
+
+# random_below N: a random integer in [0, N) (30 bits of $RANDOM).
+random_below() {
+  echo $((((RANDOM << 15) | RANDOM) % $1))
+}
+
+# sleep_ms MS: sleep that many milliseconds.
+sleep_ms() {
+  sleep "$(($1 / 1000)).$(printf '%03d' $(($1 % 1000)))"
+}
+
+# The wait after a failed attempt, in milliseconds. Backoff DELAY (seconds): a random time between half
+# the delay and the delay ("equal jitter": polls of hosts booted together drift apart). Told to wait
+# (RETRY_AFTER): that, capped at RETRY_AFTER_MAX_SECONDS, plus up to a quarter more at random.
+backoff_ms() {
+  local delay=$1 seconds
+  if [[ $RETRY_AFTER =~ ^[0-9]+$ ]]; then
+    seconds=$((RETRY_AFTER > RETRY_AFTER_MAX_SECONDS ? RETRY_AFTER_MAX_SECONDS : RETRY_AFTER))
+    ((seconds > 0)) || seconds=1
+    echo $((seconds * 1000 + $(random_below $((seconds * 250 + 1)))))
+  else
+    echo $((delay * 500 + $(random_below $((delay * 500 + 1)))))
+  fi
+}
+
 # retry DESCRIPTION COMMAND...: run COMMAND up to MAX_ATTEMPTS times with exponential backoff
-# (1s, 2s, 4s, ... capped at MAX_BACKOFF_SECONDS). COMMAND returning 100 means "permanent": no retry.
-# COMMAND runs where `set -e` is off, so every retried function checks its own steps.
+# (1s, 2s, 4s, ... capped at MAX_BACKOFF_SECONDS, each jittered: see backoff_ms), or as long as
+# Artifact Registry or the metadata server said to wait (RETRY_AFTER). COMMAND returning 100 means
+# "permanent": no retry. COMMAND runs where `set -e` is off, so every retried function checks its own steps.
 retry() {
-  local what=$1 attempt=1 delay=1 rc
+  local what=$1 attempt=1 delay=1 rc wait_ms why
   shift
   while true; do
     rc=0
+    RETRY_AFTER=
     "$@" || rc=$?
     if ((rc == 0)); then
       return 0
@@ -163,28 +221,88 @@ retry() {
       log "${what}: failed after ${attempt} attempts"
       return 1
     fi
-    log "${what}: attempt ${attempt}/${MAX_ATTEMPTS} failed (exit ${rc}); retrying in ${delay}s"
-    sleep "$delay"
+    wait_ms=$(backoff_ms "$delay")
+    why="exit ${rc}"
+    [[ $RETRY_AFTER =~ ^[0-9]+$ ]] && why="throttled, Retry-After ${RETRY_AFTER}s"
+    log "${what}: attempt ${attempt}/${MAX_ATTEMPTS} failed (${why}); retrying in $((wait_ms / 1000)).$(printf '%03d' $((wait_ms % 1000)))s"
+    sleep_ms "$wait_ms"
     attempt=$((attempt + 1))
     delay=$((delay * 2 > MAX_BACKOFF_SECONDS ? MAX_BACKOFF_SECONDS : delay * 2))
   done
 }
 
-# Sets TOKEN from the metadata server. The JSON goes through a pipe, never through argv or a file.
+# retry_after_of HEADERS: the Retry-After of a response whose headers curl wrote to the file HEADERS, in
+# seconds (an HTTP date is counted from now); nothing when there is none.
+retry_after_of() {
+  local value when
+  value=$(tr -d '\r' <"$1" 2>/dev/null | sed -n 's/^[Rr][Ee][Tt][Rr][Yy]-[Aa][Ff][Tt][Ee][Rr]:[[:space:]]*//p' | tail -n1)
+  value=${value%"${value##*[![:space:]]}"}
+  if [[ $value =~ ^[0-9]+$ ]]; then
+    echo "$((10#$value))"
+  elif [[ -n $value ]] && when=$(date -d "$value" +%s 2>/dev/null); then
+    when=$((when - $(date +%s)))
+    echo "$((when > 0 ? when : 0))"
+  fi
+}
+
+# The metadata server's answer to a token request (curl -i: status line, headers, body) on stdin:
+# `meta` prints "STATUS RETRY_AFTER EXPIRES_IN" ("-" where there is none), `token` the access token.
+TOKEN_PY='
+import email.utils, json, re, sys, time
+raw = sys.stdin.buffer.read().replace(b"\r\n", b"\n")
+head, _, body = raw.partition(b"\n\n")
+while re.match(rb"HTTP/\S+ 1\d\d", head):  # an interim answer (100 Continue) before the real one
+    head, _, body = body.partition(b"\n\n")
+lines = head.decode("latin-1").split("\n")
+status = int(lines[0].split()[1])
+headers = {}
+for line in lines[1:]:
+    name, _, value = line.partition(":")
+    headers[name.strip().lower()] = value.strip()
+if sys.argv[1] == "token":
+    print(json.loads(body)["access_token"])
+    sys.exit(0)
+retry_after = headers.get("retry-after", "")
+if retry_after.isdigit():
+    retry_after = str(int(retry_after))
+elif retry_after and email.utils.parsedate_tz(retry_after):
+    retry_after = str(max(0, int(email.utils.mktime_tz(email.utils.parsedate_tz(retry_after)) - time.time())))
+else:
+    retry_after = "-"
+expires = str(int(json.loads(body)["expires_in"])) if status == 200 else "-"
+print(status, retry_after, expires)
+'
+
+# Sets TOKEN from the metadata server, or keeps the one it holds while that is valid for another
+# TOKEN_REUSE_SECONDS. The answer goes through a variable and pipes, never through argv or a file.
+# A 429 (the metadata server rate-limits bursts) sets RETRY_AFTER.
 fetch_token() {
-  local json
-  json=$(curl -fsS --connect-timeout 5 --max-time 10 -H 'Metadata-Flavor: Google' \
+  local json meta status retry_after expires now
+  now=$(date +%s)
+  if ((TOKEN_EXPIRES - now > TOKEN_REUSE_SECONDS)); then
+    return 0
+  fi
+  json=$(curl -sS -i --connect-timeout 5 --max-time 10 -H 'Metadata-Flavor: Google' \
     "${METADATA_URL}/instance/service-accounts/default/token") || return 1
-  TOKEN=$(printf '%s' "$json" | python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])') || return 1
+  meta=$(printf '%s' "$json" | python3 -c "$TOKEN_PY" meta) || return 1
+  read -r status retry_after expires <<<"$meta"
+  if [[ $status != 200 ]]; then
+    [[ $retry_after == - ]] || RETRY_AFTER=$retry_after
+    log "metadata token: HTTP ${status}${RETRY_AFTER:+ (Retry-After ${RETRY_AFTER}s)}"
+    return 1
+  fi
+  TOKEN=$(printf '%s' "$json" | python3 -c "$TOKEN_PY" token) || return 1
   [[ -n $TOKEN ]] || return 1
+  TOKEN_EXPIRES=$((now + expires))
 }
 
 # Lists the auth repo's simple index for the given project names: one line
 # `FILENAME SHA256 URL REQUIRES_PYTHON` per file (PEP 503's data-requires-python, its spaces removed;
 # "-" where the index gives no sha256 or no Requires-Python). A project the repo does not have yet
-# (HTTP 404) simply lists nothing.
+# (HTTP 404) simply lists nothing. Told to wait (a 429 or 503 with Retry-After): exits 75 and writes
+# the seconds to the file its second argument names; 401 (the token expired): exits 77.
 LIST_INDEX_PY='
-import base64, html.parser, os, re, sys, urllib.error, urllib.parse, urllib.request
+import base64, email.utils, html.parser, os, re, sys, time, urllib.error, urllib.parse, urllib.request
 
 class Links(html.parser.HTMLParser):
     def __init__(self):
@@ -195,7 +313,14 @@ class Links(html.parser.HTMLParser):
         if tag == "a" and attrs.get("href"):
             self.hrefs.append((attrs["href"], "".join((attrs.get("data-requires-python") or "-").split())))
 
-index, names = sys.argv[1], sys.argv[2:]
+def seconds(value):
+    value = (value or "").strip()
+    if value.isdigit():
+        return int(value)
+    date = email.utils.parsedate_tz(value) if value else None
+    return max(0, int(email.utils.mktime_tz(date) - time.time())) if date else None
+
+index, throttle, names = sys.argv[1], sys.argv[2], sys.argv[3:]
 auth = base64.b64encode(("oauth2accesstoken:" + os.environ["AIRLOCK_TOKEN"]).encode()).decode()
 for name in names:
     url = index + re.sub(r"[-_.]+", "-", name).lower() + "/"
@@ -206,7 +331,17 @@ for name in names:
     except urllib.error.HTTPError as err:
         if err.code == 404:
             continue
-        sys.exit(f"listing {url}: HTTP {err.code}")
+        wait = seconds(err.headers.get("Retry-After")) if err.code in (429, 503) else None
+        if wait is not None:
+            try:
+                with open(throttle, "w") as fh:
+                    fh.write(str(wait))
+            except OSError:
+                pass
+            print(f"listing {url}: HTTP {err.code}, Retry-After {wait}s", file=sys.stderr)
+            sys.exit(75)
+        print(f"listing {url}: HTTP {err.code}", file=sys.stderr)
+        sys.exit(77 if err.code == 401 else 1)
     except OSError as err:
         sys.exit(f"listing {url}: {err}")
     links = Links()
@@ -219,8 +354,44 @@ for name in names:
         print(filename, sha256, path, requires_python)
 '
 
+# list_auth_repo PROJECT... (stdout: the lines above). Sets RETRY_AFTER when Artifact Registry said to
+# wait, and forgets the token when it was refused (the next attempt asks the metadata server again).
 list_auth_repo() {
-  AIRLOCK_TOKEN=$TOKEN python3 -c "$LIST_INDEX_PY" "$AUTH_REPO_INDEX_URL" "$@"
+  local rc=0 throttle="${WORK_DIR:-/nonexistent}/.retry-after"
+  rm -f -- "$throttle"
+  AIRLOCK_TOKEN=$TOKEN python3 -c "$LIST_INDEX_PY" "$AUTH_REPO_INDEX_URL" "$throttle" "$@" || rc=$?
+  if ((rc == 75)); then
+    RETRY_AFTER=$(cat -- "$throttle" 2>/dev/null || echo 0)
+    rm -f -- "$throttle"
+  elif ((rc == 77)); then
+    TOKEN_EXPIRES=0
+  fi
+  return "$rc"
+}
+
+# ar_get URL DEST: one GET of an Artifact Registry file with this run's token (curl's config from
+# stdin), into DEST. A 429 or 503 with Retry-After sets RETRY_AFTER (without one: the usual backoff);
+# 401 forgets the token.
+ar_get() {
+  local url=$1 dest=$2 code
+  fetch_token || return 1
+  rm -f -- "${dest}.part" "${dest}.headers" "${dest}.code"
+  printf 'user = "oauth2accesstoken:%s"\n' "$TOKEN" |
+    curl -K - -sS --connect-timeout 10 --max-time 300 -D "${dest}.headers" -o "${dest}.part" -w '%{http_code}' \
+      "$url" >"${dest}.code" || { rm -f -- "${dest}.part" "${dest}.headers" "${dest}.code"; return 1; }
+  code=$(cat -- "${dest}.code")
+  if [[ $code == 429 || $code == 503 ]]; then
+    RETRY_AFTER=$(retry_after_of "${dest}.headers")
+  elif [[ $code == 401 ]]; then
+    TOKEN_EXPIRES=0
+  fi
+  rm -f -- "${dest}.headers" "${dest}.code"
+  if [[ $code != 200 ]]; then
+    log "GET ${url}: HTTP ${code}${RETRY_AFTER:+ (Retry-After ${RETRY_AFTER}s)}"
+    rm -f -- "${dest}.part"
+    return 1
+  fi
+  mv -f -- "${dest}.part" "$dest"
 }
 
 # A project name normalized (PEP 503): lower case, runs of -, _ and . become one -.
@@ -243,6 +414,14 @@ wheel_project() {
 requirement_project() {
   local name=$1
   normalize_project "${name%%[<>=!~;\[ @]*}"
+}
+
+# The auth repo project of a target's bundle (the mirror's closure for it as one wheel), from the
+# target's word PYTHON:ARCH:GLIBC: e.g. 3.11.2:x86_64:2.36 -> pip-airlock-bundle-py3-11-2-x86-64-glibc2-36.
+bundle_project() {
+  local python arch glibc
+  IFS=: read -r python arch glibc <<<"$1"
+  printf 'pip-airlock-bundle-py%s-%s-glibc%s\n' "${python//./-}" "${arch//_/-}" "${glibc//./-}"
 }
 
 
@@ -357,9 +536,11 @@ minor_version() {
 
 # Is this host one of the mirror's targets (its CPython X.Y and CPU, and a glibc at least the target's)?
 # A host that is not may find no wheel of a compiled dependency (cffi, say) and then fail at `install`:
-# the log says why beforehand. Not a failure by itself: pure-Python closures install anywhere.
+# the log says why beforehand. Not a failure by itself: pure-Python closures install anywhere. Sets
+# HOST_TARGET (of several that fit, the one with the newest glibc: the most wheels this host can run)
+# and BUNDLE_PROJECT, the auth repo project of its bundle.
 check_mirrored_target() {
-  local arch glibc target python t_arch t_glibc served=()
+  local arch glibc target python t_arch t_glibc served=() best_glibc=
   ((${#MIRRORED_TARGETS[@]} > 0)) || return 0
   arch=$(uname -m)
   glibc=$(python3 -c 'import platform; print(platform.libc_ver()[1] or "0.0")')
@@ -368,10 +549,17 @@ check_mirrored_target() {
     served+=("CPython ${python} ${t_arch} glibc ${t_glibc}")
     if [[ $(minor_version "$python") == "$(minor_version "$HOST_PYTHON")" && $t_arch == "$arch" ]] &&
       [[ $(printf '%s\n%s\n' "$t_glibc" "$glibc" | sort -V | head -n1) == "$t_glibc" ]]; then
-      log "this host (CPython ${HOST_PYTHON}, ${arch}, glibc ${glibc}) is a target of the mirror (${target})"
-      return 0
+      if [[ -z $HOST_TARGET || $(printf '%s\n%s\n' "$t_glibc" "$best_glibc" | sort -V | tail -n1) != "$best_glibc" ]]; then
+        HOST_TARGET=$target
+        best_glibc=$t_glibc
+      fi
     fi
   done
+  if [[ -n $HOST_TARGET ]]; then
+    BUNDLE_PROJECT=$(bundle_project "$HOST_TARGET")
+    log "this host (CPython ${HOST_PYTHON}, ${arch}, glibc ${glibc}) is a target of the mirror (${HOST_TARGET}): its bundle is ${BUNDLE_PROJECT}"
+    return 0
+  fi
   log "warning: this host (CPython ${HOST_PYTHON}, ${arch}, glibc ${glibc}) is none of the mirror's targets ($(IFS=';'; echo "${served[*]}")): compiled dependencies may have no wheel for it; declare its image in mirror.targets"
 }
 
@@ -379,6 +567,7 @@ check_mirrored_target() {
 # this host's CPython (PEP 503 data-requires-python; none given admits any): pip 26.1 dropped 3.9
 # (pypa/pip#13795), so a 3.9 host served pip 26.0.x and 26.2.x must take 26.0.x. Written with the
 # standard library only: a bare host has no pip, and so no `packaging`, yet. Prints `FILENAME SHA256 URL`.
+# A second argument picks another project's newest wheel the same way (the target's bundle).
 PICK_PIP_PY='
 import re, sys
 
@@ -414,6 +603,7 @@ def admits(spec, have):
     return True
 
 host = tuple(int(p) for p in sys.argv[1].split("."))
+project = sys.argv[2] if len(sys.argv) > 2 else "pip"
 best = None
 for line in sys.stdin:
     fields = line.split()
@@ -421,7 +611,7 @@ for line in sys.stdin:
         continue
     filename, sha, url, requires = fields
     parts = filename.split("-")
-    if re.sub(r"[-_.]+", "-", parts[0]).lower() != "pip" or len(parts) < 2:
+    if re.sub(r"[-_.]+", "-", parts[0]).lower() != project or len(parts) < 2:
         continue
     version = release(parts[1])
     if version is None or (requires != "-" and not admits(requires, host)):
@@ -433,13 +623,33 @@ if best is None:
 print(*best[1:])
 '
 
-# One poll of the auth repo: succeed when it serves at least one file of every requested package, and
-# a pip wheel this host's CPython can run (its URL and sha256 kept for bootstrapping pip into the venv).
+# One poll of the auth repo. Where this host has a target, its bundle first (one page): served, the
+# helpers come from it. Else (no bundle: an auth repo filled by an older mirror, remote mode, a host
+# that is no target) the helpers' own pages, the first requested package's alone until it is there:
+# succeed when the repo serves at least one file of every requested package, and a pip wheel this
+# host's CPython can run (its URL and sha256 kept for bootstrapping pip into the venv). The mirror
+# uploads the bundle before the requested packages, so a host never takes the index while its
+# bundle is on the way.
 helpers_served() {
   local filename project missing=() picked
   local -A present=()
   fetch_token || return 1
-  list_auth_repo "${REQUIRED_PROJECTS[@]}" >"${WORK_DIR}/auth-repo.txt" || return 1
+  if [[ -n $BUNDLE_PROJECT ]]; then
+    list_auth_repo "$BUNDLE_PROJECT" >"${WORK_DIR}/bundle-listing.txt" || return 1
+    if picked=$(python3 -c "$PICK_PIP_PY" "$HOST_PYTHON" "$BUNDLE_PROJECT" <"${WORK_DIR}/bundle-listing.txt"); then
+      read -r BUNDLE_FILE BUNDLE_SHA256 BUNDLE_URL <<<"$picked"
+      BUNDLE_VERSION=${BUNDLE_FILE#*-}
+      BUNDLE_VERSION=${BUNDLE_VERSION%%-*}
+      HELPERS_SOURCE=bundle
+      log "the auth repo serves the bundle of ${HOST_TARGET}: ${BUNDLE_FILE}"
+      return 0
+    fi
+    log "the auth repo serves no bundle ${BUNDLE_PROJECT}: looking for the helpers themselves"
+  fi
+  list_auth_repo "${REQUIRED_PROJECTS[0]}" >"${WORK_DIR}/auth-repo.txt" || return 1
+  if [[ -s ${WORK_DIR}/auth-repo.txt ]]; then
+    list_auth_repo "${REQUIRED_PROJECTS[@]:1}" >>"${WORK_DIR}/auth-repo.txt" || return 1
+  fi
   while read -r filename _; do
     project=$(wheel_project "$filename")
     present[$project]=1
@@ -456,6 +666,7 @@ helpers_served() {
     return 1
   fi
   read -r PIP_WHEEL_FILE PIP_WHEEL_SHA256 PIP_WHEEL_URL <<<"$picked"
+  HELPERS_SOURCE=index
   log "the auth repo serves ${REQUIRED_PROJECTS[*]} (pip wheel for CPython ${HOST_PYTHON}: ${PIP_WHEEL_FILE})"
 }
 
@@ -463,17 +674,166 @@ helpers_served() {
 fetch_pip_wheel() {
   local dest="${WORK_DIR}/${PIP_WHEEL_FILE}"
   if [[ -f $dest ]]; then
+    PIP_WHEEL_PATH=$dest
     return 0
   fi
-  fetch_token || return 1
-  printf 'user = "oauth2accesstoken:%s"\n' "$TOKEN" |
-    curl -K - -fsS --connect-timeout 10 --max-time 300 -o "${dest}.part" "$PIP_WHEEL_URL" || return 1
-  if [[ $PIP_WHEEL_SHA256 != - ]] && [[ $(sha256sum "${dest}.part" | cut -d' ' -f1) != "$PIP_WHEEL_SHA256" ]]; then
+  ar_get "$PIP_WHEEL_URL" "${dest}.get" || return 1
+  if [[ $PIP_WHEEL_SHA256 != - ]] && [[ $(sha256sum "${dest}.get" | cut -d' ' -f1) != "$PIP_WHEEL_SHA256" ]]; then
     log "sha256 mismatch for ${PIP_WHEEL_FILE}"
-    rm -f -- "${dest}.part"
+    rm -f -- "${dest}.get"
     return 1
   fi
-  mv -f -- "${dest}.part" "$dest"
+  mv -f -- "${dest}.get" "$dest"
+  PIP_WHEEL_PATH=$dest
+}
+
+# Checks a bundle (the wheel file, its expected project and version, a new directory) and unpacks it:
+# only METADATA, WHEEL and RECORD in its dist-info and pip_airlock_bundle/{requirements.txt,wheels/*.whl},
+# each entry exactly as RECORD says (sha256, size), nothing RECORD does not list nor anything it lists
+# missing, its METADATA naming that project and version, and every wheel pinned in the manifest
+# (requirements.txt: NAME==VERSION --hash=sha256:HEX, one line per wheel) with its own sha256, every
+# pin with its wheel. Writes DIR/wheels/, DIR/requirements.txt and DIR/install.txt (the pins but pip's,
+# which is bootstrapped on its own) and prints the pip wheel's file name ("-": none). Exits non-zero,
+# saying why, at the first thing that does not hold: such a bundle is refused, never half used.
+UNBUNDLE_PY='
+import base64, csv, hashlib, io, os, re, sys, zipfile
+
+def fail(why):
+    sys.exit(f"bundle refused: {why}")
+
+def norm(name):
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+def b64(digest):
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+bundle, project, version, dest = sys.argv[1:5]
+info = re.sub(r"[-_.]+", "_", project) + "-" + version + ".dist-info/"
+payload = "pip_airlock_bundle/"
+allowed = re.compile(re.escape(info) + r"(METADATA|WHEEL|RECORD)|" + re.escape(payload) + r"(requirements\.txt|wheels/[A-Za-z0-9][A-Za-z0-9._+-]*\.whl)")
+try:
+    zf = zipfile.ZipFile(bundle)
+except (OSError, zipfile.BadZipFile) as err:
+    fail(f"not a zip file ({err})")
+contents = {}
+with zf:
+    names = zf.namelist()
+    if len(names) != len(set(names)):
+        fail("an entry appears twice")
+    if info + "RECORD" not in names:
+        fail(f"no {info}RECORD")
+    record = {}
+    for row in csv.reader(io.StringIO(zf.read(info + "RECORD").decode("utf-8"))):
+        if not row:
+            continue
+        if len(row) != 3 or row[0] in record:
+            fail(f"a RECORD row is malformed or repeated: {row}")
+        record[row[0]] = row
+    for name in names:
+        if not allowed.fullmatch(name):
+            fail(f"unexpected entry {name}")
+        if name not in record:
+            fail(f"{name} is not in RECORD")
+        if name == info + "RECORD":
+            continue
+        data = zf.read(name)
+        if record[name][1:] != ["sha256=" + b64(hashlib.sha256(data).digest()), str(len(data))]:
+            fail(f"{name} does not match its RECORD entry")
+        contents[name] = data
+    lacking = sorted(set(record) - set(names))
+    if lacking:
+        fail(f"RECORD lists what the bundle lacks: {lacking}")
+fields = {}
+for line in contents.get(info + "METADATA", b"").decode("utf-8", "replace").split("\n\n", 1)[0].split("\n"):
+    key, _, value = line.partition(":")
+    fields.setdefault(key.strip().lower(), value.strip())
+named = (fields.get("name", ""), fields.get("version", ""))
+if norm(named[0]) != project or named[1] != version:
+    fail(f"its METADATA names {named[0]} {named[1]}, not {project} {version}")
+manifest = contents.get(payload + "requirements.txt")
+if manifest is None:
+    fail(f"no {payload}requirements.txt (the manifest)")
+pins = {}
+for line in manifest.decode("utf-8").splitlines():
+    line = line.strip()
+    if not line or line.startswith("#"):
+        continue
+    m = re.fullmatch(r"([A-Za-z0-9][A-Za-z0-9._-]*)==([A-Za-z0-9.+!_-]+) --hash=sha256:([0-9a-f]{64})", line)
+    if not m or (norm(m[1]), m[2]) in pins:
+        fail(f"a manifest line is not one NAME==VERSION --hash=sha256:HEX pin: {line}")
+    pins[(norm(m[1]), m[2])] = m[3]
+wheels, seen, pip_wheel = {}, set(), "-"
+for name, data in sorted(contents.items()):
+    if not name.startswith(payload + "wheels/"):
+        continue
+    filename = name[len(payload + "wheels/"):]
+    parts = filename[:-len(".whl")].split("-")
+    key = (norm(parts[0]), parts[1]) if len(parts) in (5, 6) else None
+    if key is None or key not in pins or key in seen:
+        fail(f"{filename} is not exactly one wheel the manifest pins")
+    if hashlib.sha256(data).hexdigest() != pins[key]:
+        fail(f"{filename}: its sha256 is not the one the manifest pins")
+    seen.add(key)
+    wheels[filename] = data
+    if key[0] == "pip":
+        pip_wheel = filename
+if set(pins) - seen:
+    fail(f"the manifest pins wheels the bundle lacks: {sorted(set(pins) - seen)}")
+os.makedirs(os.path.join(dest, "wheels"))
+for filename, data in wheels.items():
+    with open(os.path.join(dest, "wheels", filename), "wb") as fh:
+        fh.write(data)
+with open(os.path.join(dest, "requirements.txt"), "wb") as fh:
+    fh.write(manifest)
+with open(os.path.join(dest, "install.txt"), "w") as fh:
+    for (name, pinned), sha in sorted(pins.items()):
+        if name != "pip":
+            fh.write(f"{name}=={pinned} --hash=sha256:{sha}\n")
+print(pip_wheel)
+'
+
+# Downloads this host's bundle (once per run), checks it against the sha256 the auth repo's index gives
+# for it (a damaged transfer is fetched again), then checks and unpacks its content (UNBUNDLE_PY):
+# a bundle that cannot be verified is a failure, never a reason to install from elsewhere.
+fetch_bundle() {
+  local dest="${WORK_DIR}/${BUNDLE_FILE}" unpacked="${WORK_DIR}/bundle" pip_wheel
+  if [[ -f ${unpacked}/install.txt ]]; then
+    return 0
+  fi
+  if [[ ! $BUNDLE_SHA256 =~ ^[0-9a-f]{64}$ ]]; then
+    log "the auth repo's index gives no sha256 for ${BUNDLE_FILE}: it cannot be verified"
+    return 100
+  fi
+  ar_get "$BUNDLE_URL" "$dest" || return 1
+  if [[ $(sha256sum "$dest" | cut -d' ' -f1) != "$BUNDLE_SHA256" ]]; then
+    log "sha256 mismatch for ${BUNDLE_FILE} (the index gives ${BUNDLE_SHA256}): fetching it again"
+    rm -f -- "$dest"
+    return 1
+  fi
+  rm -rf -- "$unpacked"
+  if ! pip_wheel=$(python3 -c "$UNBUNDLE_PY" "$dest" "$BUNDLE_PROJECT" "$BUNDLE_VERSION" "$unpacked"); then
+    rm -rf -- "$unpacked" "$dest"
+    log "${BUNDLE_FILE} (sha256 ${BUNDLE_SHA256}) fails verification: nothing is installed from it"
+    return 100
+  fi
+  rm -f -- "$dest"
+  if [[ $pip_wheel == - ]]; then
+    rm -rf -- "$unpacked"
+    log "${BUNDLE_FILE} holds no pip wheel"
+    return 100
+  fi
+  PIP_WHEEL_FILE=$pip_wheel
+  PIP_WHEEL_PATH="${unpacked}/wheels/${pip_wheel}"
+  log "verified ${BUNDLE_FILE}: $(grep -c -- '--hash=sha256:' "${unpacked}/requirements.txt") wheels, each as the manifest pins it"
+}
+
+# The pip wheel, in hand once this run needs it: out of the bundle, or downloaded from the index.
+obtain_pip_wheel() {
+  if [[ $HELPERS_SOURCE == bundle ]]; then
+    retry "download ${BUNDLE_FILE}" fetch_bundle
+  else
+    retry "download ${PIP_WHEEL_FILE}" fetch_pip_wheel
+  fi
 }
 
 # The venv carries this file from its creation on: a directory without it is not pip-airlock's to clear.
@@ -525,25 +885,69 @@ ensure_venv_pip() {
     log "venv pip satisfies ${BOOTSTRAP_PIP}: $("${VENV_DIR}/bin/python" -m pip --version)"
     return 0
   fi
-  retry "download ${PIP_WHEEL_FILE}" fetch_pip_wheel
+  obtain_pip_wheel
   # A pip wheel runs itself: this needs neither ensurepip nor any pip on the system, and the venv's
   # python is not "externally managed" (PEP 668).
   log "bootstrapping pip from ${PIP_WHEEL_FILE}"
-  PIP_CONFIG_FILE=/dev/null "${VENV_DIR}/bin/python" "${WORK_DIR}/${PIP_WHEEL_FILE}/pip" install \
-    --no-index --no-cache-dir --disable-pip-version-check --no-input --quiet "${WORK_DIR}/${PIP_WHEEL_FILE}"
+  PIP_CONFIG_FILE=/dev/null "${VENV_DIR}/bin/python" "${PIP_WHEEL_PATH}/pip" install \
+    --no-index --no-cache-dir --disable-pip-version-check --no-input --quiet "$PIP_WHEEL_PATH"
   venv_satisfies "$BOOTSTRAP_PIP" || { log "pip in the venv does not satisfy ${BOOTSTRAP_PIP}"; return 1; }
   CHANGES=$((CHANGES + 1))
 }
 
-# One install attempt, from the auth repo only, with a fresh token in pip's environment (pip redacts
-# the password wherever it logs the URL). /etc/pip.conf is ignored: it points at the private repo.
+# pip, run so that it retries every HTTP 429 and waits a bounded time. By itself pip retries 500, 502,
+# 503, 520 and 527 (pip/_internal/network/session.py), and urllib3 under it a 429 only when it carries
+# Retry-After, then waiting as long as that says: without a bound (urllib3 1.26) or up to six hours
+# (2.x). Here a 429 is retried with or without Retry-After, and a Retry-After wait is at most the
+# first argument in seconds, plus up to a quarter more at random; pip's own --retries bounds how often.
+# The rest of the arguments are pip's. A pip whose internals differ runs unchanged.
+PIP_RETRY_PY='
+import random, sys
+cap = float(sys.argv[1])
+try:
+    from pip._internal.network import session
+    Base = session.urllib3.Retry
+
+    class Retry(Base):
+        def __init__(self, *args, **kwargs):
+            forcelist = kwargs.get("status_forcelist")
+            if forcelist is not None and 429 not in forcelist:
+                kwargs["status_forcelist"] = [*forcelist, 429]
+            super().__init__(*args, **kwargs)
+
+        def get_retry_after(self, response):
+            seconds = super().get_retry_after(response)
+            if seconds is None:
+                return None
+            seconds = min(max(float(seconds), 1.0), cap)
+            return seconds + random.uniform(0, seconds / 4)
+
+    session.urllib3.Retry = Retry
+except Exception as err:
+    print(f"pip-airlock: pip runs with its own retries only ({err})", file=sys.stderr)
+from pip._internal.cli.main import main
+sys.argv = ["pip"] + sys.argv[2:]
+sys.exit(main())
+'
+
+# One install attempt from the auth repo's index (no bundle), with a fresh token in pip's environment
+# (pip redacts the password wherever it logs the URL). /etc/pip.conf is ignored: it points at the
+# private repo.
 install_helpers() {
   fetch_token || return 1
   PIP_CONFIG_FILE=/dev/null PIP_KEYRING_PROVIDER=disabled PIP_NO_CACHE_DIR=1 \
     PIP_INDEX_URL="https://oauth2accesstoken:${TOKEN}@${AUTH_REPO_INDEX_URL#https://}" \
-    timeout -k 10 "$INSTALL_TIMEOUT_SECONDS" "${VENV_DIR}/bin/python" -m pip install \
+    timeout -k 10 "$INSTALL_TIMEOUT_SECONDS" "${VENV_DIR}/bin/python" -c "$PIP_RETRY_PY" "$RETRY_AFTER_MAX_SECONDS" install \
     --disable-pip-version-check --no-input --progress-bar off --timeout "$PIP_SOCKET_TIMEOUT_SECONDS" \
     "${PACKAGES[@]}" "$VENV_TOOL" || return 1
+}
+
+# The install from the verified bundle: offline, every wheel checked against the manifest's sha256
+# again by pip (--require-hashes), no request to Artifact Registry.
+install_from_bundle() {
+  PIP_CONFIG_FILE=/dev/null timeout -k 10 "$INSTALL_TIMEOUT_SECONDS" "${VENV_DIR}/bin/python" -m pip install \
+    --no-index --find-links "${WORK_DIR}/bundle/wheels" --require-hashes -r "${WORK_DIR}/bundle/install.txt" \
+    --no-cache-dir --disable-pip-version-check --no-input --progress-bar off --quiet
 }
 
 helpers_installed() {
@@ -556,8 +960,16 @@ ensure_helpers() {
     log "already installed: ${PACKAGES[*]} ${VENV_TOOL}"
     return 0
   fi
-  retry "pip install ${PACKAGES[*]} ${VENV_TOOL}" install_helpers
-  CHANGES=$((CHANGES + 1))
+  if [[ $HELPERS_SOURCE == bundle ]]; then
+    retry "download ${BUNDLE_FILE}" fetch_bundle
+    log "installing ${PACKAGES[*]} ${VENV_TOOL} from ${BUNDLE_FILE}, offline"
+    install_from_bundle
+    CHANGES=$((CHANGES + 1))
+    helpers_installed || { log "${BUNDLE_FILE} does not hold what ${PACKAGES[*]} ${VENV_TOOL} need: run the mirror again"; return 1; }
+  else
+    retry "pip install ${PACKAGES[*]} ${VENV_TOOL}" install_helpers
+    CHANGES=$((CHANGES + 1))
+  fi
 }
 
 # ensure_link LINK TARGET: a symlink on PATH to a tool of the keyring venv.
@@ -613,8 +1025,8 @@ ensure_venv_wheel() {
     log "new venvs get ${last} from ${wheel_dir}: new enough for keyring-provider"
     return 0
   fi
-  retry "download ${PIP_WHEEL_FILE}" fetch_pip_wheel
-  install -m 0644 -- "${WORK_DIR}/${PIP_WHEEL_FILE}" "${wheel_dir}/${PIP_WHEEL_FILE}"
+  obtain_pip_wheel
+  install -m 0644 -- "$PIP_WHEEL_PATH" "${wheel_dir}/${PIP_WHEEL_FILE}"
   CHANGES=$((CHANGES + 1))
   last=$(find "$wheel_dir" -maxdepth 1 -name 'pip-*.whl' -printf '%f\n' | LC_ALL=C sort | tail -n1)
   if [[ $last == "$PIP_WHEEL_FILE" ]]; then
@@ -667,10 +1079,11 @@ probe_index() {
   password=$("$KEYRING_LINK" get "$service" oauth2accesstoken 2>/dev/null) || return 1
   [[ -n $password ]] || { log "keyring returned no password for ${service}"; return 1; }
   code=$(printf 'user = "oauth2accesstoken:%s"\n' "$password" |
-    curl -K - -sS --connect-timeout 10 --max-time 60 -o /dev/null -w '%{http_code}' "$page") || return 1
+    curl -K - -sS --connect-timeout 10 --max-time 60 -D "${WORK_DIR}/probe.headers" -o /dev/null -w '%{http_code}' "$page") || return 1
   case $code in
     200 | 404) log "probe ${page}: HTTP ${code}, credentials accepted" ;;
     401 | 403) AR_REJECTED=1; log "probe ${page}: HTTP ${code}, credentials rejected"; return 1 ;;
+    429 | 503) RETRY_AFTER=$(retry_after_of "${WORK_DIR}/probe.headers"); log "probe ${page}: HTTP ${code}${RETRY_AFTER:+ (Retry-After ${RETRY_AFTER}s)}"; return 1 ;;
     *) log "probe ${page}: HTTP ${code}"; return 1 ;;
   esac
 }
@@ -700,7 +1113,8 @@ probe_user() {
     tail -n 5 -- "${PROBE_DIR}/venv.log" | sed 's/^/  | /'
     return 1
   fi
-  as_user timeout -k 10 "$INSTALL_TIMEOUT_SECONDS" "${venv}/bin/python" -m pip download --no-deps --dest "${PROBE_DIR}/home/dl" \
+  # Through PIP_RETRY_PY, so that a fleet's probes wait out Artifact Registry's quota (HTTP 429) as told.
+  as_user timeout -k 10 "$INSTALL_TIMEOUT_SECONDS" "${venv}/bin/python" -c "$PIP_RETRY_PY" "$RETRY_AFTER_MAX_SECONDS" download --no-deps --dest "${PROBE_DIR}/home/dl" \
     --disable-pip-version-check --no-input --progress-bar off --timeout "$PIP_SOCKET_TIMEOUT_SECONDS" \
     --index-url "https://oauth2accesstoken@${AUTH_REPO_INDEX_URL#https://}" "$project" >"${PROBE_DIR}/pip.log" 2>&1 || rc=$?
   venv_pip=$(as_user "${venv}/bin/python" -c 'from importlib.metadata import version; print(version("pip"))' 2>/dev/null || echo unknown)
