@@ -130,7 +130,8 @@ for g in w["grants"]: print("--grant"); print(g)' "$WORLD")
   start ar "$NS_SVC" ar --bind "${AR_IP}:443" --admin 127.0.0.1:8081 --cert "${E2E_PKI}/ar.crt" --key "${E2E_PKI}/ar.key" \
     --data "${STATE}/ar" "${ar_args[@]}" --resolve "pypi.org=${PYPI_IP}" --resolve "files.pythonhosted.org=${PYPI_IP}" \
     --cafile "${E2E_PKI}/ca.crt"
-  start pypi "$NS_SVC" static --bind "${PYPI_IP}:443" --cert "${E2E_PKI}/pypi.crt" --key "${E2E_PKI}/pypi.key" --root "$E2E_PYPI"
+  # PYPI_ROOT: a scenario's own copy of the fake PyPI (one that changes it), else the shared one.
+  start pypi "$NS_SVC" static --bind "${PYPI_IP}:443" --cert "${E2E_PKI}/pypi.crt" --key "${E2E_PKI}/pypi.key" --root "${PYPI_ROOT:-$E2E_PYPI}"
   start pypi-stall "$NS_SVC" static --bind "${STALL_IP}:443" --cert "${E2E_PKI}/pypi.crt" --key "${E2E_PKI}/pypi.key" \
     --root "$E2E_PYPI" --stall --name pypi-stall
   mkdir -p "${SW}/deb.debian.org"

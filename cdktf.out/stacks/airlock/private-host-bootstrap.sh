@@ -938,6 +938,7 @@ install_helpers() {
   PIP_CONFIG_FILE=/dev/null PIP_KEYRING_PROVIDER=disabled PIP_NO_CACHE_DIR=1 \
     PIP_INDEX_URL="https://oauth2accesstoken:${TOKEN}@${AUTH_REPO_INDEX_URL#https://}" \
     timeout -k 10 "$INSTALL_TIMEOUT_SECONDS" "${VENV_DIR}/bin/python" -c "$PIP_RETRY_PY" "$RETRY_AFTER_MAX_SECONDS" install \
+    --upgrade --upgrade-strategy eager \
     --disable-pip-version-check --no-input --progress-bar off --timeout "$PIP_SOCKET_TIMEOUT_SECONDS" \
     "${PACKAGES[@]}" "$VENV_TOOL" || return 1
 }
@@ -955,21 +956,52 @@ helpers_installed() {
     PIP_CONFIG_FILE=/dev/null "${VENV_DIR}/bin/python" -m pip check >/dev/null 2>&1
 }
 
-ensure_helpers() {
-  if helpers_installed; then
-    log "already installed: ${PACKAGES[*]} ${VENV_TOOL}"
-    return 0
+# Which bundle the keyring venv was last installed from (file name and sha256), next to the marker.
+BUNDLE_RECORD=.pip-airlock-bundle
+
+# The venv's distributions, `name==version` a line (pip freeze, offline).
+venv_freeze() {
+  PIP_CONFIG_FILE=/dev/null "${VENV_DIR}/bin/python" -m pip freeze --all --disable-pip-version-check 2>/dev/null | LC_ALL=C sort
+}
+
+# Logs what an install changed in the venv (from the freeze before, in FILE) and counts it: a release the
+# mirror picked up later (a CVE fix) is a change like any other.
+report_upgrades() {
+  local before=$1 line changed=0
+  while read -r line; do
+    log "helpers: ${line}"
+    changed=$((changed + 1))
+  done < <(diff <(sed 's/==/ /' "$before") <(venv_freeze | sed 's/==/ /') | awk '
+    /^< / { old[$2] = $3 } /^> / { new[$2] = $3 }
+    END { for (p in new) print p, (p in old ? old[p] : "(new)"), "->", new[p]; for (p in old) if (!(p in new)) print p, old[p], "-> (gone)" }' | LC_ALL=C sort)
+  if ((changed > 0)); then
+    CHANGES=$((CHANGES + 1))
+    log "helpers: ${changed} distribution(s) changed"
   fi
+}
+
+# On every boot, the newest the auth repo serves: with a bundle, exactly its pins (a new bundle, as the
+# mirror uploads one when a release appears, is installed over the old one; the same bundle again
+# changes nothing and costs no request); without one, pip upgrades to the newest versions the index
+# serves within the spec (eager: a dependency's fix too).
+ensure_helpers() {
+  local before="${WORK_DIR}/freeze-before.txt" record
+  venv_freeze >"$before"
   if [[ $HELPERS_SOURCE == bundle ]]; then
+    record="${BUNDLE_FILE} ${BUNDLE_SHA256}"
+    if [[ $(cat -- "${VENV_DIR}/${BUNDLE_RECORD}" 2>/dev/null) == "$record" ]] && helpers_installed; then
+      log "already installed from ${BUNDLE_FILE}: ${PACKAGES[*]} ${VENV_TOOL}"
+      return 0
+    fi
     retry "download ${BUNDLE_FILE}" fetch_bundle
     log "installing ${PACKAGES[*]} ${VENV_TOOL} from ${BUNDLE_FILE}, offline"
     install_from_bundle
-    CHANGES=$((CHANGES + 1))
     helpers_installed || { log "${BUNDLE_FILE} does not hold what ${PACKAGES[*]} ${VENV_TOOL} need: run the mirror again"; return 1; }
+    printf '%s\n' "$record" >"${VENV_DIR}/${BUNDLE_RECORD}"
   else
-    retry "pip install ${PACKAGES[*]} ${VENV_TOOL}" install_helpers
-    CHANGES=$((CHANGES + 1))
+    retry "pip install --upgrade ${PACKAGES[*]} ${VENV_TOOL}" install_helpers
   fi
+  report_upgrades "$before"
 }
 
 # ensure_link LINK TARGET: a symlink on PATH to a tool of the keyring venv.
