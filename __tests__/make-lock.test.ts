@@ -97,6 +97,16 @@ describe("recipes/make-lock.sh", () => {
       expect(files).toContain(target.startsWith("3.13") ? "dep-2.0-py3-none-any.whl" : "dep-1.0-py3-none-any.whl");
       expect(files.some((f) => f.startsWith("backports_tarfile"))).toBe(!target.startsWith("3.13"));
     }
+    // A lock without one dependency: the mirror fails at download and names it, and what needs it.
+    const gap = lock.split("\n").filter((l) => !l.startsWith("jaraco-classes==")).join("\n");
+    const work = mkdtempSync(path.join(DIR, "gap-"));
+    mkdirSync(path.join(work, "dist"));
+    mkdirSync(path.join(work, "tmp"));
+    writeFileSync(path.join(work, "lock.txt"), gap);
+    const target = /^TARGETS=\('([^']*)'/m.exec(stack.mirrorScript!)![1];
+    const failed = withFunctions(stack.mirrorScript!, `date() { printf 'T'; }; WORK_DIR="$W"; SOURCE_INDEX_URL="$I"; LOCK_CONTENT=x; TARGETS=("$T"); download_all; echo "rc=$?"`, { W: work, I: index, T: target, PIP_CONFIG_FILE: "/dev/null" });
+    expect(failed.trim().split("\n").pop()).toBe("rc=1");
+    expect(failed).toMatch(/the lock does not pin jaraco[._-]classes \(from keyring==25\.7\.0\) for CPython 3\.13\.5: --require-hashes needs every dependency pinned; make the lock with recipes\/make-lock\.sh/);
     writeFileSync(path.join(DIR, "config.json"), JSON.stringify({ ...c, mirror: { ...c.mirror, lockFile: "helpers.lock" } }));
     expect(loadConfig(path.join(DIR, "config.json"))[0].lockContent).toBe(lock);
   });

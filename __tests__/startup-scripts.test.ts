@@ -197,7 +197,7 @@ describe("mirror helpers", () => {
       date() { printf 'T'; }
       timeout() { shift 3; "$@"; }
       python3() { shift 2; echo "pip-run $*"; }
-      WORK_DIR=/w
+      WORK_DIR=$(mktemp -d)
       download_all
     `);
     const runs = out.split("\n").filter((l) => l.startsWith("pip-run "));
