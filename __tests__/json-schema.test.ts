@@ -4,7 +4,7 @@ import Ajv2020 from "ajv/dist/2020";
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { configJsonSchemaText, JSON_SCHEMA_FILE } from "../config/json-schema";
+import { configJsonSchemaText, JSON_SCHEMA_FILE, withConfigReference } from "../config/json-schema";
 import { ConfigError, loadConfig } from "../config/load";
 import { synthesize } from "../main";
 import { ASSETS, EXAMPLE_CONFIG, FIXTURES, ROOT } from "./support";
@@ -15,6 +15,18 @@ const validate = new Ajv2020({ allErrors: true, strict: false }).compile(JSON.pa
 describe("the config's JSON Schema", () => {
   it(`is what the zod schema generates today (run "npm run schema" and commit ${JSON_SCHEMA_FILE})`, () => {
     expect(committed).toBe(configJsonSchemaText());
+  });
+
+  it('the README\'s configuration reference (types and defaults) is generated from it too (run "npm run schema")', () => {
+    const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
+    expect(readme).toBe(withConfigReference(readme));
+    // Every setting, the nested ones too, with the schema's own default.
+    expect(readme).toContain("| `mirror.schedule` | string | none |");
+    expect(readme).toContain('| `hosts.keyringVenv` | string | `"/opt/pip-airlock/keyring"` |');
+    expect(readme).toContain("| `timeouts.downloadSeconds` | integer | `900` |");
+    // The hand-written table explains; it states no default of its own.
+    expect(readme).toMatch(/^\| key \| meaning \|$/m);
+    expect(readme).not.toMatch(/^\| key \| default \| meaning \|$/m);
   });
 
   const configs = [FIXTURES, path.join(ROOT, "config")].flatMap((dir) => readdirSync(dir).filter((f) => f.endsWith(".json") && !f.endsWith(".schema.json")).map((f) => path.join(dir, f)));

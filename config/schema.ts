@@ -239,7 +239,7 @@ export const environmentSchema = z
       publicAccountId: accountId.optional(),
       privateAccountId: accountId.optional(),
       /** Where the private host's keyring venv lives. */
-      keyringVenv: ownedDirectory.default("/opt/pip-airlock/keyring"),
+      keyringVenv: ownedDirectory.prefault("/opt/pip-airlock/keyring"),
     }).prefault({}),
     retries: z
       .strictObject({

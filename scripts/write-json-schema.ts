@@ -1,7 +1,11 @@
-// `npm run schema`: writes config/pip-airlock.schema.json from the config's zod schema.
-import { writeFileSync } from "fs";
+// `npm run schema`: writes config/pip-airlock.schema.json and README.md's generated configuration
+// reference, both from the config's zod schema.
+import { readFileSync, writeFileSync } from "fs";
 import * as path from "path";
-import { configJsonSchemaText, JSON_SCHEMA_FILE } from "../config/json-schema";
+import { configJsonSchemaText, JSON_SCHEMA_FILE, withConfigReference } from "../config/json-schema";
 
-writeFileSync(path.join(__dirname, "..", JSON_SCHEMA_FILE), configJsonSchemaText());
-process.stdout.write(`wrote ${JSON_SCHEMA_FILE}\n`);
+const root = path.join(__dirname, "..");
+writeFileSync(path.join(root, JSON_SCHEMA_FILE), configJsonSchemaText());
+const readme = path.join(root, "README.md");
+writeFileSync(readme, withConfigReference(readFileSync(readme, "utf8")));
+process.stdout.write(`wrote ${JSON_SCHEMA_FILE} and README.md's configuration reference\n`);
