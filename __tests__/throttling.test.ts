@@ -88,7 +88,7 @@ function pythonWithPip(): string {
 }
 
 describe.each([["mirror", mirror], ["bootstrap", bootstrap]])("%s: retry", (_name, script) => {
-  it("waits as long as Retry-After says (capped at retry_after_max_seconds), plus a random quarter at most", () => {
+  it("waits as long as Retry-After says, or its own backoff when longer (capped at retry_after_max_seconds), plus up to half more at random", () => {
     const out = withFunctions(script, `
       sleep() { printf 'sleep %s\\n' "$1"; }
       date() { printf 'T'; }
@@ -102,9 +102,18 @@ describe.each([["mirror", mirror], ["bootstrap", bootstrap]])("%s: retry", (_nam
     `);
     const sleeps = out.split("\n").filter((l) => l.startsWith("sleep ")).map((l) => Number(l.slice(6)));
     expect(sleeps).toHaveLength(5);
-    for (const s of sleeps.slice(0, 2)) expect(s >= 7 && s <= 8.75).toBe(true);
-    for (const s of sleeps.slice(2, 4)) expect(s >= 120 && s <= 150).toBe(true);
-    expect(sleeps[4] >= 2 && sleeps[4] <= 2.5).toBe(true);
+    for (const s of sleeps.slice(0, 2)) expect(s >= 7 && s <= 10.5).toBe(true);
+    for (const s of sleeps.slice(2, 4)) expect(s >= 120 && s <= 180).toBe(true);
+    expect(sleeps[4] >= 2 && sleeps[4] <= 3).toBe(true);
+    // Told "1 s" again and again: the backoff (1, 2, 4, then the cap of 5) is the floor.
+    const again = withFunctions(script, `
+      sleep() { printf 'sleep %s\\n' "$1"; }
+      date() { printf 'T'; }
+      MAX_ATTEMPTS=5 MAX_BACKOFF_SECONDS=5
+      busy() { RETRY_AFTER=1; return 1; }
+      retry "busy" busy; true
+    `).split("\n").filter((l) => l.startsWith("sleep ")).map((l) => Number(l.slice(6)));
+    [1, 2, 4, 5].forEach((floor, i) => expect(again[i] >= floor && again[i] <= floor * 1.5).toBe(true));
     expect(out).toContain("told: attempt 1/3 failed (throttled, Retry-After 7s); retrying in");
     expect(out).toContain("told: failed after 3 attempts");
     expect(out).toContain("rc=0 calls=2");

@@ -16,8 +16,8 @@ export interface CommonScriptView {
   readonly max_backoff_seconds: number;
   /**
    * Upper bound, in seconds, of one wait that Artifact Registry or the metadata server asked for with
-   * HTTP 429 and Retry-After (a per-minute quota asks for at most 60 s); up to a quarter more is added
-   * at random, so that a fleet told the same moment does not come back at once.
+   * HTTP 429 and Retry-After (a per-minute quota asks for at most 60 s); up to half more is added at
+   * random, so that a fleet told the same moment does not come back at once.
    */
   readonly retry_after_max_seconds: number;
   /** The venv tool the mirror uploads and bare private hosts link onto PATH (`virtualenv`). */

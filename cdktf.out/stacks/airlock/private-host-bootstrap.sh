@@ -166,8 +166,9 @@ guest_attr() {
 # Throttling. Artifact Registry answers 429 beyond a project's per-minute quota (shared by every VM of
 # the project booting at once), and so does the metadata server to a burst of token requests. A step
 # told to wait (a 429, or a 503 with Retry-After) sets RETRY_AFTER to the seconds it was given before it
-# fails, and `retry` waits that long (never more than RETRY_AFTER_MAX_SECONDS) plus a random part of
-# it, so a fleet told the same moment does not come back all at once.
+# fails, and `retry` waits that long, or longer after repeated failures (see backoff_ms), never more
+# than RETRY_AFTER_MAX_SECONDS, plus a random part of it: a fleet told the same moment does not come
+# back all at once, and hosts that keep losing the race for a freed slot back off.
 RETRY_AFTER=
 # The token from the metadata server is reused until this close to its expiry (seconds): one token
 # request per run, not one per step. The metadata server itself hands out its cached token until 5
@@ -187,13 +188,15 @@ sleep_ms() {
 
 # The wait after a failed attempt, in milliseconds. Backoff DELAY (seconds): a random time between half
 # the delay and the delay ("equal jitter": polls of hosts booted together drift apart). Told to wait
-# (RETRY_AFTER): that, capped at RETRY_AFTER_MAX_SECONDS, plus up to a quarter more at random.
+# (RETRY_AFTER): that or DELAY, whichever is longer (so a 429 again and again backs off exponentially
+# even when each says "1 s"), capped at RETRY_AFTER_MAX_SECONDS, plus up to half more at random.
 backoff_ms() {
   local delay=$1 seconds
   if [[ $RETRY_AFTER =~ ^[0-9]+$ ]]; then
-    seconds=$((RETRY_AFTER > RETRY_AFTER_MAX_SECONDS ? RETRY_AFTER_MAX_SECONDS : RETRY_AFTER))
+    seconds=$((RETRY_AFTER > delay ? RETRY_AFTER : delay))
+    seconds=$((seconds > RETRY_AFTER_MAX_SECONDS ? RETRY_AFTER_MAX_SECONDS : seconds))
     ((seconds > 0)) || seconds=1
-    echo $((seconds * 1000 + $(random_below $((seconds * 250 + 1)))))
+    echo $((seconds * 1000 + $(random_below $((seconds * 500 + 1)))))
   else
     echo $((delay * 500 + $(random_below $((delay * 500 + 1)))))
   fi
@@ -898,9 +901,11 @@ ensure_venv_pip() {
 # pip, run so that it retries every HTTP 429 and waits a bounded time. By itself pip retries 500, 502,
 # 503, 520 and 527 (pip/_internal/network/session.py), and urllib3 under it a 429 only when it carries
 # Retry-After, then waiting as long as that says: without a bound (urllib3 1.26) or up to six hours
-# (2.x). Here a 429 is retried with or without Retry-After, and a Retry-After wait is at most the
-# first argument in seconds, plus up to a quarter more at random; pip's own --retries bounds how often.
-# The rest of the arguments are pip's. A pip whose internals differ runs unchanged.
+# (2.x). Here a 429 is retried with or without Retry-After; the Nth retry of a request waits at least
+# 2^(N-1) s (so repeated 429s back off exponentially), at least what Retry-After says, at most the
+# first argument in seconds, plus up to half more at random (without Retry-After: between half that
+# and that); pip's own --retries bounds how often. The rest of the arguments are pip's. A pip whose
+# internals differ runs unchanged.
 PIP_RETRY_PY='
 import random, sys
 cap = float(sys.argv[1])
@@ -915,12 +920,21 @@ try:
                 kwargs["status_forcelist"] = [*forcelist, 429]
             super().__init__(*args, **kwargs)
 
+        def floor(self):
+            return min(2.0 ** max(len(self.history) - 1, 0), cap)
+
         def get_retry_after(self, response):
             seconds = super().get_retry_after(response)
             if seconds is None:
                 return None
-            seconds = min(max(float(seconds), 1.0), cap)
-            return seconds + random.uniform(0, seconds / 4)
+            seconds = min(max(float(seconds), self.floor()), cap)
+            return seconds + random.uniform(0, seconds / 2)
+
+        def get_backoff_time(self):
+            if not self.history:
+                return 0
+            seconds = self.floor()
+            return seconds / 2 + random.uniform(0, seconds / 2)
 
     session.urllib3.Retry = Retry
 except Exception as err:
