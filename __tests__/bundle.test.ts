@@ -8,23 +8,12 @@ import { execFileSync, spawnSync } from "child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { renderBootstrapScript, renderMirrorScript } from "../assets/views";
-import { bootstrapView, mirrorView } from "../constructs/startup-scripts";
-import { loadTemplates } from "../main";
 import { ENV, withFunctions } from "./script-support";
-import { ASSETS, ROOT, exampleConfig } from "./support";
+import { buildStack, exampleConfig, ROOT } from "./support";
 
-const endpoints = {
-  arHost: "us-central1-python.pkg.dev",
-  helpersIndexUrl: "https://us-central1-python.pkg.dev/airlock-example/pip-auth-repo/simple/",
-  helpersUploadUrl: "https://us-central1-python.pkg.dev/airlock-example/pip-auth-repo/",
-  pipIndexUrl: "https://oauth2accesstoken@us-central1-python.pkg.dev/airlock-example/my-private-pip-packages/simple/",
-  uploadRepoUrl: "https://us-central1-python.pkg.dev/airlock-example/my-private-pip-packages/",
-};
-const templates = loadTemplates(ASSETS);
-const config = exampleConfig();
-const mirror = renderMirrorScript(templates, mirrorView(config, endpoints, ""));
-const bootstrap = renderBootstrapScript(templates, bootstrapView(config, endpoints));
+// The scripts exactly as the example's stack renders them.
+const { mirrorScript, bootstrapScript: bootstrap } = buildStack(exampleConfig()).stack;
+const mirror = mirrorScript!;
 const TARGET = "3.11.2:x86_64:2.36";
 const PROJECT = "pip-airlock-bundle-py3-11-2-x86-64-glibc2-36";
 const INSPECT = path.join(ROOT, "e2e", "sim", "inspect_bundle.py");
@@ -342,8 +331,8 @@ describe("where the helpers come from", () => {
       expect(names[0]).toBe(names[1]);
       expect(names[0]).toMatch(/^pip-airlock-bundle-py[0-9-]+-(x86-64|aarch64)-glibc2-\d+$/);
     }
-    const script = renderBootstrapScript(templates, { ...bootstrapView(config, endpoints), mirrored_targets: ["3.11.2:x86_64:2.28", "3.11.2:x86_64:2.36", "3.11.2:x86_64:2.39", "3.13.5:x86_64:2.36"] });
-    const out = withFunctions(script, `date() { printf 'T'; }; uname() { echo x86_64; }; python3() { echo 2.36; }
+    const out = withFunctions(bootstrap, `date() { printf 'T'; }; uname() { echo x86_64; }; python3() { echo 2.36; }
+      MIRRORED_TARGETS=(3.11.2:x86_64:2.28 3.11.2:x86_64:2.36 3.11.2:x86_64:2.39 3.13.5:x86_64:2.36)
       HOST_PYTHON=3.11.2; check_mirrored_target; echo "target=$HOST_TARGET bundle=$BUNDLE_PROJECT"`);
     expect(out).toContain(`target=3.11.2:x86_64:2.36 bundle=${PROJECT}`);
   });

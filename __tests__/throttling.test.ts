@@ -7,23 +7,12 @@ import { execFileSync, spawnSync } from "child_process";
 import { mkdtempSync, readFileSync, rmSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { renderBootstrapScript, renderMirrorScript } from "../assets/views";
-import { bootstrapView, mirrorView } from "../constructs/startup-scripts";
-import { loadTemplates } from "../main";
 import { ENV, withFunctions } from "./script-support";
-import { ASSETS, exampleConfig } from "./support";
+import { buildStack, exampleConfig } from "./support";
 
-const endpoints = {
-  arHost: "us-central1-python.pkg.dev",
-  helpersIndexUrl: "https://us-central1-python.pkg.dev/airlock-example/pip-auth-repo/simple/",
-  helpersUploadUrl: "https://us-central1-python.pkg.dev/airlock-example/pip-auth-repo/",
-  pipIndexUrl: "https://oauth2accesstoken@us-central1-python.pkg.dev/airlock-example/my-private-pip-packages/simple/",
-  uploadRepoUrl: "https://us-central1-python.pkg.dev/airlock-example/my-private-pip-packages/",
-};
-const templates = loadTemplates(ASSETS);
-const config = exampleConfig();
-const mirror = renderMirrorScript(templates, mirrorView(config, endpoints, ""));
-const bootstrap = renderBootstrapScript(templates, bootstrapView(config, endpoints));
+// The scripts exactly as the example's stack renders them.
+const { mirrorScript, bootstrapScript: bootstrap } = buildStack(exampleConfig()).stack;
+const mirror = mirrorScript!;
 
 /**
  * A local HTTP server (python3, stdlib) answering each path with the next of its scripted answers
