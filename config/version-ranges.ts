@@ -57,8 +57,16 @@ function trim(release: readonly number[]): number[] {
   return out;
 }
 
+/** Parsed keys, by version string: the release tables are compared thousands of times a synth. */
+const KEYS = new Map<string, VersionKey | undefined>();
+
 /** The PEP 440 sort key of a version, or undefined when it is not a PEP 440 version. */
 export function versionKey(version: string): VersionKey | undefined {
+  if (!KEYS.has(version)) KEYS.set(version, parseVersionKey(version));
+  return KEYS.get(version);
+}
+
+function parseVersionKey(version: string): VersionKey | undefined {
   const v = explain(version);
   if (!v) return undefined;
   const pre: [number, number] =
