@@ -52,7 +52,11 @@ die() {
 
 scenario_cleanup() {
   local rc=$? pid ns
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  # Only a process that is still this shell's child: a service that exited early left its PID free, and
+  # on a busy machine (fleet-boot starts tens of thousands of processes) another scenario's may have it.
+  for pid in "${PIDS[@]}"; do
+    if [[ $(ps -o ppid= -p "$pid" 2>/dev/null | tr -d ' ') == "$$" ]]; then kill "$pid" 2>/dev/null || true; fi
+  done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
   for ns in "${NETNS[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
   printf '%d %d\n' "$PASSED" "$FAILED" >"${SW}/result"
