@@ -21,7 +21,7 @@ import { AirlockStack } from "../constructs/airlock-stack";
 import { GuardrailError, Guardrails, GuardrailViolation } from "../constructs/guardrails";
 import { HostIdentity } from "../constructs/host-identity";
 import { loadTemplates, synthesize } from "../main";
-import { buildStack, checkGuardrails, EXAMPLE_CONFIG, exampleConfig, ROOT } from "./support";
+import { buildStack, checkGuardrails, EXAMPLE_CONFIG, exampleConfig, grantee, ROOT } from "./support";
 
 const ASSETS_DIR = path.join(ROOT, "assets");
 
@@ -62,7 +62,7 @@ function found(violations: readonly GuardrailViolation[]): Array<[string, string
 }
 
 function privateIdentity(stack: AirlockStack): HostIdentity {
-  return stack.node.findChild("private-host-identity") as HostIdentity;
+  return stack.privateSide.hostIdentity!;
 }
 
 /** A VM that keeps every default: on the private subnet, no external IP, the private host's own SA. */
@@ -127,7 +127,7 @@ describe("the real stacks break no guardrail", () => {
         nextHopGateway: "default-internet-gateway",
       });
       new ProjectIamMember(stack, "operator", { project: PROJECT, role: "roles/viewer", member: "user:ops@example.com" });
-      return stack.privateRepo.grantRead("team-reader", "group:devs@example.com");
+      return stack.privateRepo.grantRead(grantee("team-reader", "group:devs@example.com"));
     });
     expect(violations).toEqual([]);
   });
@@ -153,7 +153,7 @@ describe("AIRLOCK-G1: no external IP", () => {
       stack.privateHost!.instance.addOverride("network_interface.0.access_config", [{}]);
       return stack.privateHost!.instance;
     });
-    expect(found(violations)).toEqual([[RULE.G1, "airlock/private-host/instance"]]);
+    expect(found(violations)).toEqual([[RULE.G1, "airlock/private/private-host/instance"]]);
   });
 
   it("fires on an instance template with an access_config", () => {
@@ -216,7 +216,7 @@ describe("AIRLOCK-G3: no project-level role for a host account", () => {
 
   it("fires on a project IAM binding listing the public host's SA among others", () => {
     const { violations } = broken((stack) => {
-      const publicIdentity = stack.node.findChild("public-host-identity") as HostIdentity;
+      const publicIdentity = stack.mirrorSide!.identity;
       return new ProjectIamBinding(stack, "editors", { project: PROJECT, role: "roles/editor", members: ["user:ops@example.com", publicIdentity.member] });
     });
     expect(found(violations)).toEqual([[RULE.G3, "airlock/editors"]]);
@@ -272,7 +272,7 @@ describe("AIRLOCK-G4: no internet egress from the private network", () => {
       stack.privateNetwork.network.addOverride("delete_default_routes_on_create", false);
       return stack.privateNetwork.network;
     });
-    expect(found(violations)).toEqual([[RULE.G4, "airlock/private-network/network"]]);
+    expect(found(violations)).toEqual([[RULE.G4, "airlock/private/private-network/network"]]);
   });
 
   it("fires on a 0.0.0.0/0 route that names the private network literally", () => {
@@ -353,8 +353,8 @@ describe("AIRLOCK-G6: no public repository", () => {
   });
 
   it("fires through the construct's own grantRead on the virtual repo, naming the grant's path", () => {
-    const { violations } = broken((stack) => stack.virtualRepo!.grantRead("everyone", "allAuthenticatedUsers"), remoteVirtual);
-    expect(found(violations)).toEqual([[RULE.G6, "airlock/virtual-repo/everyone"]]);
+    const { violations } = broken((stack) => stack.virtualRepo!.grantRead(grantee("everyone", "allAuthenticatedUsers")), remoteVirtual);
+    expect(found(violations)).toEqual([[RULE.G6, "airlock/artifact-registry/virtual-repo/everyone"]]);
   });
 
   it("fires on a repository IAM binding with allUsers among its members", () => {
@@ -410,14 +410,14 @@ describe("how a violation is reported", () => {
   });
 
   it("annotates a nested construct at its own path, not its parent", () => {
-    const { stack } = broken((stack) => stack.privateRepo.grantRead("leak", "allUsers"));
-    expect(errorAnnotations(stack).map(([p]) => p)).toEqual(["airlock/private-repo/leak"]);
+    const { stack } = broken((stack) => stack.privateRepo.grantRead(grantee("leak", "allUsers")));
+    expect(errorAnnotations(stack).map(([p]) => p)).toEqual(["airlock/artifact-registry/private-repo/leak"]);
   });
 
   it("GuardrailError: one line per violation, `guardrail ID name: PATH message`, violations kept", () => {
     const { guardrails } = broken((stack) => {
       vm(stack, "exposed-vm", { networkInterface: [{ subnetwork: stack.privateNetwork.subnet.id, accessConfig: [{}] }] });
-      return stack.privateRepo.grantRead("leak", "allUsers");
+      return stack.privateRepo.grantRead(grantee("leak", "allUsers"));
     });
     let error: unknown;
     try {
@@ -432,7 +432,7 @@ describe("how a violation is reported", () => {
     const lines = e.message.split("\n");
     expect(lines).toHaveLength(2);
     expect(lines).toContain(`guardrail ${RULE.G1}: airlock/exposed-vm ${guardrails.violations.find((v) => v.rule === RULE.G1)!.message}`);
-    expect(lines).toContain(`guardrail ${RULE.G6}: airlock/private-repo/leak ${guardrails.violations.find((v) => v.rule === RULE.G6)!.message}`);
+    expect(lines).toContain(`guardrail ${RULE.G6}: airlock/artifact-registry/private-repo/leak ${guardrails.violations.find((v) => v.rule === RULE.G6)!.message}`);
     for (const line of lines) expect(line).toMatch(/^guardrail AIRLOCK-G[1-6] [a-z-]+: airlock\/\S+ \S.*$/);
   });
 
@@ -524,8 +524,8 @@ describe("AIRLOCK-G7: the auth repo stays helpers-only", () => {
   const CI = "serviceAccount:ci@acme-build.iam.gserviceaccount.com";
 
   it("fires on a writer grant on the auth repo to anyone but the public host", () => {
-    const { violations } = broken((stack) => stack.helpersRepo.grantWrite("ci-writer", CI));
-    expect(found(violations)).toEqual([[RULE.G7, "airlock/auth-repo/ci-writer"]]);
+    const { violations } = broken((stack) => stack.helpersRepo.grantWrite(grantee("ci-writer", CI)));
+    expect(found(violations)).toEqual([[RULE.G7, "airlock/artifact-registry/auth-repo/ci-writer"]]);
     expect(violations[0].message).toContain(`grants roles/artifactregistry.writer on the auth repo to ${CI}`);
   });
 
@@ -550,8 +550,8 @@ describe("AIRLOCK-G7: the auth repo stays helpers-only", () => {
 
   it("stays quiet on readers of the auth repo and on writers of the private repo", () => {
     const { violations } = broken((stack) => {
-      stack.helpersRepo.grantRead("auditor", "user:auditor@acme.example");
-      return stack.privateRepo.grantWrite("ci-writer", CI);
+      stack.helpersRepo.grantRead(grantee("auditor", "user:auditor@acme.example"));
+      return stack.privateRepo.grantWrite(grantee("ci-writer", CI));
     });
     expect(violations).toEqual([]);
   });

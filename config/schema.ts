@@ -396,22 +396,41 @@ export const environmentSchema = z
       ctx.addIssue({ code: "custom", path: problem.path, message: problem.message });
     }
   })
-  .transform((env) => ({
-    ...env,
-    mirror: { ...env.mirror, targets: resolveTargets(env).targets },
-    hosts: { ...env.hosts, publicAccountId: accountIds(env).public, privateAccountId: accountIds(env).private },
-    schedule: env.mirror.schedule && env.mode === "mirror"
-      ? { cron: env.mirror.schedule, timeZone: env.mirror.scheduleTimeZone, accountId: env.mirror.scheduleAccountId ?? `${accountIds(env).public}-sched` }
-      : undefined,
-    fleet: env.fleet ? { ...env.fleet, accountId: env.fleet.accountId ?? env.fleet.name } : undefined,
-  }));
+  .transform((env, ctx) => {
+    const resolved = {
+      ...env,
+      mirror: { ...env.mirror, targets: resolveTargets(env).targets },
+      hosts: { ...env.hosts, publicAccountId: accountIds(env).public, privateAccountId: accountIds(env).private },
+      fleet: env.fleet ? { ...env.fleet, accountId: env.fleet.accountId ?? env.fleet.name } : undefined,
+    };
+    if (env.mode === "remote") return { ...resolved, mode: "remote" as const, schedule: undefined };
+    const publicNetwork = env.networks.public;
+    if (!publicNetwork) {
+      // Unreachable: superRefine refuses this first, and zod runs a transform on a valid value only.
+      ctx.addIssue({ code: "custom", path: ["networks", "public"], message: "is required in mirror mode" });
+      return z.NEVER;
+    }
+    return {
+      ...resolved,
+      mode: "mirror" as const,
+      networks: { ...env.networks, public: publicNetwork },
+      schedule: env.mirror.schedule
+        ? { cron: env.mirror.schedule, timeZone: env.mirror.scheduleTimeZone, accountId: env.mirror.scheduleAccountId ?? `${accountIds(env).public}-sched` }
+        : undefined,
+    };
+  });
 
 /** Service account ids follow the host names unless set. */
 function accountIds(env: { hosts: { publicName: string; privateName: string; publicAccountId?: string; privateAccountId?: string } }) {
   return { public: env.hosts.publicAccountId ?? env.hosts.publicName, private: env.hosts.privateAccountId ?? env.hosts.privateName };
 }
 
+/**
+ * One environment's settings, resolved. `mode` discriminates: a mirror-mode config always has
+ * `networks.public` and may have a `schedule`; a remote-mode config never has a schedule.
+ */
 export type EnvironmentConfig = z.infer<typeof environmentSchema>;
+export type MirrorModeConfig = Extract<EnvironmentConfig, { mode: "mirror" }>;
 
 const environmentName = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, "environment names: lowercase letters, digits or '-', starting with a letter");
 

@@ -3,6 +3,7 @@ import { dependable, ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { GUEST_ATTRIBUTE_NAMESPACE } from "./startup-scripts";
 import { secureMetadata, SHIELDED_VM } from "./secure-vm";
+import { stackOutput } from "./stack-output";
 
 /** What the host's startup script does; also its `airlock-role` label. */
 export type HostRole = "mirror" | "bootstrap";
@@ -26,6 +27,8 @@ export interface AirlockHostProps {
   readonly replaceWhenReplaced?: ITerraformDependable;
   /** What the startup script needs in place before the first boot (routes, DNS, firewall, grants). */
   readonly bootsAfter?: readonly ITerraformDependable[];
+  /** Publish `<prefix>_ssh`, `<prefix>_progress` and `<prefix>_log`, the commands an operator runs against the host. */
+  readonly outputs?: { readonly prefix: string; /** e.g. "the public host (mirror)" */ readonly what: string };
 }
 
 /**
@@ -69,5 +72,11 @@ export class AirlockHost extends Construct {
       `gcloud logging read 'resource.type="gce_instance" AND resource.labels.instance_id="${this.instance.instanceId}" AND ` +
       `logName="projects/${props.project}/logs/serialconsole.googleapis.com%2Fserial_port_1_output" AND textPayload:"pip-airlock-"' ` +
       `--project ${props.project} --freshness 7d --order asc --format 'value(textPayload)'`;
+    if (props.outputs) {
+      const { prefix, what } = props.outputs;
+      stackOutput(this, `${prefix}_ssh`, this.sshCommand, `SSH to ${what} through IAP`);
+      stackOutput(this, `${prefix}_progress`, this.progressCommand, `Status of ${what}'s startup script (guest attributes)`);
+      stackOutput(this, `${prefix}_log`, this.logCommand, `Log of ${what}'s startup script (its serial console, kept in Cloud Logging)`);
+    }
   }
 }

@@ -42,6 +42,7 @@ export class MirrorSchedule extends Construct {
       project: props.project,
       accountId: props.accountId,
       displayName: "pip-airlock mirror schedule: starts the public host",
+      grantName: "mirror-schedule",
     });
     const role = new ProjectIamCustomRole(this, "start-role", {
       project: props.project,

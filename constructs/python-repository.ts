@@ -98,32 +98,47 @@ export class PythonRepository extends Construct {
     this.keyringIndexUrl = `https://oauth2accesstoken@${this.host}/${path}/simple/`;
   }
 
-  /** Let `member` download from this repository only. */
-  grantRead(id: string, member: string): ArtifactRegistryRepositoryIamMember {
-    return this.grant(id, member, "roles/artifactregistry.reader");
+  /** Let `grantee` download from this repository only. */
+  grantRead(grantee: Grantee): RepositoryGrant {
+    return this.grant(grantee, "reader");
   }
 
-  /** Let `member` upload to (and download from) this repository only. */
-  grantWrite(id: string, member: string): ArtifactRegistryRepositoryIamMember {
-    return this.grant(id, member, "roles/artifactregistry.writer");
+  /** Let `grantee` upload to (and download from) this repository only. */
+  grantWrite(grantee: Grantee): RepositoryGrant {
+    return this.grant(grantee, "writer");
   }
 
-  /** Grant each of `members` read access (`writers`: write access), under ids stable whatever their order. */
-  grantAll(members: { readers?: readonly string[]; writers?: readonly string[] }): ArtifactRegistryRepositoryIamMember[] {
-    const id = (kind: string, member: string) => `${kind}-${createHash("sha256").update(member).digest("hex").slice(0, 12)}`;
-    return [
-      ...(members.readers ?? []).map((m) => this.grantRead(id("reader", m), m)),
-      ...(members.writers ?? []).map((m) => this.grantWrite(id("writer", m), m)),
-    ];
+  /** Grant the config's principals (`repositories.access.*`): each reader read access, each writer write access. */
+  grantAccess(access: { readers?: readonly string[]; writers?: readonly string[] }): RepositoryGrant[] {
+    return [...(access.readers ?? []).map((m) => this.grantRead(principal(m))), ...(access.writers ?? []).map((m) => this.grantWrite(principal(m)))];
   }
 
-  private grant(id: string, member: string, role: string): ArtifactRegistryRepositoryIamMember {
-    return new ArtifactRegistryRepositoryIamMember(this, id, {
+  private grant(grantee: Grantee, access: Access): RepositoryGrant {
+    return new ArtifactRegistryRepositoryIamMember(this, grantee.grantId(access), {
       project: this.props.project,
       location: this.props.location,
       repository: this.repository.name,
-      role,
-      member,
+      role: ACCESS_ROLES[access],
+      member: grantee.member,
     });
   }
+}
+
+/** A repository-scoped IAM grant: something a VM can boot after (`dependsOn`). */
+export type RepositoryGrant = ArtifactRegistryRepositoryIamMember;
+
+export type Access = "reader" | "writer";
+
+const ACCESS_ROLES: Record<Access, string> = { reader: "roles/artifactregistry.reader", writer: "roles/artifactregistry.writer" };
+
+/** Who a grant is for: an IAM member, and the id its grant takes under the repository (stable Terraform addresses). */
+export interface Grantee {
+  readonly member: string;
+  grantId(access: Access): string;
+}
+
+/** A principal the config names (`user:...`, `group:...`): its grant ids hash the member, so they stay put whatever the list's order. */
+export function principal(member: string): Grantee {
+  const digest = createHash("sha256").update(member).digest("hex").slice(0, 12);
+  return { member, grantId: (access) => `${access}-${digest}` };
 }

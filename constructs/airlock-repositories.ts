@@ -1,0 +1,124 @@
+import { GoogleArtifactRegistryVpcscConfig } from "@cdktf/provider-google-beta/lib/google-artifact-registry-vpcsc-config";
+import { GoogleBetaProvider } from "@cdktf/provider-google-beta/lib/provider";
+import { ITerraformDependable } from "cdktf";
+import { Construct } from "constructs";
+import { EnvironmentConfig } from "../config/schema";
+import { ConstructGroup } from "./construct-group";
+import { Grantee, PythonRepository, PythonRepositoryProps } from "./python-repository";
+import { RepositoryEncryption } from "./repository-encryption";
+import { stackOutput } from "./stack-output";
+import { ScriptEndpoints } from "./startup-scripts";
+
+/** Virtual repository priorities: higher wins, so a public name can never shadow a private package. */
+export const UPSTREAM_PRIORITY = { private: 100, helpers: 50 } as const;
+
+export interface AirlockRepositoriesProps {
+  readonly config: EnvironmentConfig;
+  readonly labels: Record<string, string>;
+  /** The google-beta provider, made on first use (CMEK's service agent, AR's VPC-SC policy). */
+  readonly betaProvider: () => GoogleBetaProvider;
+}
+
+/**
+ * The Artifact Registry side: the private repo, the repo that serves the auth helpers (the auth repo
+ * in mirror mode, the PyPI remote repo in remote mode), optionally the virtual repo in front of both,
+ * their encryption, the config's principals' grants, and their outputs.
+ */
+export class AirlockRepositories extends ConstructGroup {
+  readonly privateRepo: PythonRepository;
+  /** Serves the auth helpers: the auth repo (mirror) or the PyPI remote repo (remote). */
+  readonly helpersRepo: PythonRepository;
+  readonly virtualRepo?: PythonRepository;
+  /** The index pip is configured with: the virtual repo if there is one, else the private repo. */
+  readonly pipIndex: PythonRepository;
+  /** Where the startup scripts find Artifact Registry. */
+  readonly scriptEndpoints: ScriptEndpoints;
+  /** Remote mode inside VPC-SC, `vpcscPolicy: "manage"`: lets the remote repo reach PyPI. */
+  private readonly vpcscPolicy?: GoogleArtifactRegistryVpcscConfig;
+
+  constructor(scope: Construct, id: string, props: AirlockRepositoriesProps) {
+    super(scope, id);
+    const { config } = props;
+    const repos = config.repositories;
+    const encryption = repos.kmsKeyName
+      ? new RepositoryEncryption(this, "repository-encryption", { project: config.projectId, kmsKeyName: repos.kmsKeyName, betaProvider: props.betaProvider() })
+      : undefined;
+    const repo = (id: string, repoProps: Pick<PythonRepositoryProps, "repositoryId" | "description" | "kind" | "upstreams" | "cleanup">) =>
+      new PythonRepository(this, id, {
+        project: config.projectId,
+        location: config.region,
+        labels: props.labels,
+        kmsKeyName: repos.kmsKeyName,
+        createdAfter: encryption ? [encryption.grant] : undefined,
+        ...repoProps,
+      });
+
+    this.privateRepo = repo("private-repo", { repositoryId: repos.private, description: "Private Python packages", cleanup: repos.cleanup.private });
+    this.privateRepo.grantAccess(repos.access.private);
+    // The auth repo's only writer is the public host (MirrorSide): others may only read it.
+    if (config.mode === "mirror") {
+      this.helpersRepo = repo("auth-repo", { repositoryId: repos.auth, description: "pip-airlock: keyring and the Artifact Registry auth helpers only", cleanup: repos.cleanup.auth });
+      this.helpersRepo.grantAccess({ readers: repos.access.auth.readers });
+    } else {
+      this.helpersRepo = repo("pypi-remote-repo", { repositoryId: repos.remote, description: "pip-airlock: PyPI proxy serving the auth helpers", kind: "remote" });
+      this.helpersRepo.grantAccess({ readers: repos.access.remote.readers });
+    }
+    if (repos.virtual.enabled) {
+      this.virtualRepo = repo("virtual-repo", {
+        repositoryId: repos.virtual.id,
+        description: "pip-airlock: one index, private packages first",
+        kind: "virtual",
+        upstreams: [
+          { repository: this.privateRepo, priority: UPSTREAM_PRIORITY.private },
+          { repository: this.helpersRepo, priority: UPSTREAM_PRIORITY.helpers },
+        ],
+      });
+      this.virtualRepo.grantAccess(repos.access.virtual);
+    }
+    this.pipIndex = this.virtualRepo ?? this.privateRepo;
+    this.scriptEndpoints = {
+      arHost: this.privateRepo.host,
+      helpersIndexUrl: this.helpersRepo.indexUrl,
+      helpersUploadUrl: config.mode === "mirror" ? this.helpersRepo.uploadUrl : undefined,
+      pipIndexUrl: this.pipIndex.keyringIndexUrl,
+      uploadRepoUrl: this.privateRepo.uploadUrl,
+    };
+
+    // Artifact Registry's default inside a VPC-SC perimeter is DENY: a remote repository could not reach PyPI.
+    // The provider is named explicitly: by its type's prefix Terraform would pick `google`, which lacks it.
+    if (config.mode === "remote" && repos.vpcscPolicy === "manage") {
+      this.vpcscPolicy = new GoogleArtifactRegistryVpcscConfig(this, "ar-vpcsc-policy", {
+        provider: props.betaProvider(),
+        project: config.projectId,
+        location: config.region,
+        vpcscPolicy: "ALLOW",
+      });
+    }
+
+    if (config.mode === "mirror") {
+      stackOutput(this, "auth_repo_index_url", this.helpersRepo.indexUrl, "Index of the auth helpers");
+    } else {
+      stackOutput(this, "pypi_remote_index_url", this.helpersRepo.indexUrl, "PyPI proxy serving the auth helpers");
+    }
+    stackOutput(this, "private_repo_index_url", this.privateRepo.indexUrl, "Index of your private packages");
+    stackOutput(this, "private_repo_upload_url", this.privateRepo.uploadUrl, "twine upload endpoint for private packages");
+    if (this.virtualRepo) stackOutput(this, "virtual_repo_index_url", this.virtualRepo.indexUrl, "One index: private packages first");
+    stackOutput(this, "pip_index_url", this.pipIndex.keyringIndexUrl, "pip index-url the private host is configured with");
+    const byKey = { private: this.privateRepo, [config.mode === "mirror" ? "auth" : "remote"]: this.helpersRepo, ...(this.virtualRepo ? { virtual: this.virtualRepo } : {}) };
+    stackOutput(
+      this,
+      "repositories",
+      Object.fromEntries(Object.entries(byKey).map(([key, r]) => [key, { id: r.repository.id, repository_id: r.repositoryId, index_url: r.indexUrl, upload_url: r.uploadUrl }])),
+      "Each repository's resource id, repository id, pip index and twine upload URL",
+    );
+  }
+
+  /**
+   * Let `grantee` (a VM's identity) read every repository pip may fetch from. Returns what its bootstrap
+   * needs before the VM first boots: those grants, and the VPC-SC policy when the stack manages it.
+   */
+  grantReadAll(grantee: Grantee): ITerraformDependable[] {
+    const readable = [this.helpersRepo, this.privateRepo, ...(this.virtualRepo ? [this.virtualRepo] : [])];
+    return [...readable.map((r) => r.grantRead(grantee)), ...(this.vpcscPolicy ? [this.vpcscPolicy] : [])];
+  }
+}

@@ -1,0 +1,114 @@
+import { Construct } from "constructs";
+import { renderMirrorScript } from "../assets/views";
+import { MirrorModeConfig } from "../config/schema";
+import { AirlockHost } from "./airlock-host";
+import { ConstructGroup } from "./construct-group";
+import { HostIdentity } from "./host-identity";
+import { MirrorSchedule } from "./mirror-schedule";
+import { PublicNetwork } from "./public-network";
+import { PythonRepository } from "./python-repository";
+import { ReplacementFingerprint } from "./replacement-fingerprint";
+import { stackOutput } from "./stack-output";
+import { mirrorView, ScriptEndpoints, StartupTemplates } from "./startup-scripts";
+
+export interface MirrorSideProps {
+  readonly config: MirrorModeConfig;
+  /** The stack's name: the schedule's custom role is named after it. */
+  readonly stackName: string;
+  readonly labels: Record<string, string>;
+  /** The auth repo: the mirror is its only writer. */
+  readonly authRepo: PythonRepository;
+  readonly endpoints: ScriptEndpoints;
+  readonly templates: StartupTemplates;
+  /** Content of the hash-pinned lock the mirror downloads with, or "". */
+  readonly lockContent: string;
+}
+
+/**
+ * Mirror mode's public side: the public VPC with Cloud NAT, the public host's identity and its write
+ * grant on the auth repo, the public host running the mirror, the fingerprint that replaces it when
+ * what it mirrors changes, the optional schedule that re-runs it, and their outputs.
+ */
+export class MirrorSide extends ConstructGroup {
+  readonly identity: HostIdentity;
+  readonly network: PublicNetwork;
+  readonly host: AirlockHost;
+  /** The public host's rendered startup script. */
+  readonly script: string;
+  readonly schedule?: MirrorSchedule;
+
+  constructor(scope: Construct, id: string, props: MirrorSideProps) {
+    super(scope, id);
+    const { config } = props;
+    const project = config.projectId;
+    this.identity = new HostIdentity(this, "public-host-identity", {
+      project,
+      accountId: config.hosts.publicAccountId,
+      displayName: "pip-airlock public host: fills the auth repo",
+      grantName: "public-host",
+    });
+    this.network = new PublicNetwork(this, "public-network", {
+      project,
+      name: config.networks.public.name,
+      region: config.region,
+      subnetCidr: config.networks.public.subnetCidr,
+      existing: config.networks.public.existing,
+      hostServiceAccounts: [this.identity.email],
+      logging: config.logging,
+    });
+    const writeGrant = props.authRepo.grantWrite(this.identity);
+    this.script = renderMirrorScript(props.templates, mirrorView(config, props.endpoints, props.lockContent));
+    const fingerprint = new ReplacementFingerprint(this, "mirror-fingerprint", {
+      spec: {
+        packages: config.mirror.packages,
+        targets: config.mirror.targets.map(({ python, arch, platforms }) => ({ python, arch, platforms })),
+        bootstrapPip: config.mirror.bootstrapPip,
+        sourceIndexUrl: config.mirror.sourceIndexUrl,
+        lock: props.lockContent,
+        script: this.script,
+      },
+    });
+    this.host = new AirlockHost(this, "public-host", {
+      project,
+      name: config.hosts.publicName,
+      zone: config.zone,
+      machineType: config.hosts.machineType,
+      image: config.hosts.publicImage,
+      subnet: this.network.subnet,
+      serviceAccountEmail: this.identity.email,
+      role: "mirror",
+      startupScript: this.script,
+      labels: props.labels,
+      replaceWhenReplaced: fingerprint.resource,
+      bootsAfter: [...this.network.reachesInternet, writeGrant],
+      outputs: { prefix: "public_host", what: "the public host (mirror)" },
+    });
+    if (config.schedule) {
+      this.schedule = new MirrorSchedule(this, "mirror-schedule", {
+        project,
+        region: config.region,
+        zone: config.zone,
+        stackName: props.stackName,
+        publicHost: this.host,
+        publicHostName: config.hosts.publicName,
+        schedule: config.schedule.cron,
+        timeZone: config.schedule.timeZone,
+        accountId: config.schedule.accountId,
+      });
+      stackOutput(
+        this,
+        "mirror_schedule",
+        { job: this.schedule.job.name, schedule: config.schedule.cron, time_zone: config.schedule.timeZone, run_now: this.schedule.runCommand },
+        "The Cloud Scheduler job that re-runs the mirror, and how to run it now",
+      );
+    }
+    stackOutput(this, "public_host_service_account", this.identity.email, "The public host's service account (the auth repo's only writer)");
+    stackOutput(this, "mirror_spec_sha256", fingerprint.sha256, "Fingerprint of what the mirror uploads");
+    stackOutput(
+      this,
+      "mirror_targets",
+      config.mirror.targets.map((t) => `CPython ${t.python}, glibc ${t.glibc}, ${t.arch} (${t.declaredBy.join(", ")})`),
+      "What the mirror downloads wheels for: each VM image's CPython, glibc and CPU",
+    );
+  }
+}

@@ -1,0 +1,111 @@
+import { Construct } from "constructs";
+import { renderBootstrapScript } from "../assets/views";
+import { EnvironmentConfig } from "../config/schema";
+import { AirlockHost } from "./airlock-host";
+import { AirlockRepositories } from "./airlock-repositories";
+import { ConstructGroup } from "./construct-group";
+import { HostIdentity } from "./host-identity";
+import { PrivateFleet } from "./private-fleet";
+import { PrivateNetwork } from "./private-network";
+import { ReplacementFingerprint } from "./replacement-fingerprint";
+import { stackOutput } from "./stack-output";
+import { bootstrapView, StartupTemplates } from "./startup-scripts";
+import { terraformLiteral } from "./terraform-literal";
+
+export interface PrivateSideProps {
+  readonly config: EnvironmentConfig;
+  readonly labels: Record<string, string>;
+  readonly repositories: AirlockRepositories;
+  readonly templates: StartupTemplates;
+}
+
+/**
+ * Where the workloads run: the private VPC (no NAT, only the Google APIs VIP), the bootstrap every VM
+ * on it runs, the private host and the fleet that run it, each with an identity that may only read the
+ * repositories, and their outputs.
+ */
+export class PrivateSide extends ConstructGroup {
+  readonly network: PrivateNetwork;
+  /** The rendered bootstrap: attach it to any VM on the private network. */
+  readonly bootstrapScript: string;
+  /** Absent with `hosts.createPrivateHost: false` (repositories, plumbing and the bootstrap only). */
+  readonly host?: AirlockHost;
+  /** Your own VMs: a template carrying the bootstrap, and optionally a managed instance group. */
+  readonly fleet?: PrivateFleet;
+  /** The private host's service account (with `hosts.createPrivateHost`). */
+  readonly hostIdentity?: HostIdentity;
+  readonly fleetIdentity?: HostIdentity;
+
+  constructor(scope: Construct, id: string, props: PrivateSideProps) {
+    super(scope, id);
+    const { config, repositories } = props;
+    const project = config.projectId;
+    const hostIdentity = (this.hostIdentity = config.hosts.createPrivateHost
+      ? new HostIdentity(this, "private-host-identity", {
+          project,
+          accountId: config.hosts.privateAccountId,
+          displayName: "pip-airlock private host: reads Artifact Registry",
+          grantName: "private-host",
+        })
+      : undefined);
+    const fleetIdentity = (this.fleetIdentity = config.fleet
+      ? new HostIdentity(this, "fleet-identity", { project, accountId: config.fleet.accountId, displayName: "pip-airlock fleet: reads Artifact Registry", grantName: "fleet" })
+      : undefined);
+    this.network = new PrivateNetwork(this, "private-network", {
+      project,
+      name: config.networks.private.name,
+      region: config.region,
+      subnetCidr: config.networks.private.subnetCidr,
+      existing: config.networks.private.existing,
+      manage: config.networks.private.manage,
+      googleApis: config.networks.private.googleApis,
+      sshTargetServiceAccounts: [hostIdentity, fleetIdentity].flatMap((identity) => (identity ? [identity.email] : [])),
+      logging: config.logging,
+    });
+    /** All a VM's bootstrap needs before its first boot: the way to Google APIs, read grants on every repository. */
+    const readerNeeds = (identity: HostIdentity) => [...this.network.reachesGoogleApis, ...repositories.grantReadAll(identity)];
+    const hostNeeds = hostIdentity ? readerNeeds(hostIdentity) : [];
+    const fleetNeeds = fleetIdentity ? readerNeeds(fleetIdentity) : [];
+
+    this.bootstrapScript = renderBootstrapScript(props.templates, bootstrapView(config, repositories.scriptEndpoints));
+    if (hostIdentity) {
+      // A changed bootstrap (index, packages, venv, timeouts) replaces the private host, so it runs on the
+      // next deploy and not at some later reboot; the fleet rolls through its template instead.
+      const fingerprint = new ReplacementFingerprint(this, "bootstrap-fingerprint", { spec: { script: this.bootstrapScript }, key: "bootstrap_sha256" });
+      this.host = new AirlockHost(this, "private-host", {
+        project,
+        name: config.hosts.privateName,
+        zone: config.zone,
+        machineType: config.hosts.machineType,
+        image: config.hosts.image,
+        subnet: this.network.subnet,
+        serviceAccountEmail: hostIdentity.email,
+        role: "bootstrap",
+        startupScript: this.bootstrapScript,
+        labels: props.labels,
+        replaceWhenReplaced: fingerprint.resource,
+        bootsAfter: hostNeeds,
+        outputs: { prefix: "private_host", what: "the private host (bootstrap)" },
+      });
+      stackOutput(this, "private_host_service_account", hostIdentity.email, "The private host's service account");
+    }
+    if (config.fleet && fleetIdentity) {
+      this.fleet = new PrivateFleet(this, "fleet", {
+        project,
+        name: config.fleet.name,
+        region: config.region,
+        zone: config.zone,
+        machineType: config.fleet.machineType,
+        image: config.fleet.image,
+        subnet: this.network.subnet,
+        serviceAccountEmail: fleetIdentity.email,
+        startupScript: this.bootstrapScript,
+        labels: props.labels,
+        size: config.fleet.size,
+        bootsAfter: fleetNeeds,
+      });
+    }
+    stackOutput(this, "private_subnet_self_link", this.network.subnet.selfLink, "The private subnet, for your own VMs and templates");
+    stackOutput(this, "private_host_bootstrap_script", terraformLiteral(this.bootstrapScript), "Startup script that bootstraps keyring and pip on any VM of the private network");
+  }
+}
