@@ -1,4 +1,5 @@
 import { spawnSync } from "child_process";
+import { createHash } from "crypto";
 import { App, Aspects, Testing } from "cdktf";
 import * as path from "path";
 import { KNOWN_CLOSURE } from "../config/helper-requirements";
@@ -9,6 +10,7 @@ import { normalizeName } from "../config/requirements";
 import { EnvironmentConfig } from "../config/schema";
 import { AirlockStack } from "../constructs/airlock-stack";
 import { Guardrails } from "../constructs/guardrails";
+import { Grantee } from "../constructs/python-repository";
 import { loadTemplates } from "../main";
 
 export const ROOT = path.resolve(__dirname, "..");
@@ -89,4 +91,25 @@ export function refusals(file: string): string[] {
     return e.problems;
   }
   throw new Error(`expected ${file} to be refused`);
+}
+
+/** A grantee whose grant takes the construct id `id` (a test's own grant, at a path it can name). */
+export function grantee(id: string, member: string): Grantee {
+  return { member, grantId: () => id };
+}
+
+/**
+ * `json` with every startup script (instance and template metadata, the bootstrap output) replaced by
+ * its size and digest: a snapshot that shows what the stack is without repeating what the scripts say.
+ */
+export function withoutScriptBodies<T>(json: T): T {
+  const digest = (script: string) => `<script: ${Buffer.byteLength(script)} bytes, sha256 ${createHash("sha256").update(script).digest("hex").slice(0, 16)}>`;
+  const walk = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(walk);
+    if (value === null || typeof value !== "object") return value;
+    return Object.fromEntries(
+      Object.entries(value).map(([key, v]) => [key, typeof v === "string" && v.startsWith("#!") ? digest(v) : walk(v)]),
+    );
+  };
+  return walk(json) as T;
 }
