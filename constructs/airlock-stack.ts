@@ -117,18 +117,19 @@ export class AirlockStack extends TerraformStack {
     let betaProvider: GoogleBetaProvider | undefined;
     const beta = () => (betaProvider ??= new GoogleBetaProvider(this, "google-beta", { project, region: config.region }));
     const encryption = repos.kmsKeyName ? new RepositoryEncryption(this, "repository-encryption", { project, kmsKeyName: repos.kmsKeyName, betaProvider: beta() }) : undefined;
-    const repo = (id: string, props: Pick<PythonRepositoryProps, "repositoryId" | "description" | "kind" | "upstreams" | "cleanup">) =>
+    const repo = (id: string, props: Pick<PythonRepositoryProps, "role" | "repositoryId" | "description" | "kind" | "upstreams" | "cleanup">) =>
       new PythonRepository(this, id, { project, location: config.region, labels, kmsKeyName: repos.kmsKeyName, createdAfter: encryption ? [encryption.grant] : undefined, ...props });
-    this.privateRepo = repo("private-repo", { repositoryId: repos.private, description: "Private Python packages", cleanup: repos.cleanup.private });
+    this.privateRepo = repo("private-repo", { role: "private-repo", repositoryId: repos.private, description: "Private Python packages", cleanup: repos.cleanup.private });
     this.privateRepo.grantAll(repos.access.private);
     this.helpersRepo =
       config.mode === "mirror"
-        ? repo("auth-repo", { repositoryId: repos.auth, description: "pip-airlock: keyring and the Artifact Registry auth helpers only", cleanup: repos.cleanup.auth })
-        : repo("pypi-remote-repo", { repositoryId: repos.remote, description: "pip-airlock: PyPI proxy serving the auth helpers", kind: "remote" });
+        ? repo("auth-repo", { role: "auth-repo", repositoryId: repos.auth, description: "pip-airlock: keyring and the Artifact Registry auth helpers only", cleanup: repos.cleanup.auth })
+        : repo("pypi-remote-repo", { role: "remote-repo", repositoryId: repos.remote, description: "pip-airlock: PyPI proxy serving the auth helpers", kind: "remote" });
     // The auth repo's only writer is the public host (below): others may only read it.
     this.helpersRepo.grantAll({ readers: (config.mode === "mirror" ? repos.access.auth : repos.access.remote).readers });
     if (config.repositories.virtual.enabled) {
       this.virtualRepo = repo("virtual-repo", {
+        role: "virtual-repo",
         repositoryId: config.repositories.virtual.id,
         description: "pip-airlock: one index, private packages first",
         kind: "virtual",
