@@ -1,5 +1,5 @@
 import { spawnSync } from "child_process";
-import { App, Aspects, Testing } from "cdktf";
+import { App, Testing } from "cdktf";
 import * as path from "path";
 import { KNOWN_CLOSURE } from "../config/helper-requirements";
 import { mkdtempSync, readFileSync, writeFileSync } from "fs";
@@ -8,7 +8,6 @@ import { ConfigError, loadConfig } from "../config/load";
 import { normalizeName } from "../config/requirements";
 import { EnvironmentConfig } from "../config/schema";
 import { AirlockStack } from "../constructs/airlock-stack";
-import { Guardrails } from "../constructs/guardrails";
 import { loadTemplates } from "../main";
 
 export const ROOT = path.resolve(__dirname, "..");
@@ -48,14 +47,6 @@ export function synthJson(stack: AirlockStack): SynthJson {
 /** Every resource of one type, as a list of configs. */
 export function resourcesOf(json: SynthJson, type: string): any[] {
   return Object.values(json.resource[type] ?? {});
-}
-
-/** Run the guardrails over a stack and return what they found. */
-export function checkGuardrails(stack: AirlockStack): Guardrails {
-  const guardrails = new Guardrails();
-  Aspects.of(stack).add(guardrails);
-  Testing.synth(stack);
-  return guardrails;
 }
 
 /** Run this project's jest in a child process (for tests of the test set-up itself). */

@@ -1,0 +1,7 @@
+// The guardrails: security defaults every synthesized stack must keep, in the manner of cdk-nag.
+export { checkGuardrails, GuardrailError, GuardrailReport } from "./check";
+export type { GuardrailViolation, SuppressedViolation } from "./check";
+export type { Finding, GuardrailRule } from "./rule";
+export { GUARDRAIL_RULES } from "./rules";
+export { GuardrailSuppressions, InvalidSuppressionError } from "./suppressions";
+export type { GuardrailSuppression } from "./suppressions";
