@@ -19,7 +19,7 @@ export interface SynthOptions {
    * failing with ENOENT on one already gone (@cdktf/cli-core, SynthStack.synth).
    */
   readonly removeStaleStacks?: boolean;
-  /** Told what the guardrails could not check (e.g. the rest of an existing network), one line each. */
+  /** Told what the guardrails could not check (e.g. the rest of an existing network) and what a suppression let pass, one line each. */
   readonly onNote?: (note: string) => void;
 }
 
