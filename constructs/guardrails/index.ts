@@ -2,6 +2,7 @@
 export { checkGuardrails, GuardrailError, GuardrailReport } from "./check";
 export type { GuardrailViolation, SuppressedViolation } from "./check";
 export type { Finding, GuardrailRule } from "./rule";
+export type { StackTerraform } from "./terraform-json";
 export { GUARDRAIL_RULES } from "./rules";
 export { GuardrailSuppressions, InvalidSuppressionError } from "./suppressions";
 export type { GuardrailSuppression } from "./suppressions";
