@@ -1,10 +1,10 @@
-import { App, Aspects } from "cdktf";
+import { App } from "cdktf";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "fs";
 import * as path from "path";
 import { ConfigError, loadConfig } from "./config/load";
 import { readSynthRecord, synthCommand, SYNTH_RECORD_FILE, SynthRecord, synthRecord } from "./config/synth-record";
 import { AirlockStack } from "./constructs/airlock-stack";
-import { GuardrailError, Guardrails } from "./constructs/guardrails";
+import { checkGuardrails, GuardrailError } from "./constructs/guardrails";
 import { StartupTemplates } from "./constructs/startup-scripts";
 
 export interface SynthOptions {
@@ -19,7 +19,7 @@ export interface SynthOptions {
    * failing with ENOENT on one already gone (@cdktf/cli-core, SynthStack.synth).
    */
   readonly removeStaleStacks?: boolean;
-  /** Told what the guardrails could not check (e.g. the rest of an existing network), one line each. */
+  /** Told what the guardrails could not check (e.g. the rest of an existing network) and what a suppression let pass, one line each. */
   readonly onNote?: (note: string) => void;
 }
 
@@ -38,8 +38,8 @@ export function loadTemplates(assetsDir: string): StartupTemplates {
 }
 
 /**
- * Validate the config, build one stack per environment, synthesize into a scratch folder, check the
- * guardrails, and only then move the result into `outdir`: a failure leaves `outdir` untouched.
+ * Validate the config, build one stack per environment, check the guardrails, synthesize into a scratch
+ * folder, and only then move the result into `outdir`: a failure leaves `outdir` untouched.
  */
 export function synthesize(options: SynthOptions): string[] {
   const environments = loadConfig(options.configFile);
@@ -48,18 +48,12 @@ export function synthesize(options: SynthOptions): string[] {
   const scratch = mkdtempSync(path.join(path.dirname(path.resolve(options.outdir)), ".airlock-synth-"));
   try {
     const app = new App({ outdir: scratch, stackTraces: false });
-    const guardrails = new Guardrails();
     const stacks = environments.map((env) => new AirlockStack(app, env.name, { config: env.config, lockContent: env.lockContent, templates }));
     const oversized = stacks.flatMap(scriptSizeProblems);
     if (oversized.length > 0) throw new ConfigError(options.configFile, oversized);
-    for (const stack of stacks) Aspects.of(stack).add(guardrails);
-    try {
-      app.synth();
-    } catch (e) {
-      guardrails.assertClean(); // a guardrail's own error says more than cdktf's "Encountered Annotations"
-      throw e;
-    }
+    const guardrails = checkGuardrails(stacks);
     guardrails.assertClean();
+    app.synth();
     for (const note of [...environments.flatMap((e) => e.notes), ...guardrails.notes]) options.onNote?.(note);
     for (const stack of stacks) {
       const script = path.join(scratch, "stacks", stack.node.id, BOOTSTRAP_SCRIPT_FILE);

@@ -6,7 +6,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { ConfigError, loadConfig } from "../config/load";
-import { buildStack, checkGuardrails, EXAMPLE_CONFIG, resourcesOf, synthJson } from "./support";
+import { checkGuardrails } from "../constructs/guardrails";
+import { buildStack, EXAMPLE_CONFIG, resourcesOf, synthJson } from "./support";
 
 const example = JSON.parse(readFileSync(EXAMPLE_CONFIG, "utf8"));
 const dir = mkdtempSync(path.join(tmpdir(), "airlock-fleet-"));
@@ -86,7 +87,7 @@ describe("their fleets: an instance template carrying the bootstrap, and a manag
       serviceAccount: { email: "other@airlock-example.iam.gserviceaccount.com", scopes: ["cloud-platform"] },
     });
     new ComputeRoute(leaky, "leak", { name: "leak", network: network.id, destRange: "0.0.0.0/0", nextHopGateway: "default-internet-gateway" });
-    const g4 = checkGuardrails(leaky).violations.filter((v) => v.rule.startsWith("AIRLOCK-G4"));
+    const g4 = checkGuardrails([leaky]).violations.filter((v) => v.rule.startsWith("AIRLOCK-G4"));
     expect(g4.map((v) => v.path)).toEqual(expect.arrayContaining(["airlock/leak"]));
   });
 

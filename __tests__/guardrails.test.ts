@@ -4,24 +4,28 @@ import { ArtifactRegistryRepositoryIamPolicy } from "@cdktf/provider-google/lib/
 import { ComputeFirewall } from "@cdktf/provider-google/lib/compute-firewall";
 import { ComputeInstance, ComputeInstanceConfig } from "@cdktf/provider-google/lib/compute-instance";
 import { ComputeInstanceTemplate } from "@cdktf/provider-google/lib/compute-instance-template";
+import { ComputeNetwork } from "@cdktf/provider-google/lib/compute-network";
 import { ComputeRoute } from "@cdktf/provider-google/lib/compute-route";
 import { ComputeRouter } from "@cdktf/provider-google/lib/compute-router";
 import { ComputeRouterNat } from "@cdktf/provider-google/lib/compute-router-nat";
+import { DataGoogleComputeNetwork } from "@cdktf/provider-google/lib/data-google-compute-network";
 import { DataGoogleIamPolicy } from "@cdktf/provider-google/lib/data-google-iam-policy";
 import { ProjectIamBinding } from "@cdktf/provider-google/lib/project-iam-binding";
 import { ProjectIamMember } from "@cdktf/provider-google/lib/project-iam-member";
-import { AnnotationMetadataEntryType, App, Aspects } from "cdktf";
-import { IConstruct } from "constructs";
+import { AnnotationMetadataEntryType, App } from "cdktf";
+import { Construct, IConstruct } from "constructs";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "fs";
 import * as os from "os";
 import * as path from "path";
+import { loadConfig } from "../config/load";
 import { EnvironmentConfig } from "../config/schema";
 import * as airlockStackModule from "../constructs/airlock-stack";
 import { AirlockStack } from "../constructs/airlock-stack";
-import { GuardrailError, Guardrails, GuardrailViolation } from "../constructs/guardrails";
+import { checkGuardrails, GUARDRAIL_RULES, GuardrailError, GuardrailViolation } from "../constructs/guardrails";
 import { HostIdentity } from "../constructs/host-identity";
+import { PythonRepository } from "../constructs/python-repository";
 import { loadTemplates, synthesize } from "../main";
-import { buildStack, checkGuardrails, EXAMPLE_CONFIG, exampleConfig, grantee, ROOT } from "./support";
+import { buildStack, EXAMPLE_CONFIG, exampleConfig, FIXTURES, grantee, ROOT } from "./support";
 
 const ASSETS_DIR = path.join(ROOT, "assets");
 
@@ -45,15 +49,13 @@ const remoteVirtual = (c: EnvironmentConfig) => {
 };
 
 /**
- * Build the real example stack, let `breakIt` add resources to it, run the guardrails once. The Aspect is
- * visited directly on the stack (3x faster than a full Testing.synth); the tests of the real stacks, the
- * App and synthesize() below go through Aspects and synthesis.
+ * Build the real example stack, let `breakIt` add resources to it, run the guardrails once (no synthesis;
+ * the tests of the App and synthesize() below synthesize too).
  */
-function broken(breakIt: (stack: AirlockStack) => IConstruct, edit?: (c: EnvironmentConfig) => void) {
-  const { stack } = buildStack(exampleConfig(edit));
+function broken(breakIt: (stack: AirlockStack) => IConstruct, edit?: (c: EnvironmentConfig) => void, config = exampleConfig(edit)) {
+  const { stack } = buildStack(config);
   const offending = breakIt(stack);
-  const guardrails = new Guardrails();
-  guardrails.visit(stack);
+  const guardrails = checkGuardrails([stack]);
   return { stack, offending, violations: guardrails.violations, guardrails };
 }
 
@@ -93,7 +95,7 @@ describe("the real stacks break no guardrail", () => {
     ["restricted Google APIs VIP", (c: EnvironmentConfig) => void (c.networks.private.googleApis = "restricted")],
   ])("%s: zero violations, no error annotation, assertClean passes", (_, edit) => {
     const { stack } = buildStack(exampleConfig(edit));
-    const guardrails = checkGuardrails(stack);
+    const guardrails = checkGuardrails([stack]);
     expect(guardrails.violations).toEqual([]);
     expect(errorAnnotations(stack)).toEqual([]);
     expect(() => guardrails.assertClean()).not.toThrow();
@@ -436,7 +438,7 @@ describe("how a violation is reported", () => {
     for (const line of lines) expect(line).toMatch(/^guardrail AIRLOCK-G[1-6] [a-z-]+: airlock\/\S+ \S.*$/);
   });
 
-  it("a real App's synth fails with the rule and the construct path (cdktf error annotations)", () => {
+  it("a real App's synth fails, once checked, with the rule and the construct path (cdktf error annotations)", () => {
     const outdir = mkdtempSync(path.join(os.tmpdir(), "airlock-guardrail-app-"));
     const saved = process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS;
     delete process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS;
@@ -444,7 +446,7 @@ describe("how a violation is reported", () => {
       const app = new App({ outdir, stackTraces: false });
       const stack = new AirlockStack(app, "airlock", { config: exampleConfig(), lockContent: "", templates: loadTemplates(ASSETS_DIR) });
       new ComputeFirewall(stack, "open-ssh", { name: "open-ssh", network: stack.privateNetwork.network.id, sourceRanges: ["0.0.0.0/0"], allow: [{ protocol: "tcp", ports: ["22"] }] });
-      Aspects.of(stack).add(new Guardrails());
+      checkGuardrails([stack]);
       expect(() => app.synth()).toThrow(/\[airlock\/open-ssh\] \[AIRLOCK-G5 ssh-only-from-iap\]/);
     } finally {
       if (saved !== undefined) process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS = saved;
@@ -555,4 +557,59 @@ describe("AIRLOCK-G7: the auth repo stays helpers-only", () => {
     });
     expect(violations).toEqual([]);
   });
+});
+
+describe("the rules find resources by the role their constructs declare, not by construct path", () => {
+  const CI = "serviceAccount:ci@acme-build.iam.gserviceaccount.com";
+  const existingNetworks = () => structuredClone(loadConfig(path.join(FIXTURES, "existing-network.json"))[0].config);
+  const teamRepo = (scope: IConstruct, id: string, role?: "auth-repo") =>
+    new PythonRepository(scope, id, { project: PROJECT, location: "us-central1", repositoryId: id, description: "a team's", role });
+
+  it("AIRLOCK-G7: a repository declared the auth repo is one wherever it sits; one merely at an `auth-repo` path is not", () => {
+    const { violations } = broken((stack) => {
+      teamRepo(new Construct(stack, "team"), "auth-repo").grantWrite(grantee("ci-writer", CI));
+      return teamRepo(stack, "second-helpers", "auth-repo").grantWrite(grantee("ci-writer", CI));
+    });
+    expect(found(violations)).toEqual([[RULE.G7, "airlock/second-helpers/ci-writer"]]);
+  });
+
+  it("AIRLOCK-G4: the private network keeps its role under another logical id; a network merely at a `private-network` path is not private", () => {
+    const { violations } = broken((stack) => {
+      const lookalike = new ComputeNetwork(new Construct(new Construct(stack, "lab"), "private-network"), "network", { name: "lab", autoCreateSubnetworks: false });
+      new ComputeRoute(stack, "lab-route", { name: "lab", network: lookalike.id, destRange: "0.0.0.0/0", nextHopGateway: "default-internet-gateway" });
+      stack.privateNetwork.network.overrideLogicalId("renamed_private_network");
+      stack.privateNetwork.network.addOverride("delete_default_routes_on_create", false);
+      return stack.privateNetwork.network;
+    });
+    expect(found(violations)).toEqual([[RULE.G4, "airlock/private/private-network/network"]]);
+  });
+
+  it("AIRLOCK-G4 fires on a route and a NAT the stack adds to an existing private network (a data source), not on the existing public one", () => {
+    const { violations } = broken((stack) => {
+      const network = stack.privateNetwork.network;
+      expect(network).toBeInstanceOf(DataGoogleComputeNetwork);
+      new ComputeRoute(stack, "internet-route", { name: "internet", network: network.id, destRange: "0.0.0.0/0", nextHopGateway: "default-internet-gateway" });
+      const router = new ComputeRouter(stack, "router", { name: "router", network: network.name, region: "europe-west4" });
+      new ComputeRouterNat(stack, "nat", { name: "nat", router: router.name, region: "europe-west4", natIpAllocateOption: "AUTO_ONLY", sourceSubnetworkIpRangesToNat: "ALL_SUBNETWORKS_ALL_IP_RANGES" });
+      return new ComputeRoute(stack, "public-route", { name: "public", network: stack.publicNetwork!.network.id, destRange: "0.0.0.0/0", nextHopGateway: "default-internet-gateway" });
+    }, undefined, existingNetworks());
+    expect(found(violations).sort()).toEqual([[RULE.G4, "airlock/internet-route"], [RULE.G4, "airlock/nat"]]);
+  });
+
+  it("blind spots: an existing network declared public gets the public note, any other existing network the private one", () => {
+    const { guardrails } = broken((stack) => new DataGoogleComputeNetwork(stack, "team-network", { name: "team-vpc" }), undefined, existingNetworks());
+    const notes = guardrails.blindSpots.map((n) => [n.path, /AIRLOCK-G4/.test(n.message) ? "private" : "public"]);
+    expect(notes.sort()).toEqual([
+      ["airlock/mirror/public-network/network", "public"],
+      ["airlock/private/private-network/network", "private"],
+      ["airlock/team-network", "private"],
+    ]);
+  });
+});
+
+it("README's guardrails table lists every rule, by id and name, in order", () => {
+  const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
+  const documented = [...readme.matchAll(/^\| (AIRLOCK-G\d+ [a-z-]+) \|/gm)].map((m) => m[1]);
+  expect(documented).toEqual(GUARDRAIL_RULES.map((r) => `${r.id} ${r.name}`));
+  expect(documented).toEqual(Object.values(RULE));
 });

@@ -1,6 +1,6 @@
 import { spawnSync } from "child_process";
 import { createHash } from "crypto";
-import { App, Aspects, Testing } from "cdktf";
+import { App, Testing } from "cdktf";
 import * as path from "path";
 import { KNOWN_CLOSURE } from "../config/helper-requirements";
 import { mkdtempSync, readFileSync, writeFileSync } from "fs";
@@ -9,7 +9,6 @@ import { ConfigError, loadConfig } from "../config/load";
 import { normalizeName } from "../config/requirements";
 import { EnvironmentConfig } from "../config/schema";
 import { AirlockStack } from "../constructs/airlock-stack";
-import { Guardrails } from "../constructs/guardrails";
 import { Grantee } from "../constructs/python-repository";
 import { loadTemplates } from "../main";
 
@@ -50,14 +49,6 @@ export function synthJson(stack: AirlockStack): SynthJson {
 /** Every resource of one type, as a list of configs. */
 export function resourcesOf(json: SynthJson, type: string): any[] {
   return Object.values(json.resource[type] ?? {});
-}
-
-/** Run the guardrails over a stack and return what they found. */
-export function checkGuardrails(stack: AirlockStack): Guardrails {
-  const guardrails = new Guardrails();
-  Aspects.of(stack).add(guardrails);
-  Testing.synth(stack);
-  return guardrails;
 }
 
 /** Run this project's jest in a child process (for tests of the test set-up itself). */

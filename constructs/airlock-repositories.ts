@@ -43,7 +43,7 @@ export class AirlockRepositories extends ConstructGroup {
     const encryption = repos.kmsKeyName
       ? new RepositoryEncryption(this, "repository-encryption", { project: config.projectId, kmsKeyName: repos.kmsKeyName, betaProvider: props.betaProvider() })
       : undefined;
-    const repo = (id: string, repoProps: Pick<PythonRepositoryProps, "repositoryId" | "description" | "kind" | "upstreams" | "cleanup">) =>
+    const repo = (id: string, repoProps: Pick<PythonRepositoryProps, "role" | "repositoryId" | "description" | "kind" | "upstreams" | "cleanup">) =>
       new PythonRepository(this, id, {
         project: config.projectId,
         location: config.region,
@@ -53,18 +53,19 @@ export class AirlockRepositories extends ConstructGroup {
         ...repoProps,
       });
 
-    this.privateRepo = repo("private-repo", { repositoryId: repos.private, description: "Private Python packages", cleanup: repos.cleanup.private });
+    this.privateRepo = repo("private-repo", { role: "private-repo", repositoryId: repos.private, description: "Private Python packages", cleanup: repos.cleanup.private });
     this.privateRepo.grantAccess(repos.access.private);
     // The auth repo's only writer is the public host (MirrorSide): others may only read it.
     if (config.mode === "mirror") {
-      this.helpersRepo = repo("auth-repo", { repositoryId: repos.auth, description: "pip-airlock: keyring and the Artifact Registry auth helpers only", cleanup: repos.cleanup.auth });
+      this.helpersRepo = repo("auth-repo", { role: "auth-repo", repositoryId: repos.auth, description: "pip-airlock: keyring and the Artifact Registry auth helpers only", cleanup: repos.cleanup.auth });
       this.helpersRepo.grantAccess({ readers: repos.access.auth.readers });
     } else {
-      this.helpersRepo = repo("pypi-remote-repo", { repositoryId: repos.remote, description: "pip-airlock: PyPI proxy serving the auth helpers", kind: "remote" });
+      this.helpersRepo = repo("pypi-remote-repo", { role: "remote-repo", repositoryId: repos.remote, description: "pip-airlock: PyPI proxy serving the auth helpers", kind: "remote" });
       this.helpersRepo.grantAccess({ readers: repos.access.remote.readers });
     }
     if (repos.virtual.enabled) {
       this.virtualRepo = repo("virtual-repo", {
+        role: "virtual-repo",
         repositoryId: repos.virtual.id,
         description: "pip-airlock: one index, private packages first",
         kind: "virtual",

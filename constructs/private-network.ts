@@ -6,6 +6,7 @@ import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { GOOGLE_APIS_VIPS, GoogleApisVip } from "./google-apis-access";
 import { allowRuleLogConfig, NetworkLogging } from "./network-logging";
+import { declareRole } from "./resource-role";
 import { addDenyAllEgress, addVpc, Vpc } from "./vpc";
 
 /** For an existing VPC, which parts of private access the stack creates (the network team may own some). */
@@ -67,6 +68,7 @@ export class PrivateNetwork extends Construct {
     this.googleApisCidr = vip.cidr;
     this.vpc = addVpc(this, { ...props, deleteDefaultRoutes: true, sshRule: manage.iapSshRule });
     ({ network: this.network, subnet: this.subnet } = this.vpc);
+    declareRole(this.network, "private-network");
     const project = this.vpc.project;
     if (manage.googleApisRoute) {
       this.reachesGoogleApis.push(

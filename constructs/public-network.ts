@@ -4,6 +4,7 @@ import { ComputeRouterNat } from "@cdktf/provider-google/lib/compute-router-nat"
 import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { allowRuleLogConfig, NetworkLogging } from "./network-logging";
+import { declareRole } from "./resource-role";
 import { addDenyAllEgress, addVpc, Vpc } from "./vpc";
 
 export interface PublicNetworkProps {
@@ -40,6 +41,7 @@ export class PublicNetwork extends Construct {
     super(scope, id);
     this.vpc = addVpc(this, { ...props, deleteDefaultRoutes: false, sshTargetServiceAccounts: props.hostServiceAccounts });
     ({ network: this.network, subnet: this.subnet } = this.vpc);
+    declareRole(this.network, "public-network");
     if (!this.vpc.existing) {
       const router = new ComputeRouter(this, "router", { project: props.project, name: `${props.name}-router`, network: this.network.id, region: props.region });
       this.nat = new ComputeRouterNat(this, "nat", {

@@ -3,6 +3,7 @@ import { ArtifactRegistryRepositoryIamMember } from "@cdktf/provider-google/lib/
 import { createHash } from "crypto";
 import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
+import { declareRole, ResourceRole } from "./resource-role";
 
 /** Where a virtual repository reads from, and how much it prefers it (higher wins). */
 export interface Upstream {
@@ -26,6 +27,8 @@ export interface PythonRepositoryProps {
   readonly cleanup?: CleanupPolicy;
   /** What must exist before the repository is created (e.g. the service agent's grant on the key). */
   readonly createdAfter?: readonly ITerraformDependable[];
+  /** What the repository is to the airlock (the guardrails find the auth repo by it). */
+  readonly role?: Extract<ResourceRole, `${string}-repo`>;
 }
 
 export interface CleanupPolicy {
@@ -91,6 +94,7 @@ export class PythonRepository extends Construct {
             }
           : undefined,
     });
+    if (props.role) declareRole(this.repository, props.role);
     this.host = `${props.location}-python.pkg.dev`;
     const path = `${props.project}/${props.repositoryId}`;
     this.uploadUrl = `https://${this.host}/${path}/`;

@@ -1,0 +1,8 @@
+// The guardrails: security defaults every synthesized stack must keep, in the manner of cdk-nag.
+export { checkGuardrails, GuardrailError, GuardrailReport } from "./check";
+export type { GuardrailViolation, SuppressedViolation } from "./check";
+export type { Finding, GuardrailRule } from "./rule";
+export type { StackTerraform } from "./terraform-json";
+export { GUARDRAIL_RULES } from "./rules";
+export { GuardrailSuppressions, InvalidSuppressionError } from "./suppressions";
+export type { GuardrailSuppression } from "./suppressions";

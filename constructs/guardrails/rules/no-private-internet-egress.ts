@@ -1,0 +1,49 @@
+import { GOOGLE_APIS_VIPS } from "../../google-apis-access";
+import { within } from "../cidr-within";
+import { Finding } from "../rule";
+import { dataSources, hasRole, ref, refs, Resource, resources, StackTerraform } from "../terraform-json";
+
+export const id = "AIRLOCK-G4";
+export const name = "no-private-internet-egress";
+
+const VIP_RANGES = Object.values(GOOGLE_APIS_VIPS).map((vip) => vip.cidr);
+
+export function check(stack: StackTerraform): Finding[] {
+  const { tf } = stack;
+  const findings: Finding[] = [];
+  const networks = privateNetworks(stack);
+  const privateRefs = networks.flatMap((n) => [...refs(n), String(n.config.name)]);
+  // A network may also be named literally, or by URL (.../global/networks/NAME).
+  const inPrivate = (network: unknown) => privateRefs.some((r) => String(network) === r || String(network).endsWith(`/networks/${r}`));
+  for (const route of resources(tf, "google_compute_route").filter((r) => inPrivate(r.config.network))) {
+    if (!VIP_RANGES.some((vip) => within(String(route.config.dest_range), vip))) {
+      findings.push({ path: route.path, message: `routes ${route.config.dest_range} out of the private network: only the Google APIs VIP range may be routed` });
+    }
+  }
+  const routers = resources(tf, "google_compute_router").filter((r) => inPrivate(r.config.network));
+  const privateRouterRefs = routers.flatMap((r) => [ref(r, "name"), ref(r, "id")]);
+  for (const nat of resources(tf, "google_compute_router_nat").filter((n) => privateRouterRefs.includes(String(n.config.router)))) {
+    findings.push({ path: nat.path, message: "puts Cloud NAT on the private network: remove it; private hosts reach only Google APIs" });
+  }
+  for (const network of networks.filter((n) => !n.address.startsWith("data.") && n.config.delete_default_routes_on_create !== true)) {
+    findings.push({ path: network.path, message: "keeps the default internet route on the private network: set deleteDefaultRoutesOnCreate" });
+  }
+  return findings;
+}
+
+/**
+ * The private networks: the one the stack declares as its private network (created or existing), and
+ * those bootstrap VMs and templates (label `airlock-role: bootstrap`) sit on, found through their subnets.
+ */
+function privateNetworks(stack: StackTerraform): Resource[] {
+  const { tf } = stack;
+  const hostSubnets = resources(tf, "google_compute_instance", "google_compute_instance_template")
+    .filter((i) => i.config.labels?.["airlock-role"] === "bootstrap")
+    .flatMap((i) => (i.config.network_interface ?? []).map((ni: any) => String(ni.subnetwork ?? "")));
+  const networkRefs = resources(tf, "google_compute_subnetwork")
+    .filter((s) => refs(s).some((r) => hostSubnets.includes(r)))
+    .map((s) => String(s.config.network));
+  return [...resources(tf, "google_compute_network"), ...dataSources(tf, "google_compute_network")].filter(
+    (n) => hasRole(stack, n, "private-network") || refs(n).some((r) => networkRefs.includes(r)),
+  );
+}
