@@ -1,11 +1,13 @@
 import { App, Aspects } from "cdktf";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from "fs";
 import * as path from "path";
 import { ConfigError, loadConfig } from "./config/load";
 import { readSynthRecord, synthCommand, SYNTH_RECORD_FILE, SynthRecord, synthRecord } from "./config/synth-record";
 import { AirlockStack } from "./constructs/airlock-stack";
 import { GuardrailError, Guardrails } from "./constructs/guardrails";
-import { StartupTemplates } from "./constructs/startup-scripts";
+import { writeScriptFiles } from "./startup-script/files";
+import { startupScriptProblems } from "./startup-script/metadata-limit";
+import { loadTemplates } from "./startup-script/templates";
 
 export interface SynthOptions {
   readonly configFile: string;
@@ -24,18 +26,7 @@ export interface SynthOptions {
 }
 
 /** Name of the file, in each stack's folder, holding the private host's rendered bootstrap script. */
-export const BOOTSTRAP_SCRIPT_FILE = "private-host-bootstrap.sh";
-
-export function loadTemplates(assetsDir: string): StartupTemplates {
-  const read = (file: string) => {
-    try {
-      return readFileSync(path.join(assetsDir, file), "utf8");
-    } catch {
-      throw new ConfigError(path.join(assetsDir, file), ["cannot read the startup-script template: restore it from git (assets/ ships with the app)"]);
-    }
-  };
-  return { mirror: read("mirror.sh.mustache"), bootstrap: read("bootstrap.sh.mustache"), common: read("common.sh.mustache") };
-}
+export { BOOTSTRAP_SCRIPT_FILE } from "./startup-script/files";
 
 /**
  * Validate the config, build one stack per environment, synthesize into a scratch folder, check the
@@ -50,22 +41,18 @@ export function synthesize(options: SynthOptions): string[] {
     const app = new App({ outdir: scratch, stackTraces: false });
     const guardrails = new Guardrails();
     const stacks = environments.map((env) => new AirlockStack(app, env.name, { config: env.config, lockContent: env.lockContent, templates }));
-    const oversized = stacks.flatMap(scriptSizeProblems);
-    if (oversized.length > 0) throw new ConfigError(options.configFile, oversized);
     for (const stack of stacks) Aspects.of(stack).add(guardrails);
     try {
       app.synth();
     } catch (e) {
       guardrails.assertClean(); // a guardrail's own error says more than cdktf's "Encountered Annotations"
+      const oversized = startupScriptProblems(app); // the hosts' validations: cdktf's error names construct paths
+      if (oversized.length > 0) throw new ConfigError(options.configFile, oversized);
       throw e;
     }
     guardrails.assertClean();
     for (const note of [...environments.flatMap((e) => e.notes), ...guardrails.notes]) options.onNote?.(note);
-    for (const stack of stacks) {
-      const script = path.join(scratch, "stacks", stack.node.id, BOOTSTRAP_SCRIPT_FILE);
-      writeFileSync(script, stack.bootstrapScript);
-      chmodSync(script, 0o755);
-    }
+    for (const stack of stacks) writeScriptFiles(path.join(scratch, "stacks", stack.node.id), stack.startupScripts);
     const names = stacks.map((s) => s.node.id);
     writeFileSync(path.join(scratch, SYNTH_RECORD_FILE), synthRecord(options.projectRoot ?? process.cwd(), options.configFile, names));
     publish(scratch, options.outdir, names, options.removeStaleStacks ?? true);
@@ -73,22 +60,6 @@ export function synthesize(options: SynthOptions): string[] {
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
-}
-
-/** GCE refuses a metadata value over 256 KB (and all of an instance's metadata over 512 KB). */
-export const METADATA_VALUE_LIMIT_BYTES = 256 * 1024;
-
-function scriptSizeProblems(stack: AirlockStack): string[] {
-  const scripts: Array<[string, string, string | undefined]> = [
-    ["mirror.packages / mirror.lockFile", "the public host's startup script", stack.mirrorScript],
-    ["mirror.packages", "the private host's startup script", stack.bootstrapScript],
-  ];
-  return scripts
-    .filter(([, , script]) => script !== undefined && Buffer.byteLength(script) > METADATA_VALUE_LIMIT_BYTES)
-    .map(
-      ([field, what, script]) =>
-        `${field} (stack "${stack.node.id}"): ${what} renders to ${Math.ceil(Buffer.byteLength(script!) / 1024)} KB, over GCE's 256 KB limit for one metadata value: mirror fewer packages or a shorter lock`,
-    );
 }
 
 /** Move each stack's files over the old ones (keeping e.g. `.terraform/`), drop stale stacks, then the manifest and record. */

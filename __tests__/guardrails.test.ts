@@ -20,7 +20,8 @@ import * as airlockStackModule from "../constructs/airlock-stack";
 import { AirlockStack } from "../constructs/airlock-stack";
 import { GuardrailError, Guardrails, GuardrailViolation } from "../constructs/guardrails";
 import { HostIdentity } from "../constructs/host-identity";
-import { loadTemplates, synthesize } from "../main";
+import { synthesize } from "../main";
+import { loadTemplates } from "../startup-script/templates";
 import { buildStack, checkGuardrails, EXAMPLE_CONFIG, exampleConfig, ROOT } from "./support";
 
 const ASSETS_DIR = path.join(ROOT, "assets");

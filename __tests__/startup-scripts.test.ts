@@ -5,8 +5,9 @@ import { execFileSync, spawnSync } from "child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { BootstrapScriptView, MirrorScriptView, renderBootstrapScript, renderMirrorScript } from "../assets/views";
-import { loadTemplates } from "../main";
+import { renderBootstrapScript, renderMirrorScript } from "../startup-script/scripts";
+import { BootstrapScriptView, MirrorScriptView } from "../startup-script/views";
+import { loadTemplates } from "../startup-script/templates";
 import { ENV, withFunctions } from "./script-support";
 
 const ASSETS = path.resolve(__dirname, "..", "assets");
@@ -40,7 +41,7 @@ const mirrorView: MirrorScriptView = {
 };
 const bootstrapView: BootstrapScriptView = {
   ...common,
-  pip_index_url: `https://oauth2accesstoken@${HOST}/airlock-example/my-private-pip-packages/simple/`,
+  index_url: `https://oauth2accesstoken@${HOST}/airlock-example/my-private-pip-packages/simple/`,
   upload_repo_url: `https://${HOST}/airlock-example/my-private-pip-packages/`,
   packages: ["keyring", "keyrings.google-artifactregistry-auth"],
   wait_attempts: 32,
@@ -326,7 +327,7 @@ describe("bootstrap helpers", () => {
   });
 
   it("refuses an index URL without the oauth2accesstoken user (pip would never ask keyring)", () => {
-    const script = renderBootstrapScript(TEMPLATES, { ...bootstrapView, pip_index_url: `https://${HOST}/p/r/simple/` });
+    const script = renderBootstrapScript(TEMPLATES, { ...bootstrapView, index_url: `https://${HOST}/p/r/simple/` });
     const out = withFunctions(script, `date() { printf 'T'; }; validate_settings; echo "rc=$?"`);
     expect(out).toContain("must start with https://oauth2accesstoken@");
     expect(out).toContain("rc=1");

@@ -9,7 +9,7 @@ import { normalizeName } from "../config/requirements";
 import { EnvironmentConfig } from "../config/schema";
 import { AirlockStack } from "../constructs/airlock-stack";
 import { Guardrails } from "../constructs/guardrails";
-import { loadTemplates } from "../main";
+import { loadTemplates } from "../startup-script/templates";
 
 export const ROOT = path.resolve(__dirname, "..");
 /**

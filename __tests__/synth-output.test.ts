@@ -107,6 +107,14 @@ describe("synthesized output", () => {
       /mirror\.packages \/ mirror\.lockFile \(stack "airlock"\): the public host's startup script renders to \d+ KB, over GCE's 256 KB limit/,
     );
     expect(tree(outdir)).toEqual(before);
+    // The limit is a validation of the host (cdktf's own error names construct paths): the app command
+    // still says what to change, and nothing else.
+    const run = spawnSync("node", ["synth.js"], { cwd: ROOT, env: { ...process.env, AIRLOCK_CONFIG: path.join(dir, "c.json"), CDKTF_OUTDIR: outdir }, encoding: "utf8" });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(
+      /^pip-airlock: nothing was synthesized:\n\S+c\.json: mirror\.packages \/ mirror\.lockFile \(stack "airlock"\): the public host's startup script renders to \d+ KB, over GCE's 256 KB limit for one metadata value: mirror fewer packages or a shorter lock\n$/,
+    );
+    expect(tree(outdir)).toEqual(before);
   });
 
   it("the app command cdktf.json names (what `cdktf synth` runs) exits non-zero with the field and fix on stderr", () => {

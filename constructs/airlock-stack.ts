@@ -4,7 +4,6 @@ import { GoogleBetaProvider } from "@cdktf/provider-google-beta/lib/provider";
 import { TimeProvider } from "@cdktf/provider-time/lib/provider";
 import { GcsBackend, ITerraformDependable, LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import { renderBootstrapScript, renderMirrorScript } from "../assets/views";
 import { EnvironmentConfig } from "../config/schema";
 import { AirlockHost } from "./airlock-host";
 import { HostIdentity } from "./host-identity";
@@ -17,7 +16,9 @@ import { ProjectServices } from "./project-services";
 import { PublicNetwork } from "./public-network";
 import { PythonRepository, PythonRepositoryProps } from "./python-repository";
 import { terraformLiteral } from "./terraform-literal";
-import { bootstrapView, mirrorView, ScriptEndpoints, StartupTemplates } from "./startup-scripts";
+import { ScriptEndpoints } from "../startup-script/config-views";
+import { bootstrapScript, mirrorScript, StartupScript } from "../startup-script/scripts";
+import { StartupTemplates } from "../startup-script/templates";
 
 export interface AirlockStackProps {
   readonly config: EnvironmentConfig;
@@ -67,6 +68,8 @@ export class AirlockStack extends TerraformStack {
   /** The private host's rendered bootstrap: attach it to any VM on the private network. */
   readonly bootstrapScript: string;
   readonly mirrorScript?: string;
+  /** Every script the stack renders, with its settings: the synth publishes each beside the stack's Terraform. */
+  readonly startupScripts: StartupScript[] = [];
 
   constructor(scope: Construct, name: string, props: AirlockStackProps) {
     super(scope, name);
@@ -167,7 +170,9 @@ export class AirlockStack extends TerraformStack {
     ];
     const privateHostNeeds = privateIdentity ? readerNeeds("private-host-reader", privateIdentity) : [];
     const fleetNeeds = fleetIdentity ? readerNeeds("fleet-reader", fleetIdentity) : [];
-    this.bootstrapScript = renderBootstrapScript(props.templates, bootstrapView(config, endpoints));
+    const bootstrap = bootstrapScript(props.templates, config, endpoints);
+    this.startupScripts.push(bootstrap);
+    this.bootstrapScript = bootstrap.text;
     // A changed bootstrap (index, packages, venv, timeouts) replaces the private host, so it runs on the
     // next deploy and not at some later reboot; the fleet rolls through its template instead.
     const bootstrapFingerprint = privateIdentity && new ReplacementFingerprint(this, "bootstrap-fingerprint", { spec: { script: this.bootstrapScript }, key: "bootstrap_sha256" });
@@ -180,7 +185,7 @@ export class AirlockStack extends TerraformStack {
       subnet: this.privateNetwork.subnet,
       serviceAccountEmail: privateIdentity.email,
       role: "bootstrap",
-      startupScript: this.bootstrapScript,
+      startupScript: bootstrap,
       labels,
       replaceWhenReplaced: bootstrapFingerprint?.resource,
       bootsAfter: privateHostNeeds,
@@ -195,7 +200,7 @@ export class AirlockStack extends TerraformStack {
         image: config.fleet.image,
         subnet: this.privateNetwork.subnet,
         serviceAccountEmail: fleetIdentity.email,
-        startupScript: this.bootstrapScript,
+        startupScript: bootstrap,
         labels,
         size: config.fleet.size,
         bootsAfter: fleetNeeds,
@@ -225,7 +230,9 @@ export class AirlockStack extends TerraformStack {
         logging: config.logging,
       });
       const writeGrant = this.helpersRepo.grantWrite("public-host-writer", publicIdentity.member);
-      this.mirrorScript = renderMirrorScript(props.templates, mirrorView(config, endpoints, props.lockContent));
+      const mirror = mirrorScript(props.templates, config, endpoints, props.lockContent);
+      this.startupScripts.push(mirror);
+      this.mirrorScript = mirror.text;
       const fingerprint = new ReplacementFingerprint(this, "mirror-fingerprint", {
         spec: {
           packages: config.mirror.packages,
@@ -245,7 +252,7 @@ export class AirlockStack extends TerraformStack {
         subnet: this.publicNetwork.subnet,
         serviceAccountEmail: publicIdentity.email,
         role: "mirror",
-        startupScript: this.mirrorScript,
+        startupScript: mirror,
         labels,
         replaceWhenReplaced: fingerprint.resource,
         bootsAfter: [...this.publicNetwork.reachesInternet, writeGrant],

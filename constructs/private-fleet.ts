@@ -3,7 +3,9 @@ import { ComputeInstanceTemplate } from "@cdktf/provider-google/lib/compute-inst
 import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { secureMetadata, SHIELDED_VM } from "./secure-vm";
-import { GUEST_ATTRIBUTE_NAMESPACE } from "./startup-scripts";
+import { GUEST_ATTRIBUTE_NAMESPACE } from "../startup-script/config-views";
+import { carryStartupScript } from "../startup-script/metadata-limit";
+import { StartupScript } from "../startup-script/scripts";
 
 export interface PrivateFleetProps {
   readonly project: string;
@@ -18,7 +20,7 @@ export interface PrivateFleetProps {
   /** The fleet's dedicated service account (with read access to the repositories). */
   readonly serviceAccountEmail: string;
   /** The private host's bootstrap, unchanged: every VM of the fleet runs it on every boot. */
-  readonly startupScript: string;
+  readonly startupScript: StartupScript;
   readonly labels?: Record<string, string>;
   /** VMs to run from the template in a zonal managed instance group; 0 for the template alone. */
   readonly size: number;
@@ -49,7 +51,7 @@ export class PrivateFleet extends Construct {
       networkInterface: [{ subnetwork: props.subnet.id }],
       shieldedInstanceConfig: SHIELDED_VM,
       serviceAccount: { email: props.serviceAccountEmail, scopes: ["cloud-platform"] },
-      metadata: secureMetadata(props.startupScript),
+      metadata: secureMetadata(carryStartupScript(this, props.startupScript)),
       // A template cannot change in place: a new one is made before the old one is dropped, so the group
       // always points at an existing template.
       lifecycle: { createBeforeDestroy: true },

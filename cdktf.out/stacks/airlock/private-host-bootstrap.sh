@@ -19,7 +19,7 @@
 set -euo pipefail
 umask 022
 
-# Settings. Each Mustache tag here renders as exactly one single-quoted shell word (assets/shell-quote.ts).
+# Settings. Each Mustache tag here renders as exactly one single-quoted shell word (startup-script/shell-quote.ts).
 # SC2034: in the raw template, some settings are used only by the shared functions (the partial).
 # shellcheck disable=SC1083,SC2034
 {
