@@ -52,8 +52,6 @@ DPKG_LOCK_TIMEOUT_SECONDS='600'
 # image lacks and a host without internet cannot install): mirrored with its closure, like pip.
 VENV_TOOL='virtualenv'
 
-# shellcheck disable=SC2034 # used by the shared functions
-METADATA_URL="http://${METADATA_HOST}/computeMetadata/v1"
 STEP=start
 TOKEN=
 # On disk, not in /tmp: Debian 13 mounts /tmp as a tmpfs of half the RAM (about 1 GB on an e2-small).
@@ -62,18 +60,39 @@ WORK_DIR_PATH=/var/lib/pip-airlock/mirror-work
 WORK_DIR=
 # shellcheck disable=SC2034 # used by the shared functions
 SCRIPT_NAME=mirror
+# shellcheck disable=SC2034 # used by the shared functions (on_exit)
+SCRATCH_DIRS=(WORK_DIR)
 
 # The shared functions (assets/common.sh.mustache) follow; the include sits in this comment so the raw
 # template stays bash, and after a comment tag so that Mustache does not indent it.
 # shellcheck shell=bash
 # pip-airlock: shared by both startup scripts (each template includes this file as the partial "common").
-# It expects SCRIPT_NAME, STEP, TOKEN, METADATA_URL, GUEST_ATTR_NAMESPACE, MAX_ATTEMPTS,
-# MAX_BACKOFF_SECONDS, RETRY_AFTER_MAX_SECONDS, AUTH_REPO_INDEX_URL and WORK_DIR (empty until the
-# script has one) to be set by the script that includes it.
+# It expects SCRIPT_NAME, STEP, TOKEN, METADATA_HOST, GUEST_ATTR_NAMESPACE, MAX_ATTEMPTS,
+# MAX_BACKOFF_SECONDS, RETRY_AFTER_MAX_SECONDS, AUTH_REPO_INDEX_URL, WORK_DIR (empty until the script
+# has one) and SCRATCH_DIRS to be set by the script that includes it.
+
+METADATA_URL="http://${METADATA_HOST}/computeMetadata/v1"
 
 log() {
   printf '%s pip-airlock-%s [%s] %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$SCRIPT_NAME" "$STEP" "$*"
 }
+
+# On exit, a failure is reported with its step, and the run's scratch directories (the variables
+# SCRATCH_DIRS names, each empty until created) are removed whatever the outcome.
+on_exit() {
+  local rc=$? dir
+  if ((rc != 0)); then
+    log "FAILED at step ${STEP} (exit ${rc})"
+    guest_attr failed-step "$STEP"
+    guest_attr status failed
+  fi
+  for dir in "${SCRATCH_DIRS[@]}"; do
+    if [[ -n ${!dir} ]]; then
+      rm -rf -- "${!dir}"
+    fi
+  done
+}
+trap on_exit EXIT
 
 # Detailed progress goes to stdout (the serial console); guest attributes carry only the outcome.
 step() {
@@ -449,19 +468,6 @@ twine_upload() {
   fi
   timeout -k 10 "$UPLOAD_TIMEOUT_SECONDS" "$interpreter" -c "$TWINE_PY" upload "$@"
 }
-
-on_exit() {
-  local rc=$?
-  if ((rc != 0)); then
-    log "FAILED at step ${STEP} (exit ${rc})"
-    guest_attr failed-step "$STEP"
-    guest_attr status failed
-  fi
-  if [[ -n $WORK_DIR ]]; then
-    rm -rf -- "$WORK_DIR"
-  fi
-}
-trap on_exit EXIT
 
 validate_settings() {
   [[ $MAX_ATTEMPTS =~ ^[1-9][0-9]*$ ]] || { log "max_attempts must be a positive integer"; return 1; }
