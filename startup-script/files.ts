@@ -1,6 +1,7 @@
 import { chmodSync, writeFileSync } from "fs";
 import * as path from "path";
 import { BOOTSTRAP_SCRIPT_NAME, StartupScript } from "./scripts";
+import { scriptSettings } from "./settings";
 
 /** The private host's bootstrap, in each stack's synth folder: users attach it to their own VMs. */
 export const BOOTSTRAP_SCRIPT_FILE = `${BOOTSTRAP_SCRIPT_NAME}.sh`;
@@ -14,6 +15,6 @@ export function writeScriptFiles(dir: string, scripts: readonly StartupScript[])
     const file = path.join(dir, `${script.name}.sh`);
     writeFileSync(file, script.text);
     chmodSync(file, 0o755);
-    writeFileSync(path.join(dir, `${script.name}.settings.json`), `${JSON.stringify(script.settings, null, 2)}\n`);
+    writeFileSync(path.join(dir, `${script.name}.settings.json`), `${JSON.stringify(scriptSettings(script.view), null, 2)}\n`);
   }
 }

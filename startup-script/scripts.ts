@@ -1,17 +1,16 @@
 import { EnvironmentConfig } from "../config/schema";
 import { bootstrapView, mirrorView, ScriptEndpoints } from "./config-views";
 import { renderShellTemplate } from "./render";
-import { ScriptSettings, scriptSettings } from "./settings";
 import { StartupTemplates } from "./templates";
-import { BootstrapScriptView, MirrorScriptView } from "./views";
+import { BootstrapScriptView, CommonScriptView, MirrorScriptView } from "./views";
 
-/** A rendered startup script, with what the synth publishes about it and what its size limit names. */
-export interface StartupScript {
+/** A rendered startup script, the view it was rendered from, and what its size limit names. */
+export interface StartupScript<View extends CommonScriptView = CommonScriptView> {
   /** Its files in the stack's synth folder are `<name>.sh` and `<name>.settings.json`. */
   readonly name: string;
   readonly text: string;
-  /** Each setting the script assigns, by its shell name (a view's fields in upper case). */
-  readonly settings: ScriptSettings;
+  /** Its settings (published by the synth as data, see scriptSettings). */
+  readonly view: View;
   /** What the script is, in an error: e.g. "the private host's startup script". */
   readonly description: string;
   /** The config fields that make it grow, in an error about its size. */
@@ -30,24 +29,24 @@ export function renderBootstrapScript(templates: StartupTemplates, view: Bootstr
 }
 
 /** The public host's mirror (mirror mode). */
-export function mirrorScript(templates: StartupTemplates, config: EnvironmentConfig, endpoints: ScriptEndpoints, lockContent: string): StartupScript {
+export function mirrorScript(templates: StartupTemplates, config: EnvironmentConfig, endpoints: ScriptEndpoints, lockContent: string): StartupScript<MirrorScriptView> {
   const view = mirrorView(config, endpoints, lockContent);
   return {
     name: "public-host-mirror",
     text: renderMirrorScript(templates, view),
-    settings: scriptSettings(view),
+    view,
     description: "the public host's startup script",
     grownBy: "mirror.packages / mirror.lockFile",
   };
 }
 
 /** The private host's bootstrap, which the fleet and any VM of the private network run too. */
-export function bootstrapScript(templates: StartupTemplates, config: EnvironmentConfig, endpoints: ScriptEndpoints): StartupScript {
+export function bootstrapScript(templates: StartupTemplates, config: EnvironmentConfig, endpoints: ScriptEndpoints): StartupScript<BootstrapScriptView> {
   const view = bootstrapView(config, endpoints);
   return {
     name: BOOTSTRAP_SCRIPT_NAME,
     text: renderBootstrapScript(templates, view),
-    settings: scriptSettings(view),
+    view,
     description: "the private host's startup script",
     grownBy: "mirror.packages",
   };
