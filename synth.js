@@ -9,7 +9,7 @@ const vm = require("vm");
 const BUNDLE = path.join(__dirname, "dist", "main.js");
 /** V8's code cache of the bundle; V8 itself rejects it for another bundle or another Node version. */
 const CODE_CACHE = `${BUNDLE}.v8cache`;
-const SOURCE_DIRS = ["config", "constructs", "assets"];
+const SOURCE_DIRS = ["config", "constructs", "startup-script", "synth"];
 const SOURCE_FILES = ["main.ts", "build.js", "package-lock.json"];
 
 function newestSourceMtime() {

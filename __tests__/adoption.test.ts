@@ -2,7 +2,8 @@ import { readdirSync, readFileSync } from "fs";
 import { mkdtempSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { BOOTSTRAP_SCRIPT_FILE, synthesize } from "../main";
+import { BOOTSTRAP_SCRIPT_FILE } from "../startup-script/files";
+import { synthesize } from "../synth/synthesize";
 import { ASSETS, FIXTURES, resourcesOf, ROOT, SynthJson } from "./support";
 import { configurationProblems, emptyProviderMirror } from "./terraform";
 

@@ -1,9 +1,10 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "fs";
 import * as os from "os";
 import * as path from "path";
-import { shellQuote } from "../assets/shell-quote";
+import { shellQuote } from "../startup-script/shell-quote";
 import { ConfigError } from "../config/load";
-import { BOOTSTRAP_SCRIPT_FILE, synthesize } from "../main";
+import { BOOTSTRAP_SCRIPT_FILE } from "../startup-script/files";
+import { synthesize } from "../synth/synthesize";
 import { EXAMPLE_CONFIG, ROOT } from "./support";
 
 const ASSETS_DIR = path.join(ROOT, "assets");

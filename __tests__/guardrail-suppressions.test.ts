@@ -8,7 +8,7 @@ import * as path from "path";
 import * as airlockStackModule from "../constructs/airlock-stack";
 import { AirlockStack } from "../constructs/airlock-stack";
 import { checkGuardrails, GuardrailError, GuardrailSuppressions, InvalidSuppressionError } from "../constructs/guardrails";
-import { synthesize } from "../main";
+import { synthesize } from "../synth/synthesize";
 import { ASSETS, buildStack, EXAMPLE_CONFIG, ROOT } from "./support";
 
 const G5 = "AIRLOCK-G5 ssh-only-from-iap";

@@ -19,12 +19,12 @@ import * as os from "os";
 import * as path from "path";
 import { loadConfig } from "../config/load";
 import { EnvironmentConfig } from "../config/schema";
-import * as airlockStackModule from "../constructs/airlock-stack";
 import { AirlockStack } from "../constructs/airlock-stack";
 import { checkGuardrails, GUARDRAIL_RULES, GuardrailError, GuardrailViolation } from "../constructs/guardrails";
 import { HostIdentity } from "../constructs/host-identity";
 import { PythonRepository } from "../constructs/python-repository";
-import { loadTemplates, synthesize } from "../main";
+import { loadTemplates } from "../startup-script/templates";
+import { airlockStack, StackFactory, synthesize } from "../synth/synthesize";
 import { buildStack, EXAMPLE_CONFIG, exampleConfig, FIXTURES, grantee, ROOT } from "./support";
 
 const ASSETS_DIR = path.join(ROOT, "assets");
@@ -456,15 +456,12 @@ describe("how a violation is reported", () => {
 });
 
 describe("synthesize() refuses a stack that breaks a guardrail", () => {
-  /** main.ts builds its own AirlockStack; swap in one that also opens SSH to the world. */
-  class OpenSshAirlockStack extends AirlockStack {
-    constructor(...args: ConstructorParameters<typeof AirlockStack>) {
-      super(...args);
-      new ComputeFirewall(this, "open-ssh", { name: "open-ssh", network: this.privateNetwork.network.id, sourceRanges: ["0.0.0.0/0"], allow: [{ protocol: "tcp", ports: ["22"] }] });
-    }
-  }
-
-  const RealAirlockStack = airlockStackModule.AirlockStack;
+  /** The product's stack, plus a firewall rule that opens SSH to the world. */
+  const openSsh: StackFactory = (app, environment, templates) => {
+    const stack = airlockStack(app, environment, templates);
+    new ComputeFirewall(stack, "open-ssh", { name: "open-ssh", network: stack.privateNetwork.network.id, sourceRanges: ["0.0.0.0/0"], allow: [{ protocol: "tcp", ports: ["22"] }] });
+    return stack;
+  };
   let work: string;
   let outdir: string;
   const saved = process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS;
@@ -474,10 +471,8 @@ describe("synthesize() refuses a stack that breaks a guardrail", () => {
     outdir = path.join(work, "out");
     // A previous good synth: it must survive the failed one byte for byte.
     synthesize({ configFile: EXAMPLE_CONFIG, outdir, assetsDir: ASSETS_DIR });
-    (airlockStackModule as { AirlockStack: typeof AirlockStack }).AirlockStack = OpenSshAirlockStack;
   });
   afterEach(() => {
-    (airlockStackModule as { AirlockStack: typeof AirlockStack }).AirlockStack = RealAirlockStack;
     if (saved === undefined) delete process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS;
     else process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS = saved;
     rmSync(work, { recursive: true, force: true });
@@ -501,7 +496,7 @@ describe("synthesize() refuses a stack that breaks a guardrail", () => {
     expect(Object.keys(before)).toContain(path.join("out", "stacks", "airlock", "cdk.tf.json"));
     let error: unknown;
     try {
-      synthesize({ configFile: EXAMPLE_CONFIG, outdir, assetsDir: ASSETS_DIR });
+      synthesize({ configFile: EXAMPLE_CONFIG, outdir, assetsDir: ASSETS_DIR, stackFactory: openSsh });
     } catch (e) {
       error = e;
     }

@@ -6,7 +6,7 @@ import { tmpdir } from "os";
 import * as path from "path";
 import { configJsonSchemaText, JSON_SCHEMA_FILE, withConfigReference } from "../config/json-schema";
 import { ConfigError, loadConfig } from "../config/load";
-import { synthesize } from "../main";
+import { synthesize } from "../synth/synthesize";
 import { ASSETS, EXAMPLE_CONFIG, FIXTURES, ROOT } from "./support";
 
 const committed = readFileSync(path.join(ROOT, JSON_SCHEMA_FILE), "utf8");

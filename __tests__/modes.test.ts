@@ -2,11 +2,11 @@ import { Testing } from "cdktf";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import * as os from "os";
 import * as path from "path";
-import { shellQuote } from "../assets/shell-quote";
+import { shellQuote } from "../startup-script/shell-quote";
 import { ConfigError, loadConfig } from "../config/load";
 import { EnvironmentConfig, environmentSchema } from "../config/schema";
 import { AirlockStack } from "../constructs/airlock-stack";
-import { loadTemplates } from "../main";
+import { loadTemplates } from "../startup-script/templates";
 import { buildStack, EXAMPLE_CONFIG, exampleConfig, resourcesOf, ROOT, SynthJson, synthJson } from "./support";
 
 const TEMPLATES = loadTemplates(path.join(ROOT, "assets"));
@@ -72,7 +72,7 @@ function grantedRepos(json: SynthJson, accountId: string, role: string): string[
 }
 
 /** A bootstrap template that shows exactly which value each endpoint variable gets. */
-const PROBE = "auth={{auth_repo_index_url}}\npip={{pip_index_url}}\nupload={{upload_repo_url}}\nhost={{ar_host}}\n";
+const PROBE = "auth={{auth_repo_index_url}}\npip={{index_url}}\nupload={{upload_repo_url}}\nhost={{ar_host}}\n";
 function probe(edit?: (c: EnvironmentConfig) => void): string[] {
   const stack = new AirlockStack(Testing.app({ stackTraces: false }), "probe", {
     config: exampleConfig(edit),

@@ -1,10 +1,10 @@
 import { spawnSync } from "child_process";
 import { readFileSync, writeFileSync } from "fs";
 import * as path from "path";
-import { readSynthRecord, synthCommand } from "../config/synth-record";
+import { readSynthRecord, synthCommand } from "../synth/record";
 import { cloneProject } from "./clone-project";
 import { EXAMPLE_CONFIG, ROOT } from "./support";
-import { staleSynth, tree } from "./synth-freshness";
+import { staleSynth, tree } from "../synth/freshness";
 
 /** The README's first code block: `npm ci && SYNTH  # ...` and `npm test  # ...`. */
 function readmeSetupCommands(): { synth: string; test: string } {

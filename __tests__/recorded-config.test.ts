@@ -5,8 +5,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { ConfigError } from "../config/load";
-import { synthRecord } from "../config/synth-record";
-import { chooseConfig } from "../main";
+import { synthRecord } from "../synth/record";
+import { chooseConfig } from "../synth/choose-config";
 
 function project(recorded?: { config: string; stacks: string[] }, files: string[] = []) {
   const root = mkdtempSync(path.join(tmpdir(), "airlock-recorded-"));

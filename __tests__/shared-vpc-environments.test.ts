@@ -4,7 +4,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { synthesize } from "../main";
+import { synthesize } from "../synth/synthesize";
 import { ASSETS, EXAMPLE_CONFIG, FIXTURES, refusals as problems, resourcesOf } from "./support";
 import { configurationProblems, emptyProviderMirror } from "./terraform";
 

@@ -2,11 +2,11 @@ import { execFileSync, spawnSync } from "child_process";
 import { existsSync, mkdtempSync, readdirSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { renderShellTemplate } from "../assets/render";
-import { shellQuote } from "../assets/shell-quote";
-import { renderBootstrapScript, renderMirrorScript } from "../assets/views";
-import { bootstrapView, mirrorView } from "../constructs/startup-scripts";
-import { loadTemplates } from "../main";
+import { renderShellTemplate } from "../startup-script/render";
+import { shellQuote } from "../startup-script/shell-quote";
+import { renderBootstrapScript, renderMirrorScript } from "../startup-script/scripts";
+import { bootstrapView, mirrorView } from "../startup-script/config-views";
+import { loadTemplates } from "../startup-script/templates";
 import { ASSETS, exampleConfig } from "./support";
 
 const sandbox = mkdtempSync(path.join(tmpdir(), "airlock-quote-"));

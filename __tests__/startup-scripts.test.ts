@@ -2,63 +2,59 @@
 // work (real pip, twine and keyring in a simulated air gap) is e2e/run.sh; these are the fast checks:
 // rendering, quoting, shell lint, token hygiene, and the scripts' own helper functions run in bash.
 import { execFileSync, spawnSync } from "child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { BootstrapScriptView, MirrorScriptView, renderBootstrapScript, renderMirrorScript } from "../assets/views";
-import { loadTemplates } from "../main";
+import { loadConfig } from "../config/load";
+import { BOOTSTRAP_SCRIPT_NAME, renderBootstrapScript, renderMirrorScript, StartupScript } from "../startup-script/scripts";
+import { scriptSettings, ScriptSettings } from "../startup-script/settings";
+import { BootstrapScriptView, MirrorScriptView } from "../startup-script/views";
+import { loadTemplates } from "../startup-script/templates";
+import { ASSETS, buildStack, EXAMPLE_CONFIG } from "./support";
 import { ENV, withFunctions } from "./script-support";
 
-const ASSETS = path.resolve(__dirname, "..", "assets");
 const TEMPLATES = loadTemplates(ASSETS);
 const HOST = "us-central1-python.pkg.dev";
 
-const common = {
-  ar_host: HOST,
-  auth_repo_index_url: `https://${HOST}/airlock-example/pip-auth-repo/simple/`,
-  metadata_host: "metadata.google.internal",
-  guest_attr_namespace: "pip-airlock",
-  max_attempts: 8,
-  max_backoff_seconds: 30,
-  retry_after_max_seconds: 120,
-  venv_tool: "virtualenv",
-  pip_socket_timeout_seconds: 60,
-};
-const mirrorView: MirrorScriptView = {
-  ...common,
-  auth_repo_upload_url: `https://${HOST}/airlock-example/pip-auth-repo/`,
-  source_index_url: "https://pypi.org/simple/",
-  packages: ["keyring", "keyrings.google-artifactregistry-auth"],
-  targets: ["3.11.2:x86_64:manylinux_2_28_x86_64,manylinux_2_17_x86_64,manylinux2014_x86_64", "3.13.5:x86_64:manylinux_2_41_x86_64,manylinux2014_x86_64"],
-  mirrored_targets: ["3.11.2:x86_64:2.36", "3.13.5:x86_64:2.41"],
-  bootstrap_pip: "pip>=23.1",
-  lock_content: "",
-  stop_when_done: false,
-  download_timeout_seconds: 900,
-  upload_timeout_seconds: 600,
-  dpkg_lock_timeout_seconds: 600,
-};
-const bootstrapView: BootstrapScriptView = {
-  ...common,
-  pip_index_url: `https://oauth2accesstoken@${HOST}/airlock-example/my-private-pip-packages/simple/`,
-  upload_repo_url: `https://${HOST}/airlock-example/my-private-pip-packages/`,
-  packages: ["keyring", "keyrings.google-artifactregistry-auth"],
-  wait_attempts: 32,
-  bootstrap_pip: "pip>=23.1",
-  mirrored_targets: ["3.11.2:x86_64:2.36", "3.13.5:x86_64:2.41"],
-  venv_dir: "/opt/pip-airlock/keyring",
-  owned_roots: ["/opt/pip-airlock", "/var/lib/pip-airlock"],
-  product_state_paths: ["/var/lib/pip-airlock/guest-attribute-writes", "/var/lib/pip-airlock/mirror-work"],
-  install_timeout_seconds: 600,
-};
-
-const mirror = renderMirrorScript(TEMPLATES, mirrorView);
-const bootstrap = renderBootstrapScript(TEMPLATES, bootstrapView);
+/**
+ * The scripts as the synth renders them: the example config plus a Debian 13 target (two targets, two
+ * CPythons), through the real loader, stack and views.
+ */
+function renderedScripts(): { mirror: StartupScript<MirrorScriptView>; bootstrap: StartupScript<BootstrapScriptView> } {
+  const dir = mkdtempSync(path.join(tmpdir(), "airlock-scripts-"));
+  const example = JSON.parse(readFileSync(EXAMPLE_CONFIG, "utf8"));
+  writeFileSync(path.join(dir, "c.json"), JSON.stringify({ ...example, mirror: { ...example.mirror, targets: ["debian-cloud/debian-13"] } }));
+  const { stack } = buildStack(loadConfig(path.join(dir, "c.json"))[0].config);
+  rmSync(dir, { recursive: true, force: true });
+  const named = (name: string) => stack.startupScripts.find((s) => s.name === name)!;
+  return { mirror: named("public-host-mirror") as StartupScript<MirrorScriptView>, bootstrap: named(BOOTSTRAP_SCRIPT_NAME) as StartupScript<BootstrapScriptView> };
+}
+const rendered = renderedScripts();
+const mirrorView = rendered.mirror.view;
+const bootstrapView = rendered.bootstrap.view;
+const mirror = rendered.mirror.text;
+const bootstrap = rendered.bootstrap.text;
 const scripts: [string, string][] = [
   ["mirror", mirror],
   ["bootstrap", bootstrap],
 ];
 
+/** What bash holds in each setting's variable once the script's top level has run: one list of words each. */
+function assignedValues(script: string, names: string[]): Record<string, string[]> {
+  const out = withFunctions(script, names.map((n) => `for w in "\${${n}[@]}"; do printf '%s\\0' "$w"; done; printf '\\1\\0'`).join("\n"));
+  const words = out.split("\0").slice(0, -1);
+  const values: Record<string, string[]> = {};
+  for (const name of names) {
+    const end = words.indexOf("\x01");
+    values[name] = words.splice(0, end + 1).slice(0, -1);
+  }
+  return values;
+}
+
+/** A setting's value as the words bash holds (an array's items, or the one word of a scalar). */
+function asWords(value: ScriptSettings[string]): string[] {
+  return Array.isArray(value) ? [...value] : [String(value)];
+}
 
 function hasTool(tool: string): boolean {
   return spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;
@@ -85,14 +81,6 @@ with zipfile.ZipFile(out, "w") as z:
     z.writestr(dist + ".dist-info/RECORD", "")
 `, dist, metadata, path.join(dir, `${dist}-py3-none-any.whl`)], { env: ENV });
 }
-
-/** The settings block of a rendered script (between the SC1083 directive and the closing brace). */
-function settingsBlock(script: string): string {
-  const m = script.match(/^# shellcheck disable=SC1083,SC2034\n\{\n[\s\S]*?^\}\n/m);
-  if (!m) throw new Error("no settings block");
-  return m[0];
-}
-
 
 describe.each(scripts)("%s script", (_name, script) => {
   it("is a strict bash script with every tag rendered", () => {
@@ -138,19 +126,20 @@ describe.each(scripts)("%s script", (_name, script) => {
   });
 });
 
-describe("settings are single shell words, whatever the config says", () => {
+describe("settings", () => {
+  it.each(scripts)("%s: the settings it publishes as data are exactly what the script assigns", (name, script) => {
+    const settings = scriptSettings(name === "mirror" ? mirrorView : bootstrapView);
+    const values = assignedValues(script, Object.keys(settings));
+    for (const [key, value] of Object.entries(settings)) expect([key, values[key]]).toEqual([key, asWords(value)]);
+  });
+
   const hostile = ["a'b", "$(touch /tmp/pwned)", "`id`", "x\ny", "*", "-rf /", ""];
-  const cases: [string, string, string[]][] = [
-    ["mirror", renderMirrorScript(TEMPLATES, { ...mirrorView, packages: hostile, lock_content: "a==1 \\\n'q'\n$HOME" }),
-      ["PACKAGES", "LOCK_CONTENT"]],
-    ["bootstrap", renderBootstrapScript(TEMPLATES, { ...bootstrapView, packages: hostile, venv_dir: "/opt/$(x) y" }),
-      ["PACKAGES", "VENV_DIR"]],
+  const cases: [string, string, string, string][] = [
+    ["mirror", renderMirrorScript(TEMPLATES, { ...mirrorView, packages: hostile, lock_content: "a==1 \\\n'q'\n$HOME" }), "LOCK_CONTENT", "a==1 \\\n'q'\n$HOME"],
+    ["bootstrap", renderBootstrapScript(TEMPLATES, { ...bootstrapView, packages: hostile, venv_dir: "/opt/$(x) y" }), "VENV_DIR", "/opt/$(x) y"],
   ];
-  it.each(cases)("%s", (_name, script, vars) => {
-    const out = execFileSync("bash", ["--norc", "-c", `${settingsBlock(script)}\nprintf '%s\\0' "\${PACKAGES[@]}"; printf '#\\0'; printf '%s\\0' "\${${vars[1]}}"`], { encoding: "utf8" });
-    const [pkgs, rest] = out.split("#\0");
-    expect(pkgs.split("\0").slice(0, -1)).toEqual(hostile);
-    expect(rest.split("\0")[0]).toEqual(_name === "mirror" ? "a==1 \\\n'q'\n$HOME" : "/opt/$(x) y");
+  it.each(cases)("%s: are single shell words, whatever the config says", (_name, script, variable, value) => {
+    expect(assignedValues(script, ["PACKAGES", variable])).toEqual({ PACKAGES: hostile, [variable]: [value] });
   });
 });
 
@@ -201,12 +190,18 @@ describe("mirror helpers", () => {
       download_all
     `);
     const runs = out.split("\n").filter((l) => l.startsWith("pip-run "));
+    expect(mirrorView.targets).toHaveLength(2);
     expect(runs).toHaveLength(2);
+    mirrorView.targets.forEach((target, i) => {
+      const [python, arch, tags] = target.split(":");
+      const platforms = tags.split(",").map((tag) => `--platform ${tag}`).join(" ");
+      expect(runs[i]).toContain(`pip-run ${python} ${arch} download `);
+      expect(runs[i]).toContain(`--python-version ${python} ${platforms} keyring `);
+    });
     const [debian12, debian13] = runs;
-    expect(debian12).toMatch(/^pip-run 3\.11\.2 x86_64 download .*--python-version 3\.11\.2 --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 keyring /);
-    expect(debian13).toMatch(/^pip-run 3\.13\.5 x86_64 download .*--python-version 3\.13\.5 --platform manylinux_2_41_x86_64 --platform manylinux2014_x86_64 keyring /);
+    expect(debian12).toContain("--python-version 3.11.2 ");
+    expect(debian13).toContain("--python-version 3.13.5 --platform manylinux_2_41_x86_64 ");
     expect(debian12).not.toContain("manylinux_2_41");
-    expect(debian13).not.toContain("manylinux_2_28");
   });
 
   it("runs pip download with the target's environment markers, not this host's (pypa/pip#11010)", () => {
@@ -326,7 +321,7 @@ describe("bootstrap helpers", () => {
   });
 
   it("refuses an index URL without the oauth2accesstoken user (pip would never ask keyring)", () => {
-    const script = renderBootstrapScript(TEMPLATES, { ...bootstrapView, pip_index_url: `https://${HOST}/p/r/simple/` });
+    const script = renderBootstrapScript(TEMPLATES, { ...bootstrapView, index_url: `https://${HOST}/p/r/simple/` });
     const out = withFunctions(script, `date() { printf 'T'; }; validate_settings; echo "rc=$?"`);
     expect(out).toContain("must start with https://oauth2accesstoken@");
     expect(out).toContain("rc=1");

@@ -10,7 +10,7 @@ import { normalizeName } from "../config/requirements";
 import { EnvironmentConfig } from "../config/schema";
 import { AirlockStack } from "../constructs/airlock-stack";
 import { Grantee } from "../constructs/python-repository";
-import { loadTemplates } from "../main";
+import { loadTemplates } from "../startup-script/templates";
 
 export const ROOT = path.resolve(__dirname, "..");
 /**

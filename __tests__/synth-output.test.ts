@@ -2,10 +2,13 @@ import { spawnSync } from "child_process";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { BOOTSTRAP_SCRIPT_FILE, main, synthesize } from "../main";
+import { BOOTSTRAP_SCRIPT_FILE } from "../startup-script/files";
+import { main } from "../main";
+import { synthesize } from "../synth/synthesize";
+import { loadConfig } from "../config/load";
 import { terraformLiteral } from "../constructs/terraform-literal";
 import { ASSETS, buildStack, EXAMPLE_CONFIG, ROOT, completeLock } from "./support";
-import { staleSynth, tree } from "./synth-freshness";
+import { staleSynth, tree } from "../synth/freshness";
 
 const COMMITTED = path.join(ROOT, "cdktf.out");
 /** A synth of the example config: the regression tests must not depend on what a team committed in cdktf.out/. */
@@ -24,14 +27,25 @@ describe("synthesized output", () => {
     expect(staleSynth(ROOT)).toEqual([]);
   });
 
-  it("writes the private host's bootstrap script next to each stack, executable, equal to the startup-script", () => {
+  it("writes each host's script next to each stack, executable, equal to its startup-script, with its settings as data", () => {
     const outdir = freshOutdir();
     synthesize({ configFile: EXAMPLE_CONFIG, outdir, assetsDir: ASSETS });
-    const file = path.join(outdir, "stacks", "airlock", BOOTSTRAP_SCRIPT_FILE);
-    expect(statSync(file).mode & 0o111).toBe(0o111);
-    const tf = JSON.parse(readFileSync(path.join(outdir, "stacks", "airlock", "cdk.tf.json"), "utf8"));
-    const host = Object.values<any>(tf.resource.google_compute_instance).find((i) => i.labels["airlock-role"] === "bootstrap");
-    expect(terraformLiteral(readFileSync(file, "utf8"))).toBe(host.metadata["startup-script"]);
+    const stackDir = path.join(outdir, "stacks", "airlock");
+    expect(BOOTSTRAP_SCRIPT_FILE).toBe("private-host-bootstrap.sh");
+    expect(readdirSync(stackDir).sort()).toEqual([
+      "cdk.tf.json", "private-host-bootstrap.settings.json", "private-host-bootstrap.sh", "public-host-mirror.settings.json", "public-host-mirror.sh",
+    ]);
+    const tf = JSON.parse(readFileSync(path.join(stackDir, "cdk.tf.json"), "utf8"));
+    for (const [role, name] of [["bootstrap", "private-host-bootstrap"], ["mirror", "public-host-mirror"]]) {
+      const file = path.join(stackDir, `${name}.sh`);
+      expect(statSync(file).mode & 0o111).toBe(0o111);
+      const host = Object.values<any>(tf.resource.google_compute_instance).find((i) => i.labels["airlock-role"] === role);
+      expect(terraformLiteral(readFileSync(file, "utf8"))).toBe(host.metadata["startup-script"]);
+      const settings = JSON.parse(readFileSync(path.join(stackDir, `${name}.settings.json`), "utf8"));
+      // A setting of each kind, as the script assigns it (the script tests compare every one).
+      expect(settings).toMatchObject({ AR_HOST: "us-central1-python.pkg.dev", MAX_ATTEMPTS: 8, PACKAGES: ["keyring", "keyrings.google-artifactregistry-auth"] });
+      expect(readFileSync(file, "utf8")).toContain("\nAR_HOST='us-central1-python.pkg.dev'\nAUTH_REPO_INDEX_URL=");
+    }
   });
 
   it("Terraform itself evaluates every startup-script and the script output to the raw rendered script", () => {
@@ -105,6 +119,18 @@ describe("synthesized output", () => {
     const before = tree(outdir);
     expect(() => synthesize({ configFile: path.join(dir, "c.json"), outdir, assetsDir: ASSETS })).toThrow(
       /mirror\.packages \/ mirror\.lockFile \(stack "airlock"\): the public host's startup script renders to \d+ KB, over GCE's 256 KB limit/,
+    );
+    expect(tree(outdir)).toEqual(before);
+    const [env] = loadConfig(path.join(dir, "c.json"));
+    const { stack } = buildStack(env.config, env.lockContent);
+    expect(stack.publicHost!.node.validate()).toEqual([expect.stringMatching(/the public host's startup script renders to \d+ KB, over GCE's 256 KB limit/)]);
+    expect(stack.privateHost!.node.validate()).toEqual([]);
+    // The limit is a validation of the host (cdktf's own error names construct paths): the app command
+    // still says what to change, and nothing else.
+    const run = spawnSync("node", ["synth.js"], { cwd: ROOT, env: { ...process.env, AIRLOCK_CONFIG: path.join(dir, "c.json"), CDKTF_OUTDIR: outdir }, encoding: "utf8" });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(
+      /^pip-airlock: nothing was synthesized:\n\S+c\.json: mirror\.packages \/ mirror\.lockFile \(stack "airlock"\): the public host's startup script renders to \d+ KB, over GCE's 256 KB limit for one metadata value: mirror fewer packages or a shorter lock\n$/,
     );
     expect(tree(outdir)).toEqual(before);
   });

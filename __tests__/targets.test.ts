@@ -3,9 +3,9 @@
 import * as path from "path";
 import { loadConfig } from "../config/load";
 import { IMAGE_FAMILIES, lookupImage, platformsFor } from "../config/images";
-import { renderMirrorScript } from "../assets/views";
-import { mirrorView } from "../constructs/startup-scripts";
-import { loadTemplates } from "../main";
+import { renderMirrorScript } from "../startup-script/scripts";
+import { mirrorView } from "../startup-script/config-views";
+import { loadTemplates } from "../startup-script/templates";
 import { ASSETS, buildStack, exampleVariant as withChange, FIXTURES, refusals as problems, synthJson } from "./support";
 
 function targetsOf(file: string): string[] {

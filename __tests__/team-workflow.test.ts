@@ -1,9 +1,9 @@
 import { spawnSync } from "child_process";
 import { readdirSync, readFileSync, statSync, writeFileSync } from "fs";
 import * as path from "path";
-import { readSynthRecord } from "../config/synth-record";
+import { readSynthRecord } from "../synth/record";
 import { cloneProject } from "./clone-project";
-import { staleSynth } from "./synth-freshness";
+import { staleSynth } from "../synth/freshness";
 import { emptyTerraformCliConfig } from "./terraform";
 
 /** `npx cdktf synth` exactly as a user runs it: the real CLI, running the app command cdktf.json names. */

@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { synthesize } from "../main";
+import { synthesize } from "../synth/synthesize";
 import { ASSETS, completeLock, EXAMPLE_CONFIG, ROOT } from "./support";
 import { configurationProblems, emptyProviderMirror } from "./terraform";
 

@@ -5,7 +5,7 @@ import { tmpdir } from "os";
 import * as path from "path";
 import { loadConfig } from "../config/load";
 import { REGION_ZONES } from "../config/zones";
-import { synthesize } from "../main";
+import { synthesize } from "../synth/synthesize";
 import { ASSETS, EXAMPLE_CONFIG, exampleVariant as configWith, refusals as problems } from "./support";
 
 const DIR = mkdtempSync(path.join(tmpdir(), "airlock-zones-"));

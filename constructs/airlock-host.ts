@@ -1,7 +1,9 @@
 import { ComputeInstance } from "@cdktf/provider-google/lib/compute-instance";
 import { dependable, ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
-import { GUEST_ATTRIBUTE_NAMESPACE } from "./startup-scripts";
+import { GUEST_ATTRIBUTE_NAMESPACE } from "../startup-script/config-views";
+import { carryStartupScript } from "../startup-script/metadata-limit";
+import { StartupScript } from "../startup-script/scripts";
 import { secureMetadata, SHIELDED_VM } from "./secure-vm";
 import { stackOutput } from "./stack-output";
 
@@ -20,8 +22,8 @@ export interface AirlockHostProps {
   /** The host's dedicated service account. */
   readonly serviceAccountEmail: string;
   readonly role: HostRole;
-  /** Rendered bash, run by the guest agent on every boot. */
-  readonly startupScript: string;
+  /** Rendered bash, run by the guest agent on every boot; it must fit one metadata value. */
+  readonly startupScript: StartupScript;
   readonly labels?: Record<string, string>;
   /** Replace the VM whenever this resource is replaced, so its startup script runs again on a new disk. */
   readonly replaceWhenReplaced?: ITerraformDependable;
@@ -57,7 +59,7 @@ export class AirlockHost extends Construct {
       networkInterface: [{ subnetwork: props.subnet.id }],
       shieldedInstanceConfig: SHIELDED_VM,
       serviceAccount: { email: props.serviceAccountEmail, scopes: ["cloud-platform"] },
-      metadata: secureMetadata(props.startupScript),
+      metadata: secureMetadata(carryStartupScript(this, props.startupScript)),
       allowStoppingForUpdate: true,
       dependsOn: props.bootsAfter ? [...props.bootsAfter] : undefined,
       // dependable(): a static `type.name` reference; cdktf renders a resource object here as "${...}",

@@ -7,7 +7,7 @@ import { ConstructGroup } from "./construct-group";
 import { Grantee, PythonRepository, PythonRepositoryProps } from "./python-repository";
 import { RepositoryEncryption } from "./repository-encryption";
 import { stackOutput } from "./stack-output";
-import { ScriptEndpoints } from "./startup-scripts";
+import { ScriptEndpoints } from "../startup-script/config-views";
 
 /** Virtual repository priorities: higher wins, so a public name can never shadow a private package. */
 export const UPSTREAM_PRIORITY = { private: 100, helpers: 50 } as const;

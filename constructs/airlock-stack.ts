@@ -15,7 +15,8 @@ import { PublicNetwork } from "./public-network";
 import { PythonRepository } from "./python-repository";
 import { stackOutput } from "./stack-output";
 import { PrivateSide } from "./private-side";
-import { StartupTemplates } from "./startup-scripts";
+import { StartupScript } from "../startup-script/scripts";
+import { StartupTemplates } from "../startup-script/templates";
 import { sharedAddresses } from "./unique-addresses";
 
 export { UPSTREAM_PRIORITY } from "./airlock-repositories";
@@ -111,8 +112,14 @@ export class AirlockStack extends TerraformStack {
     return this.privateSide.network;
   }
 
+  /** The private host's rendered bootstrap: attach it to any VM on the private network. */
   get bootstrapScript(): string {
-    return this.privateSide.bootstrapScript;
+    return this.privateSide.bootstrap.text;
+  }
+
+  /** Every script the stack renders, with its settings: the synth publishes each beside the stack's Terraform. */
+  get startupScripts(): StartupScript[] {
+    return [this.privateSide.bootstrap, ...(this.mirrorSide ? [this.mirrorSide.script] : [])];
   }
 
   get privateHost(): AirlockHost | undefined {
@@ -145,7 +152,7 @@ export class AirlockStack extends TerraformStack {
   }
 
   get mirrorScript(): string | undefined {
-    return this.mirrorSide?.script;
+    return this.mirrorSide?.script.text;
   }
 
   /**

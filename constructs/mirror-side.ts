@@ -1,6 +1,8 @@
 import { Construct } from "constructs";
-import { renderMirrorScript } from "../assets/views";
 import { MirrorModeConfig } from "../config/schema";
+import { ScriptEndpoints } from "../startup-script/config-views";
+import { mirrorScript, StartupScript } from "../startup-script/scripts";
+import { StartupTemplates } from "../startup-script/templates";
 import { AirlockHost } from "./airlock-host";
 import { ConstructGroup } from "./construct-group";
 import { HostIdentity } from "./host-identity";
@@ -9,7 +11,6 @@ import { PublicNetwork } from "./public-network";
 import { PythonRepository } from "./python-repository";
 import { ReplacementFingerprint } from "./replacement-fingerprint";
 import { stackOutput } from "./stack-output";
-import { mirrorView, ScriptEndpoints, StartupTemplates } from "./startup-scripts";
 
 export interface MirrorSideProps {
   readonly config: MirrorModeConfig;
@@ -34,7 +35,7 @@ export class MirrorSide extends ConstructGroup {
   readonly network: PublicNetwork;
   readonly host: AirlockHost;
   /** The public host's rendered startup script. */
-  readonly script: string;
+  readonly script: StartupScript;
   readonly schedule?: MirrorSchedule;
 
   constructor(scope: Construct, id: string, props: MirrorSideProps) {
@@ -57,7 +58,7 @@ export class MirrorSide extends ConstructGroup {
       logging: config.logging,
     });
     const writeGrant = props.authRepo.grantWrite(this.identity);
-    this.script = renderMirrorScript(props.templates, mirrorView(config, props.endpoints, props.lockContent));
+    this.script = mirrorScript(props.templates, config, props.endpoints, props.lockContent);
     const fingerprint = new ReplacementFingerprint(this, "mirror-fingerprint", {
       spec: {
         packages: config.mirror.packages,
@@ -65,7 +66,7 @@ export class MirrorSide extends ConstructGroup {
         bootstrapPip: config.mirror.bootstrapPip,
         sourceIndexUrl: config.mirror.sourceIndexUrl,
         lock: props.lockContent,
-        script: this.script,
+        script: this.script.text,
       },
     });
     this.host = new AirlockHost(this, "public-host", {

@@ -4,7 +4,9 @@ import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { secureMetadata, SHIELDED_VM } from "./secure-vm";
 import { stackOutput } from "./stack-output";
-import { GUEST_ATTRIBUTE_NAMESPACE } from "./startup-scripts";
+import { GUEST_ATTRIBUTE_NAMESPACE } from "../startup-script/config-views";
+import { carryStartupScript } from "../startup-script/metadata-limit";
+import { StartupScript } from "../startup-script/scripts";
 
 export interface PrivateFleetProps {
   readonly project: string;
@@ -19,7 +21,7 @@ export interface PrivateFleetProps {
   /** The fleet's dedicated service account (with read access to the repositories). */
   readonly serviceAccountEmail: string;
   /** The private host's bootstrap, unchanged: every VM of the fleet runs it on every boot. */
-  readonly startupScript: string;
+  readonly startupScript: StartupScript;
   readonly labels?: Record<string, string>;
   /** VMs to run from the template in a zonal managed instance group; 0 for the template alone. */
   readonly size: number;
@@ -50,7 +52,7 @@ export class PrivateFleet extends Construct {
       networkInterface: [{ subnetwork: props.subnet.id }],
       shieldedInstanceConfig: SHIELDED_VM,
       serviceAccount: { email: props.serviceAccountEmail, scopes: ["cloud-platform"] },
-      metadata: secureMetadata(props.startupScript),
+      metadata: secureMetadata(carryStartupScript(this, props.startupScript)),
       // A template cannot change in place: a new one is made before the old one is dropped, so the group
       // always points at an existing template.
       lifecycle: { createBeforeDestroy: true },

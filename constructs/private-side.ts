@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
-import { renderBootstrapScript } from "../assets/views";
 import { EnvironmentConfig } from "../config/schema";
+import { bootstrapScript, StartupScript } from "../startup-script/scripts";
+import { StartupTemplates } from "../startup-script/templates";
 import { AirlockHost } from "./airlock-host";
 import { AirlockRepositories } from "./airlock-repositories";
 import { ConstructGroup } from "./construct-group";
@@ -9,7 +10,6 @@ import { PrivateFleet } from "./private-fleet";
 import { PrivateNetwork } from "./private-network";
 import { ReplacementFingerprint } from "./replacement-fingerprint";
 import { stackOutput } from "./stack-output";
-import { bootstrapView, StartupTemplates } from "./startup-scripts";
 import { terraformLiteral } from "./terraform-literal";
 
 export interface PrivateSideProps {
@@ -27,7 +27,7 @@ export interface PrivateSideProps {
 export class PrivateSide extends ConstructGroup {
   readonly network: PrivateNetwork;
   /** The rendered bootstrap: attach it to any VM on the private network. */
-  readonly bootstrapScript: string;
+  readonly bootstrap: StartupScript;
   /** Absent with `hosts.createPrivateHost: false` (repositories, plumbing and the bootstrap only). */
   readonly host?: AirlockHost;
   /** Your own VMs: a template carrying the bootstrap, and optionally a managed instance group. */
@@ -67,11 +67,11 @@ export class PrivateSide extends ConstructGroup {
     const hostNeeds = hostIdentity ? readerNeeds(hostIdentity) : [];
     const fleetNeeds = fleetIdentity ? readerNeeds(fleetIdentity) : [];
 
-    this.bootstrapScript = renderBootstrapScript(props.templates, bootstrapView(config, repositories.scriptEndpoints));
+    this.bootstrap = bootstrapScript(props.templates, config, repositories.scriptEndpoints);
     if (hostIdentity) {
       // A changed bootstrap (index, packages, venv, timeouts) replaces the private host, so it runs on the
       // next deploy and not at some later reboot; the fleet rolls through its template instead.
-      const fingerprint = new ReplacementFingerprint(this, "bootstrap-fingerprint", { spec: { script: this.bootstrapScript }, key: "bootstrap_sha256" });
+      const fingerprint = new ReplacementFingerprint(this, "bootstrap-fingerprint", { spec: { script: this.bootstrap.text }, key: "bootstrap_sha256" });
       this.host = new AirlockHost(this, "private-host", {
         project,
         name: config.hosts.privateName,
@@ -81,7 +81,7 @@ export class PrivateSide extends ConstructGroup {
         subnet: this.network.subnet,
         serviceAccountEmail: hostIdentity.email,
         role: "bootstrap",
-        startupScript: this.bootstrapScript,
+        startupScript: this.bootstrap,
         labels: props.labels,
         replaceWhenReplaced: fingerprint.resource,
         bootsAfter: hostNeeds,
@@ -99,13 +99,13 @@ export class PrivateSide extends ConstructGroup {
         image: config.fleet.image,
         subnet: this.network.subnet,
         serviceAccountEmail: fleetIdentity.email,
-        startupScript: this.bootstrapScript,
+        startupScript: this.bootstrap,
         labels: props.labels,
         size: config.fleet.size,
         bootsAfter: fleetNeeds,
       });
     }
     stackOutput(this, "private_subnet_self_link", this.network.subnet.selfLink, "The private subnet, for your own VMs and templates");
-    stackOutput(this, "private_host_bootstrap_script", terraformLiteral(this.bootstrapScript), "Startup script that bootstraps keyring and pip on any VM of the private network");
+    stackOutput(this, "private_host_bootstrap_script", terraformLiteral(this.bootstrap.text), "Startup script that bootstraps keyring and pip on any VM of the private network");
   }
 }

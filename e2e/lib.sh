@@ -65,8 +65,18 @@ scenario_cleanup() {
 trap scenario_cleanup EXIT
 trap 'exit 130' INT TERM
 
-# settings SCRIPT: the script's settings block and single-line settings, as shell assignments.
-settings() { sed -n -e '/^# shellcheck disable=SC1083,SC2034$/,/^}$/p' -e "/^[A-Z_]*='[^']*'$/p" "$1"; }
+# settings SCRIPT: the settings the synth published beside the script (SCRIPT.settings.json, see
+# extract_scripts.py), as shell assignments: NAME='value', or NAME=('item' ...) for a list.
+settings() {
+  "$PY" -c '
+import json, shlex, sys
+for name, value in json.load(open(sys.argv[1])).items():
+    if isinstance(value, list):
+        print(f"{name}=(" + " ".join(shlex.quote(v) for v in value) + ")")
+    else:
+        print(f"{name}=" + shlex.quote(json.dumps(value) if isinstance(value, bool) else str(value)))
+' "${1%.sh}.settings.json"
+}
 url_host() { local u=${1#*://}; u=${u#*@}; printf '%s\n' "${u%%/*}"; }
 url_repo() { local u=${1#*://}; u=${u#*/}; cut -d/ -f1-2 <<<"$u"; }
 

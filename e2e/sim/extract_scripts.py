@@ -4,7 +4,10 @@
 
 Takes every resource.google_compute_instance.* whose labels["airlock-role"] is `mirror` (public host)
 or `bootstrap` (private host) and writes its metadata["startup-script"] to OUT_DIR/mirror.sh and
-OUT_DIR/bootstrap.sh. Instances of one role must all carry the same script.
+OUT_DIR/bootstrap.sh. Instances of one role must all carry the same script. Beside each, the settings
+the synth published as data next to CDK_TF_JSON (private-host-bootstrap.settings.json,
+public-host-mirror.settings.json): OUT_DIR/bootstrap.settings.json, OUT_DIR/mirror.settings.json, once
+the script the synth wrote next to them is the one the instances carry.
 
 It also writes OUT_DIR/world.json, what the fake Artifact Registry and metadata servers are configured
 with, read from the same synth: every Python repository (`PROJECT/ID:standard`, `:remote=UPSTREAM`,
@@ -19,7 +22,11 @@ and `%{` as `%%{`; this undoes exactly that, giving the bytes Terraform hands to
 import json
 import os
 import re
+import shutil
 import sys
+
+# The files the synth writes beside cdk.tf.json for each role's script: NAME.sh and NAME.settings.json.
+PUBLISHED = {"mirror": "public-host-mirror", "bootstrap": "private-host-bootstrap"}
 
 
 def terraform_literal(template):
@@ -107,6 +114,12 @@ for role, found in scripts.items():
     if len(set(found.values())) != 1:
         sys.exit(f"e2e: the {role} instances carry different startup scripts: {sorted(found)}")
     os.makedirs(out, exist_ok=True)
+    script = next(iter(found.values()))
     with open(os.path.join(out, f"{role}.sh"), "w", newline="") as fh:
-        fh.write(next(iter(found.values())))
+        fh.write(script)
+    published = os.path.join(os.path.dirname(path), PUBLISHED[role])
+    with open(f"{published}.sh", newline="") as fh:
+        if fh.read() != script:
+            sys.exit(f"e2e: {published}.sh is not the script google_compute_instance.{', '.join(sorted(found))} carries")
+    shutil.copyfile(f"{published}.settings.json", os.path.join(out, f"{role}.settings.json"))
     print(f"e2e: {role}.sh from google_compute_instance.{', '.join(sorted(found))}")

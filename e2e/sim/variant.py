@@ -1,5 +1,5 @@
 """Writes a variant of a rendered startup script with some settings changed, quoted as the renderer
-quotes them (assets/shell-quote.ts). Everything else stays byte for byte.
+quotes them (startup-script/shell-quote.ts). Everything else stays byte for byte.
 
   variant.py SCRIPT OUT NAME=VALUE... NAME=(ITEM ITEM)...   (the second form: an array setting)
 """

@@ -19,7 +19,7 @@
 set -euo pipefail
 umask 022
 
-# Settings. Each Mustache tag here renders as exactly one single-quoted shell word (assets/shell-quote.ts).
+# Settings. Each Mustache tag here renders as exactly one single-quoted shell word (startup-script/shell-quote.ts).
 # SC2034: in the raw template, some settings are used only by the shared functions (the partial).
 # shellcheck disable=SC1083,SC2034
 {
@@ -54,8 +54,6 @@ PIP_SOCKET_TIMEOUT_SECONDS='60'
 VENV_TOOL='virtualenv'
 VENV_TOOL_LINK="/usr/local/bin/${VENV_TOOL}"
 
-# shellcheck disable=SC2034 # used by the shared functions
-METADATA_URL="http://${METADATA_HOST}/computeMetadata/v1"
 KEYRING_LINK=/usr/local/bin/keyring
 CONFIG_HEADER="# Written by pip-airlock (private host startup script); rewritten on boot if changed."
 STEP=start
@@ -90,18 +88,39 @@ AR_REJECTED=0
 USER_PROBE_BROKEN=0
 # shellcheck disable=SC2034 # used by the shared functions
 SCRIPT_NAME=bootstrap
+# shellcheck disable=SC2034 # used by the shared functions (on_exit)
+SCRATCH_DIRS=(WORK_DIR PROBE_DIR)
 
 # The shared functions (assets/common.sh.mustache) follow; the include sits in this comment so the raw
 # template stays bash, and after a comment tag so that Mustache does not indent it.
 # shellcheck shell=bash
 # pip-airlock: shared by both startup scripts (each template includes this file as the partial "common").
-# It expects SCRIPT_NAME, STEP, TOKEN, METADATA_URL, GUEST_ATTR_NAMESPACE, MAX_ATTEMPTS,
-# MAX_BACKOFF_SECONDS, RETRY_AFTER_MAX_SECONDS, AUTH_REPO_INDEX_URL and WORK_DIR (empty until the
-# script has one) to be set by the script that includes it.
+# It expects SCRIPT_NAME, STEP, TOKEN, METADATA_HOST, GUEST_ATTR_NAMESPACE, MAX_ATTEMPTS,
+# MAX_BACKOFF_SECONDS, RETRY_AFTER_MAX_SECONDS, AUTH_REPO_INDEX_URL, WORK_DIR (empty until the script
+# has one) and SCRATCH_DIRS to be set by the script that includes it.
+
+METADATA_URL="http://${METADATA_HOST}/computeMetadata/v1"
 
 log() {
   printf '%s pip-airlock-%s [%s] %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$SCRIPT_NAME" "$STEP" "$*"
 }
+
+# On exit, a failure is reported with its step, and the run's scratch directories (the variables
+# SCRATCH_DIRS names, each empty until created) are removed whatever the outcome.
+on_exit() {
+  local rc=$? dir
+  if ((rc != 0)); then
+    log "FAILED at step ${STEP} (exit ${rc})"
+    guest_attr failed-step "$STEP"
+    guest_attr status failed
+  fi
+  for dir in "${SCRATCH_DIRS[@]}"; do
+    if [[ -n ${!dir} ]]; then
+      rm -rf -- "${!dir}"
+    fi
+  done
+}
+trap on_exit EXIT
 
 # Detailed progress goes to stdout (the serial console); guest attributes carry only the outcome.
 step() {
@@ -471,22 +490,6 @@ write_if_changed() {
   log "wrote ${path}"
 }
 
-on_exit() {
-  local rc=$?
-  if ((rc != 0)); then
-    log "FAILED at step ${STEP} (exit ${rc})"
-    guest_attr failed-step "$STEP"
-    guest_attr status failed
-  fi
-  if [[ -n $WORK_DIR ]]; then
-    rm -rf -- "$WORK_DIR"
-  fi
-  if [[ -n $PROBE_DIR ]]; then
-    rm -rf -- "$PROBE_DIR"
-  fi
-}
-trap on_exit EXIT
-
 validate_settings() {
   [[ $MAX_ATTEMPTS =~ ^[1-9][0-9]*$ ]] || { log "max_attempts must be a positive integer"; return 1; }
   [[ $WAIT_ATTEMPTS =~ ^[1-9][0-9]*$ ]] || { log "wait_attempts must be a positive integer"; return 1; }
@@ -528,6 +531,22 @@ owned_directory() {
     fi
   done
   [[ $(realpath -m -- "$path") == "$path" ]] || { log "venv_dir ${path}: a symbolic link on the way leads to $(realpath -m -- "$path")"; return 1; }
+}
+
+# python_minor PYTHON: that interpreter's X.Y.
+python_minor() {
+  "$1" -c 'import sys; print("%d.%d" % sys.version_info[:2])'
+}
+
+# pip_has_keyring_provider VERSION: is pip VERSION new enough for keyring-provider (>= 23.1)? Compared
+# by the venv's pip (the packaging it vendors).
+pip_has_keyring_provider() {
+  "${VENV_DIR}/bin/python" -c 'import sys; from pip._vendor.packaging.version import Version; sys.exit(Version(sys.argv[1]) < Version("23.1"))' "$1"
+}
+
+# The keyring installed in the venv, by version.
+venv_keyring_version() {
+  "${VENV_DIR}/bin/python" -c 'from importlib.metadata import version; print(version("keyring"))'
 }
 
 # X.Y of a version X.Y[.Z].
@@ -861,9 +880,9 @@ ensure_venv() {
     log "${VENV_DIR} exists but pip-airlock did not create it (no ${VENV_MARKER}): left untouched; set hosts.keyringVenv to a new directory, or remove this one"
     return 1
   fi
-  want=$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+  want=$(python_minor python3)
   if [[ -x ${VENV_DIR}/bin/python ]]; then
-    have=$("${VENV_DIR}/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null || true)
+    have=$(python_minor "${VENV_DIR}/bin/python" 2>/dev/null || true)
   fi
   if [[ $have == "$want" ]]; then
     log "venv ${VENV_DIR} (python ${have}) is in place"
@@ -1053,7 +1072,7 @@ ensure_venv_wheel() {
     version=$(python3 -c 'import ensurepip; print(ensurepip.version())' 2>/dev/null || true)
     if [[ -z $version ]]; then
       log "python3 has no ensurepip (and no WHEEL_PKG_DIR directory ${wheel_dir:-either}): 'python3 -m venv' cannot seed pip on this host; users create venvs with ${VENV_TOOL} (${VENV_TOOL_LINK})"
-    elif "${VENV_DIR}/bin/python" -c 'import sys; from pip._vendor.packaging.version import Version; sys.exit(Version(sys.argv[1]) < Version("23.1"))' "$version"; then
+    elif pip_has_keyring_provider "$version"; then
       log "python3 has no WHEEL_PKG_DIR${wheel_dir:+ directory}: 'python3 -m venv' seeds the pip ${version} that ensurepip bundles, new enough for keyring-provider"
     else
       log "warning: python3 has no WHEEL_PKG_DIR${wheel_dir:+ directory}: 'python3 -m venv' seeds the pip ${version} that ensurepip bundles, which ignores keyring-provider (needs >= 23.1), and Python's own files are left alone: users create venvs with ${VENV_TOOL} (${VENV_TOOL_LINK})"
@@ -1067,7 +1086,7 @@ ensure_venv_wheel() {
   fi
   version=${last#pip-}
   version=${version%%-*}
-  if "${VENV_DIR}/bin/python" -c 'import sys; from pip._vendor.packaging.version import Version; sys.exit(Version(sys.argv[1]) < Version("23.1"))' "$version"; then
+  if pip_has_keyring_provider "$version"; then
     log "new venvs get ${last} from ${wheel_dir}: new enough for keyring-provider"
     return 0
   fi
@@ -1168,7 +1187,7 @@ probe_user() {
     log "user probe: as ${PROBE_USER}, a fresh ${VENV_TOOL} venv's pip ${venv_pip} fetched ${project} through keyring"
     return 0
   fi
-  keyring_version=$("${VENV_DIR}/bin/python" -c 'from importlib.metadata import version; print(version("keyring"))' 2>/dev/null || echo unknown)
+  keyring_version=$(venv_keyring_version 2>/dev/null || echo unknown)
   log "user probe: as ${PROBE_USER}, a fresh ${VENV_TOOL} venv's pip ${venv_pip} could not fetch ${project} (exit ${rc}):"
   tail -n 5 -- "${PROBE_DIR}/pip.log" | sed 's/^/  | /'
   # pip >= 26.2 asks keyring --mode=creds and refuses a keyring CLI older than 25.2.1 (pypa/pip#14150).
@@ -1204,7 +1223,7 @@ finish_stale() {
   guest_attr changes "$CHANGES"
   STEP=finished
   guest_attr status ready-stale
-  log "ready-stale: keyring $("${VENV_DIR}/bin/python" -c 'from importlib.metadata import version; print(version("keyring"))'), ${CHANGES} change(s) this boot, Artifact Registry not verified"
+  log "ready-stale: keyring $(venv_keyring_version), ${CHANGES} change(s) this boot, Artifact Registry not verified"
   exit 0
 }
 
@@ -1265,7 +1284,7 @@ main() {
   STEP=finished
   guest_attr changes "$CHANGES"
   guest_attr status ready
-  log "ready: keyring $("${VENV_DIR}/bin/python" -c 'from importlib.metadata import version; print(version("keyring"))'), ${CHANGES} change(s) this boot"
+  log "ready: keyring $(venv_keyring_version), ${CHANGES} change(s) this boot"
 }
 
 main "$@"

@@ -1,8 +1,8 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { readSynthRecord, synthFix } from "../config/synth-record";
-import { synthesize } from "../main";
+import { readSynthRecord, synthFix } from "./record";
+import { synthesize } from "./synthesize";
 
 /** Every file under `dir` (relative path -> content), skipping what terraform itself leaves in stack folders. */
 export function tree(dir: string): Record<string, string> {

@@ -1,6 +1,7 @@
-import { renderShellTemplate } from "./render";
-
-/** Settings shared by both startup scripts. Every value is rendered as one shell-quoted word. */
+/**
+ * What the templates read (assets/*.sh.mustache): settings shared by both startup scripts. Every value is
+ * rendered as one shell-quoted word, assigned to the field's name in upper case (`ar_host` is `AR_HOST`).
+ */
 export interface CommonScriptView {
   /** Artifact Registry Python host, e.g. `us-central1-python.pkg.dev`. */
   readonly ar_host: string;
@@ -63,7 +64,7 @@ export interface MirrorScriptView extends CommonScriptView {
 /** The private host's bootstrap: install keyring from the auth repo and point pip at Artifact Registry. */
 export interface BootstrapScriptView extends CommonScriptView {
   /** Index pip uses afterwards, with the `oauth2accesstoken@` user (private or virtual repo). */
-  readonly pip_index_url: string;
+  readonly index_url: string;
   /** Upload endpoint written to the system `.pypirc` for twine (the private packages repo). */
   readonly upload_repo_url: string;
   /** Requirement specifiers installed into the keyring venv (keyring and the AR backend). */
@@ -85,20 +86,4 @@ export interface BootstrapScriptView extends CommonScriptView {
   readonly product_state_paths: readonly string[];
   /** Bound of one install attempt into the keyring venv, in seconds. */
   readonly install_timeout_seconds: number;
-}
-
-/** The raw Mustache templates of both startup scripts and the functions they share (assets/*.sh.mustache). */
-export interface StartupTemplates {
-  readonly mirror: string;
-  readonly bootstrap: string;
-  /** Included by both as the partial `common`. */
-  readonly common: string;
-}
-
-export function renderMirrorScript(templates: StartupTemplates, view: MirrorScriptView): string {
-  return renderShellTemplate("mirror", templates.mirror, { ...view }, { common: templates.common });
-}
-
-export function renderBootstrapScript(templates: StartupTemplates, view: BootstrapScriptView): string {
-  return renderShellTemplate("bootstrap", templates.bootstrap, { ...view }, { common: templates.common });
 }

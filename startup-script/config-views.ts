@@ -1,5 +1,5 @@
-import { BootstrapScriptView, CommonScriptView, MirrorScriptView } from "../assets/views";
-export type { StartupTemplates } from "../assets/views";
+// The views of the startup scripts built from an environment's config: what each setting of a script is.
+import { BootstrapScriptView, CommonScriptView, MirrorScriptView } from "./views";
 import { OWNED_ROOTS, PRODUCT_STATE_PATHS } from "../config/host-paths";
 import { VENV_TOOL } from "../config/requirements";
 import { EnvironmentConfig } from "../config/schema";
@@ -56,7 +56,7 @@ export function mirrorView(config: EnvironmentConfig, endpoints: ScriptEndpoints
 export function bootstrapView(config: EnvironmentConfig, endpoints: ScriptEndpoints): BootstrapScriptView {
   return {
     ...commonView(config, endpoints),
-    pip_index_url: endpoints.pipIndexUrl,
+    index_url: endpoints.pipIndexUrl,
     upload_repo_url: endpoints.uploadRepoUrl,
     packages: config.mirror.packages,
     wait_attempts: config.retries.waitAttempts,
