@@ -4,7 +4,7 @@ import { tmpdir } from "os";
 import * as path from "path";
 import { BOOTSTRAP_SCRIPT_FILE } from "../startup-script/files";
 import { synthesize } from "../synth/synthesize";
-import { ASSETS, FIXTURES, resourcesOf, ROOT, SynthJson } from "./support";
+import { ASSETS, FIXTURES, hostByRole, resourcesOf, ROOT, SynthJson } from "./support";
 import { configurationProblems, emptyProviderMirror } from "./terraform";
 
 /** Synthesize one of the tests' configs (__tests__/fixtures) with the app itself; the parsed stack and what the guardrails noted. */
@@ -41,7 +41,7 @@ describe("every config in config/ (the shipped examples, or only a team's own) s
 
 describe("bring your own network (existing-network.json)", () => {
   const { json, notes } = synthExample("existing-network.json");
-  const host = (role: string) => resourcesOf(json, "google_compute_instance").find((i) => i.labels["airlock-role"] === role);
+  const host = (role: "mirror" | "bootstrap") => hostByRole(json, role);
 
   it("creates no VPC, subnet, router or NAT: it looks the existing ones up and puts the hosts on their subnets", () => {
     for (const type of ["google_compute_network", "google_compute_subnetwork", "google_compute_router", "google_compute_router_nat"]) expect(json.resource[type]).toBeUndefined();

@@ -5,14 +5,7 @@ import { shellQuote } from "../startup-script/shell-quote";
 import { ConfigError } from "../config/load";
 import { BOOTSTRAP_SCRIPT_FILE } from "../startup-script/files";
 import { synthesize } from "../synth/synthesize";
-import { EXAMPLE_CONFIG, ROOT } from "./support";
-
-const ASSETS_DIR = path.join(ROOT, "assets");
-
-/** What Terraform makes of a JSON string: `$${` and `%%{` stand for a literal `${` / `%{`. */
-function terraformString(value: string): string {
-  return value.replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{");
-}
+import { ASSETS, configErrorOf, EXAMPLE_CONFIG, fileTree, hostsByRole, resourcesOf, terraformString } from "./support";
 
 /** The example config file, as JSON, without its `name`. */
 function exampleBase(): Record<string, any> {
@@ -48,47 +41,17 @@ function writeConfig(config: unknown, name = "airlock.json"): string {
 }
 
 function synth(config: unknown, outdir = path.join(work, "out")): string[] {
-  return synthesize({ configFile: writeConfig(config), outdir, assetsDir: ASSETS_DIR });
+  return synthesize({ configFile: writeConfig(config), outdir, assetsDir: ASSETS });
 }
 
 function stackJson(outdir: string, stack: string): any {
   return JSON.parse(readFileSync(path.join(outdir, "stacks", stack, "cdk.tf.json"), "utf8"));
 }
 
-function resources(json: any, type: string): any[] {
-  return Object.values(json.resource?.[type] ?? {});
-}
-
 function privateHostScript(json: any): string {
-  const hosts = resources(json, "google_compute_instance").filter((i) => i.labels["airlock-role"] === "bootstrap");
+  const hosts = hostsByRole(json, "bootstrap");
   expect(hosts).toHaveLength(1);
   return terraformString(hosts[0].metadata["startup-script"]);
-}
-
-/** Every file under `dir` (relative path -> mode + content), to compare a tree before and after. */
-function snapshot(dir: string): Record<string, string> {
-  const files: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const entry of readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, entry.name);
-      if (entry.isDirectory()) {
-        files[`${path.relative(dir, p)}/`] = "dir";
-        walk(p);
-      } else files[path.relative(dir, p)] = `${(statSync(p).mode & 0o7777).toString(8)} ${readFileSync(p, "base64")}`;
-    }
-  };
-  if (existsSync(dir)) walk(dir);
-  return files;
-}
-
-function configError(run: () => unknown): ConfigError {
-  try {
-    run();
-  } catch (e) {
-    if (e instanceof ConfigError) return e;
-    throw e;
-  }
-  throw new Error("expected a ConfigError");
 }
 
 describe("a config with environments", () => {
@@ -106,27 +69,27 @@ describe("a config with environments", () => {
     expect(provider(prod)).toEqual(["airlock-prod-123", "europe-west4", "europe-west4-b"]);
 
     // dev: mirror mode (inherited), its own private CIDR, the base's public network, merged labels.
-    expect(resources(dev, "google_compute_subnetwork").map((s) => [s.name, s.ip_cidr_range]).sort()).toEqual([
+    expect(resourcesOf(dev, "google_compute_subnetwork").map((s) => [s.name, s.ip_cidr_range]).sort()).toEqual([
       ["airlock-private-us-central1", "10.30.0.0/24"],
       ["airlock-public-us-central1", "10.10.0.0/24"],
     ]);
-    expect(resources(dev, "google_compute_router_nat")).toHaveLength(1);
-    expect(resources(dev, "google_compute_instance").map((i) => i.labels).sort((a, b) => a["airlock-role"].localeCompare(b["airlock-role"]))).toEqual([
+    expect(resourcesOf(dev, "google_compute_router_nat")).toHaveLength(1);
+    expect(resourcesOf(dev, "google_compute_instance").map((i) => i.labels).sort((a, b) => a["airlock-role"].localeCompare(b["airlock-role"]))).toEqual([
       { app: "pip-airlock", team: "data", "managed-by": "pip-airlock", "airlock-env": "dev", "airlock-role": "bootstrap" },
       { app: "pip-airlock", team: "data", "managed-by": "pip-airlock", "airlock-env": "dev", "airlock-role": "mirror" },
     ]);
-    expect(resources(dev, "google_artifact_registry_repository").every((r) => r.project === "airlock-dev" && r.location === "us-central1")).toBe(true);
+    expect(resourcesOf(dev, "google_artifact_registry_repository").every((r) => r.project === "airlock-dev" && r.location === "us-central1")).toBe(true);
 
     // prod: remote mode with a virtual repo, its own region, network name and CIDR; no public side.
-    expect(resources(prod, "google_compute_network").map((n) => n.name)).toEqual(["prod-private"]);
-    expect(resources(prod, "google_compute_subnetwork").map((s) => [s.name, s.ip_cidr_range, s.region])).toEqual([["prod-private-europe-west4", "10.40.0.0/24", "europe-west4"]]);
-    expect(resources(prod, "google_compute_router_nat")).toEqual([]);
+    expect(resourcesOf(prod, "google_compute_network").map((n) => n.name)).toEqual(["prod-private"]);
+    expect(resourcesOf(prod, "google_compute_subnetwork").map((s) => [s.name, s.ip_cidr_range, s.region])).toEqual([["prod-private-europe-west4", "10.40.0.0/24", "europe-west4"]]);
+    expect(resourcesOf(prod, "google_compute_router_nat")).toEqual([]);
     // Remote mode: no mirror fingerprint, only the private host's bootstrap one.
     expect(Object.values(prod.resource.terraform_data).map((r: any) => Object.keys(r.triggers_replace))).toEqual([["bootstrap_sha256"]]);
-    expect(resources(prod, "google_compute_instance").map((i) => [i.labels["airlock-env"], i.labels["airlock-role"], i.zone, i.project])).toEqual([
+    expect(resourcesOf(prod, "google_compute_instance").map((i) => [i.labels["airlock-env"], i.labels["airlock-role"], i.zone, i.project])).toEqual([
       ["prod", "bootstrap", "europe-west4-b", "airlock-prod-123"],
     ]);
-    expect(resources(prod, "google_artifact_registry_repository").map((r) => [r.repository_id, r.mode]).sort()).toEqual([
+    expect(resourcesOf(prod, "google_artifact_registry_repository").map((r) => [r.repository_id, r.mode]).sort()).toEqual([
       ["my-private-pip-packages", "STANDARD_REPOSITORY"],
       ["pip-all", "VIRTUAL_REPOSITORY"],
       ["pypi-remote", "REMOTE_REPOSITORY"],
@@ -185,15 +148,15 @@ describe("an invalid environment writes nothing", () => {
     synth({ ...exampleBase(), environments: { dev: DEV, prod: PROD } }, outdir);
     mkdirSync(path.join(outdir, "stacks", "dev", ".terraform"));
     writeFileSync(path.join(outdir, "stacks", "dev", ".terraform", "marker"), "keep");
-    expect(Object.keys(snapshot(work))).toContain(path.join("out", "stacks", "prod", BOOTSTRAP_SCRIPT_FILE));
+    expect(Object.keys(fileTree(work))).toContain(path.join("out", "stacks", "prod", BOOTSTRAP_SCRIPT_FILE));
 
     const config = { ...exampleBase(), environments: { dev: { ...DEV, projectId: "airlock-dev-2" }, prod: invalidProd } };
     const file = writeConfig(config, "broken.json");
-    const before = snapshot(work);
-    const error = configError(() => synthesize({ configFile: file, outdir, assetsDir: ASSETS_DIR }));
+    const before = fileTree(work);
+    const error = configErrorOf(() => synthesize({ configFile: file, outdir, assetsDir: ASSETS }));
     expect(error.problems).toEqual(['environments.prod.networks.private.subnetCidr: has host bits set: use the network address "10.40.0.0/24"']);
     expect(error.message).toBe(`${file}: environments.prod.networks.private.subnetCidr: has host bits set: use the network address "10.40.0.0/24"`);
-    expect(snapshot(work)).toEqual(before); // no scratch folder, no partial dev stack
+    expect(fileTree(work)).toEqual(before); // no scratch folder, no partial dev stack
   });
 
   it("creates no outdir at all when there was none", () => {
@@ -203,7 +166,7 @@ describe("an invalid environment writes nothing", () => {
   });
 
   it("reports every broken environment, each with its own prefix, one line per problem", () => {
-    const error = configError(() =>
+    const error = configErrorOf(() =>
       synth({
         ...exampleBase(),
         environments: {
@@ -223,24 +186,24 @@ describe("an invalid environment writes nothing", () => {
 
   it("names a missing setting by its environment", () => {
     const { projectId: _p, ...base } = exampleBase();
-    const error = configError(() => synth({ ...base, environments: { dev: { projectId: "airlock-dev" }, prod: {} } }));
+    const error = configErrorOf(() => synth({ ...base, environments: { dev: { projectId: "airlock-dev" }, prod: {} } }));
     expect(error.problems).toEqual([expect.stringMatching(/^environments\.prod\.projectId: is required/)]);
   });
 
   it("rejects an empty environments object", () => {
-    const error = configError(() => synth({ ...exampleBase(), environments: {} }));
+    const error = configErrorOf(() => synth({ ...exampleBase(), environments: {} }));
     expect(error.problems).toEqual([expect.stringMatching(/^environments: is empty/)]);
     expect(existsSync(path.join(work, "out"))).toBe(false);
   });
 
   it("rejects an environment name that cannot be a stack name, naming it", () => {
-    const error = configError(() => synth({ ...exampleBase(), environments: { Prod: {} } }));
+    const error = configErrorOf(() => synth({ ...exampleBase(), environments: { Prod: {} } }));
     expect(error.problems).toHaveLength(1);
     expect(error.problems[0]).toMatch(/^environments\.Prod: /);
   });
 
   it("says how to name an environment when the name is invalid", () => {
-    const error = configError(() => synth({ ...exampleBase(), environments: { Prod: {} } }));
+    const error = configErrorOf(() => synth({ ...exampleBase(), environments: { Prod: {} } }));
     expect(error.problems[0]).toMatch(/^environments\.Prod: .*lowercase letters/);
   });
 });
@@ -267,7 +230,7 @@ describe("stale stacks and the single-stack config", () => {
     expect(readdirSync(path.join(outdir, "stacks"))).toEqual(["solo"]);
     const json = stackJson(outdir, "solo");
     expect(json.provider.google[0].project).toBe("airlock-example");
-    expect(resources(json, "google_compute_instance").every((i) => i.labels["airlock-env"] === "solo")).toBe(true);
+    expect(resourcesOf(json, "google_compute_instance").every((i) => i.labels["airlock-env"] === "solo")).toBe(true);
     expect(readFileSync(path.join(outdir, "stacks", "solo", BOOTSTRAP_SCRIPT_FILE), "utf8")).toBe(privateHostScript(json));
 
     // ...and switching that config to environments drops the single stack.

@@ -5,9 +5,9 @@ import { ComputeSubnetwork } from "@cdktf/provider-google/lib/compute-subnetwork
 import { mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { ConfigError, loadConfig } from "../config/load";
+import { loadConfig } from "../config/load";
 import { checkGuardrails } from "../constructs/guardrails";
-import { buildStack, EXAMPLE_CONFIG, resourcesOf, synthJson } from "./support";
+import { buildStack, configProblems, EXAMPLE_CONFIG, hostByRole, resourcesOf, synthJson } from "./support";
 
 const example = JSON.parse(readFileSync(EXAMPLE_CONFIG, "utf8"));
 const dir = mkdtempSync(path.join(tmpdir(), "airlock-fleet-"));
@@ -21,7 +21,7 @@ describe("their fleets: an instance template carrying the bootstrap, and a manag
   const { stack } = buildStack(load({ name: "ml-workers", size: 3, machineType: "n2-standard-4" }));
   const json = synthJson(stack);
   const [template] = resourcesOf(json, "google_compute_instance_template");
-  const host = resourcesOf(json, "google_compute_instance").find((i) => i.labels["airlock-role"] === "bootstrap");
+  const host = hostByRole(json, "bootstrap");
 
   it("the template runs the private host's bootstrap unchanged, with the hosts' secure defaults", () => {
     expect(template.metadata).toEqual(host.metadata);
@@ -92,14 +92,7 @@ describe("their fleets: an instance template carrying the bootstrap, and a manag
   });
 
   it("refuses a fleet whose account would clash with a host's, or a name the group cannot use", () => {
-    const problems = (fleet: unknown) => {
-      try {
-        load(fleet);
-      } catch (e) {
-        return (e as ConfigError).problems;
-      }
-      return [];
-    };
+    const problems = (fleet: unknown) => configProblems(() => load(fleet));
     expect(problems({ name: "airlock-private-host" })).toEqual(['fleet.accountId: "airlock-private-host" is already a host\'s service account: the fleet gets its own']);
     expect(problems({ name: "w" })[0]).toMatch(/^fleet\.accountId: defaults to fleet\.name "w", which is no service account id/);
     expect(problems({ name: "Workers" })[0]).toMatch(/^fleet\.name: must be 1-58 lowercase letters/);

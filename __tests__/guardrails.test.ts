@@ -14,7 +14,7 @@ import { ProjectIamBinding } from "@cdktf/provider-google/lib/project-iam-bindin
 import { ProjectIamMember } from "@cdktf/provider-google/lib/project-iam-member";
 import { AnnotationMetadataEntryType, App } from "cdktf";
 import { Construct, IConstruct } from "constructs";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "fs";
+import { mkdtempSync, readFileSync, rmSync } from "fs";
 import * as os from "os";
 import * as path from "path";
 import { loadConfig } from "../config/load";
@@ -25,9 +25,7 @@ import { HostIdentity } from "../constructs/host-identity";
 import { PythonRepository } from "../constructs/python-repository";
 import { loadTemplates } from "../startup-script/templates";
 import { airlockStack, StackFactory, synthesize } from "../synth/synthesize";
-import { buildStack, EXAMPLE_CONFIG, exampleConfig, FIXTURES, grantee, ROOT } from "./support";
-
-const ASSETS_DIR = path.join(ROOT, "assets");
+import { ASSETS, buildStack, EXAMPLE_CONFIG, exampleConfig, fileTree, FIXTURES, grantee, ROOT } from "./support";
 
 /** The rule names are a contract: operators grep for them and README documents them. */
 const RULE = {
@@ -444,7 +442,7 @@ describe("how a violation is reported", () => {
     delete process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS;
     try {
       const app = new App({ outdir, stackTraces: false });
-      const stack = new AirlockStack(app, "airlock", { config: exampleConfig(), lockContent: "", templates: loadTemplates(ASSETS_DIR) });
+      const stack = new AirlockStack(app, "airlock", { config: exampleConfig(), lockContent: "", templates: loadTemplates(ASSETS) });
       new ComputeFirewall(stack, "open-ssh", { name: "open-ssh", network: stack.privateNetwork.network.id, sourceRanges: ["0.0.0.0/0"], allow: [{ protocol: "tcp", ports: ["22"] }] });
       checkGuardrails([stack]);
       expect(() => app.synth()).toThrow(/\[airlock\/open-ssh\] \[AIRLOCK-G5 ssh-only-from-iap\]/);
@@ -470,7 +468,7 @@ describe("synthesize() refuses a stack that breaks a guardrail", () => {
     work = mkdtempSync(path.join(os.tmpdir(), "airlock-guardrail-synth-"));
     outdir = path.join(work, "out");
     // A previous good synth: it must survive the failed one byte for byte.
-    synthesize({ configFile: EXAMPLE_CONFIG, outdir, assetsDir: ASSETS_DIR });
+    synthesize({ configFile: EXAMPLE_CONFIG, outdir, assetsDir: ASSETS });
   });
   afterEach(() => {
     if (saved === undefined) delete process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS;
@@ -478,29 +476,16 @@ describe("synthesize() refuses a stack that breaks a guardrail", () => {
     rmSync(work, { recursive: true, force: true });
   });
 
-  function snapshot(dir: string): Record<string, string> {
-    const files: Record<string, string> = {};
-    const walk = (d: string) => {
-      for (const entry of readdirSync(d, { withFileTypes: true })) {
-        const p = path.join(d, entry.name);
-        if (entry.isDirectory()) walk(p);
-        else files[path.relative(dir, p)] = `${statSync(p).mode.toString(8)} ${readFileSync(p, "base64")}`;
-      }
-    };
-    if (existsSync(dir)) walk(dir);
-    return files;
-  }
-
   function expectGuardrailErrorAndNothingWritten() {
-    const before = snapshot(work);
+    const before = fileTree(work);
     expect(Object.keys(before)).toContain(path.join("out", "stacks", "airlock", "cdk.tf.json"));
     let error: unknown;
     try {
-      synthesize({ configFile: EXAMPLE_CONFIG, outdir, assetsDir: ASSETS_DIR, stackFactory: openSsh });
+      synthesize({ configFile: EXAMPLE_CONFIG, outdir, assetsDir: ASSETS, stackFactory: openSsh });
     } catch (e) {
       error = e;
     }
-    expect(snapshot(work)).toEqual(before); // no scratch folder left behind either
+    expect(fileTree(work)).toEqual(before); // no scratch folder left behind either
     expect(error).toBeInstanceOf(GuardrailError);
     expect(found((error as GuardrailError).violations)).toEqual([[RULE.G5, "airlock/open-ssh"]]);
     expect((error as Error).message).toMatch(/^guardrail AIRLOCK-G5 ssh-only-from-iap: airlock\/open-ssh opens SSH/);

@@ -2,13 +2,12 @@
 // that the bootstrap creates, clears and rebuilds) is refused at synth and again by the script itself,
 // with the same table of hostile values; and an existing directory the bootstrap did not create is
 // never touched.
-import { execFileSync } from "child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { ConfigError, loadConfig } from "../config/load";
+import { loadConfig } from "../config/load";
 import { OWNED_ROOTS, PRODUCT_STATE_PATHS } from "../config/host-paths";
-import { buildStack, EXAMPLE_CONFIG, exampleConfig, ROOT } from "./support";
+import { buildStack, configProblems, EXAMPLE_CONFIG, exampleConfig, fileTree, ROOT } from "./support";
 import { withFunctions } from "./script-support";
 
 const BOOTSTRAP = buildStack(exampleConfig()).stack.bootstrapScript;
@@ -20,13 +19,7 @@ function synthProblems(venv: string): string[] {
   c.hosts.keyringVenv = venv;
   const file = path.join(DIR, `c-${Math.random().toString(36).slice(2)}.json`);
   writeFileSync(file, JSON.stringify(c));
-  try {
-    loadConfig(file);
-    return [];
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as ConfigError).problems;
-  }
+  return configProblems(() => loadConfig(file));
 }
 
 /** owned_directory of the rendered bootstrap, run in bash: its exit code and what it logged. */
@@ -93,7 +86,6 @@ describe("hosts.keyringVenv: hostile values", () => {
 });
 
 describe("the keyring venv: only a directory the bootstrap created is ever cleared", () => {
-  const tree = (dir: string) => execFileSync("find", [dir, "-printf", "%P %s %m\\n"], { encoding: "utf8" }).split("\n").sort().join("\n");
   const run = (venv: string, body = "ensure_venv") =>
     withFunctions(BOOTSTRAP, `date() { printf 'T'; }; VENV_DIR="$V"; KEYRING_LINK="$L"; ${body}; echo "rc=$?"`, { V: venv, L: path.join(DIR, "no-link") });
 
@@ -103,11 +95,11 @@ describe("the keyring venv: only a directory the bootstrap created is ever clear
     writeFileSync(path.join(venv, "precious.db"), "data");
     // A venv of another Python: the old bootstrap would `python3 -m venv --clear` it.
     writeFileSync(path.join(venv, "pyvenv.cfg"), "home = /usr/bin\nversion = 3.9.2\n");
-    const before = tree(venv);
+    const before = fileTree(venv);
     const out = run(venv);
     expect(out).toContain("exists but pip-airlock did not create it (no .pip-airlock-venv): left untouched");
     expect(out.trim().endsWith("rc=1")).toBe(true);
-    expect(tree(venv)).toBe(before);
+    expect(fileTree(venv)).toEqual(before);
   });
 
   it("a directory it created (the marker) is rebuilt for another Python, and marked again", () => {

@@ -7,9 +7,9 @@ import { ConfigError, loadConfig } from "../config/load";
 import { EnvironmentConfig, environmentSchema } from "../config/schema";
 import { AirlockStack } from "../constructs/airlock-stack";
 import { loadTemplates } from "../startup-script/templates";
-import { buildStack, EXAMPLE_CONFIG, exampleConfig, resourcesOf, ROOT, SynthJson, synthJson } from "./support";
+import { ASSETS, buildStack, EXAMPLE_CONFIG, exampleConfig, hostsByRole, resourcesOf, SynthJson, synthJson, terraformString } from "./support";
 
-const TEMPLATES = loadTemplates(path.join(ROOT, "assets"));
+const TEMPLATES = loadTemplates(ASSETS);
 const AR = "https://us-central1-python.pkg.dev/airlock-example";
 const KEYRING_AR = "https://oauth2accesstoken@us-central1-python.pkg.dev/airlock-example";
 const URL = {
@@ -28,14 +28,6 @@ const withVirtual = (mode: "mirror" | "remote") => (c: EnvironmentConfig) => {
   c.repositories.virtual.enabled = true;
 };
 
-/**
- * What Terraform makes of a JSON string: `$${` and `%%{` are escapes for a literal `${` / `%{`.
- * Lenient: unescaped sequences are left as they are (see `liveTemplateSequences`).
- */
-function terraformString(value: string): string {
-  return value.replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{");
-}
-
 /** `${...}` / `%{...}` sequences Terraform would evaluate as interpolations or directives. */
 function liveTemplateSequences(value: string): string[] {
   return value.replace(/\$\$\{/g, "").replace(/%%\{/g, "").match(/[$%]\{[^}\n]*\}?/g) ?? [];
@@ -52,7 +44,7 @@ function repo(json: SynthJson, repositoryId: string): any {
 }
 
 function bootstrapInstance(json: SynthJson): any {
-  const hosts = resourcesOf(json, "google_compute_instance").filter((i) => i.labels?.["airlock-role"] === "bootstrap");
+  const hosts = hostsByRole(json, "bootstrap");
   expect(hosts).toHaveLength(1);
   return hosts[0];
 }
@@ -229,7 +221,7 @@ describe("the bootstrap script is exposed for the user's own VMs", () => {
   it("mirror mode: the public host runs the mirror script, not the bootstrap", () => {
     const { stack } = buildStack();
     const json = synthJson(stack);
-    const [mirrorHost] = resourcesOf(json, "google_compute_instance").filter((i) => i.labels["airlock-role"] === "mirror");
+    const [mirrorHost] = hostsByRole(json, "mirror");
     expect(stack.mirrorScript).toBeDefined();
     expect(terraformString(mirrorHost.metadata["startup-script"])).toBe(stack.mirrorScript);
     expect(stack.mirrorScript).not.toBe(stack.bootstrapScript);

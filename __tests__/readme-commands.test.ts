@@ -3,8 +3,8 @@ import { readFileSync, writeFileSync } from "fs";
 import * as path from "path";
 import { readSynthRecord, synthCommand } from "../synth/record";
 import { cloneProject } from "./clone-project";
-import { EXAMPLE_CONFIG, ROOT } from "./support";
-import { staleSynth, tree } from "../synth/freshness";
+import { EXAMPLE_CONFIG, fileTree, ROOT } from "./support";
+import { staleSynth } from "../synth/freshness";
 
 /** The README's first code block: `npm ci && SYNTH  # ...` and `npm test  # ...`. */
 function readmeSetupCommands(): { synth: string; test: string } {
@@ -44,7 +44,7 @@ describe("the README's set-up commands, as a newcomer runs them", () => {
     const example = JSON.parse(readFileSync(EXAMPLE_CONFIG, "utf8"));
     const { projectId, ...rest } = example;
     writeFileSync(path.join(dir, "config", "bad.json"), JSON.stringify({ ...rest, projectID: projectId, region: "mars" }));
-    const before = tree(path.join(dir, "cdktf.out"));
+    const before = fileTree(path.join(dir, "cdktf.out"));
 
     const run = runIn(dir, synth, "config/bad.json");
     expect(run.status).toBe(1);
@@ -55,6 +55,6 @@ describe("the README's set-up commands, as a newcomer runs them", () => {
       'config/bad.json: region: must be a Google Cloud region such as "us-central1"',
     ];
     for (const problem of problems) expect(output.split(problem).length - 1).toBe(1);
-    expect(tree(path.join(dir, "cdktf.out"))).toEqual(before);
+    expect(fileTree(path.join(dir, "cdktf.out"))).toEqual(before);
   });
 });

@@ -1,14 +1,14 @@
 import { mkdtempSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { buildStack, exampleConfig, resourcesOf, synthJson } from "./support";
+import { buildStack, exampleConfig, hostByRole, synthJson } from "./support";
 import { terraform } from "./terraform";
 
 /** A host's lifecycle and the fingerprint resources, as synthesized for `config`. */
 function fingerprintAndHost(edit?: Parameters<typeof exampleConfig>[0], role: "mirror" | "bootstrap" = "mirror") {
   const json = synthJson(buildStack(exampleConfig(edit)).stack);
   const fingerprints = json.resource.terraform_data;
-  const host = resourcesOf(json, "google_compute_instance").find((i) => i.labels["airlock-role"] === role);
+  const host = hostByRole(json, role);
   return { fingerprints, host };
 }
 

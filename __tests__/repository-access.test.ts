@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { ConfigError, loadConfig } from "../config/load";
-import { buildStack, EXAMPLE_CONFIG, resourcesOf, SynthJson, synthJson } from "./support";
+import { loadConfig } from "../config/load";
+import { buildStack, configErrorOf, EXAMPLE_CONFIG, hostByRole, resourcesOf, synthJson, SynthJson } from "./support";
 
 const example = JSON.parse(readFileSync(EXAMPLE_CONFIG, "utf8"));
 const dir = mkdtempSync(path.join(tmpdir(), "airlock-access-"));
@@ -14,13 +14,7 @@ function load(repositories: Record<string, unknown>, extra: Record<string, unkno
 }
 
 function problems(repositories: Record<string, unknown>, extra: Record<string, unknown> = {}): string[] {
-  try {
-    load(repositories, extra);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as ConfigError).problems;
-  }
-  throw new Error("expected the config to be rejected");
+  return configErrorOf(() => load(repositories, extra)).problems;
 }
 
 /** "member role repository-id" for every repository grant. */
@@ -57,7 +51,7 @@ describe("their principals: readers and writers per repository", () => {
 
   it("the auth repo stays helpers-only: its one writer is the public host", () => {
     const authWriters = grants(json).filter((g) => g.endsWith(" writer pip-auth-repo"));
-    const publicHost = resourcesOf(json, "google_compute_instance").find((i) => i.labels["airlock-role"] === "mirror");
+    const publicHost = hostByRole(json, "mirror");
     expect(authWriters).toEqual([`serviceAccount:${publicHost.service_account.email} writer pip-auth-repo`]);
     expect(problems({ access: { auth: { writers: [CI] } } })).toEqual([
       "repositories.access.auth.writers: must stay empty: the auth repo holds only what the mirror uploads, and only the public host writes to it",

@@ -1,8 +1,8 @@
-import { buildStack, exampleConfig, resourcesOf, synthJson, withoutScriptBodies } from "./support";
+import { buildStack, exampleConfig, hostByRole, resourcesOf, synthJson, withoutScriptBodies } from "./support";
 
 const json = synthJson(buildStack().stack);
 const instances = resourcesOf(json, "google_compute_instance");
-const byRole = (role: string) => instances.find((i) => i.labels["airlock-role"] === role);
+const byRole = (role: "mirror" | "bootstrap") => hostByRole(json, role);
 const networkRef = (suffix: string) => `\${google_compute_network.${Object.keys(json.resource.google_compute_network).find((k) => k.startsWith(suffix))}.id}`;
 const PRIVATE_NET = networkRef("private-network");
 const PUBLIC_NET = networkRef("public-network");
@@ -17,7 +17,7 @@ describe("the mirror-mode stack", () => {
       expect(instances.map((i) => i.labels["airlock-role"]).sort()).toEqual(["bootstrap", "mirror"]);
     });
 
-    it.each(["mirror", "bootstrap"])("%s host: no external IP, Shielded VM, OS Login, no project SSH keys, guest attributes", (role) => {
+    it.each(["mirror", "bootstrap"] as const)("%s host: no external IP, Shielded VM, OS Login, no project SSH keys, guest attributes", (role) => {
       const host = byRole(role);
       expect(host.network_interface).toHaveLength(1);
       expect(host.network_interface[0].access_config).toBeUndefined();
@@ -46,7 +46,7 @@ describe("the mirror-mode stack", () => {
 
     it("sit on the right subnets: public host on the public VPC, private host on the private VPC", () => {
       const subnets = json.resource.google_compute_subnetwork;
-      const subnetOf = (role: string) => subnets[byRole(role).network_interface[0].subnetwork.split(".")[1]];
+      const subnetOf = (role: "mirror" | "bootstrap") => subnets[byRole(role).network_interface[0].subnetwork.split(".")[1]];
       expect(subnetOf("mirror").network).toBe(PUBLIC_NET);
       expect(subnetOf("bootstrap").network).toBe(PRIVATE_NET);
     });

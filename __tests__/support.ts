@@ -3,7 +3,7 @@ import { createHash } from "crypto";
 import { App, Testing } from "cdktf";
 import * as path from "path";
 import { KNOWN_CLOSURE } from "../config/helper-requirements";
-import { mkdtempSync, readFileSync, writeFileSync } from "fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { ConfigError, loadConfig } from "../config/load";
 import { normalizeName } from "../config/requirements";
@@ -75,13 +75,63 @@ export function exampleVariant(edit: (c: any) => void = () => {}): string {
 
 /** The problems loadConfig refuses `file` with (a test fails if it is accepted). */
 export function refusals(file: string): string[] {
+  return configErrorOf(() => loadConfig(file)).problems;
+}
+
+/** The ConfigError `run` throws (a test fails if it throws nothing, or something else). */
+export function configErrorOf(run: () => unknown): ConfigError {
   try {
-    loadConfig(file);
+    run();
   } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
-    return e.problems;
+    if (e instanceof ConfigError) return e;
+    throw e;
   }
-  throw new Error(`expected ${file} to be refused`);
+  throw new Error("expected a ConfigError");
+}
+
+/** The problems of the ConfigError `run` throws, or none when it accepts the config. */
+export function configProblems(run: () => unknown): string[] {
+  try {
+    run();
+    return [];
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+}
+
+/** The stack's VMs whose startup script is the mirror or the bootstrap (their `airlock-role` label). */
+export function hostsByRole(json: SynthJson, role: "mirror" | "bootstrap"): any[] {
+  return resourcesOf(json, "google_compute_instance").filter((i) => i.labels?.["airlock-role"] === role);
+}
+
+/** The one VM of `role`, or undefined. */
+export function hostByRole(json: SynthJson, role: "mirror" | "bootstrap"): any {
+  return hostsByRole(json, role)[0];
+}
+
+/**
+ * What Terraform makes of a string of the synthesized JSON that holds no interpolation: the synth
+ * escapes a script's own `${` and `%{` as `$${` and `%%{` (see constructs/terraform-literal.ts).
+ */
+export function terraformString(value: string): string {
+  return value.replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{");
+}
+
+/** Every file and folder under `dir` (relative path -> mode and content), to compare a tree before and after. */
+export function fileTree(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const entry of readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, entry.name);
+      if (entry.isDirectory()) {
+        files[`${path.relative(dir, p)}/`] = "dir";
+        walk(p);
+      } else files[path.relative(dir, p)] = `${(statSync(p).mode & 0o7777).toString(8)} ${readFileSync(p, "base64")}`;
+    }
+  };
+  if (existsSync(dir)) walk(dir);
+  return files;
 }
 
 /** A grantee whose grant takes the construct id `id` (a test's own grant, at a path it can name). */

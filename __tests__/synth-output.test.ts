@@ -7,8 +7,8 @@ import { main } from "../main";
 import { synthesize } from "../synth/synthesize";
 import { loadConfig } from "../config/load";
 import { terraformLiteral } from "../constructs/terraform-literal";
-import { ASSETS, buildStack, EXAMPLE_CONFIG, ROOT, completeLock } from "./support";
-import { staleSynth, tree } from "../synth/freshness";
+import { ASSETS, buildStack, completeLock, EXAMPLE_CONFIG, fileTree, hostByRole, ROOT } from "./support";
+import { staleSynth } from "../synth/freshness";
 
 const COMMITTED = path.join(ROOT, "cdktf.out");
 /** A synth of the example config: the regression tests must not depend on what a team committed in cdktf.out/. */
@@ -36,10 +36,10 @@ describe("synthesized output", () => {
       "cdk.tf.json", "private-host-bootstrap.settings.json", "private-host-bootstrap.sh", "public-host-mirror.settings.json", "public-host-mirror.sh",
     ]);
     const tf = JSON.parse(readFileSync(path.join(stackDir, "cdk.tf.json"), "utf8"));
-    for (const [role, name] of [["bootstrap", "private-host-bootstrap"], ["mirror", "public-host-mirror"]]) {
+    for (const [role, name] of [["bootstrap", "private-host-bootstrap"], ["mirror", "public-host-mirror"]] as const) {
       const file = path.join(stackDir, `${name}.sh`);
       expect(statSync(file).mode & 0o111).toBe(0o111);
-      const host = Object.values<any>(tf.resource.google_compute_instance).find((i) => i.labels["airlock-role"] === role);
+      const host = hostByRole(tf, role);
       expect(terraformLiteral(readFileSync(file, "utf8"))).toBe(host.metadata["startup-script"]);
       const settings = JSON.parse(readFileSync(path.join(stackDir, `${name}.settings.json`), "utf8"));
       // A setting of each kind, as the script assigns it (the script tests compare every one).
@@ -51,8 +51,7 @@ describe("synthesized output", () => {
   it("Terraform itself evaluates every startup-script and the script output to the raw rendered script", () => {
     // Only outputs: terraform needs no provider, so init and apply run offline.
     const tf = JSON.parse(readFileSync(path.join(EXAMPLE_SYNTH, "stacks", "airlock", "cdk.tf.json"), "utf8"));
-    const hosts = Object.values<any>(tf.resource.google_compute_instance);
-    const script = (role: string) => hosts.find((h) => h.labels["airlock-role"] === role).metadata["startup-script"];
+    const script = (role: "mirror" | "bootstrap") => hostByRole(tf, role).metadata["startup-script"];
     const dir = mkdtempSync(path.join(tmpdir(), "airlock-tf-"));
     writeFileSync(
       path.join(dir, "main.tf.json"),
@@ -90,7 +89,7 @@ describe("synthesized output", () => {
     it.each(cases)("%s", (what, content) => {
       const outdir = freshOutdir();
       cpSync(COMMITTED, outdir, { recursive: true });
-      const before = tree(outdir);
+      const before = fileTree(outdir);
       const configFile = path.join(dir, `${what.replace(/ /g, "-")}.json`);
       if (content !== undefined) writeFileSync(configFile, content);
       const stderr: string[] = [];
@@ -101,7 +100,7 @@ describe("synthesized output", () => {
         spy.mockRestore();
       }
       expect(stderr.join("")).toContain(`pip-airlock: nothing was synthesized:\n${configFile}: `);
-      expect(tree(outdir)).toEqual(before);
+      expect(fileTree(outdir)).toEqual(before);
       expect(readdirSync(path.dirname(outdir))).toEqual(["cdktf.out"]);
     });
   });
@@ -116,11 +115,11 @@ describe("synthesized output", () => {
     writeFileSync(path.join(dir, "c.json"), JSON.stringify({ ...config, mirror: { ...config.mirror, lockFile: "huge.lock" } }));
     const outdir = freshOutdir();
     cpSync(COMMITTED, outdir, { recursive: true });
-    const before = tree(outdir);
+    const before = fileTree(outdir);
     expect(() => synthesize({ configFile: path.join(dir, "c.json"), outdir, assetsDir: ASSETS })).toThrow(
       /mirror\.packages \/ mirror\.lockFile \(stack "airlock"\): the public host's startup script renders to \d+ KB, over GCE's 256 KB limit/,
     );
-    expect(tree(outdir)).toEqual(before);
+    expect(fileTree(outdir)).toEqual(before);
     const [env] = loadConfig(path.join(dir, "c.json"));
     const { stack } = buildStack(env.config, env.lockContent);
     expect(stack.publicHost!.node.validate()).toEqual([expect.stringMatching(/the public host's startup script renders to \d+ KB, over GCE's 256 KB limit/)]);
@@ -132,7 +131,7 @@ describe("synthesized output", () => {
     expect(run.stderr).toMatch(
       /^pip-airlock: nothing was synthesized:\n\S+c\.json: mirror\.packages \/ mirror\.lockFile \(stack "airlock"\): the public host's startup script renders to \d+ KB, over GCE's 256 KB limit for one metadata value: mirror fewer packages or a shorter lock\n$/,
     );
-    expect(tree(outdir)).toEqual(before);
+    expect(fileTree(outdir)).toEqual(before);
   });
 
   it("the app command cdktf.json names (what `cdktf synth` runs) exits non-zero with the field and fix on stderr", () => {

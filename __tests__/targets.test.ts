@@ -6,7 +6,7 @@ import { IMAGE_FAMILIES, lookupImage, platformsFor } from "../config/images";
 import { renderMirrorScript } from "../startup-script/scripts";
 import { mirrorView } from "../startup-script/config-views";
 import { loadTemplates } from "../startup-script/templates";
-import { ASSETS, buildStack, exampleVariant as withChange, FIXTURES, refusals as problems, synthJson } from "./support";
+import { ASSETS, buildStack, exampleVariant as withChange, FIXTURES, hostByRole, refusals as problems, synthJson } from "./support";
 
 function targetsOf(file: string): string[] {
   return loadConfig(file)[0].config.mirror.targets.map((t) => `${t.python} ${t.glibc} ${t.arch} <- ${t.declaredBy.join(", ")}`);
@@ -74,8 +74,7 @@ describe("targets derived from the stack's VMs and mirror.targets", () => {
     const [env] = loadConfig(file);
     const { stack } = buildStack(env.config);
     const json = synthJson(stack);
-    const hosts = Object.values(json.resource.google_compute_instance) as any[];
-    const image = (role: string) => hosts.find((h) => h.labels["airlock-role"] === role).boot_disk.initialize_params.image;
+    const image = (role: "mirror" | "bootstrap") => hostByRole(json, role).boot_disk.initialize_params.image;
     expect(image("mirror")).toBe("debian-cloud/debian-12");
     expect(image("bootstrap")).toBe("debian-cloud/debian-13");
     expect(Object.values(json.resource.google_compute_instance_template as Record<string, any>)[0].disk[0].source_image).toBe("ubuntu-os-cloud/ubuntu-2404-lts-amd64");

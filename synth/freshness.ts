@@ -5,7 +5,7 @@ import { readSynthRecord, synthFix } from "./record";
 import { synthesize } from "./synthesize";
 
 /** Every file under `dir` (relative path -> content), skipping what terraform itself leaves in stack folders. */
-export function tree(dir: string): Record<string, string> {
+function tree(dir: string): Record<string, string> {
   const files: Record<string, string> = {};
   const walk = (sub: string) => {
     for (const entry of readdirSync(path.join(dir, sub), { withFileTypes: true })) {
