@@ -22,7 +22,7 @@ JOBS=${E2E_JOBS:-2}
 WHEELHOUSE=${E2E_WHEELHOUSE:-/opt/pypi}
 
 say() { printf 'e2e: %s\n' "$*"; }
-elapsed() { "$PY" "${HERE}/sim/harness.py" elapsed "$1"; } # elapsed T0: seconds since T0 (date +%s.%N)
+elapsed() { "$PY" "${HERE}/sim/harness.py" elapsed "$1" "$(date +%s.%N)"; } # elapsed T0: seconds since T0 (date +%s.%N)
 die() {
   printf 'e2e: FATAL: %s\n' "$*" >&2
   exit 1

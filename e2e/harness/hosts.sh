@@ -156,7 +156,7 @@ boot() {
   t0=$(date +%s.%N)
   on_host "$name" "$log" "$@" timeout -k 5 "$secs" bash /tmp/startup-script >"${LOGS}/${log}.log" 2>&1 || rc=$?
   printf '%s\n' "$rc" >"${STATE}/rc-${log}"
-  "$PY" "${SIM}/harness.py" elapsed "$t0" >"${STATE}/duration-${log}"
+  "$PY" "${SIM}/harness.py" elapsed "$t0" "$(date +%s.%N)" >"${STATE}/duration-${log}"
   cp "${STATE}/guest-attributes-${name}.json" "${STATE}/attrs-${log}.json" 2>/dev/null || echo '{}' >"${STATE}/attrs-${log}.json"
   say "boot ${name} (${log}): exit ${rc} after $(cat "${STATE}/duration-${log}")s"
 }

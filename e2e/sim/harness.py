@@ -8,7 +8,7 @@ the synth's world.json, the fake servers' counters, guest attributes, time, conf
   harness.py guest-attr FILE KEY                a guest attribute's value ('' when unset), no newline
   harness.py attrs-honest LOG KEY WANT          no write was dropped, the last accepted KEY is WANT
   harness.py token-key                          a fresh HMAC key for the fake metadata servers' tokens
-  harness.py elapsed T0                         seconds since T0 (date +%s.%N), one decimal
+  harness.py elapsed T0 [T1]                    seconds from T0 to T1 (date +%s.%N; default now), one decimal
   harness.py below SECONDS BOUND                exit 0 if SECONDS < BOUND
   harness.py config-variant NAME IN OUT         a variant of a config (remote-virtual, images)
 """
@@ -90,7 +90,8 @@ def token_key(_args):
 
 
 def elapsed(args):
-    print(round(time.time() - float(args.t0), 1))
+    end = time.time() if args.t1 is None else float(args.t1)
+    print(round(end - float(args.t0), 1))
 
 
 def below(args):
@@ -142,6 +143,7 @@ def main():
     sub.add_parser("token-key").set_defaults(run=token_key)
     p = sub.add_parser("elapsed")
     p.add_argument("t0")
+    p.add_argument("t1", nargs="?")
     p.set_defaults(run=elapsed)
     p = sub.add_parser("below")
     p.add_argument("seconds")
