@@ -22,6 +22,7 @@ JOBS=${E2E_JOBS:-2}
 WHEELHOUSE=${E2E_WHEELHOUSE:-/opt/pypi}
 
 say() { printf 'e2e: %s\n' "$*"; }
+elapsed() { "$PY" "${HERE}/sim/harness.py" elapsed "$1" "$(date +%s.%N)"; } # elapsed T0: seconds since T0 (date +%s.%N)
 die() {
   printf 'e2e: FATAL: %s\n' "$*" >&2
   exit 1
@@ -67,33 +68,22 @@ synth() { # synth NAME CONFIG
 }
 synth example "${ROOT}/__tests__/fixtures/example.json"
 # The remote-mode variant: the same config with mode "remote" and the virtual repository enabled.
-"$PY" -c '
-import json, sys
-c = json.load(open(sys.argv[1]))
-c["mode"] = "remote"
-c["repositories"]["virtual"]["enabled"] = True
-json.dump(c, open(sys.argv[2], "w"), indent=1)' "${ROOT}/__tests__/fixtures/example.json" "${WORK}/remote-virtual.json"
+"$PY" "${HERE}/sim/harness.py" config-variant remote-virtual "${ROOT}/__tests__/fixtures/example.json" "${WORK}/remote-virtual.json"
 synth remote-virtual "${WORK}/remote-virtual.json"
 # The images variant: the private host and the public host on Debian 13, and Debian 12 VMs outside the
 # stack declared in mirror.targets: one mirror for CPython 3.13 and 3.11, run on a 3.13 host.
-"$PY" -c '
-import json, sys
-c = json.load(open(sys.argv[1]))
-c["hosts"]["image"] = "debian-cloud/debian-13"
-c["hosts"]["publicImage"] = "debian-cloud/debian-13"
-c["mirror"]["targets"] = ["debian-cloud/debian-12"]
-json.dump(c, open(sys.argv[2], "w"), indent=1)' "${ROOT}/__tests__/fixtures/example.json" "${WORK}/images.json"
+"$PY" "${HERE}/sim/harness.py" config-variant images "${ROOT}/__tests__/fixtures/example.json" "${WORK}/images.json"
 synth images "${WORK}/images.json"
 shellcheck -s bash "${WORK}/scripts-example/mirror.sh" "${WORK}/scripts-example/bootstrap.sh" \
   "${WORK}/scripts-remote-virtual/bootstrap.sh" "${WORK}/scripts-images/mirror.sh" "${WORK}/scripts-images/bootstrap.sh" ||
   die "the synthesized startup scripts are not shellcheck-clean"
-T_SYNTH=$("$PY" -c "print(round($(date +%s.%N) - $t, 1))")
+T_SYNTH=$(elapsed "$t")
 
 # --- Cached Debian 12 and 13 rootfs, local archives, repacked wheels; PKI; the fake PyPI -------------
 t=$(date +%s.%N)
 CACHE_OUT=$(bash "${HERE}/sim/build-cache.sh") || die "building the cached rootfs/archive failed"
 eval "$CACHE_OUT"
-T_CACHE=$("$PY" -c "print(round($(date +%s.%N) - $t, 1))")
+T_CACHE=$(elapsed "$t")
 
 PKI="${WORK}/pki"
 mkdir -p "$PKI"
@@ -145,7 +135,7 @@ for s in "${SCENARIOS[@]}"; do
   (
     rc=0
     run_one "$s" || rc=$?
-    printf '%s\n' "$("$PY" -c "print(round($(date +%s.%N) - ${T_START[$s]}, 1))")" >"${WORK}/scenarios/${s}.duration"
+    elapsed "${T_START[$s]}" >"${WORK}/scenarios/${s}.duration"
     exit "$rc"
   ) &
 done
@@ -172,7 +162,7 @@ done
 
 printf '\nTimings (wall clock): synth %ss, cache %ss' "$T_SYNTH" "$T_CACHE"
 for s in "${SCENARIOS[@]}"; do printf ', %s %ss' "$s" "$(cat "${WORK}/scenarios/${s}.duration" 2>/dev/null || echo '?')"; done
-printf ', whole run %ss\n' "$("$PY" -c "print(round($(date +%s.%N) - $T0, 1))")"
+printf ', whole run %ss\n' "$(elapsed "$T0")"
 SUMMARY=1
 printf '%d passed, %d failed\n' "$PASSED" "$FAILED"
 ((FAILED == 0))

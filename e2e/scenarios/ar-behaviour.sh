@@ -6,6 +6,7 @@
 #   with a bad token; 403 for the private host's identity uploading to the auth repo and for the
 #   public host's identity reading the private repo; 400 "requested entity already exists" on a
 #   duplicate upload.
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
 source "$(dirname "$0")/../lib.sh"
 load_scripts "$E2E_SCRIPTS"
 seed_auth_repo

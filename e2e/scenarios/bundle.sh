@@ -12,6 +12,7 @@
 #     rewritten to match, as a bad mirror or a forger could: the manifest's sha256 does not match, the
 #     bootstrap refuses the bundle, installs nothing and does not fall back to the index (which would
 #     have worked): failed at venv, no helper in the venv, pip not configured
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
 source "$(dirname "$0")/../lib.sh"
 load_scripts "$E2E_SCRIPTS"
 TARGET=${MIRRORED_TARGETS[0]}
@@ -21,20 +22,8 @@ CORRUPT=$(seed_bundle debian-12 3.11.2:x86_64:2.35)
 TAMPERED=$(seed_bundle debian-12 3.11.2:x86_64:2.34)
 KEYRING=$(cd "${STATE}/ar/${AUTH_REPO}" && ls keyring-*.whl)
 # The forgery: another real wheel in the keyring wheel's place, RECORD rewritten to match it.
-"$PY" - "${STATE}/ar/${AUTH_REPO}/${TAMPERED}" "$KEYRING" "${E2E_PYPI}/files/keyring-23.9.3-py3-none-any.whl" <<'PY' || die "forging the bundle failed"
-import base64, hashlib, os, sys, zipfile
-path, victim, other = sys.argv[1:4]
-with zipfile.ZipFile(path) as zf:
-    entries = [(i, zf.read(i.filename)) for i in zf.infolist()]
-swapped = [(i, open(other, "rb").read() if i.filename.endswith("/wheels/" + victim) else d) for i, d in entries]
-record = "".join(
-    f"{i.filename},sha256={base64.urlsafe_b64encode(hashlib.sha256(d).digest()).rstrip(b'=').decode()},{len(d)}\n"
-    for i, d in swapped if not i.filename.endswith("/RECORD")) + next(i.filename for i, _ in swapped if i.filename.endswith("/RECORD")) + ",,\n"
-with zipfile.ZipFile(path + ".new", "w") as zf:
-    for i, d in swapped:
-        zf.writestr(i, record.encode() if i.filename.endswith("/RECORD") else d)
-os.replace(path + ".new", path)
-PY
+"$PY" "${SIM}/scenario_data.py" forge-bundle "${STATE}/ar/${AUTH_REPO}/${TAMPERED}" "$KEYRING" \
+  "${E2E_PYPI}/files/keyring-23.9.3-py3-none-any.whl" || die "forging the bundle failed"
 world_up
 host_new legacy private
 host_new corrupt private

@@ -3,6 +3,7 @@
 # 25.7.0), a newer keyring appears on PyPI (25.8.0: the same code, its version raised: a CVE fix, say).
 # The mirror, run again (as mirror.schedule starts it), uploads it and a new bundle; the private host,
 # rebooted, installs it and reports changes > 0; a second reboot changes nothing.
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
 source "$(dirname "$0")/../lib.sh"
 # This scenario changes the fake PyPI: a copy of its own (the files are links).
 cp -a -- "$E2E_PYPI" "${SW}/pypi"
@@ -20,22 +21,14 @@ check "first deploy: the mirror and the private host are ready, keyring 25.7.0" 
 
 # keyring 25.8.0 is published: its wheel, and PyPI's page for keyring lists it.
 "$PY" "${SIM}/bump_wheel.py" "$(readlink -f "${PYPI_ROOT}/files/keyring-25.7.0-py3-none-any.whl")" 25.8.0 "${PYPI_ROOT}/files" >/dev/null
-"$PY" - "$PYPI_ROOT" <<'PY'
-import hashlib, html, os, sys
-root = sys.argv[1]
-f = "keyring-25.8.0-py3-none-any.whl"
-sha = hashlib.sha256(open(os.path.join(root, "files", f), "rb").read()).hexdigest()
-page = os.path.join(root, "simple", "keyring", "index.html")
-text = open(page).read().replace("</body>", f'<a href="../../files/{f}#sha256={sha}" data-requires-python="{html.escape(">=3.9")}">{f}</a><br>\n</body>')
-open(page, "w").write(text)
-PY
+"$PY" "${SIM}/scenario_data.py" add-release "$PYPI_ROOT" keyring-25.8.0-py3-none-any.whl
 UPLOADS1=$(ar_stat uploads)
 boot public mirror2 "$MIRROR_SH" 600
 ar_files >"${STATE}/ar-files-2.json"
 picked_up() {
   rc_is mirror2 0 || return 1
   (($(ar_stat uploads) > UPLOADS1)) || { echo "the second run uploaded nothing"; return 1; }
-  "$PY" -c 'import json,sys; f = json.load(open(sys.argv[1]))[sys.argv[2]]; sys.exit(0 if "keyring-25.8.0-py3-none-any.whl" in f else "no keyring 25.8.0 in the auth repo")' "${STATE}/ar-files-2.json" "$AUTH_REPO"
+  repo_files "${STATE}/ar-files-2.json" "$AUTH_REPO" | grep -x 'keyring-25.8.0-py3-none-any.whl' >/dev/null || { echo "no keyring 25.8.0 in the auth repo"; return 1; }
   grep -q 'uploaded by this run' "${LOGS}/mirror2.log" || { echo "the mirror does not say what it uploaded"; return 1; }
 }
 check "the mirror, run again, uploads the new release (and says what it uploaded)" picked_up

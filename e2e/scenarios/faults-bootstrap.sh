@@ -11,6 +11,7 @@
 #     probe, not ready-stale: the configuration is in place but does not work
 #   - the keyring venv's directory exists but the bootstrap did not create it (no marker; a venv of
 #     another Python, which the old bootstrap would have cleared): failed at venv, not one byte changed
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
 source "$(dirname "$0")/../lib.sh"
 load_scripts "$E2E_SCRIPTS"
 seed_auth_repo
@@ -20,6 +21,7 @@ host_new priv-norepo private
 host_new priv-stale private
 host_new priv-foreign private
 # Someone else's directory where the config puts the keyring venv: a venv of another Python and data.
+# shellcheck disable=SC2016 # expanded on the host
 on_host priv-foreign image bash -euc 'mkdir -p "$1/bin" && printf "home = /usr/bin\nversion = 3.9.2\n" >"$1/pyvenv.cfg" &&
   printf "precious\n" >"$1/data.db"' image "$VENV_DIR" >"${LOGS}/priv-foreign-image.log" 2>&1 || die "provisioning priv-foreign failed"
 "$PY" "${SIM}/treehash.py" "$(hostdir priv-foreign)/upper${VENV_DIR}" >"${STATE}/foreign-before.txt"
@@ -43,9 +45,8 @@ F=$!
   "$PY" "${SIM}/treehash.py" "$(hostdir priv-stale)/upper" | grep -v ' var/lib/pip-airlock/guest-attribute-writes ' >"${STATE}/stale-after.txt"
   # AR is back, but the host's account lost its read grant on the pip index's repository: the
   # configuration is in place yet does not work. That is failed (at the probe), not ready-stale.
-  ns=$(hostns priv-stale)
-  ip -n "$ns" route add "$VIP_RANGE" via "10.77.${ns##*h}.1"
-  ADMIN_PATH=grants admin -X POST --data-binary "{\"repo\": \"${INDEX_REPO}\", \"identity\": \"$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["identities"]["bootstrap"])' "$WORLD")\", \"role\": null}" >/dev/null
+  ip -n "$(hostns priv-stale)" route add "$VIP_RANGE" via "$(host_gateway priv-stale)"
+  ar_revoke "$INDEX_REPO" "$(world_identity bootstrap)"
   boot priv-stale revoked-boot3 "${SW}/fast.sh" 300
 ) &
 S=$!

@@ -8,6 +8,7 @@
 #   - PyPI unreachable (connection refused), PyPI stalling (accepts, never answers)
 #   - Artifact Registry stalling mid-upload (takes half the request body, then hangs)
 # Only retry settings and time bounds are changed in the variants (short, so the test is quick).
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
 source "$(dirname "$0")/../lib.sh"
 load_scripts "$E2E_SCRIPTS"
 world_up
@@ -39,10 +40,10 @@ wait "$A" || true
 wait "$B" || true
 
 auth_repo_empty() {
-  "$PY" -c '
-import json, sys
-files = json.load(sys.stdin)[sys.argv[1]]
-sys.exit(f"the auth repo holds {sorted(files)}" if files else 0)' "$AUTH_REPO" < <(ar_files) || return 1
+  local files
+  ar_files >"${STATE}/ar-files.json"
+  files=$(repo_files "${STATE}/ar-files.json" "$AUTH_REPO") || return 1
+  [[ -z $files ]] || { echo "the auth repo holds $(tr '\n' ' ' <<<"$files")"; return 1; }
   [[ -z $(find "${STATE}/ar" -name '*.part') ]] || { echo "a partial file was kept"; return 1; }
 }
 check "python 3.12 target with no cp312 binary wheels (charset-normalizer, cffi) on PyPI: failed-step=download, status=failed, within 120 s" failed_within pub-a py312 download 120

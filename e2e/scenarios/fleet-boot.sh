@@ -20,6 +20,7 @@
 #   fleet-boot: N hosts ready in S s, R AR requests per first boot, T 429s seen
 #   fleet-boot: reboot: N hosts ready in S s, R AR requests per reboot, T 429s seen
 # (R: the most any host sent, answers 429 included) and fails when R of a first boot is above 32.
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
 source "$(dirname "$0")/../lib.sh"
 load_scripts "$E2E_SCRIPTS"
 FLEET=${E2E_FLEET_SIZE:-20}
@@ -67,22 +68,7 @@ phase_report() {
   local h ips=() phase=$1 before=$2 after=$3
   shift 3
   for h in "$@"; do ips+=("${h}=$(host_ip "$h")"); done
-  "$PY" - "$phase" "$before" "$after" "$STATE" "$GUEST_ATTR_NAMESPACE" "${ips[@]}" <<'PY'
-import json, os, sys
-phase, before, after, state, ns = sys.argv[1:6]
-b, a = json.load(open(before)), json.load(open(after))
-for pair in sys.argv[6:]:
-    host, ip = pair.split("=")
-    zero = {"requests": 0, "throttled": 0}
-    cb, ca = b["by_client"].get(ip, zero), a["by_client"].get(ip, zero)
-    log = f"{phase}-{host}"
-    attrs = json.load(open(os.path.join(state, f"attrs-{log}.json")))
-    print(json.dumps({
-        "host": host, "requests": ca["requests"] - cb["requests"], "ar_429": ca["throttled"] - cb["throttled"],
-        "rc": int(open(os.path.join(state, f"rc-{log}")).read()), "seconds": float(open(os.path.join(state, f"duration-{log}")).read()),
-        "status": attrs.get(f"{ns}/status", ""), "changes": attrs.get(f"{ns}/changes", ""),
-    }))
-PY
+  "$PY" "${SIM}/fleet_report.py" report "$phase" "$before" "$after" "$STATE" "$GUEST_ATTR_NAMESPACE" "${ips[@]}"
 }
 metadata_429s() { # the metadata servers' 429s so far, summed
   local h n=0
@@ -91,14 +77,7 @@ metadata_429s() { # the metadata servers' 429s so far, summed
 }
 # summary FILE: "N_READY N_FAILED SECONDS MAX_REQUESTS MIN MEAN AR_429S"
 summary() {
-  "$PY" - "$1" <<'PY'
-import json, sys
-rows = [json.loads(l) for l in open(sys.argv[1])]
-ready = [r for r in rows if r["rc"] == 0 and r["status"] == "ready"]
-failed = [r for r in rows if r["status"] == "failed" or r["rc"] not in (0,)]
-req = [r["requests"] for r in rows]
-print(len(ready), len(failed), round(max(r["seconds"] for r in rows)), max(req), min(req), round(sum(req) / len(req), 1), sum(r["ar_429"] for r in rows))
-PY
+  "$PY" "${SIM}/fleet_report.py" summary "$1"
 }
 
 # --- First boot: the whole fleet at once, against the quota -----------------------------------------
@@ -115,12 +94,7 @@ printf 'fleet-boot: %s hosts ready in %s s, %s AR requests per first boot, %s 42
 say "first boot: AR requests per host min ${R_MIN}, mean ${R_MEAN}, max ${R} (429 answers included); ${AR429} AR 429s, $((M429_1 - M429_0)) metadata 429s; quota ${QUOTA}/60 s; at the old count the fleet needs $((FLEET * OLD_FIRST_BOOT_REQUESTS)) requests"
 
 all_ready() {
-  "$PY" - "${STATE}/first.jsonl" "$FLEET" "$BOUND_SECONDS" <<'PY'
-import json, sys
-rows = [json.loads(l) for l in open(sys.argv[1])]
-bad = [r for r in rows if r["rc"] != 0 or r["status"] != "ready" or r["seconds"] > float(sys.argv[3])]
-assert len(rows) == int(sys.argv[2]) and not bad, f"not ready within {sys.argv[3]} s: {bad}"
-PY
+  "$PY" "${SIM}/fleet_report.py" all-ready "${STATE}/first.jsonl" "$FLEET" "$BOUND_SECONDS"
 }
 check "first boot: all ${FLEET} hosts booting at once exit 0 with status=ready, none failed, each within ${BOUND_SECONDS} s" all_ready
 few_requests() {
@@ -161,12 +135,7 @@ read -r READY2 _ SECONDS2 R2 R2_MIN R2_MEAN AR429_2 < <(summary "${STATE}/reboot
 printf 'fleet-boot: reboot: %s hosts ready in %s s, %s AR requests per reboot, %s 429s seen\n' "$READY2" "$SECONDS2" "$R2" "$((AR429_2 + M429_2 - M429_1))"
 say "reboot: AR requests per host min ${R2_MIN}, mean ${R2_MEAN}, max ${R2}"
 rebooted() {
-  "$PY" - "${STATE}/reboot.jsonl" "$BOUND_SECONDS" <<'PY'
-import json, sys
-rows = [json.loads(l) for l in open(sys.argv[1])]
-bad = [r for r in rows if r["rc"] != 0 or r["status"] != "ready" or r["changes"] != "0" or r["seconds"] > float(sys.argv[2]) or r["requests"] > 10]
-assert not bad, f"not ready with 0 changes and at most 10 requests within {sys.argv[2]} s: {bad}"
-PY
+  "$PY" "${SIM}/fleet_report.py" rebooted "${STATE}/reboot.jsonl" "$BOUND_SECONDS" 10
 }
 check "reboot: ${REBOOTS} hosts at once: ready, 0 changes, at most 10 AR requests each" rebooted
 finish

@@ -83,29 +83,7 @@ say "CPython 3.11 closure: $(listing "$DL11")"
 
 # closure_ok DIR PY GLIBC: one wheel per project, each one the target accepts (tags, Requires-Python).
 closure_ok() {
-  "$PY" - "$1" "$2" "$3" <<'PY'
-import os, re, sys
-d, py, glibc = sys.argv[1], tuple(int(x) for x in sys.argv[2].split(".")), int(sys.argv[3])
-files = sorted(os.listdir(d))
-projects = {}
-for f in files:
-    projects.setdefault(re.sub(r"[-_.]+", "-", f.split("-")[0]).lower(), []).append(f)
-multi = {p: fs for p, fs in projects.items() if len(fs) > 1}
-assert not multi, f"more than one file per project: {multi}"
-for f in files:
-    pys, abis, plats = (set(x.split(".")) for x in f[:-4].split("-")[-3:])
-    for plat in plats - {"any", "manylinux2014_x86_64"}:
-        m = re.fullmatch(r"manylinux_2_(\d+)_x86_64", plat)
-        assert m, f"{f}: platform {plat}"
-    ok_plat = "any" in plats or "manylinux2014_x86_64" in plats or any(
-        int(m.group(1)) <= glibc for m in (re.fullmatch(r"manylinux_2_(\d+)_x86_64", p) for p in plats) if m)
-    assert ok_plat, f"{f}: no platform tag for glibc 2.{glibc}"
-    cp = f"cp{py[0]}{py[1]}"
-    ok_abi = "none" in abis or cp in abis or ("abi3" in abis and any(
-        re.fullmatch(r"cp3(\d+)", p) and int(p[3:]) <= py[1] for p in pys))
-    assert ok_abi, f"{f}: not for CPython {sys.argv[2]}"
-print(f"{len(files)} files, {len(projects)} projects")
-PY
+  "$PY" "${SIM}/checks.py" closure-fits "$1" "$2" "$3"
 }
 has() { # has DIR FILE...
   local d=$1 f
@@ -137,8 +115,8 @@ backtracked() {
   grep -qF 'GET /files/cryptography-50.0.2-cp311-abi3-manylinux_2_34_x86_64.whl' <<<"$window" ||
     { echo "pip never fetched cryptography 50.0.2 for 3.13"; return 1; }
   local req
-  req=$("$PY" -c 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); print([l for l in z.read("cryptography-50.0.2.dist-info/METADATA").decode().splitlines() if l.startswith("Requires-Dist: cffi")])' \
-    "${E2E_PYPI}/files/cryptography-50.0.2-cp311-abi3-manylinux_2_34_x86_64.whl")
+  req=$("$PY" "${SIM}/checks.py" wheel-metadata "${E2E_PYPI}/files/cryptography-50.0.2-cp311-abi3-manylinux_2_34_x86_64.whl" |
+    grep '^Requires-Dist: cffi')
   [[ $req == *'cffi>=2.0.0'* ]] || { echo "cryptography 50.0.2 requires ${req}"; return 1; }
   lacks "$DL13" 'cryptography-50*' 'cffi-2*'
 }
@@ -175,15 +153,7 @@ seed_matches() {
   local picks
   # shellcheck disable=SC2086 # the target's fields and the project names
   picks=$("$PY" "${SIM}/target_closure.py" "${E2E_PYPI}/files" $PY13 $GLIBC13 $CLOSURE) || return 1
-  "$PY" - "$DL13" "$picks" <<'PY'
-import os, re, sys
-norm = lambda f: re.sub(r"[-_.]+", "-", f.split("-")[0]).lower()
-pip = {norm(f): f for f in os.listdir(sys.argv[1])}
-seed = {norm(f): f for f in sys.argv[2].split()}
-diff = {p: (pip[p], seed[p]) for p in pip.keys() & seed.keys() if pip[p] != seed[p]}
-assert not diff, f"pip vs seed: {diff}"
-print(f"{len(pip.keys() & seed.keys())} projects agree; only pip: {sorted(pip.keys() - seed.keys())}; only the seed: {sorted(seed.keys() - pip.keys())}")
-PY
+  "$PY" "${SIM}/checks.py" same-picks "$DL13" "$picks"
 }
 check "seed_auth_repo debian-13 picks the file pip resolved for 3.13 for every closure project" seed_matches
 markers11() {
@@ -237,16 +207,7 @@ say "twine 6.1.0, every file in one upload (as the mirror does): exit $(cat "$(o
 on_host pub13 twine-each bash -c "$TWINE_SH" twine "$AUTH_REPO_UPLOAD_URL" each >"${LOGS}/twine-each.log" 2>&1 || true
 ar_files >"${STATE}/ar-files.json"
 # Which files twine 6.1 (packaging 25.0: Metadata-Version up to 2.4) cannot read, by their METADATA.
-NEWER_META=$("$PY" - "${SW}/upload" <<'PY'
-import os, re, sys, zipfile
-for f in sorted(os.listdir(sys.argv[1])):
-    z = zipfile.ZipFile(os.path.join(sys.argv[1], f))
-    meta = [n for n in z.namelist() if re.fullmatch(r"[^/]+\.dist-info/METADATA", n)][0]
-    v = re.search(r"^Metadata-Version: *(\S+)", z.read(meta).decode(), re.M).group(1)
-    if tuple(int(x) for x in v.split(".")) > (2, 4):
-        print(f)
-PY
-)
+NEWER_META=$("$PY" "${SIM}/checks.py" newer-metadata "${SW}/upload" 2.4)
 say "twine 6.1.0 refused, one file at a time: $(awk '$1 != 0 { printf "%s ", $2 }' "$(on_disk pub13 /var/tmp/twine-each.txt)" 2>/dev/null)"
 for f in $(awk '$1 != 0 { print $2 }' "$(on_disk pub13 /var/tmp/twine-each.txt)" 2>/dev/null | head -n 1); do
   say "e.g. ${f}: $(plain "$(on_disk pub13 "/var/tmp/twine-${f}.log")")"
@@ -259,21 +220,7 @@ twine_all() {
 }
 check "FINDING: Debian 13's twine 6.1.0 refuses the whole upload of the real closure (InvalidDistribution: '2.5' is not a valid metadata version, pypa/twine#1327) and sends nothing" twine_all
 twine_each() {
-  "$PY" - "$(on_disk pub13 /var/tmp/twine-each.txt)" "${STATE}/ar-files.json" "$AUTH_REPO" "${SW}/upload" "$NEWER_META" <<'PY'
-import hashlib, json, os, sys
-each, ar, repo, up, newer = sys.argv[1:]
-rcs = dict(reversed(l.split()) for l in open(each))
-newer = set(newer.split())
-files = json.load(open(ar))[repo]
-refused = {f for f, rc in rcs.items() if rc != "0"}
-assert refused == newer, f"refused {sorted(refused)}, but Metadata-Version > 2.4 are {sorted(newer)}"
-for f in rcs:
-    if f in refused:
-        assert f not in files, f"{f} refused yet in the auth repo"
-    else:
-        assert files.get(f) == hashlib.sha256(open(os.path.join(up, f), "rb").read()).hexdigest(), f"{f} not uploaded intact"
-print(f"{len(rcs) - len(refused)} uploaded, refused (Metadata-Version 2.5): {' '.join(sorted(refused))}")
-PY
+  "$PY" "${SIM}/checks.py" twine-each "$(on_disk pub13 /var/tmp/twine-each.txt)" "${STATE}/ar-files.json" "$AUTH_REPO" "${SW}/upload" "$NEWER_META"
 }
 check "twine 6.1.0 one file at a time: refuses exactly the Metadata-Version 2.5 wheels (filelock, idna, platformdirs, python-discovery, urllib3, virtualenv), uploads every other one intact (repacked ones included)" twine_each
 # shellcheck disable=SC2016 # expanded on the host
@@ -329,11 +276,8 @@ except ImportError as e:
     print(f"without cffi: ImportError: {e}")
 else:
     sys.exit("cryptography._rust loaded without _cffi_backend")' || return 1
-  "$PY" - "${E2E_PYPI}/files/cryptography-43.0.0-cp37-abi3-manylinux_2_41_x86_64.whl" <<'PY'
-import sys, zipfile
-lines = zipfile.ZipFile(sys.argv[1]).read("cryptography-43.0.0.dist-info/METADATA").decode().splitlines()
-assert "Requires-Dist: cffi>=1.12 ; platform_python_implementation != 'PyPy'" in lines, [l for l in lines if "cffi" in l]
-PY
+  "$PY" "${SIM}/checks.py" wheel-metadata "${E2E_PYPI}/files/cryptography-43.0.0-cp37-abi3-manylinux_2_41_x86_64.whl" |
+    grep -xF "Requires-Dist: cffi>=1.12 ; platform_python_implementation != 'PyPy'" >/dev/null || { echo "cryptography 43.0.0 does not require cffi>=1.12"; return 1; }
 }
 check "repacked cryptography 43.0.0 declares upstream's cffi>=1.12 (dropped by Debian's patch): its Rust extension does not load without _cffi_backend" needs_cffi
 finish

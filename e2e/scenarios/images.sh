@@ -6,6 +6,7 @@
 # each with its own tags and its own environment markers; twine 6.1 must upload the Metadata-Version 2.5
 # wheels it refuses on its own. Then a bare Debian 13 and a bare Debian 12 private host run the same
 # bootstrap, and on each a non-root user's `virtualenv v && v/bin/pip install …` works.
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
 source "$(dirname "$0")/../lib.sh"
 load_scripts "$E2E_SCRIPTS_IMAGES"
 world_up
@@ -32,31 +33,21 @@ check "Debian 13 public host: pip and twine 6.1.0 from Debian 13's archive; one 
 
 ar_files >"${STATE}/ar-files.json"
 served() {
-  "$PY" - "${STATE}/ar-files.json" "$AUTH_REPO" "${E2E_PYPI}/files" <<'PY'
-import hashlib, json, os, sys
-files = {f: sha for f, sha in json.load(open(sys.argv[1]))[sys.argv[2]].items() if not f.startswith("pip_airlock_bundle")}
-pypi = sys.argv[3]
-for f, sha in files.items():
-    real = hashlib.sha256(open(os.path.join(pypi, f), "rb").read()).hexdigest()
-    assert real == sha, f"{f}: not the fake PyPI's file"
-want = {
+  local want=(
     # CPython 3.13, glibc 2.41: what only Debian 13 can run (cffi's backend needs GLIBC_2.38).
-    "cffi-1.17.1-cp313-cp313-manylinux_2_41_x86_64.whl", "charset_normalizer-3.4.2-cp313-cp313-manylinux_2_41_x86_64.whl",
-    "cryptography-43.0.0-cp37-abi3-manylinux_2_41_x86_64.whl",
+    cffi-1.17.1-cp313-cp313-manylinux_2_41_x86_64.whl charset_normalizer-3.4.2-cp313-cp313-manylinux_2_41_x86_64.whl
+    cryptography-43.0.0-cp37-abi3-manylinux_2_41_x86_64.whl
     # CPython 3.11, glibc 2.36.
-    "cffi-2.1.1-cp311-cp311-manylinux2014_x86_64.manylinux_2_17_x86_64.whl", "cryptography-50.0.2-cp311-abi3-manylinux_2_34_x86_64.whl",
+    cffi-2.1.1-cp311-cp311-manylinux2014_x86_64.manylinux_2_17_x86_64.whl cryptography-50.0.2-cp311-abi3-manylinux_2_34_x86_64.whl
     # Only 3.11 needs this one (python_version < "3.12"): evaluated for the target, not for this 3.13 host.
-    "backports.tarfile-1.2.0-py3-none-any.whl",
+    backports.tarfile-1.2.0-py3-none-any.whl
     # Metadata-Version 2.5, which twine 6.1 refuses by itself (pypa/twine#1327).
-    "virtualenv-21.14.1-py3-none-any.whl", "filelock-4.0.8-py3-none-any.whl", "platformdirs-4.12.2-py3-none-any.whl",
-}
-missing = sorted(want - set(files))
-assert not missing, f"missing: {missing}"
-# keyring's importlib_metadata (python_version < "3.12") and its zipp: only the 3.11 target needs them.
-for project in ("importlib_metadata-", "zipp-"):
-    assert any(f.startswith(project) for f in files), f"no {project}* for the 3.11 target"
-print(f"{len(files)} files")
-PY
+    virtualenv-21.14.1-py3-none-any.whl filelock-4.0.8-py3-none-any.whl platformdirs-4.12.2-py3-none-any.whl
+  ) f args=()
+  for f in "${want[@]}"; do args+=(--has "$f"); done
+  # keyring's importlib_metadata (python_version < "3.12") and its zipp: only the 3.11 target needs them.
+  "$PY" "${SIM}/checks.py" repo-from-pypi "${STATE}/ar-files.json" "$AUTH_REPO" "${E2E_PYPI}/files" "${args[@]}" \
+    --has-prefix importlib_metadata- --has-prefix zipp-
 }
 check "auth repo: each target's closure (3.13: cffi/charset-normalizer cp313, cryptography 43 for glibc 2.41; 3.11: cffi 2.1.1 cp311, cryptography 50, and the python_version < 3.12 dependencies), Metadata 2.5 wheels too, byte-identical" served
 bundles_per_target() {
@@ -66,15 +57,12 @@ bundles_per_target() {
     [[ -n $f && $(wc -l <<<"$f") == 1 ]] || { echo "bundles for ${target}: ${f:-none}"; return 1; }
     "$PY" "${SIM}/inspect_bundle.py" "${STATE}/ar/${AUTH_REPO}/${f}" >"${STATE}/bundle-${target%%:*}.json" || return 1
   done
-  "$PY" - "${STATE}"/bundle-3.13.*.json "${STATE}"/bundle-3.11.*.json <<'PY'
-import json, sys
-b313, b311 = (set(json.load(open(p))["wheels"]) for p in sys.argv[1:3])
-assert "cffi-1.17.1-cp313-cp313-manylinux_2_41_x86_64.whl" in b313 and "cryptography-43.0.0-cp37-abi3-manylinux_2_41_x86_64.whl" in b313, sorted(b313)
-assert not any(f.startswith(("backports.tarfile-", "importlib_metadata-")) for f in b313), "3.11-only dependencies in the 3.13 bundle"
-assert "cryptography-50.0.2-cp311-abi3-manylinux_2_34_x86_64.whl" in b311 and "backports.tarfile-1.2.0-py3-none-any.whl" in b311, sorted(b311)
-assert not any("manylinux_2_41" in f for f in b311), "a glibc 2.41 wheel in the 3.11 (glibc 2.36) bundle"
-print(f"3.13: {len(b313)} wheels, 3.11: {len(b311)} wheels")
-PY
+  "$PY" "${SIM}/checks.py" bundle-wheels "${STATE}"/bundle-3.13.*.json \
+    --has cffi-1.17.1-cp313-cp313-manylinux_2_41_x86_64.whl --has cryptography-43.0.0-cp37-abi3-manylinux_2_41_x86_64.whl \
+    --lacks-prefix backports.tarfile- --lacks-prefix importlib_metadata- || return 1
+  "$PY" "${SIM}/checks.py" bundle-wheels "${STATE}"/bundle-3.11.*.json \
+    --has cryptography-50.0.2-cp311-abi3-manylinux_2_34_x86_64.whl --has backports.tarfile-1.2.0-py3-none-any.whl \
+    --lacks-substring manylinux_2_41
 }
 check "auth repo: one bundle per target, each holding that target's own closure (never the other's wheels)" bundles_per_target
 

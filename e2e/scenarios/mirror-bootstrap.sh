@@ -6,6 +6,7 @@
 # auth repo; a bare private host (no route but the Google API VIP) waits for it, installs the helpers
 # with its metadata-server token, configures pip; a non-root user then creates a venv and installs a
 # private package with no credentials. Both hosts boot a second time and change nothing.
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
 source "$(dirname "$0")/../lib.sh"
 load_scripts "$E2E_SCRIPTS"
 world_up
@@ -50,18 +51,7 @@ B_PRIV=$!
 sleep 2
 # Debian's first-boot jobs hold the dpkg lock for the first 10 s: the wrapper takes it, then runs
 # the startup script unchanged.
-cat >"$(hostdir public)/tmp-firstboot-lock.py" <<'PY'
-import fcntl, os, sys, time
-fds = [os.open(p, os.O_RDWR | os.O_CREAT, 0o640) for p in ("/var/lib/dpkg/lock-frontend", "/var/lib/dpkg/lock")]
-for fd in fds:
-    fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-with open("/var/log/e2e-dpkg-lock.log", "w") as fh:
-    fh.write(f"held {time.time()}\n")
-open("/tmp/lock-held", "w").close()
-time.sleep(10)
-with open("/var/log/e2e-dpkg-lock.log", "a") as fh:
-    fh.write(f"released {time.time()}\n")
-PY
+install -m 0644 "${SIM}/firstboot_lock.py" "$(hostdir public)/tmp-firstboot-lock.py"
 printf '#!/bin/bash\npython3 /tmp/firstboot-lock.py &\nwhile [[ ! -e /tmp/lock-held ]]; do sleep 0.1; done\nexec bash /tmp/startup-script\n' \
   >"$(hostdir public)/tmp-firstboot.sh"
 install -m 0755 "${SW}/mirror.sh" "$(hostdir public)/tmp-startup-script"
@@ -72,7 +62,7 @@ t0=$(date +%s.%N)
 rc=0
 on_host public mirror-boot1 timeout -k 5 600 bash /tmp/firstboot.sh >"${LOGS}/mirror-boot1.log" 2>&1 || rc=$?
 echo "$rc" >"${STATE}/rc-mirror-boot1"
-say "boot public (mirror-boot1): exit ${rc} after $("$PY" -c "print(round($(date +%s.%N) - $t0, 1))")s"
+say "boot public (mirror-boot1): exit ${rc} after $("$PY" "${SIM}/harness.py" elapsed "$t0" "$(date +%s.%N)")s"
 if [[ $rc != 0 ]]; then host_stop private; fi # the bootstrap would wait for its whole bound
 wait "$B_PRIV" || true
 
@@ -102,40 +92,16 @@ apt_path() {
     grep -A2 -x "Package: ${pkg}" "${E2E_ROOTFS}/var/lib/dpkg/status" | grep -q 'installed' && { echo "${pkg} was in the image"; return 1; }
   done
   [[ -x $(on_disk public /usr/bin/twine) ]] || { echo "no /usr/bin/twine"; return 1; }
-  "$PY" - "$(on_disk public /var/log/e2e-dpkg-lock.log)" "$(on_disk public /var/log/apt/history.log)" <<'PY'
-import datetime, sys
-lock = dict(l.split() for l in open(sys.argv[1]))
-starts = [l.split(": ", 1)[1].strip() for l in open(sys.argv[2]) if l.startswith("Start-Date:")]
-assert starts, "apt never ran"
-t = datetime.datetime.strptime(starts[-1], "%Y-%m-%d  %H:%M:%S").replace(tzinfo=datetime.timezone.utc).timestamp()
-assert "released" in lock, "the lock holder never released"
-assert t >= int(float(lock["released"])), f"apt started at {t}, before the first-boot lock was released ({lock})"
-print(f"apt install started {t - float(lock['held']):.1f}s after the lock was taken")
-PY
+  "$PY" "${SIM}/checks.py" apt-after-lock "$(on_disk public /var/log/e2e-dpkg-lock.log)" "$(on_disk public /var/log/apt/history.log)"
 }
 check "public host: pip and twine installed by apt-get from the local archive, after waiting for the dpkg lock of first boot" apt_path
 
 # --- The auth repo ------------------------------------------------------------------------------
 ar_files >"${STATE}/ar-files-boot1.json"
 auth_repo_complete() {
-  "$PY" - "${STATE}/ar-files-boot1.json" "$AUTH_REPO" "${E2E_PYPI}/files" "$CLOSURE" <<'PY'
-import hashlib, json, os, re, sys
-files = {f: sha for f, sha in json.load(open(sys.argv[1]))[sys.argv[2]].items() if not f.startswith("pip_airlock_bundle")}
-pypi, closure = sys.argv[3], set(sys.argv[4].split())
-norm = lambda f: re.sub(r"[-_.]+", "-", f.split("-", 1)[0]).lower()
-projects = {}
-for f, sha in files.items():
-    projects.setdefault(norm(f), []).append(f)
-    real = hashlib.sha256(open(os.path.join(pypi, f), "rb").read()).hexdigest() if os.path.exists(os.path.join(pypi, f)) else None
-    assert real == sha, f"{f}: not the fake PyPI's file ({sha} vs {real})"
-assert not (closure - set(projects)), f"missing projects: {sorted(closure - set(projects))}"
-multi = {p: fs for p, fs in projects.items() if len(fs) > 1}
-assert not multi, f"more than one file per project for one target: {multi}"
-assert any(f.startswith("cryptography-50.0.2-cp311-abi3-manylinux_2_34") for f in files), "no manylinux_2_34 cryptography"
-assert any(f.startswith("cffi-2.1.1-cp311") for f in files), "no cp311 cffi"
-assert "keyring-25.7.0-py3-none-any.whl" in files and "pip-26.2.1-py3-none-any.whl" in files
-print(f"{len(files)} files, {len(projects)} projects")
-PY
+  "$PY" "${SIM}/checks.py" repo-from-pypi "${STATE}/ar-files-boot1.json" "$AUTH_REPO" "${E2E_PYPI}/files" \
+    --closure "$CLOSURE" --one-per-project --has-prefix cryptography-50.0.2-cp311-abi3-manylinux_2_34 --has-prefix cffi-2.1.1-cp311 \
+    --has keyring-25.7.0-py3-none-any.whl --has pip-26.2.1-py3-none-any.whl
 }
 check "auth repo: the real CPython 3.11 closure (cryptography manylinux_2_34, cffi cp311, keyring 25.7.0, pip 26.2.1, virtualenv), byte-identical to PyPI's" auth_repo_complete
 BUNDLE_PROJECT=$(bundle_name "${MIRRORED_TARGETS[0]}")
@@ -144,20 +110,13 @@ bundle_published() {
   bundles=$(find "${STATE}/ar/${AUTH_REPO}" -name "${BUNDLE_PROJECT//-/_}-*.whl" -printf '%f\n')
   [[ $(wc -l <<<"$bundles") == 1 && -n $bundles ]] || { echo "bundles of ${BUNDLE_PROJECT}: ${bundles:-none}"; return 1; }
   "$PY" "${SIM}/inspect_bundle.py" "${STATE}/ar/${AUTH_REPO}/${bundles}" >"${STATE}/bundle.json" || return 1
-  "$PY" - "${STATE}/bundle.json" "${STATE}/ar-files-boot1.json" "$AUTH_REPO" <<'PY'
-import json, sys
-bundle = json.load(open(sys.argv[1]))
-files = {f: sha for f, sha in json.load(open(sys.argv[2]))[sys.argv[3]].items() if not f.startswith("pip_airlock_bundle")}
-assert bundle["wheels"] == files, f"the bundle holds {sorted(bundle['wheels'])}, the auth repo {sorted(files)}"
-assert bundle["requires_python"] == "==3.11.*", bundle["requires_python"]
-print(f"{bundle['project']} {bundle['version']}: {len(files)} wheels, each with the auth repo's sha256")
-PY
+  "$PY" "${SIM}/checks.py" bundle-pins "${STATE}/bundle.json" "${STATE}/ar-files-boot1.json" "$AUTH_REPO" '==3.11.*'
 }
 check "auth repo: one bundle for the target ${MIRRORED_TARGETS[0]} (${BUNDLE_PROJECT}), a valid wheel whose manifest pins exactly the closure's files with their sha256s" bundle_published
 manifest_ok() {
   local m f
   m=$(attr public manifest)
-  for f in $("$PY" -c 'import json,sys; print(" ".join(json.load(open(sys.argv[1]))[sys.argv[2]]))' "${STATE}/ar-files-boot1.json" "$AUTH_REPO"); do
+  for f in $(repo_files "${STATE}/ar-files-boot1.json" "$AUTH_REPO"); do
     grep -q " ${f}\$" <<<"$m" || { echo "the manifest guest attribute lacks $f"; return 1; }
   done
 }
@@ -167,13 +126,8 @@ check "the manifest guest attribute lists every file in the auth repo" manifest_
 host_files() {
   local f
   f=$(on_disk private /etc/pip.conf)
-  grep -qx "index-url = ${INDEX_URL}" "$f" && grep -qx 'keyring-provider = subprocess' "$f" || { cat "$f"; return 1; }
-  "$PY" - "$(on_disk private /etc/uv/uv.toml)" "$INDEX_URL" <<'PY' || return 1
-import sys, tomllib
-c = tomllib.load(open(sys.argv[1], "rb"))
-assert c["keyring-provider"] == "subprocess", c
-assert [i["url"] for i in c["index"] if i.get("default")] == [sys.argv[2]], c
-PY
+  { grep -qx "index-url = ${INDEX_URL}" "$f" && grep -qx 'keyring-provider = subprocess' "$f"; } || { cat "$f"; return 1; }
+  "$PY" "${SIM}/checks.py" uv-toml "$(on_disk private /etc/uv/uv.toml)" "$INDEX_URL" || return 1
   for f in /root/.pypirc /etc/skel/.pypirc; do
     grep -qx "repository = ${UPLOAD_REPO_URL}" "$(on_disk private "$f")" || { echo "$f"; return 1; }
   done
@@ -189,16 +143,15 @@ v = {d: m.version(d) for d in ("keyring", "cryptography", "cffi", "google-auth",
 assert v["keyring"] == "25.7.0" and v["pip"] == "26.2.1" and v["cryptography"] == "50.0.2", v
 print(v)'
 }
-AR_BOOT1=$(ar_client private)
+AR_BOOT1_FETCHED=$(ar_client private fetched)
+AR_BOOT1_REQUESTS=$(ar_client private requests)
 from_bundle() {
-  "$PY" - "$AR_BOOT1" "$BUNDLE_PROJECT" <<'PY'
-import json, re, sys
-c, project = json.loads(sys.argv[1]), sys.argv[2].replace("-", "_")
-fetched = c["fetched"]
-# its bundle, then the user probe's one download (keyring, through a fresh venv's pip and keyring)
-assert len(fetched) == 2 and fetched[0].startswith(project + "-") and fetched[1].startswith("keyring-"), fetched
-print(f"{c['requests']} requests in all (polls while the mirror ran included), files: {fetched}")
-PY
+  local fetched
+  read -ra fetched <<<"$AR_BOOT1_FETCHED"
+  # its bundle, then the user probe's one download (keyring, through a fresh venv's pip and keyring)
+  { ((${#fetched[@]} == 2)) && [[ ${fetched[0]} == "${BUNDLE_PROJECT//-/_}-"* && ${fetched[1]} == keyring-* ]]; } ||
+    { echo "fetched: ${AR_BOOT1_FETCHED}"; return 1; }
+  echo "${AR_BOOT1_REQUESTS} requests in all (polls while the mirror ran included), files: ${AR_BOOT1_FETCHED}"
 }
 check "private host, first boot: the helpers came from its bundle (the only file it fetched but the user probe's), not from the index" from_bundle
 check "private host: the keyring venv runs the real binary wheels (cryptography's Rust bindings, cffi) with keyring 25.7.0 and pip 26.2.1" venv_real

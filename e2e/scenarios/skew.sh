@@ -4,6 +4,7 @@
 # with --mode=creds and refuses a keyring CLI older than 25.2.1 (pypa/pip#14150). Everything the host
 # itself does works (the keyring venv, pip.conf, root's `keyring get` probe); a user's fresh venv cannot
 # authenticate. The bootstrap must end failed at probe, with both versions in the log, never ready.
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
 source "$(dirname "$0")/../lib.sh"
 load_scripts "$E2E_SCRIPTS"
 seed_auth_repo
@@ -16,12 +17,7 @@ variant "$BOOTSTRAP_SH" "${SW}/fast.sh" MAX_ATTEMPTS=2 MAX_BACKOFF_SECONDS=1
 boot priv skewed "${SW}/fast.sh" 300
 check "skewed auth repo: failed-step=probe, status=failed, within 120 s" failed_within priv skewed probe 120
 never_ready() {
-  "$PY" - "${STATE}/guest-attributes-priv.log" "${GUEST_ATTR_NAMESPACE}/status" <<'PY'
-import json, sys
-statuses = [r["value"] for r in map(json.loads, open(sys.argv[1])) if r["key"] == sys.argv[2] and r["accepted"]]
-assert "ready" not in statuses and "ready-stale" not in statuses, statuses
-print(statuses)
-PY
+  "$PY" "${SIM}/checks.py" never-status "${STATE}/guest-attributes-priv.log" "${GUEST_ATTR_NAMESPACE}/status" ready ready-stale
 }
 check "skewed auth repo: the host never reported ready (nor ready-stale)" never_ready
 cause_logged() {

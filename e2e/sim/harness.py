@@ -1,0 +1,162 @@
+"""What the e2e harness (e2e/lib.sh and e2e/harness/*.sh, and run.sh) reads and computes in Python:
+the synth's world.json, the fake servers' counters, guest attributes, time, config variants.
+
+  harness.py json-field FILE|- KEY...          the value at that key path (a string as is, else JSON)
+  harness.py ar-args WORLD_JSON                 the fake AR's --repo/--grant arguments, one a line
+  harness.py ar-client IP [KEY]                 (admin JSON on stdin) one client's counters, or one of them
+  harness.py repo-files FILES_JSON REPO         the file names of a repository in a fake AR listing
+  harness.py guest-attr FILE KEY                a guest attribute's value ('' when unset), no newline
+  harness.py attrs-honest LOG KEY WANT          no write was dropped, the last accepted KEY is WANT
+  harness.py token-key                          a fresh HMAC key for the fake metadata servers' tokens
+  harness.py elapsed T0 [T1]                    seconds from T0 to T1 (date +%s.%N; default now), one decimal
+  harness.py below SECONDS BOUND                exit 0 if SECONDS < BOUND
+  harness.py config-variant NAME IN OUT         a variant of a config (remote-virtual, images)
+"""
+import argparse
+import json
+import secrets
+import sys
+import time
+
+# The counters the fake AR keeps of a client it has not seen yet.
+UNSEEN_CLIENT = {"requests": 0, "throttled": 0, "pages": 0, "files": 0, "fetched": []}
+
+
+def load_json(path):
+    """A JSON document from a file, or from stdin for '-'."""
+    if path == "-":
+        return json.load(sys.stdin)
+    with open(path) as fh:
+        return json.load(fh)
+
+
+def json_field(args):
+    """Prints the value at a key path: strings and numbers as they are, anything else as JSON."""
+    value = load_json(args.file)
+    for key in args.keys:
+        value = value[key]
+    print(value if isinstance(value, (str, int, float)) else json.dumps(value))
+
+
+def ar_args(args):
+    """The fake AR's arguments for the synth's repositories and IAM grants."""
+    world = load_json(args.world)
+    for repo in world["repos"]:
+        print("--repo")
+        print(repo)
+    for grant in world["grants"]:
+        print("--grant")
+        print(grant)
+
+
+def ar_client(args):
+    """One client address's counters from the fake AR's admin JSON: all as JSON, or one of them
+    (`fetched`: the files it was served, space-separated)."""
+    counters = load_json("-")["by_client"].get(args.ip, UNSEEN_CLIENT)
+    if args.key is None:
+        print(json.dumps(counters))
+    elif args.key == "fetched":
+        print(" ".join(counters["fetched"]))
+    else:
+        print(counters[args.key])
+
+
+def repo_files(args):
+    """The file names a repository held in a listing of the fake AR's files (admin GET /files)."""
+    for name in load_json(args.files)[args.repo]:
+        print(name)
+
+
+def guest_attr(args):
+    """A guest attribute as the fake metadata server held it ('' when unset)."""
+    print(load_json(args.file).get(args.key, ""), end="")
+
+
+def attrs_honest(args):
+    """Fails unless no guest-attribute write was dropped and the last accepted KEY is WANT."""
+    with open(args.log) as fh:
+        records = [json.loads(line) for line in fh]
+    dropped = [r for r in records if not r["accepted"]]
+    last = [r["value"] for r in records if r["accepted"] and r["key"] == args.key][-1:]
+    if dropped:
+        sys.exit(f"dropped writes: {dropped}")
+    if last != [args.want]:
+        sys.exit(f"last accepted status {last}, expected {args.want}")
+    print(f"{len(records)} writes, none dropped; last status {args.want}")
+
+
+def token_key(_args):
+    print(secrets.token_hex(32))
+
+
+def elapsed(args):
+    end = time.time() if args.t1 is None else float(args.t1)
+    print(round(end - float(args.t0), 1))
+
+
+def below(args):
+    sys.exit(0 if float(args.seconds) < float(args.bound) else 1)
+
+
+def config_variant(args):
+    """run.sh's variants of the example config: `remote-virtual` (mode remote, the virtual repository
+    enabled) and `images` (Debian 13 private and public hosts, Debian 12 VMs in mirror.targets)."""
+    config = load_json(args.input)
+    if args.name == "remote-virtual":
+        config["mode"] = "remote"
+        config["repositories"]["virtual"]["enabled"] = True
+    else:
+        config["hosts"]["image"] = "debian-cloud/debian-13"
+        config["hosts"]["publicImage"] = "debian-cloud/debian-13"
+        config["mirror"]["targets"] = ["debian-cloud/debian-12"]
+    with open(args.output, "w") as fh:
+        json.dump(config, fh, indent=1)
+
+
+def main():
+    parser = argparse.ArgumentParser(prog="harness.py", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("json-field")
+    p.add_argument("file")
+    p.add_argument("keys", nargs="+")
+    p.set_defaults(run=json_field)
+    p = sub.add_parser("ar-args")
+    p.add_argument("world")
+    p.set_defaults(run=ar_args)
+    p = sub.add_parser("ar-client")
+    p.add_argument("ip")
+    p.add_argument("key", nargs="?")
+    p.set_defaults(run=ar_client)
+    p = sub.add_parser("repo-files")
+    p.add_argument("files")
+    p.add_argument("repo")
+    p.set_defaults(run=repo_files)
+    p = sub.add_parser("guest-attr")
+    p.add_argument("file")
+    p.add_argument("key")
+    p.set_defaults(run=guest_attr)
+    p = sub.add_parser("attrs-honest")
+    p.add_argument("log")
+    p.add_argument("key")
+    p.add_argument("want")
+    p.set_defaults(run=attrs_honest)
+    sub.add_parser("token-key").set_defaults(run=token_key)
+    p = sub.add_parser("elapsed")
+    p.add_argument("t0")
+    p.add_argument("t1", nargs="?")
+    p.set_defaults(run=elapsed)
+    p = sub.add_parser("below")
+    p.add_argument("seconds")
+    p.add_argument("bound")
+    p.set_defaults(run=below)
+    p = sub.add_parser("config-variant")
+    p.add_argument("name", choices=["remote-virtual", "images"])
+    p.add_argument("input")
+    p.add_argument("output")
+    p.set_defaults(run=config_variant)
+    args = parser.parse_args()
+    args.run(args)
+
+
+if __name__ == "__main__":
+    main()
