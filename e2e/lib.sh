@@ -55,16 +55,7 @@ trap 'exit 130' INT TERM
 
 # settings SCRIPT: the settings the synth published beside the script (SCRIPT.settings.json, see
 # extract_scripts.py), as shell assignments: NAME='value', or NAME=('item' ...) for a list.
-settings() {
-  "$PY" -c '
-import json, shlex, sys
-for name, value in json.load(open(sys.argv[1])).items():
-    if isinstance(value, list):
-        print(f"{name}=(" + " ".join(shlex.quote(v) for v in value) + ")")
-    else:
-        print(f"{name}=" + shlex.quote(json.dumps(value) if isinstance(value, bool) else str(value)))
-' "${1%.sh}.settings.json"
-}
+settings() { "$PY" "${SIM}/harness.py" settings "${1%.sh}.settings.json"; }
 url_host() { local u=${1#*://}; u=${u#*@}; printf '%s\n' "${u%%/*}"; }
 url_repo() { local u=${1#*://}; u=${u#*/}; cut -d/ -f1-2 <<<"$u"; }
 

@@ -11,10 +11,12 @@ the synth's world.json, the fake servers' counters, guest attributes, time, conf
   harness.py elapsed T0 [T1]                    seconds from T0 to T1 (date +%s.%N; default now), one decimal
   harness.py below SECONDS BOUND                exit 0 if SECONDS < BOUND
   harness.py config-variant NAME IN OUT         a variant of a config (remote-virtual, images)
+  harness.py settings SETTINGS_JSON             a script's published settings as shell assignments
 """
 import argparse
 import json
 import secrets
+import shlex
 import sys
 import time
 
@@ -113,6 +115,16 @@ def config_variant(args):
         json.dump(config, fh, indent=1)
 
 
+def settings(args):
+    """The settings the synth publishes beside a script (`NAME.settings.json`) as the script assigns
+    them: NAME='value', or NAME=('item' ...) for a list; a boolean as true/false."""
+    for name, value in load_json(args.file).items():
+        if isinstance(value, list):
+            print(f"{name}=(" + " ".join(shlex.quote(v) for v in value) + ")")
+        else:
+            print(f"{name}=" + shlex.quote(json.dumps(value) if isinstance(value, bool) else str(value)))
+
+
 def main():
     parser = argparse.ArgumentParser(prog="harness.py", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -154,6 +166,9 @@ def main():
     p.add_argument("input")
     p.add_argument("output")
     p.set_defaults(run=config_variant)
+    p = sub.add_parser("settings")
+    p.add_argument("file")
+    p.set_defaults(run=settings)
     args = parser.parse_args()
     args.run(args)
 
