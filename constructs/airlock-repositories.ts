@@ -80,7 +80,6 @@ export class AirlockRepositories extends ConstructGroup {
     this.scriptEndpoints = {
       arHost: this.privateRepo.host,
       helpersIndexUrl: this.helpersRepo.indexUrl,
-      helpersUploadUrl: config.mode === "mirror" ? this.helpersRepo.uploadUrl : undefined,
       pipIndexUrl: this.pipIndex.keyringIndexUrl,
       uploadRepoUrl: this.privateRepo.uploadUrl,
     };

@@ -58,7 +58,7 @@ export class MirrorSide extends ConstructGroup {
       logging: config.logging,
     });
     const writeGrant = props.authRepo.grantWrite(this.identity);
-    this.script = mirrorScript(props.templates, config, props.endpoints, props.lockContent);
+    this.script = mirrorScript(props.templates, config, { ...props.endpoints, helpersUploadUrl: props.authRepo.uploadUrl }, props.lockContent);
     const fingerprint = new ReplacementFingerprint(this, "mirror-fingerprint", {
       spec: {
         packages: config.mirror.packages,

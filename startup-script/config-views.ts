@@ -9,11 +9,14 @@ export interface ScriptEndpoints {
   readonly arHost: string;
   /** Index that serves the auth helpers: the auth repo (mirror) or the PyPI remote repo (remote). */
   readonly helpersIndexUrl: string;
-  /** The auth repo's upload endpoint (mirror mode only). */
-  readonly helpersUploadUrl?: string;
   /** pip's index afterwards, with the `oauth2accesstoken@` user. */
   readonly pipIndexUrl: string;
   readonly uploadRepoUrl: string;
+}
+
+/** The mirror's endpoints: those of every script, and the auth repo's upload endpoint. */
+export interface MirrorEndpoints extends ScriptEndpoints {
+  readonly helpersUploadUrl: string;
 }
 
 export const METADATA_HOST = "metadata.google.internal";
@@ -35,8 +38,7 @@ function commonView(config: EnvironmentConfig, endpoints: ScriptEndpoints): Comm
   };
 }
 
-export function mirrorView(config: EnvironmentConfig, endpoints: ScriptEndpoints, lockContent: string): MirrorScriptView {
-  if (!endpoints.helpersUploadUrl) throw new Error("the mirror script needs the auth repo's upload URL");
+export function mirrorView(config: EnvironmentConfig, endpoints: MirrorEndpoints, lockContent: string): MirrorScriptView {
   return {
     ...commonView(config, endpoints),
     auth_repo_upload_url: endpoints.helpersUploadUrl,

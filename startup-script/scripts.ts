@@ -1,5 +1,5 @@
 import { EnvironmentConfig } from "../config/schema";
-import { bootstrapView, mirrorView, ScriptEndpoints } from "./config-views";
+import { bootstrapView, MirrorEndpoints, mirrorView, ScriptEndpoints } from "./config-views";
 import { renderShellTemplate } from "./render";
 import { StartupTemplates } from "./templates";
 import { BootstrapScriptView, CommonScriptView, MirrorScriptView } from "./views";
@@ -29,7 +29,7 @@ export function renderBootstrapScript(templates: StartupTemplates, view: Bootstr
 }
 
 /** The public host's mirror (mirror mode). */
-export function mirrorScript(templates: StartupTemplates, config: EnvironmentConfig, endpoints: ScriptEndpoints, lockContent: string): StartupScript<MirrorScriptView> {
+export function mirrorScript(templates: StartupTemplates, config: EnvironmentConfig, endpoints: MirrorEndpoints, lockContent: string): StartupScript<MirrorScriptView> {
   const view = mirrorView(config, endpoints, lockContent);
   return {
     name: "public-host-mirror",
