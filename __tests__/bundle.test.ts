@@ -274,8 +274,11 @@ record = record.replace("glibc2_36", "glibc2_34")`);
 });
 
 describe("where the helpers come from", () => {
-  /** helpers_served with a stubbed auth repo: SERVED lists the projects it holds. Prints each listing asked for. */
-  function poll(served: string[], bundleProject: string): string {
+  /**
+   * helpers_served with a stubbed auth repo: SERVED lists the projects it holds (with `bundleLate`, the
+   * bundle only from its second listing on: the mirror uploaded it during the poll). Prints each listing asked for.
+   */
+  function poll(served: string[], bundleProject: string, bundleLate = false): string {
     return withFunctions(bootstrap, `
       date() { printf 'T'; }
       fetch_token() { :; }
@@ -283,6 +286,10 @@ describe("where the helpers come from", () => {
         echo "listing $*" >&2
         local p
         for p in "$@"; do
+          if [[ $p == pip-airlock-bundle-* && -n $BUNDLE_LATE && ! -e $WORK_DIR/bundle-listed ]]; then
+            touch "$WORK_DIR/bundle-listed"
+            continue
+          fi
           case " $SERVED " in *" $p "*)
             case $p in
               pip-airlock-bundle-*) echo "\${p//-/_}-1.5-py3-none-any.whl abc https://h/files/b ==3.11.*" ;;
@@ -296,7 +303,7 @@ describe("where the helpers come from", () => {
       REQUIRED_PROJECTS=(keyring keyrings-google-artifactregistry-auth pip virtualenv)
       helpers_served 2>&1; echo "rc=$? source=$HELPERS_SOURCE bundle=$BUNDLE_FILE version=$BUNDLE_VERSION pip=$PIP_WHEEL_FILE"
       rm -rf "$WORK_DIR"
-    `, { SERVED: served.join(" ") });
+    `, { SERVED: served.join(" "), BUNDLE_LATE: bundleLate ? "1" : "" });
   }
   const helpers = ["keyring", "keyrings-google-artifactregistry-auth", "pip", "virtualenv"];
 
@@ -308,8 +315,18 @@ describe("where the helpers come from", () => {
 
   it("without a bundle (an older mirror's auth repo), the helpers' own pages: ready through the index", () => {
     const out = poll(helpers, PROJECT);
-    expect(out.match(/^listing .*/gm)).toEqual([`listing ${PROJECT}`, "listing keyring", "listing keyrings-google-artifactregistry-auth pip virtualenv"]);
+    expect(out.match(/^listing .*/gm)).toEqual([
+      `listing ${PROJECT}`, "listing keyring", "listing keyrings-google-artifactregistry-auth pip virtualenv", `listing ${PROJECT}`,
+    ]);
     expect(out).toContain("rc=0 source=index bundle= version= pip=pip-26.2.1-py3-none-any.whl");
+  });
+
+  it("takes the bundle the mirror uploaded while the poll read the helpers' pages (it uploads the bundle before them)", () => {
+    const out = poll([PROJECT, ...helpers], PROJECT, true);
+    expect(out.match(/^listing .*/gm)).toEqual([
+      `listing ${PROJECT}`, "listing keyring", "listing keyrings-google-artifactregistry-auth pip virtualenv", `listing ${PROJECT}`,
+    ]);
+    expect(out).toContain("rc=0 source=bundle bundle=pip_airlock_bundle_py3_11_2_x86_64_glibc2_36-1.5-py3-none-any.whl version=1.5 pip=\n");
   });
 
   it("while the mirror has not filled the auth repo, two pages a poll (its bundle, the first package)", () => {

@@ -645,27 +645,35 @@ if best is None:
 print(*best[1:])
 '
 
+# Whether the auth repo serves this host's bundle (one page): 0 served (its file, sha256 and URL
+# kept), 1 not served, 2 the listing failed.
+bundle_served() {
+  local picked
+  list_auth_repo "$BUNDLE_PROJECT" >"${WORK_DIR}/bundle-listing.txt" || return 2
+  picked=$(python3 -c "$PICK_PIP_PY" "$HOST_PYTHON" "$BUNDLE_PROJECT" <"${WORK_DIR}/bundle-listing.txt") || return 1
+  read -r BUNDLE_FILE BUNDLE_SHA256 BUNDLE_URL <<<"$picked"
+  BUNDLE_VERSION=${BUNDLE_FILE#*-}
+  BUNDLE_VERSION=${BUNDLE_VERSION%%-*}
+  HELPERS_SOURCE=bundle
+  log "the auth repo serves the bundle of ${HOST_TARGET}: ${BUNDLE_FILE}"
+}
+
 # One poll of the auth repo. Where this host has a target, its bundle first (one page): served, the
 # helpers come from it. Else (no bundle: an auth repo filled by an older mirror, remote mode, a host
 # that is no target) the helpers' own pages, the first requested package's alone until it is there:
 # succeed when the repo serves at least one file of every requested package, and a pip wheel this
 # host's CPython can run (its URL and sha256 kept for bootstrapping pip into the venv). The mirror
-# uploads the bundle before the requested packages, so a host never takes the index while its
-# bundle is on the way.
+# uploads the bundle before the requested packages, and it may do so while this poll reads the
+# helpers' pages: so once they are all there, the bundle's page is read once more before the index
+# is taken.
 helpers_served() {
-  local filename project missing=() picked
+  local filename project missing=() picked rc=0
   local -A present=()
   fetch_token || return 1
   if [[ -n $BUNDLE_PROJECT ]]; then
-    list_auth_repo "$BUNDLE_PROJECT" >"${WORK_DIR}/bundle-listing.txt" || return 1
-    if picked=$(python3 -c "$PICK_PIP_PY" "$HOST_PYTHON" "$BUNDLE_PROJECT" <"${WORK_DIR}/bundle-listing.txt"); then
-      read -r BUNDLE_FILE BUNDLE_SHA256 BUNDLE_URL <<<"$picked"
-      BUNDLE_VERSION=${BUNDLE_FILE#*-}
-      BUNDLE_VERSION=${BUNDLE_VERSION%%-*}
-      HELPERS_SOURCE=bundle
-      log "the auth repo serves the bundle of ${HOST_TARGET}: ${BUNDLE_FILE}"
-      return 0
-    fi
+    bundle_served || rc=$?
+    ((rc != 0)) || return 0
+    ((rc == 1)) || return 1
     log "the auth repo serves no bundle ${BUNDLE_PROJECT}: looking for the helpers themselves"
   fi
   list_auth_repo "${REQUIRED_PROJECTS[0]}" >"${WORK_DIR}/auth-repo.txt" || return 1
@@ -686,6 +694,12 @@ helpers_served() {
   if ! picked=$(python3 -c "$PICK_PIP_PY" "$HOST_PYTHON" <"${WORK_DIR}/auth-repo.txt"); then
     log "the auth repo serves no pip wheel whose Requires-Python admits CPython ${HOST_PYTHON} yet"
     return 1
+  fi
+  if [[ -n $BUNDLE_PROJECT ]]; then
+    rc=0
+    bundle_served || rc=$?
+    ((rc != 0)) || return 0
+    ((rc == 1)) || return 1
   fi
   read -r PIP_WHEEL_FILE PIP_WHEEL_SHA256 PIP_WHEEL_URL <<<"$picked"
   HELPERS_SOURCE=index
