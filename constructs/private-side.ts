@@ -40,17 +40,18 @@ export class PrivateSide extends ConstructGroup {
     super(scope, id);
     const { config, repositories } = props;
     const project = config.projectId;
-    const hostIdentity = (this.hostIdentity = config.hosts.createPrivateHost
+    this.hostIdentity = config.hosts.createPrivateHost
       ? new HostIdentity(this, "private-host-identity", {
           project,
           accountId: config.hosts.privateAccountId,
           displayName: "pip-airlock private host: reads Artifact Registry",
           grantName: "private-host",
         })
-      : undefined);
-    const fleetIdentity = (this.fleetIdentity = config.fleet
+      : undefined;
+    this.fleetIdentity = config.fleet
       ? new HostIdentity(this, "fleet-identity", { project, accountId: config.fleet.accountId, displayName: "pip-airlock fleet: reads Artifact Registry", grantName: "fleet" })
-      : undefined);
+      : undefined;
+    const { hostIdentity, fleetIdentity } = this;
     this.network = new PrivateNetwork(this, "private-network", {
       project,
       name: config.networks.private.name,

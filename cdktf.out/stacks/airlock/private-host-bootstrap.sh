@@ -646,7 +646,7 @@ print(*best[1:])
 '
 
 # Whether the auth repo serves this host's bundle (one page): 0 served (its file, sha256 and URL
-# kept), 1 not served, 2 the listing failed.
+# kept), 1 not served, 2 the listing failed (helpers_served passes 0 and 2 on: a failure is retried).
 bundle_served() {
   local picked
   list_auth_repo "$BUNDLE_PROJECT" >"${WORK_DIR}/bundle-listing.txt" || return 2
@@ -672,8 +672,7 @@ helpers_served() {
   fetch_token || return 1
   if [[ -n $BUNDLE_PROJECT ]]; then
     bundle_served || rc=$?
-    ((rc != 0)) || return 0
-    ((rc == 1)) || return 1
+    ((rc == 1)) || return "$rc"
     log "the auth repo serves no bundle ${BUNDLE_PROJECT}: looking for the helpers themselves"
   fi
   list_auth_repo "${REQUIRED_PROJECTS[0]}" >"${WORK_DIR}/auth-repo.txt" || return 1
@@ -698,8 +697,7 @@ helpers_served() {
   if [[ -n $BUNDLE_PROJECT ]]; then
     rc=0
     bundle_served || rc=$?
-    ((rc != 0)) || return 0
-    ((rc == 1)) || return 1
+    ((rc == 1)) || return "$rc"
   fi
   read -r PIP_WHEEL_FILE PIP_WHEEL_SHA256 PIP_WHEEL_URL <<<"$picked"
   HELPERS_SOURCE=index
