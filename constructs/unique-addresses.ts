@@ -1,4 +1,5 @@
-import { TerraformDataSource, TerraformOutput, TerraformResource, TerraformStack } from "cdktf";
+import { TerraformStack } from "cdktf";
+import { terraformAddress } from "./terraform-address";
 
 /**
  * Two elements of `stack` that Terraform would know by one address (a resource, data source or output
@@ -7,13 +8,7 @@ import { TerraformDataSource, TerraformOutput, TerraformResource, TerraformStack
 export function sharedAddresses(stack: TerraformStack): string[] {
   const owners = new Map<string, string[]>();
   for (const node of stack.node.findAll()) {
-    const address = TerraformResource.isTerraformResource(node)
-      ? `${node.terraformResourceType}.${stack.getLogicalId(node)}`
-      : TerraformDataSource.isTerraformDataSource(node)
-        ? `data.${node.terraformResourceType}.${stack.getLogicalId(node)}`
-        : TerraformOutput.isTerraformOutput(node)
-          ? `output.${stack.getLogicalId(node)}`
-          : undefined;
+    const address = terraformAddress(node);
     if (address) owners.set(address, [...(owners.get(address) ?? []), node.node.path]);
   }
   return [...owners]

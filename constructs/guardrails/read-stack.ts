@@ -1,4 +1,5 @@
-import { TerraformDataSource, TerraformResource, TerraformStack } from "cdktf";
+import { TerraformStack } from "cdktf";
+import { terraformAddress } from "../terraform-address";
 import { declaredRole, ResourceRole } from "../resource-role";
 import { StackTerraform, TerraformJson } from "./terraform-json";
 
@@ -8,8 +9,8 @@ export function readStack(stack: TerraformStack): StackTerraform {
   for (const construct of stack.node.findAll()) {
     const role = declaredRole(construct);
     if (role === undefined) continue;
-    if (TerraformResource.isTerraformResource(construct)) roles.set(`${construct.terraformResourceType}.${construct.friendlyUniqueId}`, role);
-    else if (TerraformDataSource.isTerraformDataSource(construct)) roles.set(`data.${construct.terraformResourceType}.${construct.friendlyUniqueId}`, role);
+    const address = terraformAddress(construct);
+    if (address) roles.set(address, role);
   }
   return { tf: stack.toTerraform() as TerraformJson, roles };
 }

@@ -1,0 +1,10 @@
+import { TerraformDataSource, TerraformOutput, TerraformResource } from "cdktf";
+import { IConstruct } from "constructs";
+
+/** The address Terraform knows `node` by (`TYPE.NAME`, `data.TYPE.NAME`, `output.NAME`), or undefined for a construct that is none of them. */
+export function terraformAddress(node: IConstruct): string | undefined {
+  if (TerraformResource.isTerraformResource(node)) return `${node.terraformResourceType}.${node.friendlyUniqueId}`;
+  if (TerraformDataSource.isTerraformDataSource(node)) return `data.${node.terraformResourceType}.${node.friendlyUniqueId}`;
+  if (TerraformOutput.isTerraformOutput(node)) return `output.${node.friendlyUniqueId}`;
+  return undefined;
+}
