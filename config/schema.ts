@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isNetworkAddress, networkAddress, overlaps, parseCidr } from "./cidr";
+import { firstControlCharacter, visibleString } from "./control-characters";
 import { ownedDirectory } from "./host-paths";
 import { iamMember } from "./iam-member";
 import { TARGET_ARCHES, TARGET_OS_KEYS } from "./images";
@@ -44,11 +45,21 @@ const cidr = z.string().superRefine((value, ctx) => {
     ctx.addIssue({ code: "custom", message: `has host bits set: use the network address "${networkAddress(parsed)}"` });
   }
 });
-// PEP 508 name with an optional version specifier; no URLs, markers or options, so nothing reaches pip as a flag.
+// PEP 508 name with an optional version specifier; no URLs, markers or options, so nothing reaches pip as a
+// flag. Only spaces between the parts: JavaScript's \s would also match line breaks. A control or
+// line-separator character is refused first, with a message of its own (aborting the format check).
 const requirement = z
   .string()
+  .refine((value) => firstControlCharacter(value) === undefined, {
+    abort: true,
+    error: (issue) => {
+      const value = String(issue.input);
+      const found = firstControlCharacter(value)!;
+      return `${visibleString(value)} holds ${found.description} at character ${found.column}: a requirement is one line of printable text, with no control or line-separator character: remove it (each requirement is an entry of its own)`;
+    },
+  })
   .regex(
-    /^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?(\[[A-Za-z0-9._,-]+\])?\s*((===?|!=|<=?|>=?|~=)\s*[A-Za-z0-9.*+!_-]+\s*(,\s*(===?|!=|<=?|>=?|~=)\s*[A-Za-z0-9.*+!_-]+\s*)*)?$/,
+    /^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?(\[[A-Za-z0-9._,-]+\])? *((===?|!=|<=?|>=?|~=) *[A-Za-z0-9.*+!_-]+ *(, *(===?|!=|<=?|>=?|~=) *[A-Za-z0-9.*+!_-]+ *)*)?$/,
     'must be a package requirement such as "keyring" or "keyring>=25"',
   );
 const pythonVersion = z.string().regex(/^3\.(8|9|1[0-9])$/, 'must be a CPython version such as "3.11"');
