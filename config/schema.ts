@@ -228,7 +228,7 @@ export const environmentSchema = z
         sourceIndexUrl: httpsUrl.default("https://pypi.org/simple/"),
         /** Stop the public host once the mirror succeeded (it holds write access and internet egress). */
         stopWhenDone: z.boolean().default(true),
-        /** Re-run the mirror on a schedule (unix-cron, e.g. "0 3 * * 1"): a Cloud Scheduler job starts the stopped public host. Remote mode has no mirror: there it does nothing. */
+        /** Re-run the mirror on a schedule (unix-cron, e.g. "0 3 * * 1"): a Cloud Scheduler job starts the stopped public host (so it needs stopWhenDone). Remote mode has no mirror: there it does nothing. */
         schedule: cron.optional(),
         /** The time zone `schedule` is read in (IANA). */
         scheduleTimeZone: z.string().regex(/^[A-Za-z]+(\/[A-Za-z0-9_+-]+)*$/, 'must be an IANA time zone such as "Etc/UTC" or "Europe/Berlin"').default("Etc/UTC"),
@@ -391,6 +391,17 @@ export const environmentSchema = z
     const scheduleAccount = env.mirror.scheduleAccountId ?? `${accountIds(env).public}-sched`;
     if (env.mirror.schedule && env.mode === "mirror" && env.mirror.scheduleAccountId === undefined && !ACCOUNT_ID.test(scheduleAccount)) {
       ctx.addIssue({ code: "custom", path: ["mirror", "scheduleAccountId"], message: `defaults to "${scheduleAccount}", which is no service account id (${ACCOUNT_ID_RULE}): set mirror.scheduleAccountId` });
+    }
+    // Remote mode has no mirror: there the schedule is ignored, and stopWhenDone with it.
+    if (env.mirror.schedule && env.mode === "mirror" && !env.mirror.stopWhenDone) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["mirror", "stopWhenDone"],
+        message:
+          "is false while mirror.schedule re-runs the mirror: the schedule starts the public host (compute.instances.start), which does nothing to a VM that is running, " +
+          "so a mirror that never stops is never re-run by it (and keeps a VM with internet egress and write access to the auth repo running). " +
+          "Remove mirror.stopWhenDone or set it to true, or drop mirror.schedule",
+      });
     }
     if (env.mode === "remote" && env.networks.private.googleApis === "restricted" && !env.repositories.vpcscPolicy) {
       ctx.addIssue({
