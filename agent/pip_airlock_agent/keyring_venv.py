@@ -5,6 +5,7 @@ first, before anything else goes in: a first boot cut short at any point (disk f
 directory the next boot recognises as its own and rebuilds."""
 from __future__ import annotations
 
+import json
 import os
 import platform
 import re
@@ -104,18 +105,15 @@ class KeyringVenv:
 
     # --- what is installed -------------------------------------------------------------------------
     def freeze(self) -> Dict[str, str]:
-        """The venv's distributions, normalized name -> version (pip freeze, offline); {} without pip."""
+        """The venv's distributions, normalized name -> version (pip list, offline); {} without pip."""
         if not os.path.exists(self.python):
             return {}
-        done = self.runner.run([self.python, "-I", "-m", "pip", "freeze", "--all"], env=PIP_ENV)
-        if not done.ok:
+        done = self.runner.run([self.python, "-I", "-m", "pip", "list", "--format=json"], env=PIP_ENV)
+        try:
+            listed = json.loads(done.output.strip().splitlines()[-1]) if done.ok else []
+        except (ValueError, IndexError):
             return {}
-        found = {}
-        for line in done.output.splitlines():
-            name, sep, version = line.strip().partition("==")
-            if sep:
-                found[normalize(name)] = version
-        return found
+        return {normalize(d["name"]): d["version"] for d in listed if isinstance(d, dict) and "name" in d and "version" in d}
 
     def satisfies(self, requirements: Iterable[str], installed: Optional[Dict[str, str]] = None) -> bool:
         installed = self.freeze() if installed is None else installed
