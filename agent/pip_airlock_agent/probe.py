@@ -4,14 +4,15 @@ user's fresh venv installs through keyring (an unprivileged identity of its own)
 The user probe runs as `pip-airlock-probe`, a system user the bootstrap creates for itself and no other
 process uses, in its own session (no terminal of root's). Root never opens, follows or executes anything in
 a directory that user can write: the probe's directory is root's (0711), the user gets only its child `home`,
-its output comes back through a pipe, and the directory is removed without following links."""
+its output comes back through a pipe, and the directory is removed without following links. Each of its
+processes runs in a session of its own, ended as a group at its time bound (runner.py); runs are serialized
+by the bootstrap's lock, so no probe of an earlier run is left behind one that starts."""
 from __future__ import annotations
 
 import os
 import pwd
 import re
 import shutil
-import signal
 import tempfile
 import urllib.parse
 from typing import Tuple
@@ -69,26 +70,6 @@ def ensure_probe_user(ctx) -> Tuple[int, int]:
     return entry.pw_uid, entry.pw_gid
 
 
-def end_processes_of(uid: int) -> int:
-    """Ends every process running as uid (a probe cut short by an earlier run's reset). Returns how many."""
-    ended = 0
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open(f"/proc/{pid}/status") as fh:
-                uids = next((line.split()[1:] for line in fh if line.startswith("Uid:")), [])
-        except OSError:
-            continue
-        if str(uid) in uids:
-            try:
-                os.kill(int(pid), signal.SIGKILL)
-                ended += 1
-            except OSError:
-                pass
-    return ended
-
-
 def user_index_url(settings) -> str:
     """Where the user probe fetches from: the configured index when it is a virtual repository (it serves the
     helpers as well as the private packages), else the helpers' own index. Always with the user in the URL."""
@@ -104,8 +85,6 @@ def probe_user(settings, ctx, work_dir: str) -> None:
     clean environment and an empty home, a throwaway venv made with the linked venv tool, whose own pip (the one
     the venv tool seeds) reads the system pip config and fetches a project through the keyring CLI."""
     uid, gid = ensure_probe_user(ctx)
-    if end_processes_of(uid):
-        ctx.log.info(f"ended processes of {PROBE_USER} left by an earlier run")
     probe_dir = tempfile.mkdtemp(prefix="pip-airlock-probe.")
     try:
         os.chmod(probe_dir, 0o711)
@@ -117,7 +96,6 @@ def probe_user(settings, ctx, work_dir: str) -> None:
         os.chmod(agent, 0o644)
         _probe_as(settings, ctx, (uid, gid), home, agent)
     finally:
-        end_processes_of(uid)
         shutil.rmtree(probe_dir, ignore_errors=True)
 
 
