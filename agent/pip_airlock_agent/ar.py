@@ -7,7 +7,6 @@ credentials or the permission: never retried), 429/5xx Unreachable (with the Ret
 from __future__ import annotations
 
 import base64
-import hashlib
 import html.parser
 import os
 import urllib.parse
@@ -15,6 +14,7 @@ from typing import Callable, List, Optional
 
 from .clock import Clock
 from .errors import LocalError, Rejected, Unreachable, Unverifiable
+from .fsutil import sha256_of
 from .http import Response, Transport, redact, retry_after_seconds
 from .names import normalize
 
@@ -129,14 +129,6 @@ class ArtifactRegistry:
                 _remove(part)
                 raise Unreachable(f"sha256 mismatch for {file.filename} (the index gives {file.sha256}, got {got}): fetching it again")
         os.replace(part, dest)
-
-
-def sha256_of(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1024 * 1024), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _remove(path: str) -> None:

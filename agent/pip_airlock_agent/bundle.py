@@ -26,6 +26,7 @@ import zlib
 from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
 from .errors import LocalError, Unverifiable
+from .fsutil import sha256_of
 from .names import dist_name, normalize
 
 FORMAT = "pip-airlock-bundle 1"
@@ -120,14 +121,6 @@ def build(out_dir: str, project: str, version: str, target_word: str, wheel_path
     return path
 
 
-def _sha256_file(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1024 * 1024), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def plan(out_dir: str, project: str, target_word: str, wheel_paths: Sequence[str], listing) -> Tuple[str, bool]:
     """Builds the target's bundle in OUT_DIR and returns (path, True) when the newest bundle of PROJECT the auth
     repo lists (`listing`: IndexFiles, any project's; only PROJECT's bundles count) is this very file, else
@@ -146,7 +139,7 @@ def plan(out_dir: str, project: str, target_word: str, wheel_paths: Sequence[str
                 newest = (key, parts[1], item.sha256 or "-")
     if newest and newest[0][1] == ident:
         path = build(out_dir, project, newest[1], target_word, wheel_paths)
-        if newest[2] in ("-", _sha256_file(path)):
+        if newest[2] in ("-", sha256_of(path)):
             return path, True
         os.remove(path)
     version = f"{newest[0][0] + 1 if newest else 1}.{ident}"
