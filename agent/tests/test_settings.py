@@ -8,20 +8,20 @@ import pytest
 from pip_airlock_agent.errors import SettingsError
 from pip_airlock_agent.settings import load, parse
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-STACK = os.path.join(ROOT, "cdktf.out", "stacks", "airlock")
+# The example's settings as the synth published them (cdktf.out/stacks/airlock/*.settings.json); a fork
+# that deletes the examples keeps these.
+FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
 
 
 def raw(script):
-    name = "private-host-bootstrap" if script == "bootstrap" else "public-host-mirror"
-    with open(os.path.join(STACK, f"{name}.settings.json")) as fh:
+    with open(os.path.join(FIXTURES, f"{script}.settings.json")) as fh:
         return json.load(fh)
 
 
 def test_the_synthesized_settings_load():
-    b = load(os.path.join(STACK, "private-host-bootstrap.settings.json"), "bootstrap")
+    b = load(os.path.join(FIXTURES, "bootstrap.settings.json"), "bootstrap")
     assert b.venv_dir == "/opt/pip-airlock/keyring" and b.packages
-    m = load(os.path.join(STACK, "public-host-mirror.settings.json"), "mirror")
+    m = load(os.path.join(FIXTURES, "mirror.settings.json"), "mirror")
     assert m.stop_when_done is True
 
 
