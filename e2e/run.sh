@@ -101,7 +101,7 @@ leaf() { # leaf NAME DNS...
   openssl x509 -req -in "${PKI}/${name}.csr" -CA "${PKI}/ca.crt" -CAkey "${PKI}/ca.key" -CAcreateserial \
     -days 2 -out "${PKI}/${name}.crt" -extfile "${PKI}/${name}.ext" 2>/dev/null
 }
-AR_HOST=$(sed -n "s/^AR_HOST='\(.*\)'$/\1/p" "${WORK}/scripts-example/bootstrap.sh")
+AR_HOST=$("$PY" "${HERE}/sim/harness.py" json-field "${WORK}/scripts-example/bootstrap.settings.json" AR_HOST)
 [[ $AR_HOST == *.pkg.dev ]] || die "unexpected AR host '${AR_HOST}'"
 leaf ar "$AR_HOST"
 leaf pypi pypi.org files.pythonhosted.org pypi-stalled.test pypi-down.test

@@ -23,7 +23,8 @@ proxied() {
   "$PY" "${SIM}/checks.py" repo-has-projects "${STATE}/ar-files.json" "$REMOTE_REPO" "$CLOSURE"
 }
 check "remote mode: the helpers' whole closure came from PyPI through the AR remote repository (cached there)" proxied
-[[ $(grep -c '^INDEX_URL=.*/pip-all/simple/' "$BOOTSTRAP_SH") == 1 ]] || die "the pip index is not the virtual repository"
+# INDEX_URL: the bootstrap's published settings (load_scripts reads its .settings.json).
+[[ $INDEX_URL == */pip-all/simple/ ]] || die "the pip index is not the virtual repository (${INDEX_URL})"
 
 on_host priv user bash -euc 'useradd -m -s /bin/bash alice' >"${LOGS}/useradd.log" 2>&1
 as_alice() { on_host priv user runuser -u alice -- env -i HOME=/home/alice PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 bash -c "cd && $1"; }
