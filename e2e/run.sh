@@ -46,7 +46,7 @@ done
 
 # Every scenario, the longest first (they run E2E_JOBS at a time).
 mapfile -t ALL < <(cd "${HERE}/scenarios" && for f in *.sh; do printf '%s\n' "${f%.sh}"; done |
-  awk '{ print ($0 == "fleet-boot" ? 0 : $0 == "mirror-bootstrap" ? 1 : $0 == "images" ? 2 : $0 == "faults-mirror" ? 3 : $0 == "lock" ? 4 : 5), $0 }' | sort | cut -d' ' -f2)
+  awk '{ print ($0 == "fleet-boot" ? 0 : $0 == "mirror-bootstrap" ? 1 : $0 == "images" ? 2 : $0 == "faults-mirror" ? 3 : $0 == "attacker" ? 3 : $0 == "lock" ? 4 : $0 == "token" ? 4 : $0 == "recovery" ? 4 : 5), $0 }' | sort | cut -d' ' -f2)
 SCENARIOS=("$@")
 ((${#SCENARIOS[@]} > 0)) || SCENARIOS=("${ALL[@]}")
 for s in "${SCENARIOS[@]}"; do

@@ -14,6 +14,9 @@ the synth's world.json, the fake servers' counters, guest attributes, time, conf
   harness.py settings SETTINGS_JSON             a script's published settings as shell assignments
   harness.py agent-zip SCRIPT OUT               the host agent a synthesized script carries (AGENT_ZIP_B64),
                                                 sha256-checked against its AGENT_SHA256, written to OUT
+  harness.py no-credentials RECORDER_LOG         a recorder (another origin) saw no Authorization header
+  harness.py written-after FILE GA_LOG KEY VALUE FILE was last written after the last accepted write of the
+                                                guest attribute KEY=VALUE (the metadata server's log)
   harness.py bundle-name TARGET                 the bundle project of a target word PYTHON:ARCH:GLIBC, by
                                                 the agent's own names.bundle_project (agent/ of this tree)
 """
@@ -164,6 +167,29 @@ def bundle_name(args):
     print(bundle_project(args.target))
 
 
+def no_credentials(args):
+    """Fails when any request the recorder saw carried an Authorization header."""
+    with open(args.log) as fh:
+        records = [json.loads(line) for line in fh if line.strip()]
+    carried = [r for r in records if r["authorization"]]
+    if carried:
+        sys.exit(f"{len(carried)} of {len(records)} requests carried credentials: " +
+                 "; ".join(f"{r['method']} {r['host']}{r['path']} ({r['auth_scheme']})" for r in carried))
+    print(f"{len(records)} requests, none with an Authorization header")
+
+
+def written_after(args):
+    """Exit 0 when FILE's last change is after the last accepted write of KEY=VALUE."""
+    with open(args.ga_log) as fh:
+        times = [r["t"] for r in map(json.loads, fh) if r["accepted"] and r["key"] == args.key and r["value"] == args.value]
+    if not times:
+        sys.exit(f"no accepted write {args.key}={args.value}")
+    mtime = os.stat(args.file).st_mtime
+    if mtime < times[-1]:
+        sys.exit(f"{args.file} last written {times[-1] - mtime:.2f}s before {args.key}={args.value}")
+    print(f"{args.file} written {mtime - times[-1]:.2f}s after {args.key}={args.value}")
+
+
 def main():
     parser = argparse.ArgumentParser(prog="harness.py", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -212,6 +238,15 @@ def main():
     p.add_argument("script")
     p.add_argument("out")
     p.set_defaults(run=agent_zip)
+    p = sub.add_parser("no-credentials")
+    p.add_argument("log")
+    p.set_defaults(run=no_credentials)
+    p = sub.add_parser("written-after")
+    p.add_argument("file")
+    p.add_argument("ga_log")
+    p.add_argument("key")
+    p.add_argument("value")
+    p.set_defaults(run=written_after)
     p = sub.add_parser("bundle-name")
     p.add_argument("target")
     p.set_defaults(run=bundle_name)
