@@ -79,16 +79,20 @@ load_scripts() {
   PRIVATE_REPO=$(url_repo "$UPLOAD_REPO_URL")
 }
 
-# The synthesized mirror script's own code, to fill an auth repo as it would without running it.
-# mirror_snippet NAME: its Python snippet NAME='...' (single-quoted in bash: the text as python3 gets it).
-mirror_snippet() {
-  [[ -f $MIRROR_SH ]] || die "mirror_snippet: no mirror script loaded"
-  sed -n "/^$1='\$/,/^'\$/p" "$MIRROR_SH" | sed '1d;$d'
+# agent_pyz: the host agent the synthesized scripts carry (the zipapp in AGENT_ZIP_B64, sha256-checked
+# against AGENT_SHA256 as the trampoline checks it), decoded once per scenario; prints its path. The
+# harness runs the product's own code with it (`python3 -I AGENT.pyz bundle-build ...`) instead of
+# cutting code out of a script.
+agent_pyz() {
+  local pyz="${STATE}/agent.pyz" script=$MIRROR_SH
+  [[ -f $script ]] || script=$BOOTSTRAP_SH
+  if [[ ! -f $pyz ]]; then
+    "$PY" "${SIM}/harness.py" agent-zip "$script" "$pyz" >/dev/null || die "agent_pyz: no valid agent in ${script}"
+  fi
+  printf '%s\n' "$pyz"
 }
-# bundle_name TARGET: the bundle project of a target word PYTHON:ARCH:GLIBC, by the scripts' bundle_project.
-bundle_name() {
-  (eval "$(sed -n '/^bundle_project() {$/,/^}$/p' "$MIRROR_SH")" && bundle_project "$1")
-}
+# bundle_name TARGET: the bundle project of a target word PYTHON:ARCH:GLIBC, by the agent's names.bundle_project.
+bundle_name() { "$PY" "${SIM}/harness.py" bundle-name "$1"; }
 # variant SCRIPT OUT NAME=VALUE...: the script with only the named settings changed.
 variant() { "$PY" "${SIM}/variant.py" "$@"; }
 

@@ -46,7 +46,7 @@ done
 
 # Every scenario, the longest first (they run E2E_JOBS at a time).
 mapfile -t ALL < <(cd "${HERE}/scenarios" && for f in *.sh; do printf '%s\n' "${f%.sh}"; done |
-  awk '{ print ($0 == "fleet-boot" ? 0 : $0 == "mirror-bootstrap" ? 1 : $0 == "images" ? 2 : $0 == "faults-mirror" ? 3 : $0 == "lock" ? 4 : 5), $0 }' | sort | cut -d' ' -f2)
+  awk '{ print ($0 == "fleet-boot" ? 0 : $0 == "mirror-bootstrap" ? 1 : $0 == "images" ? 2 : $0 == "faults-mirror" ? 3 : $0 == "attacker" ? 3 : $0 == "lock" ? 4 : $0 == "token" ? 4 : $0 == "recovery" ? 4 : 5), $0 }' | sort | cut -d' ' -f2)
 SCENARIOS=("$@")
 ((${#SCENARIOS[@]} > 0)) || SCENARIOS=("${ALL[@]}")
 for s in "${SCENARIOS[@]}"; do
@@ -101,7 +101,7 @@ leaf() { # leaf NAME DNS...
   openssl x509 -req -in "${PKI}/${name}.csr" -CA "${PKI}/ca.crt" -CAkey "${PKI}/ca.key" -CAcreateserial \
     -days 2 -out "${PKI}/${name}.crt" -extfile "${PKI}/${name}.ext" 2>/dev/null
 }
-AR_HOST=$(sed -n "s/^AR_HOST='\(.*\)'$/\1/p" "${WORK}/scripts-example/bootstrap.sh")
+AR_HOST=$("$PY" "${HERE}/sim/harness.py" json-field "${WORK}/scripts-example/bootstrap.settings.json" AR_HOST)
 [[ $AR_HOST == *.pkg.dev ]] || die "unexpected AR host '${AR_HOST}'"
 leaf ar "$AR_HOST"
 leaf pypi pypi.org files.pythonhosted.org pypi-stalled.test pypi-down.test

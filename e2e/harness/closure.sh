@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # The helpers' closure and the auth repo as a mirror leaves it, for scenarios about the private host
-# alone: which wheels an image's CPython takes, and the bundle the mirror's own code builds of them.
+# alone: which wheels an image's CPython takes, and the bundle the agent's own code builds of them.
 
 # The projects of the helpers' real closure for CPython 3.11 on Debian 12 (keyring + the AR plugin +
 # pip + virtualenv), as pip resolves it against the fake PyPI.
@@ -47,18 +47,19 @@ closure_picks() {
   "$PY" "${SIM}/target_closure.py" "${E2E_PYPI}/files" $target $CLOSURE || die "closure_picks: no closure for $1"
 }
 
-# seed_bundle IMAGE TARGET [OUT]: the bundle the mirror's code (BUNDLE_PY) builds of that image's
-# closure for the target word TARGET (PYTHON:ARCH:GLIBC), put in the auth repo (or the directory OUT).
-# Prints its file name.
+# seed_bundle IMAGE TARGET [OUT]: the bundle the mirror's code (the agent's `bundle-build`, run from the
+# zipapp the synthesized scripts carry) builds of that image's closure for the target word TARGET
+# (PYTHON:ARCH:GLIBC), put in the auth repo (or the directory OUT). Prints its file name.
 seed_bundle() {
-  local image=$1 target=$2 out=${3:-${STATE}/ar/${AUTH_REPO}} wheels=() f planned dir
+  local image=$1 target=$2 out=${3:-${STATE}/ar/${AUTH_REPO}} wheels=() f built dir pyz
   for f in $(closure_picks "$image"); do wheels+=("${E2E_PYPI}/files/${f}"); done
+  pyz=$(agent_pyz)
   dir=$(mktemp -d "${STATE}/bundle.XXXXXX")
-  planned=$("$PY" -c "$(mirror_snippet BUNDLE_PY)" plan "$dir" "$(bundle_name "$target")" "$target" "${wheels[@]}" </dev/null) ||
-    die "seed_bundle: the mirror's BUNDLE_PY failed"
+  built=$("$PY" -I "$pyz" bundle-build "$dir" "$(bundle_name "$target")" "$target" "${wheels[@]}" </dev/null) ||
+    die "seed_bundle: the agent's bundle-build failed"
+  [[ -f $built ]] || die "seed_bundle: bundle-build printed '${built}', not a file"
   mkdir -p "$out"
-  cp "${planned% *}" "${out}/"
+  cp "$built" "${out}/"
   rm -rf -- "$dir"
-  f=${planned% *}
-  printf '%s\n' "${f##*/}"
+  printf '%s\n' "${built##*/}"
 }

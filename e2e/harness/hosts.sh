@@ -119,13 +119,25 @@ host_image() { known_host "$1" && printf '%s\n' "${HOST_IMAGE[$1]}"; }
 host_rootfs() { known_host "$1" && printf '%s\n' "${HOST_ROOTFS[$1]}"; } # its image's cached rootfs
 hostdir() { printf '%s\n' "${SW}/hosts/$1"; }
 
-# host_stop NAME: ends every process of the host (a boot that must not run on), its metadata server aside.
+# host_stop NAME [SIGNAL]: ends every process of the host (a boot that must not run on), its metadata
+# server aside. SIGNAL (default TERM): KILL for a power cut, where nothing gets to clean up.
 host_stop() {
-  local pid ns
+  local pid ns sig=${2:-TERM}
   ns=$(hostns "$1")
   for pid in $(ip netns pids "$ns"); do
-    if [[ " ${PIDS[*]} " != *" ${pid} "* ]]; then kill "$pid" 2>/dev/null || true; fi
+    if [[ " ${PIDS[*]} " != *" ${pid} "* ]]; then kill -s "$sig" "$pid" 2>/dev/null || true; fi
   done
+}
+# wait_on_disk NAME PATH SECONDS: waits (polling from outside, every 50 ms) until PATH exists on the
+# host's disk (its upper layer); fails after SECONDS.
+wait_on_disk() {
+  local up t
+  up="$(hostdir "$1")/upper$2"
+  for ((t = 0; t < $3 * 20; t++)); do
+    if [[ -e $up || -L $up ]]; then return 0; fi
+    sleep 0.05
+  done
+  return 1
 }
 
 # on_host NAME BOOT [--tmpfs PATH:SIZE]... COMMAND...: runs COMMAND as root on the host, chrooted in

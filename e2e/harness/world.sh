@@ -77,3 +77,34 @@ ar_client() { admin | "$PY" "${SIM}/harness.py" ar-client "$(host_ip "$1")" "${@
 repo_files() { "$PY" "${SIM}/harness.py" repo-files "$1" "$2"; }
 # world_identity ROLE: the service account (account id) the synth gives a host role (mirror, bootstrap).
 world_identity() { "$PY" "${SIM}/harness.py" json-field "$WORLD" identities "$1"; }
+# ar_grant REPO IDENTITY ROLE: that identity gets ROLE (reader, writer) on the repository again.
+ar_grant() { ADMIN_PATH=grants admin -X POST --data-binary "{\"repo\": \"$1\", \"identity\": \"$2\", \"role\": \"$3\"}" >/dev/null; }
+# ar_hostile RULES_JSON: the fake AR's hostile answers (a JSON list of rules, see sim/servers.py: a
+# project's links rewritten to another origin, a file answered with a 302 there); '[]' ends them.
+ar_hostile() { ar_faults "{\"hostile\": $1}"; }
+
+# world_leaf NAME DNS...: a TLS certificate of the run's test CA (which every host trusts) for those
+# names, as ${STATE}/pki/NAME.crt and .key: another origin a host would talk to over https.
+world_leaf() {
+  local name=$1 san="" dns dir="${STATE}/pki"
+  shift
+  mkdir -p "$dir"
+  for dns in "$@"; do san+="${san:+,}DNS:${dns}"; done
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "${dir}/${name}.key" \
+    -out "${dir}/${name}.csr" -subj "/CN=$1" 2>/dev/null || die "world_leaf ${name}: no key"
+  printf 'subjectAltName=%s\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n' "$san" >"${dir}/${name}.ext"
+  openssl x509 -req -in "${dir}/${name}.csr" -CA "${E2E_PKI}/ca.crt" -CAkey "${E2E_PKI}/ca.key" -CAcreateserial \
+    -CAserial "${dir}/ca.srl" -days 2 -out "${dir}/${name}.crt" -extfile "${dir}/${name}.ext" 2>/dev/null || die "world_leaf ${name}: not signed"
+}
+# recorder_up NAME IP:PORT [CERT_NAME]: another origin in the services namespace (https with the
+# world_leaf certificate CERT_NAME, else plain http) that answers 404 to everything and records each
+# request, and whether it carried an Authorization header, in ${STATE}/recorder-NAME.jsonl.
+recorder_up() {
+  local name=$1 bind=$2 tls=()
+  if [[ -n ${3:-} ]]; then tls=(--cert "${STATE}/pki/$3.crt" --key "${STATE}/pki/$3.key"); fi
+  svc ip addr add "${bind%:*}/32" dev lo 2>/dev/null || true
+  start "recorder-${name}" "$NS_SVC" recorder --bind "$bind" --log "${STATE}/recorder-${name}.jsonl" --name "recorder-${name}" "${tls[@]}"
+  wait_for "recorder ${name}" svc bash -c "exec 3<>/dev/tcp/${bind%:*}/${bind##*:}"
+}
+# no_credentials_seen NAME: the recorder NAME saw no request with an Authorization header.
+no_credentials_seen() { "$PY" "${SIM}/harness.py" no-credentials "${STATE}/recorder-$1.jsonl"; }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Scenario bundle: what the bootstrap trusts of the mirror's bundles, and the way without one. The auth
 # repo holds the Debian 12 closure's files, as every mirror leaves it, and, built by the mirror
-# script's own code (BUNDLE_PY), bundles of that closure under the names of three targets; each host
+# script's own code (the agent's bundle-build), bundles of that closure under the names of three targets; each host
 # runs the synthesized bootstrap, its MIRRORED_TARGETS naming a target of its own (the same CPython
 # and CPU, a glibc its own 2.36 admits), so each looks for its own bundle:
 #   - legacy (the target as synthesized, no bundle for it: an auth repo filled by an older mirror):

@@ -7,6 +7,8 @@
 #     the mirror must fail, not upload half
 #   - PyPI unreachable (connection refused), PyPI stalling (accepts, never answers)
 #   - Artifact Registry stalling mid-upload (takes half the request body, then hangs)
+#   - with stop_when_done, a failed mirror still powers its VM off after reporting failed (so that the
+#     schedule's next start runs it again, and no VM with internet egress and the write token stays up)
 # Only retry settings and time bounds are changed in the variants (short, so the test is quick).
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 source "$(dirname "$0")/../lib.sh"
@@ -19,13 +21,14 @@ FAST=(MAX_ATTEMPTS=2 MAX_BACKOFF_SECONDS=1)
 # The synthesized config's one target (Debian 12) with CPython 3.12 and Ubuntu 24.04's glibc 2.39 tags in its place.
 PY312_TAGS=$(seq 39 -1 17 | sed 's/.*/manylinux_2_&_x86_64/' | paste -sd, -),manylinux2014_x86_64
 variant "$MIRROR_SH" "${SW}/py312.sh" "${FAST[@]}" "TARGETS=(3.12.3:x86_64:${PY312_TAGS})" "MIRRORED_TARGETS=(3.12.3:x86_64:2.39)"
-variant "$MIRROR_SH" "${SW}/pypi-down.sh" "${FAST[@]}" SOURCE_INDEX_URL=https://pypi-down.test/simple/
+variant "$MIRROR_SH" "${SW}/pypi-down.sh" "${FAST[@]}" SOURCE_INDEX_URL=https://pypi-down.test/simple/ STOP_WHEN_DONE=true
 variant "$MIRROR_SH" "${SW}/pypi-stall.sh" "${FAST[@]}" SOURCE_INDEX_URL=https://pypi-stalled.test/simple/ \
   DOWNLOAD_TIMEOUT_SECONDS=20 PIP_SOCKET_TIMEOUT_SECONDS=5
 variant "$MIRROR_SH" "${SW}/ar-stall.sh" "${FAST[@]}" UPLOAD_TIMEOUT_SECONDS=15
 
 (
   boot pub-a py312 "${SW}/py312.sh" 300
+  rm -f "$(hostdir pub-a)/upper/var/log/systemctl-stand-in.log" # the power-offs of the pypi-down boot alone
   boot pub-a pypi-down "${SW}/pypi-down.sh" 300
 ) &
 A=$!
@@ -50,6 +53,13 @@ check "python 3.12 target with no cp312 binary wheels (charset-normalizer, cffi)
 check "PyPI unreachable: failed-step=download, status=failed, within 60 s" failed_within pub-a pypi-down download 60
 check "PyPI stalling: pip download is bounded, failed-step=download, status=failed, within 120 s" failed_within pub-b pypi-stall download 120
 check "PyPI unreachable: last accepted status=failed, no write dropped" attrs_honest pub-a failed
+powered_off_after_failed() {
+  local f
+  f=$(on_disk pub-a /var/log/systemctl-stand-in.log)
+  [[ $(cat "$f" 2>/dev/null) == poweroff ]] || { echo "the systemctl stand-in recorded '$(cat "$f" 2>/dev/null)'"; return 1; }
+  "$PY" "${SIM}/harness.py" written-after "$f" "${STATE}/guest-attributes-pub-a.log" "${GUEST_ATTR_NAMESPACE}/status" failed
+}
+check "PyPI unreachable with stop_when_done: the mirror reports failed, then powers its VM off (systemctl poweroff, recorded after the failed status)" powered_off_after_failed
 check "AR stalling mid-upload: twine is bounded, failed-step=upload, status=failed, within 120 s" failed_within pub-b ar-stall upload 120
 check "AR stalling mid-upload: last accepted status=failed, no write dropped" attrs_honest pub-b failed
 stalled() { (($(ar_stat stalls) >= 2)) || { echo "the AR stalled $(ar_stat stalls) upload(s)"; return 1; }; }

@@ -5,9 +5,16 @@
 # highest-priority upstream that has it (private 100, remote 50, from the synth). The bootstrap,
 # unchanged, installs the helpers from the remote repository; a user then installs through the
 # virtual one. Dependency confusion: PyPI carries airlock-private-demo 99.0.0, a higher version of
-# the private package's name; the user must get the private 1.0.0.
+# the private package's name; the user must get the private 1.0.0. No sdist is ever built: PyPI
+# also serves zipp 99.0 (a dependency of the helpers) as an sdist only, whose build backend would leave
+# a marker when loaded; the bootstrap must install the newest wheels and never fetch it.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 source "$(dirname "$0")/../lib.sh"
+# This scenario changes the fake PyPI: a copy of its own (the files are links).
+cp -a -- "$E2E_PYPI" "${SW}/pypi"
+PYPI_ROOT="${SW}/pypi"
+SDIST_MARKER=/var/tmp/pip-airlock-e2e-sdist-built
+SDIST=$("$PY" "${SIM}/scenario_data.py" add-sdist "$PYPI_ROOT" zipp 99.0 "$SDIST_MARKER") || die "no sdist release"
 load_scripts "$E2E_SCRIPTS_REMOTE"
 [[ ! -f $MIRROR_SH ]] || die "a remote-mode synth has no mirror host"
 REMOTE_REPO=$AUTH_REPO
@@ -23,7 +30,15 @@ proxied() {
   "$PY" "${SIM}/checks.py" repo-has-projects "${STATE}/ar-files.json" "$REMOTE_REPO" "$CLOSURE"
 }
 check "remote mode: the helpers' whole closure came from PyPI through the AR remote repository (cached there)" proxied
-[[ $(grep -c '^INDEX_URL=.*/pip-all/simple/' "$BOOTSTRAP_SH") == 1 ]] || die "the pip index is not the virtual repository"
+no_sdist_built() {
+  [[ ! -e $(hostdir priv)/upper${SDIST_MARKER} ]] || { echo "an sdist was built: $(cat "$(hostdir priv)/upper${SDIST_MARKER}")"; return 1; }
+  [[ ! -e ${STATE}/ar/${REMOTE_REPO}/${SDIST} ]] || { echo "the remote repository fetched ${SDIST} for the host"; return 1; }
+  ! grep -q "GET /files/${SDIST}" "${LOGS}/pypi.log" || { echo "PyPI served ${SDIST}"; return 1; }
+  grep -q "GET /simple/zipp/" "${LOGS}/pypi.log" || { echo "zipp's page was never read: the test was not real"; return 1; }
+}
+check "remote mode: pip never builds an sdist (zipp 99.0, sdist only and newest, was never fetched nor built: no marker, not in the remote repository, never served by PyPI)" no_sdist_built
+# INDEX_URL: the bootstrap's published settings (load_scripts reads its .settings.json).
+[[ $INDEX_URL == */pip-all/simple/ ]] || die "the pip index is not the virtual repository (${INDEX_URL})"
 
 on_host priv user bash -euc 'useradd -m -s /bin/bash alice' >"${LOGS}/useradd.log" 2>&1
 as_alice() { on_host priv user runuser -u alice -- env -i HOME=/home/alice PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 bash -c "cd && $1"; }

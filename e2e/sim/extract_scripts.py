@@ -7,7 +7,8 @@ or `bootstrap` (private host) and writes its metadata["startup-script"] to OUT_D
 OUT_DIR/bootstrap.sh. Instances of one role must all carry the same script. Beside each, the settings
 the synth published as data next to CDK_TF_JSON (private-host-bootstrap.settings.json,
 public-host-mirror.settings.json): OUT_DIR/bootstrap.settings.json, OUT_DIR/mirror.settings.json, once
-the script the synth wrote next to them is the one the instances carry.
+the script the synth wrote next to them is the one the instances carry (and, for a trampoline, once its
+SETTINGS_JSON word is that same document).
 
 It also writes OUT_DIR/world.json, what the fake Artifact Registry and metadata servers are configured
 with, read from the same synth: every Python repository (`PROJECT/ID:standard`, `:remote=UPSTREAM`,
@@ -122,4 +123,11 @@ for role, found in scripts.items():
         if fh.read() != script:
             sys.exit(f"e2e: {published}.sh is not the script google_compute_instance.{', '.join(sorted(found))} carries")
     shutil.copyfile(f"{published}.settings.json", os.path.join(out, f"{role}.settings.json"))
+    # The trampoline carries the settings as one JSON word: the harness reads the published copy, so
+    # it must be the same document.
+    carried = re.findall(r"^SETTINGS_JSON='((?:[^']|'\\'')*)'$", script, re.M)
+    if carried:
+        with open(f"{published}.settings.json") as fh:
+            if len(carried) != 1 or json.loads(carried[0].replace("'\\''", "'")) != json.load(fh):
+                sys.exit(f"e2e: {published}.settings.json is not the SETTINGS_JSON its script carries")
     print(f"e2e: {role}.sh from google_compute_instance.{', '.join(sorted(found))}")

@@ -12,9 +12,20 @@ the synth's world.json, the fake servers' counters, guest attributes, time, conf
   harness.py below SECONDS BOUND                exit 0 if SECONDS < BOUND
   harness.py config-variant NAME IN OUT         a variant of a config (remote-virtual, images)
   harness.py settings SETTINGS_JSON             a script's published settings as shell assignments
+  harness.py agent-zip SCRIPT OUT               the host agent a synthesized script carries (AGENT_ZIP_B64),
+                                                sha256-checked against its AGENT_SHA256, written to OUT
+  harness.py no-credentials RECORDER_LOG         a recorder (another origin) saw no Authorization header
+  harness.py written-after FILE GA_LOG KEY VALUE FILE was last written after the last accepted write of the
+                                                guest attribute KEY=VALUE (the metadata server's log)
+  harness.py bundle-name TARGET                 the bundle project of a target word PYTHON:ARCH:GLIBC, by
+                                                the agent's own names.bundle_project (agent/ of this tree)
 """
 import argparse
+import base64
+import hashlib
 import json
+import os
+import re
 import secrets
 import shlex
 import sys
@@ -125,6 +136,60 @@ def settings(args):
             print(f"{name}=" + shlex.quote(json.dumps(value) if isinstance(value, bool) else str(value)))
 
 
+def script_word(text, name):
+    """The value of a single-quoted shell word NAME='...' of a rendered script (shell-quote.ts quoting)."""
+    found = re.findall(rf"^{name}='((?:[^']|'\\'')*)'$", text, re.M)
+    if len(found) != 1:
+        sys.exit(f"harness.py: {len(found)} words {name}='...' in the script (expected one)")
+    return found[0].replace("'\\''", "'")
+
+
+def agent_zip(args):
+    """The zipapp a trampoline carries, exactly as it would run it: base64-decoded, sha256-checked."""
+    with open(args.script, newline="") as fh:
+        text = fh.read()
+    data = base64.b64decode(script_word(text, "AGENT_ZIP_B64"), validate=False)
+    want = script_word(text, "AGENT_SHA256")
+    got = hashlib.sha256(data).hexdigest()
+    if got != want:
+        sys.exit(f"harness.py: the agent in {args.script} has sha256 {got}, the script says {want}")
+    with open(args.out, "wb") as fh:
+        fh.write(data)
+    print(args.out)
+
+
+def bundle_name(args):
+    """The bundle project of a target, as the agent names it (agent/pip_airlock_agent/names.py)."""
+    root = os.environ.get("E2E_ROOT") or os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+    sys.path.insert(0, os.path.join(root, "agent"))
+    from pip_airlock_agent.names import bundle_project
+
+    print(bundle_project(args.target))
+
+
+def no_credentials(args):
+    """Fails when any request the recorder saw carried an Authorization header."""
+    with open(args.log) as fh:
+        records = [json.loads(line) for line in fh if line.strip()]
+    carried = [r for r in records if r["authorization"]]
+    if carried:
+        sys.exit(f"{len(carried)} of {len(records)} requests carried credentials: " +
+                 "; ".join(f"{r['method']} {r['host']}{r['path']} ({r['auth_scheme']})" for r in carried))
+    print(f"{len(records)} requests, none with an Authorization header")
+
+
+def written_after(args):
+    """Exit 0 when FILE's last change is after the last accepted write of KEY=VALUE."""
+    with open(args.ga_log) as fh:
+        times = [r["t"] for r in map(json.loads, fh) if r["accepted"] and r["key"] == args.key and r["value"] == args.value]
+    if not times:
+        sys.exit(f"no accepted write {args.key}={args.value}")
+    mtime = os.stat(args.file).st_mtime
+    if mtime < times[-1]:
+        sys.exit(f"{args.file} last written {times[-1] - mtime:.2f}s before {args.key}={args.value}")
+    print(f"{args.file} written {mtime - times[-1]:.2f}s after {args.key}={args.value}")
+
+
 def main():
     parser = argparse.ArgumentParser(prog="harness.py", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -169,6 +234,22 @@ def main():
     p = sub.add_parser("settings")
     p.add_argument("file")
     p.set_defaults(run=settings)
+    p = sub.add_parser("agent-zip")
+    p.add_argument("script")
+    p.add_argument("out")
+    p.set_defaults(run=agent_zip)
+    p = sub.add_parser("no-credentials")
+    p.add_argument("log")
+    p.set_defaults(run=no_credentials)
+    p = sub.add_parser("written-after")
+    p.add_argument("file")
+    p.add_argument("ga_log")
+    p.add_argument("key")
+    p.add_argument("value")
+    p.set_defaults(run=written_after)
+    p = sub.add_parser("bundle-name")
+    p.add_argument("target")
+    p.set_defaults(run=bundle_name)
     args = parser.parse_args()
     args.run(args)
 

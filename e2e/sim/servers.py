@@ -6,6 +6,7 @@
   servers.py metadata --bind IP:PORT --state DIR --name HOST --identity ID [--slow-first N --slow-seconds S] [--ttl S]
                       [--refresh-before S] [--token-burst N --token-window S]
   servers.py static   --bind IP:PORT [--cert C --key K] --root DIR [--stall]
+  servers.py recorder --bind IP:PORT [--cert C --key K] --log FILE [--name N]
 
 Tokens: a metadata server issues random short-lived tokens `ya29.sim.<identity>.<expiry>.<nonce>.<hmac>`
 signed with SIM_TOKEN_KEY (environment): each VM's metadata server its own service account (identity).
@@ -28,6 +29,13 @@ files it serves. A virtual repository serves each project from the upstream with
 the highest priority that has it ("a priority ... to have more control over which repository Artifact
 Registry chooses when a requested artifact is in more than one upstream repository":
 https://cloud.google.com/artifact-registry/docs/repositories/virtual-overview).
+
+Hostile answers (admin POST {"hostile": [RULE...]}, for the token's way out): a RULE {"project": NAME,
+"links": BASE} serves NAME's simple page with every link rewritten to BASE + file name (another host, or
+http://); {"file_prefix": PREFIX, "redirect": BASE} answers a file whose name starts with PREFIX with a
+302 to BASE + file name; "client": IP limits a rule to one VM. Fault {"unauthorized": N}: the next N
+requests are answered 401 whatever their token. A `recorder` is such another origin: it answers 404 to
+everything and records every request, with whether it carried an Authorization header.
 """
 import argparse
 import base64
@@ -175,7 +183,7 @@ class Registry:
         self.lock = threading.Lock()
         self.faults = {}  # kind -> remaining count; kind_skip -> successes first
         self.stats = {"uploads": 0, "duplicates": 0, "unauthorized": 0, "forbidden": 0, "faults": 0,
-                      "requests": 0, "stalls": 0, "upstream_fetches": 0, "throttled": 0, "corrupted": 0}
+                      "requests": 0, "stalls": 0, "upstream_fetches": 0, "throttled": 0, "corrupted": 0, "hostile": 0}
         self.quota = {"limit": 0, "window": 60}
         self.served_times = collections.deque()  # monotonic times of the requests the quota let through
         self.by_client = {}  # client address -> its counters and the files it fetched
@@ -206,6 +214,17 @@ class Registry:
     def files(self, repo):
         d = os.path.join(self.data, repo)
         return sorted(f for f in os.listdir(d) if not f.startswith("."))
+
+    def hostile(self, address, key, match):
+        """The first hostile rule with KEY whose `client` (if any) is ADDRESS and for which match(rule) holds."""
+        with self.lock:
+            rules = list(self.faults.get("hostile") or [])
+        for rule in rules:
+            if key in rule and rule.get("client", address) == address and match(rule):
+                with self.lock:
+                    self.stats["hostile"] += 1
+                return rule
+        return None
 
     def take_fault(self, kind):
         with self.lock:
@@ -341,6 +360,12 @@ def make_ar_handler(reg):
                 return None, None
             path = urllib.parse.urlsplit(self.path).path
             parts = path.lstrip("/").split("/", 2)
+            if reg.take_fault("unauthorized"):  # as if the token were refused (revoked, wrong audience)
+                with reg.lock:
+                    reg.stats["unauthorized"] += 1
+                self.send(401, "The request does not have valid authentication credentials.\n",
+                          headers={"WWW-Authenticate": 'Basic realm="Artifact Registry"'})
+                return None, None
             who = self.identity()
             if who is not None:
                 with reg.lock:
@@ -386,6 +411,11 @@ def make_ar_handler(reg):
                 if not page:
                     return self.send(404, "Not Found\n")
                 links = "".join(anchor(*entry) for entry in page)
+                rule = reg.hostile(self.client_address[0], "links", lambda r: r.get("project") == name)
+                if rule:  # every link to another origin, the sha256 fragments kept
+                    links = "".join(f'<a href="{html.escape(rule["links"] + urllib.parse.quote(f))}{"#sha256=" + sha if sha else ""}">'
+                                    f'{html.escape(f)}</a><br>\n' for f, sha, _ in page)
+                    log("ar", f"{self.client_address[0]} GET {name}: links rewritten to {rule['links']}")
                 with reg.lock:
                     reg.client(self.client_address[0])["pages"] += 1
                 return self.send(200, "<!DOCTYPE html><html><body>\n" + links + "</body></html>\n", "text/html")
@@ -394,6 +424,9 @@ def make_ar_handler(reg):
                 f = urllib.parse.unquote(m.group(1))
                 if "/" in f or f.startswith("."):
                     return self.send(404, "Not Found\n")
+                rule = reg.hostile(self.client_address[0], "redirect", lambda r: f.startswith(r.get("file_prefix", "\0")))
+                if rule:
+                    return self.send(302, "", headers={"Location": rule["redirect"] + urllib.parse.quote(f)})
                 try:
                     data = reg.file(repo, f)
                 except OSError as err:
@@ -508,7 +541,7 @@ def make_admin_handler(reg):
                     log("ar", f"quota now: {reg.quota}")
                 return self.reply(reg.quota)
             with reg.lock:
-                reg.faults.update({k: v if isinstance(v, str) else int(v) for k, v in json.loads(body or b"{}").items()})
+                reg.faults.update({k: v if isinstance(v, (str, list, dict)) else int(v) for k, v in json.loads(body or b"{}").items()})
                 log("ar", f"faults set: {reg.faults}")
             self.reply(dict(reg.faults))
 
@@ -715,6 +748,44 @@ def run_static(args):
     server.serve_forever()
 
 
+# ---------------------------------------------------------------------------------------------------
+# Another origin (where a hostile index points): records whether a request carried credentials
+
+
+def run_recorder(args):
+    lock = threading.Lock()
+
+    class Handler(Quiet, BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def answer(self):
+            auth = self.headers.get("Authorization")
+            record = {"t": time.time(), "client": self.client_address[0], "method": self.command,
+                      "host": self.headers.get("Host", ""), "path": self.path, "authorization": auth is not None,
+                      "auth_scheme": auth.split(" ", 1)[0] if auth else None}
+            with lock, open(args.log, "a") as fh:
+                fh.write(json.dumps(record) + "\n")
+            log(args.name, f"{self.client_address[0]} {self.command} {self.headers.get('Host', '')}{self.path} "
+                           f"(Authorization: {'PRESENT' if auth is not None else 'none'}) -> 404")
+            body = b"Not Found\n"
+            self.send_response(404)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        do_GET = do_HEAD = do_POST = answer
+
+    open(args.log, "a").close()
+    server = ThreadingHTTPServer(split_bind(args.bind), Handler)
+    server.daemon_threads = True
+    if args.cert:
+        tls_server(server, args.cert, args.key)
+    log(args.name, f"recording on {args.bind}")
+    server.serve_forever()
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -747,10 +818,16 @@ def main():
     s.add_argument("--root", required=True)
     s.add_argument("--name", default="pypi")
     s.add_argument("--stall", action="store_true")
+    r = sub.add_parser("recorder")
+    r.add_argument("--bind", required=True)
+    r.add_argument("--cert")
+    r.add_argument("--key")
+    r.add_argument("--log", required=True)
+    r.add_argument("--name", default="recorder")
     args = p.parse_args()
     if args.cmd in ("ar", "metadata") and not KEY:
         sys.exit("SIM_TOKEN_KEY is not set")
-    {"ar": run_ar, "metadata": run_metadata, "static": run_static}[args.cmd](args)
+    {"ar": run_ar, "metadata": run_metadata, "static": run_static, "recorder": run_recorder}[args.cmd](args)
 
 
 if __name__ == "__main__":
