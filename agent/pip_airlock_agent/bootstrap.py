@@ -85,7 +85,8 @@ class Bootstrap:
             self.changes += 1
         self.ensure_venv_pip()
         log.step("install")
-        self.ensure_helpers()
+        unchanged = self.changes == 0
+        self.reachable(self.ensure_helpers, stale_ok=unchanged)
         self.changes += ensure_link(KEYRING_LINK, os.path.join(self.s.venv_dir, "bin", "keyring"), log)
         self.changes += ensure_link(self.venv_tool_link, os.path.join(self.s.venv_dir, "bin", "virtualenv"), log)
         log.step("venv-wheel")

@@ -72,7 +72,7 @@ def run_script(script: str, settings_path: str) -> int:
     from . import context, settings as settings_module
     from .clock import Clock
     from .errors import AgentError
-    from .fsutil import RunLock, ensure_root_dir
+    from .fsutil import AlreadyRunning, RunLock, ensure_root_dir
     from .http import Transport
     from .log import Logger
     from .metadata import GuestAttributes, Metadata
@@ -95,7 +95,10 @@ def run_script(script: str, settings_path: str) -> int:
         ensure_root_dir(RUN_LOCK_DIR, 0o755)
         lock.acquire(on_wait=lambda: log.info(f"another pip-airlock {script} run is under way: waiting for it (at most {LOCK_WAIT_SECONDS}s)"))
     except AgentError as err:
-        return fail(log, ctx.attrs, err)
+        status = fail(log, ctx.attrs, err)
+        if script == "mirror" and settings.stop_when_done and not isinstance(err, AlreadyRunning):
+            power_off(log, ctx)
+        return status
     try:
         if script == "bootstrap":
             from . import bootstrap

@@ -90,6 +90,10 @@ def write_atomic(path: str, content: str, mode: int) -> None:
         raise LocalError(f"cannot write {path}: {err.strerror}") from None
 
 
+class AlreadyRunning(LocalError):
+    """Another run holds the lock (and will report and, for the mirror, power off itself)."""
+
+
 class RunLock:
     """One run at a time: an exclusive flock on a root-owned file. A second run waits up to `wait_seconds`,
     then says it is already running."""
@@ -119,7 +123,7 @@ class RunLock:
                     raise LocalError(f"cannot lock {self.path}: {err.strerror}") from None
             if self.clock.monotonic() >= deadline:
                 os.close(fd)
-                raise LocalError(f"another pip-airlock run holds {self.path} (already running): gave up after {self.wait_seconds:g}s")
+                raise AlreadyRunning(f"another pip-airlock run holds {self.path} (already running): gave up after {self.wait_seconds:g}s")
             if not told and on_wait:
                 on_wait()
                 told = True

@@ -5,11 +5,16 @@ By itself pip retries 500, 502, 503, 520 and 527 (pip/_internal/network/session.
 only when it carries Retry-After, then waiting as long as that says: without a bound (urllib3 1.26) or up to
 six hours (2.x). Here a 429 is retried with or without Retry-After; the Nth retry waits at least 2^(N-1) s,
 at least what Retry-After says, at most CAP seconds, plus up to half more at random; pip's own --retries bounds
-how often. A pip whose internals differ runs unchanged."""
+how often. A pip whose internals differ runs unchanged.
+
+It also refuses plain http:// (refuse_plain_http): pip keeps credentials per host name, whatever the
+scheme, so an index page linking to http:// on the Artifact Registry host would have pip send the token
+there in clear. Here such a request is never sent; the install or download fails instead."""
 from __future__ import annotations
 
 import random
 import sys
+import urllib.parse
 from typing import List
 
 
@@ -44,6 +49,23 @@ def patch_retry(cap: float) -> None:
     session.urllib3.Retry = Retry
 
 
+def refuse_plain_http() -> None:
+    from pip._internal.network.session import PipSession
+
+    original = PipSession.request
+
+    def request(self, method, url, *args, **kwargs):
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme == "http":
+            from pip._vendor.requests.exceptions import InvalidURL
+
+            where = f"http://{parts.hostname}{parts.path}"
+            raise InvalidURL(f"pip-airlock: refusing plain {where}: credentials go over https only")
+        return original(self, method, url, *args, **kwargs)
+
+    PipSession.request = request
+
+
 def main(argv: List[str]) -> int:
     if len(argv) < 2 or argv[1] != "--":
         print("usage: pip-retry CAP -- PIP_ARGS...", file=sys.stderr)
@@ -52,6 +74,11 @@ def main(argv: List[str]) -> int:
         patch_retry(float(argv[0]))
     except Exception as err:  # noqa: BLE001 - any pip whose internals differ
         print(f"pip-airlock: pip runs with its own retries only ({err})", file=sys.stderr)
+    try:
+        refuse_plain_http()
+    except Exception as err:  # noqa: BLE001 - a pip without PipSession.request: refuse to run rather than risk it
+        print(f"pip-airlock: cannot keep this pip to https ({err})", file=sys.stderr)
+        return 1
     from pip._internal.cli.main import main as pip_main
 
     sys.argv = ["pip"] + argv[2:]
