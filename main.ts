@@ -19,6 +19,7 @@ export function main(env: NodeJS.ProcessEnv = process.env): number {
       configFile,
       outdir,
       assetsDir: path.join(root, "assets"),
+      agentDir: path.join(root, "agent"),
       projectRoot: root,
       // The cdktf CLI passes its context in CDKTF_CONTEXT_JSON, and removes stale stack folders itself.
       removeStaleStacks: env.CDKTF_CONTEXT_JSON === undefined,

@@ -1,11 +1,10 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "fs";
 import * as os from "os";
 import * as path from "path";
-import { shellQuote } from "../startup-script/shell-quote";
 import { ConfigError } from "../config/load";
 import { BOOTSTRAP_SCRIPT_FILE } from "../startup-script/files";
 import { synthesize } from "../synth/synthesize";
-import { ASSETS, configErrorOf, EXAMPLE_CONFIG, fileTree, hostsByRole, resourcesOf, terraformString } from "./support";
+import { ASSETS, carriedSettings, configErrorOf, EXAMPLE_CONFIG, fileTree, hostsByRole, resourcesOf, terraformString } from "./support";
 
 /** The example config file, as JSON, without its `name`. */
 function exampleBase(): Record<string, any> {
@@ -112,14 +111,15 @@ describe("a config with environments", () => {
       expect(scripts[env]).toBe(terraformString(json.output.private_host_bootstrap_script.value));
     }
     expect(scripts.dev).not.toBe(scripts.prod);
-    expect(scripts.prod).toContain(shellQuote("https://oauth2accesstoken@europe-west4-python.pkg.dev/airlock-prod-123/pip-all/simple/"));
-    expect(scripts.prod).toContain(shellQuote("https://europe-west4-python.pkg.dev/airlock-prod-123/pypi-remote/simple/"));
+    const [dev, prod] = [carriedSettings(scripts.dev), carriedSettings(scripts.prod)];
+    expect(prod.INDEX_URL).toBe("https://oauth2accesstoken@europe-west4-python.pkg.dev/airlock-prod-123/pip-all/simple/");
+    expect(prod.AUTH_REPO_INDEX_URL).toBe("https://europe-west4-python.pkg.dev/airlock-prod-123/pypi-remote/simple/");
     expect(scripts.prod).not.toContain("airlock-dev");
-    expect(scripts.dev).toContain(shellQuote("https://us-central1-python.pkg.dev/airlock-dev/pip-auth-repo/simple/"));
+    expect(dev.AUTH_REPO_INDEX_URL).toBe("https://us-central1-python.pkg.dev/airlock-dev/pip-auth-repo/simple/");
     expect(scripts.dev).not.toContain("airlock-prod-123");
     // Lists replace, they do not merge: dev installs only keyring, prod inherits both helpers.
-    expect(scripts.dev).not.toContain(shellQuote("keyrings.google-artifactregistry-auth"));
-    expect(scripts.prod).toContain(shellQuote("keyrings.google-artifactregistry-auth"));
+    expect(dev.PACKAGES).toEqual(["keyring"]);
+    expect(prod.PACKAGES).toEqual(["keyring", "keyrings.google-artifactregistry-auth"]);
   });
 
   it("the bootstrap script is 0755 whatever the umask", () => {

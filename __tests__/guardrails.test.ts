@@ -23,9 +23,8 @@ import { AirlockStack } from "../constructs/airlock-stack";
 import { checkGuardrails, GUARDRAIL_RULES, GuardrailError, GuardrailViolation } from "../constructs/guardrails";
 import { HostIdentity } from "../constructs/host-identity";
 import { PythonRepository } from "../constructs/python-repository";
-import { loadTemplates } from "../startup-script/templates";
 import { airlockStack, StackFactory, synthesize } from "../synth/synthesize";
-import { ASSETS, buildStack, EXAMPLE_CONFIG, exampleConfig, fileTree, FIXTURES, grantee, ROOT } from "./support";
+import { ASSETS, buildStack, EXAMPLE_CONFIG, exampleConfig, fileTree, FIXTURES, grantee, ROOT, startupSources } from "./support";
 
 /** The rule names are a contract: operators grep for them and README documents them. */
 const RULE = {
@@ -442,7 +441,7 @@ describe("how a violation is reported", () => {
     delete process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS;
     try {
       const app = new App({ outdir, stackTraces: false });
-      const stack = new AirlockStack(app, "airlock", { config: exampleConfig(), lockContent: "", templates: loadTemplates(ASSETS) });
+      const stack = new AirlockStack(app, "airlock", { config: exampleConfig(), lockContent: "", startupSources: startupSources() });
       new ComputeFirewall(stack, "open-ssh", { name: "open-ssh", network: stack.privateNetwork.network.id, sourceRanges: ["0.0.0.0/0"], allow: [{ protocol: "tcp", ports: ["22"] }] });
       checkGuardrails([stack]);
       expect(() => app.synth()).toThrow(/\[airlock\/open-ssh\] \[AIRLOCK-G5 ssh-only-from-iap\]/);
@@ -455,8 +454,8 @@ describe("how a violation is reported", () => {
 
 describe("synthesize() refuses a stack that breaks a guardrail", () => {
   /** The product's stack, plus a firewall rule that opens SSH to the world. */
-  const openSsh: StackFactory = (app, environment, templates) => {
-    const stack = airlockStack(app, environment, templates);
+  const openSsh: StackFactory = (app, environment, sources) => {
+    const stack = airlockStack(app, environment, sources);
     new ComputeFirewall(stack, "open-ssh", { name: "open-ssh", network: stack.privateNetwork.network.id, sourceRanges: ["0.0.0.0/0"], allow: [{ protocol: "tcp", ports: ["22"] }] });
     return stack;
   };

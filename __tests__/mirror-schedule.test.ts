@@ -2,7 +2,7 @@
 // its identity may start that one VM and do nothing else. And the mirror's log outlives the VM.
 import { loadConfig } from "../config/load";
 import { START_PERMISSIONS } from "../constructs/mirror-schedule";
-import { buildStack, exampleVariant as load, refusals as problems, resourcesOf, synthJson } from "./support";
+import { buildStack, configProblems, exampleVariant as load, refusals as problems, resourcesOf, synthJson } from "./support";
 
 
 describe("mirror.schedule", () => {
@@ -39,6 +39,23 @@ describe("mirror.schedule", () => {
     expect(problems(load((c) => ((c.mirror.schedule = "0 3 * * 1"), (c.hosts.publicAccountId = "airlock-public-host-account"))))).toEqual([
       'mirror.scheduleAccountId: defaults to "airlock-public-host-account-sched", which is no service account id (6-30 lowercase letters, digits or hyphens, starting with a letter, not ending with a hyphen): set mirror.scheduleAccountId',
     ]);
+  });
+
+  it("is refused with a public host that never stops: starting a running VM does nothing, so the schedule would never re-run it", () => {
+    const STOP_WHEN_DONE_PROBLEM =
+      "mirror.stopWhenDone: is false while mirror.schedule re-runs the mirror: the schedule starts the public host (compute.instances.start), which does nothing to a VM that is running, " +
+      "so a mirror that never stops is never re-run by it (and keeps a VM with internet egress and write access to the auth repo running). " +
+      "Remove mirror.stopWhenDone or set it to true, or drop mirror.schedule";
+    const scheduledNeverStopping = (c: any) => ((c.mirror.schedule = "0 3 * * 1"), (c.mirror.stopWhenDone = false));
+    expect(problems(load(scheduledNeverStopping))).toEqual([STOP_WHEN_DONE_PROBLEM]);
+    // An environment that turns either on is refused by its own path.
+    expect(problems(load((c) => (c.environments = { dev: {}, prod: { mirror: { stopWhenDone: false } } })))).toEqual([`environments.prod.${STOP_WHEN_DONE_PROBLEM}`]);
+    // Each alone is fine: a schedule with the default (true), or a mirror that keeps running and is never scheduled.
+    expect(configProblems(() => loadConfig(load((c) => ((c.mirror.schedule = "0 3 * * 1"), delete c.mirror.stopWhenDone))))).toEqual([]);
+    expect(configProblems(() => loadConfig(load((c) => ((c.mirror.stopWhenDone = false), delete c.mirror.schedule))))).toEqual([]);
+    // Remote mode has no mirror: it ignores the schedule, and so both settings.
+    const [remote] = loadConfig(load((c) => (scheduledNeverStopping(c), (c.mode = "remote"))));
+    expect(resourcesOf(synthJson(buildStack(remote.config).stack), "google_cloud_scheduler_job")).toEqual([]);
   });
 
   it("none of it without a schedule, nor in remote mode (no mirror to re-run)", () => {

@@ -1,15 +1,11 @@
-import { Testing } from "cdktf";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import * as os from "os";
 import * as path from "path";
-import { shellQuote } from "../startup-script/shell-quote";
 import { ConfigError, loadConfig } from "../config/load";
 import { EnvironmentConfig, environmentSchema } from "../config/schema";
 import { AirlockStack } from "../constructs/airlock-stack";
-import { loadTemplates } from "../startup-script/templates";
-import { ASSETS, buildStack, EXAMPLE_CONFIG, exampleConfig, hostsByRole, resourcesOf, SynthJson, synthJson, terraformString } from "./support";
+import { buildStack, carriedSettings, EXAMPLE_CONFIG, exampleConfig, hostsByRole, resourcesOf, SynthJson, synthJson, terraformString } from "./support";
 
-const TEMPLATES = loadTemplates(ASSETS);
 const AR = "https://us-central1-python.pkg.dev/airlock-example";
 const KEYRING_AR = "https://oauth2accesstoken@us-central1-python.pkg.dev/airlock-example";
 const URL = {
@@ -63,15 +59,10 @@ function grantedRepos(json: SynthJson, accountId: string, role: string): string[
     .sort();
 }
 
-/** A bootstrap template that shows exactly which value each endpoint variable gets. */
-const PROBE = "auth={{auth_repo_index_url}}\npip={{index_url}}\nupload={{upload_repo_url}}\nhost={{ar_host}}\n";
+/** Which value each endpoint setting of the bootstrap gets, as the script carries it to the agent. */
 function probe(edit?: (c: EnvironmentConfig) => void): string[] {
-  const stack = new AirlockStack(Testing.app({ stackTraces: false }), "probe", {
-    config: exampleConfig(edit),
-    lockContent: "",
-    templates: { ...TEMPLATES, bootstrap: PROBE },
-  });
-  return stack.bootstrapScript.trimEnd().split("\n");
+  const settings = carriedSettings(buildStack(exampleConfig(edit)).stack.bootstrapScript);
+  return [`auth=${settings.AUTH_REPO_INDEX_URL}`, `pip=${settings.INDEX_URL}`, `upload=${settings.UPLOAD_REPO_URL}`, `host=${settings.AR_HOST}`];
 }
 
 describe("remote mode", () => {
@@ -117,19 +108,14 @@ describe("remote mode", () => {
   it("a custom remote repo id flows into the repository and the script", () => {
     const { stack: custom } = buildStack(exampleConfig((c) => { c.mode = "remote"; c.repositories.remote = "pypi-proxy"; }));
     expect(repo(synthJson(custom), "pypi-proxy").mode).toBe("REMOTE_REPOSITORY");
-    expect(custom.bootstrapScript).toContain(shellQuote(`${AR}/pypi-proxy/simple/`));
+    expect(carriedSettings(custom.bootstrapScript).AUTH_REPO_INDEX_URL).toBe(`${AR}/pypi-proxy/simple/`);
   });
 
   it("the private host's bootstrap installs the helpers from the remote repo's simple index", () => {
     const script = terraformString(bootstrapInstance(json).metadata["startup-script"]);
-    expect(script).toContain(shellQuote(URL.remoteIndex));
+    expect(carriedSettings(script).AUTH_REPO_INDEX_URL).toBe(URL.remoteIndex);
     expect(script).not.toContain("pip-auth-repo");
-    expect(probe(remote)).toEqual([
-      `auth=${shellQuote(URL.remoteIndex)}`,
-      `pip=${shellQuote(URL.privateKeyring)}`,
-      `upload=${shellQuote(URL.privateUpload)}`,
-      `host=${shellQuote("us-central1-python.pkg.dev")}`,
-    ]);
+    expect(probe(remote)).toEqual([`auth=${URL.remoteIndex}`, `pip=${URL.privateKeyring}`, `upload=${URL.privateUpload}`, "host=us-central1-python.pkg.dev"]);
   });
 
   it("the private SA reads the remote and the private repo, and nobody can write anything", () => {
@@ -146,7 +132,7 @@ describe("mirror mode (the default) for contrast", () => {
     expect(resourcesOf(json, "google_artifact_registry_repository").some((r) => r.mode === "REMOTE_REPOSITORY")).toBe(false);
     expect(grantedRepos(json, "airlock-public-host", "roles/artifactregistry.writer")).toEqual(["pip-auth-repo"]);
     expect(grantedRepos(json, "airlock-private-host", "roles/artifactregistry.reader")).toEqual(["my-private-pip-packages", "pip-auth-repo"]);
-    expect(probe()[0]).toBe(`auth=${shellQuote(URL.authIndex)}`);
+    expect(probe()[0]).toBe(`auth=${URL.authIndex}`);
     expect(json.output!.pip_index_url.value).toBe(URL.privateKeyring);
     expect(json.output!.virtual_repo_index_url).toBeUndefined();
     expect(resourcesOf(json, "google_artifact_registry_repository").some((r) => r.mode === "VIRTUAL_REPOSITORY")).toBe(false);
@@ -190,12 +176,12 @@ describe.each([
     expect(json.output!.pip_index_url.value).toBe(URL.virtualKeyring);
     expect(json.output!.virtual_repo_index_url.value).toBe(URL.virtualIndex);
     const script = terraformString(bootstrapInstance(json).metadata["startup-script"]);
-    expect(script).toContain(shellQuote(URL.virtualKeyring));
+    expect(carriedSettings(script).INDEX_URL).toBe(URL.virtualKeyring);
     expect(script).not.toContain(URL.privateKeyring);
     expect(probe(withVirtual(mode)).slice(0, 3)).toEqual([
-      `auth=${shellQuote(mode === "remote" ? URL.remoteIndex : URL.authIndex)}`, // the helpers still come from their own repo
-      `pip=${shellQuote(URL.virtualKeyring)}`,
-      `upload=${shellQuote(URL.privateUpload)}`, // twine uploads to the private repo, never the virtual one
+      `auth=${mode === "remote" ? URL.remoteIndex : URL.authIndex}`, // the helpers still come from their own repo
+      `pip=${URL.virtualKeyring}`,
+      `upload=${URL.privateUpload}`, // twine uploads to the private repo, never the virtual one
     ]);
   });
 
@@ -212,7 +198,7 @@ describe("the bootstrap script is exposed for the user's own VMs", () => {
     const { stack } = buildStack(exampleConfig(edit));
     const json = synthJson(stack);
     expect(stack.bootstrapScript.length).toBeGreaterThan(200);
-    expect(stack.bootstrapScript).toContain(shellQuote(json.output!.pip_index_url.value));
+    expect(carriedSettings(stack.bootstrapScript).INDEX_URL).toBe(json.output!.pip_index_url.value);
     expect(terraformString(bootstrapInstance(json).metadata["startup-script"])).toBe(stack.bootstrapScript);
     expect(terraformString(json.output!.private_host_bootstrap_script.value)).toBe(stack.bootstrapScript);
     expect(terraformString(stack.privateHost!.instance.metadataInput!["startup-script"])).toBe(stack.bootstrapScript);

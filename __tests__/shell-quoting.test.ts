@@ -4,10 +4,8 @@ import { tmpdir } from "os";
 import * as path from "path";
 import { renderShellTemplate } from "../startup-script/render";
 import { shellQuote } from "../startup-script/shell-quote";
-import { renderBootstrapScript, renderMirrorScript } from "../startup-script/scripts";
-import { bootstrapView, mirrorView } from "../startup-script/config-views";
-import { loadTemplates } from "../startup-script/templates";
-import { ASSETS, exampleConfig } from "./support";
+import { bootstrapScript, mirrorScript } from "../startup-script/scripts";
+import { exampleConfig, startupSources } from "./support";
 
 const sandbox = mkdtempSync(path.join(tmpdir(), "airlock-quote-"));
 const CANARY = path.join(sandbox, "pwned");
@@ -34,10 +32,7 @@ function bash(script: string): string {
 
 describe("shell quoting", () => {
   it.each(HOSTILE.map((v) => [JSON.stringify(v), v]))("keeps %s one literal word and runs nothing", (_label, value) => {
-    const script = renderShellTemplate("probe", 'v={{value}}; a=({{#list}}{{.}} {{/list}}); printf "%s|" "$v" "${#a[@]}" "${a[@]}"', {
-      value,
-      list: [value, "plain", value],
-    });
+    const script = renderShellTemplate("probe", 'v={{value}}; a=({{value}} plain {{value}}); printf "%s|" "$v" "${#a[@]}" "${a[@]}"', { value });
     expect(bash(script)).toBe(`${value}|3|${value}|plain|${value}|`);
     expect(existsSync(CANARY)).toBe(false);
   });
@@ -47,17 +42,19 @@ describe("shell quoting", () => {
     expect(bash(`printf '%s\\n' ${shellQuote("a b\tc")} | wc -l`).trim()).toBe("1");
   });
 
-  it("refuses unescaped tags and values the template does not get", () => {
-    expect(() => renderShellTemplate("t", "x={{{raw}}}", { raw: "1" })).toThrow(/unescaped tags are not allowed \(raw\)/);
-    expect(() => renderShellTemplate("t", "x={{&raw}}", { raw: "1" })).toThrow(/unescaped tags/);
+  it("refuses every tag but {{name}} (unescaped output, sections, partials) and values the template does not get", () => {
+    expect(() => renderShellTemplate("t", "x={{{raw}}}", { raw: "1" })).toThrow(/only \{\{name\}\} tags are allowed \(not raw\)/);
+    expect(() => renderShellTemplate("t", "x={{&raw}}", { raw: "1" })).toThrow(/only \{\{name\}\} tags/);
+    expect(() => renderShellTemplate("t", "x={{#list}}{{.}}{{/list}}", { list: "1" })).toThrow(/only \{\{name\}\} tags/);
+    expect(() => renderShellTemplate("t", "x={{^v}}y{{/v}}", { v: "1" })).toThrow(/only \{\{name\}\} tags/);
+    expect(() => renderShellTemplate("t", "# {{> shared}}", {})).toThrow(/only \{\{name\}\} tags/);
+    expect(() => renderShellTemplate("t", "{{=<% %>=}}x=<%v%>", { v: "1" })).toThrow(/only \{\{name\}\} tags/);
     expect(() => renderShellTemplate("t", "x={{missing}}", {})).toThrow(/no value for missing/);
-    expect(() => renderShellTemplate("t", "# {{> shared}}", {})).toThrow(/no value for partial shared/);
-    expect(() => renderShellTemplate("t", "# {{> shared}}", {}, { shared: "y={{{raw}}}" })).toThrow(/unescaped tags/);
-    expect(renderShellTemplate("t", "# x{{! }}{{> shared}}", { v: "a b" }, { shared: "\ny={{v}}\n  z" })).toBe("# x\ny='a b'\n  z");
+    expect(() => renderShellTemplate("t", "x={{toString}}", {})).toThrow(/no value for toString/);
+    expect(renderShellTemplate("t", "# x{{! }}\ny={{v}}\n  z", { v: "a b" })).toBe("# x\ny='a b'\n  z");
   });
 
   describe("the real startup scripts rendered with hostile values", () => {
-    const templates = loadTemplates(ASSETS);
     const hostile = HOSTILE[2];
     const endpoints = {
       arHost: hostile,
@@ -75,8 +72,8 @@ describe("shell quoting", () => {
       c.hosts.keyringVenv = HOSTILE[3];
     });
     const scripts = {
-      mirror: renderMirrorScript(templates, mirrorView(config, endpoints, HOSTILE[4])),
-      bootstrap: renderBootstrapScript(templates, bootstrapView(config, endpoints)),
+      mirror: mirrorScript(startupSources(), config, endpoints, HOSTILE[4]).text,
+      bootstrap: bootstrapScript(startupSources(), config, endpoints).text,
     };
 
     it.each(Object.entries(scripts))("%s: parses as bash and stays shellcheck-clean", (_name, script) => {

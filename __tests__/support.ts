@@ -10,7 +10,7 @@ import { normalizeName } from "../config/requirements";
 import { EnvironmentConfig } from "../config/schema";
 import { AirlockStack } from "../constructs/airlock-stack";
 import { Grantee } from "../constructs/python-repository";
-import { loadTemplates } from "../startup-script/templates";
+import { loadStartupSources, StartupSources } from "../startup-script/sources";
 
 export const ROOT = path.resolve(__dirname, "..");
 /**
@@ -20,6 +20,14 @@ export const ROOT = path.resolve(__dirname, "..");
 export const FIXTURES = path.join(ROOT, "__tests__", "fixtures");
 export const EXAMPLE_CONFIG = path.join(FIXTURES, "example.json");
 export const ASSETS = path.join(ROOT, "assets");
+/** The host agent's sources, which the startup scripts carry. */
+export const AGENT = path.join(ROOT, "agent");
+
+let sources: StartupSources | undefined;
+/** The trampoline template and the agent's zipapp, as the synth reads them (once per test file). */
+export function startupSources(): StartupSources {
+  return (sources ??= loadStartupSources(ASSETS, AGENT));
+}
 
 /** The example config, validated, optionally changed by `edit` (a deep copy is passed). */
 export function exampleConfig(edit?: (c: EnvironmentConfig) => void): EnvironmentConfig {
@@ -31,7 +39,7 @@ export function exampleConfig(edit?: (c: EnvironmentConfig) => void): Environmen
 /** Build an AirlockStack in a fresh test app. */
 export function buildStack(config: EnvironmentConfig = exampleConfig(), lockContent = ""): { app: App; stack: AirlockStack } {
   const app = Testing.app({ stackTraces: false });
-  const stack = new AirlockStack(app, "airlock", { config, lockContent, templates: loadTemplates(ASSETS) });
+  const stack = new AirlockStack(app, "airlock", { config, lockContent, startupSources: startupSources() });
   return { app, stack };
 }
 
@@ -132,6 +140,33 @@ export function fileTree(dir: string): Record<string, string> {
   };
   if (existsSync(dir)) walk(dir);
   return files;
+}
+
+/**
+ * The value a rendered startup script assigns to NAME at the start of a line (`NAME='...'`, one
+ * single-quoted word as startup-script/shell-quote.ts writes it): read as data, never run.
+ */
+export function scriptWord(script: string, name: string): string {
+  const at = script.indexOf(`\n${name}='`);
+  if (at < 0 || script.indexOf(`\n${name}=`, at + 1) >= 0) throw new Error(`the script does not assign ${name} exactly once as a single-quoted word`);
+  let i = at + name.length + 2;
+  let value = "";
+  for (;;) {
+    const end = script.indexOf("'", i + 1);
+    if (end < 0) throw new Error(`${name}: unterminated quote`);
+    value += script.slice(i + 1, end);
+    i = end + 1;
+    if (!script.startsWith("\\''", i)) break;
+    value += "'";
+    i += 2;
+  }
+  if (script[i] !== "\n") throw new Error(`${name}: more than one word`);
+  return value;
+}
+
+/** The settings a rendered startup script carries to the agent (its SETTINGS_JSON), parsed. */
+export function carriedSettings(script: string): Record<string, any> {
+  return JSON.parse(scriptWord(script, "SETTINGS_JSON"));
 }
 
 /** A grantee whose grant takes the construct id `id` (a test's own grant, at a path it can name). */

@@ -3,10 +3,8 @@
 import * as path from "path";
 import { loadConfig } from "../config/load";
 import { IMAGE_FAMILIES, lookupImage, platformsFor } from "../config/images";
-import { renderMirrorScript } from "../startup-script/scripts";
 import { mirrorView } from "../startup-script/config-views";
-import { loadTemplates } from "../startup-script/templates";
-import { ASSETS, buildStack, exampleVariant as withChange, FIXTURES, hostByRole, refusals as problems, synthJson } from "./support";
+import { buildStack, carriedSettings, exampleVariant as withChange, FIXTURES, hostByRole, refusals as problems, synthJson } from "./support";
 
 function targetsOf(file: string): string[] {
   return loadConfig(file)[0].config.mirror.targets.map((t) => `${t.python} ${t.glibc} ${t.arch} <- ${t.declaredBy.join(", ")}`);
@@ -43,9 +41,9 @@ describe("the image table", () => {
     expect(target.platforms).toContain(`manylinux2014_${family.target.arch}`);
     expect(target.platforms).not.toContain(`manylinux_2_${minor + 1}_${family.target.arch}`);
     expect(target.platforms.every((p) => p.endsWith(family.target.arch))).toBe(true);
-    // The rendered mirror downloads for exactly that CPython and those tags.
-    const script = renderMirrorScript(loadTemplates(ASSETS), mirrorView(loadConfig(file)[0].config, { arHost: "h", helpersIndexUrl: "https://h/p/r/simple/", helpersUploadUrl: "https://h/p/r/", pipIndexUrl: "https://oauth2accesstoken@h/p/x/simple/", uploadRepoUrl: "https://h/p/x/" }, ""));
-    expect(script).toContain(`TARGETS=('${family.target.python}:${family.target.arch}:${target.platforms.join(",")}' )`);
+    // The mirror downloads for exactly that CPython and those tags.
+    const view = mirrorView(loadConfig(file)[0].config, { arHost: "h", helpersIndexUrl: "https://h/p/r/simple/", helpersUploadUrl: "https://h/p/r/", pipIndexUrl: "https://oauth2accesstoken@h/p/x/simple/", uploadRepoUrl: "https://h/p/x/" }, "");
+    expect(view.targets).toEqual([`${family.target.python}:${family.target.arch}:${target.platforms.join(",")}`]);
   });
 
   it("finds a family by its family name, by a dated image of it, and in GCE's long forms", () => {
@@ -79,7 +77,7 @@ describe("targets derived from the stack's VMs and mirror.targets", () => {
     expect(image("bootstrap")).toBe("debian-cloud/debian-13");
     expect(Object.values(json.resource.google_compute_instance_template as Record<string, any>)[0].disk[0].source_image).toBe("ubuntu-os-cloud/ubuntu-2404-lts-amd64");
     // Each target downloads with its own tags: Rocky 9 (glibc 2.34) never gets manylinux_2_39 for Ubuntu's sake.
-    const targets = /^TARGETS=\((.*)\)$/m.exec(stack.mirrorScript!)![1].trim().split(" ").map((w) => w.replace(/'/g, ""));
+    const targets: string[] = carriedSettings(stack.mirrorScript!).TARGETS;
     const tags = Object.fromEntries(targets.map((t) => [t.split(":")[0], t.split(":")[2].split(",")]));
     expect(Object.keys(tags)).toEqual(["3.13.5", "3.12.3", "3.9.21"]);
     expect(tags["3.9.21"][0]).toBe("manylinux_2_34_x86_64");
@@ -92,7 +90,7 @@ describe("targets derived from the stack's VMs and mirror.targets", () => {
       "CPython 3.9.21, glibc 2.34, x86_64 (mirror.targets.0)",
     ]);
     // The bootstrap knows what is served, to tell a host that is none of them.
-    expect(stack.bootstrapScript).toContain("MIRRORED_TARGETS=('3.13.5:x86_64:2.41' '3.12.3:x86_64:2.39' '3.9.21:x86_64:2.34' )");
+    expect(carriedSettings(stack.bootstrapScript).MIRRORED_TARGETS).toEqual(["3.13.5:x86_64:2.41", "3.12.3:x86_64:2.39", "3.9.21:x86_64:2.34"]);
   });
 
   it("deduplicates: a fleet on the private host's image and the same image declared add no target", () => {

@@ -82,13 +82,19 @@ describe("Terraform itself loads every stack the app can produce (terraform init
     for (const json of stacks) {
       const tf = JSON.parse(json);
       const declared = new Set(Object.entries<Record<string, unknown>>(tf.resource).flatMap(([type, byName]) => Object.keys(byName).map((n) => `${type}.${n}`)));
-      const refs = Object.values<Record<string, any>>(tf.resource).flatMap((byName) =>
-        Object.values<any>(byName).flatMap((r) => [...(r.depends_on ?? []), ...(r.lifecycle?.replace_triggered_by ?? [])]),
-      );
-      expect(refs.length).toBeGreaterThan(0);
-      for (const ref of refs) {
+      const resources = Object.values<Record<string, any>>(tf.resource).flatMap((byName) => Object.values<any>(byName));
+      const dependsOn: string[] = resources.flatMap((r) => r.depends_on ?? []);
+      // replace_triggered_by may also name one attribute of a resource (TYPE.NAME.ATTRIBUTE).
+      const triggers: string[] = resources.flatMap((r) => r.lifecycle?.replace_triggered_by ?? []);
+      expect(dependsOn.length).toBeGreaterThan(0);
+      expect(triggers.length).toBeGreaterThan(0);
+      for (const ref of dependsOn) {
         expect(ref).toMatch(/^[a-z][a-z0-9_]*\.[A-Za-z0-9_-]+$/);
         expect(declared).toContain(ref);
+      }
+      for (const ref of triggers) {
+        expect(ref).toMatch(/^[a-z][a-z0-9_]*\.[A-Za-z0-9_-]+(\.[a-z_][a-z0-9_]*)?$/);
+        expect(declared).toContain(ref.split(".").slice(0, 2).join("."));
       }
     }
   });

@@ -6,10 +6,10 @@ import { z } from "zod";
  * that named /usr, /etc, a home, a package manager's state or /tmp would have a boot wipe or corrupt it.
  * So such a directory must be pip-airlock's own: below one of these roots, at least one level down,
  * never the product's own state (the guest-attribute record, the mirror's work directory).
- * assets/bootstrap.sh.mustache checks the same rules again on the host (validate_settings).
+ * The host agent checks the same rules again on the host (agent/pip_airlock_agent/hostpaths.py).
  */
 export const OWNED_ROOTS = ["/opt/pip-airlock", "/var/lib/pip-airlock"] as const;
-/** What the scripts keep under the roots themselves (assets/common.sh.mustache, mirror.sh.mustache). */
+/** What the host agent keeps under the roots itself (its guest-attribute record, the mirror's work directory). */
 export const PRODUCT_STATE_PATHS = ["/var/lib/pip-airlock/guest-attribute-writes", "/var/lib/pip-airlock/mirror-work"] as const;
 
 /** `.` and `..` segments resolved, repeated and trailing slashes dropped; undefined if it leaves `/`. */

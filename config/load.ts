@@ -2,6 +2,7 @@ import { satisfies } from "@renovatebot/pep440";
 import { readFileSync } from "fs";
 import * as path from "path";
 import { z } from "zod";
+import { linesWithControlCharacters } from "./control-characters";
 import { lockGaps } from "./helper-requirements";
 import { lookupImage, minorVersion } from "./images";
 import { regionNote } from "./zones";
@@ -59,6 +60,15 @@ export function loadConfig(file: string): LoadedEnvironment[] {
         lockContent = readFileSync(path.resolve(path.dirname(file), lockFile), "utf8");
       } catch {
         problems.push(`${prefix}mirror.lockFile: cannot read "${lockFile}" next to the config file: create it (pip-compile --generate-hashes) or remove the key`);
+        continue;
+      }
+      const controlLines = linesWithControlCharacters(lockContent);
+      if (controlLines.length > 0) {
+        const found = controlLines.map((l) => `${l.description} at line ${l.line}, column ${l.column}`).join("; ");
+        problems.push(
+          `${prefix}mirror.lockFile: "${lockFile}" has ${found}: a lock is lines of printable text, and pip breaks a line at U+2028, U+0085 and other controls ` +
+            "(Python's str.splitlines), so what follows one would be a line of its own, such as an option --index-url. Remove them, or make the lock again with recipes/make-lock.sh",
+        );
         continue;
       }
       if (!/--hash=sha256:[0-9a-f]{64}/.test(lockContent)) {

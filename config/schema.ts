@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isNetworkAddress, networkAddress, overlaps, parseCidr } from "./cidr";
+import { firstControlCharacter, visibleString } from "./control-characters";
 import { ownedDirectory } from "./host-paths";
 import { iamMember } from "./iam-member";
 import { TARGET_ARCHES, TARGET_OS_KEYS } from "./images";
@@ -44,11 +45,21 @@ const cidr = z.string().superRefine((value, ctx) => {
     ctx.addIssue({ code: "custom", message: `has host bits set: use the network address "${networkAddress(parsed)}"` });
   }
 });
-// PEP 508 name with an optional version specifier; no URLs, markers or options, so nothing reaches pip as a flag.
+// PEP 508 name with an optional version specifier; no URLs, markers or options, so nothing reaches pip as a
+// flag. Only spaces between the parts: JavaScript's \s would also match line breaks. A control or
+// line-separator character is refused first, with a message of its own (aborting the format check).
 const requirement = z
   .string()
+  .refine((value) => firstControlCharacter(value) === undefined, {
+    abort: true,
+    error: (issue) => {
+      const value = String(issue.input);
+      const found = firstControlCharacter(value)!;
+      return `${visibleString(value)} holds ${found.description} at character ${found.column}: a requirement is one line of printable text, with no control or line-separator character: remove it (each requirement is an entry of its own)`;
+    },
+  })
   .regex(
-    /^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?(\[[A-Za-z0-9._,-]+\])?\s*((===?|!=|<=?|>=?|~=)\s*[A-Za-z0-9.*+!_-]+\s*(,\s*(===?|!=|<=?|>=?|~=)\s*[A-Za-z0-9.*+!_-]+\s*)*)?$/,
+    /^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?(\[[A-Za-z0-9._,-]+\])? *((===?|!=|<=?|>=?|~=) *[A-Za-z0-9.*+!_-]+ *(, *(===?|!=|<=?|>=?|~=) *[A-Za-z0-9.*+!_-]+ *)*)?$/,
     'must be a package requirement such as "keyring" or "keyring>=25"',
   );
 const pythonVersion = z.string().regex(/^3\.(8|9|1[0-9])$/, 'must be a CPython version such as "3.11"');
@@ -217,7 +228,7 @@ export const environmentSchema = z
         sourceIndexUrl: httpsUrl.default("https://pypi.org/simple/"),
         /** Stop the public host once the mirror succeeded (it holds write access and internet egress). */
         stopWhenDone: z.boolean().default(true),
-        /** Re-run the mirror on a schedule (unix-cron, e.g. "0 3 * * 1"): a Cloud Scheduler job starts the stopped public host. Remote mode has no mirror: there it does nothing. */
+        /** Re-run the mirror on a schedule (unix-cron, e.g. "0 3 * * 1"): a Cloud Scheduler job starts the stopped public host (so it needs stopWhenDone). Remote mode has no mirror: there it does nothing. */
         schedule: cron.optional(),
         /** The time zone `schedule` is read in (IANA). */
         scheduleTimeZone: z.string().regex(/^[A-Za-z]+(\/[A-Za-z0-9_+-]+)*$/, 'must be an IANA time zone such as "Etc/UTC" or "Europe/Berlin"').default("Etc/UTC"),
@@ -380,6 +391,17 @@ export const environmentSchema = z
     const scheduleAccount = env.mirror.scheduleAccountId ?? `${accountIds(env).public}-sched`;
     if (env.mirror.schedule && env.mode === "mirror" && env.mirror.scheduleAccountId === undefined && !ACCOUNT_ID.test(scheduleAccount)) {
       ctx.addIssue({ code: "custom", path: ["mirror", "scheduleAccountId"], message: `defaults to "${scheduleAccount}", which is no service account id (${ACCOUNT_ID_RULE}): set mirror.scheduleAccountId` });
+    }
+    // Remote mode has no mirror: there the schedule is ignored, and stopWhenDone with it.
+    if (env.mirror.schedule && env.mode === "mirror" && !env.mirror.stopWhenDone) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["mirror", "stopWhenDone"],
+        message:
+          "is false while mirror.schedule re-runs the mirror: the schedule starts the public host (compute.instances.start), which does nothing to a VM that is running, " +
+          "so a mirror that never stops is never re-run by it (and keeps a VM with internet egress and write access to the auth repo running). " +
+          "Remove mirror.stopWhenDone or set it to true, or drop mirror.schedule",
+      });
     }
     if (env.mode === "remote" && env.networks.private.googleApis === "restricted" && !env.repositories.vpcscPolicy) {
       ctx.addIssue({

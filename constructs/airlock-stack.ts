@@ -16,7 +16,7 @@ import { PythonRepository } from "./python-repository";
 import { stackOutput } from "./stack-output";
 import { PrivateSide } from "./private-side";
 import { StartupScript } from "../startup-script/scripts";
-import { StartupTemplates } from "../startup-script/templates";
+import { StartupSources } from "../startup-script/sources";
 import { sharedAddresses } from "./unique-addresses";
 
 export { UPSTREAM_PRIORITY } from "./airlock-repositories";
@@ -25,7 +25,8 @@ export interface AirlockStackProps {
   readonly config: EnvironmentConfig;
   /** Content of the hash-pinned lock the mirror downloads with, or "". */
   readonly lockContent: string;
-  readonly templates: StartupTemplates;
+  /** What the startup scripts are made of: the trampoline template and the host agent (read by the synth). */
+  readonly startupSources: StartupSources;
 }
 
 /**
@@ -86,7 +87,7 @@ export class AirlockStack extends TerraformStack {
     const beta = () => (betaProvider ??= new GoogleBetaProvider(this, "google-beta", { project, region: config.region }));
 
     this.repositories = new AirlockRepositories(this, "artifact-registry", { config, labels, betaProvider: beta });
-    this.privateSide = new PrivateSide(this, "private", { config, labels, repositories: this.repositories, templates: props.templates });
+    this.privateSide = new PrivateSide(this, "private", { config, labels, repositories: this.repositories, startupSources: props.startupSources });
     if (config.mode === "mirror") {
       this.mirrorSide = new MirrorSide(this, "mirror", {
         config,
@@ -94,7 +95,7 @@ export class AirlockStack extends TerraformStack {
         labels,
         authRepo: this.repositories.helpersRepo,
         endpoints: this.repositories.scriptEndpoints,
-        templates: props.templates,
+        startupSources: props.startupSources,
         lockContent: props.lockContent,
       });
     }

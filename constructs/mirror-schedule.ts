@@ -4,6 +4,7 @@ import { ProjectIamCustomRole } from "@cdktf/provider-google/lib/project-iam-cus
 import { Construct } from "constructs";
 import { AirlockHost } from "./airlock-host";
 import { HostIdentity } from "./host-identity";
+import { staticAttributeReference } from "./terraform-address";
 
 export interface MirrorScheduleProps {
   readonly project: string;
@@ -57,6 +58,10 @@ export class MirrorSchedule extends Construct {
       instanceName: props.publicHost.instance.name,
       role: role.name,
       member: this.identity.member,
+      // The binding lives in the instance's own IAM policy: a replaced public host (same name, a new VM)
+      // comes up without it, while Terraform, its instance_name unchanged, would leave it be until a later
+      // refresh. instance_id is new exactly when the VM is replaced, not when it is updated in place.
+      lifecycle: { replaceTriggeredBy: [staticAttributeReference(props.publicHost.instance, "instance_id")] },
     });
     const name = `${props.publicHostName}-mirror`;
     this.job = new CloudSchedulerJob(this, "job", {

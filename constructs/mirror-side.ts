@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { MirrorModeConfig } from "../config/schema";
 import { ScriptEndpoints } from "../startup-script/config-views";
 import { mirrorScript, StartupScript } from "../startup-script/scripts";
-import { StartupTemplates } from "../startup-script/templates";
+import { StartupSources } from "../startup-script/sources";
 import { AirlockHost } from "./airlock-host";
 import { ConstructGroup } from "./construct-group";
 import { HostIdentity } from "./host-identity";
@@ -20,7 +20,8 @@ export interface MirrorSideProps {
   /** The auth repo: the mirror is its only writer. */
   readonly authRepo: PythonRepository;
   readonly endpoints: ScriptEndpoints;
-  readonly templates: StartupTemplates;
+  /** What the public host's startup script is made of (the trampoline and the agent). */
+  readonly startupSources: StartupSources;
   /** Content of the hash-pinned lock the mirror downloads with, or "". */
   readonly lockContent: string;
 }
@@ -58,7 +59,7 @@ export class MirrorSide extends ConstructGroup {
       logging: config.logging,
     });
     const writeGrant = props.authRepo.grantWrite(this.identity);
-    this.script = mirrorScript(props.templates, config, { ...props.endpoints, helpersUploadUrl: props.authRepo.uploadUrl }, props.lockContent);
+    this.script = mirrorScript(props.startupSources, config, { ...props.endpoints, helpersUploadUrl: props.authRepo.uploadUrl }, props.lockContent);
     const fingerprint = new ReplacementFingerprint(this, "mirror-fingerprint", {
       spec: {
         packages: config.mirror.packages,

@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { EnvironmentConfig } from "../config/schema";
 import { bootstrapScript, StartupScript } from "../startup-script/scripts";
-import { StartupTemplates } from "../startup-script/templates";
+import { StartupSources } from "../startup-script/sources";
 import { AirlockHost } from "./airlock-host";
 import { AirlockRepositories } from "./airlock-repositories";
 import { ConstructGroup } from "./construct-group";
@@ -16,7 +16,8 @@ export interface PrivateSideProps {
   readonly config: EnvironmentConfig;
   readonly labels: Record<string, string>;
   readonly repositories: AirlockRepositories;
-  readonly templates: StartupTemplates;
+  /** What the bootstrap is made of (the trampoline and the agent). */
+  readonly startupSources: StartupSources;
 }
 
 /**
@@ -68,7 +69,7 @@ export class PrivateSide extends ConstructGroup {
     const hostNeeds = hostIdentity ? readerNeeds(hostIdentity) : [];
     const fleetNeeds = fleetIdentity ? readerNeeds(fleetIdentity) : [];
 
-    this.bootstrap = bootstrapScript(props.templates, config, repositories.scriptEndpoints);
+    this.bootstrap = bootstrapScript(props.startupSources, config, repositories.scriptEndpoints);
     if (hostIdentity) {
       // A changed bootstrap (index, packages, venv, timeouts) replaces the private host, so it runs on the
       // next deploy and not at some later reboot; the fleet rolls through its template instead.

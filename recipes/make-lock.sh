@@ -7,7 +7,8 @@
 #     INDEX_URL   where to resolve from (default: the mirror's own, mirror.sourceIndexUrl)
 #
 # Run it where the index is reachable (a machine with internet), with python3 and pip. It resolves
-# exactly as the public host will: the mirror's own `pip download` per target (that target's CPython,
+# exactly as the public host will: the mirror's own `pip download` per target (with the host agent the
+# stack's mirror script carries, run by this machine's python3: that target's CPython,
 # CPU, platform tags and environment markers), for mirror.packages, mirror.bootstrapPip and virtualenv,
 # then pins every distribution of every target's closure with the sha256 of each file. A pin that only
 # some targets use (a version another target cannot run, a dependency only older Pythons need) carries
@@ -20,34 +21,62 @@ stack_json=$1 out=$2
 work=$(mktemp -d)
 trap 'rm -rf -- "$work"' EXIT
 
-# The mirror script of the stack, byte for byte as Terraform hands it to the VM (its $${ and %%{ undone).
-python3 - "$stack_json" "${work}/mirror.sh" <<'PY'
-import json, re, sys
+# The mirror script of the stack, byte for byte as Terraform hands it to the VM (its $${ and %%{ undone),
+# read as data, never run: the settings it carries (SETTINGS_JSON) and the host agent (AGENT_ZIP_B64,
+# checked against AGENT_SHA256), whose target-pip is what the mirror downloads with.
+python3 - "$stack_json" "$work" <<'PY'
+import base64, hashlib, json, os, re, shlex, sys
 doc = json.load(open(sys.argv[1]))
+work = sys.argv[2]
 scripts = [i["metadata"]["startup-script"] for i in doc.get("resource", {}).get("google_compute_instance", {}).values()
            if (i.get("labels") or {}).get("airlock-role") == "mirror"]
 if len(scripts) != 1:
     sys.exit(f"make-lock: {sys.argv[1]} has no public host (the mirror): a lock is for mirror mode")
-open(sys.argv[2], "w").write(re.sub(r"([$%])\1\{", r"\1{", scripts[0]))
+script = re.sub(r"([$%])\1\{", r"\1{", scripts[0])
+
+def word(name):
+    """The one shell word the script assigns to NAME at the start of a line."""
+    at = script.find("\n" + name + "=")
+    if at < 0:
+        sys.exit(f"make-lock: the mirror script assigns no {name}: synthesize the stack again with this version")
+    lexer = shlex.shlex(script[at + len(name) + 2:], posix=True)
+    lexer.whitespace_split, lexer.commenters = True, ""
+    return lexer.get_token()
+
+settings = json.loads(word("SETTINGS_JSON"))
+agent = base64.b64decode(word("AGENT_ZIP_B64"))
+if hashlib.sha256(agent).hexdigest() != word("AGENT_SHA256"):
+    sys.exit("make-lock: the host agent in the mirror script does not match its sha256")
+with open(os.path.join(work, "agent.pyz"), "wb") as fh:
+    fh.write(agent)
+for name, lines in [("targets", settings["TARGETS"]), ("requirements", settings["PACKAGES"] + [settings["BOOTSTRAP_PIP"], settings["VENV_TOOL"]]),
+                    ("index", [settings["SOURCE_INDEX_URL"]]), ("socket-timeout", [str(settings["PIP_SOCKET_TIMEOUT_SECONDS"])])]:
+    with open(os.path.join(work, name), "w") as fh:
+        fh.write("".join(line + "\n" for line in lines))
 PY
 
-# Its settings and functions (without running it): TARGETS, PACKAGES, BOOTSTRAP_PIP, VENV_TOOL, download_all.
-# shellcheck disable=SC1090 # the stack's own rendered script
-source <(sed '$d' "${work}/mirror.sh")
-trap 'rm -rf -- "$work"' EXIT
-set +e
 log() { printf 'make-lock: %s\n' "$*" >&2; }
-SOURCE_INDEX_URL=${3:-$SOURCE_INDEX_URL}
-# shellcheck disable=SC2034 # read by download_all: no lock yet, resolve from the requirements
-LOCK_CONTENT=
-all_targets=("${TARGETS[@]}")
-for target in "${all_targets[@]}"; do
-  WORK_DIR="${work}/${target%%:*}"
-  mkdir -p "${WORK_DIR}/dist" "${WORK_DIR}/tmp"
-  TARGETS=("$target")
-  download_all || { log "pip download failed for CPython ${target%%:*}"; exit 1; }
+mapfile -t targets <"${work}/targets"
+mapfile -t requirements <"${work}/requirements"
+index=${3:-$(<"${work}/index")}
+socket_timeout=$(<"${work}/socket-timeout")
+# As the mirror downloads (its pip_download_argv), without a lock: per target, never the cross product,
+# with that target's CPython, CPU, platform tags and environment markers (target-pip, pypa/pip#11010).
+for target in "${targets[@]}"; do
+  IFS=: read -r python arch tags <<<"$target"
+  IFS=, read -r -a tags <<<"$tags"
+  platform_args=()
+  for platform in "${tags[@]}"; do
+    platform_args+=(--platform "$platform")
+  done
+  mkdir -p "${work}/${python}/dist" "${work}/${python}/tmp"
+  log "pip download for CPython ${python} on ${arch} (${tags[0]} … ${tags[-1]})"
+  PIP_CONFIG_FILE=/dev/null TMPDIR="${work}/${python}/tmp" python3 -I "${work}/agent.pyz" target-pip "$python" "$arch" -- download \
+    --no-cache-dir --disable-pip-version-check --no-input --progress-bar off --timeout "$socket_timeout" --retries 2 \
+    --index-url "$index" --dest "${work}/${python}/dist" \
+    --only-binary=:all: --implementation cp --python-version "$python" "${platform_args[@]}" "${requirements[@]}" >&2 ||
+    { log "pip download failed for CPython ${python}"; exit 1; }
 done
-set -e
 
 python3 - "$work" "$out" <<'PY'
 import collections, hashlib, os, re, sys

@@ -1,20 +1,20 @@
 import { chmodSync, writeFileSync } from "fs";
 import * as path from "path";
 import { BOOTSTRAP_SCRIPT_NAME, StartupScript } from "./scripts";
-import { scriptSettings } from "./settings";
 
 /** The private host's bootstrap, in each stack's synth folder: users attach it to their own VMs. */
 export const BOOTSTRAP_SCRIPT_FILE = `${BOOTSTRAP_SCRIPT_NAME}.sh`;
 
 /**
  * Writes each script as `<name>.sh` (executable) and its settings as `<name>.settings.json` into a
- * stack's synth folder: the settings are data for tests and tools, which need not parse the shell.
+ * stack's synth folder: the settings (the very text the script carries) are data for tests and tools,
+ * which need not parse the shell.
  */
 export function writeScriptFiles(dir: string, scripts: readonly StartupScript[]): void {
   for (const script of scripts) {
     const file = path.join(dir, `${script.name}.sh`);
     writeFileSync(file, script.text);
     chmodSync(file, 0o755);
-    writeFileSync(path.join(dir, `${script.name}.settings.json`), `${JSON.stringify(scriptSettings(script.view), null, 2)}\n`);
+    writeFileSync(path.join(dir, `${script.name}.settings.json`), script.settingsJson);
   }
 }

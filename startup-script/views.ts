@@ -1,6 +1,6 @@
 /**
- * What the templates read (assets/*.sh.mustache): settings shared by both startup scripts. Every value is
- * rendered as one shell-quoted word, assigned to the field's name in upper case (`ar_host` is `AR_HOST`).
+ * What the host agent reads: settings shared by both startup scripts. Each field is the setting of its
+ * name in upper case (`ar_host` is `AR_HOST`) in the JSON the script carries (see settingsJson).
  */
 export interface CommonScriptView {
   /** Artifact Registry Python host, e.g. `us-central1-python.pkg.dev`. */

@@ -30,7 +30,7 @@ export function staleSynth(root: string): string[] {
   const fix = synthFix(record.config);
   if (!existsSync(configFile)) return [`cdktf.out/ was synthesized from ${record.config}, which no longer exists: ${synthFix("YOUR_CONFIG")}`];
   const fresh = path.join(mkdtempSync(path.join(tmpdir(), "airlock-fresh-")), "cdktf.out");
-  synthesize({ configFile, outdir: fresh, assetsDir: path.join(root, "assets"), projectRoot: root });
+  synthesize({ configFile, outdir: fresh, assetsDir: path.join(root, "assets"), agentDir: path.join(root, "agent"), projectRoot: root });
   const [before, after] = [tree(committed), tree(fresh)];
   const differing = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((f) => before[f] !== after[f]).sort();
   const where = (file: string) => (file.startsWith(`stacks${path.sep}`) ? `stack "${file.split(path.sep)[1]}"` : file);

@@ -6,20 +6,23 @@ import { AirlockStack } from "../constructs/airlock-stack";
 import { checkGuardrails } from "../constructs/guardrails";
 import { writeScriptFiles } from "../startup-script/files";
 import { startupScriptProblems } from "../startup-script/metadata-limit";
-import { loadTemplates, StartupTemplates } from "../startup-script/templates";
+import { loadStartupSources, StartupSources } from "../startup-script/sources";
 import { publish } from "./publish";
 import { SYNTH_RECORD_FILE, synthRecord } from "./record";
 
 /** Builds one environment's stack in `app`: the product's own by default; tests pass one that breaks a rule. */
-export type StackFactory = (app: App, environment: LoadedEnvironment, templates: StartupTemplates) => AirlockStack;
+export type StackFactory = (app: App, environment: LoadedEnvironment, startupSources: StartupSources) => AirlockStack;
 
-export const airlockStack: StackFactory = (app, environment, templates) =>
-  new AirlockStack(app, environment.name, { config: environment.config, lockContent: environment.lockContent, templates });
+export const airlockStack: StackFactory = (app, environment, startupSources) =>
+  new AirlockStack(app, environment.name, { config: environment.config, lockContent: environment.lockContent, startupSources });
 
 export interface SynthOptions {
   readonly configFile: string;
   readonly outdir: string;
+  /** The app's assets/ (the startup scripts' template). */
   readonly assetsDir: string;
+  /** The host agent's sources (agent/), which the startup scripts carry; by default `agent/` beside `assetsDir`. */
+  readonly agentDir?: string;
   /** Where the config path recorded in `outdir` is relative to (the project root). */
   readonly projectRoot?: string;
   /**
@@ -39,13 +42,13 @@ export interface SynthOptions {
  */
 export function synthesize(options: SynthOptions): string[] {
   const environments = loadConfig(options.configFile);
-  const templates = loadTemplates(options.assetsDir);
+  const startupSources = loadStartupSources(options.assetsDir, options.agentDir ?? path.join(path.dirname(path.resolve(options.assetsDir)), "agent"));
   const build = options.stackFactory ?? airlockStack;
   mkdirSync(path.dirname(path.resolve(options.outdir)), { recursive: true });
   const scratch = mkdtempSync(path.join(path.dirname(path.resolve(options.outdir)), ".airlock-synth-"));
   try {
     const app = new App({ outdir: scratch, stackTraces: false });
-    const stacks = environments.map((env) => build(app, env, templates));
+    const stacks = environments.map((env) => build(app, env, startupSources));
     const guardrails = checkGuardrails(stacks);
     guardrails.assertClean();
     try {

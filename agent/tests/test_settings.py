@@ -1,0 +1,88 @@
+"""The settings, checked again on the host: an edited script fails at validate with the field named."""
+import copy
+import json
+import os
+
+import pytest
+
+from pip_airlock_agent.errors import SettingsError
+from pip_airlock_agent.settings import load, parse
+
+# The example's settings as the synth published them (cdktf.out/stacks/airlock/*.settings.json); a fork
+# that deletes the examples keeps these.
+FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
+
+
+def raw(script):
+    with open(os.path.join(FIXTURES, f"{script}.settings.json")) as fh:
+        return json.load(fh)
+
+
+def test_the_synthesized_settings_load():
+    b = load(os.path.join(FIXTURES, "bootstrap.settings.json"), "bootstrap")
+    assert b.venv_dir == "/opt/pip-airlock/keyring" and b.packages
+    m = load(os.path.join(FIXTURES, "mirror.settings.json"), "mirror")
+    assert m.stop_when_done is True
+
+
+@pytest.mark.parametrize("script, key, value, named", [
+    ("bootstrap", "PACKAGES", ["keyring\n"], "PACKAGES[0]"),
+    ("bootstrap", "PACKAGES", ["keyring>=\n--no-index"], "PACKAGES[0]"),
+    ("bootstrap", "PACKAGES", ["keyring\u2028"], "PACKAGES[0]"),
+    ("bootstrap", "PACKAGES", ["keyring\u2029"], "PACKAGES[0]"),
+    ("bootstrap", "PACKAGES", ["keyring\u0085"], "PACKAGES[0]"),
+    ("bootstrap", "PACKAGES", ["keyring\t>=1"], "PACKAGES[0]"),
+    ("bootstrap", "PACKAGES", ["--index-url=https://evil.example/"], "PACKAGES[0]"),
+    ("bootstrap", "PACKAGES", [], "PACKAGES"),
+    ("bootstrap", "BOOTSTRAP_PIP", "pip>=23.1 ; \n", "BOOTSTRAP_PIP"),
+    ("bootstrap", "MAX_ATTEMPTS", 0, "MAX_ATTEMPTS"),
+    ("bootstrap", "MAX_ATTEMPTS", "8", "MAX_ATTEMPTS"),
+    ("bootstrap", "MAX_ATTEMPTS", True, "MAX_ATTEMPTS"),
+    ("bootstrap", "AUTH_REPO_INDEX_URL", "http://us-central1-python.pkg.dev/p/r/simple/", "AUTH_REPO_INDEX_URL"),
+    ("bootstrap", "AUTH_REPO_INDEX_URL", "https://evil.example/p/r/simple/", "AUTH_REPO_INDEX_URL"),
+    ("bootstrap", "INDEX_URL", "https://us-central1-python.pkg.dev/p/r/simple/", "INDEX_URL"),
+    ("bootstrap", "INDEX_URL", "https://oauth2accesstoken@us-central1-python.pkg.dev/p/r/simple/\"x", "INDEX_URL"),
+    ("bootstrap", "AR_HOST", "evil.example/x", "AR_HOST"),
+    ("bootstrap", "VENV_DIR", "/etc", "VENV_DIR"),
+    ("bootstrap", "VENV_DIR", "/opt/pip-airlock/../../etc", "VENV_DIR"),
+    ("bootstrap", "VENV_DIR", "/var/lib/pip-airlock/mirror-work/x", "VENV_DIR"),
+    ("bootstrap", "MIRRORED_TARGETS", ["3.11:x86_64:2.36;rm -rf /"], "MIRRORED_TARGETS[0]"),
+    ("bootstrap", "GUEST_ATTR_NAMESPACE", "../x", "GUEST_ATTR_NAMESPACE"),
+    ("mirror", "TARGETS", [], "TARGETS"),
+    ("mirror", "STOP_WHEN_DONE", "true", "STOP_WHEN_DONE"),
+    ("mirror", "LOCK_CONTENT", "keyring==25.6.0 \\\n  --hash=sha256:aa\u2028", "LOCK_CONTENT line 2"),
+    ("mirror", "SOURCE_INDEX_URL", "http://pypi.org/simple/", "SOURCE_INDEX_URL"),
+    ("mirror", "MIRRORED_TARGETS", ["3.12.1:x86_64:2.36"], "MIRRORED_TARGETS[0]"),
+])
+def test_hostile_values_are_refused_naming_the_field(script, key, value, named):
+    settings = copy.deepcopy(raw(script))
+    settings[key] = value
+    with pytest.raises(SettingsError) as caught:
+        parse(settings, script)
+    assert str(caught.value).startswith(named), str(caught.value)
+
+
+def test_a_missing_and_an_unknown_setting_are_named():
+    settings = raw("bootstrap")
+    del settings["VENV_DIR"]
+    settings["EXTRA"] = 1
+    with pytest.raises(SettingsError, match="missing setting.*VENV_DIR"):
+        parse(settings, "bootstrap")
+    settings["VENV_DIR"] = "/opt/pip-airlock/keyring"
+    with pytest.raises(SettingsError, match="unknown setting.*EXTRA"):
+        parse(settings, "bootstrap")
+
+
+def test_a_venv_dir_reached_through_a_link_is_refused(tmp_path, monkeypatch):
+    settings = raw("bootstrap")
+    root = tmp_path / "owned"
+    (tmp_path / "elsewhere").mkdir()
+    root.mkdir()
+    os.symlink(tmp_path / "elsewhere", root / "link")
+    settings["OWNED_ROOTS"] = [str(root)]
+    settings["PRODUCT_STATE_PATHS"] = []
+    settings["VENV_DIR"] = str(root / "link" / "venv")
+    with pytest.raises(SettingsError, match="symbolic link"):
+        parse(settings, "bootstrap")
+    settings["VENV_DIR"] = str(root / "venv")
+    assert parse(settings, "bootstrap").venv_dir == str(root / "venv")

@@ -1,0 +1,88 @@
+import { createHash } from "crypto";
+import { readdirSync, readFileSync } from "fs";
+import * as path from "path";
+import { zipSync, Zippable } from "fflate";
+import { ConfigError } from "../config/load";
+
+/** The package the host agent's zipapp carries (agent/pip_airlock_agent/), beside its entry point agent/__main__.py. */
+export const AGENT_PACKAGE = "pip_airlock_agent";
+
+/**
+ * Every entry's modification time: 1980-01-01 00:00, the earliest a zip can hold. fflate writes the DOS
+ * date and time from a Date's local-time fields, so the Date is made from local-time fields too: the
+ * same bytes in every time zone.
+ */
+const ENTRY_MTIME = new Date(1980, 0, 1, 0, 0, 0);
+/** Every entry's attributes: made on Unix, a regular file with mode 0644, whatever the source's mode. */
+const ENTRY_OS_UNIX = 3;
+const ENTRY_ATTRS = (0o100644 << 16) >>> 0;
+/** Deflate, at fflate's highest level (the zipapp travels base64-encoded in a 256 KB metadata value). */
+const DEFLATE_LEVEL = 9;
+
+/** A source file of the agent, by its name in the zip (`__main__.py`, `pip_airlock_agent/cli.py`). */
+export interface AgentSource {
+  readonly name: string;
+  readonly content: Uint8Array;
+}
+
+/** The host agent as one zipapp: `python3 -I agent.pyz COMMAND ...` runs it. */
+export interface AgentZipapp {
+  readonly bytes: Uint8Array;
+  /** Hex sha256 of `bytes`. */
+  readonly sha256: string;
+  /** The names of its entries, in the order the zip holds them. */
+  readonly entries: readonly string[];
+}
+
+/**
+ * The agent's sources under `agentDir`: `__main__.py` and every `pip_airlock_agent/*.py` (its tests and
+ * anything else are not carried), sorted by name, as bytes.
+ */
+export function readAgentSources(agentDir: string): AgentSource[] {
+  const read = (name: string): AgentSource => ({ name, content: readFileSync(path.join(agentDir, ...name.split("/"))) });
+  const modules = readdirSync(path.join(agentDir, AGENT_PACKAGE), { withFileTypes: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith(".py"))
+    .map((entry) => `${AGENT_PACKAGE}/${entry.name}`);
+  return ["__main__.py", ...modules].sort(byCodePoint).map(read);
+}
+
+/**
+ * The zipapp of these sources, the same bytes for the same sources: entries in sorted order, each
+ * deflated with a fixed time stamp and fixed attributes, no directory entries, no comment.
+ */
+export function buildAgentZipapp(sources: readonly AgentSource[]): AgentZipapp {
+  const names = sources.map((s) => s.name);
+  const bad = names.filter((name) => !/^([A-Za-z0-9_]+\/)?[A-Za-z0-9_]+\.py$/.test(name));
+  if (bad.length > 0) throw new Error(`the agent's zipapp takes Python files by plain names only: ${bad.join(", ")}`);
+  if (new Set(names).size !== names.length) throw new Error(`the agent's zipapp names a file twice: ${names.join(", ")}`);
+  if (!names.includes("__main__.py")) throw new Error("the agent's zipapp needs __main__.py");
+  const sorted = [...sources].sort((a, b) => byCodePoint(a.name, b.name));
+  // fflate writes the entries in the object's key order: its keys are inserted sorted, and none is an
+  // integer-like key (which JavaScript would put first).
+  const files: Zippable = {};
+  for (const source of sorted) {
+    files[source.name] = [source.content, { level: DEFLATE_LEVEL, mtime: ENTRY_MTIME, os: ENTRY_OS_UNIX, attrs: ENTRY_ATTRS }];
+  }
+  const bytes = zipSync(files, { level: DEFLATE_LEVEL, mtime: ENTRY_MTIME, os: ENTRY_OS_UNIX, attrs: ENTRY_ATTRS });
+  return { bytes, sha256: createHash("sha256").update(bytes).digest("hex"), entries: sorted.map((s) => s.name) };
+}
+
+/** The zipapp of the agent under `agentDir` (the app's agent/ folder, read at synth like assets/). */
+export function loadAgentZipapp(agentDir: string): AgentZipapp {
+  let sources: AgentSource[];
+  try {
+    sources = readAgentSources(agentDir);
+  } catch {
+    throw new ConfigError(agentDir, [`cannot read the host agent (__main__.py and ${AGENT_PACKAGE}/*.py): restore it from git (agent/ ships with the app)`]);
+  }
+  return buildAgentZipapp(sources);
+}
+
+/** Base64 of `bytes` in lines of 76 characters (MIME's width), as `base64 -d` reads it back. */
+export function base64Lines(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString("base64").replace(/.{1,76}/g, "$&\n").trimEnd();
+}
+
+function byCodePoint(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
