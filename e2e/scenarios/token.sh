@@ -15,6 +15,8 @@
 #   - probe-redirect (bundle): the keyring wheel the user probe's pip downloads answers 302 to
 #     https://elsewhere.test/: the user's pip (keyring-provider) follows without the credentials; failed
 #     at probe
+#   - probe-links-http (bundle): keyring's page, read by the user probe's pip alone, links to
+#     http://AR_HOST/: failed at probe (what any user's pip on a configured host would do with it)
 # Each: the recorders saw no Authorization header, status failed (never ready-stale).
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 source "$(dirname "$0")/../lib.sh"
@@ -27,7 +29,7 @@ world_up
 world_leaf elsewhere elsewhere.test
 recorder_up elsewhere "${ELSEWHERE_IP}:443" elsewhere
 recorder_up plain "${AR_IP}:80"
-HOSTS_T=(agent-links-other agent-links-http agent-redirect pip-links-http pip-redirect probe-redirect)
+HOSTS_T=(agent-links-other agent-links-http agent-redirect pip-links-http pip-redirect probe-redirect probe-links-http)
 for h in "${HOSTS_T[@]}"; do
   host_new "$h" private
   # shellcheck disable=SC2016 # expanded on the host
@@ -43,11 +45,12 @@ ar_hostile "[
   {\"client\": \"$(host_ip agent-redirect)\", \"file_prefix\": \"${BUNDLE%%-*}\", \"redirect\": \"https://elsewhere.test/files/\"},
   {\"client\": \"$(host_ip pip-links-http)\", \"project\": \"zipp\", \"links\": \"http://${AR_HOST}/${AUTH_REPO}/files/\"},
   {\"client\": \"$(host_ip pip-redirect)\", \"file_prefix\": \"zipp-\", \"redirect\": \"https://elsewhere.test/files/\"},
-  {\"client\": \"$(host_ip probe-redirect)\", \"file_prefix\": \"keyring-\", \"redirect\": \"https://elsewhere.test/files/\"}
+  {\"client\": \"$(host_ip probe-redirect)\", \"file_prefix\": \"keyring-\", \"redirect\": \"https://elsewhere.test/files/\"},
+  {\"client\": \"$(host_ip probe-links-http)\", \"project\": \"keyring\", \"links\": \"http://${AR_HOST}/${AUTH_REPO}/files/\"}
 ]"
 
 declare -A SCRIPT_OF=([agent-links-other]=fast [agent-links-http]=fast [agent-redirect]=fast [pip-links-http]=index
-  [pip-redirect]=index [probe-redirect]=fast)
+  [pip-redirect]=index [probe-redirect]=fast [probe-links-http]=fast)
 BOOTS=()
 for h in "${HOSTS_T[@]}"; do
   boot "$h" "$h" "${SW}/${SCRIPT_OF[$h]}.sh" 600 &
@@ -70,6 +73,16 @@ check "agent: its bundle answers 302 to another host: not followed, failed at ve
 check "pip (no bundle): a dependency's page links to http:// on the AR host: failed at install" token_case pip-links-http install
 check "pip (no bundle): a dependency's wheel answers 302 to another host: failed at install" token_case pip-redirect install
 check "user probe: the keyring wheel answers 302 to another host: failed at probe" token_case probe-redirect probe
+check "user probe: keyring's page links to http:// on the AR host: failed at probe" token_case probe-links-http probe
+# Per way out, which recorder saw credentials (one check for all above would hide which path leaks).
+credentials_from() { # credentials_from HOST: no request from that host reached a recorder with credentials
+  ! grep -h "\"client\": \"$(host_ip "$1")\"" "${STATE}/recorder-elsewhere.jsonl" "${STATE}/recorder-plain.jsonl" | grep -q '"authorization": true' ||
+    { echo "$1 sent credentials to another origin:"; grep -h "\"client\": \"$(host_ip "$1")\"" "${STATE}"/recorder-*.jsonl; return 1; }
+}
+check "pip (no bundle), http:// links on a dependency's page: pip sends the index credentials nowhere but https://AR_HOST" credentials_from pip-links-http
+check "pip (no bundle), a 302 to another host: pip follows without the credentials" credentials_from pip-redirect
+check "user probe, a 302 to another host: the user's pip follows without the credentials" credentials_from probe-redirect
+check "user probe, http:// links on keyring's page: the user's pip (keyring-provider) sends the credentials nowhere but https://AR_HOST" credentials_from probe-links-http
 nothing_to_elsewhere_from_agent() {
   # The agent refuses before any request: the hosts whose hostile answer only the agent read sent
   # the other origins nothing at all.
