@@ -10,7 +10,6 @@ command line, in a file, or in the log. Steps: validate, tools, token, download,
 raises an AgentError; cli.py reports it (failed, failed-step) and powers off when STOP_WHEN_DONE."""
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import shutil
@@ -20,6 +19,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from . import bundle
 from .errors import LocalError, NotServedYet, Rejected, SettingsError, Unreachable, Unverifiable
+from .fsutil import sha256_of
 from .runner import BASE_ENV
 from .names import bundle_project, normalize, requirement_project, wheel_project, wheel_version
 
@@ -30,14 +30,6 @@ WORK_DIR = "/var/lib/pip-airlock/mirror-work"
 TIMED_OUT = 124
 #: Extra time the runner allows apt-get beyond the dpkg lock wait (the download and the unpacking).
 APT_EXTRA_SECONDS = 900
-
-
-def sha256_file(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1024 * 1024), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _output(result) -> str:
@@ -270,7 +262,7 @@ class Mirror:
             self.target_wheels.append(paths)
             for path in paths:
                 name = os.path.basename(path)
-                sha = sha256_file(path)
+                sha = sha256_of(path)
                 if name not in by_name:
                     by_name[name] = path
                     self.local_sha[name] = sha
@@ -323,7 +315,7 @@ class Mirror:
         for project, target, wheels in zip(self.bundle_projects, self.s.mirrored_targets, self.target_wheels):
             path, present = bundle.plan(os.path.join(self.work_dir, "bundles"), project, target, wheels, listing)
             self.bundles.append(path)
-            self.local_sha[os.path.basename(path)] = sha256_file(path)
+            self.local_sha[os.path.basename(path)] = sha256_of(path)
             if not present:
                 log.info(f"bundle for {target}: {os.path.basename(path)} (new)")
         self.sync_order = self.upload_first + self.bundles + self.upload_last
