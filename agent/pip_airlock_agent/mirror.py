@@ -141,6 +141,9 @@ class Mirror:
         self.sync_order: List[str] = []
         self.local_sha: Dict[str, str] = {}
         self.uploaded: Set[str] = set()
+        #: Files a twine run of this mirror run reported stored (exit 0): never sent again while the listing lags,
+        #: since AR refuses a duplicate upload with HTTP 400.
+        self.stored: Set[str] = set()
 
     # --- the run --------------------------------------------------------------------------------------
     def run(self) -> None:
@@ -332,11 +335,15 @@ class Mirror:
         if mismatched:
             raise Unverifiable(f"the auth repo holds {len(mismatched)} file(s) with another sha256 ({' '.join(mismatched)}): "
                                "delete them from the auth repo (gcloud artifacts files delete), then start the host again")
-        if not missing:
+        lagging = [os.path.basename(p) for p in missing if os.path.basename(p) in self.stored]
+        missing = [p for p in missing if os.path.basename(p) not in self.stored]
+        if missing:
+            log.info(f"uploading {len(missing)} of {len(self.sync_order)} files to {self.s.auth_repo_upload_url}")
+            self.uploaded.update(os.path.basename(p) for p in missing)
+            self.twine_upload(missing, token)
+            self.stored.update(os.path.basename(p) for p in missing)
+        elif not lagging:
             return
-        log.info(f"uploading {len(missing)} of {len(self.sync_order)} files to {self.s.auth_repo_upload_url}")
-        self.uploaded.update(os.path.basename(p) for p in missing)
-        self.twine_upload(missing, token)
         # Verify with a fresh listing before declaring success.
         remote = self.list_auth_repo()
         for path in self.sync_order:
