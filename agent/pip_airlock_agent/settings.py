@@ -90,11 +90,99 @@ def _bool(value: Any, field: str) -> bool:
     return value
 
 
+def _source_index_like(name: str):
+    def check(value: Any, field: str) -> str:
+        value = _str(value, field)
+        if not re.fullmatch(r"https://[A-Za-z0-9.-]+(:[0-9]+)?/[^\s\"'\\]*", value):
+            raise SettingsError(f"{field} {value!r}: must be an https:// URL")
+        return value
+    return check
+
+
 def _source_index(value: Any, field: str) -> str:
     value = _str(value, field)
     if not re.fullmatch(r"https://[A-Za-z0-9.-]+(:[0-9]+)?/[^\s\"'\\]*/", value):
         raise SettingsError(f"{field} {value!r}: must be an https:// index URL ending in /")
     return value
+
+
+_SIGNING_KEY = re.compile(r"projects/[a-z][a-z0-9-]{4,28}[a-z0-9]/locations/[a-z0-9-]{1,63}/keyRings/[A-Za-z0-9_-]{1,63}/cryptoKeys/[A-Za-z0-9_-]{1,63}")
+#: The token goes to the KMS endpoint: only Google's API hosts (cloudkms.googleapis.com, or a Private Service
+#: Connect name such as cloudkms-ENDPOINT.p.googleapis.com), over https.
+_KMS_ENDPOINT = re.compile(r"https://[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.googleapis\.com/v1/")
+_ADVISORY = re.compile(r"[A-Z][A-Z0-9]*-[A-Za-z0-9._:-]+")
+_PROJECT = re.compile(r"[a-z0-9]([a-z0-9._-]*[a-z0-9])?")
+
+
+def _signing_key(optional: bool):
+    def check(value: Any, field: str) -> str:
+        value = _str(value, field)
+        if optional and value == "":
+            return value
+        if not _SIGNING_KEY.fullmatch(value):
+            raise SettingsError(f"{field} {value!r}: must be projects/PROJECT/locations/LOCATION/keyRings/RING/cryptoKeys/KEY")
+        return value
+    return check
+
+
+def _lock_content(value: Any, field: str) -> str:
+    if not isinstance(value, str):
+        raise SettingsError(f"{field}: must be a string, not {value!r}")
+    for n, line in enumerate(value.split("\n"), 1):
+        bad = forbidden_character(line.rstrip("\r"))
+        if bad:
+            raise SettingsError(f"{field} line {n}: holds the control or line-separator character U+{ord(bad):04X}")
+    return value
+
+
+def _choice(*allowed: str):
+    def check(value: Any, field: str) -> str:
+        if value not in allowed:
+            raise SettingsError(f"{field}: must be one of {', '.join(allowed)}, not {value!r}")
+        return value
+    return check
+
+
+def _waiver(value: Any, field: str) -> Dict[str, str]:
+    if not isinstance(value, dict) or sorted(value) != ["ID", "REASON"]:
+        raise SettingsError(f"{field}: must be an object with ID and REASON")
+    _pattern(_ADVISORY, "an advisory id such as GHSA-xxxx-xxxx-xxxx or PYSEC-2024-1")(value["ID"], f"{field}.ID")
+    if not _str(value["REASON"], f"{field}.REASON").strip():
+        raise SettingsError(f"{field}.REASON: say why the advisory is waived")
+    return dict(value)
+
+
+def _publishers(value: Any, field: str) -> Dict[str, str]:
+    if not isinstance(value, dict):
+        raise SettingsError(f"{field}: must be an object of project -> publisher identity")
+    for project, identity in value.items():
+        _pattern(_PROJECT, "a normalized project name")(project, f"{field} key")
+        if not _str(identity, f"{field}.{project}").strip():
+            raise SettingsError(f"{field}.{project}: must be a publisher identity such as github:OWNER/REPO")
+    return dict(value)
+
+
+POLICY = {
+    "MIN_RELEASE_AGE_DAYS": lambda v, f: _int(v, f, minimum=0),
+    "AGE_EXEMPT": lambda v, f: _list(v, f, _pattern(_PROJECT, "a normalized project name")),
+    "VULNERABILITIES": _choice("refuse", "report", "off"),
+    "OSV_URL": _source_index_like("OSV_URL"),
+    "WAIVERS": lambda v, f: _list(v, f, _waiver),
+    "PROVENANCE": _choice("refuse-changed", "record", "off"),
+    "INTEGRITY_URL": _source_index_like("INTEGRITY_URL"),
+    "PUBLISHERS": _publishers,
+}
+
+
+def _policy(value: Any, field: str) -> Dict[str, Any]:
+    if not isinstance(value, dict):
+        raise SettingsError(f"{field}: must be an object")
+    missing = sorted(set(POLICY) - set(value))
+    unknown = sorted(set(value) - set(POLICY))
+    if missing or unknown:
+        raise SettingsError(f"{field}: " + "; ".join(
+            part for part in (f"missing {', '.join(missing)}" if missing else "", f"unknown {', '.join(unknown)}" if unknown else "") if part))
+    return {key: check(value[key], f"{field}.{key}") for key, check in POLICY.items()}
 
 
 COMMON = {
@@ -117,12 +205,19 @@ BOOTSTRAP = {
     "OWNED_ROOTS": lambda v, f: _list(v, f, _pattern(re.compile(r"/[A-Za-z0-9._/-]+"), "an absolute path")),
     "PRODUCT_STATE_PATHS": lambda v, f: _list(v, f, _pattern(re.compile(r"/[A-Za-z0-9._/-]+"), "an absolute path")),
     "INSTALL_TIMEOUT_SECONDS": _int,
+    "SIGNING_KEY": _signing_key(optional=True),
+    "KMS_ENDPOINT": _pattern(_KMS_ENDPOINT, "https://cloudkms.googleapis.com/v1/ (a googleapis.com host)"),
+    "LOCK_CONTENT": _lock_content,
 }
 BOOTSTRAP_URLS = {"INDEX_URL": _https_url("AR_HOST", user=True), "UPLOAD_REPO_URL": _https_url("AR_HOST")}
 MIRROR = {
     "SOURCE_INDEX_URL": _source_index,
     "TARGETS": lambda v, f: _list(v, f, _pattern(_TARGET, "PYTHON:ARCH:TAG,TAG,...")),
-    "LOCK_CONTENT": lambda v, f: v if isinstance(v, str) else _str(v, f),
+    "LOCK_CONTENT": _lock_content,
+    "SIGNING_KEY": _signing_key(optional=False),
+    "SIGNING_KEY_VERSION": _int,
+    "KMS_ENDPOINT": _pattern(_KMS_ENDPOINT, "https://cloudkms.googleapis.com/v1/ (a googleapis.com host)"),
+    "POLICY": _policy,
     "STOP_WHEN_DONE": _bool,
     "DOWNLOAD_TIMEOUT_SECONDS": _int,
     "UPLOAD_TIMEOUT_SECONDS": _int,
@@ -180,10 +275,6 @@ def parse(raw: Dict[str, Any], script: str) -> Settings:
             for i, (word, target) in enumerate(zip(mirrored, values["TARGETS"])):
                 if word.rsplit(":", 1)[0] != ":".join(target.split(":")[:2]):
                     raise SettingsError(f"MIRRORED_TARGETS[{i}] {word} is not TARGETS[{i}] {target.split(',')[0]}…")
-        for n, line in enumerate(values["LOCK_CONTENT"].split("\n"), 1):
-            bad = forbidden_character(line.rstrip("\r"))
-            if bad:
-                raise SettingsError(f"LOCK_CONTENT line {n}: holds the control or line-separator character U+{ord(bad):04X}")
     return Settings(script, values)
 
 

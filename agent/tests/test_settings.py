@@ -53,6 +53,19 @@ def test_the_synthesized_settings_load():
     ("mirror", "LOCK_CONTENT", "keyring==25.6.0 \\\n  --hash=sha256:aa\u2028", "LOCK_CONTENT line 2"),
     ("mirror", "SOURCE_INDEX_URL", "http://pypi.org/simple/", "SOURCE_INDEX_URL"),
     ("mirror", "MIRRORED_TARGETS", ["3.12.1:x86_64:2.36"], "MIRRORED_TARGETS[0]"),
+    ("bootstrap", "LOCK_CONTENT", "keyring==25.6.0\n\u0085", "LOCK_CONTENT line 2"),
+    ("bootstrap", "LOCK_CONTENT", None, "LOCK_CONTENT"),
+    ("bootstrap", "SIGNING_KEY", "projects/p/../../x", "SIGNING_KEY"),
+    ("mirror", "SIGNING_KEY", "", "SIGNING_KEY"),
+    ("mirror", "SIGNING_KEY", "projects/airlock-example/locations/us-central1/keyRings/r/cryptoKeys/k/cryptoKeyVersions/1", "SIGNING_KEY"),
+    ("mirror", "SIGNING_KEY_VERSION", 0, "SIGNING_KEY_VERSION"),
+    # the token goes to the KMS endpoint: nowhere but Google's API hosts, over https
+    ("bootstrap", "KMS_ENDPOINT", "https://evil.example/v1/", "KMS_ENDPOINT"),
+    ("bootstrap", "KMS_ENDPOINT", "http://cloudkms.googleapis.com/v1/", "KMS_ENDPOINT"),
+    ("bootstrap", "KMS_ENDPOINT", "https://cloudkms.googleapis.com.evil.example/v1/", "KMS_ENDPOINT"),
+    ("bootstrap", "KMS_ENDPOINT", "https://evil.example#.googleapis.com/v1/", "KMS_ENDPOINT"),
+    ("mirror", "POLICY", {}, "POLICY: missing"),
+    ("mirror", "POLICY", [], "POLICY"),
 ])
 def test_hostile_values_are_refused_naming_the_field(script, key, value, named):
     settings = copy.deepcopy(raw(script))
@@ -86,3 +99,32 @@ def test_a_venv_dir_reached_through_a_link_is_refused(tmp_path, monkeypatch):
         parse(settings, "bootstrap")
     settings["VENV_DIR"] = str(root / "venv")
     assert parse(settings, "bootstrap").venv_dir == str(root / "venv")
+
+
+@pytest.mark.parametrize("key, value, named", [
+    ("MIN_RELEASE_AGE_DAYS", -1, "POLICY.MIN_RELEASE_AGE_DAYS"),
+    ("VULNERABILITIES", "ignore", "POLICY.VULNERABILITIES"),
+    ("WAIVERS", [{"ID": "GHSA-1234-5678-9abc"}], "POLICY.WAIVERS[0]"),
+    ("WAIVERS", [{"ID": "GHSA-1234-5678-9abc", "REASON": " "}], "POLICY.WAIVERS[0].REASON"),
+    ("WAIVERS", [{"ID": "not an id", "REASON": "x"}], "POLICY.WAIVERS[0].ID"),
+    ("PROVENANCE", "enforce", "POLICY.PROVENANCE"),
+    ("PUBLISHERS", {"Keyring": "github:jaraco/keyring"}, "POLICY.PUBLISHERS key"),
+    ("PUBLISHERS", {"keyring": ""}, "POLICY.PUBLISHERS.keyring"),
+    ("OSV_URL", "http://api.osv.dev/v1/querybatch", "POLICY.OSV_URL"),
+    ("AGE_EXEMPT", ["Keyring"], "POLICY.AGE_EXEMPT[0]"),
+])
+def test_hostile_policy_values_are_refused_naming_the_field(key, value, named):
+    settings = raw("mirror")
+    settings["POLICY"][key] = value
+    with pytest.raises(SettingsError) as caught:
+        parse(settings, "mirror")
+    assert named in str(caught.value)
+
+
+def test_the_policy_and_the_signing_key_load():
+    m = parse(raw("mirror"), "mirror")
+    assert m.policy["MIN_RELEASE_AGE_DAYS"] == 7 and m.signing_key_version == 1
+    assert m.signing_key.endswith("/cryptoKeys/mirror-signing")
+    b = raw("bootstrap")
+    b["SIGNING_KEY"] = ""
+    assert parse(b, "bootstrap").signing_key == ""
