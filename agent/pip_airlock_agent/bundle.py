@@ -13,32 +13,24 @@ py3-none-any, RECORD with every entry's sha256, and the payload
 """
 from __future__ import annotations
 
-import base64
-import csv
 import hashlib
-import io
 import os
 import re
 import shutil
-import stat
-import zipfile
-import zlib
 from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
+from . import wheelfile
 from .errors import LocalError, Unverifiable
 from .fsutil import sha256_of
-from .names import dist_name, normalize
+from .names import normalize
 
 FORMAT = "pip-airlock-bundle 1"
 PAYLOAD = "pip_airlock_bundle/"
+#: The closure's CycloneDX SBOM (sbom.py), beside the manifest.
+SBOM = "sbom.cdx.json"
+MAX_TOTAL_BYTES = wheelfile.MAX_TOTAL_BYTES
+MAX_ENTRIES = wheelfile.MAX_ENTRIES
 
-#: What a bundle may hold at most, all entries together as their headers declare them (and as read): the
-#: closure of the auth helpers is about 10 MB; a bundle declaring more is refused before anything is read.
-MAX_TOTAL_BYTES = 256 * 1024 * 1024
-#: At most this many entries (a closure is a few dozen wheels).
-MAX_ENTRIES = 4096
-
-_VERSION = re.compile(r"([0-9]+)\.([0-9]+)")
 _PIN = re.compile(r"([A-Za-z0-9][A-Za-z0-9._-]*)==([A-Za-z0-9.+!_-]+) --hash=sha256:([0-9a-f]{64})")
 _WHEEL_FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*\.whl")
 
@@ -52,10 +44,9 @@ class Unpacked(NamedTuple):
     install_path: str
     pip_wheel: Optional[str]
     count: int
-
-
-def _b64(digest: bytes) -> str:
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+    #: sha256 of every wheel, by file name (what a lock or a signed set is checked against)
+    wheel_sha256: Dict[str, str]
+    sbom: bytes
 
 
 def _read(path: str) -> bytes:
@@ -63,26 +54,26 @@ def _read(path: str) -> bytes:
         return fh.read()
 
 
-def closure_id(target_word: str, wheel_paths: Iterable[str]) -> int:
-    """The ID part of a bundle's version: 32 bits of the sha256 over the format, the target and each wheel's
-    name and sha256 (the same closure, the same ID)."""
+def closure_id(target_word: str, wheel_paths: Iterable[str], sbom: bytes = b"") -> int:
+    """The ID part of a bundle's version: 32 bits of the sha256 over the format, the target, each wheel's
+    name and sha256 and the SBOM (the same closure with the same SBOM, the same ID)."""
     lines = [FORMAT, target_word] + sorted(
         f"{os.path.basename(w)} {hashlib.sha256(_read(w)).hexdigest()}" for w in wheel_paths)
+    if sbom:
+        lines.append("sbom " + hashlib.sha256(sbom).hexdigest())
     return int(hashlib.sha256("\n".join(lines).encode()).hexdigest()[:8], 16)
 
 
 def file_name(project: str, version: str) -> str:
     """The bundle's wheel file name."""
-    return f"{dist_name(project)}-{version}-py3-none-any.whl"
+    return wheelfile.file_name(project, version)
 
 
-def build(out_dir: str, project: str, version: str, target_word: str, wheel_paths: Sequence[str]) -> str:
+def build(out_dir: str, project: str, version: str, target_word: str, wheel_paths: Sequence[str], sbom: bytes = b"") -> str:
     """Builds the bundle of `wheel_paths` for the target PYTHON:ARCH:GLIBC as OUT_DIR/FILE (replacing one of the
-    same name) and returns its path."""
+    same name) and returns its path. SBOM, when given, is carried as pip_airlock_bundle/sbom.cdx.json."""
     python, arch, glibc = target_word.split(":")
     minor = ".".join(python.split(".")[:2])
-    dist = dist_name(project)
-    info = f"{dist}-{version}.dist-info/"
     pins: List[str] = []
     files: List[Tuple[str, bytes]] = []
     for path in sorted(wheel_paths, key=os.path.basename):
@@ -95,156 +86,39 @@ def build(out_dir: str, project: str, version: str, target_word: str, wheel_path
                 f"Summary: pip-airlock bundle: the auth helpers and their closure for CPython {python}, {arch}, glibc {glibc}"
                 f" ({len(pins)} wheels, sha256-pinned in {PAYLOAD}requirements.txt)\n"
                 f"Requires-Python: =={minor}.*\n")
-    entries = [(PAYLOAD + "requirements.txt", (manifest + "".join(sorted(pins))).encode())] + files + [
-        (info + "METADATA", metadata.encode()),
-        (info + "WHEEL", b"Wheel-Version: 1.0\nGenerator: pip-airlock\nRoot-Is-Purelib: true\nTag: py3-none-any\n"),
-    ]
-    record = "".join(f"{n},sha256={_b64(hashlib.sha256(d).digest())},{len(d)}\n" for n, d in entries) + info + "RECORD,,\n"
-    entries.append((info + "RECORD", record.encode()))
-    path = os.path.join(out_dir, file_name(project, version))
-    part = path + ".part"
-    try:
-        if os.path.lexists(part):
-            os.unlink(part)
-        fd = os.open(part, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
-        with os.fdopen(fd, "w+b") as fh:
-            with zipfile.ZipFile(fh, "w") as zf:
-                for name, data in entries:
-                    entry = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
-                    entry.create_system = 3
-                    entry.external_attr = 0o644 << 16
-                    entry.compress_type = zipfile.ZIP_STORED
-                    zf.writestr(entry, data)
-        os.replace(part, path)
-    except OSError as err:
-        raise LocalError(f"cannot write the bundle {path}: {err}") from None
-    return path
+    payload = [(PAYLOAD + "requirements.txt", (manifest + "".join(sorted(pins))).encode())] + files
+    if sbom:
+        payload.append((PAYLOAD + SBOM, sbom))
+    return wheelfile.write(out_dir, project, version, metadata, payload)
 
 
-def plan(out_dir: str, project: str, target_word: str, wheel_paths: Sequence[str], listing) -> Tuple[str, bool]:
+def plan(out_dir: str, project: str, target_word: str, wheel_paths: Sequence[str], listing, sbom: bytes = b"") -> Tuple[str, bool]:
     """Builds the target's bundle in OUT_DIR and returns (path, True) when the newest bundle of PROJECT the auth
     repo lists (`listing`: IndexFiles, any project's; only PROJECT's bundles count) is this very file, else
     (path, False): a new version N+1.ID, above every one there (1.ID when there is none)."""
     if not wheel_paths:
         raise LocalError(f"no wheel to bundle for {target_word}")
-    ident = closure_id(target_word, wheel_paths)
-    newest: Optional[Tuple[Tuple[int, int], str, str]] = None
-    for item in listing:
-        filename = item.filename
-        parts = filename.split("-")
-        m = _VERSION.fullmatch(parts[1]) if len(parts) > 1 else None
-        if m and filename.endswith(".whl") and normalize(parts[0]) == project:
-            key = (int(m.group(1)), int(m.group(2)))
-            if newest is None or key > newest[0]:
-                newest = (key, parts[1], item.sha256 or "-")
-    if newest and newest[0][1] == ident:
-        path = build(out_dir, project, newest[1], target_word, wheel_paths)
-        if newest[2] in ("-", sha256_of(path)):
+    ident = closure_id(target_word, wheel_paths, sbom)
+    (n, newest_id), newest, newest_sha = wheelfile.newest_version(listing, project)
+    if newest and newest_id == ident:
+        path = build(out_dir, project, newest, target_word, wheel_paths, sbom)
+        if newest_sha in ("-", sha256_of(path)):
             return path, True
         os.remove(path)
-    version = f"{newest[0][0] + 1 if newest else 1}.{ident}"
-    return build(out_dir, project, version, target_word, wheel_paths), False
+    return build(out_dir, project, f"{n + 1}.{ident}", target_word, wheel_paths, sbom), False
+
+
+_READER = wheelfile.Reader("bundle refused: ")
 
 
 def _refuse(why: str) -> Unverifiable:
-    return Unverifiable(f"bundle refused: {why}")
+    return _READER.refuse(why)
 
 
-def _safe_name(name: str) -> bool:
-    """An entry name that stays inside the directory it is unpacked into, on any reader."""
-    if not name or name.startswith("/") or "\\" in name or "\x00" in name or re.match(r"[A-Za-z]:", name):
-        return False
-    return all(part not in ("", ".", "..") for part in name.split("/"))
-
-
-def _read_entry(zf: zipfile.ZipFile, entry: zipfile.ZipInfo) -> bytes:
-    """An entry's bytes, never more than its header declares (a lying size is refused)."""
-    try:
-        with zf.open(entry) as fh:
-            data = fh.read(entry.file_size + 1)
-    except (zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError, EOFError, OSError, ValueError) as err:
-        raise _refuse(f"cannot read {entry.filename} ({err})") from None
-    if len(data) != entry.file_size:
-        raise _refuse(f"{entry.filename} holds {len(data)}{'+' if len(data) > entry.file_size else ''} bytes, "
-                      f"not the {entry.file_size} its header declares")
-    return data
-
-
-def _check_entries(infos: List[zipfile.ZipInfo]) -> None:
-    """What no bundle holds, refused before any content is read: more entries or bytes than a bundle may
-    hold, a name that leaves the directory it is unpacked into, a link or another non-file."""
-    if len(infos) > MAX_ENTRIES:
-        raise _refuse(f"{len(infos)} entries, more than the {MAX_ENTRIES} a bundle may hold")
-    total = 0
-    for entry in infos:
-        name = entry.filename
-        if not _safe_name(name):
-            raise _refuse(f"unsafe entry name {name!r}")
-        kind = stat.S_IFMT(entry.external_attr >> 16)
-        if kind == stat.S_IFLNK:
-            raise _refuse(f"{name} is a symbolic link")
-        if kind not in (0, stat.S_IFREG):
-            raise _refuse(f"{name} is not a regular file")
-        if entry.flag_bits & 0x1:
-            raise _refuse(f"{name} is encrypted")
-        total += entry.file_size
-        if total > MAX_TOTAL_BYTES:
-            raise _refuse(f"its entries declare more than {MAX_TOTAL_BYTES} bytes (at most {MAX_TOTAL_BYTES // (1024 * 1024)} MiB)")
-
-
-def _verify(bundle_path: str, project: str, version: str) -> Tuple[bytes, Dict[Tuple[str, str], str], Dict[str, bytes], Optional[str]]:
-    """UNBUNDLE_PY's checks, in its order: (manifest bytes, pins, wheels by file name, pip wheel)."""
-    info = dist_name(project) + "-" + version + ".dist-info/"
-    allowed = re.compile(re.escape(info) + r"(METADATA|WHEEL|RECORD)|" + re.escape(PAYLOAD)
-                         + r"(requirements\.txt|wheels/[A-Za-z0-9][A-Za-z0-9._+-]*\.whl)")
-    try:
-        zf = zipfile.ZipFile(bundle_path)
-    except (OSError, zipfile.BadZipFile, ValueError, EOFError) as err:
-        raise _refuse(f"not a zip file ({err})") from None
-    contents: Dict[str, bytes] = {}
-    with zf:
-        infos = zf.infolist()
-        _check_entries(infos)
-        names = [entry.filename for entry in infos]
-        if len(names) != len(set(names)):
-            raise _refuse("an entry appears twice")
-        by_name = {entry.filename: entry for entry in infos}
-        if info + "RECORD" not in by_name:
-            raise _refuse(f"no {info}RECORD")
-        try:
-            record_text = _read_entry(zf, by_name[info + "RECORD"]).decode("utf-8")
-            rows = list(csv.reader(io.StringIO(record_text)))
-        except (UnicodeDecodeError, csv.Error) as err:
-            raise _refuse(f"{info}RECORD is not a UTF-8 CSV file ({err})") from None
-        record: Dict[str, List[str]] = {}
-        for row in rows:
-            if not row:
-                continue
-            if len(row) != 3 or row[0] in record:
-                raise _refuse(f"a RECORD row is malformed or repeated: {row}")
-            record[row[0]] = row
-        for entry in infos:
-            name = entry.filename
-            if not allowed.fullmatch(name):
-                raise _refuse(f"unexpected entry {name}")
-            if name not in record:
-                raise _refuse(f"{name} is not in RECORD")
-            if name == info + "RECORD":
-                continue
-            data = _read_entry(zf, entry)
-            if record[name][1:] != ["sha256=" + _b64(hashlib.sha256(data).digest()), str(len(data))]:
-                raise _refuse(f"{name} does not match its RECORD entry")
-            contents[name] = data
-        lacking = sorted(set(record) - set(names))
-        if lacking:
-            raise _refuse(f"RECORD lists what the bundle lacks: {lacking}")
-    fields: Dict[str, str] = {}
-    for line in contents.get(info + "METADATA", b"").decode("utf-8", "replace").split("\n\n", 1)[0].split("\n"):
-        key, _, value = line.partition(":")
-        fields.setdefault(key.strip().lower(), value.strip())
-    named = (fields.get("name", ""), fields.get("version", ""))
-    if normalize(named[0]) != project or named[1] != version:
-        raise _refuse(f"its METADATA names {named[0]} {named[1]}, not {project} {version}")
+def _verify(bundle_path: str, project: str, version: str) -> Tuple[bytes, Dict[Tuple[str, str], str], Dict[str, bytes], Optional[str], bytes]:
+    """(manifest bytes, pins, wheels by file name, pip wheel, SBOM bytes or b"")."""
+    allowed = re.compile(re.escape(PAYLOAD) + r"(requirements\.txt|" + re.escape(SBOM) + r"|wheels/[A-Za-z0-9][A-Za-z0-9._+-]*\.whl)")
+    contents = _READER.read(bundle_path, project, version, allowed)
     manifest = contents.get(PAYLOAD + "requirements.txt")
     if manifest is None:
         raise _refuse(f"no {PAYLOAD}requirements.txt (the manifest)")
@@ -280,7 +154,7 @@ def _verify(bundle_path: str, project: str, version: str) -> Tuple[bytes, Dict[T
             pip_wheel = filename
     if set(pins) - seen:
         raise _refuse(f"the manifest pins wheels the bundle lacks: {sorted(set(pins) - seen)}")
-    return manifest, pins, wheels, pip_wheel
+    return manifest, pins, wheels, pip_wheel, contents.get(PAYLOAD + SBOM, b"")
 
 
 def _create(path: str, data: bytes) -> None:
@@ -299,7 +173,7 @@ def verify_and_unpack(bundle_path: str, project: str, version: str, dest_dir: st
     a bundle is refused, never half used."""
     if os.path.lexists(dest_dir):
         raise LocalError(f"{dest_dir} exists: a bundle is unpacked only into a new directory")
-    manifest, pins, wheels, pip_wheel = _verify(bundle_path, project, version)
+    manifest, pins, wheels, pip_wheel, sbom = _verify(bundle_path, project, version)
     wheels_dir = os.path.join(dest_dir, "wheels")
     requirements_path = os.path.join(dest_dir, "requirements.txt")
     install_path = os.path.join(dest_dir, "install.txt")
@@ -322,4 +196,5 @@ def verify_and_unpack(bundle_path: str, project: str, version: str, dest_dir: st
         if isinstance(err, OSError):
             raise LocalError(f"cannot unpack the bundle into {dest_dir}: {err}") from None
         raise
-    return Unpacked(wheels_dir, requirements_path, install_path, pip_wheel, len(wheels))
+    return Unpacked(wheels_dir, requirements_path, install_path, pip_wheel, len(wheels),
+                    {name: hashlib.sha256(data).hexdigest() for name, data in wheels.items()}, sbom)

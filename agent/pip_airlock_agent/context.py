@@ -15,7 +15,7 @@ from .runner import Runner
 
 class Context:
     def __init__(self, log: Logger, clock: Clock, metadata: Metadata, attrs: GuestAttributes, ar: ArtifactRegistry,
-                 retry: RetryPolicy, runner: Runner, agent_path: str) -> None:
+                 retry: RetryPolicy, runner: Runner, agent_path: str, kms=None) -> None:
         self.log = log
         self.clock = clock
         self.metadata = metadata
@@ -25,6 +25,8 @@ class Context:
         self.runner = runner
         #: The zipapp this run came from: other interpreters run its shims (`PY -I agent.pyz pip-retry ...`).
         self.agent_path = agent_path
+        #: Cloud KMS (kms.KmsClient): the mirror signs with it, hosts fetch public keys; None without a key.
+        self.kms = kms
 
     def run(self, argv, **kwargs):
         return self.runner.run(argv, **kwargs)
@@ -38,4 +40,8 @@ def build(settings, log: Logger, agent_path: str, clock: Optional[Clock] = None,
     attrs = GuestAttributes(metadata, settings.guest_attr_namespace, clock, log, **({"times_file": times_file} if times_file else {}))
     ar = ArtifactRegistry(settings.ar_host, metadata.token, transport, clock, on_rejected=metadata.forget_token)
     retry = RetryPolicy(settings.max_attempts, settings.max_backoff_seconds, settings.retry_after_max_seconds, clock, rng)
-    return Context(log, clock, metadata, attrs, ar, retry, runner or Runner(), agent_path)
+    kms = None
+    if getattr(settings, "signing_key", ""):
+        from .kms import KmsClient
+        kms = KmsClient(settings.kms_endpoint, metadata.token, transport, on_rejected=metadata.forget_token)
+    return Context(log, clock, metadata, attrs, ar, retry, runner or Runner(), agent_path, kms=kms)

@@ -10,6 +10,8 @@ command line, in a file, or in the log. Steps: validate, tools, token, download,
 raises an AgentError; cli.py reports it (failed, failed-step) and powers off when STOP_WHEN_DONE."""
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 import shutil
@@ -17,15 +19,20 @@ import stat
 import sys
 from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
 
-from . import bundle
+from . import bundle, sbom, signed_set
 from .errors import LocalError, NotServedYet, Rejected, SettingsError, Unreachable, Unverifiable
-from .fsutil import sha256_of
+from .fsutil import read_small, sha256_of, write_atomic
 from .runner import BASE_ENV
 from .names import bundle_project, normalize, requirement_project, wheel_project, wheel_version
 
 #: On disk, not in /tmp: Debian 13 mounts /tmp as a tmpfs of half the RAM (about 1 GB on an e2-small). A
 #: directory of the product's own, emptied before and after each run.
 WORK_DIR = "/var/lib/pip-airlock/mirror-work"
+#: What the mirror has published, run after run (file name -> sha256), so that a file in the auth repo it did
+#: not publish is told apart from one an earlier run did. Root's, on the public host's disk.
+PUBLISHED_RECORD = "/var/lib/pip-airlock/mirror-published.json"
+#: At most this many foreign file names in the guest attribute (all of them go to the log).
+FOREIGN_ATTR_NAMES = 20
 #: The exit status of a child its time bound ended (runner.TIMED_OUT, as timeout(1) reports it).
 TIMED_OUT = 124
 #: Extra time the runner allows apt-get beyond the dpkg lock wait (the download and the unpacking).
@@ -122,8 +129,9 @@ def script_interpreter(script: str, which: Callable[[str], Optional[str]], defau
 
 class Mirror:
     def __init__(self, settings, ctx, work_dir: str = WORK_DIR, python: Optional[str] = None,
-                 which: Optional[Callable[[str], Optional[str]]] = None) -> None:
+                 which: Optional[Callable[[str], Optional[str]]] = None, published_record: str = PUBLISHED_RECORD) -> None:
         self.s = settings
+        self.published_record = published_record
         self.ctx = ctx
         self.log = ctx.log
         self.work_dir = work_dir
@@ -144,6 +152,15 @@ class Mirror:
         #: Files a twine run of this mirror run reported stored (exit 0): never sent again while the listing lags,
         #: since AR refuses a duplicate upload with HTTP 400.
         self.stored: Set[str] = set()
+        #: The policy's findings (policy step), per file name and project, for the SBOMs and the report.
+        self.decisions: Dict[str, List[str]] = {}
+        self.upload_times: Dict[str, str] = {}
+        self.publishers: Dict[str, str] = {}
+        self.version_name = f"{settings.signing_key}/cryptoKeyVersions/{settings.signing_key_version}"
+        self.statement = b""
+        self.signature = b""
+        self.signed_set = ""
+        self.foreign: List[str] = []
 
     # --- the run --------------------------------------------------------------------------------------
     def run(self) -> None:
@@ -297,7 +314,7 @@ class Mirror:
     def list_auth_repo(self) -> Dict[str, object]:
         """The auth repo's files of every project and bundle project, by file name."""
         remote: Dict[str, object] = {}
-        for project in self.projects + self.bundle_projects:
+        for project in self.projects + self.bundle_projects + [signed_set.PROJECT]:
             for item in self.ctx.ar.project_files(self.s.auth_repo_index_url, project):
                 remote[item.filename] = item
         return remote
@@ -315,13 +332,19 @@ class Mirror:
         remote = self.list_auth_repo()
         listing = list(remote.values())
         self.bundles = []
+        targets = []
         for project, target, wheels in zip(self.bundle_projects, self.s.mirrored_targets, self.target_wheels):
-            path, present = bundle.plan(os.path.join(self.work_dir, "bundles"), project, target, wheels, listing)
+            path, present = bundle.plan(os.path.join(self.work_dir, "bundles"), project, target, wheels, listing,
+                                        sbom=self.sbom_of(project, target, wheels))
             self.bundles.append(path)
             self.local_sha[os.path.basename(path)] = sha256_of(path)
+            targets.append((target, os.path.basename(path)))
             if not present:
                 log.info(f"bundle for {target}: {os.path.basename(path)} (new)")
-        self.sync_order = self.upload_first + self.bundles + self.upload_last
+        published = self.upload_first + self.bundles + self.upload_last
+        path = self.sign(published, targets, listing)
+        self.sync_order = published + [path]
+        self.foreign = self.foreign_files(remote)
         missing: List[str] = []
         mismatched: List[str] = []
         for path in self.sync_order:
@@ -355,6 +378,60 @@ class Mirror:
             if item.sha256 and item.sha256 != self.local_sha[name]:
                 log.info(f"auth repo holds {name} with sha256 {item.sha256}, expected {self.local_sha[name]}")
                 raise Unverifiable(f"the auth repo holds {name} with another sha256 after its upload")
+
+    def sbom_of(self, project: str, target: str, wheels: Sequence[str]) -> bytes:
+        return sbom.document(project, target, [(os.path.basename(w), self.local_sha[os.path.basename(w)]) for w in wheels],
+                             self.decisions, self.upload_times, self.publishers)
+
+    def sign(self, published: Sequence[str], targets: Sequence[Tuple[str, str]], listing) -> str:
+        """The run's signed set (signed_set.py): the statement of every file published and each target's bundle,
+        signed by KMS with SIGNING_KEY_VERSION (once a run: a retried upload reuses the signature). Returns
+        its wheel's path."""
+        names = [os.path.basename(p) for p in published]
+        lock_sha = hashlib.sha256(self.s.lock_content.encode("utf-8")).hexdigest() if self.s.lock_content else ""
+        statement = signed_set.statement_bytes(self.version_name, [(n, self.local_sha[n]) for n in names],
+                                               [(t, n, self.local_sha[n]) for t, n in targets], lock_sha)
+        if statement != self.statement:
+            digest = hashlib.sha256(statement).digest()
+            self.signature = self.ctx.kms.asymmetric_sign(self.version_name, digest)
+            self.statement = statement
+            self.log.info(f"signed the statement of {len(names)} files (sha256 {digest.hex()}) with {self.version_name}")
+        path, present = signed_set.plan(os.path.join(self.work_dir, "bundles"), listing, self.statement, self.signature)
+        name = os.path.basename(path)
+        self.local_sha[name] = sha256_of(path)
+        self.signed_set = name
+        self.log.info(f"signed set: {name}{'' if present else ' (new)'}")
+        return path
+
+    def foreign_files(self, remote: Dict[str, object]) -> List[str]:
+        """Files on the pages the mirror reads that neither this run nor an earlier one (the record) published:
+        another writer's. Reported, never signed: hosts install only what the signed set names."""
+        record = self.read_record()
+        ours = {os.path.basename(p) for p in self.sync_order}
+        foreign = []
+        for name, item in remote.items():
+            if name in ours:
+                continue
+            listed = getattr(item, "sha256", None)
+            if name not in record or (listed and record[name] != listed):
+                foreign.append(name)
+        return sorted(foreign)
+
+    def read_record(self) -> Dict[str, str]:
+        text = read_small(self.published_record)
+        if not text:
+            return {}
+        try:
+            record = json.loads(text)
+        except ValueError:
+            self.log.info(f"warning: {self.published_record} is not JSON: every file of earlier runs counts as foreign this run")
+            return {}
+        return {k: v for k, v in record.items() if isinstance(k, str) and isinstance(v, str)} if isinstance(record, dict) else {}
+
+    def write_record(self) -> None:
+        record = self.read_record()
+        record.update({os.path.basename(p): self.local_sha[os.path.basename(p)] for p in self.sync_order})
+        write_atomic(self.published_record, json.dumps(record, sort_keys=True, indent=0) + "\n", 0o600)
 
     def twine_command(self) -> List[str]:
         """twine, run by its own interpreter (the one its script names) through the twine-compat shim."""
@@ -398,6 +475,13 @@ class Mirror:
             how = "uploaded" if name in self.uploaded else "already-present"
             log.info(f"file {wheel_project(name)} {wheel_version(name)} sha256={self.local_sha[name]} {name} ({how})")
         self.ctx.attrs.publish("manifest", self.manifest())
+        self.write_record()
+        for name in self.foreign:
+            log.info(f"foreign file in the auth repo: {name} (not published by this mirror: never signed, no host installs it; "
+                     "find its writer in the audit log and delete it)")
+        shown = " ".join(self.foreign[:FOREIGN_ATTR_NAMES]) + (" …" if len(self.foreign) > FOREIGN_ATTR_NAMES else "")
+        self.ctx.attrs.publish("foreign-files", f"{len(self.foreign)}{': ' + shown if self.foreign else ''}")
+        self.ctx.attrs.publish("signed-set", self.signed_set)
         log.current_step = "finished"
         self.ctx.attrs.publish("status", "ready")
         log.info(f"mirror ready: {len(self.sync_order)} files in the auth repo ({len(self.bundles)} of them bundles), "
@@ -415,7 +499,7 @@ class Mirror:
 
 
 def run(settings, ctx, work_dir: str = WORK_DIR, python: Optional[str] = None,
-        which: Optional[Callable[[str], Optional[str]]] = None) -> None:
+        which: Optional[Callable[[str], Optional[str]]] = None, published_record: str = PUBLISHED_RECORD) -> None:
     """Today's mirror main(): returns when the auth repo holds every file (status ready published), raises an
     AgentError otherwise (cli.py reports it and powers off when STOP_WHEN_DONE)."""
-    Mirror(settings, ctx, work_dir=work_dir, python=python, which=which).run()
+    Mirror(settings, ctx, work_dir=work_dir, python=python, which=which, published_record=published_record).run()

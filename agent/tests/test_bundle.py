@@ -14,7 +14,7 @@ import zipfile
 
 import pytest
 
-from pip_airlock_agent import bundle
+from pip_airlock_agent import bundle, wheelfile
 from pip_airlock_agent.ar import IndexFile
 from pip_airlock_agent.errors import LocalError, Unverifiable
 
@@ -235,7 +235,7 @@ def _cases():
         ("unexpected-dist-info-file", lambda e, p: write_zip(p, e + [(INFO + "entry_points.txt", b"x")]), f"unexpected entry {INFO}entry_points.txt", True),
         ("not-in-record", rewrite_record(lambda r: "".join(l + "\n" for l in r.splitlines() if not l.startswith(INFO + "WHEEL"))), f"{INFO}WHEEL is not in RECORD", True),
         ("not-matching-record", lambda e, p: write_zip(p, replace(e, INFO + "WHEEL", dict(e)[INFO + "WHEEL"] + b"X"), record=dict(e)[INFO + "RECORD"]), f"{INFO}WHEEL does not match its RECORD entry", True),
-        ("record-lists-missing", lambda e, p: write_zip(p, drop(e, INFO + "WHEEL"), record=dict(e)[INFO + "RECORD"]), f"RECORD lists what the bundle lacks: ['{INFO}WHEEL']", True),
+        ("record-lists-missing", lambda e, p: write_zip(p, drop(e, INFO + "WHEEL"), record=dict(e)[INFO + "RECORD"]), f"RECORD lists what the wheel lacks: ['{INFO}WHEEL']", True),
         ("metadata-other-project", lambda e, p: write_zip(p, replace(e, INFO + "METADATA", dict(e)[INFO + "METADATA"].replace(b"Name: " + PROJECT.encode(), b"Name: evil"))), f"its METADATA names evil 1.5, not {PROJECT} 1.5", True),
         ("metadata-other-version", lambda e, p: write_zip(p, replace(e, INFO + "METADATA", dict(e)[INFO + "METADATA"].replace(b"Version: 1.5", b"Version: 1.6"))), f"its METADATA names {PROJECT} 1.6, not {PROJECT} 1.5", True),
         ("no-metadata", lambda e, p: write_zip(p, drop(e, INFO + "METADATA")), f"its METADATA names  , not {PROJECT} 1.5", True),
@@ -320,13 +320,13 @@ def test_valid_bundle_passes_the_shells_check_too(valid, tmp_path):
 
 
 def test_oversized_bundle_is_refused_before_reading(valid, tmp_path, monkeypatch):
-    monkeypatch.setattr(bundle, "MAX_TOTAL_BYTES", 100)
+    monkeypatch.setattr(wheelfile, "MAX_TOTAL_BYTES", 100)
     with pytest.raises(Unverifiable, match="bundle refused: its entries declare more than 100 bytes"):
         bundle.verify_and_unpack(valid, PROJECT, "1.5", str(tmp_path / "dest"))
 
 
 def test_too_many_entries(valid, tmp_path, monkeypatch):
-    monkeypatch.setattr(bundle, "MAX_ENTRIES", 3)
+    monkeypatch.setattr(wheelfile, "MAX_ENTRIES", 3)
     with pytest.raises(Unverifiable, match="bundle refused: 7 entries, more than the 3"):
         bundle.verify_and_unpack(valid, PROJECT, "1.5", str(tmp_path / "dest"))
 
@@ -344,7 +344,8 @@ def test_unpack(valid, wheels, tmp_path):
     dest = tmp_path / "dest"
     got = bundle.verify_and_unpack(valid, PROJECT, "1.5", str(dest))
     assert got == bundle.Unpacked(str(dest / "wheels"), str(dest / "requirements.txt"), str(dest / "install.txt"),
-                                  "pip-24.0-py3-none-any.whl", 3)
+                                  "pip-24.0-py3-none-any.whl", 3,
+                                  {os.path.basename(p): hashlib.sha256(open(p, "rb").read()).digest().hex() for p in wheels}, b"")
     assert sorted(os.listdir(dest)) == ["install.txt", "requirements.txt", "wheels"]
     assert sorted(os.listdir(dest / "wheels")) == sorted(WHEELS)
     for path in wheels:

@@ -17,7 +17,7 @@ from typing import Dict, List, Optional
 import pytest
 
 from fakes import FakeClock, FakeRunner, logger
-from pip_airlock_agent import bundle, mirror, settings as settings_module
+from pip_airlock_agent import bundle, mirror, sbom, settings as settings_module, signed_set
 from pip_airlock_agent.ar import ArtifactRegistry
 from pip_airlock_agent.context import Context
 from pip_airlock_agent.errors import LocalError, NotServedYet, Rejected, SettingsError, Unreachable, Unverifiable
@@ -118,6 +118,20 @@ class FakeMetadata:
         self.forgotten += 1
 
 
+class FakeKms:
+    """KMS's asymmetricSign, deterministic as RSASSA-PKCS1-v1_5 is: the 'signature' is a keyed digest."""
+
+    def __init__(self) -> None:
+        self.signed: List[tuple] = []
+        self.answers: List[Exception] = []
+
+    def asymmetric_sign(self, version_name: str, digest: bytes) -> bytes:
+        self.signed.append((version_name, digest))
+        if self.answers:
+            raise self.answers.pop(0)
+        return hashlib.sha256(b"key " + version_name.encode() + digest).digest() * 12
+
+
 class FakeAttrs:
     def __init__(self) -> None:
         self.published: List[tuple] = []
@@ -152,7 +166,15 @@ class Host:
         self.runner = FakeRunner(self.answer)
         self.retry = RetryPolicy(3, 30, 120, self.clock, random.Random(7))
         ar = ArtifactRegistry(HOST, self.metadata.token, self.repo, self.clock)
-        self.ctx = Context(self.log, self.clock, self.metadata, self.attrs, ar, self.retry, self.runner, AGENT)
+        self.kms = FakeKms()
+        self.record = str(tmp_path / "mirror-published.json")
+        self.ctx = Context(self.log, self.clock, self.metadata, self.attrs, ar, self.retry, self.runner, AGENT, kms=self.kms)
+
+    def repo_sha(self, name: str) -> str:
+        return next(files[name] for files in self.repo.files.values() if name in files)
+
+    def signed_set_name(self) -> str:
+        return next(value for key, value in self.attrs.published if key == "signed-set")
 
     def which(self, name):
         if name == "twine" and not self.tools["twine"]:
@@ -160,7 +182,7 @@ class Host:
         return self.programs.get(name)
 
     def run(self):
-        return mirror.run(self.settings, self.ctx, work_dir=self.work_dir, python=PYTHON, which=self.which)
+        return mirror.run(self.settings, self.ctx, work_dir=self.work_dir, python=PYTHON, which=self.which, published_record=self.record)
 
     @property
     def lines(self) -> List[str]:
@@ -250,7 +272,8 @@ def test_first_run_uploads_everything_in_order(host):
     assert argv[:5] == ["/usr/bin/python3.11", "-I", AGENT, "twine-compat", "--"]
     assert argv[5:10] == ["upload", "--non-interactive", "--disable-progress-bar", "--repository-url", UPLOAD]
     sent = [os.path.basename(p) for p in argv[10:]]
-    assert sent[:6] == FIRST and sent[8:] == LAST
+    assert sent[:6] == FIRST and sent[8:10] == LAST
+    assert re.fullmatch(r"pip_airlock_signed_set-1\.[0-9]+-py3-none-any\.whl", sent[10])  # last: it names them all
     assert [wheel_project(n) for n in sent[6:8]] == [BUNDLE_311, BUNDLE_39]
     assert kwargs["timeout"] == 600
     assert kwargs["env"] == {"TWINE_USERNAME": "oauth2accesstoken", "TWINE_PASSWORD": TOKEN, "TWINE_NON_INTERACTIVE": "1"}
@@ -269,12 +292,12 @@ def test_first_run_uploads_everything_in_order(host):
     rows = [line.split(" ") for line in manifest.splitlines()]
     assert [r[3] for r in rows] == sent
     assert rows[0] == ["cffi", "1.17.1", sha(content(FIRST[0])), FIRST[0]]
-    assert rows[-1] == ["keyrings-google-artifactregistry-auth", "1.1.2", sha(content(LAST[1])), LAST[1]]
+    assert rows[-2] == ["keyrings-google-artifactregistry-auth", "1.1.2", sha(content(LAST[1])), LAST[1]]
     assert rows[6][:2] == [BUNDLE_311, "1." + str(bundle_id(host, 0))]
     lines = host.lines
     assert f"[report] file cffi 1.17.1 sha256={sha(content(FIRST[0]))} {FIRST[0]} (uploaded)" in lines
-    assert lines[-1] == "[finished] mirror ready: 10 files in the auth repo (2 of them bundles), 10 uploaded by this run"
-    assert "[upload] uploading 10 of 10 files to " + UPLOAD in lines
+    assert lines[-1] == "[finished] mirror ready: 11 files in the auth repo (2 of them bundles), 11 uploaded by this run"
+    assert "[upload] uploading 11 of 11 files to " + UPLOAD in lines
     assert any(line.startswith(f"[upload] bundle for 3.11.2:x86_64:2.36: pip_airlock_bundle_py3_11_2_x86_64_glibc2_36-1.") and line.endswith(" (new)") for line in lines)
     assert "[download] downloaded 8 wheels for 7 projects; 2 bundle(s): " + f"{BUNDLE_311} {BUNDLE_39}" in lines
     assert not os.path.lexists(host.work_dir)  # emptied after the run
@@ -289,7 +312,8 @@ def bundle_id(h: Host, index: int) -> int:
     for name in CLOSURES[python]:
         (d / name).write_bytes(content(name))
         paths.append(str(d / name))
-    return bundle.closure_id(target, paths)
+    document = sbom.document([BUNDLE_311, BUNDLE_39][index], target, [(n, sha(content(n))) for n in CLOSURES[python]], {}, {}, {})
+    return bundle.closure_id(target, paths, document)
 
 
 def test_the_log_lines_users_grep(host):
@@ -334,7 +358,8 @@ def test_second_run_uploads_nothing(host, tmp_path):
     again.run()
     assert again.calls("twine") == []
     assert host.repo.uploads == first_uploads
-    assert again.lines[-1] == "[finished] mirror ready: 10 files in the auth repo (2 of them bundles), 0 uploaded by this run"
+    assert again.lines[-1] == "[finished] mirror ready: 11 files in the auth repo (2 of them bundles), 0 uploaded by this run"
+    assert len(again.kms.signed) == 1  # signed again (deterministic): the same signed set, already there
     assert all(line.endswith("(already-present)") for line in again.lines if line.startswith("[report] file "))
     assert again.attrs.published[1] == host.attrs.published[1]  # the same manifest
 
@@ -345,9 +370,9 @@ def test_only_missing_files_are_uploaded(host):
     host.repo.put(LAST[0], digest=None)  # no sha256 on the page: present is all that can be said
     host.run()
     sent = [os.path.basename(p) for p in host.calls("twine")[0][0][10:]]
-    assert sent[:3] == FIRST[3:] and sent[-1:] == LAST[1:]
-    assert "[upload] uploading 6 of 10 files to " + UPLOAD in host.lines
-    assert host.lines[-1].endswith("6 uploaded by this run")
+    assert sent[:3] == FIRST[3:] and sent[-2:-1] == LAST[1:]
+    assert "[upload] uploading 7 of 11 files to " + UPLOAD in host.lines
+    assert host.lines[-1].endswith("7 uploaded by this run")
     assert f"[report] file cffi 1.17.1 sha256={sha(content(FIRST[0]))} {FIRST[0]} (already-present)" in host.lines
 
 
@@ -364,7 +389,7 @@ def test_without_mirrored_targets_there_is_no_bundle(tmp_path):
     h.run()
     assert bundle_names(h) == []
     assert "[download] downloaded 8 wheels for 7 projects; 0 bundle(s): none" in h.lines
-    assert h.lines[-1] == "[finished] mirror ready: 8 files in the auth repo (0 of them bundles), 8 uploaded by this run"
+    assert h.lines[-1] == "[finished] mirror ready: 9 files in the auth repo (0 of them bundles), 9 uploaded by this run"
 
 
 def test_the_venv_tool_in_packages_goes_with_pip(tmp_path):
@@ -372,7 +397,7 @@ def test_the_venv_tool_in_packages_goes_with_pip(tmp_path):
     h.run()
     sent = [os.path.basename(p) for p in h.calls("twine")[0][0][10:]]
     assert sent.index("virtualenv-20.31.2-py3-none-any.whl") < sent.index("keyring-25.6.0-py3-none-any.whl")
-    assert sent[-1] == "keyring-25.6.0-py3-none-any.whl"
+    assert sent[-2] == "keyring-25.6.0-py3-none-any.whl"
 
 
 # --- failures of the upload ----------------------------------------------------------------------------
@@ -391,11 +416,11 @@ def test_a_partial_upload_is_completed_by_the_next_attempt(host):
     host.run()
     twine = host.calls("twine")
     assert len(twine) == 2
-    assert len(twine[0][0][10:]) == 10 and len(twine[1][0][10:]) == 6
+    assert len(twine[0][0][10:]) == 11 and len(twine[1][0][10:]) == 7
     assert sorted(host.repo.uploads) == sorted(set(host.repo.uploads))  # nothing twice (AR refuses a duplicate)
     assert len(host.clock.sleeps) == 1
     assert any("upload to the auth repo: attempt 1/3 failed (twine upload failed (exit 1))" in line for line in host.lines)
-    assert host.lines[-1].endswith("10 uploaded by this run")
+    assert host.lines[-1].endswith("11 uploaded by this run")
 
 
 def test_a_listing_that_lags_after_the_upload_is_waited_for(host):
@@ -431,7 +456,7 @@ def test_an_unauthorized_upload_retries_with_a_new_token(host):
 
 
 def test_a_token_twine_prints_is_hidden(host):
-    host.twine_answers = [(10, Completed([], 0, f"debug: password {TOKEN}\n"))]
+    host.twine_answers = [(11, Completed([], 0, f"debug: password {TOKEN}\n"))]
     host.run()
     assert TOKEN not in host.stream.getvalue()
     assert "[upload] debug: password ****" in host.lines
@@ -589,7 +614,7 @@ def test_missing_tools_are_installed_with_apt(host):
     assert all(kw["env"] == {"DEBIAN_FRONTEND": "noninteractive"} and kw["timeout"] == 600 + mirror.APT_EXTRA_SECONDS for _, kw in apt)
     assert "[tools] installing missing tools with apt-get: python3-pip twine" in host.lines
     assert any("apt-get update: attempt 1/3 failed (apt-get update failed (exit 100))" in line for line in host.lines)
-    assert host.lines[-1].endswith("10 uploaded by this run")
+    assert host.lines[-1].endswith("11 uploaded by this run")
 
 
 def test_tools_still_missing_after_apt(host):
@@ -711,7 +736,7 @@ def test_real_pip_downloads_each_targets_closure(tmp_path, local_index):
     by_target = {}
     for line in h.attrs.published[1][1].splitlines():
         project, version, digest, name = line.split(" ")
-        if not project.startswith("pip-airlock-bundle"):
+        if not project.startswith("pip-airlock-"):
             assert shas[name] == digest
     # the bundles: the 3.9 target's closure holds `old`, the 3.11 one's does not
     for name in h.repo.uploads:
@@ -721,7 +746,7 @@ def test_real_pip_downloads_each_targets_closure(tmp_path, local_index):
     sent = [os.path.basename(p) for p in h.calls("twine")[0][0][10:]]
     assert sent == ["dep-1.0-py3-none-any.whl", "old-1.0-py3-none-any.whl", "pip-99.0-py3-none-any.whl",
                     "virtualenv-99.0-py3-none-any.whl", by_target["pip_airlock_bundle_py3_9_2_x86_64_glibc2_17"],
-                    by_target["pip_airlock_bundle_py3_11_2_x86_64_glibc2_17"], "top-1.0-py3-none-any.whl"]
+                    by_target["pip_airlock_bundle_py3_11_2_x86_64_glibc2_17"], "top-1.0-py3-none-any.whl", h.signed_set_name()]
 
 
 def test_real_pip_names_what_a_lock_leaves_unpinned(tmp_path, local_index):
@@ -734,3 +759,117 @@ def test_real_pip_names_what_a_lock_leaves_unpinned(tmp_path, local_index):
     told = [line for line in h.lines if "the lock does not pin" in line]
     assert told == ["[download] the lock does not pin dep (from top==1.0) for CPython 3.9.2: --require-hashes needs every "
                     "dependency pinned; make the lock with recipes/make-lock.sh"]
+
+
+# --- the signed set ------------------------------------------------------------------------------------
+def signed_set_of(h: Host):
+    """(statement, signature) of the signed set the run uploaded, read back from the wheel twine sent."""
+    name = h.signed_set_name()
+    path = next(p for argv, _ in h.calls("twine") for p in argv if os.path.basename(p) == name)
+    return name, path
+
+
+def test_the_signed_set_names_every_file_and_each_targets_bundle(host, monkeypatch):
+    kept = {}
+    real_build = signed_set.build
+
+    def keep(out_dir, version, statement, signature):
+        kept.update(statement=statement, signature=signature, version=version)
+        return real_build(out_dir, version, statement, signature)
+    monkeypatch.setattr(signed_set, "build", keep)
+    host.run()
+    statement = signed_set.parse(kept["statement"])
+    version_name = host.settings.signing_key + "/cryptoKeyVersions/1"
+    assert statement.key_version == version_name
+    sent = [os.path.basename(p) for p in host.calls("twine")[0][0][10:]]
+    assert sorted(statement.files) == sorted(sent[:-1])  # everything but the signed set itself
+    for name, digest in statement.files.items():
+        assert digest == host.repo_sha(name)
+    assert sorted(statement.bundles) == ["3.11.2:x86_64:2.36", "3.9.2:aarch64:2.31"]
+    assert statement.bundles["3.11.2:x86_64:2.36"][0].startswith("pip_airlock_bundle_py3_11_2_x86_64_glibc2_36-1.")
+    assert statement.lock_sha256 == ""
+    # KMS signed sha256(statement) with the configured version, once
+    assert host.kms.signed == [(version_name, hashlib.sha256(kept["statement"]).digest())]
+    assert kept["signature"] == host.kms.asymmetric_sign(version_name, hashlib.sha256(kept["statement"]).digest())
+    assert sent[-1] == host.signed_set_name() == f"pip_airlock_signed_set-{kept['version']}-py3-none-any.whl"
+    assert ("signed-set", sent[-1]) in host.attrs.published
+    assert ("foreign-files", "0") in host.attrs.published
+
+
+def test_a_rotated_key_version_signs(tmp_path):
+    h = Host(tmp_path, raw_settings(SIGNING_KEY_VERSION=2))
+    h.run()
+    assert h.kms.signed[0][0].endswith("/cryptoKeyVersions/2")
+
+
+def test_a_mirror_that_may_not_sign_uploads_nothing(host):
+    host.kms.answers = [Rejected("KMS: HTTP 403 (cloudkms.cryptoKeyVersions.useToSign)", 403)]
+    with pytest.raises(Rejected):
+        host.run()
+    assert host.calls("twine") == [] and host.repo.uploads == []
+    assert host.clock.sleeps == []
+
+
+def test_files_another_writer_added_are_reported_and_never_signed(host, monkeypatch):
+    statements = []
+    real_build = signed_set.build
+    monkeypatch.setattr(signed_set, "build", lambda o, v, st, sig: statements.append(st) or real_build(o, v, st, sig))
+    planted = ["pip-99.0-py3-none-any.whl", "pip_airlock_bundle_py3_11_2_x86_64_glibc2_36-99.1-py3-none-any.whl",
+               "pip_airlock_signed_set-99.1-py3-none-any.whl"]
+    for name in planted:
+        host.repo.put(name, b"not the mirror's")
+    host.run()
+    statement = signed_set.parse(statements[-1])
+    assert not set(planted) & set(statement.files)
+    assert statement.bundles["3.11.2:x86_64:2.36"][0].startswith("pip_airlock_bundle_py3_11_2_x86_64_glibc2_36-100.")
+    assert host.signed_set_name().startswith("pip_airlock_signed_set-100.")
+    assert ("foreign-files", "3: " + " ".join(sorted(planted))) in host.attrs.published
+    for name in planted:
+        assert any(line.startswith(f"[report] foreign file in the auth repo: {name} ") for line in host.lines)
+
+
+def test_files_of_earlier_runs_are_not_foreign(host, tmp_path):
+    host.repo.put("keyring-25.5.0-py3-none-any.whl")  # an earlier run's, in the record
+    host.repo.put("pip-24.0-py3-none-any.whl", b"replaced by someone")  # recorded with other bytes
+    with open(host.record, "w") as fh:
+        json.dump({"keyring-25.5.0-py3-none-any.whl": sha(content("keyring-25.5.0-py3-none-any.whl")),
+                   "pip-24.0-py3-none-any.whl": sha(content("pip-24.0-py3-none-any.whl"))}, fh)
+    host.run()
+    assert ("foreign-files", "1: pip-24.0-py3-none-any.whl") in host.attrs.published
+    record = json.load(open(host.record))
+    assert host.signed_set_name() in record and "keyring-25.5.0-py3-none-any.whl" in record
+    assert stat.S_IMODE(os.stat(host.record).st_mode) == 0o600
+
+
+def test_the_lock_is_part_of_the_statement(tmp_path, monkeypatch):
+    statements = []
+    real_build = signed_set.build
+    monkeypatch.setattr(signed_set, "build", lambda o, v, st, sig: statements.append(st) or real_build(o, v, st, sig))
+    lock = "keyring==25.6.0 --hash=sha256:" + "a" * 64
+    h = Host(tmp_path, raw_settings(LOCK_CONTENT=lock))
+    h.run()
+    assert signed_set.parse(statements[-1]).lock_sha256 == hashlib.sha256(lock.encode()).hexdigest()
+
+
+def test_each_bundle_carries_its_sbom(host):
+    host.run()
+    bundle_path = next(p for argv, _ in host.calls("twine") for p in argv if os.path.basename(p).startswith("pip_airlock_bundle_py3_9"))
+    name = os.path.basename(bundle_path)
+    project, version = "pip-airlock-bundle-py3-9-2-aarch64-glibc2-31", name.split("-")[1]
+    # the bundle's wheels are gone with the work dir: rebuild the same bundle from the closure to read it
+    d = host.tmp / "sbom-check"
+    d.mkdir()
+    paths = []
+    for n in CLOSURES["3.9.2"]:
+        (d / n).write_bytes(content(n))
+        paths.append(str(d / n))
+    document = sbom.document(project, "3.9.2:aarch64:2.31", [(n, sha(content(n))) for n in CLOSURES["3.9.2"]], {}, {}, {})
+    rebuilt = bundle.build(str(d), project, version, "3.9.2:aarch64:2.31", paths, document)
+    assert sha(open(rebuilt, "rb").read()) == host.repo_sha(name)  # what was uploaded carries exactly this SBOM
+    unpacked = bundle.verify_and_unpack(rebuilt, project, version, str(d / "out"))
+    components = sbom.components(unpacked.sbom)
+    assert {n: c[2] for n, c in components.items()} == unpacked.wheel_sha256
+    doc = json.loads(unpacked.sbom)
+    assert doc["bomFormat"] == "CycloneDX" and doc["specVersion"] == "1.5"
+    assert components["cffi-1.17.1-cp39-cp39-manylinux_2_17_aarch64.manylinux2014_aarch64.whl"][:2] == ("cffi", "1.17.1")
+    assert "pkg:pypi/importlib-metadata@8.0.0" in {c["purl"] for c in doc["components"]}
