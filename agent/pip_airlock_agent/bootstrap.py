@@ -17,6 +17,7 @@ from typing import Dict, List, Optional
 
 from . import bundle as bundle_format
 from .ar import IndexFile
+from .trust import Record, SignedSource, check_locked
 from .errors import AgentError, LocalError, NotServedYet, Rejected, Unreachable, Unverifiable
 from .fsutil import read_small
 from .keyring_venv import KEYRING_LINK, PIP_ENV, KeyringVenv, ensure_link
@@ -49,6 +50,11 @@ class Bootstrap:
         self.pip_wheel_path = ""
         self.unpacked = None
         self.source = ""
+        #: Mirror mode: the signed sets (trust.py); None in remote mode (SIGNING_KEY empty: nothing is signed).
+        self.trust: Optional[SignedSource] = None
+        self.installed_digest = ""
+        self.signed_dir = ""
+        self.signed_files: Dict[str, str] = {}
         self.venv = KeyringVenv(settings.venv_dir, ctx.runner, ctx.log, HEADER)
         self.venv_tool_link = os.path.join(VENV_TOOL_LINK_DIR, requirement_project(settings.venv_tool))
         self.required = [requirement_project(p) for p in settings.packages] + ["pip", requirement_project(settings.venv_tool)]
@@ -61,6 +67,8 @@ class Bootstrap:
         log.info(f"bootstrapping {' '.join(self.s.packages)} from {self.s.auth_repo_index_url} ({self.s.ar_host}) into {self.s.venv_dir}")
         attrs.publish("status", "running")
         self.work_dir = tempfile.mkdtemp(prefix="pip-airlock-bootstrap.", dir=self.work_root)
+        if self.s.signing_key:
+            self.trust = SignedSource(self.s, self.ctx, self.work_dir)
         try:
             return self._steps()
         except Stale:
@@ -80,6 +88,9 @@ class Bootstrap:
         log.step("wait-for-auth-repo")
         polls = self.s.max_attempts if self.configured else self.s.wait_attempts
         self.reachable(lambda: retry.run("waiting for the auth repo", self.helpers_served, log, max_attempts=polls))
+        if self.trust:
+            log.step("verify")
+            self.reachable(lambda: retry.run("verify the newest signed set", self.choose_signed_source, log))
         log.step("venv")
         if self.venv.ensure(sys.executable):
             self.changes += 1
@@ -101,6 +112,7 @@ class Bootstrap:
                        stale_ok=unchanged)
         log.current_step = "finished"
         self.ctx.attrs.publish("changes", str(self.changes))
+        self.ctx.attrs.publish("installed-set", self.installed_set())
         self.ctx.attrs.publish("status", "ready")
         log.info(f"ready: keyring {self.keyring_version()}, {self.changes} change(s) this boot")
         return "ready"
@@ -122,6 +134,9 @@ class Bootstrap:
         self.write_configs()
         self.ctx.attrs.publish("stale-step", step)
         self.ctx.attrs.publish("changes", str(self.changes))
+        if self.trust and not self.installed_digest:
+            self.installed_digest = Record(self.venv.bundle_record()).digest
+        self.ctx.attrs.publish("installed-set", self.installed_set())
         log.current_step = "finished"
         self.ctx.attrs.publish("status", "ready-stale")
         log.info(f"ready-stale: keyring {self.keyring_version()}, {self.changes} change(s) this boot, Artifact Registry not verified")
@@ -159,14 +174,28 @@ class Bootstrap:
                 and conf.startswith(HEADER + "\n") and f"index-url = {self.s.index_url}" in conf.splitlines())
 
     # --- the auth repo --------------------------------------------------------------------------------
-    def bundle_served(self) -> bool:
-        listing = self.ctx.ar.project_files(self.s.auth_repo_index_url, self.bundle_project)
-        picked = pick_newest(listing, self.bundle_project, self.host_python)
-        if picked is None:
-            return False
-        self.bundle, self.source = picked, "bundle"
-        self.log.info(f"the auth repo serves the bundle of {self.host_target}: {picked.filename}")
-        return True
+    def choose_signed_source(self) -> None:
+        """Mirror mode: what this boot installs from. The signed set the venv was installed from, when it is
+        still the newest listed (no download); else the newest that verifies, and from it this host's bundle
+        or, on a host that is none of the mirror's targets, the statement's files it can run."""
+        installed = Record(self.venv.bundle_record())
+        if installed.matches(self.trust.newest()) and self.helpers_installed():
+            self.source, self.installed_digest = "installed", installed.digest
+            self.log.info(f"the newest signed set, {installed.filename}, is the one installed: nothing to fetch")
+            return
+        statement = self.trust.verify(installed)
+        self.installed_digest = statement.digest
+        if installed.matches(self.trust.item) and self.helpers_installed():
+            self.source = "installed"
+            self.log.info(f"{installed.filename} is the one installed: nothing to fetch")
+            return
+        self.bundle = self.trust.bundle_for(self.host_target) if self.host_target else None
+        if self.bundle:
+            self.source = "bundle"
+            self.log.info(f"the signed set names the bundle of {self.host_target}: {self.bundle.filename}")
+            return
+        self.source = "signed-index"
+        self.log.info("the signed set names no bundle for this host: installing the signed files it can run")
 
     def helpers_served(self) -> None:
         """One poll. Where this host has a target, its bundle first (one page). Else the helpers' own pages, the
@@ -174,10 +203,9 @@ class Bootstrap:
         project and a pip wheel this CPython can run. The mirror uploads the bundle before the requested
         packages, so once they are all there the bundle's page is read once more before the index is taken."""
         ar, index = self.ctx.ar, self.s.auth_repo_index_url
-        if self.bundle_project:
-            if self.bundle_served():
-                return
-            self.log.info(f"the auth repo serves no bundle {self.bundle_project}: looking for the helpers themselves")
+        if self.trust:
+            self.trust.poll()
+            return
         listing: List[IndexFile] = list(ar.project_files(index, self.required[0]))
         if listing:
             for project in self.required[1:]:
@@ -191,8 +219,6 @@ class Bootstrap:
         if pip_wheel is None:
             self.log.info(f"the auth repo serves no pip wheel whose Requires-Python admits CPython {self.host_python} yet")
             raise NotServedYet("no pip wheel for this CPython yet")
-        if self.bundle_project and self.bundle_served():
-            return
         self.pip_wheel, self.source = pip_wheel, "index"
         self.log.info(f"the auth repo serves {' '.join(self.required)} (pip wheel for CPython {self.host_python}: {pip_wheel.filename})")
 
@@ -215,6 +241,7 @@ class Bootstrap:
             raise Unverifiable(f"{b.filename} (sha256 {b.sha256}) fails verification: nothing is installed from it ({err})") from None
         finally:
             _unlink(dest)
+        check_locked(self.unpacked.wheel_sha256, self.s.lock_content, b.filename)
         if not self.unpacked.pip_wheel:
             raise Unverifiable(f"{b.filename} holds no pip wheel")
         self.pip_wheel_path = os.path.join(self.unpacked.wheels_dir, self.unpacked.pip_wheel)
@@ -228,7 +255,31 @@ class Bootstrap:
         self.ctx.ar.download(self.pip_wheel, dest)
         self.pip_wheel_path = dest
 
+    def fetch_signed_files(self) -> None:
+        """A host that is none of the mirror's targets: the signed files it can run, once a run."""
+        if self.signed_files:
+            return
+        self.signed_dir = os.path.join(self.work_dir, "signed")
+        os.makedirs(self.signed_dir, mode=0o700, exist_ok=True)
+        files = self.trust.download_files(self.signed_dir, self.host_python, platform.machine(), platform.libc_ver()[1] or "0.0")
+        check_locked(files, self.s.lock_content, "the signed set")
+        listing = [IndexFile(n, "", sha, None) for n, sha in files.items()]
+        pip_wheel = pick_newest(listing, "pip", self.host_python)
+        if pip_wheel is None:
+            raise Unverifiable(f"the signed set names no pip wheel this host (CPython {self.host_python}) can run")
+        self.signed_files = files
+        self.pip_wheel_path = os.path.join(self.signed_dir, pip_wheel.filename)
+        self.log.info(f"downloaded {len(files)} signed files this host can run, each as the signed set gives its sha256")
+
     def obtain_pip_wheel(self) -> str:
+        if self.source == "installed":
+            # the venv's pip is broken although its helpers were installed from the newest signed set: verify
+            # it again and take the pip wheel from what it names
+            self.venv.clear_bundle_record()
+            self.ctx.retry.run("verify the newest signed set", self.choose_signed_source, self.log)
+        if self.source == "signed-index":
+            self.ctx.retry.run("download the signed files", self.fetch_signed_files, self.log)
+            return self.pip_wheel_path
         if self.source == "bundle":
             self.ctx.retry.run(f"download {self.bundle.filename}", self.fetch_bundle, self.log)
         else:
@@ -259,11 +310,20 @@ class Bootstrap:
         changes nothing and costs no request); without one, pip upgrades to the newest the index serves."""
         before = self.venv.freeze()
         wanted = " ".join(list(self.s.packages) + [self.s.venv_tool])
-        if self.source == "bundle":
-            record = f"{self.bundle.filename} {self.bundle.sha256}"
-            if self.venv.bundle_record() == record and self.helpers_installed():
-                self.log.info(f"already installed from {self.bundle.filename}: {wanted}")
-                return
+        if self.source == "installed":
+            self.log.info(f"already installed from {Record(self.venv.bundle_record()).filename}: {wanted}")
+            return
+        if self.source == "signed-index":
+            self.ctx.retry.run("download the signed files", self.fetch_signed_files, self.log)
+            self.log.info(f"installing {wanted} from the signed files, offline")
+            self.venv.clear_bundle_record()
+            done = self.ctx.run([self.venv.python, "-I", "-m", "pip", "install", "--no-index", "--find-links", self.signed_dir,
+                                 "--only-binary", ":all:", "--no-cache-dir", "--progress-bar", "off", "--quiet"]
+                                + list(self.s.packages) + [self.s.venv_tool], env=PIP_ENV, timeout=self.s.install_timeout_seconds)
+            if not done.ok:
+                raise LocalError(f"pip install from the signed files failed (exit {done.returncode}):\n{done.tail()}")
+            self.venv.set_bundle_record(Record.text(self.trust.item, self.trust.statement))
+        elif self.source == "bundle":
             self.ctx.retry.run(f"download {self.bundle.filename}", self.fetch_bundle, self.log)
             self.log.info(f"installing {wanted} from {self.bundle.filename}, offline")
             self.venv.clear_bundle_record()
@@ -274,7 +334,7 @@ class Bootstrap:
                 raise LocalError(f"pip install from {self.bundle.filename} failed (exit {done.returncode}):\n{done.tail()}")
             if not self.helpers_installed():
                 raise Unverifiable(f"{self.bundle.filename} does not hold what {wanted} need: run the mirror again")
-            self.venv.set_bundle_record(record)
+            self.venv.set_bundle_record(Record.text(self.trust.item, self.trust.statement))
         else:
             self.ctx.retry.run(f"pip install --upgrade {wanted}", self.install_from_index, self.log)
         self.report_upgrades(before)
@@ -285,10 +345,19 @@ class Bootstrap:
         is in pip's environment only; /etc/pip.conf is ignored (it points at the private repo)."""
         token = self.ctx.metadata.token()
         index = "https://oauth2accesstoken:" + token + "@" + self.s.auth_repo_index_url[len("https://"):]
+        if self.s.lock_content:
+            # Remote mode with a lock: exactly the lock's pins, each file checked against its hashes.
+            lock = os.path.join(self.work_dir, "lock.txt")
+            if not os.path.exists(lock):
+                fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+                with os.fdopen(fd, "w") as fh:
+                    fh.write(self.s.lock_content + "\n")
+            what = ["--require-hashes", "-r", lock]
+        else:
+            what = ["--upgrade", "--upgrade-strategy", "eager"] + list(self.s.packages) + [self.s.venv_tool]
         done = self.ctx.run([self.venv.python, "-I", self.ctx.agent_path, "pip-retry", str(self.s.retry_after_max_seconds), "--",
-                             "install", "--upgrade", "--upgrade-strategy", "eager", "--only-binary", ":all:", "--no-cache-dir",
-                             "--progress-bar", "off", "--timeout", str(self.s.pip_socket_timeout_seconds)]
-                            + list(self.s.packages) + [self.s.venv_tool],
+                             "install", "--only-binary", ":all:", "--no-cache-dir",
+                             "--progress-bar", "off", "--timeout", str(self.s.pip_socket_timeout_seconds)] + what,
                             env=dict(PIP_ENV, PIP_KEYRING_PROVIDER="disabled", PIP_INDEX_URL=index), timeout=self.s.install_timeout_seconds)
         output = done.output.replace(token, "****")
         if done.ok:
@@ -309,6 +378,11 @@ class Bootstrap:
         if changed:
             self.changes += 1
             self.log.info(f"helpers: {len(changed)} distribution(s) changed")
+
+    def installed_set(self) -> str:
+        """The guest attribute installed-set: the signed statement's short digest (or `unsigned` in remote
+        mode) and the keyring this host runs."""
+        return f"{self.installed_digest[:12] if self.trust else 'unsigned'} keyring=={self.keyring_version()}"
 
     def keyring_version(self) -> str:
         return self.venv.freeze().get("keyring", "unknown")

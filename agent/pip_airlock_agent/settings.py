@@ -263,6 +263,9 @@ def parse(raw: Dict[str, Any], script: str) -> Settings:
         if not values["PACKAGES"]:
             raise SettingsError("PACKAGES: no package to install")
         owned_directory(values["VENV_DIR"], values["OWNED_ROOTS"], values["PRODUCT_STATE_PATHS"])
+        if values["MIRRORED_TARGETS"] and not values["SIGNING_KEY"]:
+            raise SettingsError("SIGNING_KEY: empty while MIRRORED_TARGETS names the mirror's targets: a host installs "
+                                "a mirror's files only when they are signed (render the script again with the stack)")
     else:
         if not values["PACKAGES"] and not values["LOCK_CONTENT"]:
             raise SettingsError("PACKAGES: nothing to mirror (no package and no lock)")

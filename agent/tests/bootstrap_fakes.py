@@ -17,7 +17,8 @@ from typing import Callable, Dict, List, Optional, Tuple
 from fakes import FakeClock, FakeTransport, logger
 import pytest
 
-from pip_airlock_agent import bootstrap, bundle, context, keyring_venv, pipconf, probe
+from pip_airlock_agent import bootstrap, bundle, context, keyring_venv, pipconf, probe, sbom, signed_set
+from pip_airlock_agent.crc32c import crc32c
 from pip_airlock_agent.errors import Unreachable
 from pip_airlock_agent.http import Response
 from pip_airlock_agent.names import bundle_project, normalize, wheel_version
@@ -38,6 +39,8 @@ HELPERS = ["keyring", "keyrings-google-artifactregistry-auth", "pip", "virtualen
 CLOSURE = ["jaraco_context-6.1.2-py3-none-any.whl", "keyring-25.7.0-py3-none-any.whl",
            "keyrings.google_artifactregistry_auth-1.1.2-py3-none-any.whl", "pip-26.2.1-py3-none-any.whl",
            "virtualenv-20.30.0-py3-none-any.whl"]
+SIGNING_KEY = "projects/airlock-example/locations/us-central1/keyRings/pip-airlock/cryptoKeys/mirror-signing"
+KMS = "https://cloudkms.googleapis.com/v1/"
 RUNNING_MINOR = f"{sys.version_info[0]}.{sys.version_info[1]}"
 #: The bootstrap writes only in directories root owns and no one else can write (fsutil.check_trusted_dir).
 ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="needs root: the bootstrap writes only in root-owned directories")
@@ -60,6 +63,59 @@ def bootstrap_raw(root: str, **changes) -> dict:
 
 def bootstrap_settings(root: str, **changes):
     return parse(bootstrap_raw(root, **changes), "bootstrap")
+
+
+# --- the mirror's key, as Cloud KMS holds it ---------------------------------------------------------------
+class SigningKeys:
+    """Key versions of the mirror's key (RSA keys made by openssl, 2048 bits to keep the suite fast; the agent
+    accepts RSA_SIGN_PKCS1_{2048,3072,4096}_SHA256), each ENABLED or not, served through getPublicKey as Cloud
+    KMS does (a version that is not enabled: 400 FAILED_PRECONDITION)."""
+
+    _cache: Dict[int, Tuple[str, str]] = {}
+
+    def __init__(self, directory: str) -> None:
+        self.directory = directory
+        self.state: Dict[int, str] = {}
+        self.public_key_requests: List[str] = []
+
+    def version_name(self, version: int, key: str = SIGNING_KEY) -> str:
+        return f"{key}/cryptoKeyVersions/{version}"
+
+    def _key(self, version: int) -> Tuple[str, str]:
+        if version not in SigningKeys._cache:
+            import subprocess
+            import tempfile
+            directory = tempfile.mkdtemp(prefix="pip-airlock-test-keys.")
+            private = os.path.join(directory, f"v{version}.pem")
+            subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", private],
+                           check=True, capture_output=True)
+            pem = subprocess.run(["openssl", "pkey", "-in", private, "-pubout"], check=True, capture_output=True).stdout.decode()
+            SigningKeys._cache[version] = (private, pem)
+        return SigningKeys._cache[version]
+
+    def enable(self, version: int) -> "SigningKeys":
+        self._key(version)
+        self.state[version] = "ENABLED"
+        return self
+
+    def sign(self, version: int, data: bytes) -> bytes:
+        import subprocess
+        return subprocess.run(["openssl", "dgst", "-sha256", "-sign", self._key(version)[0]], input=data,
+                              check=True, capture_output=True).stdout
+
+    def public_key_response(self, name: str) -> Response:
+        self.public_key_requests.append(name)
+        prefix = SIGNING_KEY + "/cryptoKeyVersions/"
+        version = int(name[len(prefix):]) if name.startswith(prefix) and name[len(prefix):].isdigit() else 0
+        if version not in self.state:
+            return Response(404, {}, json.dumps({"error": {"code": 404, "status": "NOT_FOUND", "message": f"{name} not found."}}).encode())
+        if self.state[version] != "ENABLED":
+            return Response(400, {}, json.dumps({"error": {"code": 400, "status": "FAILED_PRECONDITION",
+                                                           "message": f"{name} is not enabled, current state is: {self.state[version]}."}}).encode())
+        pem = self._key(version)[1]
+        return Response(200, {"content-type": "application/json"}, json.dumps({
+            "pem": pem, "algorithm": "RSA_SIGN_PKCS1_2048_SHA256", "pemCrc32c": str(crc32c(pem.encode())),
+            "name": name, "protectionLevel": "SOFTWARE"}).encode())
 
 
 # --- the auth repo ----------------------------------------------------------------------------------------
@@ -100,6 +156,33 @@ class AuthRepo:
         self.add("pip-26.2.1-py3-none-any.whl", requires=pip_requires)
         self.add("virtualenv-20.30.0-py3-none-any.whl", requires=">=3.8")
         return self
+
+    def files(self) -> Dict[str, str]:
+        """Every file the repo holds but signed sets: name -> sha256 of its bytes."""
+        return {name: sha256(data) for project, files in self.projects.items() if project != signed_set.PROJECT
+                for name, data, _, _ in files}
+
+    def publish_signed_set(self, keys: SigningKeys, directory: str, version: int = 1, bundles: Optional[Dict[str, str]] = None,
+                           files: Optional[Dict[str, str]] = None, lock_sha256: str = "", key: str = SIGNING_KEY,
+                           signer: Optional[int] = None) -> str:
+        """What the mirror does last: the statement of `files` (default: every file in the repo) and `bundles`
+        (target -> bundle file name, default: every bundle in the repo for TARGET), signed with `version` of the
+        key (or `signer`'s private key while naming `version`: a forgery), added as the next signed set."""
+        files = dict(self.files() if files is None else files)
+        if bundles is None:
+            ours = sorted((n for n in files if normalize(n.split("-")[0]) == PROJECT),
+                          key=lambda n: tuple(int(x) for x in n.split("-")[1].split(".")))
+            bundles = {TARGET: ours[-1]} if ours else {}
+        statement = signed_set.statement_bytes(keys.version_name(version, key), sorted(files.items()),
+                                               [(t, n, files[n]) for t, n in sorted(bundles.items())], lock_sha256)
+        signature = keys.sign(signer or version, statement)
+        os.makedirs(directory, exist_ok=True)
+        listing = [types.SimpleNamespace(filename=n, sha256=sha256(d)) for n, d, _, _ in self.projects.get(signed_set.PROJECT, [])]
+        path, present = signed_set.plan(directory, listing, statement, signature)
+        if not present:
+            with open(path, "rb") as fh:
+                self.add(os.path.basename(path), fh.read(), project=signed_set.PROJECT)
+        return os.path.basename(path)
 
     def page(self, project: str) -> Response:
         status = self.page_status.get(project)
@@ -142,6 +225,9 @@ class HostTransport(FakeTransport):
         self.token_answer: object = Response(200, {}, json.dumps({"access_token": "tok-a", "expires_in": 3600}).encode())
         #: When set, every request to Artifact Registry raises it (no route, DNS, a reset connection).
         self.ar_down: Optional[Exception] = None
+        #: Cloud KMS: the mirror's key versions (getPublicKey); when set, a KMS request raises it instead.
+        self.keys: Optional[SigningKeys] = None
+        self.kms_down: Optional[Exception] = None
 
     def request(self, method, url, headers=None, body=None, timeout=60, dest=None):
         if url in self.routes:
@@ -154,6 +240,11 @@ class HostTransport(FakeTransport):
             return Response(200, {})
         if url == TOKEN_URL:
             answer = self.token_answer() if callable(self.token_answer) else self.token_answer
+        elif url.startswith(KMS) and url.endswith("/publicKey") and method == "GET":
+            if self.kms_down is not None:
+                raise self.kms_down
+            assert (headers or {}).get("Authorization", "").startswith("Bearer ")
+            answer = self.keys.public_key_response(url[len(KMS):-len("/publicKey")])
         elif url.startswith(f"https://{HOST}/"):
             if self.ar_down is not None:
                 raise self.ar_down
@@ -179,6 +270,9 @@ class HostTransport(FakeTransport):
 
     def downloads(self) -> List[str]:
         return [url[len(FILES):] for method, url, _, _ in self.requests if url.startswith(FILES)]
+
+    def kms_requests(self) -> int:
+        return sum(1 for _, url, _, _ in self.requests if url.startswith(KMS))
 
     def ar_requests(self) -> int:
         return sum(1 for _, url, _, _ in self.requests if url.startswith(f"https://{HOST}/"))
@@ -240,11 +334,19 @@ class HostRunner:
         if argv[0] == python and len(argv) > 2 and argv[2].endswith(".whl/pip"):
             self.installed["pip"] = wheel_version(os.path.basename(argv[-1]))
             return Completed(argv, 0, "")
-        if argv[0] == python and "--find-links" in argv:
+        if argv[0] == python and "--find-links" in argv and "-r" in argv:
             with open(argv[argv.index("-r") + 1]) as fh:
                 for line in fh:
                     name, _, rest = line.partition("==")
                     self.installed[name] = rest.split()[0]
+            self.make_tools()
+            return Completed(argv, 0, "")
+        if argv[0] == python and "--find-links" in argv:
+            # what pip resolves offline among the files of the --find-links directory: the newest of each
+            found = argv[argv.index("--find-links") + 1]
+            for name in sorted(os.listdir(found)):
+                project = normalize(name.split("-")[0])
+                self.installed[{"keyrings-google-artifactregistry-auth": "keyrings.google-artifactregistry-auth"}.get(project, project)] = name.split("-")[1]
             self.make_tools()
             return Completed(argv, 0, "")
         if argv[0] == python and "pip-retry" in argv and "install" in argv:
@@ -276,6 +378,8 @@ class Host:
         self.venv_dir = self.settings.venv_dir
         self.repo = AuthRepo()
         self.transport = HostTransport(self.repo, self.events)
+        self.keys = SigningKeys(os.path.join(self.root, "keys")).enable(1)
+        self.transport.keys = self.keys
         self.runner = HostRunner(self.venv_dir, self.events)
         self.clock = FakeClock()
         self.log, self.out = logger("bootstrap", self.clock)
@@ -296,6 +400,10 @@ class Host:
         monkeypatch.setattr(bootstrap, "probe_index", self._probe("index"))
         monkeypatch.setattr(bootstrap, "probe_user", self._probe("user"))
         self.ctx = self.build_context(self.settings)
+
+    def publish(self, **kwargs) -> str:
+        """The mirror's last upload: a signed set of what the repo holds (see AuthRepo.publish_signed_set)."""
+        return self.repo.publish_signed_set(self.keys, os.path.join(self.root, "mirror-out"), **kwargs)
 
     def path(self, system_path: str) -> str:
         return self.root + system_path
@@ -339,9 +447,19 @@ class Host:
         return self.wheel_dir
 
     # --- a host an earlier boot configured ----------------------------------------------------------------
-    def configure(self, bundle_file: Optional[Tuple[str, str]] = None) -> None:
+    def signed_record(self, name: str) -> str:
+        """The record a host installed from the signed set NAME keeps: FILE SHA256 STATEMENT-DIGEST."""
+        data = next(d for n, d, _, _ in self.repo.projects[signed_set.PROJECT] if n == name)
+        path = os.path.join(self.root, "record-" + name)
+        with open(path, "wb") as fh:
+            fh.write(data)
+        statement, _ = signed_set.read(path, name.split("-")[1])
+        return f"{name} {sha256(data)} {sha256(statement)}"
+
+    def configure(self, bundle_file: Optional[Tuple[str, str]] = None, record: Optional[str] = None) -> None:
         """What a successful earlier boot left: the venv (marker, python, tools, the helpers installed), the
-        keyring and venv-tool links, the four configuration files; with `bundle_file` (FILE, SHA) its record."""
+        keyring and venv-tool links, the four configuration files; with `record` (or `bundle_file`: FILE SHA)
+        the record of what it was installed from."""
         os.makedirs(self.venv_dir)
         with open(os.path.join(self.venv_dir, keyring_venv.MARKER), "w") as fh:
             fh.write(pipconf.HEADER + "\n")
@@ -355,9 +473,9 @@ class Host:
         os.symlink(os.path.join(self.venv_dir, "bin", "virtualenv"), os.path.join(self.bin, "virtualenv"))
         for path, mode, content in bootstrap.config_files(self.settings.index_url, self.settings.upload_repo_url):
             pipconf.write_if_changed(path, mode, content, logger()[0])
-        if bundle_file:
+        if bundle_file or record:
             with open(os.path.join(self.venv_dir, keyring_venv.BUNDLE_RECORD), "w") as fh:
-                fh.write(f"{bundle_file[0]} {bundle_file[1]}\n")
+                fh.write((record or f"{bundle_file[0]} {bundle_file[1]}") + "\n")
         self.debian_wheel_dir("pip-26.2.1-py3-none-any.whl")
 
     def logged(self) -> str:

@@ -1,6 +1,6 @@
-"""Where the helpers come from: the pages the bootstrap reads in the auth repo (its target's bundle first, the
-helpers' own pages without one), the newest bundle, a pip wheel this CPython can run, and a bundle fetched,
-checked against the index's sha256 and verified before anything is installed from it."""
+"""Where the helpers come from: the pages the bootstrap reads in the auth repo (in mirror mode the signed sets'
+page; in remote mode the helpers' own pages), a pip wheel this CPython can run, and the bundle the signed set
+names, fetched, checked against the signed sha256 and verified before anything is installed from it."""
 from __future__ import annotations
 
 import os
@@ -8,8 +8,10 @@ import os
 import pytest
 
 from bootstrap_fakes import FILES, HELPERS, PROJECT, Host, forge, make_bundle
+from pip_airlock_agent import signed_set
 from pip_airlock_agent.ar import IndexFile
-from pip_airlock_agent.errors import TRANSIENT, NotServedYet, Unreachable, Unverifiable
+from pip_airlock_agent.errors import TRANSIENT, NotServedYet, SettingsError, Unreachable, Unverifiable
+from pip_airlock_agent.trust import SignedSource
 from pip_airlock_agent.names import dist_name
 from pip_airlock_agent.versions import pick_newest
 
@@ -23,47 +25,30 @@ def polling_host(tmp_path, monkeypatch, **changes):
     return host, b
 
 
-# --- helpers_served ---------------------------------------------------------------------------------------
-def test_with_a_bundle_for_its_target_one_page(tmp_path, monkeypatch):
+# --- helpers_served: mirror mode polls the signed sets' page only ----------------------------------------------
+def test_mirror_mode_polls_the_signed_sets_page_only(tmp_path, monkeypatch):
     host, b = polling_host(tmp_path, monkeypatch)
-    host.repo.add(BUNDLE_1_5, requires="==3.11.*").helpers()
+    host.repo.add_bundle(make_bundle(str(tmp_path / "mirror"))).helpers()
+    host.publish()
+    b.trust = SignedSource(host.settings, host.ctx, str(tmp_path))
     b.helpers_served()
-    assert host.transport.pages() == [PROJECT]
-    assert (b.source, b.bundle.filename, b.pip_wheel) == ("bundle", BUNDLE_1_5, None)
-    assert host.transport.downloads() == []  # the pip wheel is not taken from the index
+    assert host.transport.pages() == [signed_set.PROJECT]
+    assert host.transport.downloads() == [] and host.transport.kms_requests() == 0
 
 
-def test_without_a_bundle_the_helpers_pages_then_the_bundle_once_more(tmp_path, monkeypatch):
-    """An older mirror's auth repo: no bundle."""
+def test_until_the_mirror_publishes_its_signed_set_nothing_is_served(tmp_path, monkeypatch):
+    """The mirror uploads the signed set last: bundles and helpers without one are not served yet."""
     host, b = polling_host(tmp_path, monkeypatch)
-    host.repo.helpers()
-    b.helpers_served()
-    assert host.transport.pages() == [PROJECT] + HELPERS + [PROJECT]
-    assert (b.source, b.bundle, b.pip_wheel.filename) == ("index", None, "pip-26.2.1-py3-none-any.whl")
-
-
-def test_a_bundle_uploaded_while_the_poll_read_the_helpers_pages_is_taken(tmp_path, monkeypatch):
-    """The mirror uploads the bundle before the helpers: it can appear between the first page and the last."""
-    host, b = polling_host(tmp_path, monkeypatch)
-    host.repo.add(BUNDLE_1_5, requires="==3.11.*").helpers()
-    host.repo.late[PROJECT] = 1
-    b.helpers_served()
-    assert host.transport.pages() == [PROJECT] + HELPERS + [PROJECT]
-    assert (b.source, b.bundle.filename) == ("bundle", BUNDLE_1_5)
-
-
-def test_while_the_auth_repo_is_not_filled_two_pages_a_poll(tmp_path, monkeypatch):
-    host, b = polling_host(tmp_path, monkeypatch)
-    host.repo.add("cffi-2.1.1-cp311-cp311-manylinux_2_17_x86_64.whl")
+    host.repo.add_bundle(make_bundle(str(tmp_path / "mirror"))).helpers()
+    b.trust = SignedSource(host.settings, host.ctx, str(tmp_path))
     with pytest.raises(NotServedYet):
         b.helpers_served()
-    assert host.transport.pages() == [PROJECT, "keyring"]
-    assert "the auth repo does not serve keyring keyrings-google-artifactregistry-auth pip virtualenv yet" in host.logged()
-    assert b.source == ""
+    assert host.transport.pages() == [signed_set.PROJECT]
+    assert "the auth repo serves no signed set yet" in host.logged()
 
 
 def test_a_repo_missing_one_helper_is_not_served(tmp_path, monkeypatch):
-    host, b = polling_host(tmp_path, monkeypatch, mirrored_targets=[])
+    host, b = polling_host(tmp_path, monkeypatch, mirrored_targets=[], signing_key="")
     host.repo.add("keyring-25.7.0-py3-none-any.whl").add("pip-26.2.1-py3-none-any.whl")
     with pytest.raises(NotServedYet):
         b.helpers_served()
@@ -72,32 +57,29 @@ def test_a_repo_missing_one_helper_is_not_served(tmp_path, monkeypatch):
 
 
 def test_remote_mode_reads_the_index_pages_only(tmp_path, monkeypatch):
-    """No target, so no bundle project: a bundle in the repo is not looked for."""
-    host, b = polling_host(tmp_path, monkeypatch, mirrored_targets=[])
+    """No key, no target: nothing signed is looked for."""
+    host, b = polling_host(tmp_path, monkeypatch, mirrored_targets=[], signing_key="")
     host.repo.add(BUNDLE_1_5, requires="==3.11.*").helpers()
     b.helpers_served()
     assert host.transport.pages() == HELPERS
     assert (b.source, b.bundle, b.pip_wheel.filename) == ("index", None, "pip-26.2.1-py3-none-any.whl")
 
 
-def test_a_host_that_is_no_target_reads_the_index_pages_only(tmp_path, monkeypatch):
-    host, b = polling_host(tmp_path, monkeypatch, python="3.12.3", glibc="2.39")
-    host.repo.add(BUNDLE_1_5, requires="==3.11.*").helpers()
-    b.helpers_served()
-    assert host.transport.pages() == HELPERS
-    assert b.source == "index"
+def test_mirrored_targets_without_a_signing_key_are_refused(tmp_path, monkeypatch):
+    with pytest.raises(SettingsError, match="SIGNING_KEY: empty while MIRRORED_TARGETS"):
+        Host(tmp_path, monkeypatch, signing_key="")
 
 
 # --- a pip this host can run ------------------------------------------------------------------------------
 def test_waits_for_a_pip_wheel_this_host_can_run(tmp_path, monkeypatch):
-    host, b = polling_host(tmp_path, monkeypatch, python="3.9.21")
+    host, b = polling_host(tmp_path, monkeypatch, python="3.9.21", mirrored_targets=[], signing_key="")
     host.repo.helpers(pip_requires=">=3.10")
     with pytest.raises(NotServedYet):
         b.helpers_served()
     assert "serves no pip wheel whose Requires-Python admits CPython 3.9.21 yet" in host.logged()
     assert b.pip_wheel is None
 
-    host, b = polling_host(tmp_path / "other", monkeypatch, python="3.11.2")
+    host, b = polling_host(tmp_path / "other", monkeypatch, python="3.11.2", mirrored_targets=[], signing_key="")
     host.repo.helpers(pip_requires=">=3.10")
     b.helpers_served()
     served = host.repo.projects["pip"][0]
@@ -117,28 +99,25 @@ def test_the_newest_bundle_is_the_highest_n():
     assert pick_newest(listing, PROJECT, "3.12.3") is None  # ==3.11.* does not admit it
 
 
-def test_the_bootstrap_takes_the_highest_n_the_repo_serves(tmp_path, monkeypatch):
-    host, b = polling_host(tmp_path, monkeypatch)
-    for name in BUNDLES:
-        host.repo.add(name, requires="==3.11.*")
-    b.helpers_served()
-    assert (b.source, b.bundle.filename) == ("bundle", BUNDLES[1])
-    assert f"the auth repo serves the bundle of 3.11.2:x86_64:2.36: {BUNDLES[1]}" in host.logged()
-    # A CPython the bundles' Requires-Python does not admit finds none.
-    b.host_python = "3.12.3"
-    assert b.bundle_served() is False
-
-
 # --- fetch_bundle -------------------------------------------------------------------------------------------
 @pytest.fixture
 def served(tmp_path, monkeypatch):
-    """A host whose auth repo serves `path` (a bundle) with the sha256 given; returns (host, bootstrap, work_dir)."""
-    def serve(path, sha="auto"):
+    """A host whose auth repo serves `path` (a bundle; its page gives `sha`) in a signed set naming it with its
+    real sha256; returns (host, bootstrap) with the signed set verified and the bundle chosen."""
+    def serve(path, sha="auto", signed_sha=None):
         host, b = polling_host(tmp_path / "host", monkeypatch)
         host.repo.add_bundle(path, sha=sha)
-        b.helpers_served()
+        files = host.repo.files()
+        if signed_sha:
+            files[os.path.basename(path)] = signed_sha
+        host.publish(files=files)
         b.work_dir = str(tmp_path / "host" / "work-dir")
         os.mkdir(b.work_dir)
+        b.trust = SignedSource(host.settings, host.ctx, b.work_dir)
+        b.helpers_served()
+        b.choose_signed_source()
+        assert b.source == "bundle"
+        host.transport.requests.clear()
         return host, b
     return serve
 
@@ -157,9 +136,24 @@ def test_fetch_bundle_verified_pip_wheel_inside_the_work_dir_nothing_else_left(t
     assert host.transport.downloads() == [os.path.basename(path)]
 
 
+def test_a_listing_that_disagrees_with_the_signed_sha256_is_refused(tmp_path, monkeypatch):
+    path = make_bundle(str(tmp_path / "mirror"))
+    host, b = polling_host(tmp_path / "host", monkeypatch)
+    host.repo.add_bundle(path)
+    files = host.repo.files()
+    host.publish(files=files)
+    host.repo.projects[PROJECT] = [(n, d, "0" * 64, r) for n, d, _, r in host.repo.projects[PROJECT]]
+    b.trust = SignedSource(host.settings, host.ctx, str(tmp_path))
+    b.helpers_served()
+    with pytest.raises(Unverifiable, match="with sha256 0{64}, the signed set [0-9a-f]{64}: nothing is installed from it") as caught:
+        b.choose_signed_source()
+    assert not isinstance(caught.value, TRANSIENT)
+
+
 def test_fetch_bundle_a_damaged_transfer_is_retried_and_leaves_nothing(tmp_path, served):
     path = make_bundle(str(tmp_path / "mirror"))
-    host, b = served(path, sha="0" * 64)
+    host, b = served(path, sha=None)
+    host.repo.projects[PROJECT] = [(n, d[:-1] + b"x", s, r) for n, d, s, r in host.repo.projects[PROJECT]]  # damaged on its way
     with pytest.raises(Unreachable, match="sha256 mismatch for " + os.path.basename(path)) as caught:
         b.fetch_bundle()
     assert isinstance(caught.value, TRANSIENT)
@@ -188,10 +182,17 @@ def test_fetch_bundle_a_bundle_that_fails_verification_is_permanent_and_leaves_n
     assert os.listdir(b.work_dir) == [] and b.unpacked is None and b.pip_wheel_path == ""
 
 
-def test_fetch_bundle_without_a_sha256_on_the_index_cannot_be_verified(tmp_path, served):
+def test_fetch_bundle_without_a_sha256_on_the_index_is_checked_against_the_signed_sha256(tmp_path, served):
     path = make_bundle(str(tmp_path / "mirror"))
     host, b = served(path, sha=None)
-    with pytest.raises(Unverifiable, match=f"gives no sha256 for {os.path.basename(path)}: it cannot be verified") as caught:
+    assert b.obtain_pip_wheel().endswith("pip-26.2.1-py3-none-any.whl")
+
+
+def test_a_bundle_whose_bytes_are_not_the_signed_ones_is_never_installed(tmp_path, served):
+    path = make_bundle(str(tmp_path / "mirror"))
+    host, b = served(path, sha=None, signed_sha="1" * 64)  # the page gives none; the statement another
+    with pytest.raises(Unreachable, match="sha256 mismatch"):
+        b.fetch_bundle()
+    with pytest.raises(Unreachable):
         b.obtain_pip_wheel()
-    assert not isinstance(caught.value, TRANSIENT)
-    assert host.transport.downloads() == [] and os.listdir(b.work_dir) == []
+    assert os.listdir(b.work_dir) == [] and b.unpacked is None

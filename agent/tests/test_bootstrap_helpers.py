@@ -56,19 +56,29 @@ def installs(host):
 
 
 @ROOT_ONLY
+def signed_bootstrap(host, work_dir):
+    """A bootstrap past wait-for-auth-repo and verify, its work dir WORK_DIR."""
+    from pip_airlock_agent.trust import SignedSource
+
+    b = host.bootstrap()
+    b.check_mirrored_target()
+    b.work_dir = str(work_dir)
+    os.mkdir(b.work_dir)
+    b.trust = SignedSource(host.settings, host.ctx, b.work_dir)
+    b.helpers_served()
+    b.choose_signed_source()
+    return b
+
+
 def test_the_same_bundle_again_is_neither_fetched_nor_installed_another_is(tmp_path, monkeypatch):
     first = make_bundle(str(tmp_path / "mirror"))
     host = Host(tmp_path / "host", monkeypatch)
     host.repo.add_bundle(first)
-    first_record = (os.path.basename(first), host.repo.projects[PROJECT][0][2])
-    host.configure(bundle_file=first_record)
-    b = host.bootstrap()
-    b.check_mirrored_target()
-    b.work_dir = str(tmp_path / "work-1")
-    os.mkdir(b.work_dir)
-    b.helpers_served()
+    first_set = host.publish()
+    host.configure(record=host.signed_record(first_set))
+    b = signed_bootstrap(host, tmp_path / "work-1")
     b.ensure_helpers()
-    assert f"already installed from {first_record[0]}" in host.logged()
+    assert f"already installed from {first_set}" in host.logged()
     assert host.transport.downloads() == [] and installs(host) == [] and b.changes == 0
 
     # The mirror published a newer closure (keyring 25.8.0): bundle 2.ID2 is fetched, installed, recorded.
@@ -76,19 +86,17 @@ def test_the_same_bundle_again_is_neither_fetched_nor_installed_another_is(tmp_p
                          listing=b.ctx.ar.project_files(host.settings.auth_repo_index_url, PROJECT))
     assert os.path.basename(second).split("-")[1].startswith("2.")
     host.repo.add_bundle(second)
-    b = host.bootstrap()
-    b.check_mirrored_target()
-    b.work_dir = str(tmp_path / "work-2")
-    os.mkdir(b.work_dir)
-    b.helpers_served()
+    second_set = host.publish()
+    host.transport.requests.clear()
+    b = signed_bootstrap(host, tmp_path / "work-2")
     assert b.bundle.filename == os.path.basename(second)
     b.ensure_helpers()
-    assert host.transport.downloads() == [os.path.basename(second)]
+    assert host.transport.downloads() == [second_set, os.path.basename(second)]
     [install] = installs(host)
     assert install[install.index("--find-links") + 1] == os.path.join(b.work_dir, "bundle", "wheels")
     assert "--require-hashes" in install and "--no-index" in install
     with open(os.path.join(host.venv_dir, BUNDLE_RECORD)) as fh:
-        assert fh.read() == f"{os.path.basename(second)} {sha256(open(second, 'rb').read())}\n"
+        assert fh.read() == host.signed_record(second_set) + "\n"
     assert "helpers: keyring 25.7.0 -> 25.8.0" in host.logged()
     assert b.changes == 1
 

@@ -9,7 +9,7 @@ import os
 import pytest
 
 from bootstrap_fakes import CLOSURE, HELPERS, PROJECT, ROOT_ONLY, Host, make_bundle, sha256
-from pip_airlock_agent import cli
+from pip_airlock_agent import cli, signed_set
 from pip_airlock_agent.errors import LocalError, NotServedYet, Rejected, Unreachable
 from pip_airlock_agent.http import Response
 from pip_airlock_agent.keyring_venv import BUNDLE_RECORD, MARKER
@@ -18,14 +18,24 @@ from pip_airlock_agent.pipconf import HEADER
 pytestmark = ROOT_ONLY
 
 
+SIGNED = signed_set.PROJECT
+
+
 def serving_host(tmp_path, monkeypatch, configured: bool, **changes) -> Host:
-    """A host whose auth repo serves its target's bundle; `configured`: an earlier boot installed from it."""
+    """A host whose auth repo serves its target's bundle in a signed set; `configured`: an earlier boot
+    installed from it."""
     path = make_bundle(str(tmp_path / "mirror"))
     host = Host(tmp_path / "host", monkeypatch, **changes)
     host.repo.add_bundle(path)
+    name = host.publish()
     if configured:
-        host.configure(bundle_file=(os.path.basename(path), host.repo.projects[PROJECT][0][2]))
+        host.configure(record=host.signed_record(name))
     return host
+
+
+def installed_set(host: Host) -> str:
+    name = host.repo.projects[SIGNED][-1][0]
+    return host.signed_record(name).split()[2][:12] + " keyring==25.7.0"
 
 
 def run(host: Host):
@@ -55,7 +65,7 @@ def test_a_fresh_host_gets_ready_and_the_next_boot_changes_nothing(tmp_path, mon
     host.debian_wheel_dir("pip-23.0.1-py3-none-any.whl")
     status, attrs = run(host)
     assert status == "ready", host.logged()
-    assert attrs == [("status", "running"), ("changes", "10"), ("status", "ready")]
+    assert attrs == [("status", "running"), ("changes", "10"), ("installed-set", installed_set(host)), ("status", "ready")]
     venv = host.venv_dir
     with open(os.path.join(venv, MARKER)) as fh:
         assert fh.read().startswith("# Written by pip-airlock")
@@ -64,23 +74,26 @@ def test_a_fresh_host_gets_ready_and_the_next_boot_changes_nothing(tmp_path, mon
     with open(host.path("/etc/pip.conf")) as fh:
         assert fh.read() == f"{HEADER}\n[global]\nindex-url = {host.settings.index_url}\nkeyring-provider = subprocess\n"
     bundle_file = host.repo.projects[PROJECT][0]
+    signed_file = host.repo.projects[SIGNED][0]
     with open(os.path.join(venv, BUNDLE_RECORD)) as fh:
-        assert fh.read() == f"{bundle_file[0]} {sha256(bundle_file[1])}\n"
-    assert host.transport.pages() == [PROJECT] and host.transport.downloads() == [bundle_file[0]]
+        assert fh.read() == host.signed_record(signed_file[0]) + "\n"
+    assert host.transport.pages() == [SIGNED, PROJECT] and host.transport.downloads() == [signed_file[0], bundle_file[0]]
+    assert host.transport.kms_requests() == 1
     assert host.probes == ["index", "user"]
 
     host.reboot()
     status, attrs = run(host)
     assert status == "ready", host.logged()
-    assert attrs == [("status", "running"), ("changes", "0"), ("status", "ready")]
+    assert attrs == [("status", "running"), ("changes", "0"), ("installed-set", installed_set(host)), ("status", "ready")]
     assert "an earlier boot left a working configuration" in host.logged()
-    assert f"already installed from {bundle_file[0]}" in host.logged()
-    assert host.transport.pages() == [PROJECT] and host.transport.downloads() == []
+    assert f"already installed from {signed_file[0]}" in host.logged()
+    # one request: the signed sets' page; nothing downloaded, no key fetched
+    assert host.transport.pages() == [SIGNED] and host.transport.downloads() == [] and host.transport.kms_requests() == 0
     assert not [argv for argv, _ in host.runner.calls if "install" in argv]
 
 
 def test_a_fresh_host_without_a_bundle_installs_from_the_index(tmp_path, monkeypatch):
-    host = Host(tmp_path, monkeypatch, mirrored_targets=[])
+    host = Host(tmp_path, monkeypatch, mirrored_targets=[], signing_key="")
     host.repo.helpers()
     host.debian_wheel_dir("pip-24.2-py3-none-any.whl")
     status, attrs = run(host)
@@ -90,6 +103,20 @@ def test_a_fresh_host_without_a_bundle_installs_from_the_index(tmp_path, monkeyp
     [install] = [argv for argv, _ in host.runner.calls if "pip-retry" in argv]
     assert install[install.index("--only-binary") + 1] == ":all:"
     assert not any("tok-a" in word for word in install)  # the token is in pip's environment only
+    assert attrs[-2] == ("installed-set", "unsigned keyring==25.7.0")
+
+
+def test_remote_mode_with_a_lock_installs_exactly_its_pins_with_hashes(tmp_path, monkeypatch):
+    lock = "keyring==25.7.0 --hash=sha256:" + "a" * 64 + "\nvirtualenv==20.30.0 --hash=sha256:" + "b" * 64
+    host = Host(tmp_path, monkeypatch, mirrored_targets=[], signing_key="", lock_content=lock)
+    host.repo.helpers()
+    host.debian_wheel_dir("pip-24.2-py3-none-any.whl")
+    status, _ = run(host)
+    assert status == "ready", host.logged()
+    [(install, kwargs)] = [(argv, kw) for argv, kw in host.runner.calls if "pip-retry" in argv]
+    assert install[install.index("--require-hashes"):][:2] == ["--require-hashes", "-r"]
+    assert "--upgrade" not in install and "keyring" not in install
+    assert install[install.index("--only-binary") + 1] == ":all:"
 
 
 # --- 401/403 while waiting for the auth repo ------------------------------------------------------------------
@@ -97,7 +124,7 @@ def test_a_fresh_host_without_a_bundle_installs_from_the_index(tmp_path, monkeyp
 @pytest.mark.parametrize("status", [401, 403])
 def test_a_refusal_at_wait_for_auth_repo_fails_at_once(tmp_path, monkeypatch, status, configured):
     host = serving_host(tmp_path, monkeypatch, configured)
-    host.repo.page_status[PROJECT] = status
+    host.repo.page_status[SIGNED] = status
     outcome, attrs = run(host)
     assert isinstance(outcome, Rejected) and outcome.status == status
     assert host.log.current_step == "wait-for-auth-repo"
@@ -109,7 +136,7 @@ def test_a_refusal_at_wait_for_auth_repo_fails_at_once(tmp_path, monkeypatch, st
 
 
 def test_a_refusal_of_a_helpers_page_fails_at_once_too(tmp_path, monkeypatch):
-    host = Host(tmp_path, monkeypatch, mirrored_targets=[])
+    host = Host(tmp_path, monkeypatch, mirrored_targets=[], signing_key="")
     host.repo.helpers()
     host.repo.page_status["pip"] = 403
     outcome, attrs = run(host)
@@ -122,13 +149,14 @@ def test_a_refusal_of_a_helpers_page_fails_at_once_too(tmp_path, monkeypatch):
 def test_unreachable_on_a_configured_host_is_ready_stale_with_the_step(tmp_path, monkeypatch, down):
     host = serving_host(tmp_path, monkeypatch, configured=True)
     if down == 503:
-        host.repo.page_status[PROJECT] = 503
+        host.repo.page_status[SIGNED] = 503
     else:
         host.transport.ar_down = Unreachable("GET https://us-central1-python.pkg.dev/...: connection refused")
     conf_before = open(host.path("/etc/pip.conf")).read()
     status, attrs = run(host)
     assert status == "ready-stale", host.logged()
-    assert attrs == [("status", "running"), ("stale-step", "wait-for-auth-repo"), ("changes", "0"), ("status", "ready-stale")]
+    assert attrs == [("status", "running"), ("stale-step", "wait-for-auth-repo"), ("changes", "0"),
+                     ("installed-set", installed_set(host)), ("status", "ready-stale")]
     # a configured host only checks for updates: MAX_ATTEMPTS polls, not the first boot's long wait
     assert host.transport.ar_requests() == host.settings.max_attempts
     assert "could not complete step wait-for-auth-repo; the configuration of an earlier boot stays in place" in host.logged()
@@ -147,7 +175,7 @@ def test_no_token_on_a_configured_host_is_ready_stale_at_token(tmp_path, monkeyp
 
 def test_unreachable_on_a_fresh_host_fails_after_the_long_wait(tmp_path, monkeypatch):
     host = serving_host(tmp_path, monkeypatch, configured=False, wait_attempts=5)
-    host.repo.page_status[PROJECT] = 503
+    host.repo.page_status[SIGNED] = 503
     outcome, attrs = run(host)
     assert isinstance(outcome, Unreachable)
     assert host.transport.ar_requests() == 5
@@ -208,17 +236,17 @@ def test_not_served_when_the_wait_is_over_fails(tmp_path, monkeypatch):
     host = Host(tmp_path, monkeypatch, wait_attempts=5)
     outcome, attrs = run(host)
     assert isinstance(outcome, NotServedYet)
-    assert host.transport.pages() == [PROJECT, "keyring"] * 5  # two pages a poll, WAIT_ATTEMPTS polls
+    assert host.transport.pages() == [SIGNED] * 5  # one page a poll, WAIT_ATTEMPTS polls
     assert retries(host) == 4 and "waiting for the auth repo: failed after 5 attempts" in host.logged()
     assert failed(host, outcome)[1:] == [("failed-step", "wait-for-auth-repo"), ("status", "failed")]
 
 
 def test_not_served_on_a_configured_host_fails_not_stale(tmp_path, monkeypatch):
     host = serving_host(tmp_path, monkeypatch, configured=True)
-    del host.repo.projects[PROJECT]
+    del host.repo.projects[SIGNED]
     outcome, attrs = run(host)
     assert isinstance(outcome, NotServedYet)
-    assert len(host.transport.pages()) == 2 * host.settings.max_attempts
+    assert len(host.transport.pages()) == host.settings.max_attempts
     assert attrs == [("status", "running")]
 
 
@@ -227,9 +255,10 @@ def test_unreachable_downloading_a_new_bundle_on_a_configured_unchanged_host_is_
     newer = make_bundle(str(tmp_path / "mirror2"), listing=host.ctx.ar.project_files(host.settings.auth_repo_index_url, PROJECT),
                         names=[n.replace("keyring-25.7.0", "keyring-25.8.0") for n in CLOSURE])
     host.repo.add_bundle(newer)
+    host.publish()
     host.repo.file_status[os.path.basename(newer)] = 503
     host.reboot()
     status, attrs = run(host)
-    assert len(host.transport.downloads()) == host.settings.max_attempts
+    assert host.transport.downloads().count(os.path.basename(newer)) == host.settings.max_attempts
     assert status == "ready-stale", status
     assert ("stale-step", "install") in attrs

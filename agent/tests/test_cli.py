@@ -127,13 +127,13 @@ def test_a_poweroff_that_fails_is_a_warning_not_another_status(agent, monkeypatc
 
 # --- the real bootstrap, through the command line --------------------------------------------------------------
 def test_a_configured_host_refused_at_wait_for_auth_repo_reports_failed(agent, tmp_path, monkeypatch, capsys):
-    """403 on the bundle's page: one request, no retry, failed-step then failed (an earlier boot's configuration
+    """403 on the signed sets' page: one request, no retry, failed-step then failed (an earlier boot's configuration
     does not make a refusal ready-stale)."""
     path = make_bundle(str(tmp_path / "mirror"))
     host = Host(tmp_path / "host", monkeypatch)
     host.repo.add_bundle(path)
-    host.configure(bundle_file=(os.path.basename(path), host.repo.projects[PROJECT][0][2]))
-    host.repo.page_status[PROJECT] = 403
+    host.configure(record=host.signed_record(host.publish()))
+    host.repo.page_status["pip-airlock-signed-set"] = 403
     agent.transport.repo = host.repo
     agent.answer = lambda argv: host.runner.run(argv)  # the keyring venv's python and pip, played
     code, events = agent.run("bootstrap", bootstrap_raw(host.root))
