@@ -25,10 +25,11 @@ with Retry-After, the seconds until a request fits again; an answered 429 uses n
 is counted per client address (a VM) and per identity (admin GET: by_client, by_identity). Simple pages carry sha256 fragments and,
 for a wheel whose METADATA has Requires-Python, `data-requires-python` (PEP 503), as Google's do. A
 remote repository proxies its upstream simple index (keeping its data-requires-python) and caches the
-files it serves. A virtual repository serves each project from the upstream with
-the highest priority that has it ("a priority ... to have more control over which repository Artifact
-Registry chooses when a requested artifact is in more than one upstream repository":
-https://cloud.google.com/artifact-registry/docs/repositories/virtual-overview).
+files it serves. A virtual repository lists a project's files from every upstream that has it, merged;
+a file in several upstreams comes from the one with the highest priority ("a priority ... to have more
+control over which repository Artifact Registry chooses when a requested artifact is in more than one
+upstream repository": https://cloud.google.com/artifact-registry/docs/repositories/virtual-overview; users
+report pip seeing the merged version list).
 
 Hostile answers (admin POST {"hostile": [RULE...]}, for the token's way out): a RULE {"project": NAME,
 "links": BASE} serves NAME's simple page with every link rewritten to BASE + file name (another host, or
@@ -260,11 +261,14 @@ class Registry:
                         out.append((f, hashlib.sha256(fh.read()).hexdigest(), wheel_requires_python(path)))
             return out or None
         if kind == "virtual":
+            # The merged list of every upstream's files; where one file is in several upstreams, the one of the
+            # highest priority (Google documents priority only for "a requested artifact ... in more than one
+            # upstream repository": a public project of a private package's name adds its versions).
+            merged = {}
             for member in self.members[repo]:
-                page = self.project(member, name)
-                if page:
-                    return page
-            return None
+                for entry in self.project(member, name) or ():
+                    merged.setdefault(entry[0], entry)
+            return sorted(merged.values()) or None
         url = self.upstream[repo] + name + "/"
         body = self.fetch(url)
         if body is None:
