@@ -61,6 +61,9 @@ describe("config validation", () => {
     expect(env.config.mirror.packages).toEqual(["keyring", "keyrings.google-artifactregistry-auth"]);
     expect(env.config.hosts.machineType).toBe("e2-small");
     expect(env.config.retries).toEqual({ maxAttempts: 8, maxBackoffSeconds: 30, waitAttempts: 32 });
+    // Mirror mode signs with a software key at version 1 and checks what it mirrors by default.
+    expect(env.config.mirror.signing).toEqual({ keyRing: "pip-airlock-signing", key: "mirror-signing", protectionLevel: "SOFTWARE", keyVersion: 1 });
+    expect(env.config.mirror.policy).toEqual({ minReleaseAgeDays: 7, ageExempt: [], vulnerabilities: "refuse", waivers: [], provenance: "refuse-changed", publishers: {} });
   });
 
   // [what is wrong, the change, the field path, a word of the fix]

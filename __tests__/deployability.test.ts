@@ -153,7 +153,12 @@ describe("service account ids follow the host names", () => {
   it("two environments in one project with their own host names no longer clash on accounts", () => {
     const envs = load({}, {
       environments: {
-        dev: { hosts: { publicName: "dev-public-host", privateName: "dev-private-host" }, networks: { ...example.networks, public: { name: "dev-public", subnetCidr: "10.10.0.0/24" }, private: { name: "dev-private", subnetCidr: "10.20.0.0/24" } }, repositories: { auth: "dev-auth", private: "dev-private" } },
+        dev: {
+          hosts: { publicName: "dev-public-host", privateName: "dev-private-host" },
+          networks: { ...example.networks, public: { name: "dev-public", subnetCidr: "10.10.0.0/24" }, private: { name: "dev-private", subnetCidr: "10.20.0.0/24" } },
+          repositories: { auth: "dev-auth", private: "dev-private" },
+          mirror: { signing: { keyRing: "dev-signing" } },
+        },
         prod: {},
       },
     });

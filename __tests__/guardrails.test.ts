@@ -10,6 +10,9 @@ import { ComputeRouter } from "@cdktf/provider-google/lib/compute-router";
 import { ComputeRouterNat } from "@cdktf/provider-google/lib/compute-router-nat";
 import { DataGoogleComputeNetwork } from "@cdktf/provider-google/lib/data-google-compute-network";
 import { DataGoogleIamPolicy } from "@cdktf/provider-google/lib/data-google-iam-policy";
+import { KmsCryptoKeyIamMember } from "@cdktf/provider-google/lib/kms-crypto-key-iam-member";
+import { KmsCryptoKeyIamPolicy } from "@cdktf/provider-google/lib/kms-crypto-key-iam-policy";
+import { KmsKeyRingIamMember } from "@cdktf/provider-google/lib/kms-key-ring-iam-member";
 import { ProjectIamBinding } from "@cdktf/provider-google/lib/project-iam-binding";
 import { ProjectIamMember } from "@cdktf/provider-google/lib/project-iam-member";
 import { AnnotationMetadataEntryType, App } from "cdktf";
@@ -35,6 +38,7 @@ const RULE = {
   G5: "AIRLOCK-G5 ssh-only-from-iap",
   G6: "AIRLOCK-G6 no-public-repository",
   G7: "AIRLOCK-G7 auth-repo-helpers-only",
+  G8: "AIRLOCK-G8 signing-key-least-privilege",
 } as const;
 
 const PROJECT = "airlock-example";
@@ -533,6 +537,36 @@ describe("AIRLOCK-G7: the auth repo stays helpers-only", () => {
     const { violations } = broken((stack) => {
       stack.helpersRepo.grantRead(grantee("auditor", "user:auditor@acme.example"));
       return stack.privateRepo.grantWrite(grantee("ci-writer", CI));
+    });
+    expect(violations).toEqual([]);
+  });
+});
+
+describe("AIRLOCK-G8: the mirror signs with the signing key, anyone else only reads its public key", () => {
+  const CI = "serviceAccount:ci@acme-build.iam.gserviceaccount.com";
+
+  it("fires on a signer grant to anyone but the public host, and on any other role on the key", () => {
+    const { violations } = broken((stack) => {
+      stack.repositories.signing!.grantSign(grantee("ci-signer", CI));
+      return new KmsCryptoKeyIamMember(stack, "key-admin", { cryptoKeyId: stack.repositories.signing!.cryptoKey.id, role: "roles/cloudkms.admin", member: "group:platform@acme.example" });
+    });
+    expect(found(violations).sort()).toEqual([[RULE.G8, "airlock/artifact-registry/mirror-signing/ci-signer"], [RULE.G8, "airlock/key-admin"]]);
+    expect(violations.find((v) => v.path.endsWith("ci-signer"))!.message).toContain(`grants roles/cloudkms.signer on the mirror's signing key to ${CI}: only the public host (the mirror) may sign with it`);
+  });
+
+  it("fires on a whole IAM policy of the key and on any grant on its key ring (it reaches the key)", () => {
+    const { violations } = broken((stack) => {
+      const signing = stack.repositories.signing!;
+      new KmsCryptoKeyIamPolicy(stack, "key-policy", { cryptoKeyId: signing.cryptoKey.id, policyData: JSON.stringify({ bindings: [] }) });
+      return new KmsKeyRingIamMember(stack, "ring-viewer", { keyRingId: signing.keyRing.id, role: "roles/cloudkms.publicKeyViewer", member: CI });
+    });
+    expect(found(violations).sort()).toEqual([[RULE.G8, "airlock/key-policy"], [RULE.G8, "airlock/ring-viewer"]]);
+  });
+
+  it("stays quiet on public key viewers of the signing key and on grants on another key (a customer-managed key)", () => {
+    const { violations } = broken((stack) => {
+      stack.repositories.signing!.grantVerify(grantee("auditor", "user:auditor@acme.example"));
+      return new KmsCryptoKeyIamMember(stack, "cmek-user", { cryptoKeyId: "projects/acme-kms/locations/us-central1/keyRings/ar/cryptoKeys/pip", role: "roles/cloudkms.admin", member: CI });
     });
     expect(violations).toEqual([]);
   });

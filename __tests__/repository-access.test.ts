@@ -135,7 +135,8 @@ describe("their repository policies", () => {
     const json = synthJson(buildStack(load({ kmsKeyName: key })).stack) as any;
     const [[identityName, identity]] = Object.entries(json.resource.google_project_service_identity) as [string, any][];
     expect(identity).toMatchObject({ provider: "google-beta", project: "airlock-example", service: "artifactregistry.googleapis.com" });
-    const [[grantName, grant]] = Object.entries(json.resource.google_kms_crypto_key_iam_member) as [string, any][];
+    // The one grant on the customer-managed key (the others are on the mirror's signing key).
+    const [[grantName, grant]] = (Object.entries(json.resource.google_kms_crypto_key_iam_member) as [string, any][]).filter(([, g]) => g.crypto_key_id === key);
     expect(grant).toMatchObject({ crypto_key_id: key, role: "roles/cloudkms.cryptoKeyEncrypterDecrypter", member: `\${google_project_service_identity.${identityName}.member}` });
     for (const repo of resourcesOf(json, "google_artifact_registry_repository")) {
       expect(repo.depends_on).toEqual(expect.arrayContaining([`google_kms_crypto_key_iam_member.${grantName}`]));

@@ -70,10 +70,15 @@ describe("shell quoting", () => {
       c.mirror.bootstrapPip = HOSTILE[6];
       c.mirror.sourceIndexUrl = HOSTILE[5];
       c.hosts.keyringVenv = HOSTILE[3];
+      // Free text the config lets through its checks (a waiver's reason) and the keys of an object setting.
+      if (c.mode === "mirror") {
+        c.mirror.policy.waivers = [{ id: "GHSA-2222-3333-4444", reason: hostile }];
+        c.mirror.policy.publishers = { [hostile]: hostile };
+      }
     });
     const scripts = {
       mirror: mirrorScript(startupSources(), config, endpoints, HOSTILE[4]).text,
-      bootstrap: bootstrapScript(startupSources(), config, endpoints).text,
+      bootstrap: bootstrapScript(startupSources(), config, endpoints, HOSTILE[4]).text,
     };
 
     it.each(Object.entries(scripts))("%s: parses as bash and stays shellcheck-clean", (_name, script) => {

@@ -235,6 +235,7 @@ describe("the mirror-mode stack", () => {
     const services = json.resource.google_project_service;
     expect(Object.values<any>(services).map((s) => s.service).sort()).toEqual([
       "artifactregistry.googleapis.com",
+      "cloudkms.googleapis.com",
       "cloudscheduler.googleapis.com",
       "compute.googleapis.com",
       "dns.googleapis.com",

@@ -42,6 +42,15 @@ const VARIANTS: Record<string, Record<string, unknown>> = {
     },
   },
   "a fleet: instance template and a managed instance group": { fleet: { name: "ml-workers", size: 2 } },
+  "the mirror's signing key in a Cloud HSM at version 2, a key ring of its own, a policy, a fleet and auth readers (their public key grants)": {
+    mirror: {
+      ...example.mirror,
+      signing: { keyRing: "acme-signing", protectionLevel: "HSM", keyVersion: 2 },
+      policy: { minReleaseAgeDays: 3, ageExempt: ["keyring"], waivers: [{ id: "PYSEC-2024-12", reason: "reviewed in SEC-42" }], publishers: { keyring: "github:jaraco/keyring" } },
+    },
+    fleet: { name: "ml-workers", size: 1 },
+    repositories: { ...example.repositories, access: { auth: { readers: ["group:build-vms@acme.example"] } } },
+  },
   "a lock file, state in GCS, no flow logs": {
     mirror: { ...example.mirror, lockFile: "mirror.lock" },
     stateBucket: { bucket: "airlock-state" },
@@ -97,6 +106,16 @@ describe("Terraform itself loads every stack the app can produce (terraform init
         expect(declared).toContain(ref.split(".").slice(0, 2).join("."));
       }
     }
+  });
+
+  it("the stacks loaded hold the mirror's signing key, its key ring and its grants (signer and public key viewers)", () => {
+    const resources = cases.flatMap(([, stacks]) => stacks.map((stack) => JSON.parse(stack).resource as Record<string, Record<string, any>>));
+    const types = new Set(resources.flatMap((r) => Object.keys(r)));
+    for (const type of ["google_kms_key_ring", "google_kms_crypto_key", "google_kms_crypto_key_iam_member"]) expect([type, types.has(type)]).toEqual([type, true]);
+    const roles = new Set(resources.flatMap((r) => Object.values(r.google_kms_crypto_key_iam_member ?? {}).map((g) => g.role)));
+    expect(roles).toEqual(new Set(["roles/cloudkms.signer", "roles/cloudkms.publicKeyViewer", "roles/cloudkms.cryptoKeyEncrypterDecrypter"]));
+    const levels = new Set(resources.flatMap((r) => Object.values(r.google_kms_crypto_key ?? {}).map((k) => k.version_template.protection_level)));
+    expect(levels).toEqual(new Set(["SOFTWARE", "HSM"]));
   });
 
   it("a configuration error is reported, not mistaken for a missing provider (the check can fail)", async () => {

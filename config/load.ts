@@ -211,6 +211,8 @@ function sharedNames(envs: LoadedEnvironment[], named: boolean): string[] {
               ["hosts.publicName", `instance ${c.zone}/${c.hosts.publicName}`],
               ["hosts.publicAccountId", `service account ${c.hosts.publicAccountId}`],
               ["repositories.auth", `repository ${c.region}/${c.repositories.auth}`],
+              // Both would create it (the signing key's ring), and Cloud KMS never deletes one.
+              ["mirror.signing.keyRing", `key ring ${c.region}/${c.mirror.signing.keyRing}`],
               ...(c.schedule ? ([["mirror.scheduleAccountId", `service account ${c.schedule.accountId}`]] as Array<[string, string]>) : []),
             ] as Array<[string, string]>)
           : [["repositories.remote", `repository ${c.region}/${c.repositories.remote}`] as [string, string]]),

@@ -4,6 +4,7 @@ import { firstControlCharacter, visibleString } from "./control-characters";
 import { ownedDirectory } from "./host-paths";
 import { iamMember } from "./iam-member";
 import { TARGET_ARCHES, TARGET_OS_KEYS } from "./images";
+import { normalizeName } from "./requirements";
 import { publicImageProblems, resolveTargets } from "./targets";
 import { REGION_ZONES, zoneProblem } from "./zones";
 
@@ -122,6 +123,79 @@ const kmsKeyName = z
   .string()
   .regex(/^projects\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/locations\/[a-z0-9-]+\/keyRings\/[A-Za-z0-9_-]{1,63}\/cryptoKeys\/[A-Za-z0-9_-]{1,63}$/, 'must be a Cloud KMS key such as "projects/PROJECT/locations/REGION/keyRings/RING/cryptoKeys/KEY"');
 
+// Cloud KMS resource ids (key rings, keys): its own rule, and the agent's (SIGNING_KEY) too.
+const kmsResourceId = z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, "must be a Cloud KMS name: 1-63 letters, digits, '_' or '-'");
+
+/** The signing key's name when `mirror.signing.key` is not set: one per protection level (see signingSchema). */
+export function defaultSigningKey(protectionLevel: "SOFTWARE" | "HSM"): string {
+  return protectionLevel === "HSM" ? "mirror-signing-hsm" : "mirror-signing";
+}
+
+/**
+ * The mirror's signing key (Cloud KMS, RSA_SIGN_PKCS1_3072_SHA256), in the repositories' region. Cloud KMS
+ * never frees a key ring's or a key's name, and a key's protection level cannot change: the default key
+ * name follows the protection level, so switching it makes a new key beside the old one.
+ */
+const signingSchema = z.strictObject({
+  /** The key ring the stack creates for the signing key. */
+  keyRing: kmsResourceId.default("pip-airlock-signing"),
+  /** The signing key; by default "mirror-signing" (SOFTWARE) or "mirror-signing-hsm" (HSM). */
+  key: kmsResourceId.optional(),
+  /** Where the private key lives: software, or a Cloud HSM (FIPS 140-2 level 3; billed per key version). */
+  protectionLevel: z.enum(["SOFTWARE", "HSM"]).default("SOFTWARE"),
+  /** The key version the mirror signs with: rotate by creating a new version, then setting this. */
+  keyVersion: z.number().int().min(1, "must be at least 1: Cloud KMS numbers a key's versions from 1").default(1),
+});
+
+// A project name as pip compares them (PEP 503 normalized): what the mirror's policy decisions name.
+const normalizedProject = z.string().superRefine((name, ctx) => {
+  if (!/^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/.test(name)) {
+    ctx.addIssue({ code: "custom", message: 'must be a PyPI project name such as "keyring"' });
+  } else if (normalizeName(name) !== name) {
+    ctx.addIssue({ code: "custom", message: `must be the PEP 503 normalized name: write "${normalizeName(name)}"` });
+  }
+});
+// The advisory databases OSV answers with for PyPI: GitHub (GHSA), the PyPA's (PYSEC) and CVE aliases.
+const advisoryId = z
+  .string()
+  .regex(
+    /^(GHSA(-[23456789cfghjmpqrvwx]{4}){3}|PYSEC-[0-9]{4}-[0-9]{1,7}|CVE-[0-9]{4}-[0-9]{4,7})$/,
+    'must be an advisory id such as "GHSA-xxxx-xxxx-xxxx" (lowercase letters and digits of GitHub\'s alphabet), "PYSEC-2024-12" or "CVE-2024-12345"',
+  );
+const waiverReason = z
+  .string()
+  .refine((reason) => firstControlCharacter(reason) === undefined, "must be one line of printable text: remove the control or line-separator character")
+  .refine((reason) => reason.trim().length > 0, "must say why the advisory does not apply: a reviewer reads it")
+  .refine((reason) => reason.length <= 500, "must be at most 500 characters: link the review instead");
+const githubPublisher = z
+  .string()
+  .regex(
+    /^github:[A-Za-z0-9]([A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/,
+    'must be "github:OWNER/REPO": the GitHub repository whose trusted publishing workflow uploads the project to PyPI (its PEP 740 attestations name it)',
+  );
+
+/** What the mirror lets into the auth repo, besides what `packages` and the lock ask for. */
+const policySchema = z.strictObject({
+  /** Days a release must have been on the source index before the mirror takes it (0: no cooldown). */
+  minReleaseAgeDays: z.number().int().min(0, "must be at least 0 (0 turns the cooldown off)").max(365, "must be at most 365").default(7),
+  /** Projects the cooldown does not hold back (PEP 503 normalized names), e.g. for an urgent fix. */
+  ageExempt: z
+    .array(normalizedProject)
+    .refine((names) => new Set(names).size === names.length, "lists a project twice: list each once")
+    .default([]),
+  /** Known vulnerabilities (OSV): `refuse` a release with one, only `report` it, or `off`. */
+  vulnerabilities: z.enum(["refuse", "report", "off"]).default("refuse"),
+  /** Advisories that do not stop a release, each with the reason a reviewer accepted. */
+  waivers: z
+    .array(z.strictObject({ id: advisoryId, reason: waiverReason }))
+    .refine((waivers) => new Set(waivers.map((w) => w.id)).size === waivers.length, "waives an advisory twice: keep one entry per id")
+    .default([]),
+  /** PEP 740 provenance: `refuse-changed` a release whose publisher differs from the one recorded, only `record` it, or `off`. */
+  provenance: z.enum(["refuse-changed", "record", "off"]).default("refuse-changed"),
+  /** The publisher each project must come from (`github:OWNER/REPO`), instead of the first one recorded. */
+  publishers: z.record(normalizedProject, githubPublisher).default({}),
+});
+
 const networkSchema = z.strictObject({
   /** The VPC the stack creates, or the name of the existing one (`existing`). */
   name: resourceName,
@@ -234,6 +308,10 @@ export const environmentSchema = z
         scheduleTimeZone: z.string().regex(/^[A-Za-z]+(\/[A-Za-z0-9_+-]+)*$/, 'must be an IANA time zone such as "Etc/UTC" or "Europe/Berlin"').default("Etc/UTC"),
         /** The schedule's service account id; by default the public host's account id plus "-sched". */
         scheduleAccountId: accountId.optional(),
+        /** Mirror mode: the Cloud KMS key the mirror signs what it publishes with (defaults when absent). */
+        signing: signingSchema.optional(),
+        /** Mirror mode: the cooldown, vulnerability and provenance checks of what the mirror publishes (defaults when absent). */
+        policy: policySchema.optional(),
       })
       .prefault({}),
     hosts: z.strictObject({
@@ -412,6 +490,40 @@ export const environmentSchema = z
           `Set "manage" to let this stack allow it, or run "gcloud artifacts vpcsc-config allow --project=${env.projectId} --location=${env.region}" and set "external"`,
       });
     }
+    // Remote mode has no mirror: nothing signs what the PyPI remote repository serves, nor checks it. A
+    // policy that silently did nothing would promise a protection the hosts do not get.
+    if (env.mode === "remote") {
+      for (const part of ["signing", "policy"] as const) {
+        if (env.mirror[part] === undefined) continue;
+        ctx.addIssue({
+          code: "custom",
+          path: ["mirror", part],
+          message:
+            `does not apply in remote mode: there is no mirror, and the PyPI remote repository serves PyPI's files as they are, ${part === "signing" ? "unsigned" : "with no cooldown, vulnerability or provenance check"}. ` +
+            'Remove it, or use mode "mirror" (with environments: set it only in the environments of mode "mirror")',
+        });
+      }
+    }
+    const policy = env.mirror.policy;
+    if (policy && policy.minReleaseAgeDays === 0 && policy.ageExempt.length > 0) {
+      ctx.addIssue({ code: "custom", path: ["mirror", "policy", "ageExempt"], message: "exempts projects from a cooldown that is off (minReleaseAgeDays 0): remove them, or set mirror.policy.minReleaseAgeDays" });
+    }
+    if (policy && policy.vulnerabilities === "off" && policy.waivers.length > 0) {
+      ctx.addIssue({ code: "custom", path: ["mirror", "policy", "waivers"], message: 'waive advisories the mirror does not look up (vulnerabilities "off"): remove them, or set mirror.policy.vulnerabilities to "refuse" or "report"' });
+    }
+    if (policy && policy.provenance === "off" && Object.keys(policy.publishers).length > 0) {
+      ctx.addIssue({ code: "custom", path: ["mirror", "policy", "publishers"], message: 'name publishers the mirror does not check (provenance "off"): remove them, or set mirror.policy.provenance to "refuse-changed" or "record"' });
+    }
+    // The CMEK key must exist before the stack (README); the stack creates the signing key ring itself.
+    const cmekRing = env.repositories.kmsKeyName?.split("/").slice(0, 6).join("/");
+    const signingRing = env.mirror.signing?.keyRing ?? signingSchema.parse({}).keyRing;
+    if (env.mode === "mirror" && cmekRing === `projects/${env.projectId}/locations/${env.region}/keyRings/${signingRing}`) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["mirror", "signing", "keyRing"],
+        message: `"${signingRing}" is the key ring of repositories.kmsKeyName, which must exist before a deploy, while the stack creates the signing key's key ring itself: name another key ring (mirror.signing.keyRing)`,
+      });
+    }
   })
   .superRefine((env, ctx) => {
     for (const problem of [...resolveTargets(env).problems, ...publicImageProblems(env)]) {
@@ -425,16 +537,22 @@ export const environmentSchema = z
       hosts: { ...env.hosts, publicAccountId: accountIds(env).public, privateAccountId: accountIds(env).private },
       fleet: env.fleet ? { ...env.fleet, accountId: env.fleet.accountId ?? env.fleet.name } : undefined,
     };
-    if (env.mode === "remote") return { ...resolved, mode: "remote" as const, schedule: undefined };
+    if (env.mode === "remote") return { ...resolved, mode: "remote" as const, mirror: { ...resolved.mirror, signing: undefined, policy: undefined }, schedule: undefined };
     const publicNetwork = env.networks.public;
     if (!publicNetwork) {
       // Unreachable: superRefine refuses this first, and zod runs a transform on a valid value only.
       ctx.addIssue({ code: "custom", path: ["networks", "public"], message: "is required in mirror mode" });
       return z.NEVER;
     }
+    const signing = env.mirror.signing ?? signingSchema.parse({});
     return {
       ...resolved,
       mode: "mirror" as const,
+      mirror: {
+        ...resolved.mirror,
+        signing: { ...signing, key: signing.key ?? defaultSigningKey(signing.protectionLevel) },
+        policy: env.mirror.policy ?? policySchema.parse({}),
+      },
       networks: { ...env.networks, public: publicNetwork },
       schedule: env.mirror.schedule
         ? { cron: env.mirror.schedule, timeZone: env.mirror.scheduleTimeZone, accountId: env.mirror.scheduleAccountId ?? `${accountIds(env).public}-sched` }
@@ -453,6 +571,15 @@ function accountIds(env: { hosts: { publicName: string; privateName: string; pub
  */
 export type EnvironmentConfig = z.infer<typeof environmentSchema>;
 export type MirrorModeConfig = Extract<EnvironmentConfig, { mode: "mirror" }>;
+
+/** The mirror's signing key, `projects/P/locations/L/keyRings/R/cryptoKeys/K`: known from the config alone, so the scripts carry it verbatim. */
+export function signingKeyName(config: MirrorModeConfig): string {
+  const { keyRing, key } = config.mirror.signing;
+  return `projects/${config.projectId}/locations/${config.region}/keyRings/${keyRing}/cryptoKeys/${key}`;
+}
+
+/** The mirror's policy, resolved (mirror mode). */
+export type MirrorPolicy = MirrorModeConfig["mirror"]["policy"];
 
 const environmentName = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, "environment names: lowercase letters, digits or '-', starting with a letter");
 

@@ -4,6 +4,7 @@ import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { EnvironmentConfig } from "../config/schema";
 import { ConstructGroup } from "./construct-group";
+import { MirrorSigning } from "./mirror-signing";
 import { Grantee, PythonRepository, PythonRepositoryProps } from "./python-repository";
 import { RepositoryEncryption } from "./repository-encryption";
 import { stackOutput } from "./stack-output";
@@ -29,6 +30,11 @@ export class AirlockRepositories extends ConstructGroup {
   /** Serves the auth helpers: the auth repo (mirror) or the PyPI remote repo (remote). */
   readonly helpersRepo: PythonRepository;
   readonly virtualRepo?: PythonRepository;
+  /**
+   * Mirror mode: the key the mirror signs what it publishes in the auth repo with. Whoever may read the
+   * auth repo to bootstrap may read its public key (grantReadAll, the auth repo's readers).
+   */
+  readonly signing?: MirrorSigning;
   /** The index pip is configured with: the virtual repo if there is one, else the private repo. */
   readonly pipIndex: PythonRepository;
   /** Where the startup scripts find Artifact Registry. */
@@ -59,6 +65,22 @@ export class AirlockRepositories extends ConstructGroup {
     if (config.mode === "mirror") {
       this.helpersRepo = repo("auth-repo", { role: "auth-repo", repositoryId: repos.auth, description: "pip-airlock: keyring and the Artifact Registry auth helpers only", cleanup: repos.cleanup.auth });
       this.helpersRepo.grantAccess({ readers: repos.access.auth.readers });
+      const { keyRing, key, protectionLevel, keyVersion } = config.mirror.signing;
+      this.signing = new MirrorSigning(this, "mirror-signing", { project: config.projectId, location: config.region, keyRing, key, protectionLevel, labels: props.labels });
+      this.signing.grantVerifyAccess(repos.access.auth.readers);
+      const where = `--key ${key} --keyring ${keyRing} --location ${config.region} --project ${config.projectId}`;
+      stackOutput(
+        this,
+        "signing_key",
+        {
+          key: this.signing.keyName,
+          key_version: keyVersion,
+          protection_level: protectionLevel,
+          public_key: `gcloud kms keys versions get-public-key ${keyVersion} ${where}`,
+          rotate: `gcloud kms keys versions create ${where}`,
+        },
+        "The key the mirror signs what it publishes with, the version it signs with, and how to rotate it: create a version (rotate), then set mirror.signing.keyVersion to its number and deploy",
+      );
     } else {
       this.helpersRepo = repo("pypi-remote-repo", { role: "remote-repo", repositoryId: repos.remote, description: "pip-airlock: PyPI proxy serving the auth helpers", kind: "remote" });
       this.helpersRepo.grantAccess({ readers: repos.access.remote.readers });
@@ -114,11 +136,16 @@ export class AirlockRepositories extends ConstructGroup {
   }
 
   /**
-   * Let `grantee` (a VM's identity) read every repository pip may fetch from. Returns what its bootstrap
-   * needs before the VM first boots: those grants, and the VPC-SC policy when the stack manages it.
+   * Let `grantee` (a VM's identity) read every repository pip may fetch from and, in mirror mode, the
+   * signing key's public key (to verify what the mirror published). Returns what its bootstrap needs
+   * before the VM first boots: those grants, and the VPC-SC policy when the stack manages it.
    */
   grantReadAll(grantee: Grantee): ITerraformDependable[] {
     const readable = [this.helpersRepo, this.privateRepo, ...(this.virtualRepo ? [this.virtualRepo] : [])];
-    return [...readable.map((r) => r.grantRead(grantee)), ...(this.vpcscPolicy ? [this.vpcscPolicy] : [])];
+    return [
+      ...readable.map((r) => r.grantRead(grantee)),
+      ...(this.signing ? [this.signing.grantVerify(grantee)] : []),
+      ...(this.vpcscPolicy ? [this.vpcscPolicy] : []),
+    ];
   }
 }

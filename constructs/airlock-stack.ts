@@ -42,6 +42,9 @@ export const REQUIRED_SERVICES = [
   "oslogin.googleapis.com",
 ] as const;
 
+/** Cloud KMS, for the mirror's signing key (mirror mode only): the mirror signs with it, the hosts read its public key. */
+export const KMS_SERVICE = "cloudkms.googleapis.com";
+
 /** Cloud Scheduler, for `mirror.schedule` only. */
 export const SCHEDULER_SERVICE = "cloudscheduler.googleapis.com";
 
@@ -78,7 +81,7 @@ export class AirlockStack extends TerraformStack {
     new TimeProvider(this, "time");
     const services = new ProjectServices(this, "services", {
       project,
-      services: [...REQUIRED_SERVICES, ...(config.schedule ? [SCHEDULER_SERVICE] : [])],
+      services: [...REQUIRED_SERVICES, ...(config.mode === "mirror" ? [KMS_SERVICE] : []), ...(config.schedule ? [SCHEDULER_SERVICE] : [])],
       propagationSeconds: API_PROPAGATION_SECONDS,
     });
     // google-beta: for the AR service agent (CMEK) and AR's VPC-SC policy. Named explicitly on each
@@ -87,13 +90,14 @@ export class AirlockStack extends TerraformStack {
     const beta = () => (betaProvider ??= new GoogleBetaProvider(this, "google-beta", { project, region: config.region }));
 
     this.repositories = new AirlockRepositories(this, "artifact-registry", { config, labels, betaProvider: beta });
-    this.privateSide = new PrivateSide(this, "private", { config, labels, repositories: this.repositories, startupSources: props.startupSources });
-    if (config.mode === "mirror") {
+    this.privateSide = new PrivateSide(this, "private", { config, labels, repositories: this.repositories, startupSources: props.startupSources, lockContent: props.lockContent });
+    if (config.mode === "mirror" && this.repositories.signing) {
       this.mirrorSide = new MirrorSide(this, "mirror", {
         config,
         stackName: name,
         labels,
         authRepo: this.repositories.helpersRepo,
+        signing: this.repositories.signing,
         endpoints: this.repositories.scriptEndpoints,
         startupSources: props.startupSources,
         lockContent: props.lockContent,

@@ -7,6 +7,7 @@ import { AirlockHost } from "./airlock-host";
 import { ConstructGroup } from "./construct-group";
 import { HostIdentity } from "./host-identity";
 import { MirrorSchedule } from "./mirror-schedule";
+import { MirrorSigning } from "./mirror-signing";
 import { PublicNetwork } from "./public-network";
 import { PythonRepository } from "./python-repository";
 import { ReplacementFingerprint } from "./replacement-fingerprint";
@@ -19,6 +20,8 @@ export interface MirrorSideProps {
   readonly labels: Record<string, string>;
   /** The auth repo: the mirror is its only writer. */
   readonly authRepo: PythonRepository;
+  /** The key the mirror signs what it publishes with: the mirror is its only signer. */
+  readonly signing: MirrorSigning;
   readonly endpoints: ScriptEndpoints;
   /** What the public host's startup script is made of (the trampoline and the agent). */
   readonly startupSources: StartupSources;
@@ -27,8 +30,8 @@ export interface MirrorSideProps {
 }
 
 /**
- * Mirror mode's public side: the public VPC with Cloud NAT, the public host's identity and its write
- * grant on the auth repo, the public host running the mirror, the fingerprint that replaces it when
+ * Mirror mode's public side: the public VPC with Cloud NAT, the public host's identity, its write
+ * grant on the auth repo and its signer grant on the signing key, the public host running the mirror, the fingerprint that replaces it when
  * what it mirrors changes, the optional schedule that re-runs it, and their outputs.
  */
 export class MirrorSide extends ConstructGroup {
@@ -59,6 +62,7 @@ export class MirrorSide extends ConstructGroup {
       logging: config.logging,
     });
     const writeGrant = props.authRepo.grantWrite(this.identity);
+    const signGrant = props.signing.grantSign(this.identity);
     this.script = mirrorScript(props.startupSources, config, { ...props.endpoints, helpersUploadUrl: props.authRepo.uploadUrl }, props.lockContent);
     const fingerprint = new ReplacementFingerprint(this, "mirror-fingerprint", {
       spec: {
@@ -82,7 +86,7 @@ export class MirrorSide extends ConstructGroup {
       startupScript: this.script,
       labels: props.labels,
       replaceWhenReplaced: fingerprint.resource,
-      bootsAfter: [...this.network.reachesInternet, writeGrant],
+      bootsAfter: [...this.network.reachesInternet, writeGrant, signGrant],
       outputs: { prefix: "public_host", what: "the public host (mirror)" },
     });
     if (config.schedule) {

@@ -18,6 +18,8 @@ export interface PrivateSideProps {
   readonly repositories: AirlockRepositories;
   /** What the bootstrap is made of (the trampoline and the agent). */
   readonly startupSources: StartupSources;
+  /** Content of the hash-pinned lock (`mirror.lockFile`), or "": the bootstrap installs no file it does not pin. */
+  readonly lockContent: string;
 }
 
 /**
@@ -64,12 +66,12 @@ export class PrivateSide extends ConstructGroup {
       sshTargetServiceAccounts: [hostIdentity, fleetIdentity].flatMap((identity) => (identity ? [identity.email] : [])),
       logging: config.logging,
     });
-    /** All a VM's bootstrap needs before its first boot: the way to Google APIs, read grants on every repository. */
+    /** All a VM's bootstrap needs before its first boot: the way to Google APIs, read grants on every repository and the signing key's public key. */
     const readerNeeds = (identity: HostIdentity) => [...this.network.reachesGoogleApis, ...repositories.grantReadAll(identity)];
     const hostNeeds = hostIdentity ? readerNeeds(hostIdentity) : [];
     const fleetNeeds = fleetIdentity ? readerNeeds(fleetIdentity) : [];
 
-    this.bootstrap = bootstrapScript(props.startupSources, config, repositories.scriptEndpoints);
+    this.bootstrap = bootstrapScript(props.startupSources, config, repositories.scriptEndpoints, props.lockContent);
     if (hostIdentity) {
       // A changed bootstrap (index, packages, venv, timeouts) replaces the private host, so it runs on the
       // next deploy and not at some later reboot; the fleet rolls through its template instead.

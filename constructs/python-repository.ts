@@ -117,7 +117,7 @@ export class PythonRepository extends Construct {
     return [...(access.readers ?? []).map((m) => this.grantRead(principal(m))), ...(access.writers ?? []).map((m) => this.grantWrite(principal(m)))];
   }
 
-  private grant(grantee: Grantee, access: Access): RepositoryGrant {
+  private grant(grantee: Grantee, access: RepositoryAccess): RepositoryGrant {
     return new ArtifactRegistryRepositoryIamMember(this, grantee.grantId(access), {
       project: this.props.project,
       location: this.props.location,
@@ -131,11 +131,14 @@ export class PythonRepository extends Construct {
 /** A repository-scoped IAM grant: something a VM can boot after (`dependsOn`). */
 export type RepositoryGrant = ArtifactRegistryRepositoryIamMember;
 
-export type Access = "reader" | "writer";
+/** What a grant gives: read or write on a repository, or (SigningKeyAccess) sign with or read the public key of the mirror's signing key. */
+export type Access = RepositoryAccess | SigningKeyAccess;
+export type RepositoryAccess = "reader" | "writer";
+export type SigningKeyAccess = "signer" | "public-key-viewer";
 
-const ACCESS_ROLES: Record<Access, string> = { reader: "roles/artifactregistry.reader", writer: "roles/artifactregistry.writer" };
+const ACCESS_ROLES: Record<RepositoryAccess, string> = { reader: "roles/artifactregistry.reader", writer: "roles/artifactregistry.writer" };
 
-/** Who a grant is for: an IAM member, and the id its grant takes under the repository (stable Terraform addresses). */
+/** Who a grant is for: an IAM member, and the id its grant takes under the repository or key (stable Terraform addresses). */
 export interface Grantee {
   readonly member: string;
   grantId(access: Access): string;

@@ -6,7 +6,15 @@ import { IConstruct } from "constructs";
  * find "the auth repo" or "the private network" by it, never by construct path. It adds nothing to the
  * synthesized Terraform.
  */
-export type ResourceRole = "private-network" | "public-network" | "private-repo" | "auth-repo" | "remote-repo" | "virtual-repo";
+export type ResourceRole =
+  | "private-network"
+  | "public-network"
+  | "private-repo"
+  | "auth-repo"
+  | "remote-repo"
+  | "virtual-repo"
+  | "signing-key-ring"
+  | "signing-key";
 
 const declared = new WeakMap<IConstruct, ResourceRole>();
 

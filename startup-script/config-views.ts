@@ -1,8 +1,8 @@
 // The views of the startup scripts built from an environment's config: what each setting of a script is.
-import { BootstrapScriptView, CommonScriptView, MirrorScriptView } from "./views";
+import { BootstrapScriptView, CommonScriptView, MirrorScriptView, PolicySettings } from "./views";
 import { OWNED_ROOTS, PRODUCT_STATE_PATHS } from "../config/host-paths";
 import { VENV_TOOL } from "../config/requirements";
-import { EnvironmentConfig } from "../config/schema";
+import { EnvironmentConfig, MirrorPolicy, signingKeyName } from "../config/schema";
 
 /** Where the scripts find Artifact Registry, resolved from the stack's repositories. */
 export interface ScriptEndpoints {
@@ -23,6 +23,12 @@ export const METADATA_HOST = "metadata.google.internal";
 /** The longest wait a 429's Retry-After may impose at once (Artifact Registry's quota is per minute). */
 export const RETRY_AFTER_MAX_SECONDS = 120;
 export const GUEST_ATTRIBUTE_NAMESPACE = "pip-airlock";
+/** Cloud KMS's REST API (asymmetricSign, getPublicKey): a googleapis.com name, so the private VIP serves it. */
+export const KMS_ENDPOINT = "https://cloudkms.googleapis.com/v1/";
+/** OSV's batch query (google.github.io/osv.dev): the mirror's vulnerability lookups. Fixed, not config. */
+export const OSV_URL = "https://api.osv.dev/v1/querybatch";
+/** PyPI's Integrity API (PEP 740): the mirror's provenance lookups. Fixed, not config. */
+export const INTEGRITY_URL = "https://pypi.org/integrity/";
 
 function commonView(config: EnvironmentConfig, endpoints: ScriptEndpoints): CommonScriptView {
   return {
@@ -39,6 +45,7 @@ function commonView(config: EnvironmentConfig, endpoints: ScriptEndpoints): Comm
 }
 
 export function mirrorView(config: EnvironmentConfig, endpoints: MirrorEndpoints, lockContent: string): MirrorScriptView {
+  if (config.mode !== "mirror") throw new Error("the mirror's script exists in mirror mode only");
   return {
     ...commonView(config, endpoints),
     auth_repo_upload_url: endpoints.helpersUploadUrl,
@@ -52,10 +59,28 @@ export function mirrorView(config: EnvironmentConfig, endpoints: MirrorEndpoints
     download_timeout_seconds: config.timeouts.downloadSeconds,
     upload_timeout_seconds: config.timeouts.uploadSeconds,
     dpkg_lock_timeout_seconds: config.timeouts.dpkgLockSeconds,
+    signing_key: signingKeyName(config),
+    signing_key_version: config.mirror.signing.keyVersion,
+    kms_endpoint: KMS_ENDPOINT,
+    policy: policySettings(config.mirror.policy),
   };
 }
 
-export function bootstrapView(config: EnvironmentConfig, endpoints: ScriptEndpoints): BootstrapScriptView {
+/** `mirror.policy` as the agent reads it (POLICY), with the fixed URLs of OSV and PyPI's Integrity API. */
+export function policySettings(policy: MirrorPolicy): PolicySettings {
+  return {
+    MIN_RELEASE_AGE_DAYS: policy.minReleaseAgeDays,
+    AGE_EXEMPT: policy.ageExempt,
+    VULNERABILITIES: policy.vulnerabilities,
+    OSV_URL,
+    WAIVERS: policy.waivers.map((w) => ({ ID: w.id, REASON: w.reason })),
+    PROVENANCE: policy.provenance,
+    INTEGRITY_URL,
+    PUBLISHERS: policy.publishers,
+  };
+}
+
+export function bootstrapView(config: EnvironmentConfig, endpoints: ScriptEndpoints, lockContent: string): BootstrapScriptView {
   return {
     ...commonView(config, endpoints),
     index_url: endpoints.pipIndexUrl,
@@ -68,6 +93,9 @@ export function bootstrapView(config: EnvironmentConfig, endpoints: ScriptEndpoi
     owned_roots: OWNED_ROOTS,
     product_state_paths: PRODUCT_STATE_PATHS,
     install_timeout_seconds: config.timeouts.installSeconds,
+    signing_key: config.mode === "mirror" ? signingKeyName(config) : "",
+    kms_endpoint: KMS_ENDPOINT,
+    lock_content: lockContent,
   };
 }
 

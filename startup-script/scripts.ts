@@ -62,11 +62,11 @@ export function mirrorScript(sources: StartupSources, config: EnvironmentConfig,
   });
 }
 
-/** The private host's bootstrap, which the fleet and any VM of the private network run too. */
-export function bootstrapScript(sources: StartupSources, config: EnvironmentConfig, endpoints: ScriptEndpoints): StartupScript<BootstrapScriptView> {
-  return startupScript(sources, "bootstrap", bootstrapView(config, endpoints), {
+/** The private host's bootstrap, which the fleet and any VM of the private network run too; it carries the lock (LOCK_CONTENT). */
+export function bootstrapScript(sources: StartupSources, config: EnvironmentConfig, endpoints: ScriptEndpoints, lockContent: string): StartupScript<BootstrapScriptView> {
+  return startupScript(sources, "bootstrap", bootstrapView(config, endpoints, lockContent), {
     name: BOOTSTRAP_SCRIPT_NAME,
     description: "the private host's startup script",
-    grownBy: "mirror.packages",
+    grownBy: "mirror.packages / mirror.lockFile",
   });
 }

@@ -59,6 +59,32 @@ export interface MirrorScriptView extends CommonScriptView {
   readonly upload_timeout_seconds: number;
   /** How long apt waits for the dpkg lock on a first boot, in seconds. */
   readonly dpkg_lock_timeout_seconds: number;
+  /** The Cloud KMS key the mirror signs its statement with, `projects/P/locations/L/keyRings/R/cryptoKeys/K`. */
+  readonly signing_key: string;
+  /** The version of `signing_key` it signs with (rotation: a new version, then this). */
+  readonly signing_key_version: number;
+  /** Cloud KMS's REST endpoint, ending in `/v1/`: `https://cloudkms.googleapis.com/v1/`. */
+  readonly kms_endpoint: string;
+  /** What the mirror lets into the auth repo (the agent's POLICY, keyed as it reads it). */
+  readonly policy: PolicySettings;
+}
+
+/** The mirror's POLICY setting: `mirror.policy` of the config, plus the fixed URLs of the services it asks. */
+export interface PolicySettings {
+  /** Days a release must have been on the source index (0: no cooldown). */
+  readonly MIN_RELEASE_AGE_DAYS: number;
+  /** PEP 503 normalized names the cooldown does not hold back. */
+  readonly AGE_EXEMPT: readonly string[];
+  readonly VULNERABILITIES: "refuse" | "report" | "off";
+  /** OSV's batch query endpoint. */
+  readonly OSV_URL: string;
+  /** Advisories that do not stop a release, each with its reason. */
+  readonly WAIVERS: readonly { readonly ID: string; readonly REASON: string }[];
+  readonly PROVENANCE: "refuse-changed" | "record" | "off";
+  /** PyPI's Integrity API (PEP 740), ending in `/integrity/`. */
+  readonly INTEGRITY_URL: string;
+  /** Project (normalized) -> the publisher identity it must come from, `github:OWNER/REPO`. */
+  readonly PUBLISHERS: Readonly<Record<string, string>>;
 }
 
 /** The private host's bootstrap: install keyring from the auth repo and point pip at Artifact Registry. */
@@ -86,4 +112,10 @@ export interface BootstrapScriptView extends CommonScriptView {
   readonly product_state_paths: readonly string[];
   /** Bound of one install attempt into the keyring venv, in seconds. */
   readonly install_timeout_seconds: number;
+  /** The mirror's signing key (as the mirror's `signing_key`); "" in remote mode, where nothing is signed. */
+  readonly signing_key: string;
+  /** Cloud KMS's REST endpoint, where the host reads the signing key's public key (Private Google Access). */
+  readonly kms_endpoint: string;
+  /** The hash-pinned lock the mirror downloads with (`mirror.lockFile`), or "": a host installs no file it does not pin. */
+  readonly lock_content: string;
 }

@@ -5,6 +5,7 @@ import * as noExternalIp from "./no-external-ip";
 import * as noPrivateInternetEgress from "./no-private-internet-egress";
 import * as noProjectLevelHostRoles from "./no-project-level-host-roles";
 import * as noPublicRepository from "./no-public-repository";
+import * as signingKeyLeastPrivilege from "./signing-key-least-privilege";
 import * as sshOnlyFromIap from "./ssh-only-from-iap";
 
 /** Every rule the guardrails check, in id order. */
@@ -16,4 +17,5 @@ export const GUARDRAIL_RULES: readonly GuardrailRule[] = [
   sshOnlyFromIap,
   noPublicRepository,
   authRepoHelpersOnly,
+  signingKeyLeastPrivilege,
 ];
