@@ -1,6 +1,6 @@
 import { Construct } from "constructs";
 import { MirrorModeConfig } from "../config/schema";
-import { ScriptEndpoints } from "../startup-script/config-views";
+import { mirroredTargets, ScriptEndpoints } from "../startup-script/config-views";
 import { mirrorScript, StartupScript } from "../startup-script/scripts";
 import { StartupSources } from "../startup-script/sources";
 import { AirlockHost } from "./airlock-host";
@@ -110,6 +110,17 @@ export class MirrorSide extends ConstructGroup {
     }
     stackOutput(this, "public_host_service_account", this.identity.email, "The public host's service account (the auth repo's only writer)");
     stackOutput(this, "mirror_spec_sha256", fingerprint.sha256, "Fingerprint of what the mirror uploads");
+    stackOutput(
+      this,
+      "bundle_sbom",
+      Object.fromEntries(
+        mirroredTargets(config).map((target) => [
+          target,
+          `gcloud auth print-access-token | python3 agent sbom --index ${props.authRepo.indexUrl} --signing-key ${props.signing.keyName} --target ${target}`,
+        ]),
+      ),
+      "Per target: the command (run in this repository) that prints the CycloneDX SBOM of what its hosts install, read and verified as a host does",
+    );
     stackOutput(
       this,
       "mirror_targets",

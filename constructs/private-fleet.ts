@@ -72,13 +72,14 @@ export class PrivateFleet extends Construct {
       const where = `--zone ${props.zone} --project ${props.project}`;
       this.progressCommand =
         `for vm in $(gcloud compute instance-groups managed list-instances ${props.name} ${where} --format='value(name.basename())'); do ` +
-        `echo "$vm $(gcloud compute instances get-guest-attributes "$vm" ${where} --query-path=${GUEST_ATTRIBUTE_NAMESPACE}/status --format='value(value)' 2>/dev/null || echo no-status-yet)"; done`;
+        `echo "$vm $(gcloud compute instances get-guest-attributes "$vm" ${where} --query-path=${GUEST_ATTRIBUTE_NAMESPACE}/status --format='value(value)' 2>/dev/null || echo no-status-yet)` +
+        ` $(gcloud compute instances get-guest-attributes "$vm" ${where} --query-path=${GUEST_ATTRIBUTE_NAMESPACE}/installed-set --format='value(value)' 2>/dev/null)"; done`;
     }
     stackOutput(this, "fleet_template_self_link", this.template.selfLink, "Instance template carrying the bootstrap");
     stackOutput(this, "fleet_service_account", props.serviceAccountEmail, "The fleet's service account (reads the repositories)");
     if (this.group && this.progressCommand) {
       stackOutput(this, "fleet_group_self_link", this.group.selfLink, "Managed instance group running the template");
-      stackOutput(this, "fleet_progress", this.progressCommand, "Each VM of the fleet's group and its bootstrap's status (ready, failed, ...)");
+      stackOutput(this, "fleet_progress", this.progressCommand, "Each VM of the fleet's group, its bootstrap's status (ready, failed, ...) and the signed set it installed (statement digest and keyring version)");
     }
   }
 }

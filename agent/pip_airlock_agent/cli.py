@@ -1,5 +1,6 @@
 """The agent's command line: `bootstrap|mirror --settings FILE` (what the trampoline runs), the shims other
-interpreters run (`pip-retry`, `target-pip`, `twine-compat`), and `bundle-build` (a bundle of given wheels).
+interpreters run (`pip-retry`, `target-pip`, `twine-compat`), `bundle-build` (a bundle of given wheels) and
+`sbom` (an operator's: the SBOM of what a target's hosts install, sbom_fetch.py).
 
 A run's failures are typed (errors.py) and end here: the serial log names the step and the cause, the guest
 attributes say failed and the step, the exit status is 1. Modules load lazily: a shim run by a venv's python
@@ -33,6 +34,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         return twine_compat(rest)
     if command == "bundle-build":
         return bundle_build(rest)
+    if command == "sbom":
+        from .sbom_fetch import main as sbom
+        return sbom(rest)
     if command in ("bootstrap", "mirror"):
         parser = argparse.ArgumentParser(prog=f"agent.pyz {command}")
         parser.add_argument("--settings", required=True)
