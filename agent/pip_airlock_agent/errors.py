@@ -37,6 +37,12 @@ class Unverifiable(AgentError):
     """What was fetched cannot be trusted: a sha256 that differs, a refused bundle, a link to another host."""
 
 
+class PolicyRefused(AgentError):
+    """The mirror's policy (POLICY: the cooldown, known vulnerabilities, provenance) refuses what this run
+    downloaded, or cannot be enforced on what the source index serves. Nothing is uploaded or signed: the auth
+    repo keeps serving the set an earlier run published. Never retried: the same run would be refused again."""
+
+
 class NotServedYet(AgentError):
     """The auth repo does not serve what this host needs yet (the mirror is still at work)."""
 

@@ -22,6 +22,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
 from . import bundle, sbom, signed_set
 from .errors import LocalError, NotServedYet, Rejected, SettingsError, Unreachable, Unverifiable
 from .fsutil import read_small, sha256_of, write_atomic
+from .policy import Policy
 from .runner import BASE_ENV
 from .names import bundle_project, normalize, requirement_project, wheel_project, wheel_version
 
@@ -129,7 +130,8 @@ def script_interpreter(script: str, which: Callable[[str], Optional[str]], defau
 
 class Mirror:
     def __init__(self, settings, ctx, work_dir: str = WORK_DIR, python: Optional[str] = None,
-                 which: Optional[Callable[[str], Optional[str]]] = None, published_record: str = PUBLISHED_RECORD) -> None:
+                 which: Optional[Callable[[str], Optional[str]]] = None, published_record: str = PUBLISHED_RECORD,
+                 policy: Optional[Policy] = None) -> None:
         self.s = settings
         self.published_record = published_record
         self.ctx = ctx
@@ -152,10 +154,10 @@ class Mirror:
         #: Files a twine run of this mirror run reported stored (exit 0): never sent again while the listing lags,
         #: since AR refuses a duplicate upload with HTTP 400.
         self.stored: Set[str] = set()
-        #: The policy's findings (policy step), per file name and project, for the SBOMs and the report.
-        self.decisions: Dict[str, List[str]] = {}
-        self.upload_times: Dict[str, str] = {}
-        self.publishers: Dict[str, str] = {}
+        #: The policy before upload; its report holds every decision (policy.Report), which the SBOMs carry.
+        self.policy = policy or Policy(settings, ctx)
+        #: The index pip downloads from: the source, or the cooldown's loopback filter of it.
+        self.index_url = settings.source_index_url
         self.version_name = f"{settings.signing_key}/cryptoKeyVersions/{settings.signing_key_version}"
         self.statement = b""
         self.signature = b""
@@ -180,7 +182,10 @@ class Mirror:
         log.step("download")
         fresh_work_dir(self.work_dir)
         try:
-            self.download()
+            with self.policy.download_index(s.source_index_url) as self.index_url:
+                self.download()
+            log.step("policy")
+            self.policy.check(s.targets, self.target_wheels)
             log.step("upload")
             self.ctx.retry.run("upload to the auth repo", self.sync_auth_repo, log)
             log.step("report")
@@ -238,7 +243,7 @@ class Mirror:
         return [self.python, "-I", self.ctx.agent_path, "target-pip", python, arch, "--", "download",
                 "--no-cache-dir", "--disable-pip-version-check", "--no-input", "--progress-bar", "off",
                 "--timeout", str(self.s.pip_socket_timeout_seconds), "--retries", "2",
-                "--index-url", self.s.source_index_url, "--dest", os.path.join(self.work_dir, "dist", str(index)),
+                "--index-url", self.index_url, "--dest", os.path.join(self.work_dir, "dist", str(index)),
                 "--only-binary=:all:", "--implementation", "cp", "--python-version", python] + platform_args + self.requirements()
 
     def download_target(self, index: int, target: str) -> None:
@@ -260,6 +265,7 @@ class Mirror:
             self.log.info(f"the lock does not pin {line} for CPython {python}: --require-hashes needs every dependency pinned; make the lock with recipes/make-lock.sh")
         if unpinned:
             raise SettingsError(f"LOCK_CONTENT: the lock does not pin every dependency for CPython {python} (pip download: {_ended(done, bound)})")
+        self.policy.download_failed(_output(done), python)
         raise Unreachable(f"pip download for CPython {python} failed ({_ended(done, bound)})")
 
     def download(self) -> None:
@@ -380,8 +386,10 @@ class Mirror:
                 raise Unverifiable(f"the auth repo holds {name} with another sha256 after its upload")
 
     def sbom_of(self, project: str, target: str, wheels: Sequence[str]) -> bytes:
+        report = self.policy.report
+        publishers = {p: i for p, i in report.publishers.items() if i}
         return sbom.document(project, target, [(os.path.basename(w), self.local_sha[os.path.basename(w)]) for w in wheels],
-                             self.decisions, self.upload_times, self.publishers)
+                             report.decisions, report.upload_times, publishers)
 
     def sign(self, published: Sequence[str], targets: Sequence[Tuple[str, str]], listing) -> str:
         """The run's signed set (signed_set.py): the statement of every file published and each target's bundle,
@@ -499,7 +507,8 @@ class Mirror:
 
 
 def run(settings, ctx, work_dir: str = WORK_DIR, python: Optional[str] = None,
-        which: Optional[Callable[[str], Optional[str]]] = None, published_record: str = PUBLISHED_RECORD) -> None:
+        which: Optional[Callable[[str], Optional[str]]] = None, published_record: str = PUBLISHED_RECORD,
+        policy: Optional[Policy] = None) -> None:
     """Today's mirror main(): returns when the auth repo holds every file (status ready published), raises an
     AgentError otherwise (cli.py reports it and powers off when STOP_WHEN_DONE)."""
-    Mirror(settings, ctx, work_dir=work_dir, python=python, which=which, published_record=published_record).run()
+    Mirror(settings, ctx, work_dir=work_dir, python=python, which=which, published_record=published_record, policy=policy).run()

@@ -65,6 +65,8 @@ def raw_settings(**changes) -> dict:
     with open(os.path.join(HERE, "fixtures", "mirror.settings.json")) as fh:
         raw = json.load(fh)
     raw.update(TARGETS=[TARGET_311, TARGET_39], MIRRORED_TARGETS=["3.11.2:x86_64:2.36", "3.9.2:aarch64:2.31"])
+    # The policy's checks off: these fakes play pip without an index (test_mirror_policy.py runs them).
+    raw["POLICY"] = dict(raw["POLICY"], MIN_RELEASE_AGE_DAYS=0, VULNERABILITIES="off", PROVENANCE="off")
     raw.update(changes)
     return raw
 
@@ -287,8 +289,8 @@ def test_first_run_uploads_everything_in_order(host):
     # the report
     assert host.attrs.published[0] == ("status", "running")
     assert host.attrs.published[-1] == ("status", "ready")
-    key, manifest = host.attrs.published[1]
-    assert key == "manifest"
+    assert [k for k, _ in host.attrs.published].count("manifest") == 1
+    manifest = dict(host.attrs.published)["manifest"]
     rows = [line.split(" ") for line in manifest.splitlines()]
     assert [r[3] for r in rows] == sent
     assert rows[0] == ["cffi", "1.17.1", sha(content(FIRST[0])), FIRST[0]]
@@ -303,6 +305,12 @@ def test_first_run_uploads_everything_in_order(host):
     assert not os.path.lexists(host.work_dir)  # emptied after the run
 
 
+def policy_off(names) -> Dict[str, List[str]]:
+    """The decisions the SBOM carries for each file with the policy off (raw_settings)."""
+    return {n: ["kept: no cooldown (POLICY.MIN_RELEASE_AGE_DAYS 0)", "vulnerabilities not checked (POLICY.VULNERABILITIES off)",
+                "provenance not checked (POLICY.PROVENANCE off)"] for n in names}
+
+
 def bundle_id(h: Host, index: int) -> int:
     python = ["3.11.2", "3.9.2"][index]
     target = ["3.11.2:x86_64:2.36", "3.9.2:aarch64:2.31"][index]
@@ -312,7 +320,8 @@ def bundle_id(h: Host, index: int) -> int:
     for name in CLOSURES[python]:
         (d / name).write_bytes(content(name))
         paths.append(str(d / name))
-    document = sbom.document([BUNDLE_311, BUNDLE_39][index], target, [(n, sha(content(n))) for n in CLOSURES[python]], {}, {}, {})
+    document = sbom.document([BUNDLE_311, BUNDLE_39][index], target, [(n, sha(content(n))) for n in CLOSURES[python]],
+                             policy_off(CLOSURES[python]), {}, {})
     return bundle.closure_id(target, paths, document)
 
 
@@ -329,7 +338,7 @@ def test_the_log_lines_users_grep(host):
     assert "[download] pip download for CPython 3.11.2 on x86_64 (manylinux_2_36_x86_64 … manylinux2014_x86_64)" in lines
     assert "[download] pip download for CPython 3.9.2 on aarch64 (manylinux_2_31_aarch64 … manylinux2014_aarch64)" in lines
     steps = [line.split("step: ")[1] for line in lines if "step: " in line]
-    assert steps == ["validate", "tools", "token", "download", "upload", "report"]
+    assert steps == ["validate", "tools", "token", "download", "policy", "upload", "report"]
 
 
 def test_pip_download_argv_and_environment(host):
@@ -361,7 +370,7 @@ def test_second_run_uploads_nothing(host, tmp_path):
     assert again.lines[-1] == "[finished] mirror ready: 11 files in the auth repo (2 of them bundles), 0 uploaded by this run"
     assert len(again.kms.signed) == 1  # signed again (deterministic): the same signed set, already there
     assert all(line.endswith("(already-present)") for line in again.lines if line.startswith("[report] file "))
-    assert again.attrs.published[1] == host.attrs.published[1]  # the same manifest
+    assert dict(again.attrs.published)["manifest"] == dict(host.attrs.published)["manifest"]  # the same manifest
 
 
 def test_only_missing_files_are_uploaded(host):
@@ -734,7 +743,7 @@ def test_real_pip_downloads_each_targets_closure(tmp_path, local_index):
     h.run()
     _, shas = local_index
     by_target = {}
-    for line in h.attrs.published[1][1].splitlines():
+    for line in dict(h.attrs.published)["manifest"].splitlines():
         project, version, digest, name = line.split(" ")
         if not project.startswith("pip-airlock-"):
             assert shas[name] == digest
@@ -863,7 +872,8 @@ def test_each_bundle_carries_its_sbom(host):
     for n in CLOSURES["3.9.2"]:
         (d / n).write_bytes(content(n))
         paths.append(str(d / n))
-    document = sbom.document(project, "3.9.2:aarch64:2.31", [(n, sha(content(n))) for n in CLOSURES["3.9.2"]], {}, {}, {})
+    document = sbom.document(project, "3.9.2:aarch64:2.31", [(n, sha(content(n))) for n in CLOSURES["3.9.2"]],
+                             policy_off(CLOSURES["3.9.2"]), {}, {})
     rebuilt = bundle.build(str(d), project, version, "3.9.2:aarch64:2.31", paths, document)
     assert sha(open(rebuilt, "rb").read()) == host.repo_sha(name)  # what was uploaded carries exactly this SBOM
     unpacked = bundle.verify_and_unpack(rebuilt, project, version, str(d / "out"))
@@ -873,3 +883,5 @@ def test_each_bundle_carries_its_sbom(host):
     assert doc["bomFormat"] == "CycloneDX" and doc["specVersion"] == "1.5"
     assert components["cffi-1.17.1-cp39-cp39-manylinux_2_17_aarch64.manylinux2014_aarch64.whl"][:2] == ("cffi", "1.17.1")
     assert "pkg:pypi/importlib-metadata@8.0.0" in {c["purl"] for c in doc["components"]}
+    keyring = next(c for c in doc["components"] if c["name"] == "keyring")
+    assert {"name": "pip-airlock:policy", "value": "provenance not checked (POLICY.PROVENANCE off)"} in keyring["properties"]

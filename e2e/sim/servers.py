@@ -5,7 +5,8 @@
                       --grant P/R=IDENTITY:reader|writer... [--resolve HOST=IP --cafile CA]
   servers.py metadata --bind IP:PORT --state DIR --name HOST --identity ID [--slow-first N --slow-seconds S] [--ttl S]
                       [--refresh-before S] [--token-burst N --token-window S]
-  servers.py static   --bind IP:PORT [--cert C --key K] --root DIR [--stall]
+  servers.py static   --bind IP:PORT [--cert C --key K] --root DIR [--stall] [--pep691 [--upload-times FILE]] [--provenance FILE]
+  servers.py osv|integrity ...  (the mirror policy's OSV and Integrity API: sim/policy_services.py)
   servers.py recorder --bind IP:PORT [--cert C --key K] --log FILE [--name N]
 
 Tokens: a metadata server issues random short-lived tokens `ya29.sim.<identity>.<expiry>.<nonce>.<hmac>`
@@ -742,6 +743,11 @@ def run_static(args):
                 log(args.name, f"{self.client_address[0]} GET {self.path}: stalling")
                 time.sleep(3600)
                 return
+            if args.pep691 or args.provenance:  # PEP 691 JSON pages, the Integrity API: sim/policy_services.py
+                import policy_services
+                if policy_services.static_extras(self, root, args.pep691, args.upload_times, args.provenance, bool(args.cert)):
+                    log(args.name, f"{self.client_address[0]} GET {self.path} (JSON)")
+                    return
             super().do_GET()
 
     server = ThreadingHTTPServer(split_bind(args.bind), Handler)
@@ -791,6 +797,9 @@ def run_recorder(args):
 
 
 def main():
+    if sys.argv[1:2] in (["osv"], ["integrity"]):  # the mirror policy's services: sim/policy_services.py
+        import policy_services
+        return policy_services.main(sys.argv[1:])
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
     a = sub.add_parser("ar")
@@ -822,6 +831,9 @@ def main():
     s.add_argument("--root", required=True)
     s.add_argument("--name", default="pypi")
     s.add_argument("--stall", action="store_true")
+    s.add_argument("--pep691", action="store_true")
+    s.add_argument("--upload-times")
+    s.add_argument("--provenance")
     r = sub.add_parser("recorder")
     r.add_argument("--bind", required=True)
     r.add_argument("--cert")
