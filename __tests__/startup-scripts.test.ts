@@ -9,7 +9,7 @@ import { spawnSync } from "child_process";
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { AGENT_PACKAGE, buildAgentZipapp, readAgentSources } from "../startup-script/agent-zipapp";
+import { AGENT_PACKAGE, buildAgentZipapp, commandSources, readAgentSources, relativeImports } from "../startup-script/agent-zipapp";
 import { METADATA_VALUE_LIMIT_BYTES } from "../startup-script/metadata-limit";
 import { mirrorScript } from "../startup-script/scripts";
 import { synthesize } from "../synth/synthesize";
@@ -82,9 +82,11 @@ describe.each(SCRIPTS)("%s script", (command, script) => {
     expect(b64.slice(0, -1).every((line) => line.length === 76)).toBe(true);
     expect(b64[b64.length - 1].length).toBeGreaterThan(0);
     expect(b64[b64.length - 1].length).toBeLessThanOrEqual(76);
-    // The sources, found here on their own: __main__.py and the package's modules, not its tests.
+    // The sources: __main__.py and the package's modules this command runs (not its tests, not the other command's).
     const modules = readdirSync(path.join(AGENT, AGENT_PACKAGE)).filter((f) => f.endsWith(".py")).map((f) => `${AGENT_PACKAGE}/${f}`);
-    const sources = ["__main__.py", ...modules].sort();
+    const sources = commandSources(readAgentSources(AGENT), command as "bootstrap" | "mirror").map((s) => s.name).sort();
+    expect(sources.every((name) => name === "__main__.py" || modules.includes(name))).toBe(true);
+    expect(sources.length).toBeLessThan(modules.length + 1);
     const entries = zipEntries(zip);
     expect(entries.map((e) => e.name)).toEqual(sources);
     for (const entry of entries) {
@@ -138,6 +140,34 @@ describe("reproducible", () => {
     // One byte more in one source: another zipapp.
     writeFileSync(path.join(copy, "__main__.py"), `${readFileSync(path.join(copy, "__main__.py"), "utf8")}\n`);
     expect(buildAgentZipapp(readAgentSources(copy)).sha256).not.toBe(original.sha256);
+  });
+
+  it("each script carries its command's modules and everything they import, and not the other command's", () => {
+    const all = readAgentSources(AGENT);
+    const moduleOf = (name: string) => name.replace(/^pip_airlock_agent\/|\.py$/g, "");
+    const carried = {
+      bootstrap: new Set(commandSources(all, "bootstrap").map((s) => moduleOf(s.name))),
+      mirror: new Set(commandSources(all, "mirror").map((s) => moduleOf(s.name))),
+    };
+    for (const m of ["bootstrap", "trust", "probe", "keyring_venv", "pip_retry", "kms", "rsa_verify", "signed_set", "cli", "__main__"]) {
+      expect([m, carried.bootstrap.has(m)]).toEqual([m, true]);
+    }
+    for (const m of ["mirror", "mirror_shims", "policy", "index_filter", "osv", "provenance", "sbom", "sbom_fetch"]) {
+      expect([m, carried.bootstrap.has(m)]).toEqual([m, false]);
+    }
+    for (const m of ["mirror", "mirror_shims", "policy", "index_filter", "osv", "provenance", "sbom", "signed_set", "kms"]) {
+      expect([m, carried.mirror.has(m)]).toEqual([m, true]);
+    }
+    for (const m of ["bootstrap", "trust", "probe", "keyring_venv", "sbom_fetch"]) expect([m, carried.mirror.has(m)]).toEqual([m, false]);
+    // closed under imports: whatever a carried module imports is carried (cli's lazy command imports aside)
+    for (const [command, modules] of Object.entries(carried)) {
+      for (const source of all.filter((s) => modules.has(moduleOf(s.name)) && moduleOf(s.name) !== "cli")) {
+        for (const imported of relativeImports(Buffer.from(source.content).toString("utf8"))) {
+          expect([command, source.name, imported, modules.has(imported)]).toEqual([command, source.name, imported, true]);
+        }
+      }
+    }
+    expect(relativeImports("from .a import b\n    from . import c, d as e\nfrom . import (f)\nimport os\n")).toEqual(["a", "c", "d", "f"]);
   });
 
   it("carries only __main__.py and the package's modules: not the tests, not caches", () => {
@@ -363,9 +393,10 @@ describe("run for real by bash", () => {
     // A fixture agent of the test's own: the carrier is under test, not the real agent's program.
     const agent = path.join(mkdtempSync(path.join(tmpdir(), "airlock-fixture-agent-")), "agent");
     mkdirSync(path.join(agent, AGENT_PACKAGE), { recursive: true });
-    writeFileSync(path.join(agent, "__main__.py"), "from pip_airlock_agent.report import report\nraise SystemExit(report())\n");
+    writeFileSync(path.join(agent, "__main__.py"), "from pip_airlock_agent.cli import report\nraise SystemExit(report())\n");
     writeFileSync(path.join(agent, AGENT_PACKAGE, "__init__.py"), "");
-    writeFileSync(path.join(agent, AGENT_PACKAGE, "report.py"), `import json, os, sys
+    for (const entry of ["mirror", "mirror_shims", "bootstrap", "pip_retry"]) writeFileSync(path.join(agent, AGENT_PACKAGE, `${entry}.py`), "");
+    writeFileSync(path.join(agent, AGENT_PACKAGE, "cli.py"), `import json, os, sys
 
 
 def report():

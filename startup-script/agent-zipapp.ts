@@ -67,15 +67,63 @@ export function buildAgentZipapp(sources: readonly AgentSource[]): AgentZipapp {
   return { bytes, sha256: createHash("sha256").update(bytes).digest("hex"), entries: sorted.map((s) => s.name) };
 }
 
+/**
+ * The modules each script's command runs (beside `cli.py`, which dispatches): a script's zipapp carries
+ * these, cli.py and every module they import, and nothing else (the bootstrap needs no mirror policy, the
+ * mirror no probe; the scripts travel in a 256 KB metadata value). cli.py loads each command's module
+ * lazily: its imports of these entry modules are not followed.
+ */
+export const COMMAND_MODULES: Record<"bootstrap" | "mirror", readonly string[]> = {
+  bootstrap: ["bootstrap", "pip_retry"],
+  mirror: ["mirror", "mirror_shims"],
+};
+const ENTRY_MODULES = new Set(["bootstrap", "mirror", "mirror_shims", "pip_retry", "sbom_fetch"]);
+
+/** The package modules a module's source imports (`from .x import`, `from . import x, y`), inside functions too. */
+export function relativeImports(source: string): string[] {
+  const found = new Set<string>();
+  for (const match of source.matchAll(/^[ \t]*from \.([A-Za-z0-9_]+) import /gm)) found.add(match[1]);
+  for (const match of source.matchAll(/^[ \t]*from \. import \(?([A-Za-z0-9_, \t]+(?:as [A-Za-z0-9_]+)?[A-Za-z0-9_, \t]*)\)?$/gm)) {
+    for (const part of match[1].split(",")) {
+      const name = part.trim().split(/\s+/)[0];
+      if (name) found.add(name);
+    }
+  }
+  return [...found].sort(byCodePoint);
+}
+
+/** The sources one command's zipapp carries: __main__.py, the package's __init__ and cli, the command's modules and their imports. */
+export function commandSources(sources: readonly AgentSource[], command: keyof typeof COMMAND_MODULES): AgentSource[] {
+  const byModule = new Map<string, AgentSource>();
+  for (const source of sources) {
+    const m = /^pip_airlock_agent\/([A-Za-z0-9_]+)\.py$/.exec(source.name);
+    if (m) byModule.set(m[1], source);
+  }
+  const keep = new Set<string>(["__init__"]);
+  const queue = ["cli", ...COMMAND_MODULES[command]];
+  while (queue.length > 0) {
+    const module = queue.shift()!;
+    if (keep.has(module) && module !== "__init__") continue;
+    const source = byModule.get(module);
+    if (!source) throw new Error(`the agent's ${command} needs ${AGENT_PACKAGE}/${module}.py, which is missing`);
+    keep.add(module);
+    for (const imported of relativeImports(Buffer.from(source.content).toString("utf8"))) {
+      if (module === "cli" && ENTRY_MODULES.has(imported)) continue;
+      if (!keep.has(imported)) queue.push(imported);
+    }
+  }
+  return sources.filter((s) => s.name === "__main__.py" || keep.has(s.name.replace(/^pip_airlock_agent\/|\.py$/g, "")));
+}
+
 /** The zipapp of the agent under `agentDir` (the app's agent/ folder, read at synth like assets/). */
-export function loadAgentZipapp(agentDir: string): AgentZipapp {
+export function loadAgentZipapp(agentDir: string, command?: keyof typeof COMMAND_MODULES): AgentZipapp {
   let sources: AgentSource[];
   try {
     sources = readAgentSources(agentDir);
   } catch {
     throw new ConfigError(agentDir, [`cannot read the host agent (__main__.py and ${AGENT_PACKAGE}/*.py): restore it from git (agent/ ships with the app)`]);
   }
-  return buildAgentZipapp(sources);
+  return buildAgentZipapp(command ? commandSources(sources, command) : sources);
 }
 
 /** Base64 of `bytes` in lines of 76 characters (MIME's width), as `base64 -d` reads it back. */

@@ -39,8 +39,8 @@ export function renderTrampoline(sources: StartupSources, command: AgentCommand,
     metadata_host: view.metadata_host,
     guest_attr_namespace: view.guest_attr_namespace,
     settings_json: settingsJson(view),
-    agent_sha256: sources.agent.sha256,
-    agent_zip_b64: base64Lines(sources.agent.bytes),
+    agent_sha256: sources.commandAgents[command].sha256,
+    agent_zip_b64: base64Lines(sources.commandAgents[command].bytes),
   });
 }
 

@@ -7,8 +7,10 @@ import { AgentZipapp, loadAgentZipapp } from "./agent-zipapp";
 export interface StartupSources {
   /** assets/trampoline.sh.mustache: the bash that starts the agent (both scripts are this template). */
   readonly trampoline: string;
-  /** The host agent (agent/), as the zipapp the trampoline carries. */
+  /** The whole host agent (agent/), as one zipapp. */
   readonly agent: AgentZipapp;
+  /** What each script's trampoline carries: the agent's modules its command runs (COMMAND_MODULES). */
+  readonly commandAgents: Readonly<Record<"bootstrap" | "mirror", AgentZipapp>>;
 }
 
 /** The trampoline's file, in the app's assets/ folder. */
@@ -26,5 +28,9 @@ export function loadStartupSources(assetsDir: string, agentDir: string): Startup
   } catch {
     throw new ConfigError(file, ["cannot read the startup-script template: restore it from git (assets/ ships with the app)"]);
   }
-  return { trampoline, agent: loadAgentZipapp(agentDir) };
+  return {
+    trampoline,
+    agent: loadAgentZipapp(agentDir),
+    commandAgents: { bootstrap: loadAgentZipapp(agentDir, "bootstrap"), mirror: loadAgentZipapp(agentDir, "mirror") },
+  };
 }
