@@ -99,6 +99,23 @@ for name, g in sorted(resources.get("google_artifact_registry_repository_iam_mem
         sys.exit(f"e2e: grant {name}: role {g['role']} is not simulated")
     repo = target(g["repository"])
     world["grants"].append(f"{repo_name(repo)}={account}:{role}")
+# The mirror's signing key (mirror mode) and its grants, as the fake Cloud KMS is configured: the key's
+# name from its key ring, and each service account's role on it (signer, publicKeyViewer).
+world["kms_grants"] = []
+for name, k in sorted(resources.get("google_kms_crypto_key", {}).items()):
+    if k.get("purpose") != "ASYMMETRIC_SIGN":
+        continue
+    ring = target(k["key_ring"])
+    world["signing_key"] = f"projects/{ring['project']}/locations/{ring['location']}/keyRings/{ring['name']}/cryptoKeys/{k['name']}"
+    world["signing_algorithm"] = k["version_template"]["algorithm"]
+    for gname, g in sorted(resources.get("google_kms_crypto_key_iam_member", {}).items()):
+        if g["crypto_key_id"] != "${google_kms_crypto_key." + name + ".id}" or not g["member"].startswith("serviceAccount:"):
+            continue
+        role = {"roles/cloudkms.signer": "signer", "roles/cloudkms.publicKeyViewer": "publicKeyViewer"}.get(g["role"])
+        if role is None:
+            sys.exit(f"e2e: KMS grant {gname}: role {g['role']} is not simulated")
+        account = target(g["member"][len("serviceAccount:"):])["account_id"]
+        world["kms_grants"].append(f"{world['signing_key']}={account}:{role}")
 for name, inst in sorted(instances.items()):
     role = (inst.get("labels") or {}).get("airlock-role")
     if role in scripts:
