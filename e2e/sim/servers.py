@@ -8,6 +8,9 @@
   servers.py static   --bind IP:PORT [--cert C --key K] --root DIR [--stall] [--pep691 [--upload-times FILE]] [--provenance FILE]
   servers.py osv|integrity ...  (the mirror policy's OSV and Integrity API: sim/policy_services.py)
   servers.py recorder --bind IP:PORT [--cert C --key K] --log FILE [--name N]
+  servers.py kms      --bind IP:PORT [--cert C --key K] --state DIR --admin 127.0.0.1:PORT
+                      --grant KEY=IDENTITY:signer|publicKeyViewer... [--protection-level SOFTWARE|HSM]
+                      (a fake Cloud KMS: sim/fake_kms.py)
 
 Tokens: a metadata server issues random short-lived tokens `ya29.sim.<identity>.<expiry>.<nonce>.<hmac>`
 signed with SIM_TOKEN_KEY (environment): each VM's metadata server its own service account (identity).
@@ -840,9 +843,20 @@ def main():
     r.add_argument("--key")
     r.add_argument("--log", required=True)
     r.add_argument("--name", default="recorder")
+    k = sub.add_parser("kms")
+    k.add_argument("--bind", required=True)
+    k.add_argument("--cert")
+    k.add_argument("--key")
+    k.add_argument("--state", required=True)
+    k.add_argument("--admin", required=True)
+    k.add_argument("--grant", action="append", default=[])
+    k.add_argument("--protection-level", default="SOFTWARE", choices=["SOFTWARE", "HSM"])
     args = p.parse_args()
-    if args.cmd in ("ar", "metadata") and not KEY:
+    if args.cmd in ("ar", "metadata", "kms") and not KEY:
         sys.exit("SIM_TOKEN_KEY is not set")
+    if args.cmd == "kms":
+        import fake_kms  # imported only here: it needs Debian's python3-cryptography, the other fakes do not
+        return fake_kms.run(args)
     {"ar": run_ar, "metadata": run_metadata, "static": run_static, "recorder": run_recorder}[args.cmd](args)
 
 
