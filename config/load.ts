@@ -1,4 +1,4 @@
-import { satisfies } from "@renovatebot/pep440";
+import { satisfies } from "@renovatebot/pep440/lib/specifier";
 import { readFileSync } from "fs";
 import * as path from "path";
 import { z } from "zod";
@@ -108,10 +108,9 @@ export function loadConfig(file: string): LoadedEnvironment[] {
         continue;
       }
     }
-    // The pips users run depend on each target's CPython (virtualenv seeds 3.9 with an older pip); remote
-    // mode has no targets: its hosts get PyPI's newest, as a 3.10+ host would.
-    const pythons = parsed.data.mirror.targets.map((t) => minorVersion(t.python));
-    const pairing = pipKeyringProblems(parsed.data.mirror, lockContent, pythons);
+    // What a spec or the lock says outright; the pips users run on each target (the mirrored one, the one the
+    // mirrored virtualenv seeds for that CPython) the mirror checks on the real wheels at its `policy` step.
+    const pairing = pipKeyringProblems(parsed.data.mirror, lockContent);
     if (pairing.length > 0) {
       problems.push(...pairing.map((line) => prefix + line));
       continue;

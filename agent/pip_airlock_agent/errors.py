@@ -38,9 +38,10 @@ class Unverifiable(AgentError):
 
 
 class PolicyRefused(AgentError):
-    """The mirror's policy (POLICY: the cooldown, known vulnerabilities, provenance) refuses what this run
-    downloaded, or cannot be enforced on what the source index serves. Nothing is uploaded or signed: the auth
-    repo keeps serving the set an earlier run published. Never retried: the same run would be refused again."""
+    """The mirror's policy (POLICY: the cooldown, known vulnerabilities, provenance; and, always, the pip / keyring /
+    virtualenv pairing) refuses what this run downloaded, or cannot be enforced on what the source index serves.
+    Nothing is uploaded or signed: the auth repo keeps serving the set an earlier run published. Never retried: the
+    same run would be refused again."""
 
 
 class NotServedYet(AgentError):

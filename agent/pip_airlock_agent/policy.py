@@ -6,12 +6,14 @@ host to each target's closure before anything is uploaded or signed:
   checked again against it (a file the filter did not see is refused);
 - known vulnerabilities (VULNERABILITIES, WAIVERS): the closure's distinct project versions against OSV (osv.py);
 - provenance (PROVENANCE, PUBLISHERS): each file's publisher from PyPI's Integrity API, compared with the record
-  of earlier runs (provenance.py).
+  of earlier runs (provenance.py);
+- the pip / keyring / virtualenv pairing (always on): per target, the keyring served, the pip mirrored and the pip
+  the mirrored virtualenv seeds new venvs with must work together (pairing.py).
 
 Every decision is a log line and goes into `report` (a Report: per-file decisions, upload-times, publishers,
-advisories, the releases skipped for age, the refusals); the guest attribute `policy` gets its summary. A
-refusal raises PolicyRefused after all checks ran (each refusal named): nothing is uploaded, the auth repo
-keeps serving the previous set. A check that cannot be made (OSV or the Integrity API unreachable after the
+advisories, the releases skipped for age, each target's pairing, the refusals); the guest attribute `policy` gets
+its summary. A refusal raises PolicyRefused after all checks ran (each refusal named): nothing is uploaded, the
+auth repo keeps serving the previous set. A check that cannot be made (OSV or the Integrity API unreachable after the
 retries) fails the run when its setting refuses (never upload unchecked), and is reported when it only reports.
 
 How mirror.py uses it: `with policy.download_index(SOURCE_INDEX_URL) as url:` around the download (pip's
@@ -30,6 +32,7 @@ from .http import Transport, redact
 from .index_filter import IndexFilter, iso, parse_upload_time
 from .names import normalize, requirement_project, wheel_project, wheel_version
 from .osv import Osv
+from .pairing import check as check_pairing
 from .provenance import PUBLISHERS_PATH, Integrity, PublisherRecords, judge, project_identity
 
 #: Names listed per line of the guest attribute's summary before "+N more".
@@ -46,6 +49,7 @@ class Report:
     - publishers: project -> its publisher identity this run (None: no provenance; absent: not checked);
     - advisories: "PROJECT VERSION" -> the OSV advisory ids found (waived ones included);
     - waived: advisory id -> the waiver's reason (those that matched);
+    - pairing: target ("3.11.2:x86_64") -> its pip / keyring / virtualenv facts and its decision line (pairing.py);
     - refusals: why the run is refused ([] when it is not);
     - summary: the lines of the guest attribute `policy`."""
 
@@ -56,13 +60,14 @@ class Report:
         self.publishers: Dict[str, Optional[str]] = {}
         self.advisories: Dict[str, List[str]] = {}
         self.waived: Dict[str, str] = {}
+        self.pairing: Dict[str, Dict[str, Any]] = {}
         self.refusals: List[str] = []
         self.summary: List[str] = []
 
     def as_dict(self) -> Dict[str, Any]:
         return {"decisions": self.decisions, "upload_times": self.upload_times, "skipped": self.skipped,
                 "publishers": self.publishers, "advisories": self.advisories, "waived": self.waived,
-                "refusals": self.refusals, "summary": self.summary}
+                "pairing": self.pairing, "refusals": self.refusals, "summary": self.summary}
 
 
 def _names(items: Sequence[str]) -> str:
@@ -73,6 +78,7 @@ def _names(items: Sequence[str]) -> str:
 class Policy:
     def __init__(self, settings, ctx, transport=None, state_path: str = PUBLISHERS_PATH) -> None:
         self.p: Dict[str, Any] = settings.policy
+        self.venv_project = requirement_project(settings.venv_tool)
         self.ctx = ctx
         self.log = ctx.log
         self.transport = transport or Transport()
@@ -137,8 +143,9 @@ class Policy:
         cooldown = self._cooldown(names, refusals)
         vulnerabilities = self._vulnerabilities(names, closures, refusals)
         provenance, records = self._provenance(names, refusals)
+        pairing = self._pairing(targets, target_wheels, refusals)
         report.refusals = refusals
-        report.summary = [cooldown, vulnerabilities, provenance] + [f"refused: {r}" for r in refusals]
+        report.summary = [cooldown, vulnerabilities, provenance] + pairing + [f"refused: {r}" for r in refusals]
         self.ctx.attrs.publish("policy", "\n".join(report.summary))
         if refusals:
             self.log.info(f"policy: {len(refusals)} refusal(s): nothing is uploaded or signed, no publisher recorded; "
@@ -148,6 +155,17 @@ class Policy:
             self.records.save(records)
         self.log.info(f"policy: {len(names)} file(s) pass")
         return report
+
+    def _pairing(self, targets: Sequence[str], target_wheels: Sequence[Sequence[str]], refusals: List[str]) -> List[str]:
+        lines = []
+        for target, paths in zip(targets, target_wheels):
+            label = ":".join(target.split(":")[:2])
+            pairing = check_pairing(label, target.split(":")[0], paths, self.venv_project)
+            self.report.pairing[label] = pairing.as_dict()
+            lines.append(pairing.decision())
+            self.log.info(f"policy: {lines[-1]}")
+            refusals.extend(pairing.refusals)
+        return lines
 
     def _decide(self, name: str, decision: str) -> None:
         self.report.decisions[name].append(decision)

@@ -17,6 +17,7 @@ from typing import Dict, List, Optional
 import pytest
 
 from fakes import FakeClock, FakeRunner, logger
+from wheels import SEEDS, real_shaped_virtualenv, virtualenv_wheel, wheel_bytes
 from pip_airlock_agent import bundle, mirror, sbom, settings as settings_module, signed_set
 from pip_airlock_agent.ar import ArtifactRegistry
 from pip_airlock_agent.context import Context
@@ -54,6 +55,9 @@ BUNDLE_39 = "pip-airlock-bundle-py3-9-2-aarch64-glibc2-31"
 
 
 def content(name: str) -> bytes:
+    """A file's bytes as the fake pip downloads it: a real-shaped wheel for the virtualenv the pairing reads."""
+    if name.startswith("virtualenv-"):
+        return real_shaped_virtualenv(name.split("-")[1])
     return b"wheel bytes of " + name.encode()
 
 
@@ -676,18 +680,11 @@ def test_the_work_directory_goes_after_a_failure(host):
 
 # --- with this machine's real pip, through the real zipapp ----------------------------------------------
 def make_wheel(directory, name, version, requires=()):
-    import base64
-    import zipfile
-    dist = f"{name}-{version}.dist-info/"
-    files = {f"{name}.py": b"", dist + "METADATA": (f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
-                                                    + "".join(f"Requires-Dist: {r}\n" for r in requires)).encode(),
-             dist + "WHEEL": b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"}
-    files[dist + "RECORD"] = ("".join(f"{n},sha256={base64.urlsafe_b64encode(hashlib.sha256(d).digest()).rstrip(b'=').decode()},{len(d)}\n"
-                                      for n, d in files.items()) + dist + "RECORD,,\n").encode()
+    """A wheel file; a virtualenv one is real-shaped, its seed directory as 21.14.1's (pip 26.0.1 for CPython 3.9,
+    26.2.1 for 3.10+), for the mirror's pairing to read."""
     path = os.path.join(directory, f"{name}-{version}-py3-none-any.whl")
-    with zipfile.ZipFile(path, "w") as zf:
-        for n, d in files.items():
-            zf.writestr(n, d)
+    with open(path, "wb") as fh:
+        fh.write(virtualenv_wheel(version, SEEDS["21.14.1"]) if name == "virtualenv" else wheel_bytes(name, version, {f"{name}.py": b""}, requires))
     return path
 
 
@@ -698,7 +695,8 @@ def local_index(tmp_path):
     wheels.mkdir()
     paths = [make_wheel(str(wheels), "top", "1.0", ["dep", 'old; python_version < "3.10"']),
              make_wheel(str(wheels), "dep", "1.0"), make_wheel(str(wheels), "old", "1.0"),
-             make_wheel(str(wheels), "pip", "99.0"), make_wheel(str(wheels), "virtualenv", "99.0")]
+             make_wheel(str(wheels), "pip", "99.0"), make_wheel(str(wheels), "virtualenv", "99.0"),
+             make_wheel(str(wheels), "keyring", "25.7.0")]
     simple = tmp_path / "simple"
     for path in paths:
         name = os.path.basename(path)
@@ -728,7 +726,7 @@ def real_pip_host(tmp_path, local_index, **changes) -> Host:
     if not os.path.exists(PYTHON):
         pytest.skip("no /usr/bin/python3")
     url, _ = local_index
-    raw = raw_settings(PACKAGES=["top"], BOOTSTRAP_PIP="pip", TARGETS=["3.9.2:x86_64:manylinux2014_x86_64", "3.11.2:x86_64:manylinux2014_x86_64"],
+    raw = raw_settings(PACKAGES=["keyring", "top"], BOOTSTRAP_PIP="pip", TARGETS=["3.9.2:x86_64:manylinux2014_x86_64", "3.11.2:x86_64:manylinux2014_x86_64"],
                        MIRRORED_TARGETS=["3.9.2:x86_64:2.17", "3.11.2:x86_64:2.17"], **changes)
     h = Host(tmp_path / "host", raw)
     h.settings = h.settings.replace(source_index_url=url)
@@ -755,7 +753,11 @@ def test_real_pip_downloads_each_targets_closure(tmp_path, local_index):
     sent = [os.path.basename(p) for p in h.calls("twine")[0][0][10:]]
     assert sent == ["dep-1.0-py3-none-any.whl", "old-1.0-py3-none-any.whl", "pip-99.0-py3-none-any.whl",
                     "virtualenv-99.0-py3-none-any.whl", by_target["pip_airlock_bundle_py3_9_2_x86_64_glibc2_17"],
-                    by_target["pip_airlock_bundle_py3_11_2_x86_64_glibc2_17"], "top-1.0-py3-none-any.whl", h.signed_set_name()]
+                    by_target["pip_airlock_bundle_py3_11_2_x86_64_glibc2_17"], "keyring-25.7.0-py3-none-any.whl",
+                    "top-1.0-py3-none-any.whl", h.signed_set_name()]
+    assert [line for line in dict(h.attrs.published)["policy"].splitlines() if line.startswith("pairing")] == [
+        "pairing 3.9.2:x86_64: pip 99.0 (virtualenv 99.0 seeds 26.0.1 for 3.9) with keyring 25.7.0: ok",
+        "pairing 3.11.2:x86_64: pip 99.0 (virtualenv 99.0 seeds 26.2.1 for 3.11) with keyring 25.7.0: ok"]
 
 
 def test_real_pip_names_what_a_lock_leaves_unpinned(tmp_path, local_index):

@@ -86,7 +86,9 @@ def test_the_policy_runs_between_the_download_and_the_upload(host):
     assert keys.index("policy") < keys.index("manifest")
     policy = dict(host.attrs.published)["policy"].splitlines()
     assert policy[0] == "cooldown 7d (cutoff 2027-01-08T08:00:00Z): 8 files kept, 0 releases skipped for age"
-    assert policy[1:] == ["vulnerabilities (refuse): 7 releases checked", "provenance (refuse-changed): 7 projects: 7 first-seen"]
+    assert policy[1:] == ["vulnerabilities (refuse): 7 releases checked", "provenance (refuse-changed): 7 projects: 7 first-seen",
+                          "pairing 3.11.2:x86_64: pip 25.0 (virtualenv 20.31.2 seeds 25.1.1 for 3.11) with keyring 25.6.0: ok",
+                          "pairing 3.9.2:aarch64: pip 25.0 (virtualenv 20.31.2 seeds 25.1.1 for 3.9) with keyring 25.6.0: ok"]
     report = host.policy.report
     assert sorted(report.decisions) == sorted({n for names in host.closures.values() for n in names})
     assert len(report.upload_times) == 8
@@ -164,7 +166,7 @@ def test_real_pip_takes_the_newest_release_old_enough(tmp_path):
     try:
         wheels = tmp_path / "wheels"
         wheels.mkdir()
-        h = Host(tmp_path / "host", raw_settings(PACKAGES=["top"], BOOTSTRAP_PIP="pip",
+        h = Host(tmp_path / "host", raw_settings(PACKAGES=["keyring", "top"], BOOTSTRAP_PIP="pip",
                                                  TARGETS=["3.9.2:x86_64:manylinux2014_x86_64", "3.11.2:x86_64:manylinux2014_x86_64"],
                                                  MIRRORED_TARGETS=["3.9.2:x86_64:2.17", "3.11.2:x86_64:2.17"]))
         now = h.clock.time()
@@ -174,7 +176,7 @@ def test_real_pip_takes_the_newest_release_old_enough(tmp_path):
                 ("top", "1.5", ["dep>=1.1", 'old; python_version < "3.10"'], old),
                 ("top", "2.0", ["dep>=2"], young),
                 ("dep", "1.0", [], stamp(now - 90 * DAY)), ("dep", "1.1", [], old), ("dep", "2.0", [], young),
-                ("old", "1.0", [], old), ("pip", "99.0", [], old), ("virtualenv", "99.0", [], old)]:
+                ("old", "1.0", [], old), ("pip", "99.0", [], old), ("virtualenv", "99.0", [], old), ("keyring", "25.7.0", [], old)]:
             path = make_wheel(str(wheels), name, version, requires)
             with open(path, "rb") as fh:
                 pypi.add(os.path.basename(path), when, fh.read())
@@ -189,7 +191,7 @@ def test_real_pip_takes_the_newest_release_old_enough(tmp_path):
     finally:
         pypi.close()
     sent = sorted(os.path.basename(p) for p in h.calls("twine")[0][0][10:] if not os.path.basename(p).startswith("pip_airlock_"))
-    assert sent == ["dep-1.1-py3-none-any.whl", "old-1.0-py3-none-any.whl", "pip-99.0-py3-none-any.whl",
+    assert sent == ["dep-1.1-py3-none-any.whl", "keyring-25.7.0-py3-none-any.whl", "old-1.0-py3-none-any.whl", "pip-99.0-py3-none-any.whl",
                     "top-1.5-py3-none-any.whl", "virtualenv-99.0-py3-none-any.whl"]
     # pip went through the filter for the pages (no warning about an insecure host) and straight to the files
     argv = h.calls("pip")[0][0]

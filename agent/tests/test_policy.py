@@ -18,6 +18,7 @@ from pip_airlock_agent.errors import PolicyRefused, Unreachable
 from pip_airlock_agent.http import Response
 from pip_airlock_agent.policy import Policy
 from pip_airlock_agent.retry import RetryPolicy
+from wheels import real_shaped_virtualenv
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NOW = FakeClock().time()
@@ -29,6 +30,8 @@ KEYRING = "keyring-25.6.0-py3-none-any.whl"
 CFFI_311 = "cffi-1.17.1-cp311-cp311-manylinux_2_17_x86_64.whl"
 CFFI_39 = "cffi-1.17.1-cp39-cp39-manylinux_2_17_aarch64.whl"
 IMPORTLIB = "importlib_metadata-8.0.0-py3-none-any.whl"
+PIP = "pip-26.2.1-py3-none-any.whl"
+VENV = "virtualenv-21.14.1-py3-none-any.whl"
 
 
 class Attrs:
@@ -48,7 +51,7 @@ class World:
         raw["POLICY"] = dict(raw["POLICY"], **{k.upper(): v for k, v in policy.items()})
         self.settings = settings_module.parse(raw, "mirror")
         self.pypi = FakePyPI()
-        for name in (KEYRING, CFFI_311, CFFI_39, IMPORTLIB):
+        for name in (KEYRING, CFFI_311, CFFI_39, IMPORTLIB, PIP, VENV):
             self.pypi.add(name, OLD)
             self.pypi.provenance[name] = github("owner/" + name.split("-")[0])
         self.pypi.add("keyring-26.0.0-py3-none-any.whl", YOUNG)
@@ -60,7 +63,7 @@ class World:
         self.state = str(tmp_path / "state" / "publishers.json")
         self.policy = Policy(self.settings, self.ctx, transport=self.pypi, state_path=self.state)
         self.tmp = tmp_path
-        self.closures = {T311: [KEYRING, CFFI_311], T39: [KEYRING, CFFI_39, IMPORTLIB]}
+        self.closures = {T311: [KEYRING, CFFI_311, PIP, VENV], T39: [KEYRING, CFFI_39, IMPORTLIB, PIP, VENV]}
 
     @property
     def lines(self):
@@ -71,6 +74,9 @@ class World:
         for target, names in self.closures.items():
             d = self.tmp / "dist" / target.split(":")[0]
             d.mkdir(parents=True, exist_ok=True)
+            for n in names:
+                if n.startswith("virtualenv-"):  # the pairing reads it
+                    (d / n).write_bytes(real_shaped_virtualenv(n.split("-")[1]))
             out.append([str(d / n) for n in names])
         return out
 
@@ -100,7 +106,7 @@ class World:
 def test_a_clean_closure_passes_with_every_decision_recorded(tmp_path):
     w = World(tmp_path)
     report = w.check()
-    assert sorted(report.decisions) == sorted({KEYRING, CFFI_311, CFFI_39, IMPORTLIB})
+    assert sorted(report.decisions) == sorted({KEYRING, CFFI_311, CFFI_39, IMPORTLIB, PIP, VENV})
     cutoff = "2027-01-08T08:00:00Z"
     assert report.decisions[KEYRING] == [
         f"kept: uploaded {OLD}, before the cutoff {cutoff}",
@@ -111,18 +117,23 @@ def test_a_clean_closure_passes_with_every_decision_recorded(tmp_path):
     assert report.upload_times == {n: OLD for n in report.decisions}
     assert report.skipped == {"keyring 26.0.0": f"1 file(s) uploaded {YOUNG}, after the cutoff {cutoff}"}
     assert report.publishers == {"cffi": "github:owner/cffi", "importlib-metadata": "github:owner/importlib_metadata",
-                                 "keyring": "github:owner/keyring"}
+                                 "keyring": "github:owner/keyring", "pip": "github:owner/pip", "virtualenv": "github:owner/virtualenv"}
     assert report.refusals == [] and report.advisories["keyring 25.6.0"] == []
     assert w.attr() == [
-        f"cooldown 7d (cutoff {cutoff}): 4 files kept, 1 releases skipped for age: keyring 26.0.0",
-        "vulnerabilities (refuse): 3 releases checked",
-        "provenance (refuse-changed): 3 projects: 3 first-seen",
+        f"cooldown 7d (cutoff {cutoff}): 6 files kept, 1 releases skipped for age: keyring 26.0.0",
+        "vulnerabilities (refuse): 5 releases checked",
+        "provenance (refuse-changed): 5 projects: 5 first-seen",
+        "pairing 3.11.2:x86_64: pip 26.2.1 (virtualenv 21.14.1 seeds 26.2.1 for 3.11) with keyring 25.6.0: ok",
+        "pairing 3.9.2:aarch64: pip 26.2.1 (virtualenv 21.14.1 seeds 26.0.1 for 3.9) with keyring 25.6.0: ok",
     ]
+    assert report.pairing["3.9.2:aarch64"] == {
+        "python": "3.9", "keyring": ["25.6.0"], "pip": ["26.2.1"], "virtualenv": "21.14.1", "seeded_pip": "26.0.1",
+        "decision": "pairing 3.9.2:aarch64: pip 26.2.1 (virtualenv 21.14.1 seeds 26.0.1 for 3.9) with keyring 25.6.0: ok", "refusals": []}
     assert f"[start] policy: {KEYRING}: kept: uploaded {OLD}, before the cutoff {cutoff}" in w.lines
     assert f"[start] skipped for age: keyring 26.0.0: 1 file(s) uploaded {YOUNG}, after the cutoff {cutoff}" in w.lines
     assert w.record()["keyring"] == {"publisher": "github:owner/keyring", "since": "2027-01-15T08:00:00Z", "versions": "25.6.0"}
     # one OSV request for the distinct releases (cffi 1.17.1 once, though two files)
-    assert len(w.pypi.osv_queries) == 1 and len(w.pypi.osv_queries[0]) == 3
+    assert len(w.pypi.osv_queries) == 1 and len(w.pypi.osv_queries[0]) == 5
     assert json.dumps(report.as_dict())  # data the SBOM can take as it is
 
 
@@ -138,8 +149,8 @@ def test_an_advisory_refuses_the_run_naming_it_and_its_targets(tmp_path):
     assert "PYSEC-2027-1" in message
     assert w.policy.report.decisions[CFFI_39][1:3] == ["advisory GHSA-aaaa-bbbb-cccc: refused", "advisory PYSEC-2027-1: refused"]
     attr = w.attr()
-    assert attr[1] == "vulnerabilities (refuse): 3 releases checked; refused GHSA-aaaa-bbbb-cccc (cffi 1.17.1), PYSEC-2027-1 (cffi 1.17.1)"
-    assert attr[3].startswith("refused: cffi 1.17.1 has the advisory GHSA-aaaa-bbbb-cccc")
+    assert attr[1] == "vulnerabilities (refuse): 5 releases checked; refused GHSA-aaaa-bbbb-cccc (cffi 1.17.1), PYSEC-2027-1 (cffi 1.17.1)"
+    assert attr[5].startswith("refused: cffi 1.17.1 has the advisory GHSA-aaaa-bbbb-cccc")
     assert not os.path.exists(w.state)  # a refused run records no publisher
 
 
@@ -150,7 +161,7 @@ def test_a_waiver_lets_the_advisory_through_with_its_reason(tmp_path):
     report = w.check()
     assert "advisory GHSA-aaaa-bbbb-cccc: waived (not reachable: we never call cffi's affected API)" in report.decisions[CFFI_311]
     assert report.waived == {"GHSA-aaaa-bbbb-cccc": "not reachable: we never call cffi's affected API"}
-    assert w.attr()[1] == "vulnerabilities (refuse): 3 releases checked; waived GHSA-aaaa-bbbb-cccc (cffi 1.17.1)"
+    assert w.attr()[1] == "vulnerabilities (refuse): 5 releases checked; waived GHSA-aaaa-bbbb-cccc (cffi 1.17.1)"
     assert "[start] policy: the waiver of PYSEC-2000-1 matches no advisory of this closure (it can go)" in w.lines
 
 
@@ -159,7 +170,7 @@ def test_report_mode_reports_and_passes(tmp_path):
     w.pypi.advisories[("keyring", "25.6.0")] = ["PYSEC-2027-9"]
     report = w.check()
     assert "advisory PYSEC-2027-9: reported (POLICY.VULNERABILITIES report)" in report.decisions[KEYRING]
-    assert w.attr()[1] == "vulnerabilities (report): 3 releases checked; reported PYSEC-2027-9 (keyring 25.6.0)"
+    assert w.attr()[1] == "vulnerabilities (report): 5 releases checked; reported PYSEC-2027-9 (keyring 25.6.0)"
 
 
 def test_osv_unreachable_fails_the_run_after_the_retries_when_refusing(tmp_path):
@@ -190,7 +201,7 @@ def test_a_changed_publisher_is_refused_and_the_record_kept(tmp_path):
                                             r"trust the new publisher, accept it with mirror.policy.publishers \{\"keyring\": \"github:mallory/keyring\"\}"):
         again.check()
     assert again.record() == before
-    assert again.attr()[2] == "provenance (refuse-changed): 3 projects: 1 refused, 2 unchanged"
+    assert again.attr()[2] == "provenance (refuse-changed): 5 projects: 1 refused, 4 unchanged"
 
 
 def test_losing_provenance_is_a_change(tmp_path):
@@ -208,7 +219,7 @@ def test_the_config_accepts_a_new_publisher_and_it_becomes_the_record(tmp_path):
     report = again.check()
     assert "publisher changed from github:owner/keyring to github:jaraco/keyring: accepted (POLICY.PUBLISHERS)" in report.decisions[KEYRING]
     assert again.record()["keyring"]["publisher"] == "github:jaraco/keyring"
-    assert again.attr()[2] == "provenance (refuse-changed): 3 projects: 1 accepted, 2 unchanged; new publishers keyring github:jaraco/keyring"
+    assert again.attr()[2] == "provenance (refuse-changed): 5 projects: 1 accepted, 4 unchanged; new publishers keyring github:jaraco/keyring"
     third = World(tmp_path)
     third.pypi.provenance[KEYRING] = github("jaraco/keyring")
     assert "publisher github:jaraco/keyring: unchanged" in third.check().decisions[KEYRING]
@@ -237,7 +248,8 @@ def test_everything_off(tmp_path):
     assert report.decisions[KEYRING] == ["kept: no cooldown (POLICY.MIN_RELEASE_AGE_DAYS 0)",
                                          "vulnerabilities not checked (POLICY.VULNERABILITIES off)",
                                          "provenance not checked (POLICY.PROVENANCE off)"]
-    assert w.attr() == ["cooldown off: 4 files kept", "vulnerabilities off: not checked", "provenance off: not checked"]
+    assert w.attr()[:3] == ["cooldown off: 6 files kept", "vulnerabilities off: not checked", "provenance off: not checked"]
+    assert [line.split(": ", 1)[0] for line in w.attr()[3:]] == ["pairing 3.11.2:x86_64", "pairing 3.9.2:aarch64"]  # always on
     assert w.pypi.requests == [] and not os.path.exists(w.state)
 
 
@@ -251,7 +263,7 @@ def test_a_file_the_cooldown_never_saw_is_refused(tmp_path):
 
 def test_an_exempt_project_is_kept_whatever_its_age(tmp_path):
     w = World(tmp_path, age_exempt=["keyring"])
-    w.closures = {T311: ["keyring-26.0.0-py3-none-any.whl"]}
+    w.closures = {T311: ["keyring-26.0.0-py3-none-any.whl", PIP, VENV]}
     w.pypi.provenance["keyring-26.0.0-py3-none-any.whl"] = github("owner/keyring")
     report = w.check()
     assert report.decisions["keyring-26.0.0-py3-none-any.whl"][0] == f"kept: exempt from the cooldown (POLICY.AGE_EXEMPT), uploaded {YOUNG}"
