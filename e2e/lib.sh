@@ -73,6 +73,8 @@ load_scripts() {
   # listens on that VIP, and the private VMs' only route is to that range.
   AR_IP=$("$PY" "${SIM}/harness.py" json-field "$WORLD" vip)
   VIP_RANGE=$("$PY" "${SIM}/harness.py" json-field "$WORLD" vip_range)
+  # cloudkms.googleapis.com: the VIP range's next address (googleapis.com resolves into the range).
+  KMS_IP="${AR_IP%.*}.$((${AR_IP##*.} + 1))"
   AUTH_REPO=$(url_repo "$AUTH_REPO_INDEX_URL")
   # shellcheck disable=SC2034 # used by the scenarios
   INDEX_REPO=$(url_repo "$INDEX_URL")

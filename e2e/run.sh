@@ -105,6 +105,8 @@ AR_HOST=$("$PY" "${HERE}/sim/harness.py" json-field "${WORK}/scripts-example/boo
 [[ $AR_HOST == *.pkg.dev ]] || die "unexpected AR host '${AR_HOST}'"
 leaf ar "$AR_HOST"
 leaf pypi pypi.org files.pythonhosted.org pypi-stalled.test pypi-down.test
+leaf kms cloudkms.googleapis.com
+leaf osv api.osv.dev
 
 "$PY" "${HERE}/sim/make_fixtures.py" --wheelhouse "$WHEELHOUSE" --extra-wheels "$WHEELS_EXTRA" --pypi "${WORK}/pypi" --private "${WORK}/private-seed" \
   >"${WORK}/fixtures.log" || die "building the fake PyPI failed (see above)"

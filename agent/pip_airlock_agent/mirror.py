@@ -388,8 +388,11 @@ class Mirror:
     def sbom_of(self, project: str, target: str, wheels: Sequence[str]) -> bytes:
         report = self.policy.report
         publishers = {p: i for p, i in report.publishers.items() if i}
+        # Only what holds of the files themselves: whether a publisher was first seen or unchanged is this
+        # run's news (the log and the report say it), and would make the same closure another bundle.
+        decisions = {n: [d for d in ds if not d.startswith("publisher ")] for n, ds in report.decisions.items()}
         return sbom.document(project, target, [(os.path.basename(w), self.local_sha[os.path.basename(w)]) for w in wheels],
-                             report.decisions, report.upload_times, publishers)
+                             decisions, report.upload_times, publishers)
 
     def sign(self, published: Sequence[str], targets: Sequence[Tuple[str, str]], listing) -> str:
         """The run's signed set (signed_set.py): the statement of every file published and each target's bundle,
@@ -438,7 +441,10 @@ class Mirror:
 
     def write_record(self) -> None:
         record = self.read_record()
+        before = dict(record)
         record.update({os.path.basename(p): self.local_sha[os.path.basename(p)] for p in self.sync_order})
+        if record == before:
+            return
         write_atomic(self.published_record, json.dumps(record, sort_keys=True, indent=0) + "\n", 0o600)
 
     def twine_command(self) -> List[str]:

@@ -197,7 +197,8 @@ class Policy:
                 self._decide(name, f"refused: uploaded {raw}, after the cutoff {iso(flt.cutoff)}")
                 refusals.append(f"{name}: uploaded {raw}, younger than POLICY.MIN_RELEASE_AGE_DAYS {days}")
             else:
-                self._decide(name, f"kept: uploaded {raw}, before the cutoff {iso(flt.cutoff)}")
+                # no run-dependent time in a decision: the SBOM carries it, and the same closure is the same bundle
+                self._decide(name, f"kept: uploaded {raw}, older than the {days}-day cooldown")
                 kept += 1
         skipped = sorted(flt.skipped)
         return (f"cooldown {days}d (cutoff {iso(flt.cutoff)}): {kept} files kept, {len(skipped)} releases skipped for age"

@@ -127,7 +127,9 @@ class PublisherRecords:
 
     def save(self, projects: Dict[str, Dict[str, Any]]) -> None:
         ensure_root_dir(os.path.dirname(self.path) or "/", 0o755)
-        write_atomic(self.path, json.dumps({"format": 1, "projects": projects}, indent=1, sort_keys=True) + "\n", 0o600)
+        text = json.dumps({"format": 1, "projects": projects}, indent=1, sort_keys=True) + "\n"
+        if read_small(self.path) != text:  # an unchanged record is not rewritten
+            write_atomic(self.path, text, 0o600)
 
 
 def judge(observed: Optional[str], record: Optional[Dict[str, Any]], accepted: Optional[str], mode: str) -> Tuple[str, str, bool]:

@@ -86,7 +86,11 @@ class SignedSource:
         """The newest signed set that verifies (downloaded, read strictly, its signature checked with the key
         version's public key from KMS). Refusals are logged one by one; none verifying is Unverifiable."""
         refused: List[str] = []
-        for version, item in signed_set.candidates(self.listing)[:signed_set.MAX_CANDIDATES]:
+        candidates = signed_set.candidates(self.listing)[:signed_set.MAX_CANDIDATES]
+        if self.statement is not None and self.item is not None and candidates and \
+                (candidates[0][1].filename, candidates[0][1].sha256) == (self.item.filename, self.item.sha256):
+            return self.statement  # verified earlier this run (a retry after a failure past verification)
+        for version, item in candidates:
             try:
                 statement = self._verify_one(item, version)
             except Unverifiable as err:

@@ -192,3 +192,23 @@ def test_the_installed_set_says_which_statement_and_keyring(tmp_path, monkeypatc
     record = open(os.path.join(host.venv_dir, BUNDLE_RECORD)).read().split()
     assert ("installed-set", f"{record[2][:12]} keyring==25.7.0") in attrs
     assert record[0] == host.repo.projects[SIGNED][0][0] and record[1] == sha256(host.repo.projects[SIGNED][0][1])
+
+
+def test_a_retry_after_verification_does_not_fetch_the_signed_set_again(tmp_path, monkeypatch):
+    host = signed_host(tmp_path, monkeypatch)
+    host.repo.page_status[PROJECT] = 503  # the bundle's page, after the signed set verified: retried
+    calls = {"n": 0}
+    real_page = host.repo.page
+
+    def page(project):
+        if project == PROJECT:
+            calls["n"] += 1
+            if calls["n"] == 1:
+                from pip_airlock_agent.http import Response as R
+                return R(503, {}, b"")
+        return real_page(project)
+    del host.repo.page_status[PROJECT]
+    host.repo.page = page
+    status, _ = run(host)
+    assert status == "ready", host.logged()
+    assert host.transport.downloads().count(host.repo.projects[SIGNED][0][0]) == 1

@@ -109,7 +109,7 @@ def test_a_clean_closure_passes_with_every_decision_recorded(tmp_path):
     assert sorted(report.decisions) == sorted({KEYRING, CFFI_311, CFFI_39, IMPORTLIB, PIP, VENV})
     cutoff = "2027-01-08T08:00:00Z"
     assert report.decisions[KEYRING] == [
-        f"kept: uploaded {OLD}, before the cutoff {cutoff}",
+        f"kept: uploaded {OLD}, older than the 7-day cooldown",
         "no known advisory (OSV)",
         "provenance: github:owner/keyring",
         "publisher github:owner/keyring: recorded (first seen)",
@@ -129,7 +129,7 @@ def test_a_clean_closure_passes_with_every_decision_recorded(tmp_path):
     assert report.pairing["3.9.2:aarch64"] == {
         "python": "3.9", "keyring": ["25.6.0"], "pip": ["26.2.1"], "virtualenv": "21.14.1", "seeded_pip": "26.0.1",
         "decision": "pairing 3.9.2:aarch64: pip 26.2.1 (virtualenv 21.14.1 seeds 26.0.1 for 3.9) with keyring 25.6.0: ok", "refusals": []}
-    assert f"[start] policy: {KEYRING}: kept: uploaded {OLD}, before the cutoff {cutoff}" in w.lines
+    assert f"[start] policy: {KEYRING}: kept: uploaded {OLD}, older than the 7-day cooldown" in w.lines
     assert f"[start] skipped for age: keyring 26.0.0: 1 file(s) uploaded {YOUNG}, after the cutoff {cutoff}" in w.lines
     assert w.record()["keyring"] == {"publisher": "github:owner/keyring", "since": "2027-01-15T08:00:00Z", "versions": "25.6.0"}
     # one OSV request for the distinct releases (cffi 1.17.1 once, though two files)

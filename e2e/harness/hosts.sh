@@ -83,9 +83,11 @@ host_provision() {
   hosts="127.0.0.1 localhost
 169.254.169.254 metadata.google.internal metadata
 ${AR_IP} ${AR_HOST}
+${KMS_IP} cloudkms.googleapis.com
 "
   if [[ $kind == public ]]; then
-    hosts+="${PYPI_IP} pypi.org files.pythonhosted.org
+    hosts+="${OSV_IP} api.osv.dev
+${PYPI_IP} pypi.org files.pythonhosted.org
 ${DEBIAN_IP} deb.debian.org
 ${STALL_IP} pypi-stalled.test
 ${DOWN_IP} pypi-down.test

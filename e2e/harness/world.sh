@@ -6,6 +6,7 @@ PYPI_IP=10.77.9.9
 DEBIAN_IP=10.77.9.10
 STALL_IP=10.77.9.11
 DOWN_IP=10.77.9.12 # routed to the services namespace, nothing listens: connection refused
+OSV_IP=10.77.9.13  # api.osv.dev (the mirror's vulnerability check)
 NS_SVC="pa${ID}s"
 
 svc() { ip netns exec "$NS_SVC" "$@"; }
@@ -33,7 +34,7 @@ world_up() {
   NETNS+=("$NS_SVC")
   svc ip link set lo up
   local ip
-  for ip in "$AR_IP" "$PYPI_IP" "$DEBIAN_IP" "$STALL_IP" "$DOWN_IP"; do
+  for ip in "$AR_IP" "$KMS_IP" "$PYPI_IP" "$DEBIAN_IP" "$STALL_IP" "$DOWN_IP" "$OSV_IP"; do
     svc ip addr add "${ip}/32" dev lo
   done
   SIM_TOKEN_KEY=$("$PY" "${SIM}/harness.py" token-key)
@@ -45,8 +46,22 @@ world_up() {
   start ar "$NS_SVC" ar --bind "${AR_IP}:443" --admin 127.0.0.1:8081 --cert "${E2E_PKI}/ar.crt" --key "${E2E_PKI}/ar.key" \
     --data "${STATE}/ar" "${ar_args[@]}" --resolve "pypi.org=${PYPI_IP}" --resolve "files.pythonhosted.org=${PYPI_IP}" \
     --cafile "${E2E_PKI}/ca.crt"
+  # Cloud KMS on the next address of the Google API VIP range (cloudkms.googleapis.com resolves into it as
+  # pkg.dev does): the mirror's signing key and its grants as the synth made them.
+  local kms_args=()
+  mapfile -t kms_args < <("$PY" -c 'import json, sys
+for g in json.load(open(sys.argv[1])).get("kms_grants", []): print("--grant"); print(g)' "$WORLD")
+  start kms "$NS_SVC" kms --bind "${KMS_IP}:443" --admin 127.0.0.1:8083 --cert "${E2E_PKI}/kms.crt" --key "${E2E_PKI}/kms.key" \
+    --state "${STATE}/kms" "${kms_args[@]}"
+  # OSV (no advisory unless a scenario writes OSV_ADVISORIES) and PyPI's PEP 691 pages with upload-times
+  # (old enough for any cooldown unless a scenario writes ${PYPI_ROOT}/upload-times.json) and its Integrity
+  # API (no provenance unless PROVENANCE names publishers).
+  [[ -f ${STATE}/osv-advisories.json ]] || printf '{}\n' >"${STATE}/osv-advisories.json"
+  [[ -f ${STATE}/provenance.json ]] || printf '{}\n' >"${STATE}/provenance.json"
+  start osv "$NS_SVC" osv --bind "${OSV_IP}:443" --cert "${E2E_PKI}/osv.crt" --key "${E2E_PKI}/osv.key" --advisories "${STATE}/osv-advisories.json"
   # PYPI_ROOT: a scenario's own copy of the fake PyPI (one that changes it), else the shared one.
-  start pypi "$NS_SVC" static --bind "${PYPI_IP}:443" --cert "${E2E_PKI}/pypi.crt" --key "${E2E_PKI}/pypi.key" --root "${PYPI_ROOT:-$E2E_PYPI}"
+  start pypi "$NS_SVC" static --bind "${PYPI_IP}:443" --cert "${E2E_PKI}/pypi.crt" --key "${E2E_PKI}/pypi.key" --root "${PYPI_ROOT:-$E2E_PYPI}" \
+    --pep691 --provenance "${STATE}/provenance.json"
   start pypi-stall "$NS_SVC" static --bind "${STALL_IP}:443" --cert "${E2E_PKI}/pypi.crt" --key "${E2E_PKI}/pypi.key" \
     --root "$E2E_PYPI" --stall --name pypi-stall
   mkdir -p "${SW}/deb.debian.org"
@@ -58,7 +73,26 @@ world_up() {
   wait_for "fake PyPI" svc curl -fs --cacert "${E2E_PKI}/ca.crt" --resolve "pypi.org:443:${PYPI_IP}" -o /dev/null https://pypi.org/simple/pip/
   wait_for "local Debian archive" svc curl -fs -o /dev/null "http://${DEBIAN_IP}/debian/dists/bookworm/Release"
   wait_for "local Debian 13 archive" svc curl -fs -o /dev/null "http://${DEBIAN_IP}/debian-trixie/dists/trixie/Release"
+  wait_for "fake KMS admin" svc curl -fs -o /dev/null http://127.0.0.1:8083/
+  wait_for "fake OSV" svc bash -c "exec 3<>/dev/tcp/${OSV_IP}/443"
+  sign_seeded_auth_repo
 }
+
+# sign_seeded_auth_repo: an auth repo a scenario seeded for the private host alone gets the signed set its
+# mirror would have published last (unless SEED_UNSIGNED=1): the statement of its files, signed by the fake
+# KMS with the mirror's identity (sim/sign_auth_repo.py, the agent's own signed_set code).
+sign_seeded_auth_repo() {
+  local dir="${STATE}/ar/${AUTH_REPO}" key
+  [[ ${SEED_UNSIGNED:-0} != 1 && -d $dir ]] || return 0
+  compgen -G "${dir}/*.whl" >/dev/null || return 0
+  compgen -G "${dir}/pip_airlock_signed_set-*.whl" >/dev/null && return 0
+  key=$("$PY" "${SIM}/harness.py" json-field "$WORLD" signing_key 2>/dev/null) || return 0
+  SEEDED_SIGNED_SET=$(svc env SSL_CERT_FILE="${E2E_PKI}/ca.crt" E2E_KMS_IP="$KMS_IP" "$PY" "${SIM}/sign_auth_repo.py" "$dir" \
+    "${key}/cryptoKeyVersions/1" https://cloudkms.googleapis.com/v1/ "$(world_identity mirror)") || die "signing the seeded auth repo failed"
+  export SEEDED_SIGNED_SET
+}
+# kms_admin [CURL ARGS] PATH: the fake KMS's admin interface (rotation, states, counters).
+kms_admin() { local path=${*: -1}; svc curl -fsS "${@:1:$#-1}" "http://127.0.0.1:8083/${path}"; }
 
 # The fake AR's admin interface: admin [CURL ARGS] talks to ADMIN_PATH (its counters by default).
 admin() { svc curl -fsS "$@" "http://127.0.0.1:8081/${ADMIN_PATH:-}"; }

@@ -56,7 +56,7 @@ check "legacy (no bundle for its target, as an older mirror leaves the auth repo
 corrupt_ok() {
   rc_is corrupt 0 && attr_is corrupt status ready || return 1
   [[ $(ar_stat corrupted) == 1 ]] || { echo "$(ar_stat corrupted) downloads corrupted"; return 1; }
-  [[ $(ar_client corrupt fetched) == "${CORRUPT} ${CORRUPT} keyring-"* ]] || { echo "fetched: $(ar_client corrupt fetched)"; return 1; }
+  [[ $(ar_client corrupt fetched) == "${SEEDED_SIGNED_SET} ${CORRUPT} ${CORRUPT} keyring-"* ]] || { echo "fetched: $(ar_client corrupt fetched)"; return 1; }
   on_host corrupt check "${VENV_DIR}/bin/python" -c 'from importlib.metadata import version; assert version("keyring") == "25.7.0"'
 }
 check "corrupt: a bundle whose download does not match the index's sha256 is fetched again, then installed (ready)" corrupt_ok
@@ -68,7 +68,7 @@ tampered_nothing() {
   done
   [[ -z $(find "$(hostdir tampered)/upper${VENV_DIR}" -mindepth 1 -name 'keyring*' 2>/dev/null) ]] || { echo "keyring files in the venv"; return 1; }
   fetched=$(ar_client tampered fetched)
-  [[ $fetched == "$TAMPERED" ]] || { echo "fetched: ${fetched} (a fallback to the index?)"; return 1; }
+  [[ $fetched == "${SEEDED_SIGNED_SET} ${TAMPERED}" ]] || { echo "fetched: ${fetched} (a fallback to the index?)"; return 1; }
   grep -q "sha256 is not the one the manifest pins" "${LOGS}/tampered.log" || { echo "no reason in the log"; return 1; }
 }
 check "tampered: nothing installed (no pip, no keyring in the venv), pip not configured, and no fallback to the index: the bundle was the only file fetched" tampered_nothing

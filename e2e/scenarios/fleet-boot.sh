@@ -119,10 +119,10 @@ bundle_only() {
   local h fetched
   for h in "${HOSTS_FLEET[@]}"; do
     fetched=$(ar_client "$h" fetched)
-    [[ $fetched == "${BUNDLE} keyring-"* && $(wc -w <<<"$fetched") == 2 ]] || { echo "${h} fetched: ${fetched}"; return 1; }
+    [[ $fetched == "${SEEDED_SIGNED_SET} ${BUNDLE} keyring-"* && $(wc -w <<<"$fetched") == 3 ]] || { echo "${h} fetched: ${fetched}"; return 1; }
   done
 }
-check "first boot: each host fetched its bundle and nothing else but the user probe's keyring wheel" bundle_only
+check "first boot: each host fetched the signed set, the bundle it names and nothing else but the user probe's keyring wheel" bundle_only
 
 # --- Reboot: REBOOTS hosts at once, steady state, a quota window later ------------------------------------
 ar_quota "$QUOTA" 60 # a fresh window: as a minute later

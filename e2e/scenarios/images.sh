@@ -79,7 +79,7 @@ own_bundle() { # own_bundle HOST TARGET: the host fetched its target's bundle (a
   local fetched project
   fetched=$(ar_client "$1" fetched)
   project=$(bundle_name "$2" | tr - _)
-  [[ $fetched == "${project}-"*" keyring-"* && $(wc -w <<<"$fetched") == 2 ]] || { echo "fetched: ${fetched}"; return 1; }
+  [[ $fetched == "pip_airlock_signed_set-"*" ${project}-"*" keyring-"* && $(wc -w <<<"$fetched") == 3 ]] || { echo "fetched: ${fetched}"; return 1; }
 }
 target_of() { local t; for t in "${MIRRORED_TARGETS[@]}"; do [[ $t == "$1".* ]] && echo "$t"; done; }
 check "Debian 13 private host: installed from the 3.13 bundle (the only file it fetched but the user probe's)" own_bundle priv13 "$(target_of 3.13)"

@@ -19,6 +19,7 @@ variant "$MIRROR_SH" "${SW}/stop.sh" STOP_WHEN_DONE=true
 boot pub lock "${SW}/lock.sh" 300
 ar_files >"${STATE}/ar-after-lock.json"
 boot pub badlock "${SW}/badlock.sh" 300
+ar_files >"${STATE}/ar-after-badlock.json"
 # Only this boot's power-off counts (stop_when_done may be the config's default: the boots above may
 # have powered off too).
 mkdir -p "$(hostdir pub)/upper/var/log"
@@ -40,7 +41,7 @@ locked_bundle() {
 }
 check "lock: the target's bundle holds exactly the lock's files (sha256)" locked_bundle
 check "lock: a wrong hash fails at download, status=failed, within 60 s" failed_within pub badlock download 60
-check "lock: the failed run uploaded nothing (the auth repo is as the good run left it)" diff "${STATE}/ar-after-lock.json" "${STATE}/ar-after-all.json"
+check "lock: the failed run uploaded nothing (the auth repo is as the good run left it)" diff "${STATE}/ar-after-lock.json" "${STATE}/ar-after-badlock.json"
 stopped() {
   rc_is stop 0 || return 1
   [[ $(attr_after stop status) == ready ]] || return 1

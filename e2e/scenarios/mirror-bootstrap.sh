@@ -148,12 +148,12 @@ AR_BOOT1_REQUESTS=$(ar_client private requests)
 from_bundle() {
   local fetched
   read -ra fetched <<<"$AR_BOOT1_FETCHED"
-  # its bundle, then the user probe's one download (keyring, through a fresh venv's pip and keyring)
-  { ((${#fetched[@]} == 2)) && [[ ${fetched[0]} == "${BUNDLE_PROJECT//-/_}-"* && ${fetched[1]} == keyring-* ]]; } ||
+  # the signed set, its bundle, then the user probe's one download (keyring, through a fresh venv's pip and keyring)
+  { ((${#fetched[@]} == 3)) && [[ ${fetched[0]} == pip_airlock_signed_set-* && ${fetched[1]} == "${BUNDLE_PROJECT//-/_}-"* && ${fetched[2]} == keyring-* ]]; } ||
     { echo "fetched: ${AR_BOOT1_FETCHED}"; return 1; }
   echo "${AR_BOOT1_REQUESTS} requests in all (polls while the mirror ran included), files: ${AR_BOOT1_FETCHED}"
 }
-check "private host, first boot: the helpers came from its bundle (the only file it fetched but the user probe's), not from the index" from_bundle
+check "private host, first boot: the helpers came from the bundle its verified signed set names (the only files it fetched but the user probe's), not from the index" from_bundle
 check "private host: the keyring venv runs the real binary wheels (cryptography's Rust bindings, cffi) with keyring 25.7.0 and pip 26.2.1" venv_real
 google_auth_path() {
   (($(metadata_stat private pings) >= 1)) || { echo "google-auth never pinged the metadata server"; return 1; }

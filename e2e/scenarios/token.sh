@@ -6,7 +6,7 @@
 # header: `elsewhere` (https://elsewhere.test, a host every VM trusts the certificate of, in the API
 # VIP range so that the private VMs reach it) and `plain` (http:// on the AR host's own address, port 80).
 #   - agent-links-other, agent-links-http: the page of the host's bundle (read by the agent itself)
-#     links to https://elsewhere.test/ and to http://AR_HOST/: refused, failed at wait-for-auth-repo
+#     links to https://elsewhere.test/ and to http://AR_HOST/: refused, failed at verify (where the signed set's bundle is looked up)
 #   - agent-redirect: the bundle file answers 302 to https://elsewhere.test/: not followed, failed at
 #     venv (the step that downloads it)
 #   - pip-links-http, pip-redirect (no bundle: pip installs from the index): the page of zipp (a
@@ -67,11 +67,11 @@ token_case() { # token_case HOST STEP: failed at STEP (not ready-stale) after a 
 }
 no_credentials_anywhere() { no_credentials_seen elsewhere && no_credentials_seen plain; }
 check "the recorders (https://elsewhere.test, http://${AR_HOST}) saw no request with an Authorization header" no_credentials_anywhere
-check "agent: its bundle's page links to another host: refused, failed at wait-for-auth-repo" token_case agent-links-other wait-for-auth-repo
-check "agent: its bundle's page links to http:// on the AR host: refused, failed at wait-for-auth-repo" token_case agent-links-http wait-for-auth-repo
+check "agent: its bundle's page links to another host: refused, failed at verify" token_case agent-links-other verify
+check "agent: its bundle's page links to http:// on the AR host: refused, failed at verify" token_case agent-links-http verify
 check "agent: its bundle answers 302 to another host: not followed, failed at venv (its download)" token_case agent-redirect venv
-check "pip (no bundle): a dependency's page links to http:// on the AR host: failed at install" token_case pip-links-http install
-check "pip (no bundle): a dependency's wheel answers 302 to another host: failed at install" token_case pip-redirect install
+check "no bundle (the signed files fetched one by one): a dependency's page links to http:// on the AR host: refused, failed at venv" token_case pip-links-http venv
+check "no bundle (the signed files fetched one by one): a dependency's wheel answers 302 to another host: not followed, failed at venv" token_case pip-redirect venv
 check "user probe: the keyring wheel answers 302 to another host: failed at probe" token_case probe-redirect probe
 check "user probe: keyring's page links to http:// on the AR host: failed at probe" token_case probe-links-http probe
 # Per way out, which recorder saw credentials (one check for all above would hide which path leaks).

@@ -31,6 +31,7 @@ import tomllib
 import zipfile
 
 BUNDLE_PREFIX = "pip_airlock_bundle"
+SIGNED_SET_PREFIX = "pip_airlock_signed_set"
 
 
 def project(filename):
@@ -52,8 +53,8 @@ def load_json(path):
 
 
 def repo_wheels(files_json, repo):
-    """A repository's files and their sha256s in a fake AR listing, bundles aside."""
-    return {f: sha for f, sha in load_json(files_json)[repo].items() if not f.startswith(BUNDLE_PREFIX)}
+    """A repository's files and their sha256s in a fake AR listing, bundles and signed sets aside."""
+    return {f: sha for f, sha in load_json(files_json)[repo].items() if not f.startswith((BUNDLE_PREFIX, SIGNED_SET_PREFIX))}
 
 
 def repo_from_pypi(args):

@@ -48,7 +48,8 @@ for line in data["pip_airlock_bundle/requirements.txt"].decode().splitlines():
         pins[(norm(m[1]), m[2])] = m[3]
 by_pin = {(norm(f.split("-")[0]), f.split("-")[1]): sha for f, sha in wheels.items()}
 assert by_pin == pins, f"the manifest and the wheels differ: {set(by_pin.items()) ^ set(pins.items())}"
-extra = set(names) - {info + "METADATA", info + "WHEEL", info + "RECORD", "pip_airlock_bundle/requirements.txt"} - {
+extra = set(names) - {info + "METADATA", info + "WHEEL", info + "RECORD", "pip_airlock_bundle/requirements.txt",
+                      "pip_airlock_bundle/sbom.cdx.json"} - {
     "pip_airlock_bundle/wheels/" + f for f in wheels}
 assert not extra, f"unexpected entries {extra}"
 json.dump({"project": norm(meta["Name"]), "version": version, "requires_python": meta.get("Requires-Python"),

@@ -30,7 +30,21 @@ def target_of(bundle_file):
     return f"{m[1]}.{m[2]}.{m[3]}:{m[4]}:{m[5]}.{m[6]}" if m else None
 
 
+def resolve_kms():
+    """cloudkms.googleapis.com at the fake KMS's address (E2E_KMS_IP): the harness has no DNS of its own."""
+    import socket
+    ip = os.environ.get("E2E_KMS_IP")
+    if not ip:
+        return
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, *args, **kwargs):
+        return real(ip if host == "cloudkms.googleapis.com" else host, *args, **kwargs)
+    socket.getaddrinfo = getaddrinfo
+
+
 def main():
+    resolve_kms()
     p = argparse.ArgumentParser()
     p.add_argument("repo_dir")
     p.add_argument("version_name")
