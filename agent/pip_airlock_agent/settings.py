@@ -90,13 +90,7 @@ def _bool(value: Any, field: str) -> bool:
     return value
 
 
-def _source_index_like(name: str):
-    def check(value: Any, field: str) -> str:
-        value = _str(value, field)
-        if not re.fullmatch(r"https://[A-Za-z0-9.-]+(:[0-9]+)?/[^\s\"'\\]*", value):
-            raise SettingsError(f"{field} {value!r}: must be an https:// URL")
-        return value
-    return check
+_HTTPS_URL = re.compile(r"https://[A-Za-z0-9.-]+(:[0-9]+)?/[^\s\"'\\]*")
 
 
 def _source_index(value: Any, field: str) -> str:
@@ -115,13 +109,10 @@ _PROJECT = re.compile(r"[a-z0-9]([a-z0-9._-]*[a-z0-9])?")
 
 
 def _signing_key(optional: bool):
+    key = _pattern(_SIGNING_KEY, "projects/PROJECT/locations/LOCATION/keyRings/RING/cryptoKeys/KEY")
+
     def check(value: Any, field: str) -> str:
-        value = _str(value, field)
-        if optional and value == "":
-            return value
-        if not _SIGNING_KEY.fullmatch(value):
-            raise SettingsError(f"{field} {value!r}: must be projects/PROJECT/locations/LOCATION/keyRings/RING/cryptoKeys/KEY")
-        return value
+        return value if optional and value == "" else key(value, field)
     return check
 
 
@@ -166,10 +157,10 @@ POLICY = {
     "MIN_RELEASE_AGE_DAYS": lambda v, f: _int(v, f, minimum=0),
     "AGE_EXEMPT": lambda v, f: _list(v, f, _pattern(_PROJECT, "a normalized project name")),
     "VULNERABILITIES": _choice("refuse", "report", "off"),
-    "OSV_URL": _source_index_like("OSV_URL"),
+    "OSV_URL": _pattern(_HTTPS_URL, "an https:// URL"),
     "WAIVERS": lambda v, f: _list(v, f, _waiver),
     "PROVENANCE": _choice("refuse-changed", "record", "off"),
-    "INTEGRITY_URL": _source_index_like("INTEGRITY_URL"),
+    "INTEGRITY_URL": _pattern(_HTTPS_URL, "an https:// URL"),
     "PUBLISHERS": _publishers,
 }
 
