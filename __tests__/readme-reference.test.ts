@@ -3,7 +3,7 @@
 // steps, which live in agent/: its check belongs with the agent's tests (agent/tests).
 import { readFileSync } from "fs";
 import * as path from "path";
-import { buildStack, exampleConfig, ROOT, synthJson } from "./support";
+import { buildStack, exampleConfig, fleetSettings, ROOT, synthJson } from "./support";
 
 const README = readFileSync(path.join(ROOT, "README.md"), "utf8");
 
@@ -24,10 +24,10 @@ const codeNames = (cell: string) => [...cell.matchAll(/`([a-z0-9_-]+)`/g)].map((
 
 describe("README: the outputs table lists every output of every shape, and where it exists", () => {
   const shapes: Array<[string, (c: any) => void]> = [
-    ["mirror, everything on", (c) => ((c.fleet = { name: "workers", size: 2 }), (c.repositories.virtual.enabled = true), (c.mirror.schedule = "0 3 * * 1"))],
+    ["mirror, everything on", (c) => ((c.fleet = fleetSettings({ name: "workers", size: 2 })), (c.repositories.virtual.enabled = true), (c.mirror.schedule = "0 3 * * 1"))],
     ["mirror, plain", (c) => delete c.mirror.schedule],
-    ["remote, everything on", (c) => ((c.mode = "remote"), (c.fleet = { name: "workers", size: 2 }), (c.repositories.virtual.enabled = true))],
-    ["remote, no private host, a template only", (c) => ((c.mode = "remote"), (c.hosts.createPrivateHost = false), (c.fleet = { name: "workers" }))],
+    ["remote, everything on", (c) => ((c.mode = "remote"), (c.fleet = fleetSettings({ name: "workers", size: 2 })), (c.repositories.virtual.enabled = true))],
+    ["remote, no private host, a template only", (c) => ((c.mode = "remote"), (c.hosts.createPrivateHost = false), (c.fleet = fleetSettings({ name: "workers" })))],
   ];
   const documented = new Map<string, string>();
   for (const [names, modes] of tableRows("output")) for (const name of codeNames(names)) documented.set(name, modes);

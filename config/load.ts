@@ -3,6 +3,7 @@ import { readFileSync } from "fs";
 import * as path from "path";
 import { z } from "zod";
 import { linesWithControlCharacters } from "./control-characters";
+import { egressRuleName } from "./egress-allow";
 import { lockGaps } from "./helper-requirements";
 import { lookupImage, minorVersion } from "./images";
 import { regionNote } from "./zones";
@@ -184,6 +185,16 @@ function plumbingClaims(c: EnvironmentConfig): Claim[] {
   return claims;
 }
 
+/** The allow-list's and the health checks' firewall rules, in the private VPC's project. */
+function privateRuleClaims(c: EnvironmentConfig): Claim[] {
+  const priv = c.networks.private;
+  const project = priv.existing?.project ?? c.projectId;
+  return [
+    ...priv.allowEgress.map((e) => ({ field: "networks.private.allowEgress", project, what: `the firewall rule ${egressRuleName(priv.name, e.name)}` })),
+    ...(c.fleet?.healthCheck ? [{ field: "fleet.healthCheck", project, what: `the firewall rule ${priv.name}-allow-health-checks` }] : []),
+  ];
+}
+
 /**
  * Environments must not claim the same resource in the same project: Terraform would fight over it. VPCs
  * and service accounts are project-wide, repositories regional, VMs zonal; the plumbing a stack adds to an
@@ -218,12 +229,14 @@ function sharedNames(envs: LoadedEnvironment[], named: boolean): string[] {
         ...(c.repositories.virtual.enabled ? [["repositories.virtual.id", `repository ${c.region}/${c.repositories.virtual.id}`] as [string, string]] : []),
         ...(c.fleet
           ? ([
-              ["fleet.name", `instance group ${c.zone}/${c.fleet.name}`],
+              ["fleet.name", `instance group ${c.fleet.zones ? c.region : c.zone}/${c.fleet.name}`],
+              ...(c.fleet.healthCheck ? [["fleet.healthCheck", `health check ${c.fleet.name}-hc`] as [string, string]] : []),
               ["fleet.accountId", `service account ${c.fleet.accountId}`],
             ] as Array<[string, string]>)
           : []),
       ]),
       ...plumbingClaims(c),
+      ...privateRuleClaims(c),
     ];
     for (const claim of claims) {
       const key = `${claim.project} ${claim.what}`;

@@ -1,9 +1,13 @@
 import { z } from "zod";
 import { isNetworkAddress, networkAddress, overlaps, parseCidr } from "./cidr";
 import { firstControlCharacter, visibleString } from "./control-characters";
+import { egressAllowList } from "./egress-allow";
+import { fleetProblems, resolveFleet } from "./fleet-checks";
+import { acceleratorsSchema, autoscalingSchema, bootDiskSchema, healthCheckSchema, updatePolicySchema } from "./fleet-schema";
 import { ownedDirectory } from "./host-paths";
 import { iamMember } from "./iam-member";
 import { TARGET_ARCHES, TARGET_OS_KEYS } from "./images";
+import { hostMachineTypeProblem, machineTypeProblem } from "./machine-types";
 import { normalizeName } from "./requirements";
 import { publicImageProblems, resolveTargets } from "./targets";
 import { REGION_ZONES, zoneProblem } from "./zones";
@@ -78,13 +82,18 @@ const relativePath = z
   .refine((p) => !p.startsWith("/"), "must be relative to the config file's folder, not an absolute path")
   .refine((p) => !p.split("/").includes(".."), "must not leave the config file's folder ('..')");
 // Compute Engine's machine type names: shared-core (e2-micro/small/medium, f1-micro, g1-small),
-// FAMILY-KIND-VCPUS with an optional suffix (n2-standard-4, c3-highcpu-22-lssd), or custom ones.
+// SERIES-KIND-SIZE with an optional suffix (n2-standard-4, c3-highcpu-22-lssd, a2-highgpu-1g,
+// ct5lp-hightpu-4t), or custom ones; then the series must be one Compute Engine has (config/machine-types.ts).
 const machineType = z
   .string()
   .regex(
-    /^(e2-(micro|small|medium)|f1-micro|g1-small|[a-z][a-z0-9]{1,4}-(standard|highmem|highcpu|highgpu|megagpu|ultragpu|ultramem|megamem|hypermem|edgegpu)-[1-9][0-9]*(-(lssd|nolssd|metal))?|([a-z][a-z0-9]{1,4}-)?custom-[1-9][0-9]*-[1-9][0-9]*(-ext)?)$/,
-    'must be a Compute Engine machine type such as "e2-small", "n2-standard-4" or "n2-custom-2-4096"',
-  );
+    /^(e2-(micro|small|medium)|f1-micro|g1-small|[a-z][a-z0-9]{1,4}-(standard|highmem|highcpu|highgpu|megagpu|ultragpu|ultramem|megamem|hypermem|edgegpu|hightpu)-[1-9][0-9]*[gt]?(-(lssd|nolssd|metal|highlssd|standardlssd))?|([a-z][a-z0-9]{1,4}-)?custom-([1-9][0-9]*|micro|small|medium)-[1-9][0-9]*(-ext)?)$/,
+    { message: 'must be a Compute Engine machine type such as "e2-small", "n2-standard-4", "n2-custom-2-4096" or "a2-highgpu-1g"', abort: true },
+  )
+  .superRefine((type, ctx) => {
+    const problem = machineTypeProblem(type);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
 // `IMAGE_PROJECT/IMAGE_OR_FAMILY` or the resource forms GCE also accepts.
 const image = z
   .string()
@@ -228,6 +237,8 @@ const privateNetworkSchema = networkSchema.extend({
       iapSshRule: z.boolean().default(true),
     })
     .prefault({}),
+  /** Internal destinations the private host and the fleet may reach besides Google APIs (NFS, databases, each other). */
+  allowEgress: egressAllowList,
 });
 
 /** The settings of one environment (one Terraform stack). */
@@ -343,12 +354,19 @@ export const environmentSchema = z
       .strictObject({
         /** Name prefix of the template, and the managed instance group's name (it adds 5 characters per VM). */
         name: z.string().regex(/^[a-z]([-a-z0-9]{0,56}[a-z0-9])?$/, "must be 1-58 lowercase letters, digits or hyphens, starting with a letter, not ending with a hyphen"),
-        /** VMs in a zonal managed instance group built from the template; 0 for the template alone. */
-        size: z.number().int().min(0).max(1000, "must be at most 1000").default(0),
+        /** VMs in a managed instance group built from the template (zonal, or regional with `zones`); 0 for the template alone. */
+        size: z.number().int().min(0).max(2000, "must be at most 2000").default(0),
         machineType: machineType.default("e2-small"),
         image: image.default("debian-cloud/debian-12"),
         /** The fleet's service account id; by default the fleet's name. */
         accountId: accountId.optional(),
+        bootDisk: bootDiskSchema,
+        accelerators: acceleratorsSchema,
+        /** Zones of `region` for a regional group; absent: a zonal group in `zone`. */
+        zones: z.array(zone).min(1, "must list at least one zone (or remove it for a zonal group in zone)").optional(),
+        updatePolicy: updatePolicySchema.optional(),
+        autoscaling: autoscalingSchema.optional(),
+        healthCheck: healthCheckSchema.optional(),
       })
       .optional(),
     logging: z
@@ -446,6 +464,14 @@ export const environmentSchema = z
     if (env.fleet && env.fleet.accountId === undefined && !ACCOUNT_ID.test(env.fleet.name)) {
       ctx.addIssue({ code: "custom", path: ["fleet", "accountId"], message: `defaults to fleet.name "${env.fleet.name}", which is no service account id (${ACCOUNT_ID_RULE}): set fleet.accountId` });
     }
+    for (const problem of env.fleet ? fleetProblems(env.fleet, env.region) : []) {
+      ctx.addIssue({ code: "custom", path: ["fleet", ...problem.path], message: problem.message });
+    }
+    const hostType = hostMachineTypeProblem(env.hosts.machineType);
+    if (hostType) ctx.addIssue({ code: "custom", path: ["hosts", "machineType"], message: hostType });
+    if (env.networks.private.allowEgress.length > 0 && !env.hosts.createPrivateHost && !env.fleet) {
+      ctx.addIssue({ code: "custom", path: ["networks", "private", "allowEgress"], message: "holds for the private host and the fleet, and the stack has neither: remove it, or add a fleet" });
+    }
     const fleetAccount = env.fleet ? env.fleet.accountId ?? env.fleet.name : undefined;
     if (fleetAccount && [accountIds(env).public, accountIds(env).private].includes(fleetAccount)) {
       ctx.addIssue({ code: "custom", path: ["fleet", "accountId"], message: `"${fleetAccount}" is already a host's service account: the fleet gets its own` });
@@ -535,7 +561,7 @@ export const environmentSchema = z
       ...env,
       mirror: { ...env.mirror, targets: resolveTargets(env).targets },
       hosts: { ...env.hosts, publicAccountId: accountIds(env).public, privateAccountId: accountIds(env).private },
-      fleet: env.fleet ? { ...env.fleet, accountId: env.fleet.accountId ?? env.fleet.name } : undefined,
+      fleet: env.fleet ? { ...resolveFleet(env.fleet), accountId: env.fleet.accountId ?? env.fleet.name } : undefined,
     };
     if (env.mode === "remote") return { ...resolved, mode: "remote" as const, mirror: { ...resolved.mirror, signing: undefined, policy: undefined }, schedule: undefined };
     const publicNetwork = env.networks.public;
