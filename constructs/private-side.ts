@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { consumerAccounts } from "../config/consumers";
 import { EnvironmentConfig } from "../config/schema";
 import { bootstrapScript, StartupScript } from "../startup-script/scripts";
 import { StartupSources } from "../startup-script/sources";
@@ -63,7 +64,7 @@ export class PrivateSide extends ConstructGroup {
       existing: config.networks.private.existing,
       manage: config.networks.private.manage,
       googleApis: config.networks.private.googleApis,
-      sshTargetServiceAccounts: [hostIdentity, fleetIdentity].flatMap((identity) => (identity ? [identity.email] : [])),
+      sshTargetServiceAccounts: [...[hostIdentity, fleetIdentity].flatMap((identity) => (identity ? [identity.email] : [])), ...consumerAccounts(config.consumers)],
       logging: config.logging,
     });
     /** All a VM's bootstrap needs before its first boot: the way to Google APIs, read grants on every repository and the signing key's public key. */
