@@ -249,3 +249,23 @@ describe("the stack: what a consumer's accounts get", () => {
     expect(local.notes).toContainEqual(expect.stringMatching(/^consumers: the stack's state is local \(no stateBucket\).*cannot read consumer_rocky_team with terraform_remote_state\. Set stateBucket/));
   });
 });
+
+describe("README: the Consumers section's examples", () => {
+  const readme = readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+  const section = readme.slice(readme.indexOf("### Consumers: other teams' VMs, declared once"), readme.indexOf("### Fleets booting at once"));
+  const block = (lang: string) => new RegExp("```" + lang + "\\n([\\s\\S]*?)```").exec(section)![1];
+
+  it("its config synthesizes as it is, merged into the example", () => {
+    const snippet = JSON.parse(`{${block("json")}}`);
+    const config = loadConfig(exampleVariant((c) => Object.assign(c, snippet)))[0].config;
+    expect(config.consumers["rocky-team"].repositories).toEqual(["auth", "private"]);
+    expect(synthJson(buildStack(config).stack).output!.consumer_rocky_team).toBeDefined();
+  });
+
+  it("its Terraform uses what the example's module outputs", () => {
+    const declared = [...readFileSync(path.join(__dirname, "..", "examples", "consumer-terraform", "modules", "airlock-consumer", "main.tf"), "utf8").matchAll(/^output "([a-z_]+)"/gm)].map((m) => m[1]);
+    const used = [...block("hcl").matchAll(/module\.airlock\.([a-z_]+)/g)].map((m) => m[1]);
+    expect(used.length).toBeGreaterThan(2);
+    expect(used.filter((o) => !declared.includes(o))).toEqual([]);
+  });
+});

@@ -51,6 +51,13 @@ const VARIANTS: Record<string, Record<string, unknown>> = {
     fleet: { name: "ml-workers", size: 1 },
     repositories: { ...example.repositories, access: { auth: { readers: ["group:build-vms@acme.example"] } } },
   },
+  "consumers: other teams' accounts granted, under the rules, their outputs reading the bootstrap's local; state in GCS": {
+    consumers: {
+      "rocky-team": { serviceAccounts: ["rocky-vms@acme-rocky.iam.gserviceaccount.com", "rocky-batch@acme-rocky.iam.gserviceaccount.com"], targets: ["rocky-linux-cloud/rocky-linux-9"] },
+      analytics: { serviceAccounts: ["notebooks@acme-analytics.iam.gserviceaccount.com"], targets: [{ python: "3.11", glibc: "2.36", arch: "x86_64" }] },
+    },
+    stateBucket: { bucket: "airlock-state" },
+  },
   "a lock file, state in GCS, no flow logs": {
     mirror: { ...example.mirror, lockFile: "mirror.lock" },
     stateBucket: { bucket: "airlock-state" },
