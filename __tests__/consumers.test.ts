@@ -269,3 +269,14 @@ describe("README: the Consumers section's examples", () => {
     expect(used.filter((o) => !declared.includes(o))).toEqual([]);
   });
 });
+
+describe("a consumer's name", () => {
+  it("is given once: the same name twice in the file is refused with both places", () => {
+    const example = readFileSync(path.join(FIXTURES, "example.json"), "utf8");
+    const entry = (email: string) => `{ "serviceAccounts": ["${email}"], "targets": ["rocky-linux-cloud/rocky-linux-9"] }`;
+    const text = example.replace(/\n}\s*$/, `,\n  "consumers": {\n    "rocky": ${entry(ROCKY[0])},\n    "rocky": ${entry(ROCKY[1])}\n  }\n}\n`);
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "airlock-consumers-")), "config.json");
+    require("fs").writeFileSync(file, text);
+    expect(refusals(file)).toEqual([expect.stringMatching(/^consumers\.rocky: is given twice \(line \d+, column 5 and line \d+, column 5\): keep one$/)]);
+  });
+});
