@@ -85,7 +85,7 @@ describe("an egress allow-list of internal destinations, for the private host an
     expect(problems([{ ...NFS, protocol: "gre" }])[0]).toMatch(/^networks\.private\.allowEgress\.0\.protocol: /);
     const noVm = { hosts: { ...example.hosts, createPrivateHost: false }, mirror: { ...example.mirror, targets: ["debian-cloud/debian-12"] } };
     expect(problems([NFS], noVm)).toEqual([
-      "networks.private.allowEgress: holds for the private host and the fleet, and the stack has neither: remove it, or add a fleet",
+      "networks.private.allowEgress: holds for the private host, the fleet and the consumers, and the stack has none: remove it, or add a fleet or a consumer",
     ]);
   });
 });

@@ -68,6 +68,13 @@ const VARIANTS: Record<string, Record<string, unknown>> = {
   "a zonal A2 fleet: built-in GPUs, autoscaled, a tcp health check, an update that takes a VM down instead of adding one": {
     fleet: { name: "trainers", machineType: "a2-highgpu-1g", autoscaling: { maxReplicas: 4 }, healthCheck: { protocol: "tcp", port: 9000 }, updatePolicy: { maxSurge: 0, maxUnavailable: 1 } },
   },
+  "consumers: other teams' accounts granted, under the rules, their outputs reading the bootstrap's local; state in GCS": {
+    consumers: {
+      "rocky-team": { serviceAccounts: ["rocky-vms@acme-rocky.iam.gserviceaccount.com", "rocky-batch@acme-rocky.iam.gserviceaccount.com"], targets: ["rocky-linux-cloud/rocky-linux-9"] },
+      analytics: { serviceAccounts: ["notebooks@acme-analytics.iam.gserviceaccount.com"], targets: [{ python: "3.11", glibc: "2.36", arch: "x86_64" }] },
+    },
+    stateBucket: { bucket: "airlock-state" },
+  },
   "a lock file, state in GCS, no flow logs": {
     mirror: { ...example.mirror, lockFile: "mirror.lock" },
     stateBucket: { bucket: "airlock-state" },

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isNetworkAddress, networkAddress, overlaps, parseCidr } from "./cidr";
+import { consumerProblems, consumerRepositories, ConsumersContext, consumersSchema } from "./consumers";
 import { firstControlCharacter, visibleString } from "./control-characters";
 import { egressAllowList } from "./egress-allow";
 import { fleetProblems, resolveFleet } from "./fleet-checks";
@@ -101,6 +102,8 @@ const image = z
     /^([a-z0-9-]+\/[a-z0-9-]+|(https:\/\/www\.googleapis\.com\/compute\/v1\/)?projects\/[a-z0-9-]+\/global\/images\/(family\/)?[a-z0-9-]+)$/,
     'must be "IMAGE_PROJECT/IMAGE_OR_FAMILY" such as "debian-cloud/debian-12", or "projects/IMAGE_PROJECT/global/images/[family/]NAME"',
   );
+/** A target of `mirror.targets` or of a consumer: an image in the form of `hosts.image`, or what a custom image runs. */
+const declaredTarget = z.union([image, z.strictObject({ python: pythonFullVersion, glibc: glibcVersion, arch: z.enum(TARGET_ARCHES) })]);
 // unix-cron, as Cloud Scheduler reads it: five fields of digits, names, *, /, ',' and '-'.
 const cron = z
   .string()
@@ -296,9 +299,7 @@ export const environmentSchema = z
          * VMs outside the stack that run the bootstrap (the stack's own VMs are targets by their images):
          * an image in the form of `hosts.image`, or what a custom image runs.
          */
-        targets: z
-          .array(z.union([image, z.strictObject({ python: pythonFullVersion, glibc: glibcVersion, arch: z.enum(TARGET_ARCHES) })]))
-          .default([]),
+        targets: z.array(declaredTarget).default([]),
         /** Older form of the targets' CPython versions: may only agree with the VMs' images. */
         pythonVersions: z.array(pythonVersion).min(1, "must list at least one Python version").optional(),
         /** Older form of the private hosts' OS: may only agree with the VMs' images. */
@@ -369,6 +370,8 @@ export const environmentSchema = z
         healthCheck: healthCheckSchema.optional(),
       })
       .optional(),
+    /** Other teams' workloads that bootstrap from this stack, by name: their accounts, images and repositories (config/consumers.ts). */
+    consumers: consumersSchema(declaredTarget),
     logging: z
       .strictObject({
         /** VPC flow logs on both subnets; the defaults keep their volume (and bill) small. */
@@ -421,11 +424,11 @@ export const environmentSchema = z
     if (!privateNet.existing && Object.values(privateNet.manage).includes(false)) {
       ctx.addIssue({ code: "custom", path: ["networks", "private", "manage"], message: "applies to an existing VPC only: a VPC the stack creates always gets its route, zones and rules" });
     }
-    if (privateNet.existing && privateNet.manage.egressRules && !env.hosts.createPrivateHost && !env.fleet) {
+    if (privateNet.existing && privateNet.manage.egressRules && !env.hosts.createPrivateHost && !env.fleet && Object.keys(env.consumers).length === 0) {
       ctx.addIssue({
         code: "custom",
         path: ["networks", "private", "manage", "egressRules"],
-        message: "has no airlock VM to apply to in an existing VPC (no private host, no fleet), and the stack never restricts other VMs there: set it to false and restrict egress yourself",
+        message: "has no airlock VM to apply to in an existing VPC (no private host, no fleet, no consumers), and the stack never restricts other VMs there: set it to false and restrict egress yourself",
       });
     }
     const pub = publicNetwork?.subnetCidr ? parseCidr(publicNetwork.subnetCidr) : undefined;
@@ -469,8 +472,8 @@ export const environmentSchema = z
     }
     const hostType = hostMachineTypeProblem(env.hosts.machineType);
     if (hostType) ctx.addIssue({ code: "custom", path: ["hosts", "machineType"], message: hostType });
-    if (env.networks.private.allowEgress.length > 0 && !env.hosts.createPrivateHost && !env.fleet) {
-      ctx.addIssue({ code: "custom", path: ["networks", "private", "allowEgress"], message: "holds for the private host and the fleet, and the stack has neither: remove it, or add a fleet" });
+    if (env.networks.private.allowEgress.length > 0 && !env.hosts.createPrivateHost && !env.fleet && Object.keys(env.consumers).length === 0) {
+      ctx.addIssue({ code: "custom", path: ["networks", "private", "allowEgress"], message: "holds for the private host, the fleet and the consumers, and the stack has none: remove it, or add a fleet or a consumer" });
     }
     const fleetAccount = env.fleet ? env.fleet.accountId ?? env.fleet.name : undefined;
     if (fleetAccount && [accountIds(env).public, accountIds(env).private].includes(fleetAccount)) {
@@ -552,7 +555,7 @@ export const environmentSchema = z
     }
   })
   .superRefine((env, ctx) => {
-    for (const problem of [...resolveTargets(env).problems, ...publicImageProblems(env)]) {
+    for (const problem of [...resolveTargets(env).problems, ...publicImageProblems(env), ...consumerProblems(env.consumers, consumersContext(env))]) {
       ctx.addIssue({ code: "custom", path: problem.path, message: problem.message });
     }
   })
@@ -562,6 +565,9 @@ export const environmentSchema = z
       mirror: { ...env.mirror, targets: resolveTargets(env).targets },
       hosts: { ...env.hosts, publicAccountId: accountIds(env).public, privateAccountId: accountIds(env).private },
       fleet: env.fleet ? { ...resolveFleet(env.fleet), accountId: env.fleet.accountId ?? env.fleet.name } : undefined,
+      consumers: Object.fromEntries(
+        Object.entries(env.consumers).map(([name, c]) => [name, { ...c, repositories: consumerRepositories(c, env.mode, env.repositories.virtual.enabled) }]),
+      ),
     };
     if (env.mode === "remote") return { ...resolved, mode: "remote" as const, mirror: { ...resolved.mirror, signing: undefined, policy: undefined }, schedule: undefined };
     const publicNetwork = env.networks.public;
@@ -585,6 +591,34 @@ export const environmentSchema = z
         : undefined,
     };
   });
+
+/** What the consumers are checked against: the repositories, the stack's own accounts, the private network's rules. */
+function consumersContext(env: {
+  readonly mode: "mirror" | "remote";
+  readonly projectId: string;
+  readonly hosts: { readonly publicName: string; readonly privateName: string; readonly publicAccountId?: string; readonly privateAccountId?: string; readonly createPrivateHost: boolean };
+  readonly fleet?: { readonly name: string; readonly accountId?: string };
+  readonly mirror: { readonly schedule?: string; readonly scheduleAccountId?: string };
+  readonly repositories: { readonly virtual: { readonly enabled: boolean }; readonly access: Record<"auth" | "remote" | "private" | "virtual", { readonly readers: readonly string[] }> };
+  readonly networks: { readonly private: { readonly existing?: unknown; readonly manage: { readonly iapSshRule: boolean; readonly egressRules: boolean } } };
+}): ConsumersContext {
+  const ids = accountIds(env);
+  const own: Array<[string, string | undefined]> = [
+    ["hosts.publicAccountId", env.mode === "mirror" ? ids.public : undefined],
+    ["hosts.privateAccountId", env.hosts.createPrivateHost ? ids.private : undefined],
+    ["fleet.accountId", env.fleet ? env.fleet.accountId ?? env.fleet.name : undefined],
+    ["mirror.scheduleAccountId", env.mode === "mirror" && env.mirror.schedule ? env.mirror.scheduleAccountId ?? `${ids.public}-sched` : undefined],
+  ];
+  const priv = env.networks.private;
+  return {
+    mode: env.mode,
+    virtualEnabled: env.repositories.virtual.enabled,
+    readers: { auth: env.repositories.access.auth.readers, remote: env.repositories.access.remote.readers, private: env.repositories.access.private.readers, virtual: env.repositories.access.virtual.readers },
+    ownAccounts: own.flatMap(([field, id]) => (id ? [{ field, email: `${id}@${env.projectId}.iam.gserviceaccount.com` }] : [])),
+    ownRuleAccounts: (env.hosts.createPrivateHost ? 1 : 0) + (env.fleet ? 1 : 0),
+    rulesNameAccounts: !priv.existing || priv.manage.iapSshRule || priv.manage.egressRules,
+  };
+}
 
 /** Service account ids follow the host names unless set. */
 function accountIds(env: { hosts: { publicName: string; privateName: string; publicAccountId?: string; privateAccountId?: string } }) {

@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { consumerAccounts } from "../config/consumers";
 import { EnvironmentConfig } from "../config/schema";
 import { bootstrapScript, StartupScript } from "../startup-script/scripts";
 import { StartupSources } from "../startup-script/sources";
@@ -59,7 +60,7 @@ export class PrivateSide extends ConstructGroup {
       : undefined;
     const { hostIdentity, fleetIdentity } = this;
     // The airlock VMs' accounts: every rule of the private side that holds for some VMs holds for these.
-    const sshTargetServiceAccounts = [hostIdentity, fleetIdentity].flatMap((identity) => (identity ? [identity.email] : []));
+    const sshTargetServiceAccounts = [...[hostIdentity, fleetIdentity].flatMap((identity) => (identity ? [identity.email] : [])), ...consumerAccounts(config.consumers)];
     this.network = new PrivateNetwork(this, "private-network", {
       project,
       name: config.networks.private.name,
