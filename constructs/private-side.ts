@@ -1,10 +1,13 @@
 import { Construct } from "constructs";
+import { plumbingBase, vipDnsNames } from "../config/network-names";
 import { EnvironmentConfig } from "../config/schema";
+import { VpcSharing } from "../config/shared-vpc";
 import { bootstrapScript, StartupScript } from "../startup-script/scripts";
 import { StartupSources } from "../startup-script/sources";
 import { AirlockHost } from "./airlock-host";
 import { AirlockRepositories } from "./airlock-repositories";
 import { ConstructGroup } from "./construct-group";
+import { IAP_SSH_SOURCE_RANGE } from "./google-apis-access";
 import { HostIdentity } from "./host-identity";
 import { PrivateFleet } from "./private-fleet";
 import { PrivateNetwork } from "./private-network";
@@ -14,6 +17,10 @@ import { terraformLiteral } from "./terraform-literal";
 
 export interface PrivateSideProps {
   readonly config: EnvironmentConfig;
+  /** The environment's name (the stack's): names in an existing VPC carry it. */
+  readonly environment: string;
+  /** The other environments on the same private VPC; by default none. */
+  readonly sharing?: VpcSharing;
   readonly labels: Record<string, string>;
   readonly repositories: AirlockRepositories;
   /** What the bootstrap is made of (the trampoline and the agent). */
@@ -55,14 +62,20 @@ export class PrivateSide extends ConstructGroup {
       ? new HostIdentity(this, "fleet-identity", { project, accountId: config.fleet.accountId, displayName: "pip-airlock fleet: reads Artifact Registry", grantName: "fleet" })
       : undefined;
     const { hostIdentity, fleetIdentity } = this;
+    const net = config.networks.private;
     this.network = new PrivateNetwork(this, "private-network", {
       project,
-      name: config.networks.private.name,
+      name: net.name,
       region: config.region,
-      subnetCidr: config.networks.private.subnetCidr,
-      existing: config.networks.private.existing,
-      manage: config.networks.private.manage,
-      googleApis: config.networks.private.googleApis,
+      subnetCidr: net.subnetCidr,
+      existing: net.existing,
+      manage: net.manage,
+      dns: net.dns,
+      nameBase: plumbingBase(props.environment, net),
+      vipNames: [...new Set([...vipDnsNames(config), ...(props.sharing?.vipNames ?? [])])].sort(),
+      dependents: props.sharing?.dependents,
+      dnsOwner: props.sharing?.dependsOn[0],
+      googleApis: net.googleApis,
       sshTargetServiceAccounts: [hostIdentity, fleetIdentity].flatMap((identity) => (identity ? [identity.email] : [])),
       logging: config.logging,
     });
@@ -89,6 +102,9 @@ export class PrivateSide extends ConstructGroup {
         labels: props.labels,
         replaceWhenReplaced: fingerprint.resource,
         bootsAfter: hostNeeds,
+        noSsh: this.network.iapSshRule
+          ? undefined
+          : `this stack adds no IAP SSH rule on ${net.name} (networks.private.manage.iapSshRule is false): SSH to the host needs a rule of yours allowing tcp:22 from ${IAP_SSH_SOURCE_RANGE} to ${hostIdentity.email}`,
         outputs: { prefix: "private_host", what: "the private host (bootstrap)" },
       });
       stackOutput(this, "private_host_service_account", hostIdentity.email, "The private host's service account");
