@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { synthesize } from "../synth/synthesize";
-import { ASSETS, FIXTURES, refusals as problems, resourcesOf } from "./support";
+import { ASSETS, EXAMPLE_CONFIG, FIXTURES, refusals as problems, resourcesOf } from "./support";
 import { configurationProblems, emptyProviderMirror } from "./terraform";
 
 const DIR = mkdtempSync(path.join(tmpdir(), "airlock-sharedvpc-"));
@@ -186,6 +186,24 @@ describe("an environment that creates the VPC another one uses", () => {
     // The creator keeps the names a created VPC always had; the user of it names its own rules after itself.
     expect(namesInHost(json("net"))).toEqual(expect.arrayContaining(["shared-prod-google-apis", "shared-prod-deny-all-egress"]));
     expect(namesInHost(json("ml"))).toEqual(["pip-airlock-ml-allow-google-apis", "pip-airlock-ml-allow-iap-ssh", "pip-airlock-ml-deny-all-egress"]);
+  });
+});
+
+describe("a response policy on a VPC the stack creates", () => {
+  it("answers Artifact Registry's host and, in mirror mode, Cloud KMS's with the VIP, under the VPC's name; no zones, no note", async () => {
+    const notes: string[] = [];
+    const file = path.join(DIR, "example-policy.json");
+    const example = JSON.parse(readFileSync(EXAMPLE_CONFIG, "utf8"));
+    example.networks.private.dns = "response-policy";
+    writeFileSync(file, JSON.stringify(example));
+    const { json } = synth(file, notes);
+    const stack = json("airlock");
+    expect(resourcesOf(stack, "google_dns_managed_zone")).toEqual([]);
+    expect(resourcesOf(stack, "google_dns_response_policy").map((p) => p.response_policy_name)).toEqual([`${example.networks.private.name}-google-apis`]);
+    expect(resourcesOf(stack, "google_dns_response_policy_rule").map((r) => r.dns_name)).toEqual(["cloudkms.googleapis.com.", "us-central1-python.pkg.dev."]);
+    expect(notes.filter((n) => n.includes("networks.private.dns"))).toEqual([]);
+    expect(stack.output.google_apis_dns.value.resolved_by).toBe(`this stack: response policy ${example.networks.private.name}-google-apis on ${example.networks.private.name}`);
+    expect(await configurationProblems(JSON.stringify(stack), emptyProviderMirror())).toEqual([]);
   });
 });
 
