@@ -67,10 +67,10 @@ describe("two environments on one Shared VPC", () => {
       "pip-airlock-ml-pkg-dev",
     ]);
     expect(namesInHost(json("analytics"))).toEqual(["pip-airlock-analytics-allow-google-apis", "pip-airlock-analytics-allow-iap-ssh", "pip-airlock-analytics-deny-all-egress"]);
-    // analytics' rules hold for analytics' VMs (its fleet's account) only, and deny what its VMs would send elsewhere.
-    const rules = Object.fromEntries(resourcesOf(json("analytics"), "google_compute_firewall").map((r) => [r.name, r]));
-    const fleetAccount = Object.keys(json("analytics").resource.google_service_account).map((k) => `\${google_service_account.${k}.email}`);
-    for (const rule of Object.values(rules)) expect(rule.target_service_accounts.sort()).toEqual(fleetAccount.sort());
+    // analytics' rules hold for analytics' VMs (its private host's and fleet's accounts) only, and deny what they would send elsewhere.
+    const rules: Record<string, any> = Object.fromEntries(resourcesOf(json("analytics"), "google_compute_firewall").map((r) => [r.name, r]));
+    const accounts = Object.keys(json("analytics").resource.google_service_account).map((k) => `\${google_service_account.${k}.email}`);
+    for (const rule of Object.values(rules)) expect(rule.target_service_accounts.sort()).toEqual(accounts.sort());
     expect(rules["pip-airlock-analytics-deny-all-egress"]).toMatchObject({ direction: "EGRESS", destination_ranges: ["0.0.0.0/0"], deny: [{ protocol: "all" }] });
     expect(rules["pip-airlock-analytics-allow-google-apis"]).toMatchObject({ destination_ranges: ["199.36.153.4/30"], allow: [{ protocol: "tcp", ports: ["443"] }] });
     const cli = emptyProviderMirror();
