@@ -104,7 +104,7 @@ describe("the config: consumers declared once", () => {
     const nine = Array.from({ length: 9 }, (_, i) => `vm-pool-${i}@acme-rocky.iam.gserviceaccount.com`);
     expect(withConsumers({ a: { ...ROCKY_TEAM, serviceAccounts: nine } }).consumers.a.serviceAccounts).toHaveLength(9);
     const many = Array.from({ length: 12 }, (_, i) => `vm-pool-${i}@acme-rocky.iam.gserviceaccount.com`);
-    const notOwned = (c: any) => (c.networks.private = { name: "corp", existing: { subnet: "s" }, manage: { googleApisRoute: false, dnsZones: false, egressRules: false, iapSshRule: false } });
+    const notOwned = (c: any) => (c.networks.private = { name: "corp", existing: { subnet: "s" }, manage: { googleApisRoute: false, egressRules: false, iapSshRule: false }, dns: "external" });
     expect(withConsumers({ a: { ...ROCKY_TEAM, serviceAccounts: many } }, notOwned).consumers.a.serviceAccounts).toHaveLength(12);
   });
 

@@ -7,7 +7,9 @@ import * as path from "path";
 import { loadConfig } from "../config/load";
 import { checkGuardrails } from "../constructs/guardrails";
 import { EgressAllowList } from "../constructs/egress-allow-list";
-import { buildStack, configProblems, EXAMPLE_CONFIG, FIXTURES, refusals, resourcesOf, synthJson } from "./support";
+import { Testing } from "cdktf";
+import { AirlockStack } from "../constructs/airlock-stack";
+import { buildStack, configProblems, EXAMPLE_CONFIG, FIXTURES, refusals, resourcesOf, startupSources, synthJson } from "./support";
 
 const example = JSON.parse(readFileSync(EXAMPLE_CONFIG, "utf8"));
 const dir = mkdtempSync(path.join(tmpdir(), "airlock-egress-"));
@@ -61,7 +63,7 @@ describe("an egress allow-list of internal destinations, for the private host an
   it("in an existing (Shared) VPC the rules go to the VPC's project", () => {
     const shared = load([NFS], { networks: { ...example.networks, private: { name: "corp-private", existing: { project: "acme-net-host", subnet: "ml" }, allowEgress: [NFS] } } });
     const [rule] = resourcesOf(synthJson(buildStack(shared).stack), "google_compute_firewall").filter((f) => f.name.includes("-allow-egress-"));
-    expect(rule).toMatchObject({ project: "acme-net-host", name: "corp-private-allow-egress-nfs" });
+    expect(rule).toMatchObject({ project: "acme-net-host", name: "pip-airlock-airlock-allow-egress-nfs" });
   });
 
   it("refuses a public destination: the point of the private side is no public egress", () => {
@@ -90,22 +92,31 @@ describe("an egress allow-list of internal destinations, for the private host an
   });
 });
 
-describe("two environments on one Shared VPC: their rules live in the host project, under names taken from the VPC", () => {
+describe("two environments on one Shared VPC: their rules live in the host project, each under its environment's name", () => {
   const shared = JSON.parse(readFileSync(path.join(FIXTURES, "shared-vpc.json"), "utf8"));
-  const off = { googleApisRoute: false, dnsZones: false, egressRules: false, iapSshRule: false };
+  const dependent = { manage: { googleApisRoute: false }, dns: "external" };
   const both = (second: Record<string, unknown>) => {
     const file = path.join(dir, `shared${Math.random()}.json`);
     const networks = { private: { ...shared.networks.private, allowEgress: [NFS] } };
-    writeFileSync(file, JSON.stringify({ ...shared, networks, environments: { ml: { fleet: { healthCheck: { port: 8080 } } }, etl: { projectId: "acme-etl", networks: { private: { manage: off } }, fleet: { name: "etl-workers", size: 1 }, ...second } } }));
+    writeFileSync(file, JSON.stringify({ ...shared, networks, environments: { ml: { fleet: { healthCheck: { port: 8080 } } }, etl: { projectId: "acme-etl", networks: { private: dependent }, fleet: { name: "etl-workers", size: 1 }, ...second } } }));
     return file;
   };
 
-  it("the same allow-list entry (or health checks) in both is refused, naming the rule; each its own entry name passes", () => {
-    expect(refusals(both({}))).toEqual(['environments.etl.networks.private.allowEgress: the firewall rule shared-prod-allow-egress-nfs in project acme-net-host is also environment "ml"\'s: give each environment its own name or project']);
-    const etlNfs = { networks: { private: { manage: off, allowEgress: [{ ...NFS, name: "etl-nfs" }] } } };
-    expect(configProblems(() => loadConfig(both(etlNfs)))).toEqual([]);
-    const probes = { ...etlNfs, fleet: { name: "etl-workers", size: 1, healthCheck: { port: 9000 } } };
-    expect(refusals(both(probes))).toEqual(['environments.etl.fleet.healthCheck: the firewall rule shared-prod-allow-health-checks in project acme-net-host is also environment "ml"\'s: give each environment its own name or project']);
+  it("the same allow-list entry and health checks in both make rules of their own, never the same name", () => {
+    const probes = { fleet: { name: "etl-workers", size: 1, healthCheck: { port: 9000 } } };
+    const envs = loadConfig(both(probes));
+    const app = Testing.app({ stackTraces: false });
+    const stacks = envs.map((env) => new AirlockStack(app, env.name, { config: env.config, lockContent: "", startupSources: startupSources(), sharing: env.sharing }));
+    const names = stacks.map((stack) => resourcesOf(synthJson(stack), "google_compute_firewall").map((f) => f.name as string).filter((n) => /allow-egress-nfs|allow-health-checks/.test(n)).sort());
+    expect(names).toEqual([
+      ["pip-airlock-ml-allow-egress-nfs", "pip-airlock-ml-allow-health-checks"],
+      ["pip-airlock-etl-allow-egress-nfs", "pip-airlock-etl-allow-health-checks"],
+    ]);
+  });
+
+  it("an allow-list entry's name too long for the prefix and environment is refused, naming the entry", () => {
+    const found = refusals(both({ networks: { private: { ...dependent, namePrefix: "platform-team-airlock", allowEgress: [{ ...NFS, name: "a-very-long-allow-list-entry-n" }] } } }));
+    expect(found).toEqual([expect.stringMatching(/^environments\.etl\.networks\.private\.namePrefix: .*allow-egress-a-very-long-allow-list-entry-n.*shorten networks\.private\.allowEgress\.0\.name/)]);
   });
 });
 

@@ -12,6 +12,9 @@ import { pipKeyringProblems } from "./pip-keyring";
 import { lockPins, parseRequirement, VENV_TOOL } from "./requirements";
 import { didYouMean, knownKeys } from "./suggest";
 import { JsonProblems, parseConfigJson } from "./read-json";
+import { HEALTH_CHECK_SUFFIX, plumbingBase, plumbingName, PlumbingPart } from "./network-names";
+import { retiredKey } from "./retired-keys";
+import { nameLengthProblems, UNSHARED, VpcSharing, vpcSharing } from "./shared-vpc";
 import { configFileSchema, EnvironmentConfig, environmentSchema } from "./schema";
 
 /** One environment, ready for a stack: validated settings plus the files they name, already read. */
@@ -22,6 +25,8 @@ export interface LoadedEnvironment {
   readonly lockContent: string;
   /** What the config cannot be checked for here (a region or image pip-airlock does not know), one line each. */
   readonly notes: readonly string[];
+  /** The other environments of the config on the same private VPC: whose route and DNS it uses, who uses its own. */
+  readonly sharing: VpcSharing;
 }
 
 /** A config that cannot be used; `problems` holds one line per problem: the field path and the fix. */
@@ -117,11 +122,14 @@ export function loadConfig(file: string): LoadedEnvironment[] {
       problems.push(...pairing.map((line) => prefix + line));
       continue;
     }
-    loaded.push({ name: envName, config: parsed.data, lockContent, notes: configNotes(parsed.data, prefix) });
+    problems.push(...nameLengthProblems(envName, parsed.data, prefix));
+    loaded.push({ name: envName, config: parsed.data, lockContent, notes: configNotes(parsed.data, prefix), sharing: UNSHARED });
   }
   problems.push(...sharedNames(loaded, environments !== undefined));
+  const shared = vpcSharing(loaded, environments !== undefined);
+  problems.push(...shared.problems);
   if (problems.length > 0) throw new ConfigError(file, problems);
-  return loaded;
+  return loaded.map((env) => ({ ...env, notes: [...env.notes, ...(shared.notes.get(env.name) ?? [])], sharing: shared.sharing.get(env.name) ?? UNSHARED }));
 }
 
 /** What a valid config may still get wrong where no table here can tell: a new region, a custom image. */
@@ -158,34 +166,44 @@ interface Claim {
   readonly what: string;
   /** The fix when another environment claims it too (by default: another name or project). */
   readonly fix?: (owner: string, env: string) => string;
+  /** Follows from another claim (a name made from a VPC's name): said only when that one was not. */
+  readonly quiet?: boolean;
 }
 
-/** The network plumbing a stack adds to an existing VPC, which lives in the VPC's project (Shared VPC: the host project). */
-function plumbingClaims(c: EnvironmentConfig): Claim[] {
+/**
+ * What a stack adds to its private VPC, by name, in the VPC's project (Shared VPC: the host project):
+ * firewall rules, routes, DNS zones and response policies are each named once per project. In an existing
+ * VPC the names carry the environment, so only a namePrefix that makes one environment's names another's
+ * clashes; in a VPC the stack creates they carry the VPC's name, whose own claim reports a clash first.
+ */
+function plumbingClaims(environment: string, c: EnvironmentConfig): Claim[] {
   const claims: Claim[] = [];
   const hasVms = c.hosts.createPrivateHost || c.fleet !== undefined || Object.keys(c.consumers).length > 0;
   const priv = c.networks.private;
-  if (priv.existing) {
-    const project = priv.existing.project ?? c.projectId;
-    const vpc = `VPC ${priv.name} of project ${project}`;
-    const parts: Array<[keyof typeof priv.manage, string, boolean]> = [
-      ["googleApisRoute", `the route ${priv.name}-google-apis`, priv.manage.googleApisRoute],
-      ["dnsZones", `the private DNS zones googleapis.com. and pkg.dev.`, priv.manage.dnsZones],
-      ["egressRules", `the firewall rules ${priv.name}-allow-google-apis and ${priv.name}-deny-all-egress`, priv.manage.egressRules],
-      ["iapSshRule", `the firewall rule ${priv.name}-allow-iap-ssh`, priv.manage.iapSshRule && hasVms],
-    ];
-    for (const [key, what, made] of parts) {
-      if (!made) continue;
-      claims.push({
-        field: `networks.private.manage.${key}`,
-        project,
-        what: `${what} on ${vpc}`,
-        fix: (owner, env) =>
-          `both environments would create them there. Let "${owner}" own the VPC's plumbing and set networks.private.manage.${key} to false in "${env}" ` +
-          `(set all of googleApisRoute, dnsZones, egressRules and iapSshRule to false there: "${env}"'s VMs then reach Google APIs through "${owner}"'s route and zones; ` +
-          `their egress is not restricted by the stack and SSH to them needs a rule of your own)`,
-      });
-    }
+  const project = priv.existing?.project ?? c.projectId;
+  const base = plumbingBase(environment, priv);
+  const all = !priv.existing;
+  const parts: Array<[string, PlumbingPart, boolean]> = [
+    ["firewall rule", "iapSsh", (all || priv.manage.iapSshRule) && hasVms],
+    ["firewall rule", "googleApisEgress", all || priv.manage.egressRules],
+    ["firewall rule", "denyAllEgress", all || priv.manage.egressRules],
+    ["route", "route", all || priv.manage.googleApisRoute],
+    ["DNS zone", "zoneGoogleapis", priv.dns === "zones"],
+    ["DNS zone", "zonePkgDev", priv.dns === "zones"],
+    ["response policy", "responsePolicy", priv.dns === "response-policy"],
+  ];
+  for (const [kind, part, made] of parts) {
+    if (!made) continue;
+    claims.push({
+      field: priv.existing ? "networks.private.namePrefix" : "networks.private.name",
+      project,
+      what: `the ${kind} ${plumbingName(base, part)} in project ${project}`,
+      quiet: true,
+      fix: () =>
+        priv.existing
+          ? `give one of them another networks.private.namePrefix: names in an existing VPC are <namePrefix>-<environment>-<what>, and "${priv.namePrefix}-${environment}" is what the other's make too`
+          : "give each environment its own VPC name or project",
+    });
   }
   const pub = c.networks.public;
   if (c.mode === "mirror" && pub?.existing) {
@@ -201,12 +219,13 @@ function plumbingClaims(c: EnvironmentConfig): Claim[] {
 }
 
 /** The allow-list's and the health checks' firewall rules, in the private VPC's project. */
-function privateRuleClaims(c: EnvironmentConfig): Claim[] {
+function privateRuleClaims(environment: string, c: EnvironmentConfig): Claim[] {
   const priv = c.networks.private;
   const project = priv.existing?.project ?? c.projectId;
+  const base = plumbingBase(environment, priv);
   return [
-    ...priv.allowEgress.map((e) => ({ field: "networks.private.allowEgress", project, what: `the firewall rule ${egressRuleName(priv.name, e.name)}` })),
-    ...(c.fleet?.healthCheck ? [{ field: "fleet.healthCheck", project, what: `the firewall rule ${priv.name}-allow-health-checks` }] : []),
+    ...priv.allowEgress.map((e) => ({ field: "networks.private.allowEgress", project, what: `the firewall rule ${egressRuleName(base, e.name)}` })),
+    ...(c.fleet?.healthCheck ? [{ field: "fleet.healthCheck", project, what: `the firewall rule ${base}-${HEALTH_CHECK_SUFFIX}` }] : []),
   ];
 }
 
@@ -250,13 +269,15 @@ function sharedNames(envs: LoadedEnvironment[], named: boolean): string[] {
             ] as Array<[string, string]>)
           : []),
       ]),
-      ...plumbingClaims(c),
-      ...privateRuleClaims(c),
+      ...plumbingClaims(name, c),
+      ...privateRuleClaims(name, c),
     ];
+    const clashedWith = new Set<string>();
     for (const claim of claims) {
       const key = `${claim.project} ${claim.what}`;
       const owner = owners.get(key);
-      if (owner !== undefined && owner !== name) {
+      if (owner !== undefined && owner !== name && !(claim.quiet && clashedWith.has(owner))) {
+        clashedWith.add(owner);
         const fix = claim.fix ? claim.fix(owner, name) : "give each environment its own name or project";
         const where = claim.fix ? "" : ` in project ${claim.project}`;
         problems.push(`${named ? `environments.${name}.` : ""}${claim.field}: ${claim.what}${where} is also environment "${owner}"'s: ${fix}`);
@@ -312,6 +333,8 @@ function describe(error: z.ZodError, schema: z.ZodType): string[] {
       const known = [...knownKeys(schema, issue.path), ...(issue.path.length === 0 ? Object.keys(configFileSchema.shape) : [])];
       return issue.keys
         .map((k) => {
+          const retired = retiredKey(issue.path, k, issue.input);
+          if (retired) return `${prefix}${k}: ${retired}`;
           const meant = didYouMean(k, known);
           return `${prefix}${k}: unknown key: ${meant ? `did you mean "${meant}"?` : "remove it or check its spelling"}`;
         })

@@ -9,6 +9,7 @@ import { ownedDirectory } from "./host-paths";
 import { iamMember } from "./iam-member";
 import { TARGET_ARCHES, TARGET_OS_KEYS } from "./images";
 import { hostMachineTypeProblem, machineTypeProblem } from "./machine-types";
+import { DEFAULT_NAME_PREFIX } from "./network-names";
 import { normalizeName } from "./requirements";
 import { publicImageProblems, resolveTargets } from "./targets";
 import { REGION_ZONES, zoneProblem } from "./zones";
@@ -227,16 +228,25 @@ const networkSchema = z.strictObject({
 const privateNetworkSchema = networkSchema.extend({
   /** Which Google APIs VIP the private VPC reaches: `private` (199.36.153.8/30) or `restricted` (VPC-SC, 199.36.153.4/30). */
   googleApis: z.enum(["private", "restricted"]).default("private"),
+  /**
+   * How the VMs resolve Google APIs to the VIP: `zones` (private zones googleapis.com. and pkg.dev.),
+   * `response-policy` (a response policy answering only the names the VMs need), `external` (an existing
+   * VPC's own DNS: the network team's, or another environment's on the same VPC).
+   */
+  dns: z.enum(["zones", "response-policy", "external"]).default("zones"),
+  /** An existing VPC only: what the names of the stack's rules, route and DNS there start with, before the environment's name. */
+  namePrefix: z
+    .string()
+    .regex(/^[a-z]([-a-z0-9]*[a-z0-9])?$/, "must be lowercase letters, digits or hyphens, starting with a letter, not ending with a hyphen")
+    .default(DEFAULT_NAME_PREFIX),
   /** For an existing VPC, what the stack adds for private access (the network team may own some already). */
   manage: z
     .strictObject({
-      /** The route of the VIP range to Google's front ends. */
+      /** The route of the VIP range to Google's front ends: one environment on a VPC owns it, the others depend on it. */
       googleApisRoute: z.boolean().default(true),
-      /** Private DNS zones googleapis.com. and pkg.dev. resolving to the VIP. */
-      dnsZones: z.boolean().default(true),
-      /** Egress: tcp/443 to the VIP allowed, all else denied (for the airlock VMs' service accounts). */
+      /** Egress: tcp/443 to the VIP allowed, all else denied (for this environment's airlock VMs' service accounts). */
       egressRules: z.boolean().default(true),
-      /** SSH from IAP to the airlock VMs' service accounts (another environment on a Shared VPC may own it). */
+      /** SSH from IAP to this environment's airlock VMs' service accounts. */
       iapSshRule: z.boolean().default(true),
     })
     .prefault({}),
@@ -423,6 +433,9 @@ export const environmentSchema = z
     const privateNet = env.networks.private;
     if (!privateNet.existing && Object.values(privateNet.manage).includes(false)) {
       ctx.addIssue({ code: "custom", path: ["networks", "private", "manage"], message: "applies to an existing VPC only: a VPC the stack creates always gets its route, zones and rules" });
+    }
+    if (!privateNet.existing && privateNet.dns === "external") {
+      ctx.addIssue({ code: "custom", path: ["networks", "private", "dns"], message: '"external" applies to an existing VPC only: a VPC the stack creates has no other DNS. Use "zones" or "response-policy"' });
     }
     if (privateNet.existing && privateNet.manage.egressRules && !env.hosts.createPrivateHost && !env.fleet && Object.keys(env.consumers).length === 0) {
       ctx.addIssue({

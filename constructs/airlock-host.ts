@@ -29,6 +29,11 @@ export interface AirlockHostProps {
   readonly replaceWhenReplaced?: ITerraformDependable;
   /** What the startup script needs in place before the first boot (routes, DNS, firewall, grants). */
   readonly bootsAfter?: readonly ITerraformDependable[];
+  /**
+   * Why no SSH through IAP reaches the host (no IAP SSH rule from this stack): then there is no `sshCommand`,
+   * and `<prefix>_ssh` says this instead of a command that cannot work.
+   */
+  readonly noSsh?: string;
   /** Publish `<prefix>_ssh`, `<prefix>_progress` and `<prefix>_log`, the commands an operator runs against the host. */
   readonly outputs?: { readonly prefix: string; /** e.g. "the public host (mirror)" */ readonly what: string };
 }
@@ -40,8 +45,8 @@ export interface AirlockHostProps {
  */
 export class AirlockHost extends Construct {
   readonly instance: ComputeInstance;
-  /** How an operator reaches the host: SSH through IAP, never over the internet. */
-  readonly sshCommand: string;
+  /** How an operator reaches the host: SSH through IAP, never over the internet (none without an IAP SSH rule: `noSsh`). */
+  readonly sshCommand?: string;
   /** Reads the startup script's status (`status`, `step`, `failed-step`) from the guest attributes. */
   readonly progressCommand: string;
   /** Reads the startup script's detailed log: the serial console's output, from Cloud Logging. */
@@ -67,7 +72,7 @@ export class AirlockHost extends Construct {
       lifecycle: props.replaceWhenReplaced ? { replaceTriggeredBy: [dependable(props.replaceWhenReplaced)] } : undefined,
     });
     const where = `${props.name} --zone ${props.zone} --project ${props.project}`;
-    this.sshCommand = `gcloud compute ssh ${where} --tunnel-through-iap`;
+    this.sshCommand = props.noSsh === undefined ? `gcloud compute ssh ${where} --tunnel-through-iap` : undefined;
     this.progressCommand = `gcloud compute instances get-guest-attributes ${where} --query-path=${GUEST_ATTRIBUTE_NAMESPACE}/`;
     // From Cloud Logging (serial-port-logging-enable): also once the VM has stopped, as the mirror does.
     this.logCommand =
@@ -76,7 +81,7 @@ export class AirlockHost extends Construct {
       `--project ${props.project} --freshness 7d --order asc --format 'value(textPayload)'`;
     if (props.outputs) {
       const { prefix, what } = props.outputs;
-      stackOutput(this, `${prefix}_ssh`, this.sshCommand, `SSH to ${what} through IAP`);
+      stackOutput(this, `${prefix}_ssh`, this.sshCommand ?? `none: ${props.noSsh}`, `SSH to ${what} through IAP`);
       stackOutput(this, `${prefix}_progress`, this.progressCommand, `Status of ${what}'s startup script (guest attributes)`);
       stackOutput(this, `${prefix}_log`, this.logCommand, `Log of ${what}'s startup script (its serial console, kept in Cloud Logging)`);
     }

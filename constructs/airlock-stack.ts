@@ -4,6 +4,7 @@ import { TimeProvider } from "@cdktf/provider-time/lib/provider";
 import { GcsBackend, LocalBackend, TerraformElement, TerraformStack } from "cdktf";
 import { Construct, Node } from "constructs";
 import { EnvironmentConfig } from "../config/schema";
+import { VpcSharing } from "../config/shared-vpc";
 import { AirlockHost } from "./airlock-host";
 import { AirlockRepositories } from "./airlock-repositories";
 import { ConstructGroup } from "./construct-group";
@@ -24,6 +25,8 @@ export { UPSTREAM_PRIORITY } from "./airlock-repositories";
 
 export interface AirlockStackProps {
   readonly config: EnvironmentConfig;
+  /** The other environments on the same private VPC (config/shared-vpc.ts); by default none. */
+  readonly sharing?: VpcSharing;
   /** Content of the hash-pinned lock the mirror downloads with, or "". */
   readonly lockContent: string;
   /** What the startup scripts are made of: the trampoline template and the host agent (read by the synth). */
@@ -91,7 +94,15 @@ export class AirlockStack extends TerraformStack {
     const beta = () => (betaProvider ??= new GoogleBetaProvider(this, "google-beta", { project, region: config.region }));
 
     this.repositories = new AirlockRepositories(this, "artifact-registry", { config, labels, betaProvider: beta });
-    this.privateSide = new PrivateSide(this, "private", { config, labels, repositories: this.repositories, startupSources: props.startupSources, lockContent: props.lockContent });
+    this.privateSide = new PrivateSide(this, "private", {
+      config,
+      environment: name,
+      sharing: props.sharing,
+      labels,
+      repositories: this.repositories,
+      startupSources: props.startupSources,
+      lockContent: props.lockContent,
+    });
     new Consumers(this, "consumers", { config, repositories: this.repositories, network: this.privateSide.network, bootstrap: this.privateSide.bootstrap });
     if (config.mode === "mirror" && this.repositories.signing) {
       this.mirrorSide = new MirrorSide(this, "mirror", {
@@ -186,9 +197,11 @@ export function nextSteps(deployment: { publicHost?: AirlockHost; mirrorStops: b
         : [`Attach the bootstrap to your VMs on the private subnet (private_subnet_self_link): the startup-script private_host_bootstrap_script, or cdktf.out/stacks/<stack>/private-host-bootstrap.sh`]),
     ...(fleet?.progressCommand ? [`Watch the fleet's VMs bootstrap, one line per VM with its status ("ready" on each; a VM that is "failed" has failed-step too):\n   ${fleet.progressCommand}`] : []),
     `Upload a private package (where twine and keyrings.google-artifactregistry-auth are installed):\n   twine upload --repository-url ${uploadUrl} dist/*`,
-    privateHost
+    privateHost?.sshCommand
       ? `Install it on the private host, as any user:\n   ${privateHost.sshCommand}\n   virtualenv v && v/bin/pip install your-package`
-      : `Install it on one of your VMs, as any user:\n   virtualenv v && v/bin/pip install your-package`,
+      : privateHost
+        ? `Install it on the private host, as any user (no SSH from this stack: private_host_ssh says why):\n   virtualenv v && v/bin/pip install your-package`
+        : `Install it on one of your VMs, as any user:\n   virtualenv v && v/bin/pip install your-package`,
   ];
   return `${steps.map((step, i) => `${i + 1}. ${step}`).join("\n")}\n`;
 }

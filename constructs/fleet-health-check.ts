@@ -1,6 +1,7 @@
 import { ComputeFirewall } from "@cdktf/provider-google/lib/compute-firewall";
 import { ComputeHealthCheck } from "@cdktf/provider-google/lib/compute-health-check";
 import { Construct } from "constructs";
+import { HEALTH_CHECK_SUFFIX } from "../config/network-names";
 import { allowRuleLogConfig, NetworkLogging } from "./network-logging";
 
 /**
@@ -55,7 +56,7 @@ export class FleetHealthCheck extends Construct {
     });
     this.firewall = new ComputeFirewall(this, "allow-health-checks", {
       project: props.network.project,
-      name: `${props.network.namePrefix}-allow-health-checks`,
+      name: `${props.network.namePrefix}-${HEALTH_CHECK_SUFFIX}`,
       network: props.network.id,
       direction: "INGRESS",
       priority: 1000,

@@ -1,12 +1,15 @@
 import { Construct } from "constructs";
 import { consumerAccounts } from "../config/consumers";
+import { plumbingBase, vipDnsNames } from "../config/network-names";
 import { EnvironmentConfig } from "../config/schema";
+import { VpcSharing } from "../config/shared-vpc";
 import { bootstrapScript, StartupScript } from "../startup-script/scripts";
 import { StartupSources } from "../startup-script/sources";
 import { AirlockHost } from "./airlock-host";
 import { AirlockRepositories } from "./airlock-repositories";
 import { ConstructGroup } from "./construct-group";
 import { EgressAllowList } from "./egress-allow-list";
+import { IAP_SSH_SOURCE_RANGE } from "./google-apis-access";
 import { HostIdentity } from "./host-identity";
 import { PrivateFleet } from "./private-fleet";
 import { PrivateNetwork } from "./private-network";
@@ -16,6 +19,10 @@ import { terraformLiteral } from "./terraform-literal";
 
 export interface PrivateSideProps {
   readonly config: EnvironmentConfig;
+  /** The environment's name (the stack's): names in an existing VPC carry it. */
+  readonly environment: string;
+  /** The other environments on the same private VPC; by default none. */
+  readonly sharing?: VpcSharing;
   readonly labels: Record<string, string>;
   readonly repositories: AirlockRepositories;
   /** What the bootstrap is made of (the trampoline and the agent). */
@@ -61,22 +68,28 @@ export class PrivateSide extends ConstructGroup {
     const { hostIdentity, fleetIdentity } = this;
     // The airlock VMs' accounts: every rule of the private side that holds for some VMs holds for these.
     const sshTargetServiceAccounts = [...[hostIdentity, fleetIdentity].flatMap((identity) => (identity ? [identity.email] : [])), ...consumerAccounts(config.consumers)];
+    const net = config.networks.private;
     this.network = new PrivateNetwork(this, "private-network", {
       project,
-      name: config.networks.private.name,
+      name: net.name,
       region: config.region,
-      subnetCidr: config.networks.private.subnetCidr,
-      existing: config.networks.private.existing,
-      manage: config.networks.private.manage,
-      googleApis: config.networks.private.googleApis,
+      subnetCidr: net.subnetCidr,
+      existing: net.existing,
+      manage: net.manage,
+      dns: net.dns,
+      nameBase: plumbingBase(props.environment, net),
+      vipNames: [...new Set([...vipDnsNames(config), ...(props.sharing?.vipNames ?? [])])].sort(),
+      dependents: props.sharing?.dependents,
+      dnsOwner: props.sharing?.dependsOn[0],
+      googleApis: net.googleApis,
       sshTargetServiceAccounts,
       logging: config.logging,
     });
     this.egressAllowList = new EgressAllowList(this, "egress-allow-list", {
       project: this.network.vpc.project,
       network: this.network.network.id,
-      namePrefix: config.networks.private.name,
-      entries: config.networks.private.allowEgress,
+      namePrefix: plumbingBase(props.environment, net),
+      entries: net.allowEgress,
       targetServiceAccounts: sshTargetServiceAccounts,
       logging: config.logging,
     });
@@ -103,6 +116,9 @@ export class PrivateSide extends ConstructGroup {
         labels: props.labels,
         replaceWhenReplaced: fingerprint.resource,
         bootsAfter: hostNeeds,
+        noSsh: this.network.iapSshRule
+          ? undefined
+          : `this stack adds no IAP SSH rule on ${net.name} (networks.private.manage.iapSshRule is false): SSH to the host needs a rule of yours allowing tcp:22 from ${IAP_SSH_SOURCE_RANGE} to ${hostIdentity.email}`,
         outputs: { prefix: "private_host", what: "the private host (bootstrap)" },
       });
       stackOutput(this, "private_host_service_account", hostIdentity.email, "The private host's service account");
@@ -127,7 +143,7 @@ export class PrivateSide extends ConstructGroup {
         updatePolicy: config.fleet.updatePolicy,
         autoscaling: config.fleet.autoscaling,
         healthCheck: config.fleet.healthCheck,
-        network: { id: this.network.network.id, project: this.network.vpc.project, namePrefix: config.networks.private.name },
+        network: { id: this.network.network.id, project: this.network.vpc.project, namePrefix: plumbingBase(props.environment, net) },
         logging: config.logging,
       });
     }

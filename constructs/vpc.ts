@@ -3,7 +3,9 @@ import { ComputeNetwork } from "@cdktf/provider-google/lib/compute-network";
 import { ComputeSubnetwork } from "@cdktf/provider-google/lib/compute-subnetwork";
 import { DataGoogleComputeNetwork } from "@cdktf/provider-google/lib/data-google-compute-network";
 import { DataGoogleComputeSubnetwork } from "@cdktf/provider-google/lib/data-google-compute-subnetwork";
+import { TerraformResourceLifecycle } from "cdktf";
 import { Construct } from "constructs";
+import { plumbingName } from "../config/network-names";
 import { IAP_SSH_SOURCE_RANGE } from "./google-apis-access";
 import { allowRuleLogConfig, DENY_RULE_LOG_CONFIG, NetworkLogging, subnetLogConfig } from "./network-logging";
 
@@ -21,8 +23,12 @@ export interface VpcProps {
   readonly deleteDefaultRoutes: boolean;
   /** Service accounts of the VMs operators may SSH to (through IAP); no other VM of the VPC gets SSH. */
   readonly sshTargetServiceAccounts: readonly string[];
-  /** Create the IAP SSH rule for them (false: another stack on the same VPC owns one, or you do). */
+  /** Create the IAP SSH rule for them (false: the network team allows SSH, or nobody may). */
   readonly sshRule?: boolean;
+  /** What the rules' names start with. @default name */
+  readonly ruleNameBase?: string;
+  /** For a VPC the stack creates: the network's and subnet's lifecycle (`preventDestroy` while other stacks use them). */
+  readonly createdLifecycle?: TerraformResourceLifecycle;
   readonly logging: NetworkLogging;
 }
 
@@ -54,6 +60,7 @@ export function addVpc(scope: Construct, props: VpcProps): Vpc {
       autoCreateSubnetworks: false,
       routingMode: "REGIONAL",
       deleteDefaultRoutesOnCreate: props.deleteDefaultRoutes,
+      lifecycle: props.createdLifecycle,
     });
     const subnet = new ComputeSubnetwork(scope, "subnet", {
       project: props.project,
@@ -63,13 +70,14 @@ export function addVpc(scope: Construct, props: VpcProps): Vpc {
       ipCidrRange: props.subnetCidr!,
       privateIpGoogleAccess: true,
       logConfig: subnetLogConfig(props.logging),
+      lifecycle: props.createdLifecycle,
     });
     vpc = { network, subnet, project: props.project, existing: false };
   }
   if (props.sshTargetServiceAccounts.length > 0 && (props.sshRule ?? true)) {
     new ComputeFirewall(scope, "allow-iap-ssh", {
       project: vpc.project,
-      name: `${props.name}-allow-iap-ssh`,
+      name: plumbingName(props.ruleNameBase ?? props.name, "iapSsh"),
       network: vpc.network.id,
       direction: "INGRESS",
       priority: 1000,
@@ -85,11 +93,12 @@ export function addVpc(scope: Construct, props: VpcProps): Vpc {
 /**
  * The egress rule every airlock VPC ends with: nothing leaves unless a rule above allows it, and it is
  * logged. In a VPC the stack created it holds for every VM; in an existing one, only for `targets`.
+ * `name`: what its name starts with.
  */
 export function addDenyAllEgress(scope: Construct, vpc: Vpc, name: string, targets: readonly string[]): ComputeFirewall {
   return new ComputeFirewall(scope, "deny-all-egress", {
     project: vpc.project,
-    name: `${name}-deny-all-egress`,
+    name: plumbingName(name, "denyAllEgress"),
     network: vpc.network.id,
     direction: "EGRESS",
     priority: 65000,

@@ -1,5 +1,6 @@
 // The views of the startup scripts built from an environment's config: what each setting of a script is.
 import { BootstrapScriptView, CommonScriptView, MirrorScriptView, PolicySettings } from "./views";
+import { GOOGLE_APIS_VIPS } from "../constructs/google-apis-access";
 import { OWNED_ROOTS, PRODUCT_STATE_PATHS } from "../config/host-paths";
 import { VENV_TOOL } from "../config/requirements";
 import { EnvironmentConfig, MirrorPolicy, signingKeyName } from "../config/schema";
@@ -97,6 +98,7 @@ export function bootstrapView(config: EnvironmentConfig, endpoints: ScriptEndpoi
     install_timeout_seconds: config.timeouts.installSeconds,
     signing_key: config.mode === "mirror" ? signingKeyName(config) : "",
     kms_endpoint: KMS_ENDPOINT,
+    google_apis_range: GOOGLE_APIS_VIPS[config.networks.private.googleApis].cidr,
     lock_content: lockContent,
   };
 }

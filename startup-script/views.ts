@@ -118,6 +118,8 @@ export interface BootstrapScriptView extends CommonScriptView {
   readonly signing_key: string;
   /** Cloud KMS's REST endpoint, where the host reads the signing key's public key (Private Google Access). */
   readonly kms_endpoint: string;
+  /** The Google APIs VIP range, e.g. `199.36.153.8/30`: the host checks that AR_HOST (and KMS) resolve into it. */
+  readonly google_apis_range: string;
   /** The hash-pinned lock the mirror downloads with (`mirror.lockFile`), or "": a host installs no file it does not pin. */
   readonly lock_content: string;
 }

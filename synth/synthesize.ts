@@ -9,12 +9,13 @@ import { startupScriptProblems } from "../startup-script/metadata-limit";
 import { loadStartupSources, StartupSources } from "../startup-script/sources";
 import { publish } from "./publish";
 import { SYNTH_RECORD_FILE, synthRecord } from "./record";
+import { addStackDependencies } from "./stack-dependencies";
 
 /** Builds one environment's stack in `app`: the product's own by default; tests pass one that breaks a rule. */
 export type StackFactory = (app: App, environment: LoadedEnvironment, startupSources: StartupSources) => AirlockStack;
 
 export const airlockStack: StackFactory = (app, environment, startupSources) =>
-  new AirlockStack(app, environment.name, { config: environment.config, lockContent: environment.lockContent, startupSources });
+  new AirlockStack(app, environment.name, { config: environment.config, sharing: environment.sharing, lockContent: environment.lockContent, startupSources });
 
 export interface SynthOptions {
   readonly configFile: string;
@@ -49,6 +50,7 @@ export function synthesize(options: SynthOptions): string[] {
   try {
     const app = new App({ outdir: scratch, stackTraces: false });
     const stacks = environments.map((env) => build(app, env, startupSources));
+    addStackDependencies(stacks, environments);
     const guardrails = checkGuardrails(stacks);
     guardrails.assertClean();
     try {

@@ -25,6 +25,7 @@ from .names import bundle_project, normalize, requirement_project, wheel_version
 from .pipconf import HEADER, config_files, write_if_changed
 from .probe import probe_index, probe_user
 from .settings import TARGET_WORD
+from .vip_dns import check as check_vip_names, resolve_ipv4
 from .versions import pick_newest, release
 
 VENV_TOOL_LINK_DIR = "/usr/local/bin"
@@ -54,6 +55,8 @@ class Bootstrap:
         #: Mirror mode: the signed sets (trust.py); None in remote mode (SIGNING_KEY empty: nothing is signed).
         self.trust: Optional[SignedSource] = None
         self.installed_digest = ""
+        #: Names that resolve outside the Google APIs VIP range (vip_dns.py), found at the start of the run.
+        self.dns_problems: List[str] = []
         self.signed_dir = ""
         self.signed_files: Dict[str, str] = {}
         self.venv = KeyringVenv(settings.venv_dir, ctx.runner, ctx.log, HEADER)
@@ -85,6 +88,7 @@ class Bootstrap:
             log.info("an earlier boot left a working configuration: if Artifact Registry cannot be reached, it is kept (status ready-stale)")
         log.step("token")
         self.reachable(lambda: retry.run("metadata token", self.ctx.metadata.token, log))
+        self.check_vip_dns()
         # On a fresh deployment both hosts boot together and the mirror needs minutes: the wait has its own
         # bound. A host already configured only checks for updates (max_attempts polls).
         log.step("wait-for-auth-repo")
@@ -121,13 +125,22 @@ class Bootstrap:
 
     def reachable(self, fn, stale_ok: bool = True):
         """fn(); when it could not reach Artifact Registry (or the metadata server) on a host an earlier boot
-        configured, the run ends ready-stale instead of failed."""
+        configured, the run ends ready-stale instead of failed; a failure names the names that resolve outside the
+        VIP range, the likely cause."""
         try:
             return fn()
-        except Unreachable:
+        except Unreachable as err:
             if self.configured and stale_ok:
                 raise Stale() from None
+            if self.dns_problems:
+                raise Unreachable("\n".join([str(err), *self.dns_problems]), err.retry_after) from None
             raise
+
+    def check_vip_dns(self) -> None:
+        """Log where AR_HOST (and KMS) resolve; remember the names outside the VIP range (vip_dns.py)."""
+        lines, self.dns_problems = check_vip_names(self.s, resolve_ipv4)
+        for line in lines:
+            self.log.info(line)
 
     def finish_stale(self) -> str:
         log = self.log

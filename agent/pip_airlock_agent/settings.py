@@ -3,6 +3,7 @@ again here: a script edited by hand, or attached to a VM outside the stack, fail
 field named, before anything is fetched or written."""
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 import unicodedata
@@ -118,6 +119,15 @@ def _signing_key(optional: bool):
     return check
 
 
+def _ipv4_range(value: Any, field: str) -> str:
+    value = _str(value, field)
+    try:
+        ipaddress.IPv4Network(value)
+    except ValueError:
+        raise SettingsError(f"{field} {value!r}: must be an IPv4 range such as 199.36.153.8/30") from None
+    return value
+
+
 def _lock_content(value: Any, field: str) -> str:
     if not isinstance(value, str):
         raise SettingsError(f"{field}: must be a string, not {value!r}")
@@ -200,6 +210,7 @@ BOOTSTRAP = {
     "INSTALL_TIMEOUT_SECONDS": _int,
     "SIGNING_KEY": _signing_key(optional=True),
     "KMS_ENDPOINT": _pattern(_KMS_ENDPOINT, "https://cloudkms.googleapis.com/v1/ (a googleapis.com host)"),
+    "GOOGLE_APIS_RANGE": _ipv4_range,
     "LOCK_CONTENT": _lock_content,
 }
 BOOTSTRAP_URLS = {"INDEX_URL": _https_url("AR_HOST", user=True), "UPLOAD_REPO_URL": _https_url("AR_HOST")}

@@ -9,6 +9,7 @@ import html
 import json
 import os
 import random
+import socket
 import sys
 import types
 import zipfile
@@ -397,6 +398,9 @@ class Host:
             get_config_var=lambda name: self.wheel_dir if name == "WHEEL_PKG_DIR" else None))
         monkeypatch.setattr(bootstrap, "platform", types.SimpleNamespace(
             python_version=lambda: python, machine=lambda: arch, libc_ver=lambda: ("glibc", glibc)))
+        #: What the VPC's DNS answers (vip_dns.py): Artifact Registry and Cloud KMS in the private VIP's range.
+        self.dns: Dict[str, List[str]] = {HOST: ["199.36.153.10"], "cloudkms.googleapis.com": ["199.36.153.11"]}
+        monkeypatch.setattr(bootstrap, "resolve_ipv4", self._resolve)
         monkeypatch.setattr(bootstrap, "probe_index", self._probe("index"))
         monkeypatch.setattr(bootstrap, "probe_user", self._probe("user"))
         self.ctx = self.build_context(self.settings)
@@ -422,6 +426,11 @@ class Host:
         self.probes.clear()
         self.out.seek(0)
         self.out.truncate()
+
+    def _resolve(self, name: str) -> List[str]:
+        if name not in self.dns:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return self.dns[name]
 
     def _probe(self, name: str) -> Callable:
         def fake(settings, ctx, work_dir):
