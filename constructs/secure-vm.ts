@@ -1,12 +1,10 @@
-import { terraformLiteral } from "./terraform-literal";
-
 /** Shielded VM: secure boot, vTPM, integrity monitoring. */
 export const SHIELDED_VM = { enableSecureBoot: true, enableVtpm: true, enableIntegrityMonitoring: true } as const;
 
 /**
  * The metadata every airlock VM carries: OS Login, project-wide SSH keys blocked, no interactive serial
  * port but its output kept in Cloud Logging, guest attributes on (the startup script reports through them), and the startup script itself
- * (escaped so Terraform hands it over byte for byte).
+ * (`startupScript`: the reference carryStartupScript returns, to the script's file beside cdk.tf.json).
  */
 export function secureMetadata(startupScript: string): Record<string, string> {
   return {
@@ -19,6 +17,6 @@ export function secureMetadata(startupScript: string): Record<string, string> {
     // (cloud.google.com/compute/docs/troubleshooting/viewing-serial-port-output). An organization
     // policy (compute.disableSerialPortLogging) can forbid it.
     "serial-port-logging-enable": "TRUE",
-    "startup-script": terraformLiteral(startupScript),
+    "startup-script": startupScript,
   };
 }
