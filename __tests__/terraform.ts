@@ -66,17 +66,18 @@ export function errorBlocks(output: string): Array<{ title: string; body: string
 export async function configurationProblems(stackJson: string, cliConfig: string): Promise<string[]> {
   const dir = mkdtempSync(path.join(tmpdir(), "airlock-tf-load-"));
   writeFileSync(path.join(dir, "cdk.tf.json"), stackJson);
-  return loadProblems(dir, cliConfig);
+  return directoryProblems(dir, cliConfig);
 }
 
 /** configurationProblems of a stack's folder as it is (every file Terraform would read in it), in a copy. */
 export async function stackFolderProblems(stackDir: string, cliConfig: string): Promise<string[]> {
   const dir = mkdtempSync(path.join(tmpdir(), "airlock-tf-load-"));
   cpSync(stackDir, dir, { recursive: true });
-  return loadProblems(dir, cliConfig);
+  return directoryProblems(dir, cliConfig);
 }
 
-async function loadProblems(dir: string, cliConfig: string): Promise<string[]> {
+/** configurationProblems of the configuration in `dir` (HCL or JSON, its local modules included); init writes into `dir`. */
+export async function directoryProblems(dir: string, cliConfig: string): Promise<string[]> {
   const run = await terraform(dir, ["init", "-backend=false", "-input=false", "-no-color"], cliConfig);
   const blocks = errorBlocks(run.stderr + run.stdout);
   const providerMissing = (b: { title: string; body: string }) =>

@@ -7,6 +7,7 @@ import { EnvironmentConfig } from "../config/schema";
 import { AirlockHost } from "./airlock-host";
 import { AirlockRepositories } from "./airlock-repositories";
 import { ConstructGroup } from "./construct-group";
+import { Consumers } from "./consumers";
 import { MirrorSide } from "./mirror-side";
 import { PrivateFleet } from "./private-fleet";
 import { PrivateNetwork } from "./private-network";
@@ -91,6 +92,7 @@ export class AirlockStack extends TerraformStack {
 
     this.repositories = new AirlockRepositories(this, "artifact-registry", { config, labels, betaProvider: beta });
     this.privateSide = new PrivateSide(this, "private", { config, labels, repositories: this.repositories, startupSources: props.startupSources, lockContent: props.lockContent });
+    new Consumers(this, "consumers", { config, repositories: this.repositories, network: this.privateSide.network, bootstrap: this.privateSide.bootstrap });
     if (config.mode === "mirror" && this.repositories.signing) {
       this.mirrorSide = new MirrorSide(this, "mirror", {
         config,
