@@ -92,26 +92,34 @@ describe("reviewAccess: a change as what it does to access", () => {
     expect(lines.join("\n")).not.toContain("#!/usr/bin/env bash");
   });
 
-  it("a new firewall allow-list (an egress rule to internal destinations for the fleet): one added rule, every part of it", () => {
+  it("a new firewall allow-list (networks.private.allowEgress, for the fleet and the private host): one added rule, every part of it", () => {
     const before = synthOf(fleet);
-    const after = withTerraform(before, (tf) => {
-      const [network] = Object.keys(tf.resource.google_compute_network).filter((n) => n.startsWith("private-network"));
-      const [account] = Object.keys(tf.resource.google_service_account).filter((n) => n.startsWith("fleet-identity"));
-      tf.resource.google_compute_firewall["private-network_allow-egress-nfs_0"] = {
-        name: "airlock-private-allow-egress-nfs",
-        network: `\${google_compute_network.${network}.id}`,
-        direction: "EGRESS",
-        allow: [{ protocol: "tcp", ports: ["2049", "111"] }],
-        destination_ranges: ["10.1.0.0/16"],
-        target_service_accounts: [`\${google_service_account.${account}.email}`],
-        priority: 900,
-      };
+    const after = synthOf((c) => {
+      fleet(c);
+      c.networks.private.allowEgress = [{ name: "nfs", destinations: ["10.1.0.0/16"], protocol: "tcp", ports: [2049, 111] }];
     });
     expect(reviewAccess(before, after)).toEqual([
       "stack airlock:",
       "  Firewall rules:",
-      "    + firewall airlock-private-allow-egress-nfs: EGRESS allow tcp:2049,111 to 10.1.0.0/16, for workers@airlock-example.iam.gserviceaccount.com, priority 900 (network airlock-private)",
+      "    + firewall airlock-private-allow-egress-nfs: EGRESS allow tcp:2049,111 to 10.1.0.0/16, for airlock-private-host@airlock-example.iam.gserviceaccount.com, workers@airlock-example.iam.gserviceaccount.com, priority 1000 (network airlock-private)",
     ]);
+  });
+
+  it("another team's VMs as a consumer: read grants for their account only, their account under the IAP rule, the mirror's script (their target) and its host replaced", () => {
+    const account = "rocky-vms@acme-rocky.iam.gserviceaccount.com";
+    const lines = reviewAccess(example, synthOf((c) => (c.consumers = { "rocky-team": { serviceAccounts: [account], targets: ["rocky-linux-cloud/rocky-linux-9"], repositories: ["auth", "private"] } })));
+    expect(lines.slice(0, 8)).toEqual([
+      "stack airlock:",
+      "  IAM grants:",
+      `    + roles/artifactregistry.reader for serviceAccount:${account} on repository my-private-pip-packages`,
+      `    + roles/artifactregistry.reader for serviceAccount:${account} on repository pip-auth-repo`,
+      `    + roles/cloudkms.publicKeyViewer for serviceAccount:${account} on KMS key pip-airlock-signing/mirror-signing`,
+      "  Firewall rules:",
+      `    ~ firewall airlock-private-allow-iap-ssh: targets: +${account}`,
+      "  Hosts and templates: service accounts, metadata:",
+    ]);
+    expect(lines[8]).toMatch(/^    ~ instance airlock-public-host: metadata startup-script: script of \d+ bytes, sha256 [0-9a-f]{16} → script of \d+ bytes, sha256 [0-9a-f]{16} \(replaced: its startup script changed\)$/);
+    expect(lines.join("\n")).not.toContain("airlock-private-host: metadata"); // the bootstrap does not change with another team's target
   });
 
   it("the restricted VIP: the egress rule, the route and the DNS records, each setting from → to", () => {
