@@ -2,6 +2,7 @@ import * as path from "path";
 import { ConfigError } from "./config/load";
 import { GuardrailError } from "./constructs/guardrails";
 import { chooseConfig } from "./synth/choose-config";
+import { HclRefused } from "./synth/output-format";
 import { synthesize } from "./synth/synthesize";
 
 /**
@@ -28,7 +29,7 @@ export function main(env: NodeJS.ProcessEnv = process.env): number {
     process.stdout.write(`pip-airlock: synthesized ${stacks.join(", ")} from ${path.relative(process.cwd(), configFile)}\n`);
     return 0;
   } catch (e) {
-    if (e instanceof ConfigError || e instanceof GuardrailError) {
+    if (e instanceof ConfigError || e instanceof GuardrailError || e instanceof HclRefused) {
       process.stderr.write(`pip-airlock: nothing was synthesized:\n${e.message}\n`);
       return 1;
     }

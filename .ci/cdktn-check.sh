@@ -2,9 +2,10 @@
 # The way forward from archived cdktf: its fork cdktn (npm: cdktn) keeps the API. This check builds the
 # app in a scratch copy whose `cdktf` is cdktn 0.24.0 (with the constructs it needs) and proves that it
 # synthesizes the same Terraform as the committed cdktf.out/ (every stack's JSON equal but cdktf's version
-# stamp, the scripts byte for byte). It fetches the two packages (and cdktn's own dependencies) from the
-# npm registry with `npm pack`; the rest of node_modules is this checkout's, hard-linked (nothing here is
-# written through: the replaced packages are removed in the copy, then unpacked afresh).
+# stamp, the scripts it reads and their settings byte for byte). It fetches the two packages (and cdktn's
+# own dependencies) from the npm registry with `npm pack`; the rest of node_modules is this checkout's,
+# hard-linked (nothing here is written through: the replaced packages are removed in the copy, then
+# unpacked afresh).
 #   bash .ci/cdktn-check.sh        prints one line `cdktn: N passed, N failed`
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,9 +53,13 @@ for stack in cdktf.out/stacks/*/; do
   rc=0
   equal_but_stamp "${scratch}/out/stacks/${stack}/cdk.tf.json" "cdktf.out/stacks/${stack}/cdk.tf.json" || rc=$?
   result "$rc" "stack ${stack}: the same Terraform as cdktf 0.21 but the version stamp"
-  rc=0
-  cmp -s "${scratch}/out/stacks/${stack}/private-host-bootstrap.sh" "cdktf.out/stacks/${stack}/private-host-bootstrap.sh" || rc=$?
-  result "$rc" "stack ${stack}: the same bootstrap script, byte for byte"
+  # Every other file of the stack (the scripts cdk.tf.json reads, their settings), byte for byte.
+  for file in "cdktf.out/stacks/${stack}"/*; do
+    [[ $(basename "$file") == cdk.tf.json ]] && continue
+    rc=0
+    cmp -s "${scratch}/out/stacks/${stack}/$(basename "$file")" "$file" || rc=$?
+    result "$rc" "stack ${stack}: the same $(basename "$file"), byte for byte"
+  done
 done
 echo "cdktn: ${passed} passed, ${failed} failed"
 ((failed == 0))

@@ -6,6 +6,7 @@
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
+import { CONSUMER_BOOTSTRAP_LOCAL } from "../constructs/consumers";
 import { synthesize } from "../synth/synthesize";
 import { ASSETS, FIXTURES, ROOT } from "./support";
 import { directoryProblems, emptyProviderMirror, terraform } from "./terraform";
@@ -18,25 +19,26 @@ const SUBNET = "https://www.googleapis.com/compute/v1/projects/acme-net-host/reg
 const work = mkdtempSync(path.join(tmpdir(), "airlock-consumer-tf-"));
 const cliConfig = emptyProviderMirror();
 
-/** The fixture's stack, synthesized by the app: its Terraform JSON and its bootstrap as the synth wrote it. */
-function synthFixture(): { stack: any; bootstrap: string } {
+/** The fixture's stack, synthesized by the app: its Terraform JSON, its bootstrap as the synth wrote it, and the stack's folder. */
+function synthFixture(): { stack: any; bootstrap: string; dir: string } {
   const outdir = path.join(work, "cdktf.out");
   const [name] = synthesize({ configFile: path.join(FIXTURES, "consumers.json"), outdir, assetsDir: ASSETS });
   const dir = path.join(outdir, "stacks", name);
-  return { stack: JSON.parse(readFileSync(path.join(dir, "cdk.tf.json"), "utf8")), bootstrap: readFileSync(path.join(dir, "private-host-bootstrap.sh"), "utf8") };
+  return { stack: JSON.parse(readFileSync(path.join(dir, "cdk.tf.json"), "utf8")), bootstrap: readFileSync(path.join(dir, "private-host-bootstrap.sh"), "utf8"), dir };
 }
 
 /**
- * A configuration holding only the stack's consumer outputs and the local they read, each reference to a resource
- * or data source replaced by the value it has once deployed. Applied, its state is what a consumer's Terraform reads.
+ * A configuration holding only the stack's consumer outputs and the local they read (the bootstrap's file, which
+ * the caller copies beside it), each reference to a resource or data source replaced by the value it has once
+ * deployed. Applied, its state is what a consumer's Terraform reads.
  */
 function standIn(stack: any): string {
   const outputs = Object.fromEntries(Object.entries<any>(stack.output).filter(([name]) => name.startsWith("consumer_")));
-  const text = JSON.stringify({ locals: stack.locals, output: outputs })
+  const text = JSON.stringify({ locals: { [CONSUMER_BOOTSTRAP_LOCAL]: stack.locals[CONSUMER_BOOTSTRAP_LOCAL] }, output: outputs })
     .replace(/(?<!\$)\$\{data\.google_compute_network\.[A-Za-z0-9_-]+\.self_link\}/g, NETWORK)
     .replace(/(?<!\$)\$\{data\.google_compute_subnetwork\.[A-Za-z0-9_-]+\.self_link\}/g, SUBNET);
-  const refs = [...text.matchAll(/(?<!\$)\$\{([^}]*)\}/g)].map((m) => m[1]);
-  expect([...new Set(refs)]).toEqual(["local.consumer_bootstrap_script"]);
+  const refs = [...text.replace(/\$\{file\(\\"\$\{path\.module\}\/[a-z-]+\.sh\\"\)\}/g, "FILE").matchAll(/(?<!\$)\$\{([^}]*)\}/g)].map((m) => m[1]);
+  expect([...new Set(refs)]).toEqual([`local.${CONSUMER_BOOTSTRAP_LOCAL}`]);
   return text;
 }
 
@@ -62,13 +64,14 @@ function consumerRoot(state: string, inputs: Record<string, unknown>): string {
 }
 
 describe("examples/consumer-terraform: another team's Terraform", () => {
-  const { stack, bootstrap } = synthFixture();
+  const { stack, bootstrap, dir: stackDir } = synthFixture();
   let state = "";
 
   beforeAll(async () => {
     const dir = path.join(work, "airlock-stack");
     mkdirSync(dir);
     writeFileSync(path.join(dir, "main.tf.json"), standIn(stack));
+    cpSync(path.join(stackDir, "private-host-bootstrap.sh"), path.join(dir, "private-host-bootstrap.sh"));
     await ok(dir, ["init", "-input=false"]);
     await ok(dir, ["apply", "-auto-approve", "-input=false"]);
     state = path.join(dir, "terraform.tfstate");

@@ -10,7 +10,7 @@ import { loadConfig } from "../config/load";
 import { EnvironmentConfig } from "../config/schema";
 import { CONSUMER_BOOTSTRAP_LOCAL } from "../constructs/consumers";
 import { synthesize } from "../synth/synthesize";
-import { ASSETS, buildStack, exampleVariant, FIXTURES, hostByRole, refusals, resourcesOf, SynthJson, synthJson, terraformString } from "./support";
+import { ASSETS, buildStack, carriedScript, exampleVariant, FIXTURES, hostByRole, refusals, resourcesOf, SynthJson, synthJson } from "./support";
 
 const FIXTURE = path.join(FIXTURES, "consumers.json");
 const ROCKY = ["rocky-vms@acme-rocky.iam.gserviceaccount.com", "rocky-batch@acme-rocky.iam.gserviceaccount.com"];
@@ -221,20 +221,22 @@ describe("the stack: what a consumer's accounts get", () => {
     expect((json.output as any).consumer_analytics.value.repositories).toEqual({ auth: expect.anything(), virtual: expect.anything() });
   });
 
-  it("the bootstrap they get is the stack's, byte for byte, in the stack's Terraform once (a local), whatever the number of consumers", () => {
+  it("the bootstrap they get is the stack's, byte for byte, named once in the stack's Terraform (the local reading its file), whatever the number of consumers", () => {
     const { stack } = buildStack(fixture());
-    const local = json.locals![CONSUMER_BOOTSTRAP_LOCAL];
-    expect(terraformString(local)).toBe(stack.bootstrapScript);
+    const reference = `\${local.${CONSUMER_BOOTSTRAP_LOCAL}}`;
+    expect(carriedScript(json, reference, stack)).toBe(stack.bootstrapScript);
     const template = resourcesOf(json, "google_compute_instance_template")[0];
-    expect(terraformString(template.metadata["startup-script"])).toBe(stack.bootstrapScript);
+    // The template, the private_host_bootstrap_script output and every consumer's output: the same local, no script text.
+    expect(template.metadata["startup-script"]).toBe(reference);
+    expect((json.output as any).private_host_bootstrap_script.value).toBe(reference);
+    for (const name of ["consumer_rocky_team", "consumer_analytics"]) expect((json.output as any)[name].value.metadata["startup-script"]).toBe(reference);
+    expect(JSON.stringify(json)).not.toContain("#!/usr/bin/env bash");
     expect((json.output as any).consumer_rocky_team.value.startup_script_sha256).toBe(require("crypto").createHash("sha256").update(stack.bootstrapScript).digest("hex"));
-    // the template's, the output private_host_bootstrap_script's and the local's: not one more per consumer
-    expect(JSON.stringify(json).split(JSON.stringify(local)).length - 1).toBe(3);
   });
 
-  it("adds nothing without consumers: no local, no output, no grant", () => {
+  it("adds nothing without consumers: no local (but the scripts' files), no output, no grant", () => {
     const plain = synthJson(buildStack(loadConfig(exampleVariant())[0].config).stack) as any;
-    expect(plain.locals).toBeUndefined();
+    expect(Object.keys(plain.locals).sort()).toEqual(["private_host_bootstrap_sh", "public_host_mirror_sh"]);
     expect(Object.keys(plain.output).filter((o) => o.startsWith("consumer_"))).toEqual([]);
     expect(consumerAccounts(fixture().consumers)).toEqual([...ROCKY, NOTEBOOKS]);
   });

@@ -4,7 +4,7 @@ import * as path from "path";
 import { ConfigError } from "../config/load";
 import { BOOTSTRAP_SCRIPT_FILE } from "../startup-script/files";
 import { synthesize } from "../synth/synthesize";
-import { ASSETS, carriedSettings, configErrorOf, EXAMPLE_CONFIG, fileTree, hostsByRole, resourcesOf, terraformString } from "./support";
+import { ASSETS, carriedSettings, configErrorOf, EXAMPLE_CONFIG, fileTree, hostsByRole, resourcesOf, carriedScript } from "./support";
 
 /** The example config file, as JSON, without its `name`. */
 function exampleBase(): Record<string, any> {
@@ -47,10 +47,11 @@ function stackJson(outdir: string, stack: string): any {
   return JSON.parse(readFileSync(path.join(outdir, "stacks", stack, "cdk.tf.json"), "utf8"));
 }
 
-function privateHostScript(json: any): string {
+/** The private host's startup script, as Terraform reads it from the stack's folder `dir`. */
+function privateHostScript(json: any, dir: string): string {
   const hosts = hostsByRole(json, "bootstrap");
   expect(hosts).toHaveLength(1);
-  return terraformString(hosts[0].metadata["startup-script"]);
+  return carriedScript(json, hosts[0].metadata["startup-script"], dir);
 }
 
 describe("a config with environments", () => {
@@ -107,8 +108,8 @@ describe("a config with environments", () => {
       expect((statSync(file).mode & 0o777).toString(8)).toBe("755");
       scripts[env] = readFileSync(file, "utf8");
       const json = stackJson(outdir, env);
-      expect(scripts[env]).toBe(privateHostScript(json));
-      expect(scripts[env]).toBe(terraformString(json.output.private_host_bootstrap_script.value));
+      expect(scripts[env]).toBe(privateHostScript(json, path.dirname(file)));
+      expect(scripts[env]).toBe(carriedScript(json, json.output.private_host_bootstrap_script.value, path.dirname(file)));
     }
     expect(scripts.dev).not.toBe(scripts.prod);
     const [dev, prod] = [carriedSettings(scripts.dev), carriedSettings(scripts.prod)];
@@ -231,7 +232,7 @@ describe("stale stacks and the single-stack config", () => {
     const json = stackJson(outdir, "solo");
     expect(json.provider.google[0].project).toBe("airlock-example");
     expect(resourcesOf(json, "google_compute_instance").every((i) => i.labels["airlock-env"] === "solo")).toBe(true);
-    expect(readFileSync(path.join(outdir, "stacks", "solo", BOOTSTRAP_SCRIPT_FILE), "utf8")).toBe(privateHostScript(json));
+    expect(readFileSync(path.join(outdir, "stacks", "solo", BOOTSTRAP_SCRIPT_FILE), "utf8")).toBe(privateHostScript(json, path.join(outdir, "stacks", "solo")));
 
     // ...and switching that config to environments drops the single stack.
     synth({ ...exampleBase(), environments: { dev: DEV } }, outdir);

@@ -8,6 +8,7 @@ import { tmpdir } from "os";
 import * as path from "path";
 import { HELPER_REQUIREMENTS, KNOWN_CLOSURE } from "../config/helper-requirements";
 import { loadConfig } from "../config/load";
+import { writeScriptFiles } from "../startup-script/files";
 import { buildStack, carriedSettings, EXAMPLE_CONFIG, ROOT, synthJson } from "./support";
 
 const ENV = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
@@ -61,6 +62,7 @@ c.mirror.targets = ["debian-cloud/debian-12"];
 writeFileSync(path.join(DIR, "config.json"), JSON.stringify(c));
 const stack = buildStack(loadConfig(path.join(DIR, "config.json"))[0].config).stack;
 writeFileSync(path.join(DIR, "cdk.tf.json"), JSON.stringify(synthJson(stack)));
+writeScriptFiles(DIR, stack.startupScripts); // as the synth does: cdk.tf.json reads the mirror script from its file
 const lockFile = path.join(DIR, "helpers.lock");
 
 describe("recipes/make-lock.sh", () => {

@@ -4,7 +4,8 @@ import * as path from "path";
 import { ConfigError, loadConfig } from "../config/load";
 import { EnvironmentConfig, environmentSchema } from "../config/schema";
 import { AirlockStack } from "../constructs/airlock-stack";
-import { buildStack, carriedSettings, EXAMPLE_CONFIG, exampleConfig, hostsByRole, resourcesOf, SynthJson, synthJson, terraformString } from "./support";
+import { referencedScriptFile } from "../startup-script/script-reference";
+import { buildStack, carriedScript, carriedSettings, EXAMPLE_CONFIG, exampleConfig, hostsByRole, resourcesOf, SynthJson, synthJson } from "./support";
 
 const AR = "https://us-central1-python.pkg.dev/airlock-example";
 const KEYRING_AR = "https://oauth2accesstoken@us-central1-python.pkg.dev/airlock-example";
@@ -23,11 +24,6 @@ const withVirtual = (mode: "mirror" | "remote") => (c: EnvironmentConfig) => {
   c.mode = mode;
   c.repositories.virtual.enabled = true;
 };
-
-/** `${...}` / `%{...}` sequences Terraform would evaluate as interpolations or directives. */
-function liveTemplateSequences(value: string): string[] {
-  return value.replace(/\$\$\{/g, "").replace(/%%\{/g, "").match(/[$%]\{[^}\n]*\}?/g) ?? [];
-}
 
 function key(json: SynthJson, type: string, match: (r: any) => boolean): string {
   const entry = Object.entries(json.resource[type] ?? {}).find(([, r]) => match(r));
@@ -112,7 +108,7 @@ describe("remote mode", () => {
   });
 
   it("the private host's bootstrap installs the helpers from the remote repo's simple index", () => {
-    const script = terraformString(bootstrapInstance(json).metadata["startup-script"]);
+    const script = carriedScript(json, bootstrapInstance(json).metadata["startup-script"], stack);
     expect(carriedSettings(script).AUTH_REPO_INDEX_URL).toBe(URL.remoteIndex);
     expect(script).not.toContain("pip-auth-repo");
     expect(probe(remote)).toEqual([`auth=${URL.remoteIndex}`, `pip=${URL.privateKeyring}`, `upload=${URL.privateUpload}`, "host=us-central1-python.pkg.dev"]);
@@ -175,7 +171,7 @@ describe.each([
   it("pip's index is the virtual repo's oauth2accesstoken@ index, in the script and the output", () => {
     expect(json.output!.pip_index_url.value).toBe(URL.virtualKeyring);
     expect(json.output!.virtual_repo_index_url.value).toBe(URL.virtualIndex);
-    const script = terraformString(bootstrapInstance(json).metadata["startup-script"]);
+    const script = carriedScript(json, bootstrapInstance(json).metadata["startup-script"], stack);
     expect(carriedSettings(script).INDEX_URL).toBe(URL.virtualKeyring);
     expect(script).not.toContain(URL.privateKeyring);
     expect(probe(withVirtual(mode)).slice(0, 3)).toEqual([
@@ -199,9 +195,10 @@ describe("the bootstrap script is exposed for the user's own VMs", () => {
     const json = synthJson(stack);
     expect(stack.bootstrapScript.length).toBeGreaterThan(200);
     expect(carriedSettings(stack.bootstrapScript).INDEX_URL).toBe(json.output!.pip_index_url.value);
-    expect(terraformString(bootstrapInstance(json).metadata["startup-script"])).toBe(stack.bootstrapScript);
-    expect(terraformString(json.output!.private_host_bootstrap_script.value)).toBe(stack.bootstrapScript);
-    expect(terraformString(stack.privateHost!.instance.metadataInput!["startup-script"])).toBe(stack.bootstrapScript);
+    expect(carriedScript(json, bootstrapInstance(json).metadata["startup-script"], stack)).toBe(stack.bootstrapScript);
+    expect(carriedScript(json, json.output!.private_host_bootstrap_script.value, stack)).toBe(stack.bootstrapScript);
+    // One reference, to one file: the host and the output carry the same script.
+    expect(json.output!.private_host_bootstrap_script.value).toBe(bootstrapInstance(json).metadata["startup-script"]);
   });
 
   it("mirror mode: the public host runs the mirror script, not the bootstrap", () => {
@@ -209,17 +206,18 @@ describe("the bootstrap script is exposed for the user's own VMs", () => {
     const json = synthJson(stack);
     const [mirrorHost] = hostsByRole(json, "mirror");
     expect(stack.mirrorScript).toBeDefined();
-    expect(terraformString(mirrorHost.metadata["startup-script"])).toBe(stack.mirrorScript);
+    expect(carriedScript(json, mirrorHost.metadata["startup-script"], stack)).toBe(stack.mirrorScript);
     expect(stack.mirrorScript).not.toBe(stack.bootstrapScript);
   });
 
-  it("no Terraform template sequence survives in the scripts (they are escaped as $${ / %%{)", () => {
+  it("no script text is in the Terraform: each host and the output reference a script file through a local, which file() reads without evaluating it", () => {
     const { stack } = buildStack(exampleConfig(withVirtual("mirror")));
     const json = synthJson(stack);
     const scripts = resourcesOf(json, "google_compute_instance").map((i) => i.metadata["startup-script"] as string);
     scripts.push(json.output!.private_host_bootstrap_script.value);
     expect(stack.bootstrapScript).toMatch(/\$\{/); // the scripts really use bash ${...}
-    for (const script of scripts) expect(liveTemplateSequences(script)).toEqual([]);
+    expect(scripts.map((script) => referencedScriptFile(json, script)).sort()).toEqual(["private-host-bootstrap.sh", "private-host-bootstrap.sh", "public-host-mirror.sh"]);
+    expect(JSON.stringify(json)).not.toContain("#!/usr/bin/env bash");
   });
 });
 

@@ -1,6 +1,7 @@
-import { buildStack, exampleConfig, hostByRole, resourcesOf, synthJson, withoutScriptBodies } from "./support";
+import { buildStack, carriedScript, exampleConfig, hostByRole, resourcesOf, synthJson, withoutScriptBodies } from "./support";
 
-const json = synthJson(buildStack().stack);
+const { stack } = buildStack();
+const json = synthJson(stack);
 const instances = resourcesOf(json, "google_compute_instance");
 const byRole = (role: "mirror" | "bootstrap") => hostByRole(json, role);
 const networkRef = (suffix: string) => `\${google_compute_network.${Object.keys(json.resource.google_compute_network).find((k) => k.startsWith(suffix))}.id}`;
@@ -28,7 +29,7 @@ describe("the mirror-mode stack", () => {
         "block-project-ssh-keys": "TRUE",
         "enable-guest-attributes": "TRUE",
       });
-      expect(host.metadata["startup-script"]).toMatch(/^#!\/usr\/bin\/env bash\n/);
+      expect(carriedScript(json, host.metadata["startup-script"], stack)).toMatch(/^#!\/usr\/bin\/env bash\n/);
     });
 
     it("each run as their own dedicated service account, never the default compute one", () => {

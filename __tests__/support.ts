@@ -10,6 +10,8 @@ import { normalizeName } from "../config/requirements";
 import { EnvironmentConfig } from "../config/schema";
 import { AirlockStack } from "../constructs/airlock-stack";
 import { Grantee } from "../constructs/python-repository";
+import { referencedScriptFile } from "../startup-script/script-reference";
+import { scriptFileName } from "../startup-script/scripts";
 import { loadStartupSources, StartupSources } from "../startup-script/sources";
 
 export const ROOT = path.resolve(__dirname, "..");
@@ -45,6 +47,7 @@ export function buildStack(config: EnvironmentConfig = exampleConfig(), lockCont
 
 export interface SynthJson {
   resource: Record<string, Record<string, any>>;
+  locals?: Record<string, string>;
   output?: Record<string, { value: string }>;
   terraform?: Record<string, any>;
 }
@@ -129,6 +132,20 @@ export function hostByRole(json: SynthJson, role: "mirror" | "bootstrap"): any {
  */
 export function terraformString(value: string): string {
   return value.replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{");
+}
+
+/**
+ * The script a `startup-script` metadata value (or the bootstrap output) of `json` hands the VM, as
+ * Terraform evaluates it: the file its local reads beside cdk.tf.json, taken from the synth folder `from`
+ * or, for a stack synthesized in memory, from the scripts the stack rendered (which the synth writes there).
+ */
+export function carriedScript(json: SynthJson, value: string, from: AirlockStack | string): string {
+  const file = referencedScriptFile(json, value);
+  if (!file) throw new Error(`not a reference to a script file: ${value.slice(0, 80)}`);
+  if (typeof from === "string") return readFileSync(path.join(from, file), "utf8");
+  const script = from.startupScripts.find((s) => scriptFileName(s) === file);
+  if (!script) throw new Error(`the stack renders no ${file}`);
+  return script.text;
 }
 
 /** Every file and folder under `dir` (relative path -> mode and content), to compare a tree before and after. */

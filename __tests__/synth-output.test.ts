@@ -6,18 +6,11 @@ import { BOOTSTRAP_SCRIPT_FILE } from "../startup-script/files";
 import { main } from "../main";
 import { synthesize } from "../synth/synthesize";
 import { loadConfig } from "../config/load";
-import { terraformLiteral } from "../constructs/terraform-literal";
-import { ASSETS, buildStack, carriedSettings, completeLock, EXAMPLE_CONFIG, fileTree, hostByRole, ROOT } from "./support";
+import { referencedScriptFile } from "../startup-script/script-reference";
+import { ASSETS, buildStack, carriedSettings, completeLock, EXAMPLE_CONFIG, exampleVariant, fileTree, hostByRole, resourcesOf, ROOT } from "./support";
 import { staleSynth } from "../synth/freshness";
 
 const COMMITTED = path.join(ROOT, "cdktf.out");
-/** A synth of the example config: the regression tests must not depend on what a team committed in cdktf.out/. */
-const EXAMPLE_SYNTH = (() => {
-  const outdir = path.join(mkdtempSync(path.join(tmpdir(), "airlock-example-")), "cdktf.out");
-  synthesize({ configFile: EXAMPLE_CONFIG, outdir, assetsDir: ASSETS });
-  return outdir;
-})();
-
 function freshOutdir(): string {
   return path.join(mkdtempSync(path.join(tmpdir(), "airlock-synth-")), "cdktf.out");
 }
@@ -39,8 +32,8 @@ describe("synthesized output", () => {
     for (const [role, name] of [["bootstrap", "private-host-bootstrap"], ["mirror", "public-host-mirror"]] as const) {
       const file = path.join(stackDir, `${name}.sh`);
       expect(statSync(file).mode & 0o111).toBe(0o111);
-      const host = hostByRole(tf, role);
-      expect(terraformLiteral(readFileSync(file, "utf8"))).toBe(host.metadata["startup-script"]);
+      // The host's metadata reads it from there (a local, declared once: the JSON holds no script text).
+      expect(referencedScriptFile(tf, hostByRole(tf, role).metadata["startup-script"])).toBe(`${name}.sh`);
       const settings = JSON.parse(readFileSync(path.join(stackDir, `${name}.settings.json`), "utf8"));
       // A setting of each kind, as the script carries it (the script tests compare the bytes).
       expect(settings).toMatchObject({ AR_HOST: "us-central1-python.pkg.dev", MAX_ATTEMPTS: 8, PACKAGES: ["keyring", "keyrings.google-artifactregistry-auth"] });
@@ -48,17 +41,30 @@ describe("synthesized output", () => {
     }
   });
 
-  it("Terraform itself evaluates every startup-script and the script output to the raw rendered script", () => {
-    // Only outputs: terraform needs no provider, so init and apply run offline.
-    const tf = JSON.parse(readFileSync(path.join(EXAMPLE_SYNTH, "stacks", "airlock", "cdk.tf.json"), "utf8"));
-    const script = (role: "mirror" | "bootstrap") => hostByRole(tf, role).metadata["startup-script"];
+  it("Terraform itself hands every host, the fleet's template and the output the script the synth rendered, byte for byte (UTF-8 too)", () => {
+    // A fleet (its template carries the bootstrap too) and a waiver whose reason is not ASCII (the mirror
+    // script carries it): file() reads the script as UTF-8, as Terraform read the string in the JSON.
+    const configFile = exampleVariant((c) => {
+      c.fleet = { name: "workers", size: 1 };
+      c.mirror.policy = { waivers: [{ id: "PYSEC-2024-12", reason: "revisé par l'équipe — 確認済み ✓" }] };
+    });
+    const outdir = freshOutdir();
+    synthesize({ configFile, outdir, assetsDir: ASSETS });
+    const stackDir = path.join(outdir, "stacks", "airlock");
+    const tf = JSON.parse(readFileSync(path.join(stackDir, "cdk.tf.json"), "utf8"));
+    const [template] = resourcesOf(tf, "google_compute_instance_template");
+    // Only the stack's locals and outputs of what it hands over: terraform needs no provider, so init and
+    // apply run offline, in a folder holding the script files as the stack's does.
     const dir = mkdtempSync(path.join(tmpdir(), "airlock-tf-"));
+    for (const file of readdirSync(stackDir).filter((f) => f.endsWith(".sh"))) cpSync(path.join(stackDir, file), path.join(dir, file));
     writeFileSync(
       path.join(dir, "main.tf.json"),
       JSON.stringify({
+        locals: tf.locals,
         output: {
-          mirror: { value: script("mirror") },
-          bootstrap: { value: script("bootstrap") },
+          mirror: { value: hostByRole(tf, "mirror").metadata["startup-script"] },
+          bootstrap: { value: hostByRole(tf, "bootstrap").metadata["startup-script"] },
+          fleet_template: { value: template.metadata["startup-script"] },
           bootstrap_output: { value: tf.output.private_host_bootstrap_script.value },
         },
       }),
@@ -72,11 +78,28 @@ describe("synthesized output", () => {
     terraform("init", "-input=false", "-no-color");
     terraform("apply", "-auto-approve", "-input=false", "-no-color");
     const values = JSON.parse(terraform("output", "-json"));
-    const { stack } = buildStack();
-    expect(values.mirror.value).toBe(stack.mirrorScript);
-    expect(values.bootstrap.value).toBe(stack.bootstrapScript);
-    expect(values.bootstrap_output.value).toBe(readFileSync(path.join(EXAMPLE_SYNTH, "stacks", "airlock", BOOTSTRAP_SCRIPT_FILE), "utf8"));
-    expect(stack.bootstrapScript).toContain("${"); // the scripts really carry bash expansions
+    const [env] = loadConfig(configFile);
+    const { stack } = buildStack(env.config, env.lockContent);
+    const bytes = (text: string) => Buffer.from(text, "utf8").toString("base64");
+    expect(bytes(values.mirror.value)).toBe(bytes(stack.mirrorScript!));
+    for (const carrier of ["bootstrap", "fleet_template", "bootstrap_output"]) expect([carrier, bytes(values[carrier].value)]).toEqual([carrier, bytes(stack.bootstrapScript)]);
+    expect(stack.mirrorScript).toContain("確認済み ✓"); // the scripts really carry UTF-8 beyond ASCII
+    expect(stack.bootstrapScript).toContain("${"); // and bash expansions, which file() leaves alone
+  });
+
+  // The longest lines left are the operator commands of the outputs (next_steps: about 1,650 characters
+  // with a fleet); a script inlined again would be a line of 90 KB or more.
+  it("cdk.tf.json is for reading: no script text in it and no line longer than 2,000 characters, the committed synth and a stack with a fleet", () => {
+    const fleetSynth = freshOutdir();
+    synthesize({ configFile: exampleVariant((c) => (c.fleet = { name: "workers", size: 2 })), outdir: fleetSynth, assetsDir: ASSETS });
+    for (const outdir of [COMMITTED, fleetSynth]) {
+      for (const stack of readdirSync(path.join(outdir, "stacks"))) {
+        const text = readFileSync(path.join(outdir, "stacks", stack, "cdk.tf.json"), "utf8");
+        const longest = Math.max(...text.split("\n").map((line) => line.length));
+        expect([stack, text.includes("#!/usr/bin/env bash")]).toEqual([stack, false]);
+        expect(longest).toBeLessThanOrEqual(2000);
+      }
+    }
   });
 
   describe("bad input leaves an existing cdktf.out/ untouched and exits non-zero", () => {
@@ -133,6 +156,19 @@ describe("synthesized output", () => {
       /^pip-airlock: nothing was synthesized:\n\S+c\.json: mirror\.packages \/ mirror\.lockFile \(stack "airlock"\): the private host's startup script renders to \d+ KB, over GCE's 256 KB limit for one metadata value: mirror fewer packages or a shorter lock\n\S+c\.json: mirror\.packages \/ mirror\.lockFile \(stack "airlock"\): the public host's startup script renders to \d+ KB, over GCE's 256 KB limit for one metadata value: mirror fewer packages or a shorter lock\n$/,
     );
     expect(fileTree(outdir)).toEqual(before);
+  });
+
+  it("a script Terraform would change on its way to the VM (Unicode not in NFC: Terraform normalizes every string) is refused at synth, cdktf.out/ untouched", () => {
+    const configFile = exampleVariant((c) => (c.mirror.policy = { waivers: [{ id: "PYSEC-2024-12", reason: "re\u0301vise\u0301 par l'e\u0301quipe" }] }));
+    const outdir = freshOutdir();
+    cpSync(COMMITTED, outdir, { recursive: true });
+    const before = fileTree(outdir);
+    expect(() => synthesize({ configFile, outdir, assetsDir: ASSETS })).toThrow(
+      /stack "airlock": the public host's startup script: line \d+ holds text not in Unicode's composed form \(NFC\), which Terraform would change on its way to the VM: "….*"REASON": "révisé par [^"]*…": write that text of the config composed \(NFC\)/,
+    );
+    expect(fileTree(outdir)).toEqual(before);
+    // Composed, the same reason synthesizes.
+    expect(synthesize({ configFile: exampleVariant((c) => (c.mirror.policy = { waivers: [{ id: "PYSEC-2024-12", reason: "révisé par l'équipe" }] })), outdir, assetsDir: ASSETS })).toEqual(["airlock"]);
   });
 
   it("the app command cdktf.json names (what `cdktf synth` runs) exits non-zero with the field and fix on stderr", () => {

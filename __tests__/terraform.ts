@@ -1,5 +1,5 @@
 import { spawn } from "child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "fs";
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 
@@ -66,6 +66,13 @@ export function errorBlocks(output: string): Array<{ title: string; body: string
 export async function configurationProblems(stackJson: string, cliConfig: string): Promise<string[]> {
   const dir = mkdtempSync(path.join(tmpdir(), "airlock-tf-load-"));
   writeFileSync(path.join(dir, "cdk.tf.json"), stackJson);
+  return directoryProblems(dir, cliConfig);
+}
+
+/** configurationProblems of a stack's folder as it is (every file Terraform would read in it), in a copy. */
+export async function stackFolderProblems(stackDir: string, cliConfig: string): Promise<string[]> {
+  const dir = mkdtempSync(path.join(tmpdir(), "airlock-tf-load-"));
+  cpSync(stackDir, dir, { recursive: true });
   return directoryProblems(dir, cliConfig);
 }
 

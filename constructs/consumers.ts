@@ -1,17 +1,16 @@
 import { createHash } from "crypto";
-import { TerraformLocal, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { consumerOutputName } from "../config/consumers";
 import { EnvironmentConfig } from "../config/schema";
 import { GUEST_ATTRIBUTE_NAMESPACE } from "../startup-script/config-views";
-import { StartupScript } from "../startup-script/scripts";
+import { scriptLocalName, scriptReference } from "../startup-script/script-reference";
+import { BOOTSTRAP_SCRIPT_NAME, StartupScript } from "../startup-script/scripts";
 import { AirlockRepositories } from "./airlock-repositories";
 import { ConstructGroup } from "./construct-group";
 import { PrivateNetwork } from "./private-network";
 import { principal } from "./python-repository";
 import { SECURE_VM_METADATA } from "./secure-vm";
 import { stackOutput } from "./stack-output";
-import { terraformLiteral } from "./terraform-literal";
 
 export interface ConsumersProps {
   readonly config: EnvironmentConfig;
@@ -22,8 +21,11 @@ export interface ConsumersProps {
   readonly bootstrap: StartupScript;
 }
 
-/** The local every consumer's output reads the bootstrap from: the script is in the stack's Terraform once more, not once per consumer. */
-export const CONSUMER_BOOTSTRAP_LOCAL = "consumer_bootstrap_script";
+/**
+ * The local every consumer's output reads the bootstrap from: the one the private host and the fleet read too,
+ * its file beside cdk.tf.json (`private-host-bootstrap.sh`), so the script is not in the stack's Terraform at all.
+ */
+export const CONSUMER_BOOTSTRAP_LOCAL = scriptLocalName({ name: BOOTSTRAP_SCRIPT_NAME });
 
 /**
  * Other teams' workloads (`consumers`): for each, read grants for its service accounts (only those accounts,
@@ -39,7 +41,7 @@ export class Consumers extends ConstructGroup {
     const { config, repositories, network, bootstrap } = props;
     const entries = Object.entries(config.consumers);
     if (entries.length === 0) return;
-    const script = new TerraformLocal(TerraformStack.of(this), CONSUMER_BOOTSTRAP_LOCAL, terraformLiteral(bootstrap.text));
+    const script = scriptReference(this, bootstrap);
     const sha256 = createHash("sha256").update(bootstrap.text).digest("hex");
     for (const [name, consumer] of entries) {
       for (const email of consumer.serviceAccounts) repositories.grantConsumerRead(principal(`serviceAccount:${email}`), consumer.repositories);
@@ -62,7 +64,7 @@ export class Consumers extends ConstructGroup {
           network: network.network.selfLink,
           network_project: network.vpc.project,
           subnetwork: network.subnet.selfLink,
-          metadata: { ...SECURE_VM_METADATA, "startup-script": script.asString },
+          metadata: { ...SECURE_VM_METADATA, "startup-script": script },
           startup_script_sha256: sha256,
           repositories: read,
           pip_index_url: repositories.pipIndex.keyringIndexUrl,

@@ -15,7 +15,7 @@ import { PrivateFleet } from "./private-fleet";
 import { PrivateNetwork } from "./private-network";
 import { ReplacementFingerprint } from "./replacement-fingerprint";
 import { stackOutput } from "./stack-output";
-import { terraformLiteral } from "./terraform-literal";
+import { scriptReference } from "../startup-script/script-reference";
 
 export interface PrivateSideProps {
   readonly config: EnvironmentConfig;
@@ -148,6 +148,6 @@ export class PrivateSide extends ConstructGroup {
       });
     }
     stackOutput(this, "private_subnet_self_link", this.network.subnet.selfLink, "The private subnet, for your own VMs and templates");
-    stackOutput(this, "private_host_bootstrap_script", terraformLiteral(this.bootstrap.text), "Startup script that bootstraps keyring and pip on any VM of the private network");
+    stackOutput(this, "private_host_bootstrap_script", scriptReference(this, this.bootstrap), "Startup script that bootstraps keyring and pip on any VM of the private network");
   }
 }

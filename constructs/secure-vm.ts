@@ -1,5 +1,3 @@
-import { terraformLiteral } from "./terraform-literal";
-
 /** Shielded VM: secure boot, vTPM, integrity monitoring. */
 export const SHIELDED_VM = { enableSecureBoot: true, enableVtpm: true, enableIntegrityMonitoring: true } as const;
 
@@ -19,8 +17,8 @@ export const SECURE_VM_METADATA: Readonly<Record<string, string>> = {
 /**
  * The metadata every airlock VM carries: OS Login, project-wide SSH keys blocked, no interactive serial
  * port but its output kept in Cloud Logging, guest attributes on (the startup script reports through them), and the startup script itself
- * (escaped so Terraform hands it over byte for byte).
+ * (`startupScript`: the reference carryStartupScript returns, to the script's file beside cdk.tf.json).
  */
 export function secureMetadata(startupScript: string): Record<string, string> {
-  return { ...SECURE_VM_METADATA, "startup-script": terraformLiteral(startupScript) };
+  return { ...SECURE_VM_METADATA, "startup-script": startupScript };
 }

@@ -21,18 +21,27 @@ stack_json=$1 out=$2
 work=$(mktemp -d)
 trap 'rm -rf -- "$work"' EXIT
 
-# The mirror script of the stack, byte for byte as Terraform hands it to the VM (its $${ and %%{ undone),
-# read as data, never run: the settings it carries (SETTINGS_JSON) and the host agent (AGENT_ZIP_B64,
+# The mirror script of the stack, byte for byte as Terraform hands it to the VM (the file beside
+# STACK_JSON its local names; in a synth from before the scripts moved into files, the inline text with
+# its $${ and %%{ undone), read as data, never run: the settings it carries (SETTINGS_JSON) and the host agent (AGENT_ZIP_B64,
 # checked against AGENT_SHA256), whose target-pip is what the mirror downloads with.
 python3 - "$stack_json" "$work" <<'PY'
-import base64, hashlib, json, os, re, shlex, sys
+import base64, hashlib, json, os, re, shlex, sys, unicodedata
 doc = json.load(open(sys.argv[1]))
 work = sys.argv[2]
 scripts = [i["metadata"]["startup-script"] for i in doc.get("resource", {}).get("google_compute_instance", {}).values()
            if (i.get("labels") or {}).get("airlock-role") == "mirror"]
 if len(scripts) != 1:
     sys.exit(f"make-lock: {sys.argv[1]} has no public host (the mirror): a lock is for mirror mode")
-script = re.sub(r"([$%])\1\{", r"\1{", scripts[0])
+local = re.fullmatch(r"\$\{local\.([A-Za-z0-9_]+)\}", scripts[0])
+if local:
+    file = re.fullmatch(r'\$\{file\("\$\{path\.module\}/([^"/]+)"\)\}', (doc.get("locals") or {}).get(local.group(1), ""))
+    if not file:
+        sys.exit(f"make-lock: local.{local.group(1)} of {sys.argv[1]} names no script file beside it")
+    with open(os.path.join(os.path.dirname(sys.argv[1]), file.group(1)), encoding="utf-8", newline="") as fh:
+        script = unicodedata.normalize("NFC", fh.read())
+else:
+    script = re.sub(r"([$%])\1\{", r"\1{", scripts[0])
 
 def word(name):
     """The one shell word the script assigns to NAME at the start of a line."""

@@ -1,6 +1,8 @@
 import { TerraformStack } from "cdktf";
 import { IConstruct, IValidation } from "constructs";
+import { scriptReference } from "./script-reference";
 import { StartupScript } from "./scripts";
+import { changedByTerraform } from "./terraform-text";
 
 /** GCE refuses a metadata value over 256 KB (and all of an instance's metadata over 512 KB). */
 export const METADATA_VALUE_LIMIT_BYTES = 256 * 1024;
@@ -17,20 +19,28 @@ class MetadataValueLimit implements IValidation {
 
   validate(): string[] {
     const bytes = Buffer.byteLength(this.script.text);
-    if (bytes <= METADATA_VALUE_LIMIT_BYTES) return [];
     const { grownBy, description } = this.script;
+    const stack = TerraformStack.of(this.host).node.id;
+    const changed = changedByTerraform(this.script.text);
     return [
-      `${grownBy} (stack "${TerraformStack.of(this.host).node.id}"): ${description} renders to ${Math.ceil(bytes / 1024)} KB, over GCE's 256 KB limit for one metadata value: mirror fewer packages or a shorter lock`,
+      ...(bytes > METADATA_VALUE_LIMIT_BYTES
+        ? [`${grownBy} (stack "${stack}"): ${description} renders to ${Math.ceil(bytes / 1024)} KB, over GCE's 256 KB limit for one metadata value: mirror fewer packages or a shorter lock`]
+        : []),
+      ...(changed ? [`stack "${stack}": ${description}: ${changed}: write that text of the config composed (NFC)`] : []),
     ];
   }
 }
 
-/** Adds the size check to the construct carrying the script (cdktf runs it at synth), and returns the script's text. */
+/**
+ * Adds the size check (and that Terraform hands the text over unchanged) to the construct carrying the
+ * script (cdktf runs it at synth), and returns how its metadata references the script: `${local.NAME}`,
+ * read from `<name>.sh` beside cdk.tf.json.
+ */
 export function carryStartupScript(host: IConstruct, script: StartupScript): string {
   const check = new MetadataValueLimit(host, script);
   host.node.addValidation(check);
   checksOf.set(host, [...(checksOf.get(host) ?? []), check]);
-  return script.text;
+  return scriptReference(host, script);
 }
 
 /**

@@ -29,6 +29,11 @@ export interface StartupScript<View extends CommonScriptView = CommonScriptView>
 /** The bootstrap's `name`: its files are `private-host-bootstrap.sh` and `.settings.json`. */
 export const BOOTSTRAP_SCRIPT_NAME = "private-host-bootstrap";
 
+/** The script's file in the stack's synth folder, beside cdk.tf.json: `<name>.sh`. */
+export function scriptFileName(script: Pick<StartupScript, "name">): string {
+  return `${script.name}.sh`;
+}
+
 /**
  * The trampoline for `command`: the agent's zipapp (base64, with its sha256) and the settings, each one
  * single-quoted shell word, as assets/trampoline.sh.mustache lays them out.

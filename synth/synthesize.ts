@@ -7,6 +7,7 @@ import { checkGuardrails } from "../constructs/guardrails";
 import { writeScriptFiles } from "../startup-script/files";
 import { startupScriptProblems } from "../startup-script/metadata-limit";
 import { loadStartupSources, StartupSources } from "../startup-script/sources";
+import { hclRequested, HclRefused } from "./output-format";
 import { publish } from "./publish";
 import { SYNTH_RECORD_FILE, synthRecord } from "./record";
 import { addStackDependencies } from "./stack-dependencies";
@@ -42,6 +43,7 @@ export interface SynthOptions {
  * folder, and only then move the result into `outdir`: a failure leaves `outdir` untouched.
  */
 export function synthesize(options: SynthOptions): string[] {
+  if (hclRequested(process.env)) throw new HclRefused(); // what cdktf's App and stacks read
   const environments = loadConfig(options.configFile);
   const startupSources = loadStartupSources(options.assetsDir, options.agentDir ?? path.join(path.dirname(path.resolve(options.assetsDir)), "agent"));
   const build = options.stackFactory ?? airlockStack;

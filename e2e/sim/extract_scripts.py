@@ -17,14 +17,17 @@ the service account (account id) of each host role, whose metadata server issues
 private network's way to Google APIs: the address `pkg.dev.` resolves to in its private DNS zone
 (`vip`) and the destination range of its route to the API VIPs (`vip_range`).
 
-Terraform reads every JSON string as a template, so the synth escapes the scripts' own `${` as `$${`
-and `%{` as `%%{`; this undoes exactly that, giving the bytes Terraform hands to the VM.
+The metadata value is what Terraform evaluates: `${local.NAME}`, whose value is `${file("${path.module}/FILE")}`,
+is FILE in CDK_TF_JSON's folder, read as UTF-8 and normalized to NFC as Terraform does; a string literal
+(a synth from before the scripts moved into files) has the scripts' own `${` and `%{` escaped as `$${` and
+`%%{`, which this undoes. Either way, the bytes Terraform hands to the VM.
 """
 import json
 import os
 import re
 import shutil
 import sys
+import unicodedata
 
 # The files the synth writes beside cdk.tf.json for each role's script: NAME.sh and NAME.settings.json.
 PUBLISHED = {"mirror": "public-host-mirror", "bootstrap": "private-host-bootstrap"}
@@ -33,6 +36,19 @@ PUBLISHED = {"mirror": "public-host-mirror", "bootstrap": "private-host-bootstra
 def terraform_literal(template):
     """The string a Terraform template without interpolations evaluates to."""
     return re.sub(r"([$%])\1\{", r"\1{", template)
+
+
+def startup_script(value):
+    """What Terraform makes of a metadata value: a script file through a local, or a literal string."""
+    local = re.fullmatch(r"\$\{local\.([A-Za-z0-9_]+)\}", value)
+    if not local:
+        return terraform_literal(value)
+    expr = (doc.get("locals") or {}).get(local.group(1), "")
+    file = re.fullmatch(r'\$\{file\("\$\{path\.module\}/([^"/]+)"\)\}', expr)
+    if not file:
+        sys.exit(f"e2e: local.{local.group(1)} in {path} is not a file beside it: {expr[:80]!r}")
+    with open(os.path.join(os.path.dirname(path), file.group(1)), encoding="utf-8", newline="") as fh:
+        return unicodedata.normalize("NFC", fh.read())
 
 
 path, out = sys.argv[1], sys.argv[2]
@@ -46,9 +62,9 @@ for name, inst in sorted(instances.items()):
     role = (inst.get("labels") or {}).get("airlock-role")
     if role in scripts:
         script = (inst.get("metadata") or {}).get("startup-script")
-        if not isinstance(script, str) or not script.startswith("#!"):
+        if not isinstance(script, str) or not startup_script(script).startswith("#!"):
             sys.exit(f"e2e: google_compute_instance.{name} (airlock-role={role}) has no startup-script")
-        scripts[role][name] = terraform_literal(script)
+        scripts[role][name] = startup_script(script)
 
 resources = doc.get("resource", {})
 ref = re.compile(r"^\$\{([a-z_]+)\.([^.}]+)\.[a-z_]+\}$")
@@ -133,10 +149,10 @@ for role, found in scripts.items():
         sys.exit(f"e2e: the {role} instances carry different startup scripts: {sorted(found)}")
     os.makedirs(out, exist_ok=True)
     script = next(iter(found.values()))
-    with open(os.path.join(out, f"{role}.sh"), "w", newline="") as fh:
+    with open(os.path.join(out, f"{role}.sh"), "w", encoding="utf-8", newline="") as fh:
         fh.write(script)
     published = os.path.join(os.path.dirname(path), PUBLISHED[role])
-    with open(f"{published}.sh", newline="") as fh:
+    with open(f"{published}.sh", encoding="utf-8", newline="") as fh:
         if fh.read() != script:
             sys.exit(f"e2e: {published}.sh is not the script google_compute_instance.{', '.join(sorted(found))} carries")
     shutil.copyfile(f"{published}.settings.json", os.path.join(out, f"{role}.settings.json"))
