@@ -7,7 +7,7 @@ import { ArtifactRegistryRepositoryIamMember } from "@cdktf/provider-google/lib/
 import { GoogleBetaProvider } from "@cdktf/provider-google-beta/lib/provider";
 import { TimeProvider } from "@cdktf/provider-time/lib/provider";
 import { TerraformOutput } from "cdktf";
-import { mkdtempSync, writeFileSync } from "fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { PipAirlock } from "../constructs/pip-airlock";
@@ -243,3 +243,13 @@ describe("the package's startup sources", () => {
   });
 });
 
+describe("README: Use it as a library", () => {
+  it("documents every prop of PipAirlockProps, and no other", () => {
+    const source = readFileSync(path.join(ROOT, "constructs", "pip-airlock.ts"), "utf8");
+    const body = /export interface PipAirlockProps \{([\s\S]*?)\n\}/.exec(source)![1];
+    const props = [...body.matchAll(/^  readonly (\w+)\??:/gm)].map((m) => m[1]);
+    const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
+    const table = readme.slice(readme.indexOf("| prop | meaning |")).split("\n\n")[0].split("\n").slice(2);
+    expect(table.map((row) => /^\| `(\w+)` \|/.exec(row)?.[1])).toEqual(props);
+  });
+});
