@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync } from "fs";
 import * as path from "path";
 import { IConstruct } from "constructs";
 import { ConstructGroup } from "../constructs/construct-group";
-import { buildStack, exampleConfig, ROOT } from "./support";
+import { buildStack, exampleConfig, fleetSettings, ROOT } from "./support";
 
 const README = readFileSync(path.join(ROOT, "README.md"), "utf8");
 const table = README.slice(README.indexOf("| concept | owner |"), README.indexOf("\n\n", README.indexOf("| concept | owner |")));
@@ -32,7 +32,7 @@ describe("README: where each part lives", () => {
   it("names every construct of the product a stack is built from, down through its groups", () => {
     const { stack } = buildStack(
       exampleConfig((c) => {
-        c.fleet = { name: "workers", size: 2, machineType: "e2-small", image: "debian-cloud/debian-12", accountId: "workers" };
+        c.fleet = fleetSettings({ name: "workers", size: 2, machineType: "e2-small", image: "debian-cloud/debian-12", accountId: "workers" });
         c.repositories.virtual.enabled = true;
       }),
     );

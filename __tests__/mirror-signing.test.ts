@@ -10,7 +10,7 @@ import { contains, parseCidr } from "../config/cidr";
 import { loadConfig } from "../config/load";
 import { EnvironmentConfig } from "../config/schema";
 import { METADATA_VALUE_LIMIT_BYTES } from "../startup-script/metadata-limit";
-import { AGENT, buildStack, carriedSettings, completeLock, exampleConfig, exampleVariant, hostByRole, refusals, resourcesOf, SynthJson, synthJson } from "./support";
+import { AGENT, buildStack, carriedSettings, completeLock, exampleConfig, exampleVariant, fleetSettings, hostByRole, refusals, resourcesOf, SynthJson, synthJson } from "./support";
 
 const KEY = "projects/airlock-example/locations/us-central1/keyRings/pip-airlock-signing/cryptoKeys/mirror-signing";
 /** The repositories' customer-managed key (config/example.json's): a key ring made before the stack. */
@@ -142,7 +142,7 @@ describe("its grants: least privilege, on the key only", () => {
   const AUDITOR = "user:auditor@acme.example";
   const WORKLOADS = "group:ml-workloads@acme.example";
   const everything = (c: EnvironmentConfig) => {
-    c.fleet = { name: "workers", size: 2, machineType: "e2-small", image: "debian-cloud/debian-12", accountId: "workers" };
+    c.fleet = fleetSettings({ name: "workers", size: 2, machineType: "e2-small", image: "debian-cloud/debian-12", accountId: "workers" });
     c.repositories.virtual.enabled = true;
     c.repositories.access = { private: { readers: [WORKLOADS], writers: [CI] }, virtual: { readers: [WORKLOADS] }, remote: { readers: [] }, auth: { readers: [AUDITOR], writers: [] } };
   };

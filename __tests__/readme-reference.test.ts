@@ -3,7 +3,7 @@
 // steps, which live in agent/: its check belongs with the agent's tests (agent/tests).
 import { readFileSync } from "fs";
 import * as path from "path";
-import { buildStack, exampleConfig, ROOT, synthJson } from "./support";
+import { buildStack, exampleConfig, fleetSettings, ROOT, synthJson } from "./support";
 
 const README = readFileSync(path.join(ROOT, "README.md"), "utf8");
 
@@ -20,21 +20,24 @@ function tableRows(firstColumn: string): string[][] {
   return rows;
 }
 
-const codeNames = (cell: string) => [...cell.matchAll(/`([a-z0-9_-]+)`/g)].map((m) => m[1]);
+const codeNames = (cell: string) => [...cell.matchAll(/`([a-z0-9_-]+(?:NAME)?)`/g)].map((m) => m[1]);
+/** The documented name of an output: itself, or `consumer_NAME` for a consumer's. */
+const documentedName = (output: string) => (output.startsWith("consumer_") ? "consumer_NAME" : output);
 
 describe("README: the outputs table lists every output of every shape, and where it exists", () => {
   const shapes: Array<[string, (c: any) => void]> = [
-    ["mirror, everything on", (c) => ((c.fleet = { name: "workers", size: 2 }), (c.repositories.virtual.enabled = true), (c.mirror.schedule = "0 3 * * 1"))],
+    ["mirror, everything on", (c) => ((c.fleet = fleetSettings({ name: "workers", size: 2 })), (c.repositories.virtual.enabled = true), (c.mirror.schedule = "0 3 * * 1"))],
     ["mirror, plain", (c) => delete c.mirror.schedule],
-    ["remote, everything on", (c) => ((c.mode = "remote"), (c.fleet = { name: "workers", size: 2 }), (c.repositories.virtual.enabled = true))],
-    ["remote, no private host, a template only", (c) => ((c.mode = "remote"), (c.hosts.createPrivateHost = false), (c.fleet = { name: "workers" }))],
+    ["remote, everything on", (c) => ((c.mode = "remote"), (c.fleet = fleetSettings({ name: "workers", size: 2 })), (c.repositories.virtual.enabled = true))],
+    ["remote, no private host, a template only", (c) => ((c.mode = "remote"), (c.hosts.createPrivateHost = false), (c.fleet = fleetSettings({ name: "workers" })))],
+    ["mirror, consumers", (c) => (c.consumers = { "rocky-team": { serviceAccounts: ["rocky-vms@acme-rocky.iam.gserviceaccount.com"], repositories: ["auth", "private"] } })],
   ];
   const documented = new Map<string, string>();
   for (const [names, modes] of tableRows("output")) for (const name of codeNames(names)) documented.set(name, modes);
 
   it.each(shapes)("%s", (_shape, edit) => {
     const config = exampleConfig(edit as any);
-    const outputs = Object.keys(synthJson(buildStack(config).stack).output ?? {});
+    const outputs = Object.keys(synthJson(buildStack(config).stack).output ?? {}).map(documentedName);
     const undocumented = outputs.filter((o) => !documented.has(o));
     expect(undocumented).toEqual([]);
     for (const output of outputs) {
@@ -44,7 +47,7 @@ describe("README: the outputs table lists every output of every shape, and where
   });
 
   it("documents no output that no shape has", () => {
-    const all = new Set(shapes.flatMap(([, edit]) => Object.keys(synthJson(buildStack(exampleConfig(edit as any)).stack).output ?? {})));
+    const all = new Set(shapes.flatMap(([, edit]) => Object.keys(synthJson(buildStack(exampleConfig(edit as any)).stack).output ?? {}).map(documentedName)));
     expect([...documented.keys()].filter((o) => !all.has(o))).toEqual([]);
   });
 });

@@ -81,6 +81,11 @@ export function exampleVariant(edit: (c: any) => void = () => {}): string {
   return file;
 }
 
+/** A fleet's settings as the config resolves them (every default filled in), for tests that edit a resolved config. */
+export function fleetSettings(fleet: Record<string, unknown>): NonNullable<EnvironmentConfig["fleet"]> {
+  return loadConfig(exampleVariant((c) => (c.fleet = fleet)))[0].config.fleet!;
+}
+
 /** The problems loadConfig refuses `file` with (a test fails if it is accepted). */
 export function refusals(file: string): string[] {
   return configErrorOf(() => loadConfig(file)).problems;

@@ -89,8 +89,17 @@ describe("targets derived from the stack's VMs and mirror.targets", () => {
       "CPython 3.12.3, glibc 2.39, x86_64 (fleet.image)",
       "CPython 3.9.21, glibc 2.34, x86_64 (mirror.targets.0)",
     ]);
-    // The bootstrap knows what is served, to tell a host that is none of them.
-    expect(carriedSettings(stack.bootstrapScript).MIRRORED_TARGETS).toEqual(["3.13.5:x86_64:2.41", "3.12.3:x86_64:2.39", "3.9.21:x86_64:2.34"]);
+    // The mirror names each bundle by its target; the bootstrap names none: a host finds its own among those the
+    // signed set names, so the script stays the same when a target is added (see the next test).
+    expect(carriedSettings(stack.mirrorScript!).MIRRORED_TARGETS).toEqual(["3.13.5:x86_64:2.41", "3.12.3:x86_64:2.39", "3.9.21:x86_64:2.34"]);
+    expect(carriedSettings(stack.bootstrapScript).MIRRORED_TARGETS).toEqual([]);
+  });
+
+  it("another team's target changes the mirror's script, never the bootstrap's (the VMs running it stay as they are)", () => {
+    const before = buildStack(loadConfig(withChange())[0].config).stack;
+    const after = buildStack(loadConfig(withChange((c) => (c.mirror.targets = ["rocky-linux-cloud/rocky-linux-9"])))[0].config).stack;
+    expect(after.mirrorScript).not.toBe(before.mirrorScript);
+    expect(after.bootstrapScript).toBe(before.bootstrapScript);
   });
 
   it("deduplicates: a fleet on the private host's image and the same image declared add no target", () => {

@@ -51,6 +51,30 @@ const VARIANTS: Record<string, Record<string, unknown>> = {
     fleet: { name: "ml-workers", size: 1 },
     repositories: { ...example.repositories, access: { auth: { readers: ["group:build-vms@acme.example"] } } },
   },
+  "a GPU fleet on N1 in a regional group: GPUs, a pd-ssd boot disk, opportunistic updates, autoscaling, a health check, an egress allow-list": {
+    fleet: {
+      name: "ml-workers",
+      machineType: "n1-standard-8",
+      accelerators: [{ type: "nvidia-tesla-t4", count: 1 }],
+      bootDisk: { sizeGb: 200, type: "pd-ssd" },
+      zones: ["us-central1-a", "us-central1-b"],
+      updatePolicy: { type: "opportunistic" },
+      autoscaling: { minReplicas: 2, maxReplicas: 30 },
+      healthCheck: { port: 8080, path: "/healthz" },
+    },
+    networks: { ...example.networks, private: { ...example.networks.private, allowEgress: [{ name: "nfs", destinations: ["10.30.0.0/24"], protocol: "tcp", ports: [2049, "20048-20049"] }] } },
+    logging: { allowedConnections: true },
+  },
+  "a zonal A2 fleet: built-in GPUs, autoscaled, a tcp health check, an update that takes a VM down instead of adding one": {
+    fleet: { name: "trainers", machineType: "a2-highgpu-1g", autoscaling: { maxReplicas: 4 }, healthCheck: { protocol: "tcp", port: 9000 }, updatePolicy: { maxSurge: 0, maxUnavailable: 1 } },
+  },
+  "consumers: other teams' accounts granted, under the rules, their outputs reading the bootstrap's local; state in GCS": {
+    consumers: {
+      "rocky-team": { serviceAccounts: ["rocky-vms@acme-rocky.iam.gserviceaccount.com", "rocky-batch@acme-rocky.iam.gserviceaccount.com"], targets: ["rocky-linux-cloud/rocky-linux-9"] },
+      analytics: { serviceAccounts: ["notebooks@acme-analytics.iam.gserviceaccount.com"], targets: [{ python: "3.11", glibc: "2.36", arch: "x86_64" }] },
+    },
+    stateBucket: { bucket: "airlock-state" },
+  },
   "a lock file, state in GCS, no flow logs": {
     mirror: { ...example.mirror, lockFile: "mirror.lock" },
     stateBucket: { bucket: "airlock-state" },

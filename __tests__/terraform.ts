@@ -66,6 +66,11 @@ export function errorBlocks(output: string): Array<{ title: string; body: string
 export async function configurationProblems(stackJson: string, cliConfig: string): Promise<string[]> {
   const dir = mkdtempSync(path.join(tmpdir(), "airlock-tf-load-"));
   writeFileSync(path.join(dir, "cdk.tf.json"), stackJson);
+  return directoryProblems(dir, cliConfig);
+}
+
+/** configurationProblems of the configuration in `dir` (HCL or JSON, its local modules included); init writes into `dir`. */
+export async function directoryProblems(dir: string, cliConfig: string): Promise<string[]> {
   const run = await terraform(dir, ["init", "-backend=false", "-input=false", "-no-color"], cliConfig);
   const blocks = errorBlocks(run.stderr + run.stdout);
   const providerMissing = (b: { title: string; body: string }) =>

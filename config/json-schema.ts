@@ -65,6 +65,13 @@ export function configReferenceMarkdown(): string {
   // optionalParent: the nearest enclosing object that may be left out (its fields are required only with it).
   const walk = (node: any, key: string, required: boolean, optionalParent?: string) => {
     const leaf = !(node.type === "object" && node.properties);
+    const entry = node.type === "object" && node.additionalProperties?.properties ? node.additionalProperties : undefined;
+    if (entry) {
+      // A map of objects by name (`consumers`): the map itself, then each field of an entry under NAME.
+      rows.push(`| \`${key}\` | map of ${typeOf(entry)} by name | ${node.default === undefined ? "none" : `\`${JSON.stringify(node.default)}\``} |`);
+      walk(entry, `${key}.NAME`, false);
+      return;
+    }
     if (leaf) {
       const must = optionalParent ? `required with \`${optionalParent}\`` : "required";
       const fallback = node.default === undefined ? (required ? must : "none") : `\`${JSON.stringify(node.default)}\``;

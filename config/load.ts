@@ -2,7 +2,9 @@ import { satisfies } from "@renovatebot/pep440/lib/specifier";
 import { readFileSync } from "fs";
 import * as path from "path";
 import { z } from "zod";
+import { consumerOutputName } from "./consumers";
 import { linesWithControlCharacters } from "./control-characters";
+import { egressRuleName } from "./egress-allow";
 import { lockGaps } from "./helper-requirements";
 import { lookupImage, minorVersion } from "./images";
 import { regionNote } from "./zones";
@@ -147,7 +149,21 @@ function configNotes(c: EnvironmentConfig, prefix: string): string[] {
     .filter(([, image]) => lookupImage(image).kind === "custom")
     .map(([field, image]) => `${prefix}${field}: "${image}" is a custom image: its VMs get what mirror.targets declares (${c.mirror.targets.map((t) => `CPython ${t.python}, glibc ${t.glibc}, ${t.arch}`).join("; ") || "no mirror: remote mode"}); make sure that is what it runs`);
   const region = regionNote(c.region);
-  return [...(region ? [`${prefix}region: ${region}`] : []), ...custom];
+  return [...(region ? [`${prefix}region: ${region}`] : []), ...custom, ...consumersStateNote(c, prefix)];
+}
+
+/**
+ * Consumers read the stack's outputs from its state (terraform_remote_state): with local state (no stateBucket)
+ * that state is a file on the deploying machine, which their Terraform cannot read. Noted, not refused: the
+ * grants, targets and rules still hold, and the values can be handed over by hand.
+ */
+function consumersStateNote(c: EnvironmentConfig, prefix: string): string[] {
+  const names = Object.keys(c.consumers);
+  if (names.length === 0 || c.stateBucket) return [];
+  return [
+    `${prefix}consumers: the stack's state is local (no stateBucket), a file on the machine that deploys: the consumers' Terraform cannot read ` +
+      `${names.map(consumerOutputName).join(", ")} with terraform_remote_state. Set stateBucket (README, Consumers), or hand each its output ("terraform output -json OUTPUT") after every deploy`,
+  ];
 }
 
 /** A resource an environment's stack creates: where, what, and how to resolve a clash. */
@@ -162,7 +178,7 @@ interface Claim {
 /** The network plumbing a stack adds to an existing VPC, which lives in the VPC's project (Shared VPC: the host project). */
 function plumbingClaims(c: EnvironmentConfig): Claim[] {
   const claims: Claim[] = [];
-  const hasVms = c.hosts.createPrivateHost || c.fleet !== undefined;
+  const hasVms = c.hosts.createPrivateHost || c.fleet !== undefined || Object.keys(c.consumers).length > 0;
   const priv = c.networks.private;
   if (priv.existing) {
     const project = priv.existing.project ?? c.projectId;
@@ -199,6 +215,16 @@ function plumbingClaims(c: EnvironmentConfig): Claim[] {
   return claims;
 }
 
+/** The allow-list's and the health checks' firewall rules, in the private VPC's project. */
+function privateRuleClaims(c: EnvironmentConfig): Claim[] {
+  const priv = c.networks.private;
+  const project = priv.existing?.project ?? c.projectId;
+  return [
+    ...priv.allowEgress.map((e) => ({ field: "networks.private.allowEgress", project, what: `the firewall rule ${egressRuleName(priv.name, e.name)}` })),
+    ...(c.fleet?.healthCheck ? [{ field: "fleet.healthCheck", project, what: `the firewall rule ${priv.name}-allow-health-checks` }] : []),
+  ];
+}
+
 /**
  * Environments must not claim the same resource in the same project: Terraform would fight over it. VPCs
  * and service accounts are project-wide, repositories regional, VMs zonal; the plumbing a stack adds to an
@@ -233,12 +259,14 @@ function sharedNames(envs: LoadedEnvironment[], named: boolean): string[] {
         ...(c.repositories.virtual.enabled ? [["repositories.virtual.id", `repository ${c.region}/${c.repositories.virtual.id}`] as [string, string]] : []),
         ...(c.fleet
           ? ([
-              ["fleet.name", `instance group ${c.zone}/${c.fleet.name}`],
+              ["fleet.name", `instance group ${c.fleet.zones ? c.region : c.zone}/${c.fleet.name}`],
+              ...(c.fleet.healthCheck ? [["fleet.healthCheck", `health check ${c.fleet.name}-hc`] as [string, string]] : []),
               ["fleet.accountId", `service account ${c.fleet.accountId}`],
             ] as Array<[string, string]>)
           : []),
       ]),
       ...plumbingClaims(c),
+      ...privateRuleClaims(c),
     ];
     for (const claim of claims) {
       const key = `${claim.project} ${claim.what}`;

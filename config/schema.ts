@@ -1,9 +1,14 @@
 import { z } from "zod";
 import { isNetworkAddress, networkAddress, overlaps, parseCidr } from "./cidr";
+import { consumerProblems, consumerRepositories, ConsumersContext, consumersSchema } from "./consumers";
 import { firstControlCharacter, visibleString } from "./control-characters";
+import { egressAllowList } from "./egress-allow";
+import { fleetProblems, resolveFleet } from "./fleet-checks";
+import { acceleratorsSchema, autoscalingSchema, bootDiskSchema, healthCheckSchema, updatePolicySchema } from "./fleet-schema";
 import { ownedDirectory } from "./host-paths";
 import { iamMember } from "./iam-member";
 import { TARGET_ARCHES, TARGET_OS_KEYS } from "./images";
+import { hostMachineTypeProblem, machineTypeProblem } from "./machine-types";
 import { normalizeName } from "./requirements";
 import { publicImageProblems, resolveTargets } from "./targets";
 import { REGION_ZONES, zoneProblem } from "./zones";
@@ -78,13 +83,18 @@ const relativePath = z
   .refine((p) => !p.startsWith("/"), "must be relative to the config file's folder, not an absolute path")
   .refine((p) => !p.split("/").includes(".."), "must not leave the config file's folder ('..')");
 // Compute Engine's machine type names: shared-core (e2-micro/small/medium, f1-micro, g1-small),
-// FAMILY-KIND-VCPUS with an optional suffix (n2-standard-4, c3-highcpu-22-lssd), or custom ones.
+// SERIES-KIND-SIZE with an optional suffix (n2-standard-4, c3-highcpu-22-lssd, a2-highgpu-1g,
+// ct5lp-hightpu-4t), or custom ones; then the series must be one Compute Engine has (config/machine-types.ts).
 const machineType = z
   .string()
   .regex(
-    /^(e2-(micro|small|medium)|f1-micro|g1-small|[a-z][a-z0-9]{1,4}-(standard|highmem|highcpu|highgpu|megagpu|ultragpu|ultramem|megamem|hypermem|edgegpu)-[1-9][0-9]*(-(lssd|nolssd|metal))?|([a-z][a-z0-9]{1,4}-)?custom-[1-9][0-9]*-[1-9][0-9]*(-ext)?)$/,
-    'must be a Compute Engine machine type such as "e2-small", "n2-standard-4" or "n2-custom-2-4096"',
-  );
+    /^(e2-(micro|small|medium)|f1-micro|g1-small|[a-z][a-z0-9]{1,4}-(standard|highmem|highcpu|highgpu|megagpu|ultragpu|ultramem|megamem|hypermem|edgegpu|hightpu)-[1-9][0-9]*[gt]?(-(lssd|nolssd|metal|highlssd|standardlssd))?|([a-z][a-z0-9]{1,4}-)?custom-([1-9][0-9]*|micro|small|medium)-[1-9][0-9]*(-ext)?)$/,
+    { message: 'must be a Compute Engine machine type such as "e2-small", "n2-standard-4", "n2-custom-2-4096" or "a2-highgpu-1g"', abort: true },
+  )
+  .superRefine((type, ctx) => {
+    const problem = machineTypeProblem(type);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
 // `IMAGE_PROJECT/IMAGE_OR_FAMILY` or the resource forms GCE also accepts.
 const image = z
   .string()
@@ -92,6 +102,8 @@ const image = z
     /^([a-z0-9-]+\/[a-z0-9-]+|(https:\/\/www\.googleapis\.com\/compute\/v1\/)?projects\/[a-z0-9-]+\/global\/images\/(family\/)?[a-z0-9-]+)$/,
     'must be "IMAGE_PROJECT/IMAGE_OR_FAMILY" such as "debian-cloud/debian-12", or "projects/IMAGE_PROJECT/global/images/[family/]NAME"',
   );
+/** A target of `mirror.targets` or of a consumer: an image in the form of `hosts.image`, or what a custom image runs. */
+const declaredTarget = z.union([image, z.strictObject({ python: pythonFullVersion, glibc: glibcVersion, arch: z.enum(TARGET_ARCHES) })]);
 // unix-cron, as Cloud Scheduler reads it: five fields of digits, names, *, /, ',' and '-'.
 const cron = z
   .string()
@@ -228,6 +240,8 @@ const privateNetworkSchema = networkSchema.extend({
       iapSshRule: z.boolean().default(true),
     })
     .prefault({}),
+  /** Internal destinations the private host and the fleet may reach besides Google APIs (NFS, databases, each other). */
+  allowEgress: egressAllowList,
 });
 
 /** The settings of one environment (one Terraform stack). */
@@ -285,9 +299,7 @@ export const environmentSchema = z
          * VMs outside the stack that run the bootstrap (the stack's own VMs are targets by their images):
          * an image in the form of `hosts.image`, or what a custom image runs.
          */
-        targets: z
-          .array(z.union([image, z.strictObject({ python: pythonFullVersion, glibc: glibcVersion, arch: z.enum(TARGET_ARCHES) })]))
-          .default([]),
+        targets: z.array(declaredTarget).default([]),
         /** Older form of the targets' CPython versions: may only agree with the VMs' images. */
         pythonVersions: z.array(pythonVersion).min(1, "must list at least one Python version").optional(),
         /** Older form of the private hosts' OS: may only agree with the VMs' images. */
@@ -343,14 +355,23 @@ export const environmentSchema = z
       .strictObject({
         /** Name prefix of the template, and the managed instance group's name (it adds 5 characters per VM). */
         name: z.string().regex(/^[a-z]([-a-z0-9]{0,56}[a-z0-9])?$/, "must be 1-58 lowercase letters, digits or hyphens, starting with a letter, not ending with a hyphen"),
-        /** VMs in a zonal managed instance group built from the template; 0 for the template alone. */
-        size: z.number().int().min(0).max(1000, "must be at most 1000").default(0),
+        /** VMs in a managed instance group built from the template (zonal, or regional with `zones`); 0 for the template alone. */
+        size: z.number().int().min(0).max(2000, "must be at most 2000").default(0),
         machineType: machineType.default("e2-small"),
         image: image.default("debian-cloud/debian-12"),
         /** The fleet's service account id; by default the fleet's name. */
         accountId: accountId.optional(),
+        bootDisk: bootDiskSchema,
+        accelerators: acceleratorsSchema,
+        /** Zones of `region` for a regional group; absent: a zonal group in `zone`. */
+        zones: z.array(zone).min(1, "must list at least one zone (or remove it for a zonal group in zone)").optional(),
+        updatePolicy: updatePolicySchema.optional(),
+        autoscaling: autoscalingSchema.optional(),
+        healthCheck: healthCheckSchema.optional(),
       })
       .optional(),
+    /** Other teams' workloads that bootstrap from this stack, by name: their accounts, images and repositories (config/consumers.ts). */
+    consumers: consumersSchema(declaredTarget),
     logging: z
       .strictObject({
         /** VPC flow logs on both subnets; the defaults keep their volume (and bill) small. */
@@ -403,11 +424,11 @@ export const environmentSchema = z
     if (!privateNet.existing && Object.values(privateNet.manage).includes(false)) {
       ctx.addIssue({ code: "custom", path: ["networks", "private", "manage"], message: "applies to an existing VPC only: a VPC the stack creates always gets its route, zones and rules" });
     }
-    if (privateNet.existing && privateNet.manage.egressRules && !env.hosts.createPrivateHost && !env.fleet) {
+    if (privateNet.existing && privateNet.manage.egressRules && !env.hosts.createPrivateHost && !env.fleet && Object.keys(env.consumers).length === 0) {
       ctx.addIssue({
         code: "custom",
         path: ["networks", "private", "manage", "egressRules"],
-        message: "has no airlock VM to apply to in an existing VPC (no private host, no fleet), and the stack never restricts other VMs there: set it to false and restrict egress yourself",
+        message: "has no airlock VM to apply to in an existing VPC (no private host, no fleet, no consumers), and the stack never restricts other VMs there: set it to false and restrict egress yourself",
       });
     }
     const pub = publicNetwork?.subnetCidr ? parseCidr(publicNetwork.subnetCidr) : undefined;
@@ -445,6 +466,14 @@ export const environmentSchema = z
     }
     if (env.fleet && env.fleet.accountId === undefined && !ACCOUNT_ID.test(env.fleet.name)) {
       ctx.addIssue({ code: "custom", path: ["fleet", "accountId"], message: `defaults to fleet.name "${env.fleet.name}", which is no service account id (${ACCOUNT_ID_RULE}): set fleet.accountId` });
+    }
+    for (const problem of env.fleet ? fleetProblems(env.fleet, env.region) : []) {
+      ctx.addIssue({ code: "custom", path: ["fleet", ...problem.path], message: problem.message });
+    }
+    const hostType = hostMachineTypeProblem(env.hosts.machineType);
+    if (hostType) ctx.addIssue({ code: "custom", path: ["hosts", "machineType"], message: hostType });
+    if (env.networks.private.allowEgress.length > 0 && !env.hosts.createPrivateHost && !env.fleet && Object.keys(env.consumers).length === 0) {
+      ctx.addIssue({ code: "custom", path: ["networks", "private", "allowEgress"], message: "holds for the private host, the fleet and the consumers, and the stack has none: remove it, or add a fleet or a consumer" });
     }
     const fleetAccount = env.fleet ? env.fleet.accountId ?? env.fleet.name : undefined;
     if (fleetAccount && [accountIds(env).public, accountIds(env).private].includes(fleetAccount)) {
@@ -526,7 +555,7 @@ export const environmentSchema = z
     }
   })
   .superRefine((env, ctx) => {
-    for (const problem of [...resolveTargets(env).problems, ...publicImageProblems(env)]) {
+    for (const problem of [...resolveTargets(env).problems, ...publicImageProblems(env), ...consumerProblems(env.consumers, consumersContext(env))]) {
       ctx.addIssue({ code: "custom", path: problem.path, message: problem.message });
     }
   })
@@ -535,7 +564,10 @@ export const environmentSchema = z
       ...env,
       mirror: { ...env.mirror, targets: resolveTargets(env).targets },
       hosts: { ...env.hosts, publicAccountId: accountIds(env).public, privateAccountId: accountIds(env).private },
-      fleet: env.fleet ? { ...env.fleet, accountId: env.fleet.accountId ?? env.fleet.name } : undefined,
+      fleet: env.fleet ? { ...resolveFleet(env.fleet), accountId: env.fleet.accountId ?? env.fleet.name } : undefined,
+      consumers: Object.fromEntries(
+        Object.entries(env.consumers).map(([name, c]) => [name, { ...c, repositories: consumerRepositories(c, env.mode, env.repositories.virtual.enabled) }]),
+      ),
     };
     if (env.mode === "remote") return { ...resolved, mode: "remote" as const, mirror: { ...resolved.mirror, signing: undefined, policy: undefined }, schedule: undefined };
     const publicNetwork = env.networks.public;
@@ -559,6 +591,34 @@ export const environmentSchema = z
         : undefined,
     };
   });
+
+/** What the consumers are checked against: the repositories, the stack's own accounts, the private network's rules. */
+function consumersContext(env: {
+  readonly mode: "mirror" | "remote";
+  readonly projectId: string;
+  readonly hosts: { readonly publicName: string; readonly privateName: string; readonly publicAccountId?: string; readonly privateAccountId?: string; readonly createPrivateHost: boolean };
+  readonly fleet?: { readonly name: string; readonly accountId?: string };
+  readonly mirror: { readonly schedule?: string; readonly scheduleAccountId?: string };
+  readonly repositories: { readonly virtual: { readonly enabled: boolean }; readonly access: Record<"auth" | "remote" | "private" | "virtual", { readonly readers: readonly string[] }> };
+  readonly networks: { readonly private: { readonly existing?: unknown; readonly manage: { readonly iapSshRule: boolean; readonly egressRules: boolean } } };
+}): ConsumersContext {
+  const ids = accountIds(env);
+  const own: Array<[string, string | undefined]> = [
+    ["hosts.publicAccountId", env.mode === "mirror" ? ids.public : undefined],
+    ["hosts.privateAccountId", env.hosts.createPrivateHost ? ids.private : undefined],
+    ["fleet.accountId", env.fleet ? env.fleet.accountId ?? env.fleet.name : undefined],
+    ["mirror.scheduleAccountId", env.mode === "mirror" && env.mirror.schedule ? env.mirror.scheduleAccountId ?? `${ids.public}-sched` : undefined],
+  ];
+  const priv = env.networks.private;
+  return {
+    mode: env.mode,
+    virtualEnabled: env.repositories.virtual.enabled,
+    readers: { auth: env.repositories.access.auth.readers, remote: env.repositories.access.remote.readers, private: env.repositories.access.private.readers, virtual: env.repositories.access.virtual.readers },
+    ownAccounts: own.flatMap(([field, id]) => (id ? [{ field, email: `${id}@${env.projectId}.iam.gserviceaccount.com` }] : [])),
+    ownRuleAccounts: (env.hosts.createPrivateHost ? 1 : 0) + (env.fleet ? 1 : 0),
+    rulesNameAccounts: !priv.existing || priv.manage.iapSshRule || priv.manage.egressRules,
+  };
+}
 
 /** Service account ids follow the host names unless set. */
 function accountIds(env: { hosts: { publicName: string; privateName: string; publicAccountId?: string; privateAccountId?: string } }) {

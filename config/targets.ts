@@ -16,6 +16,8 @@ export interface TargetSettings {
   readonly mode: "mirror" | "remote";
   readonly hosts: { readonly image: string; readonly publicImage: string; readonly createPrivateHost: boolean };
   readonly fleet?: { readonly image: string };
+  /** Other teams' workloads (config/consumers.ts): their targets join the mirror's. */
+  readonly consumers?: Readonly<Record<string, { readonly targets: readonly DeclaredTarget[] }>>;
   readonly mirror: {
     readonly targets: readonly DeclaredTarget[];
     readonly pythonVersions?: readonly string[];
@@ -55,7 +57,7 @@ function imageFamily(image: string, path: (string | number)[], problems: TargetP
 
 /**
  * What the mirror must serve, derived from the images of every VM the stack creates (the private host,
- * the fleet) plus the VMs outside it that `mirror.targets` declares; deduplicated. The older settings
+ * the fleet) plus the VMs outside it that `mirror.targets` and the consumers' `targets` declare; deduplicated. The older settings
  * `mirror.pythonVersions`, `.targetImage` and `.targetArch` may still say the same thing, but never
  * something else: a contradiction is a problem naming both fields. Without any VM, they alone declare
  * the targets.
@@ -80,17 +82,21 @@ export function resolveTargets(s: TargetSettings): { targets: MirrorTarget[]; pr
   }
 
   const explicit = s.mirror.targets.filter((t): t is PythonTarget => typeof t !== "string");
-  s.mirror.targets.forEach((declared, i) => {
-    const path = ["mirror", "targets", i];
-    if (typeof declared !== "string") {
-      found.push({ target: declared, by: `mirror.targets.${i}` });
-      return;
-    }
-    const family = imageFamily(declared, path, problems);
-    if (family === "custom") {
-      problems.push({ path, message: `"${declared}" is not an image family pip-airlock knows: for a custom image, say what it runs, e.g. ${EXAMPLE_TARGET}` });
-    } else if (family) found.push({ target: family.target, by: `mirror.targets.${i}` });
-  });
+  const declare = (list: readonly DeclaredTarget[], field: string[]) =>
+    list.forEach((declared, i) => {
+      const path = [...field, i];
+      const by = path.join(".");
+      if (typeof declared !== "string") {
+        found.push({ target: declared, by });
+        return;
+      }
+      const family = imageFamily(declared, path, problems);
+      if (family === "custom") {
+        problems.push({ path, message: `"${declared}" is not an image family pip-airlock knows: for a custom image, say what it runs, e.g. ${EXAMPLE_TARGET}` });
+      } else if (family) found.push({ target: family.target, by });
+    });
+  declare(s.mirror.targets, ["mirror", "targets"]);
+  for (const [name, consumer] of Object.entries(s.consumers ?? {})) declare(consumer.targets, ["consumers", name, "targets"]);
 
   if (s.mode === "mirror" && customVms.length > 0 && explicit.length === 0) {
     for (const vm of customVms) {

@@ -2,6 +2,7 @@ import { GoogleArtifactRegistryVpcscConfig } from "@cdktf/provider-google-beta/l
 import { GoogleBetaProvider } from "@cdktf/provider-google-beta/lib/provider";
 import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
+import { ConsumerRepository } from "../config/consumers";
 import { EnvironmentConfig } from "../config/schema";
 import { ConstructGroup } from "./construct-group";
 import { MirrorSigning } from "./mirror-signing";
@@ -146,6 +147,29 @@ export class AirlockRepositories extends ConstructGroup {
       ...readable.map((r) => r.grantRead(grantee)),
       ...(this.signing ? [this.signing.grantVerify(grantee)] : []),
       ...(this.vpcscPolicy ? [this.vpcscPolicy] : []),
+    ];
+  }
+
+  /** The repository `repositories.access` calls `key`, when the stack has it. */
+  repositoryOf(key: ConsumerRepository): PythonRepository | undefined {
+    if (key === "private") return this.privateRepo;
+    if (key === "virtual") return this.virtualRepo;
+    return key === (this.signing ? "auth" : "remote") ? this.helpersRepo : undefined;
+  }
+
+  /**
+   * Let `grantee` (a consumer's account: a VM outside the stack that bootstraps) read the repositories `keys`
+   * names, read-only and on those repositories only, and in mirror mode the signing key's public key: what
+   * the stack's own bootstrapping identities get (grantReadAll), for the repositories the consumer reads.
+   */
+  grantConsumerRead(grantee: Grantee, keys: readonly ConsumerRepository[]): ITerraformDependable[] {
+    return [
+      ...keys.map((key) => {
+        const repository = this.repositoryOf(key);
+        if (!repository) throw new Error(`${this.node.path}: no repository "${key}" to grant (the config's validation refuses it)`);
+        return repository.grantRead(grantee);
+      }),
+      ...(this.signing ? [this.signing.grantVerify(grantee)] : []),
     ];
   }
 }

@@ -11,6 +11,7 @@ import { keepInAddresses, leaveGroupsOutOfAddresses } from "./address-scheme";
 import { AirlockHost } from "./airlock-host";
 import { AirlockRepositories } from "./airlock-repositories";
 import { ConstructGroup } from "./construct-group";
+import { Consumers } from "./consumers";
 import { checkGuardrails, violationLine, wasCheckedWhole } from "./guardrails/check";
 import { MirrorSide } from "./mirror-side";
 import { nextSteps } from "./next-steps";
@@ -145,6 +146,7 @@ export class PipAirlock extends ConstructGroup {
 
     this.repositories = new AirlockRepositories(this, "artifact-registry", { config, labels, betaProvider: beta });
     this.privateSide = new PrivateSide(this, "private", { config, labels, repositories: this.repositories, startupSources, lockContent });
+    new Consumers(this, "consumers", { config, repositories: this.repositories, network: this.privateSide.network, bootstrap: this.privateSide.bootstrap });
     if (config.mode === "mirror" && this.repositories.signing) {
       this.mirrorSide = new MirrorSide(this, "mirror", {
         config,

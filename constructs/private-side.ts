@@ -1,10 +1,12 @@
 import { Construct } from "constructs";
+import { consumerAccounts } from "../config/consumers";
 import { EnvironmentConfig } from "../config/schema";
 import { bootstrapScript, StartupScript } from "../startup-script/scripts";
 import { StartupSources } from "../startup-script/sources";
 import { AirlockHost } from "./airlock-host";
 import { AirlockRepositories } from "./airlock-repositories";
 import { ConstructGroup } from "./construct-group";
+import { EgressAllowList } from "./egress-allow-list";
 import { HostIdentity } from "./host-identity";
 import { PrivateFleet } from "./private-fleet";
 import { PrivateNetwork } from "./private-network";
@@ -38,6 +40,8 @@ export class PrivateSide extends ConstructGroup {
   /** The private host's service account (with `hosts.createPrivateHost`). */
   readonly hostIdentity?: HostIdentity;
   readonly fleetIdentity?: HostIdentity;
+  /** The private side's egress beyond Google APIs (`networks.private.allowEgress`). */
+  readonly egressAllowList: EgressAllowList;
 
   constructor(scope: Construct, id: string, props: PrivateSideProps) {
     super(scope, id);
@@ -55,6 +59,8 @@ export class PrivateSide extends ConstructGroup {
       ? new HostIdentity(this, "fleet-identity", { project, accountId: config.fleet.accountId, displayName: "pip-airlock fleet: reads Artifact Registry", grantName: "fleet" })
       : undefined;
     const { hostIdentity, fleetIdentity } = this;
+    // The airlock VMs' accounts: every rule of the private side that holds for some VMs holds for these.
+    const sshTargetServiceAccounts = [...[hostIdentity, fleetIdentity].flatMap((identity) => (identity ? [identity.email] : [])), ...consumerAccounts(config.consumers)];
     this.network = new PrivateNetwork(this, "private-network", {
       project,
       name: config.networks.private.name,
@@ -63,7 +69,15 @@ export class PrivateSide extends ConstructGroup {
       existing: config.networks.private.existing,
       manage: config.networks.private.manage,
       googleApis: config.networks.private.googleApis,
-      sshTargetServiceAccounts: [hostIdentity, fleetIdentity].flatMap((identity) => (identity ? [identity.email] : [])),
+      sshTargetServiceAccounts,
+      logging: config.logging,
+    });
+    this.egressAllowList = new EgressAllowList(this, "egress-allow-list", {
+      project: this.network.vpc.project,
+      network: this.network.network.id,
+      namePrefix: config.networks.private.name,
+      entries: config.networks.private.allowEgress,
+      targetServiceAccounts: sshTargetServiceAccounts,
       logging: config.logging,
     });
     /** All a VM's bootstrap needs before its first boot: the way to Google APIs, read grants on every repository and the signing key's public key. */
@@ -107,6 +121,14 @@ export class PrivateSide extends ConstructGroup {
         labels: props.labels,
         size: config.fleet.size,
         bootsAfter: fleetNeeds,
+        bootDisk: config.fleet.bootDisk,
+        accelerators: config.fleet.accelerators,
+        zones: config.fleet.zones,
+        updatePolicy: config.fleet.updatePolicy,
+        autoscaling: config.fleet.autoscaling,
+        healthCheck: config.fleet.healthCheck,
+        network: { id: this.network.network.id, project: this.network.vpc.project, namePrefix: config.networks.private.name },
+        logging: config.logging,
       });
     }
     stackOutput(this, "private_subnet_self_link", this.network.subnet.selfLink, "The private subnet, for your own VMs and templates");

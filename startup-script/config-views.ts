@@ -88,7 +88,9 @@ export function bootstrapView(config: EnvironmentConfig, endpoints: ScriptEndpoi
     packages: config.mirror.packages,
     wait_attempts: config.retries.waitAttempts,
     bootstrap_pip: config.mirror.bootstrapPip,
-    mirrored_targets: config.mode === "mirror" ? mirroredTargets(config) : [],
+    // None: a host finds its target among those the verified signed set names a bundle for, so the bootstrap
+    // (and every VM, template and consumer carrying it) stays the same when a target is added.
+    mirrored_targets: [],
     venv_dir: config.hosts.keyringVenv,
     owned_roots: OWNED_ROOTS,
     product_state_paths: PRODUCT_STATE_PATHS,

@@ -42,9 +42,9 @@ export interface MirrorScriptView extends CommonScriptView {
    */
   readonly targets: readonly string[];
   /**
-   * The same targets in the same order as the private hosts name them, `PYTHON:ARCH:GLIBC` (the
-   * bootstrap's `mirrored_targets`): the mirror publishes one bundle per target, under the name both
-   * scripts derive from this word.
+   * The same targets in the same order, as the signed set names them, `PYTHON:ARCH:GLIBC`: the mirror
+   * publishes one bundle per target, under the name both scripts derive from this word (a host finds its
+   * own among the signed set's).
    */
   readonly mirrored_targets: readonly string[];
   /** Requirement specifier of the pip that bare private hosts bootstrap with, e.g. `pip>=23.1`. */
@@ -100,8 +100,10 @@ export interface BootstrapScriptView extends CommonScriptView {
   /** Requirement specifier of the pip bootstrapped into the keyring venv. */
   readonly bootstrap_pip: string;
   /**
-   * What the mirror serves, one word per target: `PYTHON:ARCH:GLIBC`, e.g. `3.11.2:x86_64:2.36`; empty
-   * when a remote repository serves PyPI itself. A host that is none of them is told so in its log.
+   * The targets a host may take a bundle for, one word per target: `PYTHON:ARCH:GLIBC`, e.g.
+   * `3.11.2:x86_64:2.36`. The synth renders none (`[]`): the host takes its target from those the verified
+   * signed set names a bundle for, so the script does not change when a target is added. A host that is none
+   * of them is told so in its log.
    */
   readonly mirrored_targets: readonly string[];
   /** Where the keyring venv lives, e.g. `/opt/pip-airlock/keyring`. */

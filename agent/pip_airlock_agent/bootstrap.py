@@ -24,6 +24,7 @@ from .keyring_venv import KEYRING_LINK, PIP_ENV, KeyringVenv, ensure_link
 from .names import bundle_project, normalize, requirement_project, wheel_version
 from .pipconf import HEADER, config_files, write_if_changed
 from .probe import probe_index, probe_user
+from .settings import TARGET_WORD
 from .versions import pick_newest, release
 
 VENV_TOOL_LINK_DIR = "/usr/local/bin"
@@ -63,7 +64,8 @@ class Bootstrap:
     def run(self) -> str:
         """Returns the final status (ready or ready-stale); raises AgentError for failed."""
         log, attrs = self.log, self.ctx.attrs
-        self.check_mirrored_target()
+        if self.s.mirrored_targets:
+            self.check_mirrored_target()
         log.info(f"bootstrapping {' '.join(self.s.packages)} from {self.s.auth_repo_index_url} ({self.s.ar_host}) into {self.s.venv_dir}")
         attrs.publish("status", "running")
         self.work_dir = tempfile.mkdtemp(prefix="pip-airlock-bootstrap.", dir=self.work_root)
@@ -143,17 +145,22 @@ class Bootstrap:
         return "ready-stale"
 
     # --- what this host is ----------------------------------------------------------------------------
-    def check_mirrored_target(self) -> None:
+    def check_mirrored_target(self, targets: Optional[List[str]] = None) -> None:
         """Is this host one of the mirror's targets (its CPython X.Y and CPU, a glibc at least the target's)?
-        Of several that fit, the one with the newest glibc. A host that is none is told so (not a failure)."""
-        if not self.s.mirrored_targets:
+        Of several that fit, the one with the newest glibc. A host that is none is told so (not a failure).
+        `targets`: those the verified signed set names a bundle for (what the synthesized bootstrap goes by: its
+        MIRRORED_TARGETS is empty, so the script stays the same when another target is added); by default
+        MIRRORED_TARGETS, when the settings name some (a script rendered or edited to keep to them)."""
+        targets = [t for t in (self.s.mirrored_targets if targets is None else targets) if TARGET_WORD.fullmatch(t)]
+        self.host_target, self.bundle_project = "", ""
+        if not targets:
             return
         arch = platform.machine()
         glibc = platform.libc_ver()[1] or "0.0"
         have = release(glibc) or (0,)
         minor = self.host_python.split(".")[:2]
         best = None
-        for target in self.s.mirrored_targets:
+        for target in targets:
             python, t_arch, t_glibc = target.split(":")
             want = release(t_glibc) or (0,)
             if python.split(".")[:2] == minor and t_arch == arch and want <= have and (best is None or want > best[0]):
@@ -163,9 +170,10 @@ class Bootstrap:
             self.bundle_project = bundle_project(self.host_target)
             self.log.info(f"this host (CPython {self.host_python}, {arch}, glibc {glibc}) is a target of the mirror ({self.host_target}): its bundle is {self.bundle_project}")
             return
-        served = ";".join("CPython {} {} glibc {}".format(*t.split(":")) for t in self.s.mirrored_targets)
+        served = ";".join("CPython {} {} glibc {}".format(*t.split(":")) for t in targets)
         self.log.info(f"warning: this host (CPython {self.host_python}, {arch}, glibc {glibc}) is none of the mirror's targets ({served}): "
-                      "compiled dependencies may have no wheel for it; declare its image in mirror.targets")
+                      "compiled dependencies may have no wheel for it; declare its image in mirror.targets, or in the targets of "
+                      "the consumer it belongs to (consumers.NAME.targets)")
 
     def already_configured(self) -> bool:
         conf = read_small("/etc/pip.conf") or ""
@@ -189,6 +197,10 @@ class Bootstrap:
             self.source = "installed"
             self.log.info(f"{installed.filename} is the one installed: nothing to fetch")
             return
+        if not self.s.mirrored_targets:
+            # This host's target is one the signed set names a bundle for: what the mirror serves is known from
+            # what it signed, so the bootstrap carries no list of targets that another team's target would change.
+            self.check_mirrored_target(sorted(statement.bundles))
         self.bundle = self.trust.bundle_for(self.host_target) if self.host_target else None
         if self.bundle:
             self.source = "bundle"

@@ -204,6 +204,15 @@ class Policy:
         return (f"cooldown {days}d (cutoff {iso(flt.cutoff)}): {kept} files kept, {len(skipped)} releases skipped for age"
                 + (f": {_names(skipped)}" if skipped else ""))
 
+    def _unchecked(self, err: AgentError, names: List[str], *, what: str, strict: bool, service: str) -> None:
+        """A check whose service failed: raises in a refusing mode (nothing goes up unchecked), else records it on every file."""
+        if strict:
+            self.log.info(f"policy: {what} cannot be checked ({service}: {err}): nothing is uploaded unchecked")
+            raise err
+        self.log.info(f"policy: {what} not checked: {err}")
+        for name in names:
+            self.report.decisions[name].append(f"{what} not checked: {err}")
+
     def _vulnerabilities(self, names: List[str], closures: Dict[str, List[str]], refusals: List[str]) -> str:
         mode = self.p["VULNERABILITIES"]
         if mode == "off":
@@ -218,12 +227,7 @@ class Policy:
         try:
             found = self.ctx.retry.run("OSV query", lambda: osv.vulnerabilities(sorted(releases)), self.log)
         except AgentError as err:
-            if mode == "refuse":
-                self.log.info(f"policy: the closure's vulnerabilities cannot be checked ({err}): nothing is uploaded unchecked")
-                raise
-            self.log.info(f"policy: vulnerabilities not checked: {err}")
-            for name in names:
-                self.report.decisions[name].append(f"vulnerabilities not checked: {err}")
+            self._unchecked(err, names, what="vulnerabilities", strict=mode == "refuse", service="OSV")
             return f"vulnerabilities ({mode}): not checked, OSV failed: {err}"
         waivers = {w["ID"]: w["REASON"] for w in self.p["WAIVERS"]}
         refused: List[str] = []
@@ -275,12 +279,7 @@ class Policy:
             try:
                 identities[name] = self.ctx.retry.run(f"provenance of {name}", lambda: integrity.publisher(project, version, name), self.log)
             except AgentError as err:
-                if mode == "refuse-changed":
-                    self.log.info(f"policy: the publishers cannot be checked ({err}): nothing is uploaded unchecked")
-                    raise
-                self.log.info(f"policy: provenance not checked: {err}")
-                for each in names:
-                    self.report.decisions[each].append(f"provenance not checked: {err}")
+                self._unchecked(err, names, what="provenance", strict=mode == "refuse-changed", service="the Integrity API")
                 return f"provenance ({mode}): not checked, the Integrity API failed: {err}", None
             self._decide(name, f"provenance: {identities[name] or 'none (PyPI has no attestation for it)'}")
         records = self.records.load()

@@ -14,6 +14,8 @@ from .hostpaths import owned_directory
 _HOST = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+")
 _REQUIREMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9._, -]+\])?( *(===|==|!=|~=|<=|>=|<|>) *[A-Za-z0-9.*+!_-]+( *, *(===|==|!=|~=|<=|>=|<|>) *[A-Za-z0-9.*+!_-]+)*)?( *;[ -~]+)?")
 _MIRRORED_TARGET = re.compile(r"3\.[0-9]+(\.[0-9]+)?:(x86_64|aarch64):2\.[0-9]+")
+#: A target's word, PYTHON:ARCH:GLIBC (MIRRORED_TARGETS, and the targets a signed set names bundles for).
+TARGET_WORD = _MIRRORED_TARGET
 _TARGET = re.compile(r"3\.[0-9]+(\.[0-9]+)?:(x86_64|aarch64):[a-z0-9_]+(,[a-z0-9_]+)*")
 _NAMESPACE = re.compile(r"[A-Za-z0-9_-]{1,63}")
 

@@ -67,7 +67,7 @@ def test_remote_mode_reads_the_index_pages_only(tmp_path, monkeypatch):
 
 def test_mirrored_targets_without_a_signing_key_are_refused(tmp_path, monkeypatch):
     with pytest.raises(SettingsError, match="SIGNING_KEY: empty while MIRRORED_TARGETS"):
-        Host(tmp_path, monkeypatch, signing_key="")
+        Host(tmp_path, monkeypatch, signing_key="", mirrored_targets=["3.11.2:x86_64:2.36"])
 
 
 # --- a pip this host can run ------------------------------------------------------------------------------

@@ -39,14 +39,7 @@ def installed_set(host: Host) -> str:
 
 
 def run(host: Host):
-    """(status or the exception raised, the guest attributes written)."""
-    b = host.bootstrap()
-    try:
-        status = b.run()
-    except Exception as err:  # noqa: BLE001 - the test looks at it
-        status = err
-    assert os.listdir(os.path.join(host.root, "work")) == []  # the run's work dir is gone, whatever happened
-    return status, list(host.transport.attributes)
+    return host.run_whole()
 
 
 def failed(host: Host, err) -> list:

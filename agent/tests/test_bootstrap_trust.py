@@ -19,12 +19,7 @@ SIGNED = signed_set.PROJECT
 
 
 def run(host: Host):
-    b = host.bootstrap()
-    try:
-        status = b.run()
-    except Exception as err:  # noqa: BLE001 - the test looks at it
-        status = err
-    return status, list(host.transport.attributes)
+    return host.run_whole()
 
 
 def signed_host(tmp_path, monkeypatch, **changes) -> Host:

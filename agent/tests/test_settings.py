@@ -127,6 +127,7 @@ def test_the_policy_and_the_signing_key_load():
     assert m.signing_key.endswith("/cryptoKeys/mirror-signing")
     b = raw("bootstrap")
     b["SIGNING_KEY"] = ""
+    b["MIRRORED_TARGETS"] = ["3.11.2:x86_64:2.36"]
     with pytest.raises(SettingsError, match="SIGNING_KEY: empty while MIRRORED_TARGETS"):
         parse(b, "bootstrap")  # a mirror's bundles are installed only when signed
     b["MIRRORED_TARGETS"] = []

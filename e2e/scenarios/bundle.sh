@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Scenario bundle: what the bootstrap trusts of the mirror's bundles, and the way without one. The auth
 # repo holds the Debian 12 closure's files, as every mirror leaves it, and, built by the mirror
-# script's own code (the agent's bundle-build), bundles of that closure under the names of three targets; each host
-# runs the synthesized bootstrap, its MIRRORED_TARGETS naming a target of its own (the same CPython
-# and CPU, a glibc its own 2.36 admits), so each looks for its own bundle:
-#   - legacy (the target as synthesized, no bundle for it: an auth repo filled by an older mirror):
+# script's own code (the agent's bundle-build), bundles of that closure under the names of two targets; each host
+# runs the synthesized bootstrap with MIRRORED_TARGETS naming a target of its own (the same CPython and CPU, a
+# glibc its own 2.36 admits), so each keeps to its own bundle (the synthesized bootstrap names none: it would take
+# the signed set's newest glibc the host admits):
+#   - legacy (Debian 12's own target, no bundle for it: an auth repo filled by an older mirror):
 #     ready through the index, as before bundles, at the old request count (reported)
 #   - corrupt (glibc 2.35): its bundle's first download arrives with one byte flipped (the sha256 the
 #     index gives does not match): fetched again, then ready
@@ -28,11 +29,12 @@ world_up
 host_new legacy private
 host_new corrupt private
 host_new tampered private
+variant "$BOOTSTRAP_SH" "${SW}/legacy.sh" "MIRRORED_TARGETS=(${TARGET})"
 variant "$BOOTSTRAP_SH" "${SW}/corrupt.sh" "MIRRORED_TARGETS=(3.11.2:x86_64:2.35)"
 variant "$BOOTSTRAP_SH" "${SW}/tampered.sh" "MIRRORED_TARGETS=(3.11.2:x86_64:2.34)" MAX_ATTEMPTS=2 MAX_BACKOFF_SECONDS=1
 ar_faults "{\"corrupt\": 1, \"corrupt_prefix\": \"${CORRUPT%%-*}\"}"
 
-boot legacy legacy "$BOOTSTRAP_SH" 300 &
+boot legacy legacy "${SW}/legacy.sh" 300 &
 L=$!
 boot corrupt corrupt "${SW}/corrupt.sh" 300 &
 C=$!

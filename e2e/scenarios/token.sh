@@ -9,7 +9,7 @@
 #     links to https://elsewhere.test/ and to http://AR_HOST/: refused, failed at verify (where the signed set's bundle is looked up)
 #   - agent-redirect: the bundle file answers 302 to https://elsewhere.test/: not followed, failed at
 #     venv (the step that downloads it)
-#   - pip-links-http, pip-redirect (no bundle: pip installs from the index): the page of zipp (a
+#   - pip-links-http, pip-redirect (no bundle: the signed files fetched one by one): the page of zipp (a
 #     dependency only pip reads) links to http://AR_HOST/, or zipp's wheel answers 302 to
 #     https://elsewhere.test/: pip may follow, but without the credentials; failed at install
 #   - probe-redirect (bundle): the keyring wheel the user probe's pip downloads answers 302 to
@@ -38,7 +38,9 @@ for h in "${HOSTS_T[@]}"; do
 done
 FAST=(MAX_ATTEMPTS=2 MAX_BACKOFF_SECONDS=1)
 variant "$BOOTSTRAP_SH" "${SW}/fast.sh" "${FAST[@]}"
-variant "$BOOTSTRAP_SH" "${SW}/index.sh" "${FAST[@]}" "MIRRORED_TARGETS=()"
+# No bundle: a bootstrap that keeps to a target this (x86_64) host is not, so it takes the signed files one by one.
+# (The synthesized bootstrap names no target: it finds its own among the signed set's bundles.)
+variant "$BOOTSTRAP_SH" "${SW}/index.sh" "${FAST[@]}" "MIRRORED_TARGETS=(3.11.2:aarch64:2.36)"
 ar_hostile "[
   {\"client\": \"$(host_ip agent-links-other)\", \"project\": \"${BUNDLE_PROJECT}\", \"links\": \"https://elsewhere.test/files/\"},
   {\"client\": \"$(host_ip agent-links-http)\", \"project\": \"${BUNDLE_PROJECT}\", \"links\": \"http://${AR_HOST}/${AUTH_REPO}/files/\"},

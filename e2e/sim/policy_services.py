@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import base64
 import hashlib
-import html.parser
 import json
 import os
 import re
@@ -41,6 +40,8 @@ import threading
 import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from servers import Links  # the PEP 503 page's anchors, as the fake PyPI reads them
 
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 INTEGRITY_TYPE = "application/vnd.pypi.integrity.v1+json"
@@ -86,18 +87,6 @@ def accept_q(accept, media_type):
 # PEP 691 JSON pages of the static fake PyPI
 
 
-class _Anchors(html.parser.HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.anchors = []
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "a":
-            a = dict(attrs)
-            if a.get("href"):
-                self.anchors.append((a["href"], a.get("data-requires-python")))
-
-
 def upload_time(value, now):
     """A table entry as PEP 700's upload-time (None: the file has none)."""
     if value is None:
@@ -118,7 +107,7 @@ def pep691_page(root, path, accept, host, scheme, times_file=None, now=None):
     index = os.path.join(root, "simple", project, "index.html")
     if project != normalize(project) or not os.path.isfile(index):
         return None
-    parser = _Anchors()
+    parser = Links()
     with open(index, encoding="utf-8") as fh:
         parser.feed(fh.read())
     times = read_json(times_file or os.path.join(root, "upload-times.json"), {})

@@ -1,3 +1,4 @@
+import { isPrivateRange } from "../../../config/private-ranges";
 import { GOOGLE_APIS_VIPS } from "../../google-apis-access";
 import { within } from "../cidr-within";
 import { Finding } from "../rule";
@@ -24,6 +25,17 @@ export function check(stack: StackTerraform): Finding[] {
   const privateRouterRefs = routers.flatMap((r) => [ref(r, "name"), ref(r, "id")]);
   for (const nat of resources(tf, "google_compute_router_nat").filter((n) => privateRouterRefs.includes(String(n.config.router)))) {
     findings.push({ path: nat.path, message: "puts Cloud NAT on the private network: remove it; private hosts reach only Google APIs" });
+  }
+  // An allow rule to a public range would hand the private side a way out wherever a route exists.
+  const egressAllows = resources(tf, "google_compute_firewall").filter(
+    (f) => inPrivate(f.config.network) && f.config.direction === "EGRESS" && (f.config.allow ?? []).length > 0 && f.config.disabled !== true,
+  );
+  for (const rule of egressAllows) {
+    const ranges: string[] = (rule.config.destination_ranges ?? ["0.0.0.0/0"]).map(String);
+    const open = ranges.filter((r) => !isPrivateRange(r) && !VIP_RANGES.some((vip) => within(r, vip)));
+    if (open.length > 0) {
+      findings.push({ path: rule.path, message: `allows egress from the private network to ${open.join(", ")}: only internal ranges (RFC 1918, 100.64.0.0/10, ...) and the Google APIs VIP may be allowed` });
+    }
   }
   for (const network of networks.filter((n) => !n.address.startsWith("data.") && n.config.delete_default_routes_on_create !== true)) {
     findings.push({ path: network.path, message: "keeps the default internet route on the private network: set deleteDefaultRoutesOnCreate" });
