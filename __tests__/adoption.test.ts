@@ -70,8 +70,8 @@ describe("bring your own network (existing-network.json)", () => {
 
   it("the guardrails say what they cannot see, for each existing network", () => {
     expect(notes).toEqual([
-      expect.stringMatching(/^airlock\/private\/private-network\/network uses the existing network "workloads-vpc" \(project acme-platform\): .*0\.0\.0\.0\/0 route or a Cloud NAT \(AIRLOCK-G4\)/),
-      expect.stringMatching(/^airlock\/mirror\/public-network\/network uses the existing network "edge-vpc" \(project acme-platform\): .*SSH beyond IAP \(AIRLOCK-G5\)/),
+      expect.stringMatching(/^airlock\/pip-airlock\/private\/private-network\/network uses the existing network "workloads-vpc" \(project acme-platform\): .*0\.0\.0\.0\/0 route or a Cloud NAT \(AIRLOCK-G4\)/),
+      expect.stringMatching(/^airlock\/pip-airlock\/mirror\/public-network\/network uses the existing network "edge-vpc" \(project acme-platform\): .*SSH beyond IAP \(AIRLOCK-G5\)/),
     ]);
     expect(synthExample("example.json").notes).toEqual([]);
   });

@@ -38,7 +38,7 @@ describe("ConstructGroup", () => {
     const addresses = Object.values(json.resource ?? {}).flatMap((byName) => Object.keys(byName));
     expect(addresses).toContain(stack.getLogicalId(stack.repositories.helpersRepo.repository));
     expect(addresses.filter((a) => /artifact-registry|^mirror_|^private_/.test(a))).toEqual([]);
-    expect(stack.repositories.helpersRepo.repository.node.path).toBe("airlock/artifact-registry/auth-repo/repository");
+    expect(stack.repositories.helpersRepo.repository.node.path).toBe("airlock/pip-airlock/artifact-registry/auth-repo/repository");
   });
 });
 

@@ -83,7 +83,7 @@ describe("a suppression with a reason", () => {
     const report = checkGuardrails([stack]);
     expect(report.violations).toEqual([]);
     const stale = "suppresses AIRLOCK-G4 no-private-internet-egress (was a test route), but nothing here or below breaks it: remove the suppression";
-    expect(report.notes).toEqual([`airlock/private/private-network ${stale}`]);
+    expect(report.notes).toEqual([`airlock/pip-airlock/private/private-network ${stale}`]);
     expect(annotations(stack.privateNetwork, AnnotationMetadataEntryType.WARN)).toEqual([stale]);
   });
 });

@@ -156,7 +156,7 @@ describe("AIRLOCK-G1: no external IP", () => {
       stack.privateHost!.instance.addOverride("network_interface.0.access_config", [{}]);
       return stack.privateHost!.instance;
     });
-    expect(found(violations)).toEqual([[RULE.G1, "airlock/private/private-host/instance"]]);
+    expect(found(violations)).toEqual([[RULE.G1, "airlock/pip-airlock/private/private-host/instance"]]);
   });
 
   it("fires on an instance template with an access_config", () => {
@@ -275,7 +275,7 @@ describe("AIRLOCK-G4: no internet egress from the private network", () => {
       stack.privateNetwork.network.addOverride("delete_default_routes_on_create", false);
       return stack.privateNetwork.network;
     });
-    expect(found(violations)).toEqual([[RULE.G4, "airlock/private/private-network/network"]]);
+    expect(found(violations)).toEqual([[RULE.G4, "airlock/pip-airlock/private/private-network/network"]]);
   });
 
   it("fires on a 0.0.0.0/0 route that names the private network literally", () => {
@@ -357,7 +357,7 @@ describe("AIRLOCK-G6: no public repository", () => {
 
   it("fires through the construct's own grantRead on the virtual repo, naming the grant's path", () => {
     const { violations } = broken((stack) => stack.virtualRepo!.grantRead(grantee("everyone", "allAuthenticatedUsers")), remoteVirtual);
-    expect(found(violations)).toEqual([[RULE.G6, "airlock/artifact-registry/virtual-repo/everyone"]]);
+    expect(found(violations)).toEqual([[RULE.G6, "airlock/pip-airlock/artifact-registry/virtual-repo/everyone"]]);
   });
 
   it("fires on a repository IAM binding with allUsers among its members", () => {
@@ -414,7 +414,7 @@ describe("how a violation is reported", () => {
 
   it("annotates a nested construct at its own path, not its parent", () => {
     const { stack } = broken((stack) => stack.privateRepo.grantRead(grantee("leak", "allUsers")));
-    expect(errorAnnotations(stack).map(([p]) => p)).toEqual(["airlock/artifact-registry/private-repo/leak"]);
+    expect(errorAnnotations(stack).map(([p]) => p)).toEqual(["airlock/pip-airlock/artifact-registry/private-repo/leak"]);
   });
 
   it("GuardrailError: one line per violation, `guardrail ID name: PATH message`, violations kept", () => {
@@ -435,7 +435,7 @@ describe("how a violation is reported", () => {
     const lines = e.message.split("\n");
     expect(lines).toHaveLength(2);
     expect(lines).toContain(`guardrail ${RULE.G1}: airlock/exposed-vm ${guardrails.violations.find((v) => v.rule === RULE.G1)!.message}`);
-    expect(lines).toContain(`guardrail ${RULE.G6}: airlock/artifact-registry/private-repo/leak ${guardrails.violations.find((v) => v.rule === RULE.G6)!.message}`);
+    expect(lines).toContain(`guardrail ${RULE.G6}: airlock/pip-airlock/artifact-registry/private-repo/leak ${guardrails.violations.find((v) => v.rule === RULE.G6)!.message}`);
     for (const line of lines) expect(line).toMatch(/^guardrail AIRLOCK-G[1-6] [a-z-]+: airlock\/\S+ \S.*$/);
   });
 
@@ -510,7 +510,7 @@ describe("AIRLOCK-G7: the auth repo stays helpers-only", () => {
 
   it("fires on a writer grant on the auth repo to anyone but the public host", () => {
     const { violations } = broken((stack) => stack.helpersRepo.grantWrite(grantee("ci-writer", CI)));
-    expect(found(violations)).toEqual([[RULE.G7, "airlock/artifact-registry/auth-repo/ci-writer"]]);
+    expect(found(violations)).toEqual([[RULE.G7, "airlock/pip-airlock/artifact-registry/auth-repo/ci-writer"]]);
     expect(violations[0].message).toContain(`grants roles/artifactregistry.writer on the auth repo to ${CI}`);
   });
 
@@ -550,7 +550,7 @@ describe("AIRLOCK-G8: the mirror signs with the signing key, anyone else only re
       stack.repositories.signing!.grantSign(grantee("ci-signer", CI));
       return new KmsCryptoKeyIamMember(stack, "key-admin", { cryptoKeyId: stack.repositories.signing!.cryptoKey.id, role: "roles/cloudkms.admin", member: "group:platform@acme.example" });
     });
-    expect(found(violations).sort()).toEqual([[RULE.G8, "airlock/artifact-registry/mirror-signing/ci-signer"], [RULE.G8, "airlock/key-admin"]]);
+    expect(found(violations).sort()).toEqual([[RULE.G8, "airlock/key-admin"], [RULE.G8, "airlock/pip-airlock/artifact-registry/mirror-signing/ci-signer"]]);
     expect(violations.find((v) => v.path.endsWith("ci-signer"))!.message).toContain(`grants roles/cloudkms.signer on the mirror's signing key to ${CI}: only the public host (the mirror) may sign with it`);
   });
 
@@ -594,7 +594,7 @@ describe("the rules find resources by the role their constructs declare, not by 
       stack.privateNetwork.network.addOverride("delete_default_routes_on_create", false);
       return stack.privateNetwork.network;
     });
-    expect(found(violations)).toEqual([[RULE.G4, "airlock/private/private-network/network"]]);
+    expect(found(violations)).toEqual([[RULE.G4, "airlock/pip-airlock/private/private-network/network"]]);
   });
 
   it("AIRLOCK-G4 fires on a route and a NAT the stack adds to an existing private network (a data source), not on the existing public one", () => {
@@ -613,8 +613,8 @@ describe("the rules find resources by the role their constructs declare, not by 
     const { guardrails } = broken((stack) => new DataGoogleComputeNetwork(stack, "team-network", { name: "team-vpc" }), undefined, existingNetworks());
     const notes = guardrails.blindSpots.map((n) => [n.path, /AIRLOCK-G4/.test(n.message) ? "private" : "public"]);
     expect(notes.sort()).toEqual([
-      ["airlock/mirror/public-network/network", "public"],
-      ["airlock/private/private-network/network", "private"],
+      ["airlock/pip-airlock/mirror/public-network/network", "public"],
+      ["airlock/pip-airlock/private/private-network/network", "private"],
       ["airlock/team-network", "private"],
     ]);
   });

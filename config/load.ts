@@ -40,9 +40,24 @@ export class ConfigError extends Error {
   }
 }
 
+/** Where a config's `mirror.lockFile` is read from. */
+export interface LockFiles {
+  /** The lock's content; throws when it cannot be read. */
+  read(lockFile: string): string;
+  /** Where that is, as a problem says it ("next to the config file"). */
+  readonly where: string;
+}
+
 /** Read, merge and validate a config file into one environment per stack. Throws ConfigError. */
 export function loadConfig(file: string): LoadedEnvironment[] {
-  const raw = readJson(file);
+  return checkConfig(readJson(file), file, { read: (lockFile) => readFileSync(path.resolve(path.dirname(file), lockFile), "utf8"), where: "next to the config file" });
+}
+
+/**
+ * Merge and validate a config's content (what loadConfig reads from a file) into one environment per stack.
+ * Throws ConfigError, whose lines start with `file` (a file name, or what else the config came from).
+ */
+export function checkConfig(raw: unknown, file: string, lockFiles: LockFiles): LoadedEnvironment[] {
   const head = configFileSchema.safeParse(raw, { reportInput: true });
   if (!head.success) throw new ConfigError(file, describe(head.error, configFileSchema));
   const { name, environments, $schema: _editorSchema, ...base } = head.data;
@@ -64,9 +79,9 @@ export function loadConfig(file: string): LoadedEnvironment[] {
     let lockContent = "";
     if (lockFile) {
       try {
-        lockContent = readFileSync(path.resolve(path.dirname(file), lockFile), "utf8");
+        lockContent = lockFiles.read(lockFile);
       } catch {
-        problems.push(`${prefix}mirror.lockFile: cannot read "${lockFile}" next to the config file: create it (pip-compile --generate-hashes) or remove the key`);
+        problems.push(`${prefix}mirror.lockFile: cannot read "${lockFile}" ${lockFiles.where}: create it (pip-compile --generate-hashes) or remove the key`);
         continue;
       }
       const controlLines = linesWithControlCharacters(lockContent);

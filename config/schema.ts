@@ -654,7 +654,7 @@ export function signingKeyName(config: MirrorModeConfig): string {
 /** The mirror's policy, resolved (mirror mode). */
 export type MirrorPolicy = MirrorModeConfig["mirror"]["policy"];
 
-const environmentName = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, "environment names: lowercase letters, digits or '-', starting with a letter");
+export const environmentName = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, "environment names: lowercase letters, digits or '-', starting with a letter");
 
 /**
  * The config file: the settings of one environment, plus optional `environments` whose entries override

@@ -1,6 +1,6 @@
 import { ProjectService } from "@cdktf/provider-google/lib/project-service";
 import { Sleep } from "@cdktf/provider-time/lib/sleep";
-import { dependable, TerraformResource } from "cdktf";
+import { dependable, TerraformProvider, TerraformResource } from "cdktf";
 import { Construct } from "constructs";
 
 export interface ProjectServicesProps {
@@ -12,6 +12,8 @@ export interface ProjectServicesProps {
    * iam.googleapis.com), so the first apply waits this long once.
    */
   readonly propagationSeconds: number;
+  /** The time provider of the wait. @default the stack's default time provider */
+  readonly timeProvider?: TerraformProvider;
 }
 
 /** Enables the Google APIs the stack uses; left enabled on destroy, since other workloads may need them. */
@@ -26,7 +28,7 @@ export class ProjectServices extends Construct {
       (service) =>
         new ProjectService(this, service.split(".")[0], { project: props.project, service, disableOnDestroy: false }),
     );
-    this.ready = new Sleep(this, "propagation", { createDuration: `${props.propagationSeconds}s`, dependsOn: this.services });
+    this.ready = new Sleep(this, "propagation", { createDuration: `${props.propagationSeconds}s`, dependsOn: this.services, provider: props.timeProvider });
   }
 
   /** Make every other resource under `root` wait for the APIs, so a first apply on a new project succeeds. */

@@ -1,6 +1,14 @@
 import { TerraformLocal, TerraformStack } from "cdktf";
 import { IConstruct } from "constructs";
+import { createHash } from "crypto";
+import { terraformLiteral } from "../constructs/terraform-literal";
 import { scriptFileName, StartupScript } from "./scripts";
+
+/**
+ * Construct context (true): the scripts are files beside cdk.tf.json, written by the app's synth. Without
+ * it (PipAirlock in a team's app, whose synth writes no such file) the local holds the script's text.
+ */
+export const SCRIPT_FILES_CONTEXT = "pip-airlock:script-files";
 
 /** The Terraform local that holds a script, named after its file: `private_host_bootstrap_sh`, `public_host_mirror_sh`. */
 export function scriptLocalName(script: Pick<StartupScript, "name">): string {
@@ -23,14 +31,24 @@ export function scriptFileExpression(script: Pick<StartupScript, "name">): strin
  */
 export function scriptReference(scope: IConstruct, script: StartupScript): string {
   const stack = TerraformStack.of(scope);
-  const id = scriptFileName(script); // a construct id no output of the stack takes
-  let local = stack.node.tryFindChild(id) as TerraformLocal | undefined;
-  if (!local) {
-    local = new TerraformLocal(stack, id, scriptFileExpression(script));
-    local.overrideLogicalId(scriptLocalName(script));
+  const asFile = scope.node.tryGetContext(SCRIPT_FILES_CONTEXT) === true;
+  const value = asFile ? scriptFileExpression(script) : terraformLiteral(script.text);
+  // Two PipAirlocks in one stack render different scripts of the same name: the second gets a local of its own.
+  const digest = `_${createHash("sha256").update(value).digest("hex").slice(0, 12)}`;
+  for (const suffix of ["", digest]) {
+    const id = `${scriptFileName(script)}${suffix}`; // a construct id no output of the stack takes
+    const found = stack.node.tryFindChild(id) as TerraformLocal | undefined;
+    if (found && localValues.get(found) === value) return found.asString;
+    if (found) continue;
+    const local = new TerraformLocal(stack, id, value);
+    local.overrideLogicalId(`${scriptLocalName(script)}${suffix}`);
+    localValues.set(local, value);
+    return local.asString;
   }
-  return local.asString;
+  throw new Error(`${script.description}: two different scripts with the digest ${digest}`);
 }
+
+const localValues = new WeakMap<TerraformLocal, string>();
 
 /**
  * The script file a value of a stack's Terraform JSON hands over: for `${local.NAME}` whose local is

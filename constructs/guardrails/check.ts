@@ -4,6 +4,7 @@ import { blindSpots } from "./blind-spots";
 import { readStack } from "./read-stack";
 import { Finding } from "./rule";
 import { GUARDRAIL_RULES } from "./rules";
+import { judgedPaths } from "./scope";
 import { AddedSuppression, suppressionFor, suppressionsOn } from "./suppressions";
 
 /** One broken security default, named by rule (`ID name`), at a construct path. */
@@ -16,10 +17,15 @@ export interface SuppressedViolation extends GuardrailViolation {
   readonly reason: string;
 }
 
+/** How an error says a violation: `guardrail RULE: PATH MESSAGE`. */
+export function violationLine(v: GuardrailViolation): string {
+  return `guardrail ${v.rule}: ${v.path} ${v.message}`;
+}
+
 /** Raised when any stack breaks a guardrail; nothing is written then. */
 export class GuardrailError extends Error {
   constructor(readonly violations: readonly GuardrailViolation[]) {
-    super(violations.map((v) => `guardrail ${v.rule}: ${v.path} ${v.message}`).join("\n"));
+    super(violations.map(violationLine).join("\n"));
     this.name = "GuardrailError";
   }
 }
@@ -50,23 +56,42 @@ export class GuardrailReport {
   }
 }
 
+/** Stacks checkGuardrails checked whole (the app's, before it synthesizes). */
+const checkedWhole = new WeakSet<TerraformStack>();
+
+/** Whether checkGuardrails has checked all of `stack`: its error annotations then fail the synth already. */
+export function wasCheckedWhole(stack: TerraformStack): boolean {
+  return checkedWhole.has(stack);
+}
+
+export interface GuardrailOptions {
+  /**
+   * Judge only what this construct builds, in a stack that holds more (a PipAirlock in a team's stack):
+   * its resources, and the stack's others that name one of them (see judgedPaths). Default: everything.
+   */
+  readonly within?: IConstruct;
+}
+
 /**
  * Check each stack's resolved Terraform against every rule. A violation becomes an error annotation on
  * the offending construct (so cdktf's synth fails on it too); suppressed ones, stale suppressions and
  * blind spots become notes (info and warning annotations).
  */
-export function checkGuardrails(stacks: readonly TerraformStack[]): GuardrailReport {
+export function checkGuardrails(stacks: readonly TerraformStack[], options: GuardrailOptions = {}): GuardrailReport {
   const violations: GuardrailViolation[] = [];
   const suppressed: SuppressedViolation[] = [];
   const stale: AddedSuppression[] = [];
   const spots: Finding[] = [];
   for (const stack of stacks) {
     const terraform = readStack(stack);
+    const judged = options.within ? judgedPaths(terraform.tf, options.within.node.path) : undefined;
+    const isJudged = (path: string) => judged === undefined || judged.has(path);
+    if (!judged) checkedWhole.add(stack);
     const constructs = new Map(stack.node.findAll().map((c) => [c.node.path, c] as const));
     const at = (path: string): IConstruct => constructs.get(path) ?? stack;
     const used = new Set<AddedSuppression>();
     for (const rule of GUARDRAIL_RULES) {
-      for (const finding of rule.check(terraform)) {
+      for (const finding of rule.check(terraform).filter((f) => isJudged(f.path))) {
         const violation = { rule: `${rule.id} ${rule.name}`, ...finding };
         const construct = at(finding.path);
         const suppression = suppressionFor(construct, rule.id);
@@ -80,11 +105,12 @@ export function checkGuardrails(stacks: readonly TerraformStack[]): GuardrailRep
         }
       }
     }
-    for (const suppression of [...constructs.values()].flatMap(suppressionsOn).filter((s) => !used.has(s))) {
+    const mayBeStale = (c: IConstruct) => isJudged(c.node.path) || (options.within !== undefined && c.node.scopes.includes(options.within));
+    for (const suppression of [...constructs.values()].filter(mayBeStale).flatMap(suppressionsOn).filter((s) => !used.has(s))) {
       stale.push(suppression);
       Annotations.of(suppression.on).addWarning(staleMessage(suppression));
     }
-    for (const spot of blindSpots(terraform)) {
+    for (const spot of blindSpots(terraform).filter((f) => isJudged(f.path))) {
       spots.push(spot);
       Annotations.of(at(spot.path)).addWarning(spot.message);
     }

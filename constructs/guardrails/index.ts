@@ -1,6 +1,6 @@
 // The guardrails: security defaults every synthesized stack must keep, in the manner of cdk-nag.
-export { checkGuardrails, GuardrailError, GuardrailReport } from "./check";
-export type { GuardrailViolation, SuppressedViolation } from "./check";
+export { checkGuardrails, GuardrailError, GuardrailReport, wasCheckedWhole } from "./check";
+export type { GuardrailOptions, GuardrailViolation, SuppressedViolation } from "./check";
 export type { Finding, GuardrailRule } from "./rule";
 export type { StackTerraform } from "./terraform-json";
 export { GUARDRAIL_RULES } from "./rules";
