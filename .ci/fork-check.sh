@@ -13,7 +13,7 @@ result() { if [[ $1 == 0 ]]; then passed=$((passed + 1)); echo "PASS fork: $2"; 
 git clone -q "$(pwd)" "${scratch}/fork"
 ln -s "$(pwd)/node_modules" "${scratch}/fork/node_modules"
 cd "${scratch}/fork"
-git rm -q config/example.json config/existing-network.json config/repositories-only.json config/shared-vpc.json config/mixed-estate.json
+git rm -q config/example.json config/existing-network.json config/repositories-only.json config/shared-vpc.json config/mixed-estate.json config/shared-vpc-estate.json
 cat >config/acme.json <<'JSON'
 {
   "$schema": "./pip-airlock.schema.json",
