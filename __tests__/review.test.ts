@@ -56,10 +56,18 @@ describe("reviewAccess: a change as what it does to access", () => {
       `    ~ KMS key pip-airlock-signing/mirror-signing: ${change}`,
       `    ~ instance airlock-private-host: ${change}`,
       `    ~ instance airlock-public-host: ${change}`,
-      `    ~ instance template workers-*: ${change} (replaced: a template cannot change in place, its group rolls its VMs to the new one)`,
+      `    ~ instance template workers-*: ${change} (replaced: a template cannot change in place; its group rolls its VMs to the new one)`,
       `    ~ repository my-private-pip-packages: ${change}`,
       `    ~ repository pip-auth-repo: ${change}`,
     ]);
+  });
+
+  it("a label on a fleet whose update policy is opportunistic: the template is replaced, and the review says the running VMs keep the old one", () => {
+    const opportunistic = (c: any) => (fleet(c), (c.fleet.updatePolicy = { type: "opportunistic" }));
+    const after = synthOf((c) => (opportunistic(c), (c.labels = { team: "ml" })));
+    expect(reviewAccess(synthOf(opportunistic), after)).toContain(
+      "    ~ instance template workers-*: -app=pip-airlock; +team=ml (replaced: a template cannot change in place; its group's update policy is opportunistic: running VMs keep the old one, VMs created from now on get the new one)",
+    );
   });
 
   it("a new reader in repositories.access: one added IAM grant", () => {

@@ -8,6 +8,15 @@ function comparable(reader: StackReader, r: TfResource): string {
   return JSON.stringify(walk(config));
 }
 
+/** What a group running the template does with the new one, by its update policy. */
+function rollout(template: string, groups: readonly TfResource[]): string {
+  const group = groups.find((g) => JSON.stringify(g.config.version ?? []).includes(`\${${template}.`));
+  if (!group) return "no group runs it";
+  return group.config.update_policy?.type === "OPPORTUNISTIC"
+    ? "its group's update policy is opportunistic: running VMs keep the old one, VMs created from now on get the new one"
+    : "its group rolls its VMs to the new one";
+}
+
 /**
  * What `after` replaces of what `before` has, with why: an instance template that changed in any way
  * (it cannot change in place: the group rolls its VMs to the new one), and whatever names a replaced
@@ -21,7 +30,8 @@ export function replacements(before: StackReader, after: StackReader): Map<strin
     return !!was && !!now && comparable(before, was) !== comparable(after, now);
   };
   const templates = after.resources("google_compute_instance_template", "google_compute_region_instance_template");
-  for (const t of templates) if (changed(t.address)) reasons.set(t.address, "replaced: a template cannot change in place, its group rolls its VMs to the new one");
+  const groups = after.resources("google_compute_instance_group_manager", "google_compute_region_instance_group_manager");
+  for (const t of templates) if (changed(t.address)) reasons.set(t.address, `replaced: a template cannot change in place; ${rollout(t.address, groups)}`);
   // Fingerprints first, then what names what they replace, until nothing new is replaced.
   const all = after.resourcesMatching(/./);
   for (let grew = true; grew; ) {
