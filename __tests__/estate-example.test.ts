@@ -77,3 +77,10 @@ describe("the estate example (shared-vpc-estate.json): two environments on one S
     expect(dev.output!.consumer_rocky_team).toBeUndefined();
   });
 });
+
+describe("next_steps of a stack with consumers", () => {
+  it("says to hand each consuming team its output, by name", () => {
+    expect(prod.output!.next_steps.value).toMatch(/Hand each consuming team its output \(consumer_rocky_team\)/);
+    expect(dev.output!.next_steps.value).not.toMatch(/consuming team/);
+  });
+});

@@ -36,10 +36,14 @@ export const CONSUMER_BOOTSTRAP_LOCAL = scriptLocalName({ name: BOOTSTRAP_SCRIPT
  * through PrivateSide. Nothing here when there is no consumer.
  */
 export class Consumers extends ConstructGroup {
+  /** The output of each consumer (`consumer_NAME`), in the config's order. */
+  readonly outputNames: readonly string[];
+
   constructor(scope: Construct, id: string, props: ConsumersProps) {
     super(scope, id);
     const { config, repositories, network, bootstrap } = props;
     const entries = Object.entries(config.consumers);
+    this.outputNames = entries.map(([name]) => consumerOutputName(name));
     if (entries.length === 0) return;
     const script = scriptReference(this, bootstrap);
     const sha256 = createHash("sha256").update(bootstrap.text).digest("hex");

@@ -152,7 +152,7 @@ export class PipAirlock extends ConstructGroup {
 
     this.repositories = new AirlockRepositories(this, "artifact-registry", { config, labels, betaProvider: beta });
     this.privateSide = new PrivateSide(this, "private", { config, environment: this.environment, sharing: props.sharing, labels, repositories: this.repositories, startupSources, lockContent });
-    new Consumers(this, "consumers", { config, repositories: this.repositories, network: this.privateSide.network, bootstrap: this.privateSide.bootstrap });
+    const consumers = new Consumers(this, "consumers", { config, repositories: this.repositories, network: this.privateSide.network, bootstrap: this.privateSide.bootstrap });
     if (config.mode === "mirror" && this.repositories.signing) {
       this.mirrorSide = new MirrorSide(this, "mirror", {
         config,
@@ -169,7 +169,7 @@ export class PipAirlock extends ConstructGroup {
     stackOutput(
       this,
       "next_steps",
-      nextSteps({ publicHost: this.publicHost, mirrorStops: config.mirror.stopWhenDone, privateHost: this.privateHost, fleet: this.fleet, uploadUrl: this.privateRepo.uploadUrl }),
+      nextSteps({ publicHost: this.publicHost, mirrorStops: config.mirror.stopWhenDone, privateHost: this.privateHost, fleet: this.fleet, uploadUrl: this.privateRepo.uploadUrl, consumerOutputs: consumers.outputNames }),
       "What to run after a deploy",
     );
     this.services.orderBefore(this);
