@@ -17,18 +17,26 @@ describe("the image table", () => {
     "debian-13": ["3.13", "2.41"],
     "ubuntu-2204": ["3.10", "2.35"],
     "ubuntu-2404": ["3.12", "2.39"],
+    "ubuntu-2604": ["3.14", "2.43"],
     "rhel-9": ["3.9", "2.34"],
     "rhel-10": ["3.12", "2.39"],
   };
 
-  it("knows at least Debian 12 and 13, Ubuntu 22.04 and 24.04, Rocky/RHEL 9, each on x86_64 and arm64", () => {
+  it("knows at least Debian 12 and 13, Ubuntu 22.04, 24.04 and 26.04, Rocky/RHEL 9 and 10, each on x86_64 and arm64", () => {
     for (const [os, [python, glibc]] of Object.entries(expected)) {
       const families = usable.filter((f) => f.osKey === os);
       expect(families.length).toBeGreaterThan(0);
       for (const f of families) expect([f.target.python.split(".").slice(0, 2).join("."), f.target.glibc]).toEqual([python, glibc]);
     }
-    for (const os of ["debian-12", "debian-13", "ubuntu-2204", "ubuntu-2404", "rhel-9"]) {
+    for (const os of ["debian-12", "debian-13", "ubuntu-2204", "ubuntu-2404", "ubuntu-2604", "rhel-9", "rhel-10"]) {
       expect(usable.filter((f) => f.osKey === os).map((f) => f.target.arch).sort()).toEqual(expect.arrayContaining(["aarch64", "x86_64"]));
+    }
+    // Ubuntu 26.04: its four GCE families, each a family name and a dated image of it.
+    for (const name of ["ubuntu-2604-lts-amd64", "ubuntu-2604-lts-arm64", "ubuntu-minimal-2604-lts-amd64", "ubuntu-minimal-2604-lts-arm64"]) {
+      const found = lookupImage(`ubuntu-os-cloud/${name}`);
+      expect(found).toMatchObject({ kind: "known", family: { family: name, target: { python: "3.14", glibc: "2.43" } } });
+      if (found.kind !== "known") continue;
+      expect(lookupImage(`ubuntu-os-cloud/${found.family.imageStem}20260601`)).toMatchObject({ kind: "known", family: { family: name } });
     }
   });
 

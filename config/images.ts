@@ -13,9 +13,15 @@
  * - Ubuntu 20.04: python3 3.8.10, libc6 2.31; standard support ended 2025-05-31 (ubuntu.com/about/release-cycle).
  * - Ubuntu 22.04: python3 3.10.12, libc6 2.35 (packages.ubuntu.com/jammy).
  * - Ubuntu 24.04: python3 3.12.3, libc6 2.39 (packages.ubuntu.com/noble).
+ * - Ubuntu 26.04 "Resolute Raccoon" (released 2026-04-23): python3 is CPython 3.14 (3.12 left the archive) and
+ *   glibc is 2.43, as reported by vmafx ADR-0603 "Ubuntu 26.04 fallout fixes" (vmafx.github.io/vmafx/adr/0603-…,
+ *   2026-05-19). Not yet confirmed against packages.ubuntu.com/resolute, so the patch level of python3 is left
+ *   out (`3.14`). GCE family names follow 24.04's pattern (`ubuntu-2604-lts-amd64`, `-arm64`, `ubuntu-minimal-…`,
+ *   images `ubuntu-2604-resolute-amd64-v…`): not confirmed against the os-details page either.
  * - RHEL 8 / Rocky 8: `python3` is 3.6 (platform-python), glibc 2.28 (RHEL 8 release notes).
  * - RHEL 9 / Rocky 9: python3 3.9 (3.9.21 in 9.6), glibc 2.34 (RHEL 9 release notes; Rocky 9 is built from them).
- * - RHEL 10 / Rocky 10: python3 3.12, glibc 2.39 (RHEL 10 release notes).
+ * - RHEL 10 / Rocky 10: python3 3.12, glibc 2.39 (RHEL 10 release notes); arm64 families as for 9
+ *   (rhel-10-arm64, rocky-linux-10-arm64, rocky-linux-10-optimized-gcp-arm64: GCE os-details, Rocky Linux and RHEL).
  */
 export const TARGET_ARCHES = ["x86_64", "aarch64"] as const;
 export type TargetArch = (typeof TARGET_ARCHES)[number];
@@ -67,10 +73,15 @@ const ROWS: Row[] = [
   ["ubuntu-os-cloud", "ubuntu-2404-lts-arm64", "ubuntu-2404-noble-arm64-v", "Ubuntu 24.04 (arm64)", "ubuntu-2404", "3.12.3", "2.39", "aarch64"],
   ["ubuntu-os-cloud", "ubuntu-minimal-2404-lts-amd64", "ubuntu-minimal-2404-noble-amd64-v", "Ubuntu 24.04 minimal", "ubuntu-2404", "3.12.3", "2.39", "x86_64"],
   ["ubuntu-os-cloud", "ubuntu-minimal-2404-lts-arm64", "ubuntu-minimal-2404-noble-arm64-v", "Ubuntu 24.04 minimal (arm64)", "ubuntu-2404", "3.12.3", "2.39", "aarch64"],
+  ["ubuntu-os-cloud", "ubuntu-2604-lts-amd64", "ubuntu-2604-resolute-amd64-v", "Ubuntu 26.04", "ubuntu-2604", "3.14", "2.43", "x86_64"],
+  ["ubuntu-os-cloud", "ubuntu-2604-lts-arm64", "ubuntu-2604-resolute-arm64-v", "Ubuntu 26.04 (arm64)", "ubuntu-2604", "3.14", "2.43", "aarch64"],
+  ["ubuntu-os-cloud", "ubuntu-minimal-2604-lts-amd64", "ubuntu-minimal-2604-resolute-amd64-v", "Ubuntu 26.04 minimal", "ubuntu-2604", "3.14", "2.43", "x86_64"],
+  ["ubuntu-os-cloud", "ubuntu-minimal-2604-lts-arm64", "ubuntu-minimal-2604-resolute-arm64-v", "Ubuntu 26.04 minimal (arm64)", "ubuntu-2604", "3.14", "2.43", "aarch64"],
   ["rhel-cloud", "rhel-8", "rhel-8-v", "RHEL 8", "rhel-8", "3.6.8", "2.28", "x86_64", EL8_PYTHON],
   ["rhel-cloud", "rhel-9", "rhel-9-v", "RHEL 9", "rhel-9", "3.9.21", "2.34", "x86_64"],
   ["rhel-cloud", "rhel-9-arm64", "rhel-9-arm64-v", "RHEL 9 (arm64)", "rhel-9", "3.9.21", "2.34", "aarch64"],
   ["rhel-cloud", "rhel-10", "rhel-10-v", "RHEL 10", "rhel-10", "3.12.9", "2.39", "x86_64"],
+  ["rhel-cloud", "rhel-10-arm64", "rhel-10-arm64-v", "RHEL 10 (arm64)", "rhel-10", "3.12.9", "2.39", "aarch64"],
   ["rocky-linux-cloud", "rocky-linux-8", "rocky-linux-8-v", "Rocky Linux 8", "rhel-8", "3.6.8", "2.28", "x86_64", EL8_PYTHON],
   ["rocky-linux-cloud", "rocky-linux-9", "rocky-linux-9-v", "Rocky Linux 9", "rhel-9", "3.9.21", "2.34", "x86_64"],
   ["rocky-linux-cloud", "rocky-linux-9-optimized-gcp", "rocky-linux-9-optimized-gcp-v", "Rocky Linux 9 (optimized for GCP)", "rhel-9", "3.9.21", "2.34", "x86_64"],
@@ -78,6 +89,8 @@ const ROWS: Row[] = [
   ["rocky-linux-cloud", "rocky-linux-9-optimized-gcp-arm64", "rocky-linux-9-optimized-gcp-arm64-v", "Rocky Linux 9 (optimized for GCP, arm64)", "rhel-9", "3.9.21", "2.34", "aarch64"],
   ["rocky-linux-cloud", "rocky-linux-10", "rocky-linux-10-v", "Rocky Linux 10", "rhel-10", "3.12.9", "2.39", "x86_64"],
   ["rocky-linux-cloud", "rocky-linux-10-optimized-gcp", "rocky-linux-10-optimized-gcp-v", "Rocky Linux 10 (optimized for GCP)", "rhel-10", "3.12.9", "2.39", "x86_64"],
+  ["rocky-linux-cloud", "rocky-linux-10-arm64", "rocky-linux-10-arm64-v", "Rocky Linux 10 (arm64)", "rhel-10", "3.12.9", "2.39", "aarch64"],
+  ["rocky-linux-cloud", "rocky-linux-10-optimized-gcp-arm64", "rocky-linux-10-optimized-gcp-arm64-v", "Rocky Linux 10 (optimized for GCP, arm64)", "rhel-10", "3.12.9", "2.39", "aarch64"],
 ];
 
 export const IMAGE_FAMILIES: readonly ImageFamily[] = ROWS.map(([project, family, imageStem, os, osKey, python, glibc, arch, refused]) => ({
