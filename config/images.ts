@@ -1,3 +1,5 @@
+import { distance } from "fastest-levenshtein";
+
 /**
  * The Compute Engine public image families pip-airlock knows, with what decides which wheels a host's
  * pip accepts: its system CPython (the bootstrap runs `python3`) and its glibc (PEP 600: pip accepts
@@ -161,4 +163,43 @@ export function platformsFor(target: Pick<PythonTarget, "glibc" | "arch">): stri
   for (let minor = newest; minor >= 17; minor--) tags.push(`manylinux_2_${minor}_${target.arch}`);
   tags.push(`manylinux2014_${target.arch}`);
   return tags;
+}
+
+const ARCH_WORDS = /-(amd64|arm64|x86-64|x86_64|aarch64|amd|arm)(?=-|$)/g;
+
+/** The release numbers a name speaks of (`ubuntu-2404-lts` → 2404), its CPU words left out (`arm64` is no release). */
+function releaseNumbers(name: string): string[] {
+  return name.replace(ARCH_WORDS, "").match(/[0-9]+/g) ?? [];
+}
+
+/**
+ * The known image (`PROJECT/FAMILY`) an image that is refused most likely meant, keeping what its writer meant:
+ * the same release (`ubuntu-2404-lts` is never 22.04), the CPU of `arch` (the machine type's, when at hand; else
+ * the one its name says, else x86_64), the family's own project when the project is missing or misspelt.
+ * Undefined when no usable family keeps the release: a guess of another release is worse than none.
+ */
+export function suggestImage(image: string, arch?: TargetArch, allowed: (f: ImageFamily) => boolean = () => true): string | undefined {
+  const parsed = parseImage(image);
+  const name = parsed?.name ?? (/^[a-z0-9][a-z0-9-]*$/.test(image) ? image : undefined);
+  if (!name) return undefined;
+  const usable = IMAGE_FAMILIES.filter((f) => !f.refused && allowed(f));
+  const inProject = parsed && PUBLIC_IMAGE_PROJECTS.includes(parsed.project) ? usable.filter((f) => f.project === parsed.project) : usable;
+  const named = /-(arm64|aarch64|arm)(-|$)/.test(name) ? "aarch64" : /-(amd64|x86-64|x86_64|amd)(-|$)/.test(name) ? "x86_64" : undefined;
+  const cpu: TargetArch = arch ?? named ?? "x86_64";
+  const show = (f: ImageFamily) => `${f.project}/${f.family}`;
+  // The name is a family, or a dated image of one, with no project or another one.
+  const anywhere = usable.find((f) => f.family === name || (name.startsWith(f.imageStem) && /^[0-9]{8}/.test(name.slice(f.imageStem.length))));
+  const base = name.replace(ARCH_WORDS, "");
+  const sameFamily = (f: ImageFamily) => f.family.replace(ARCH_WORDS, "") === base;
+  // The family without (or with another spelling of) its CPU suffix: the one of the CPU wanted.
+  const byArch = inProject.find((f) => sameFamily(f) && f.target.arch === cpu);
+  if (anywhere && (anywhere.target.arch === cpu || !byArch)) return show(anywhere);
+  if (byArch) return show(byArch);
+  // Else the closest name among the families of the same release (and CPU, where there is one of it).
+  const numbers = releaseNumbers(name);
+  const sameRelease = inProject.filter((f) => numbers.length > 0 && numbers.every((n) => releaseNumbers(f.family).includes(n)));
+  const ofCpu = sameRelease.filter((f) => f.target.arch === cpu);
+  const pool = ofCpu.length > 0 ? ofCpu : sameRelease;
+  if (pool.length === 0) return undefined;
+  return show(pool.map((f) => ({ f, d: distance(f.family, name) })).sort((a, b) => a.d - b.d)[0].f);
 }

@@ -7,7 +7,7 @@ import { fleetProblems, resolveFleet } from "./fleet-checks";
 import { acceleratorsSchema, autoscalingSchema, bootDiskSchema, healthCheckSchema, updatePolicySchema } from "./fleet-schema";
 import { ownedDirectory } from "./host-paths";
 import { iamMember } from "./iam-member";
-import { TARGET_ARCHES, TARGET_OS_KEYS } from "./images";
+import { IMAGE_FAMILIES, ImageFamily, suggestImage, TARGET_ARCHES, TARGET_OS_KEYS } from "./images";
 import { hostMachineTypeProblem, machineTypeProblem } from "./machine-types";
 import { DEFAULT_NAME_PREFIX } from "./network-names";
 import { normalizeName } from "./requirements";
@@ -97,12 +97,23 @@ const machineType = z
     if (problem) ctx.addIssue({ code: "custom", message: problem });
   });
 // `IMAGE_PROJECT/IMAGE_OR_FAMILY` or the resource forms GCE also accepts.
-const image = z
-  .string()
-  .regex(
-    /^([a-z0-9-]+\/[a-z0-9-]+|(https:\/\/www\.googleapis\.com\/compute\/v1\/)?projects\/[a-z0-9-]+\/global\/images\/(family\/)?[a-z0-9-]+)$/,
-    'must be "IMAGE_PROJECT/IMAGE_OR_FAMILY" such as "debian-cloud/debian-12", or "projects/IMAGE_PROJECT/global/images/[family/]NAME"',
-  );
+// A refused one names the family it most likely meant (the project of a bare family name: `rocky-linux-9`);
+// the public host's only among the Debian families it can run.
+const IMAGE_FORMS = '"IMAGE_PROJECT/IMAGE_OR_FAMILY" such as "debian-cloud/debian-12", or "projects/IMAGE_PROJECT/global/images/[family/]NAME"';
+const IMAGE_FORM = /^([a-z0-9-]+\/[a-z0-9-]+|(https:\/\/www\.googleapis\.com\/compute\/v1\/)?projects\/[a-z0-9-]+\/global\/images\/(family\/)?[a-z0-9-]+)$/;
+function imageField(only?: (f: ImageFamily) => boolean) {
+  return z.string().regex(IMAGE_FORM, {
+    error: (issue) => {
+      const given = String(issue.input);
+      const guess = suggestImage(given, undefined, only);
+      const armTwin = guess?.replace(/-amd64$/, "-arm64");
+      const arm = armTwin !== guess && IMAGE_FAMILIES.some((f) => `${f.project}/${f.family}` === armTwin) ? ` (or "${armTwin}" on an Arm machine type)` : "";
+      return guess ? `"${given}" names no image project: did you mean "${guess}"${arm}? (an image is ${IMAGE_FORMS})` : `must be ${IMAGE_FORMS}`;
+    },
+  });
+}
+const image = imageField();
+const publicImage = imageField((f) => f.debian);
 /** A target of `mirror.targets` or of a consumer: an image in the form of `hosts.image`, or what a custom image runs. */
 const declaredTarget = z.union([image, z.strictObject({ python: pythonFullVersion, glibc: glibcVersion, arch: z.enum(TARGET_ARCHES) })]);
 // unix-cron, as Cloud Scheduler reads it: five fields of digits, names, *, /, ',' and '-'.
@@ -341,7 +352,7 @@ export const environmentSchema = z
       /** The private host's image: its CPython and glibc are a target of the mirror. */
       image: image.default("debian-cloud/debian-12"),
       /** The public host's image: a Debian the mirror script supports, whatever the private side runs. */
-      publicImage: image.default("debian-cloud/debian-12"),
+      publicImage: publicImage.default("debian-cloud/debian-12"),
       publicName: resourceName.default("airlock-public-host"),
       privateName: resourceName.default("airlock-private-host"),
       /** Create the private host; false for repositories, network plumbing and the bootstrap for your own VMs. */

@@ -1,5 +1,5 @@
-import { closest } from "fastest-levenshtein";
-import { familyOfOsKey, ImageFamily, lookupImage, minorVersion, platformsFor, PythonTarget, TargetArch } from "./images";
+import { familyOfOsKey, ImageFamily, lookupImage, minorVersion, parseImage, platformsFor, PythonTarget, suggestImage, TargetArch } from "./images";
+import { machineArch } from "./machine-types";
 
 /** One wheel target of the mirror: a CPython on a glibc and CPU, with the platform tags its pip accepts. */
 export interface MirrorTarget extends PythonTarget {
@@ -14,8 +14,8 @@ export type DeclaredTarget = string | PythonTarget;
 /** The settings the targets are derived from (validated field by field already). */
 export interface TargetSettings {
   readonly mode: "mirror" | "remote";
-  readonly hosts: { readonly image: string; readonly publicImage: string; readonly createPrivateHost: boolean };
-  readonly fleet?: { readonly image: string };
+  readonly hosts: { readonly image: string; readonly publicImage: string; readonly createPrivateHost: boolean; readonly machineType?: string };
+  readonly fleet?: { readonly image: string; readonly machineType?: string };
   /** Other teams' workloads (config/consumers.ts): their targets join the mirror's. */
   readonly consumers?: Readonly<Record<string, { readonly targets: readonly DeclaredTarget[] }>>;
   readonly mirror: {
@@ -39,13 +39,19 @@ function describe(t: PythonTarget): string {
   return `CPython ${t.python}, glibc ${t.glibc}, ${t.arch}`;
 }
 
-/** The problem with an image a VM or a target names, or its family. */
-function imageFamily(image: string, path: (string | number)[], problems: TargetProblem[]): ImageFamily | "custom" | undefined {
+/**
+ * The problem with an image a VM or a target names, or its family. An image not in any form GCE accepts is the
+ * field's own refusal (config/schema.ts, with its did-you-mean): nothing more is said of it here. `arch` is the
+ * CPU of the VM's machine type, when known, for the did-you-mean.
+ */
+function imageFamily(image: string, path: (string | number)[], problems: TargetProblem[], arch?: TargetArch): ImageFamily | "custom" | undefined {
+  if (!parseImage(image)) return undefined;
   const found = lookupImage(image);
   if (found.kind === "custom") return "custom";
   if (found.kind === "misspelt") {
-    const guess = closest(`${found.project}/${found.name}`, found.families);
-    problems.push({ path, message: `"${image}" is no image family of ${found.project} that pip-airlock knows: did you mean "${guess}"? (known: ${found.families.join(", ")})` });
+    const guess = suggestImage(image, arch);
+    const hint = guess ? `did you mean "${guess}"?` : "use one of its families";
+    problems.push({ path, message: `"${image}" is no image family of ${found.project} that pip-airlock knows: ${hint} (known: ${found.families.join(", ")})` });
     return undefined;
   }
   if (found.family.refused) {
@@ -68,12 +74,14 @@ export function resolveTargets(s: TargetSettings): { targets: MirrorTarget[]; pr
   const vms: Array<{ field: string; image: string; family: ImageFamily }> = [];
   const customVms: Array<{ path: string[]; image: string }> = [];
 
-  const vmImages: Array<[string[], string]> = [
-    ...(s.hosts.createPrivateHost ? [[["hosts", "image"], s.hosts.image] as [string[], string]] : []),
-    ...(s.fleet ? [[["fleet", "image"], s.fleet.image] as [string[], string]] : []),
+  const vmImages: Array<[string[], string, string | undefined]> = [
+    ...(s.hosts.createPrivateHost ? [[["hosts", "image"], s.hosts.image, s.hosts.machineType] as [string[], string, string | undefined]] : []),
+    ...(s.fleet ? [[["fleet", "image"], s.fleet.image, s.fleet.machineType] as [string[], string, string | undefined]] : []),
   ];
-  for (const [path, image] of vmImages) {
-    const family = imageFamily(image, path, problems);
+  // A VM whose image is in no form GCE accepts: refused by its field; it is no reason to ask for mirror.targets.
+  const malformed = vmImages.some(([, image]) => !parseImage(image));
+  for (const [path, image, machineType] of vmImages) {
+    const family = imageFamily(image, path, problems, machineType === undefined ? undefined : machineArch(machineType));
     if (family === "custom") customVms.push({ path, image });
     else if (family) {
       vms.push({ field: path.join("."), image, family });
@@ -118,7 +126,7 @@ export function resolveTargets(s: TargetSettings): { targets: MirrorTarget[]; pr
   }
   const unique = [...byKey.values()];
 
-  if (s.mode === "mirror" && unique.length === 0 && problems.length === 0 && customVms.length === 0) {
+  if (s.mode === "mirror" && unique.length === 0 && problems.length === 0 && customVms.length === 0 && !malformed) {
     problems.push({
       path: ["mirror", "targets"],
       message: `is required: the stack creates no VM (hosts.createPrivateHost is false, no fleet), so nothing says what the VMs that run the bootstrap run: list their images, e.g. ["debian-cloud/debian-12"], or ${EXAMPLE_TARGET}`,
@@ -203,7 +211,7 @@ function legacyTargets(s: TargetSettings, vms: Array<{ field: string; image: str
 
 /** The public host's image: a Debian the mirror script supports (it installs its tools with apt). */
 export function publicImageProblems(s: Pick<TargetSettings, "mode" | "hosts">): TargetProblem[] {
-  if (s.mode !== "mirror") return [];
+  if (s.mode !== "mirror" || !parseImage(s.hosts.publicImage)) return [];
   const found = lookupImage(s.hosts.publicImage);
   if (found.kind === "known" && found.family.debian && !found.family.refused) return [];
   const why = found.kind === "known" && found.family.refused ? ` (${found.family.os}: ${found.family.refused})` : "";
