@@ -5,6 +5,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { configJsonSchemaText, JSON_SCHEMA_FILE, withConfigReference } from "../config/json-schema";
+import { IMAGE_FAMILIES } from "../config/images";
 import { ConfigError, loadConfig } from "../config/load";
 import { synthesize } from "../synth/synthesize";
 import { ASSETS, EXAMPLE_CONFIG, FIXTURES, ROOT } from "./support";
@@ -47,6 +48,36 @@ describe("the config's JSON Schema", () => {
     }
     // An environment's entry may override a part of a nested object without repeating the rest.
     expect(validate({ ...example, environments: { dev: { networks: { private: { subnetCidr: "10.30.0.0/24" } } } } })).toBe(true);
+  });
+
+  it("refuses the images the synth refuses (format, a public project's unknown or refused family, a public host not on Debian) and accepts every known family", () => {
+    const example = JSON.parse(readFileSync(EXAMPLE_CONFIG, "utf8"));
+    const withHosts = (hosts: object) => ({ ...example, hosts: { ...example.hosts, ...hosts } });
+    const refusedBySynth = (config: object) => {
+      const dir = mkdtempSync(path.join(tmpdir(), "airlock-schema-"));
+      writeFileSync(path.join(dir, "c.json"), JSON.stringify(config));
+      return (() => { try { loadConfig(path.join(dir, "c.json")); return false; } catch (e) { return e instanceof ConfigError; } })();
+    };
+    for (const bad of [
+      withHosts({ image: "ubuntu-2404-lts" }),
+      withHosts({ image: "ubuntu-os-cloud/ubuntu-2404-lts" }),
+      withHosts({ image: "projects/debian-cloud/global/images/family/debian13" }),
+      withHosts({ image: "debian-cloud/debian-11" }),
+      withHosts({ publicImage: "ubuntu-os-cloud/ubuntu-2404-lts-amd64" }),
+      withHosts({ publicImage: "acme-images/golden" }),
+      { ...example, mirror: { ...example.mirror, targets: ["rocky-linux-cloud/rocky-linux-8"] } },
+    ]) {
+      expect(validate(bad)).toBe(false);
+      expect(refusedBySynth(bad)).toBe(true);
+    }
+    const usable = IMAGE_FAMILIES.filter((f) => !f.refused);
+    for (const f of usable) {
+      for (const image of [`${f.project}/${f.family}`, `projects/${f.project}/global/images/family/${f.family}`, `https://www.googleapis.com/compute/v1/projects/${f.project}/global/images/${f.imageStem}20260601`]) {
+        expect({ image, ok: validate(withHosts({ image })) }).toEqual({ image, ok: true });
+        if (f.debian) expect({ image, ok: validate(withHosts({ publicImage: image })) }).toEqual({ image, ok: true });
+      }
+    }
+    expect(validate(withHosts({ image: "acme-images/golden" }))).toBe(true); // a custom image: its targets are the synth's to check
   });
 
   it('a config naming it with "$schema" synthesizes', () => {

@@ -203,3 +203,25 @@ export function suggestImage(image: string, arch?: TargetArch, allowed: (f: Imag
   if (pool.length === 0) return undefined;
   return show(pool.map((f) => ({ f, d: distance(f.family, name) })).sort((a, b) => a.d - b.d)[0].f);
 }
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+/** The forms of an image of `project`, up to its name (`P/`, `projects/P/global/images/`, with the API URL). */
+const projectPrefix = (project: string) => `(?:(?:https:\\/\\/www\\.googleapis\\.com\\/compute\\/v1\\/)?projects\\/${escapeRe(project)}\\/global\\/images\\/|${escapeRe(project)}\\/)`;
+/** The names of `families` (each family, or a dated image of it, as lookupImage reads them), `family/` allowed before. */
+const namesOf = (families: ImageFamily[]) => `(?:family\\/)?(?:${families.map((f) => `${escapeRe(f.family)}|${escapeRe(f.imageStem)}[0-9]{8}[a-z0-9-]*`).join("|")})`;
+
+/**
+ * For the JSON Schema (editors): a pattern matching an image of a public image project that is no usable family
+ * (misspelt, or refused such as debian-11) — what the synth refuses by the table; the schema says `not` of it.
+ */
+export function unknownPublicImagePattern(): string {
+  const usable = IMAGE_FAMILIES.filter((f) => !f.refused);
+  return `^(?:${PUBLIC_IMAGE_PROJECTS.map((p) => `${projectPrefix(p)}(?!(?:${namesOf(usable.filter((f) => f.project === p))})$)`).join("|")})`;
+}
+
+/** For the JSON Schema: a pattern of exactly the usable families (and their images) `allowed` keeps. */
+export function knownImagePattern(allowed: (f: ImageFamily) => boolean): string {
+  const usable = IMAGE_FAMILIES.filter((f) => !f.refused && allowed(f));
+  const projects = [...new Set(usable.map((f) => f.project))];
+  return `^(?:${projects.map((p) => `${projectPrefix(p)}(?:${namesOf(usable.filter((f) => f.project === p))})$`).join("|")})`;
+}

@@ -7,7 +7,7 @@ import { fleetProblems, resolveFleet } from "./fleet-checks";
 import { acceleratorsSchema, autoscalingSchema, bootDiskSchema, healthCheckSchema, updatePolicySchema } from "./fleet-schema";
 import { ownedDirectory } from "./host-paths";
 import { iamMember } from "./iam-member";
-import { IMAGE_FAMILIES, ImageFamily, suggestImage, TARGET_ARCHES, TARGET_OS_KEYS } from "./images";
+import { IMAGE_FAMILIES, ImageFamily, knownImagePattern, suggestImage, unknownPublicImagePattern, TARGET_ARCHES, TARGET_OS_KEYS } from "./images";
 import { hostMachineTypeProblem, machineTypeProblem } from "./machine-types";
 import { DEFAULT_NAME_PREFIX } from "./network-names";
 import { normalizeName } from "./requirements";
@@ -112,8 +112,10 @@ function imageField(only?: (f: ImageFamily) => boolean) {
     },
   });
 }
-const image = imageField();
-const publicImage = imageField((f) => f.debian);
+// The JSON Schema refuses what the table refuses too: an image of a public project that is no usable family;
+// for the public host, anything but a Debian family it runs.
+const image = imageField().meta({ not: { pattern: unknownPublicImagePattern() } });
+const publicImage = imageField((f) => f.debian).meta({ allOf: [{ pattern: knownImagePattern((f) => f.debian) }] });
 /** A target of `mirror.targets` or of a consumer: an image in the form of `hosts.image`, or what a custom image runs. */
 const declaredTarget = z.union([image, z.strictObject({ python: pythonFullVersion, glibc: glibcVersion, arch: z.enum(TARGET_ARCHES) })]);
 // unix-cron, as Cloud Scheduler reads it: five fields of digits, names, *, /, ',' and '-'.
