@@ -1,4 +1,4 @@
-// config/pip-airlock.schema.json: generated from the zod schema the synth validates with, committed,
+// schema/pip-airlock.schema.json: generated from the zod schema the synth validates with, committed,
 // and fresh; editors validate a config with it ("$schema"), and what it refuses the synth refuses too.
 import Ajv2020 from "ajv/dist/2020";
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "fs";
@@ -83,7 +83,7 @@ describe("the config's JSON Schema", () => {
   it('a config naming it with "$schema" synthesizes', () => {
     const dir = mkdtempSync(path.join(tmpdir(), "airlock-schema-"));
     const file = path.join(dir, "acme.json");
-    writeFileSync(file, JSON.stringify({ $schema: "./pip-airlock.schema.json", ...JSON.parse(readFileSync(EXAMPLE_CONFIG, "utf8")) }));
+    writeFileSync(file, JSON.stringify({ $schema: "../schema/pip-airlock.schema.json", ...JSON.parse(readFileSync(EXAMPLE_CONFIG, "utf8")) }));
     expect(synthesize({ configFile: file, outdir: path.join(dir, "cdktf.out"), assetsDir: ASSETS })).toEqual(["airlock"]);
     // Only at the top: inside an environment it is a misspelt setting like any other.
     writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(EXAMPLE_CONFIG, "utf8")), environments: { dev: { $schema: "x" } } }));

@@ -1,8 +1,11 @@
 import { z } from "zod";
 import { environmentSchema } from "./schema";
 
-/** Where the generated schema lives, next to the configs that name it with `"$schema"`. */
-export const JSON_SCHEMA_FILE = "config/pip-airlock.schema.json";
+/**
+ * Where the generated schema lives: outside config/, so that a fork deleting the shipped examples the obvious way
+ * (`rm config/*.json`) keeps it. A config in config/ names it with `"$schema": "../schema/pip-airlock.schema.json"`.
+ */
+export const JSON_SCHEMA_FILE = "schema/pip-airlock.schema.json";
 
 /**
  * The JSON Schema of a config file, generated from the zod schema the synth validates with (so its
@@ -21,7 +24,7 @@ export function configJsonSchema(): Record<string, unknown> {
     description: "One environment's settings at the top level; `environments` makes one stack each, its entries overriding the top-level settings (objects key by key, lists replaced).",
     ...settings,
     properties: {
-      $schema: { type: "string", description: "This schema, for editors: ./pip-airlock.schema.json" },
+      $schema: { type: "string", description: "This schema, for editors: ../schema/pip-airlock.schema.json from config/" },
       name: { type: "string", pattern: "^[a-z][a-z0-9-]{0,30}$", default: "airlock", description: "Stack name when there are no environments" },
       ...settings.properties,
       environments: { type: "object", propertyNames: { pattern: "^[a-z][a-z0-9-]{0,30}$" }, additionalProperties: overrides, description: "One stack per entry; each overrides the top-level settings" },

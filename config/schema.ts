@@ -674,7 +674,7 @@ export const environmentName = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, "envir
  * them (objects merge key by key, lists and values replace) and are each synthesized as a stack of their own.
  */
 export const configFileSchema = z.looseObject({
-  /** The JSON Schema editors validate and complete the file with (config/pip-airlock.schema.json); ignored by the synth. */
+  /** The JSON Schema editors validate and complete the file with (schema/pip-airlock.schema.json); ignored by the synth. */
   $schema: z.string().optional(),
   name: environmentName.default("airlock"),
   environments: z.record(environmentName, z.record(z.string(), z.unknown())).optional(),

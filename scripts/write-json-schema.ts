@@ -1,4 +1,4 @@
-// `npm run schema`: writes config/pip-airlock.schema.json and README.md's generated configuration
+// `npm run schema`: writes schema/pip-airlock.schema.json and README.md's generated configuration
 // reference, both from the config's zod schema.
 import { readFileSync, writeFileSync } from "fs";
 import * as path from "path";
