@@ -203,7 +203,7 @@ describe("npm run review: the real command, on a changed config in a team's repo
     git("init", "-q");
     git("add", "-A");
     git("commit", "-qm", "the team's synth");
-    const record = JSON.parse(readFileSync(path.join(repo, "cdktf.out", "pip-airlock.json"), "utf8")).config;
+    const { config: record, stacks } = JSON.parse(readFileSync(path.join(repo, "cdktf.out", "pip-airlock.json"), "utf8")) as { config: string; stacks: string[] };
     const configFile = path.join(repo, record);
     const config = JSON.parse(readFileSync(configFile, "utf8"));
     writeFileSync(configFile, JSON.stringify({ ...config, repositories: { ...config.repositories, access: { private: { readers: ["group:ml-team@acme.example"] } } } }));
@@ -214,9 +214,8 @@ describe("npm run review: the real command, on a changed config in a team's repo
     expect([run.status, run.stderr]).toEqual([0, ""]);
     expect(run.stdout.split("\n")).toEqual([
       expect.stringMatching(new RegExp(`^pip-airlock review: access, cdktf\\.out/ at HEAD \\([0-9a-f]+\\) → ${record.replace(/\./g, "\\.")} synthesized now$`)),
-      "stack airlock:",
-      "  IAM grants:",
-      "    + roles/artifactregistry.reader for group:ml-team@acme.example on repository my-private-pip-packages",
+      // every stack of the recorded config (one here; a team's fork may record several environments)
+      ...stacks.flatMap((stack) => [`stack ${stack}:`, "  IAM grants:", "    + roles/artifactregistry.reader for group:ml-team@acme.example on repository my-private-pip-packages"]),
       "",
     ]);
     expect(fileTree(path.join(repo, "cdktf.out"))).toEqual(committed);
