@@ -42,6 +42,10 @@ describe("the config's JSON Schema", () => {
       { ...example, mode: "proxy" },
       { ...example, mirror: { ...example.mirror, stopWhenDone: "yes" } },
       { ...example, hosts: { ...example.hosts, keyringVenv: "/opt/pip-airlock/$(reboot)" } },
+      // IAM members by form: a prefix in the wrong case, a bare email (config/iam-member.ts).
+      { ...example, repositories: { ...example.repositories, access: { private: { readers: ["Group:ml@example.com"] } } } },
+      { ...example, repositories: { ...example.repositories, access: { private: { readers: ["ml@example.com"] } } } },
+      { ...example, mirror: { ...example.mirror, scheduleTimeZone: "+02:00" } },
     ]) {
       expect(validate(bad)).toBe(false);
     }
