@@ -1,3 +1,5 @@
+import { writeFileSync } from "fs";
+import * as path from "path";
 import { loadConfig } from "../config/load";
 import { exampleVariant, refusals } from "./support";
 
@@ -92,6 +94,12 @@ const MISTAKES: Mistake[] = [
     line: /^repositories\.access\.private\.readers\.0: "ml-team@example\.com" needs its kind: use "user:ml-team@example\.com" for a person, or "group:ml-team@example\.com"/,
     apply: set(["repositories", "access", "private", "readers", "0"]),
   },
+  {
+    name: "a Windows-style path",
+    edit: (c) => (c.hosts.keyringVenv = "C:\\opt\\pip-airlock\\keyring"),
+    line: /^hosts\.keyringVenv: "C:\\opt\\pip-airlock\\keyring" separates folders with "\\", and paths here separate them with "\/": use "\/opt\/pip-airlock\/keyring"$/,
+    apply: set(["hosts", "keyringVenv"]),
+  },
 ];
 
 /** The values a message proposes: quoted after "use", "did you mean" or "add" (and those joined by "and"). */
@@ -117,5 +125,26 @@ describe("every mistake of a class is refused at its field, with a fix that work
     for (const zone of ["Etc/UTC", "UTC", "Europe/Berlin", "America/Argentina/Buenos_Aires", "Asia/Calcutta", "Etc/GMT+5"]) ok((c) => (c.mirror.scheduleTimeZone = zone));
     ok((c) => (c.mirror.packages = ["keyrings.google-artifactregistry-auth==1.1.2", "Keyring>=25", "requests"]));
     ok((c) => (c.repositories.access = { private: { readers: ["group:ml@example.com", "user:me@example.com", "serviceAccount:ci@p.iam.gserviceaccount.com", "domain:example.com"] } }));
+  });
+});
+
+describe("hints that name the fix the README documents", () => {
+  it("a missing lock file: make it with recipes/make-lock.sh, not pip-compile (which cannot lock for several targets)", () => {
+    expect(refusals(exampleVariant((c) => (c.mirror.lockFile = "helpers.lock")))).toEqual([
+      'mirror.lockFile: cannot read "helpers.lock" next to the config file: make it with recipes/make-lock.sh (README, Locks), or remove the key',
+    ]);
+  });
+
+  it("a Windows-style lock path: use /", () => {
+    expect(refusals(exampleVariant((c) => (c.mirror.lockFile = "locks\\helpers.lock")))).toEqual([
+      'mirror.lockFile: "locks\\helpers.lock" separates folders with "\\", and paths here separate them with "/": use "locks/helpers.lock"',
+    ]);
+  });
+
+  it("a trailing comma: remove it, at the line where it is", () => {
+    const file = exampleVariant();
+    writeFileSync(file, '{\n  "name": "airlock",\n  "hosts": { "machineType": "e2-small", },\n  "mode": "mirror"\n}\n');
+    expect(refusals(file)).toEqual(["is not valid JSON: a trailing comma at line 3, column 39 (JSON allows none before a closing '}' or ']'): remove the trailing comma"]);
+    expect(path.basename(file)).toBe("config.json");
   });
 });

@@ -186,7 +186,7 @@ describe("config validation", () => {
   it("rejects a lock that pins pip but not the configured packages", () => {
     writeFileSync(path.join(dir, "pip-only.lock"), `pip==26.2.1 --hash=sha256:${"a".repeat(64)}\n`);
     expect(problems(configFile(withChange((c) => (c.mirror.lockFile = "pip-only.lock"))))).toEqual([
-      'mirror.lockFile: "pip-only.lock" does not pin keyring, keyrings-google-artifactregistry-auth of mirror.packages: compile the lock from mirror.packages (pip-compile --generate-hashes --allow-unsafe)',
+      'mirror.lockFile: "pip-only.lock" does not pin keyring, keyrings-google-artifactregistry-auth of mirror.packages: make it with recipes/make-lock.sh (README, Locks) from the synthesized stack, which carries mirror.packages',
     ]);
   });
 
@@ -258,7 +258,7 @@ describe("config validation", () => {
     writeFileSync(path.join(dir, "nohash.lock"), "keyring==25.6.0\n");
     expect(problems(configFile(withChange((c) => (c.mirror.lockFile = "nohash.lock"))))[0]).toMatch(/^mirror.lockFile: .*no --hash=sha256: pins/);
     writeFileSync(path.join(dir, "nopip.lock"), "keyring==25.6.0 --hash=sha256:" + "a".repeat(64) + "\n");
-    expect(problems(configFile(withChange((c) => (c.mirror.lockFile = "nopip.lock"))))[0]).toMatch(/^mirror.lockFile: "nopip.lock" does not pin pip.*add pip==VERSION/);
+    expect(problems(configFile(withChange((c) => (c.mirror.lockFile = "nopip.lock"))))[0]).toMatch(/^mirror.lockFile: "nopip.lock" does not pin pip.*recipes\/make-lock\.sh/);
   });
 });
 

@@ -46,6 +46,10 @@ describe("the config's JSON Schema", () => {
       { ...example, repositories: { ...example.repositories, access: { private: { readers: ["Group:ml@example.com"] } } } },
       { ...example, repositories: { ...example.repositories, access: { private: { readers: ["ml@example.com"] } } } },
       { ...example, mirror: { ...example.mirror, scheduleTimeZone: "+02:00" } },
+      // Relative paths: not absolute, not leaving the config's folder, no Windows separators.
+      { ...example, mirror: { ...example.mirror, lockFile: "/etc/helpers.lock" } },
+      { ...example, mirror: { ...example.mirror, lockFile: "../helpers.lock" } },
+      { ...example, mirror: { ...example.mirror, lockFile: "locks\\helpers.lock" } },
     ]) {
       expect(validate(bad)).toBe(false);
     }

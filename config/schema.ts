@@ -6,6 +6,7 @@ import { egressAllowList } from "./egress-allow";
 import { fleetProblems, resolveFleet } from "./fleet-checks";
 import { acceleratorsSchema, autoscalingSchema, bootDiskSchema, healthCheckSchema, updatePolicySchema } from "./fleet-schema";
 import { ownedDirectory } from "./host-paths";
+import { withSlashes } from "./path-hints";
 import { iamMember } from "./iam-member";
 import { timeZone } from "./time-zones";
 import { helperPackageProblem } from "./helper-packages";
@@ -81,11 +82,12 @@ const platform = z
 const httpsUrl = z
   .string()
   .regex(/^https:\/\/[A-Za-z0-9.-]+(:[0-9]+)?(\/[A-Za-z0-9._~%\/-]*)?$/, 'must be an https:// URL such as "https://pypi.org/simple/"');
-const relativePath = z
-  .string()
+const relativePath = withSlashes(z.string())
   .regex(/^[A-Za-z0-9._\/-]+$/, "must be a file path of letters, digits, '.', '_', '-' and '/'")
   .refine((p) => !p.startsWith("/"), "must be relative to the config file's folder, not an absolute path")
-  .refine((p) => !p.split("/").includes(".."), "must not leave the config file's folder ('..')");
+  .refine((p) => !p.split("/").includes(".."), "must not leave the config file's folder ('..')")
+  // For editors, all three rules in one pattern: the characters, not absolute, no "..".
+  .meta({ pattern: "^(?!/)(?!(.*/)?\\.\\.(/|$))[A-Za-z0-9._/-]+$" });
 // Compute Engine's machine type names: shared-core (e2-micro/small/medium, f1-micro, g1-small),
 // SERIES-KIND-SIZE with an optional suffix (n2-standard-4, c3-highcpu-22-lssd, a2-highgpu-1g,
 // ct5lp-hightpu-4t), or custom ones; then the series must be one Compute Engine has (config/machine-types.ts).
