@@ -1,7 +1,12 @@
-import { writeFileSync } from "fs";
+import { mkdtempSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
 import * as path from "path";
+import { counterpartFamily } from "../config/image-arch";
+import { IMAGE_FAMILIES } from "../config/images";
 import { loadConfig } from "../config/load";
-import { exampleVariant, refusals } from "./support";
+import { main } from "../main";
+import { synthRecord } from "../synth/record";
+import { exampleVariant, refusals, ROOT } from "./support";
 
 /**
  * Mistakes a first-time user makes, one class a row (issue 25): each is refused at the field it is in with a
@@ -46,6 +51,17 @@ const MISTAKES: Mistake[] = [
     line: /^fleet\.image: .* fleet\.machineType "t2a-standard-8" .*: use "rocky-linux-cloud\/rocky-linux-9-optimized-gcp-arm64"/,
     apply: set(["fleet", "image"]),
   },
+  // An x86 release the table has no Arm image of (RHEL 10 today): the fix is the machine type's x86 twin.
+  ...IMAGE_FAMILIES.filter((f) => f.target.arch === "x86_64" && !f.refused && !counterpartFamily(f, "aarch64"))
+    .slice(0, 1)
+    .map(
+      (f): Mistake => ({
+        name: `an Arm fleet with ${f.family}, which has no Arm image`,
+        edit: (c) => (c.fleet = { name: "workers", machineType: "t2a-standard-8", image: `${f.project}/${f.family}` }),
+        line: /^fleet\.image: .* has no aarch64 image pip-airlock knows: use an x86_64 \(Intel or AMD\) machine type such as "t2d-standard-8" for fleet\.machineType$/,
+        apply: set(["fleet", "machineType"]),
+      }),
+    ),
   {
     name: "mirror.packages without the Artifact Registry backend",
     edit: (c) => (c.mirror.packages = ["keyring", "requests"]),
@@ -104,7 +120,7 @@ const MISTAKES: Mistake[] = [
 
 /** The values a message proposes: quoted after "use", "did you mean" or "add" (and those joined by "and"). */
 function proposed(line: string): string[] {
-  const fix = /(?:use|did you mean|add) ("[^"]+"(?: and "[^"]+")*)/.exec(line.slice(line.indexOf(": ") + 2).replace(/^"[^"]*"/, ""));
+  const fix = /(?:use|did you mean|add|such as) ("[^"]+"(?: and "[^"]+")*)/.exec(line.slice(line.indexOf(": ") + 2).replace(/^"[^"]*"/, ""));
   return fix ? [...fix[1].matchAll(/"([^"]+)"/g)].map((m) => m[1]) : [];
 }
 
@@ -146,5 +162,59 @@ describe("hints that name the fix the README documents", () => {
     writeFileSync(file, '{\n  "name": "airlock",\n  "hosts": { "machineType": "e2-small", },\n  "mode": "mirror"\n}\n');
     expect(refusals(file)).toEqual(["is not valid JSON: a trailing comma at line 3, column 39 (JSON allows none before a closing '}' or ']'): remove the trailing comma"]);
     expect(path.basename(file)).toBe("config.json");
+  });
+});
+
+describe("located right", () => {
+  it('says "X replaces the recorded config" only after a synth succeeded: a refused config replaced nothing', () => {
+    const outdir = mkdtempSync(path.join(tmpdir(), "airlock-replaces-"));
+    writeFileSync(path.join(outdir, "pip-airlock.json"), synthRecord(ROOT, path.join(ROOT, "config", "example.json"), ["airlock"]));
+    const out: string[] = [];
+    const spies = [process.stdout, process.stderr].map((s) => jest.spyOn(s, "write").mockImplementation((text) => (out.push(String(text)), true)));
+    try {
+      expect(main({ AIRLOCK_CONFIG: exampleVariant((c) => (c.mirror.scheduleTimeZone = "Mars/Olympus")), CDKTF_OUTDIR: outdir })).toBe(1);
+    } finally {
+      spies.forEach((s) => s.mockRestore());
+    }
+    expect(out.join("")).toMatch(/nothing was synthesized/);
+    expect(out.join("")).not.toMatch(/replaces/);
+  });
+});
+
+describe("environments: a mistake said once, where it is in the file; null removes what the top level set", () => {
+  const withEnvironments = (edit: (c: any) => void) =>
+    exampleVariant((c) => {
+      c.environments = { dev: {}, prod: { projectId: "airlock-prod" } };
+      edit(c);
+    });
+
+  it("a top-level mistake every environment inherits: once, at its top-level path", () => {
+    expect(refusals(withEnvironments((c) => (c.mirror.scheduleTimeZone = "Europe/Berln")))).toEqual(['mirror.scheduleTimeZone: "Europe/Berln" is no IANA time zone: did you mean "Europe/Berlin"?']);
+  });
+
+  it("a mistake in one environment's entry: at that entry's path", () => {
+    expect(refusals(withEnvironments((c) => (c.environments.prod.mirror = { scheduleTimeZone: "Europe/Berln" })))).toEqual([
+      'environments.prod.mirror.scheduleTimeZone: "Europe/Berln" is no IANA time zone: did you mean "Europe/Berlin"?',
+    ]);
+  });
+
+  it("a top-level value wrong in one environment only (its machine type there): at that environment", () => {
+    const lines = refusals(withEnvironments((c) => (c.environments.prod.hosts = { machineType: "t2a-standard-2" })));
+    expect(lines).toEqual([expect.stringMatching(/^environments\.prod\.hosts\.image: "debian-cloud\/debian-12" is an x86_64/), expect.stringMatching(/^environments\.prod\.hosts\.publicImage: /)]);
+  });
+
+  it('"fleet": null in an environment drops the top level\'s fleet; "stateBucket": null its state bucket', () => {
+    const envs = loadConfig(
+      withEnvironments((c) => {
+        c.fleet = { name: "workers", size: 1 };
+        c.stateBucket = { bucket: "acme-tf-state" };
+        c.environments.dev = { fleet: null, stateBucket: null };
+      }),
+    );
+    const byName = Object.fromEntries(envs.map((e) => [e.name, e.config]));
+    expect(byName.dev.fleet).toBeUndefined();
+    expect(byName.dev.stateBucket).toBeUndefined();
+    expect(byName.prod.fleet?.name).toBe("workers");
+    expect(byName.prod.stateBucket?.bucket).toBe("acme-tf-state");
   });
 });

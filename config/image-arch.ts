@@ -22,6 +22,15 @@ export function counterpartFamily(family: ImageFamily, arch: TargetArch): ImageF
   return usable.find((f) => withoutArch(f.family) === withoutArch(family.family)) ?? usable.find((f) => f.osKey === family.osKey && !/minimal|optimized/.test(f.family));
 }
 
+/** The x86_64 series of each Arm series' shape: the same vCPUs and memory per vCPU on the other CPU. */
+const X86_OF_ARM: Record<string, string> = { t2a: "t2d", c4a: "c4", n4a: "n4", a4x: "a4" };
+
+/** The same machine type on the x86_64 series of its Arm series (`t2a-standard-8`: `t2d-standard-8`), if there is one. */
+function sameShape(machineType: string): string | undefined {
+  const [series, ...rest] = machineType.split("-");
+  return X86_OF_ARM[series] ? [X86_OF_ARM[series], ...rest].join("-") : undefined;
+}
+
 /**
  * A machine type of one CPU architecture with an image of the other: GCE refuses to boot it (or, for the
  * private side, the mirror would serve wheels for a CPU no host has). Reported at the image, whose fix keeps
@@ -36,7 +45,7 @@ export function imageArchProblem(vm: VmPair): string | undefined {
   const same = counterpartFamily(found.family, machine);
   const fix = same
     ? `use "${same.project}/${same.family}" (${same.os}, for ${ARCH_WORDS[machine]})`
-    : `${found.family.os} has no ${machine} image pip-airlock knows: use an ${ARCH_WORDS[image]} machine type for ${vm.machineTypeField}`;
+    : `${found.family.os} has no ${machine} image pip-airlock knows: use an ${ARCH_WORDS[image]} machine type${sameShape(vm.machineType) ? ` such as "${sameShape(vm.machineType)}"` : ""} for ${vm.machineTypeField}`;
   return `"${vm.image}" is an ${ARCH_WORDS[image]} image, and ${vm.machineTypeField} "${vm.machineType}" is an ${ARCH_WORDS[machine]} machine, which cannot boot it: ${fix}`;
 }
 

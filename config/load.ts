@@ -5,6 +5,7 @@ import { z } from "zod";
 import { consumerOutputName } from "./consumers";
 import { linesWithControlCharacters } from "./control-characters";
 import { egressRuleName } from "./egress-allow";
+import { atTheirPaths } from "./env-problems";
 import { lockGaps } from "./helper-requirements";
 import { lookupImage, minorVersion } from "./images";
 import { regionNote } from "./zones";
@@ -140,6 +141,8 @@ export function checkConfig(raw: unknown, file: string, lockFiles: LockFiles): L
     problems.push(...nameLengthProblems(envName, parsed.data, prefix));
     loaded.push({ name: envName, config: parsed.data, lockContent, notes: configNotes(parsed.data, prefix), sharing: UNSHARED });
   }
+  // A top-level mistake every environment inherits is said once, where it is in the file.
+  if (environments) problems.splice(0, problems.length, ...atTheirPaths(problems, environments));
   problems.push(...sharedNames(loaded, environments !== undefined));
   const shared = vpcSharing(loaded, environments !== undefined);
   problems.push(...shared.problems);
@@ -319,11 +322,14 @@ function readJson(file: string): unknown {
   }
 }
 
-/** Objects merge key by key; anything else in `overrides` replaces what `base` has. */
+/** Objects merge key by key; null removes what `base` has (its default applies again); anything else replaces it. */
 export function mergeOverrides(base: unknown, overrides: unknown): unknown {
   if (!isPlainObject(base) || !isPlainObject(overrides)) return overrides === undefined ? base : overrides;
   const merged: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(overrides)) merged[key] = mergeOverrides(base[key], value);
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value === null) delete merged[key];
+    else merged[key] = mergeOverrides(base[key], value);
+  }
   return merged;
 }
 
