@@ -55,6 +55,9 @@ describe("the config's JSON Schema", () => {
     }
     // An environment's entry may override a part of a nested object without repeating the rest.
     expect(validate({ ...example, environments: { dev: { networks: { private: { subnetCidr: "10.30.0.0/24" } } } } })).toBe(true);
+    // null in an environment's entry removes what the top level set; at the top level it is no value.
+    expect(validate({ ...example, fleet: { name: "workers" }, environments: { dev: { fleet: null, mirror: { schedule: null } } } })).toBe(true);
+    expect(validate({ ...example, fleet: null })).toBe(false);
   });
 
   it('a config naming it with "$schema" synthesizes', () => {
