@@ -15,7 +15,6 @@ export function main(env: NodeJS.ProcessEnv = process.env): number {
   const outdir = env.CDKTF_OUTDIR ?? path.join(root, "cdktf.out");
   try {
     const { configFile, notice } = chooseConfig(root, outdir, env.AIRLOCK_CONFIG);
-    if (notice) process.stdout.write(`pip-airlock: ${notice}\n`);
     const stacks = synthesize({
       configFile,
       outdir,
@@ -26,6 +25,8 @@ export function main(env: NodeJS.ProcessEnv = process.env): number {
       removeStaleStacks: env.CDKTF_CONTEXT_JSON === undefined,
       onNote: (note) => process.stdout.write(`pip-airlock: note: ${note}\n`),
     });
+    // Only now: a config that is refused replaces nothing (cdktf.out/ is untouched).
+    if (notice) process.stdout.write(`pip-airlock: ${notice}\n`);
     process.stdout.write(`pip-airlock: synthesized ${stacks.join(", ")} from ${path.relative(process.cwd(), configFile)}\n`);
     return 0;
   } catch (e) {

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { loadConfig, mergeOverrides } from "../config/load";
+import { machineArch } from "../config/machine-types";
 import { completeLock, EXAMPLE_CONFIG, refusals as problems } from "./support";
 
 const example = JSON.parse(readFileSync(EXAMPLE_CONFIG, "utf8"));
@@ -38,7 +39,7 @@ describe("config validation", () => {
     expect(platforms[0]).toBe("manylinux_2_36_x86_64");
     expect(platforms).toHaveLength(36 - 17 + 2);
     expect(platforms).not.toContain("manylinux_2_37_x86_64");
-    const [arm] = loadConfig(configFile(withChange((c) => (c.hosts.image = "debian-cloud/debian-12-arm64"))));
+    const [arm] = loadConfig(configFile(withChange((c) => ((c.hosts.image = "debian-cloud/debian-12-arm64"), (c.hosts.publicImage = "debian-cloud/debian-12-arm64"), (c.hosts.machineType = "t2a-standard-1")))));
     expect(arm.config.mirror.targets[0].platforms).toEqual([...Array.from({ length: 20 }, (_, i) => `manylinux_2_${36 - i}_aarch64`), "manylinux2014_aarch64"]);
     const [explicit] = loadConfig(configFile(withChange((c) => (c.mirror.platforms = ["manylinux_2_17_x86_64"]))));
     expect(explicit.config.mirror.targets[0].platforms).toEqual(["manylinux_2_17_x86_64"]);
@@ -119,7 +120,7 @@ describe("config validation", () => {
     ["bootstrap pip that is not pip", (c) => (c.mirror.bootstrapPip = "setuptools"), "mirror.bootstrapPip", /is not a pip requirement/],
     ["new pip with an old keyring", (c) => ((c.mirror.bootstrapPip = "pip>=26.2"), (c.mirror.packages = ["keyring<25", "keyrings.google-artifactregistry-auth"])), "mirror.packages.0", /"keyring<25" admits only keyring < 25\.2\.1, and mirror\.bootstrapPip "pip>=26\.2" only pip >= 26\.2.*pypa\/pip#14150.*"keyring>=25\.2\.1,!=25\.4\.0".*"pip>=23\.1,<26\.2"/],
     ["a broken keyring CLI pinned", (c) => (c.mirror.packages = ["keyring==25.4.0", "keyrings.google-artifactregistry-auth"]), "mirror.packages.0", /pins keyring 25\.4\.0, whose CLI crashes on a plain `keyring get`/],
-    ["new pip pinned with an old keyring", (c) => ((c.mirror.bootstrapPip = "pip==26.2.1"), (c.mirror.packages = ["keyring==25.1.0"])), "mirror.packages.0", /Keyring util is outdated/],
+    ["new pip pinned with an old keyring", (c) => ((c.mirror.bootstrapPip = "pip==26.2.1"), (c.mirror.packages = ["keyring==25.1.0", "keyrings.google-artifactregistry-auth"])), "mirror.packages.0", /Keyring util is outdated/],
   ];
 
   it.each(table)("rejects %s, naming the field and the fix", (_what, change, field, fix) => {
@@ -169,7 +170,9 @@ describe("config validation", () => {
       const declared = (c: any) => (c.mirror.targets = [{ python: "3.11", glibc: "2.36", arch: "x86_64" }]);
       expect(loadConfig(configFile(withChange((c) => ((c.hosts.image = image), (c.hosts.machineType = machineType), declared(c)))))[0].config.hosts).toMatchObject({ image, machineType });
     }
-    for (const machineType of types) expect(loadConfig(configFile(withChange((c) => (c.hosts.machineType = machineType))))[0].config.hosts.machineType).toBe(machineType);
+    // An Arm type (t2a) takes the Arm images of the same release.
+    const arm = (c: any, machineType: string) => machineArch(machineType) === "aarch64" && ((c.hosts.image = "debian-cloud/debian-12-arm64"), (c.hosts.publicImage = "debian-cloud/debian-12-arm64"));
+    for (const machineType of types) expect(loadConfig(configFile(withChange((c) => ((c.hosts.machineType = machineType), arm(c, machineType)))))[0].config.hosts.machineType).toBe(machineType);
   });
 
   it("rejects a lock that does not pin virtualenv, which the mirror uploads for bare hosts' venvs", () => {
@@ -183,14 +186,14 @@ describe("config validation", () => {
   it("rejects a lock that pins pip but not the configured packages", () => {
     writeFileSync(path.join(dir, "pip-only.lock"), `pip==26.2.1 --hash=sha256:${"a".repeat(64)}\n`);
     expect(problems(configFile(withChange((c) => (c.mirror.lockFile = "pip-only.lock"))))).toEqual([
-      'mirror.lockFile: "pip-only.lock" does not pin keyring, keyrings-google-artifactregistry-auth of mirror.packages: compile the lock from mirror.packages (pip-compile --generate-hashes --allow-unsafe)',
+      'mirror.lockFile: "pip-only.lock" does not pin keyring, keyrings-google-artifactregistry-auth of mirror.packages: make it with recipes/make-lock.sh (README, Locks) from the synthesized stack, which carries mirror.packages',
     ]);
   });
 
   it("accepts an old keyring with pip and virtualenv capped below pip 26.2, and a new keyring with any pip", () => {
     const pairs: Array<[string, string[]]> = [["pip>=23.1,<26.2", ["keyring<25", "virtualenv<=21.7.0"]], ["pip>=23.1", ["keyring>=25.2.1"]], ["pip>=23.1", ["keyring"]], ["pip==26.2.1", ["keyring~=25.7"]]];
     for (const [bootstrapPip, packages] of pairs) {
-      const [env] = loadConfig(configFile(withChange((c) => ((c.mirror.bootstrapPip = bootstrapPip), (c.mirror.packages = packages)))));
+      const [env] = loadConfig(configFile(withChange((c) => ((c.mirror.bootstrapPip = bootstrapPip), (c.mirror.packages = [...packages, "keyrings.google-artifactregistry-auth"])))));
       expect(env.config.mirror.bootstrapPip).toBe(bootstrapPip);
     }
   });
@@ -255,7 +258,7 @@ describe("config validation", () => {
     writeFileSync(path.join(dir, "nohash.lock"), "keyring==25.6.0\n");
     expect(problems(configFile(withChange((c) => (c.mirror.lockFile = "nohash.lock"))))[0]).toMatch(/^mirror.lockFile: .*no --hash=sha256: pins/);
     writeFileSync(path.join(dir, "nopip.lock"), "keyring==25.6.0 --hash=sha256:" + "a".repeat(64) + "\n");
-    expect(problems(configFile(withChange((c) => (c.mirror.lockFile = "nopip.lock"))))[0]).toMatch(/^mirror.lockFile: "nopip.lock" does not pin pip.*add pip==VERSION/);
+    expect(problems(configFile(withChange((c) => (c.mirror.lockFile = "nopip.lock"))))[0]).toMatch(/^mirror.lockFile: "nopip.lock" does not pin pip.*recipes\/make-lock\.sh/);
   });
 });
 

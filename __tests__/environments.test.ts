@@ -16,7 +16,7 @@ const DEV = {
   projectId: "airlock-dev",
   labels: { team: "data" },
   networks: { private: { subnetCidr: "10.30.0.0/24" } },
-  mirror: { packages: ["keyring"] },
+  mirror: { packages: ["keyrings.google-artifactregistry-auth", "keyring>=25.2.1"] },
 };
 const PROD = {
   projectId: "airlock-prod-123",
@@ -118,8 +118,8 @@ describe("a config with environments", () => {
     expect(scripts.prod).not.toContain("airlock-dev");
     expect(dev.AUTH_REPO_INDEX_URL).toBe("https://us-central1-python.pkg.dev/airlock-dev/pip-auth-repo/simple/");
     expect(scripts.dev).not.toContain("airlock-prod-123");
-    // Lists replace, they do not merge: dev installs only keyring, prod inherits both helpers.
-    expect(dev.PACKAGES).toEqual(["keyring"]);
+    // Lists replace, they do not merge: dev installs its own list, prod inherits the top level's.
+    expect(dev.PACKAGES).toEqual(["keyrings.google-artifactregistry-auth", "keyring>=25.2.1"]);
     expect(prod.PACKAGES).toEqual(["keyring", "keyrings.google-artifactregistry-auth"]);
   });
 

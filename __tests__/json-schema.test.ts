@@ -43,11 +43,22 @@ describe("the config's JSON Schema", () => {
       { ...example, mode: "proxy" },
       { ...example, mirror: { ...example.mirror, stopWhenDone: "yes" } },
       { ...example, hosts: { ...example.hosts, keyringVenv: "/opt/pip-airlock/$(reboot)" } },
+      // IAM members by form: a prefix in the wrong case, a bare email (config/iam-member.ts).
+      { ...example, repositories: { ...example.repositories, access: { private: { readers: ["Group:ml@example.com"] } } } },
+      { ...example, repositories: { ...example.repositories, access: { private: { readers: ["ml@example.com"] } } } },
+      { ...example, mirror: { ...example.mirror, scheduleTimeZone: "+02:00" } },
+      // Relative paths: not absolute, not leaving the config's folder, no Windows separators.
+      { ...example, mirror: { ...example.mirror, lockFile: "/etc/helpers.lock" } },
+      { ...example, mirror: { ...example.mirror, lockFile: "../helpers.lock" } },
+      { ...example, mirror: { ...example.mirror, lockFile: "locks\\helpers.lock" } },
     ]) {
       expect(validate(bad)).toBe(false);
     }
     // An environment's entry may override a part of a nested object without repeating the rest.
     expect(validate({ ...example, environments: { dev: { networks: { private: { subnetCidr: "10.30.0.0/24" } } } } })).toBe(true);
+    // null in an environment's entry removes what the top level set; at the top level it is no value.
+    expect(validate({ ...example, fleet: { name: "workers" }, environments: { dev: { fleet: null, mirror: { schedule: null } } } })).toBe(true);
+    expect(validate({ ...example, fleet: null })).toBe(false);
   });
 
   it("refuses the images the synth refuses (format, a public project's unknown or refused family, a public host not on Debian) and accepts every known family", () => {

@@ -25,7 +25,7 @@ describe("machine types: the series Compute Engine has, from a table", () => {
     "h3-standard-88", "m3-megamem-64", "x4-megamem-960-metal", "z3-highmem-88",
     "n2-custom-2-4096", "custom-4-8192-ext", "e2-custom-medium-2048", "n4-custom-4-8192",
   ])("the fleet takes %s, and its VMs stop for host maintenance where they cannot live-migrate", (machineType) => {
-    const config = load({ fleet: { name: "workers", size: 1, machineType } });
+    const config = load({ fleet: { name: "workers", size: 1, machineType, ...(machineArch(machineType) === "aarch64" ? { image: "debian-cloud/debian-12-arm64" } : {}) } });
     const [template] = resourcesOf(synthJson(buildStack(config).stack), "google_compute_instance_template");
     expect(template.machine_type).toBe(machineType);
     const stops = ["h3", "x4"].includes(machineType.split("-")[0]) || machineType.endsWith("-metal");

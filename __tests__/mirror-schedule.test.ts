@@ -35,7 +35,7 @@ describe("mirror.schedule", () => {
 
   it("is refused where it cannot work, with the fix", () => {
     expect(problems(load((c) => (c.mirror.schedule = "every monday")))[0]).toMatch(/^mirror\.schedule: must be a unix-cron expression of five fields/);
-    expect(problems(load((c) => ((c.mirror.schedule = "0 3 * * 1"), (c.mirror.scheduleTimeZone = "CET; rm"))))[0]).toMatch(/^mirror\.scheduleTimeZone: must be an IANA time zone/);
+    expect(problems(load((c) => ((c.mirror.schedule = "0 3 * * 1"), (c.mirror.scheduleTimeZone = "CET; rm"))))[0]).toMatch(/^mirror\.scheduleTimeZone: "CET; rm" is no IANA time zone: use one such as "Etc\/UTC"/);
     expect(problems(load((c) => ((c.mirror.schedule = "0 3 * * 1"), (c.hosts.publicAccountId = "airlock-public-host-account"))))).toEqual([
       'mirror.scheduleAccountId: defaults to "airlock-public-host-account-sched", which is no service account id (6-30 lowercase letters, digits or hyphens, starting with a letter, not ending with a hyphen): set mirror.scheduleAccountId',
     ]);

@@ -117,10 +117,10 @@ describe("PipAirlock validates its config as the app validates a file", () => {
     expect(new PipAirlock(teamStack(), "airlock", { config, baseDir: dir }).bootstrapScript).not.toBe(new PipAirlock(teamStack(), "airlock", { config: exampleAirlockConfig() }).bootstrapScript);
     expect(new PipAirlock(teamStack(), "airlock", { config, lockContent: lock }).bootstrapScript).toBe(new PipAirlock(teamStack(), "airlock", { config, baseDir: dir }).bootstrapScript);
     expect(configErrorOf(() => new PipAirlock(teamStack(), "airlock", { config })).problems).toEqual([
-      `mirror.lockFile: cannot read "helpers.lock" in ${process.cwd()} (the baseDir prop): create it (pip-compile --generate-hashes) or remove the key`,
+      `mirror.lockFile: cannot read "helpers.lock" in ${process.cwd()} (the baseDir prop): make it with recipes/make-lock.sh (README, Locks), or remove the key`,
     ]);
     expect(configErrorOf(() => new PipAirlock(teamStack(), "airlock", { config, lockContent: "pip==25.3\n" })).problems).toEqual([
-      'mirror.lockFile: "helpers.lock" has no --hash=sha256: pins: generate it with hashes (pip-compile --generate-hashes)',
+      'mirror.lockFile: "helpers.lock" has no --hash=sha256: pins: make it with recipes/make-lock.sh (README, Locks), which pins every file with its hash',
     ]);
   });
 });

@@ -90,7 +90,7 @@ describe("pipKeyringProblems refuses, naming the field and the fix", () => {
     ["a pip in mirror.packages that bootstrapPip excludes", { packages: ["keyring", "pip<23"] }, "mirror.packages.1", [/^mirror\.packages\.1: "pip<23" and mirror\.bootstrapPip "pip>=23\.1" admit no pip >= 23\.1 together, which keyring-provider = subprocess needs: make them agree, or drop pip from mirror\.packages$/]],
     ["a pip in mirror.packages that is not PEP 440", { packages: ["keyring", "pip>=new"] }, "mirror.packages.1", [/"pip>=new" is not a PEP 440 version specifier: use e\.g\. "pip>=23\.1"/]],
     ["a lock pinning pip 23.0.1", { lock: ["pip==23.0.1", "virtualenv==21.7.0", "keyring==25.7.0"] }, "mirror.lockFile", [/^mirror\.lockFile: "helpers\.lock" pins pip==23\.0\.1: keyring-provider = subprocess needs pip >= 23\.1: pin a newer pip$/]],
-    ["a lock pinning a pip that is not PEP 440", { lock: ["pip==latest", "virtualenv==21.7.0", "keyring==25.7.0"] }, "mirror.lockFile", [/pins pip==latest, which is not a PEP 440 version: recompile the lock/]],
+    ["a lock pinning a pip that is not PEP 440", { lock: ["pip==latest", "virtualenv==21.7.0", "keyring==25.7.0"] }, "mirror.lockFile", [/pins pip==latest, which is not a PEP 440 version: make the lock again with recipes\/make-lock\.sh/]],
   ])("%s", (_what, c, field, fixes) => {
     const lines = problems(c);
     const line = lines.find((l) => l.startsWith(`${field}: `));

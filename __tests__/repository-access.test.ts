@@ -66,7 +66,7 @@ describe("their principals: readers and writers per repository", () => {
   it.each([
     ["allUsers", /"allUsers" would make the repository public/],
     ["allAuthenticatedUsers", /"allAuthenticatedUsers" would make the repository public/],
-    ["ci@acme.iam.gserviceaccount.com", /must be an IAM member such as "serviceAccount:/],
+    ["ci@acme.iam.gserviceaccount.com", /needs its kind: use "serviceAccount:ci@acme\.iam\.gserviceaccount\.com"/],
     ["serviceAccount:not-an-email", /must be an IAM member/],
   ])("refuses %s as a member, naming the field", (member, message) => {
     const [line] = problems({ access: { private: { readers: [member] } } });

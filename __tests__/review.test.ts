@@ -203,7 +203,6 @@ describe("npm run review: the real command, on a changed config in a team's repo
     git("init", "-q");
     git("add", "-A");
     git("commit", "-qm", "the team's synth");
-    // The recorded config and its stacks: the example's here, a fork's own (with its environments) in .ci/fork-check.sh.
     const { config: record, stacks } = JSON.parse(readFileSync(path.join(repo, "cdktf.out", "pip-airlock.json"), "utf8")) as { config: string; stacks: string[] };
     const configFile = path.join(repo, record);
     const config = JSON.parse(readFileSync(configFile, "utf8"));
@@ -215,6 +214,7 @@ describe("npm run review: the real command, on a changed config in a team's repo
     expect([run.status, run.stderr]).toEqual([0, ""]);
     expect(run.stdout.split("\n")).toEqual([
       expect.stringMatching(new RegExp(`^pip-airlock review: access, cdktf\\.out/ at HEAD \\([0-9a-f]+\\) → ${record.replace(/\./g, "\\.")} synthesized now$`)),
+      // every stack of the recorded config (one here; a team's fork may record several environments)
       ...stacks.flatMap((stack) => [`stack ${stack}:`, "  IAM grants:", "    + roles/artifactregistry.reader for group:ml-team@acme.example on repository my-private-pip-packages"]),
       "",
     ]);

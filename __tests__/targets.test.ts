@@ -41,7 +41,9 @@ describe("the image table", () => {
   });
 
   it.each(usable.map((f) => [`${f.project}/${f.family}`, f] as const))("%s: derived as the private host's target, with the tags of its glibc and CPU", (image, family) => {
-    const file = withChange((c) => (c.hosts.image = image));
+    // An Arm image boots on an Arm machine type, with the public host's Debian for Arm.
+    const arm = family.target.arch === "aarch64" ? { machineType: "t2a-standard-1", publicImage: "debian-cloud/debian-12-arm64" } : {};
+    const file = withChange((c) => (c.hosts = { ...c.hosts, ...arm, image }));
     const [target] = loadConfig(file)[0].config.mirror.targets;
     expect(target).toMatchObject({ ...family.target, declaredBy: ["hosts.image"] });
     const minor = Number(family.target.glibc.split(".")[1]);
@@ -159,7 +161,7 @@ describe("contradictions and unknown images are refused with the field and the f
     ],
     [
       "targetArch against an arm64 fleet",
-      (c) => ((c.fleet = { name: "workers", image: "debian-cloud/debian-12-arm64" }), (c.mirror.targetArch = "x86_64")),
+      (c) => ((c.fleet = { name: "workers", image: "debian-cloud/debian-12-arm64", machineType: "t2a-standard-4" }), (c.mirror.targetArch = "x86_64")),
       'mirror.targetArch: "x86_64" contradicts fleet.image "debian-cloud/debian-12-arm64" (aarch64): remove mirror.targetArch (the mirror follows the VMs\' images)',
     ],
     [

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { withSlashes } from "./path-hints";
 
 /**
  * Paths a config value may name on a host. The bootstrap creates, clears (`python3 -m venv --clear`
@@ -37,8 +38,7 @@ export function ownedDirectoryProblem(path: string): string | undefined {
 const SEGMENTS = /^\/[A-Za-z0-9._\/-]+$/;
 
 /** A directory the scripts create, clear and rebuild: normalized, then only one of pip-airlock's own. */
-export const ownedDirectory = z
-  .string()
+export const ownedDirectory = withSlashes(z.string())
   .regex(SEGMENTS, "must be an absolute path of letters, digits, '.', '_', '-' and '/'")
   .transform((value, ctx) => {
     const path = normalizeAbsolutePath(value);

@@ -16,8 +16,8 @@ export const JSON_SCHEMA_FILE = "schema/pip-airlock.schema.json";
 export function configJsonSchema(): Record<string, unknown> {
   const env = z.toJSONSchema(environmentSchema, { io: "input", unrepresentable: "any" }) as Record<string, any>;
   const { $schema: draft, required: _required, ...settings } = env;
-  // An environment's entry may override any part: nothing in it is required.
-  const overrides = withoutRequired(settings);
+  // An environment's entry may override any part: nothing in it is required, and null removes a setting.
+  const overrides = nullable(withoutRequired(settings));
   return {
     $schema: draft,
     title: "pip-airlock config",
@@ -30,6 +30,17 @@ export function configJsonSchema(): Record<string, unknown> {
       environments: { type: "object", propertyNames: { pattern: "^[a-z][a-z0-9-]{0,30}$" }, additionalProperties: overrides, description: "One stack per entry; each overrides the top-level settings" },
     },
   };
+}
+
+/** Every property of an object (at any depth) may also be null: in an environment's entry, null removes what the top level set. */
+function nullable(node: any): any {
+  if (!node || typeof node !== "object" || !node.properties) return node;
+  const orNull = (n: any): any => {
+    if (n.anyOf) return { ...n, anyOf: [...n.anyOf, { type: "null" }] };
+    if (typeof n.type !== "string") return n;
+    return { ...n, type: [n.type, "null"], ...(n.enum ? { enum: [...n.enum, null] } : {}) };
+  };
+  return { ...node, properties: Object.fromEntries(Object.entries<any>(node.properties).map(([k, v]) => [k, orNull(nullable(v))])) };
 }
 
 function withoutRequired(node: unknown): any {

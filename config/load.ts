@@ -5,6 +5,7 @@ import { z } from "zod";
 import { consumerOutputName } from "./consumers";
 import { linesWithControlCharacters } from "./control-characters";
 import { egressRuleName } from "./egress-allow";
+import { atTheirPaths } from "./env-problems";
 import { lockGaps } from "./helper-requirements";
 import { lookupImage, minorVersion } from "./images";
 import { regionNote } from "./zones";
@@ -81,7 +82,7 @@ export function checkConfig(raw: unknown, file: string, lockFiles: LockFiles): L
       try {
         lockContent = lockFiles.read(lockFile);
       } catch {
-        problems.push(`${prefix}mirror.lockFile: cannot read "${lockFile}" ${lockFiles.where}: create it (pip-compile --generate-hashes) or remove the key`);
+        problems.push(`${prefix}mirror.lockFile: cannot read "${lockFile}" ${lockFiles.where}: make it with recipes/make-lock.sh (README, Locks), or remove the key`);
         continue;
       }
       const controlLines = linesWithControlCharacters(lockContent);
@@ -94,13 +95,13 @@ export function checkConfig(raw: unknown, file: string, lockFiles: LockFiles): L
         continue;
       }
       if (!/--hash=sha256:[0-9a-f]{64}/.test(lockContent)) {
-        problems.push(`${prefix}mirror.lockFile: "${lockFile}" has no --hash=sha256: pins: generate it with hashes (pip-compile --generate-hashes)`);
+        problems.push(`${prefix}mirror.lockFile: "${lockFile}" has no --hash=sha256: pins: make it with recipes/make-lock.sh (README, Locks), which pins every file with its hash`);
         continue;
       }
       // With --require-hashes the mirror downloads only what the lock pins: pip and every configured package.
       const pins = lockPins(lockContent);
       if (!pins.has("pip")) {
-        problems.push(`${prefix}mirror.lockFile: "${lockFile}" does not pin pip, which bare private hosts bootstrap with: add pip==VERSION with its hashes (pip-compile --generate-hashes --allow-unsafe)`);
+        problems.push(`${prefix}mirror.lockFile: "${lockFile}" does not pin pip, which bare private hosts bootstrap with: make it with recipes/make-lock.sh (README, Locks), which pins pip too`);
         continue;
       }
       // The bootstrap keeps the venv's pip only if it satisfies mirror.bootstrapPip: a lock pinning another never could
@@ -112,7 +113,7 @@ export function checkConfig(raw: unknown, file: string, lockFiles: LockFiles): L
       }
       const unpinned = parsed.data.mirror.packages.map((r) => parseRequirement(r).name).filter((name) => !pins.has(name));
       if (unpinned.length > 0) {
-        problems.push(`${prefix}mirror.lockFile: "${lockFile}" does not pin ${unpinned.join(", ")} of mirror.packages: compile the lock from mirror.packages (pip-compile --generate-hashes --allow-unsafe)`);
+        problems.push(`${prefix}mirror.lockFile: "${lockFile}" does not pin ${unpinned.join(", ")} of mirror.packages: make it with recipes/make-lock.sh (README, Locks) from the synthesized stack, which carries mirror.packages`);
         continue;
       }
       // The mirror also uploads virtualenv, which bare private hosts create their users' venvs with.
@@ -140,6 +141,8 @@ export function checkConfig(raw: unknown, file: string, lockFiles: LockFiles): L
     problems.push(...nameLengthProblems(envName, parsed.data, prefix));
     loaded.push({ name: envName, config: parsed.data, lockContent, notes: configNotes(parsed.data, prefix), sharing: UNSHARED });
   }
+  // A top-level mistake every environment inherits is said once, where it is in the file.
+  if (environments) problems.splice(0, problems.length, ...atTheirPaths(problems, environments));
   problems.push(...sharedNames(loaded, environments !== undefined));
   const shared = vpcSharing(loaded, environments !== undefined);
   problems.push(...shared.problems);
@@ -319,11 +322,14 @@ function readJson(file: string): unknown {
   }
 }
 
-/** Objects merge key by key; anything else in `overrides` replaces what `base` has. */
+/** Objects merge key by key; null removes what `base` has (its default applies again); anything else replaces it. */
 export function mergeOverrides(base: unknown, overrides: unknown): unknown {
   if (!isPlainObject(base) || !isPlainObject(overrides)) return overrides === undefined ? base : overrides;
   const merged: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(overrides)) merged[key] = mergeOverrides(base[key], value);
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value === null) delete merged[key];
+    else merged[key] = mergeOverrides(base[key], value);
+  }
   return merged;
 }
 

@@ -46,12 +46,22 @@ export function parseConfigJson(bytes: Buffer): unknown {
   const tree = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   if (errors.length > 0 || !tree) {
     const first = errors[0];
+    const comma = first ? trailingComma(text, first.offset) : undefined;
+    if (comma !== undefined) throw new JsonProblems([`is not valid JSON: a trailing comma at ${position(text, comma)} (JSON allows none before a closing '}' or ']'): remove the trailing comma`]);
     const what = first ? ERROR_WORDS[printParseErrorCode(first.error)] ?? printParseErrorCode(first.error) : "no JSON value";
     throw new JsonProblems([`is not valid JSON: ${what} at ${position(text, first?.offset ?? 0)}: fix the syntax`]);
   }
   const duplicates = duplicateKeys(tree, text, []);
   if (duplicates.length > 0) throw new JsonProblems(duplicates);
   return getNodeValue(tree);
+}
+
+/** The offset of a comma just before the `}` or `]` at `offset` (whitespace between), where the parser stopped. */
+function trailingComma(text: string, offset: number): number | undefined {
+  if (text[offset] !== "}" && text[offset] !== "]") return undefined;
+  let i = offset - 1;
+  while (i >= 0 && /\s/.test(text[i])) i--;
+  return text[i] === "," ? i : undefined;
 }
 
 function duplicateKeys(node: Node, text: string, at: string[]): string[] {

@@ -6,8 +6,12 @@ import { egressAllowList } from "./egress-allow";
 import { fleetProblems, resolveFleet } from "./fleet-checks";
 import { acceleratorsSchema, autoscalingSchema, bootDiskSchema, healthCheckSchema, updatePolicySchema } from "./fleet-schema";
 import { ownedDirectory } from "./host-paths";
+import { withSlashes } from "./path-hints";
 import { iamMember } from "./iam-member";
-import { IMAGE_FAMILIES, ImageFamily, knownImagePattern, suggestImage, unknownPublicImagePattern, TARGET_ARCHES, TARGET_OS_KEYS } from "./images";
+import { timeZone } from "./time-zones";
+import { helperPackageProblem } from "./helper-packages";
+import { vmArchProblems } from "./image-arch";
+import { ImageFamily, knownImagePattern, suggestImage, unknownPublicImagePattern, TARGET_ARCHES, TARGET_OS_KEYS } from "./images";
 import { hostMachineTypeProblem, machineTypeProblem } from "./machine-types";
 import { DEFAULT_NAME_PREFIX } from "./network-names";
 import { normalizeName } from "./requirements";
@@ -78,11 +82,12 @@ const platform = z
 const httpsUrl = z
   .string()
   .regex(/^https:\/\/[A-Za-z0-9.-]+(:[0-9]+)?(\/[A-Za-z0-9._~%\/-]*)?$/, 'must be an https:// URL such as "https://pypi.org/simple/"');
-const relativePath = z
-  .string()
+const relativePath = withSlashes(z.string())
   .regex(/^[A-Za-z0-9._\/-]+$/, "must be a file path of letters, digits, '.', '_', '-' and '/'")
   .refine((p) => !p.startsWith("/"), "must be relative to the config file's folder, not an absolute path")
-  .refine((p) => !p.split("/").includes(".."), "must not leave the config file's folder ('..')");
+  .refine((p) => !p.split("/").includes(".."), "must not leave the config file's folder ('..')")
+  // For editors, all three rules in one pattern: the characters, not absolute, no "..".
+  .meta({ pattern: "^(?!/)(?!(.*/)?\\.\\.(/|$))[A-Za-z0-9._/-]+$" });
 // Compute Engine's machine type names: shared-core (e2-micro/small/medium, f1-micro, g1-small),
 // SERIES-KIND-SIZE with an optional suffix (n2-standard-4, c3-highcpu-22-lssd, a2-highgpu-1g,
 // ct5lp-hightpu-4t), or custom ones; then the series must be one Compute Engine has (config/machine-types.ts).
@@ -106,8 +111,9 @@ function imageField(only?: (f: ImageFamily) => boolean) {
     error: (issue) => {
       const given = String(issue.input);
       const guess = suggestImage(given, undefined, only);
-      const armTwin = guess?.replace(/-amd64$/, "-arm64");
-      const arm = armTwin !== guess && IMAGE_FAMILIES.some((f) => `${f.project}/${f.family}` === armTwin) ? ` (or "${armTwin}" on an Arm machine type)` : "";
+      // The field cannot see the machine type: where the value names no CPU, the Arm twin is named too.
+      const armTwin = /-(amd64|x86_64|arm64|aarch64)$/.test(given) ? undefined : suggestImage(given, "aarch64", only);
+      const arm = armTwin && armTwin !== guess ? ` (or "${armTwin}" on an Arm machine type)` : "";
       return guess ? `"${given}" names no image project: did you mean "${guess}"${arm}? (an image is ${IMAGE_FORMS})` : `must be ${IMAGE_FORMS}`;
     },
   });
@@ -340,7 +346,7 @@ export const environmentSchema = z
         /** Re-run the mirror on a schedule (unix-cron, e.g. "0 3 * * 1"): a Cloud Scheduler job starts the stopped public host (so it needs stopWhenDone). Remote mode has no mirror: there it does nothing. */
         schedule: cron.optional(),
         /** The time zone `schedule` is read in (IANA). */
-        scheduleTimeZone: z.string().regex(/^[A-Za-z]+(\/[A-Za-z0-9_+-]+)*$/, 'must be an IANA time zone such as "Etc/UTC" or "Europe/Berlin"').default("Etc/UTC"),
+        scheduleTimeZone: timeZone.default("Etc/UTC"),
         /** The schedule's service account id; by default the public host's account id plus "-sched". */
         scheduleAccountId: accountId.optional(),
         /** Mirror mode: the Cloud KMS key the mirror signs what it publishes with (defaults when absent). */
@@ -498,6 +504,9 @@ export const environmentSchema = z
     }
     const hostType = hostMachineTypeProblem(env.hosts.machineType);
     if (hostType) ctx.addIssue({ code: "custom", path: ["hosts", "machineType"], message: hostType });
+    const helpers = helperPackageProblem(env.mirror.packages);
+    if (helpers) ctx.addIssue({ code: "custom", path: ["mirror", "packages"], message: helpers });
+    for (const problem of vmArchProblems(env)) ctx.addIssue({ code: "custom", path: problem.path, message: problem.message });
     if (env.networks.private.allowEgress.length > 0 && !env.hosts.createPrivateHost && !env.fleet && Object.keys(env.consumers).length === 0) {
       ctx.addIssue({ code: "custom", path: ["networks", "private", "allowEgress"], message: "holds for the private host, the fleet and the consumers, and the stack has none: remove it, or add a fleet or a consumer" });
     }
