@@ -1,4 +1,4 @@
-// README's "Where each part lives" stays true: every file it names exists, every class it names is
+// docs/development.md's "Where each part lives" stays true: every file it names exists, every class it names is
 // exported there, and every construct of the product a stack is built from is named in it.
 import { existsSync, readdirSync, readFileSync } from "fs";
 import * as path from "path";
@@ -6,7 +6,7 @@ import { IConstruct } from "constructs";
 import { ConstructGroup } from "../constructs/construct-group";
 import { buildStack, exampleConfig, fleetSettings, ROOT } from "./support";
 
-const README = readFileSync(path.join(ROOT, "README.md"), "utf8");
+const README = readFileSync(path.join(ROOT, "docs", "development.md"), "utf8");
 const table = README.slice(README.indexOf("| concept | owner |"), README.indexOf("\n\n", README.indexOf("| concept | owner |")));
 const rows = table.split("\n").slice(2).map((line) => line.split(" | ")[1] ?? "");
 
@@ -20,7 +20,7 @@ const productClasses = new Set(
     .flatMap((f) => [...readFileSync(path.join(ROOT, "constructs", f), "utf8").matchAll(/^export class (\w+)/gm)].map((m) => m[1])),
 );
 
-describe("README: where each part lives", () => {
+describe("docs/development.md: where each part lives", () => {
   it("names paths that exist, and each class in the file that exports it", () => {
     expect(rows.length).toBeGreaterThan(10);
     for (const [file, klass] of owners) {

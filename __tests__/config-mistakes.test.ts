@@ -147,7 +147,7 @@ describe("every mistake of a class is refused at its field, with a fix that work
 describe("hints that name the fix the README documents", () => {
   it("a missing lock file: make it with recipes/make-lock.sh, not pip-compile (which cannot lock for several targets)", () => {
     expect(refusals(exampleVariant((c) => (c.mirror.lockFile = "helpers.lock")))).toEqual([
-      'mirror.lockFile: cannot read "helpers.lock" next to the config file: make it with recipes/make-lock.sh (README, Locks), or remove the key',
+      'mirror.lockFile: cannot read "helpers.lock" next to the config file: make it with recipes/make-lock.sh (docs/configuration.md, Locks), or remove the key',
     ]);
   });
 

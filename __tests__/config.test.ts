@@ -186,7 +186,7 @@ describe("config validation", () => {
   it("rejects a lock that pins pip but not the configured packages", () => {
     writeFileSync(path.join(dir, "pip-only.lock"), `pip==26.2.1 --hash=sha256:${"a".repeat(64)}\n`);
     expect(problems(configFile(withChange((c) => (c.mirror.lockFile = "pip-only.lock"))))).toEqual([
-      'mirror.lockFile: "pip-only.lock" does not pin keyring, keyrings-google-artifactregistry-auth of mirror.packages: make it with recipes/make-lock.sh (README, Locks) from the synthesized stack, which carries mirror.packages',
+      'mirror.lockFile: "pip-only.lock" does not pin keyring, keyrings-google-artifactregistry-auth of mirror.packages: make it with recipes/make-lock.sh (docs/configuration.md, Locks) from the synthesized stack, which carries mirror.packages',
     ]);
   });
 

@@ -252,9 +252,10 @@ describe("the stack: what a consumer's accounts get", () => {
   });
 });
 
-describe("README: the Consumers section's examples", () => {
-  const readme = readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
-  const section = readme.slice(readme.indexOf("### Consumers: other teams' VMs, declared once"), readme.indexOf("### Fleets booting at once"));
+describe("docs/configuration.md: the Consumers section's examples", () => {
+  const doc = readFileSync(path.join(__dirname, "..", "docs", "configuration.md"), "utf8");
+  const start = doc.indexOf("## Consumers: other teams' VMs, declared once");
+  const section = doc.slice(start, doc.indexOf("\n## ", start + 1));
   const block = (lang: string) => new RegExp("```" + lang + "\\n([\\s\\S]*?)```").exec(section)![1];
 
   it("its config synthesizes as it is, merged into the example", () => {

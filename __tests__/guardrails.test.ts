@@ -29,7 +29,7 @@ import { PythonRepository } from "../constructs/python-repository";
 import { airlockStack, StackFactory, synthesize } from "../synth/synthesize";
 import { ASSETS, buildStack, EXAMPLE_CONFIG, exampleConfig, fileTree, FIXTURES, grantee, ROOT, startupSources } from "./support";
 
-/** The rule names are a contract: operators grep for them and README documents them. */
+/** The rule names are a contract: operators grep for them and docs/security.md documents them. */
 const RULE = {
   G1: "AIRLOCK-G1 no-external-ip",
   G2: "AIRLOCK-G2 no-default-compute-service-account",
@@ -620,8 +620,8 @@ describe("the rules find resources by the role their constructs declare, not by 
   });
 });
 
-it("README's guardrails table lists every rule, by id and name, in order", () => {
-  const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
+it("docs/security.md's guardrails table lists every rule, by id and name, in order", () => {
+  const readme = readFileSync(path.join(ROOT, "docs", "security.md"), "utf8");
   const documented = [...readme.matchAll(/^\| (AIRLOCK-G\d+ [a-z-]+) \|/gm)].map((m) => m[1]);
   expect(documented).toEqual(GUARDRAIL_RULES.map((r) => `${r.id} ${r.name}`));
   expect(documented).toEqual(Object.values(RULE));

@@ -18,8 +18,8 @@ describe("the config's JSON Schema", () => {
     expect(committed).toBe(configJsonSchemaText());
   });
 
-  it('the README\'s configuration reference (types and defaults) is generated from it too (run "npm run schema")', () => {
-    const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
+  it("docs/configuration.md's reference (types and defaults) is generated from it too (run 'npm run schema')", () => {
+    const readme = readFileSync(path.join(ROOT, "docs", "configuration.md"), "utf8");
     expect(readme).toBe(withConfigReference(readme));
     // Every setting, the nested ones too, with the schema's own default.
     expect(readme).toContain("| `mirror.schedule` | string | none |");

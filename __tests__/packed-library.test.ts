@@ -28,11 +28,10 @@ function ok(result: SpawnSyncReturns<string>, what: string): string {
   return result.stdout;
 }
 
-/** The README's example (the TypeScript block of "Use it as a library"), as a team copies it. */
+/** docs/library.md's example (its TypeScript block), as a team copies it. */
 function readmeExample(): string {
-  const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
-  const section = readme.slice(readme.indexOf("\n## Use it as a library\n"));
-  return /^```ts\n([\s\S]*?)^```/m.exec(section)![1];
+  const doc = readFileSync(path.join(ROOT, "docs", "library.md"), "utf8");
+  return /^```ts\n([\s\S]*?)^```/m.exec(doc)![1];
 }
 
 const sha256 = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
@@ -122,9 +121,9 @@ describe("the team's app with the packed library", () => {
     expect(refused.stderr).not.toMatch(/bastion/);
   });
 
-  it("runs the README's example as it stands", () => {
+  it("runs docs/library.md's example as it stands", () => {
     const outdir = path.join(scratch, "readme-example");
-    ok(run(process.execPath, ["readme-example.js"], app, { CDKTF_OUTDIR: outdir }), "the README's example");
+    ok(run(process.execPath, ["readme-example.js"], app, { CDKTF_OUTDIR: outdir }), "docs/library.md's example");
     const json = JSON.parse(readFileSync(path.join(outdir, "stacks", "platform", "cdk.tf.json"), "utf8"));
     expect(Object.values<any>(json.resource.google_artifact_registry_repository_iam_member).map((g) => g.member)).toContain("group:ml-team@acme.example");
   });

@@ -1,4 +1,4 @@
-// The library's construct in a team's own stack (README, Use it as a library): the team's providers and
+// The library's construct in a team's own stack (docs/library.md): the team's providers and
 // backend, the same typed config and messages as the app, addresses of its own, the guardrails on what it
 // builds. The packed package in a scratch app: packed-library.test.ts.
 import { ComputeFirewall } from "@cdktf/provider-google/lib/compute-firewall";
@@ -117,10 +117,10 @@ describe("PipAirlock validates its config as the app validates a file", () => {
     expect(new PipAirlock(teamStack(), "airlock", { config, baseDir: dir }).bootstrapScript).not.toBe(new PipAirlock(teamStack(), "airlock", { config: exampleAirlockConfig() }).bootstrapScript);
     expect(new PipAirlock(teamStack(), "airlock", { config, lockContent: lock }).bootstrapScript).toBe(new PipAirlock(teamStack(), "airlock", { config, baseDir: dir }).bootstrapScript);
     expect(configErrorOf(() => new PipAirlock(teamStack(), "airlock", { config })).problems).toEqual([
-      `mirror.lockFile: cannot read "helpers.lock" in ${process.cwd()} (the baseDir prop): make it with recipes/make-lock.sh (README, Locks), or remove the key`,
+      `mirror.lockFile: cannot read "helpers.lock" in ${process.cwd()} (the baseDir prop): make it with recipes/make-lock.sh (docs/configuration.md, Locks), or remove the key`,
     ]);
     expect(configErrorOf(() => new PipAirlock(teamStack(), "airlock", { config, lockContent: "pip==25.3\n" })).problems).toEqual([
-      'mirror.lockFile: "helpers.lock" has no --hash=sha256: pins: make it with recipes/make-lock.sh (README, Locks), which pins every file with its hash',
+      'mirror.lockFile: "helpers.lock" has no --hash=sha256: pins: make it with recipes/make-lock.sh (docs/configuration.md, Locks), which pins every file with its hash',
     ]);
   });
 });
@@ -243,12 +243,12 @@ describe("the package's startup sources", () => {
   });
 });
 
-describe("README: Use it as a library", () => {
+describe("docs/library.md", () => {
   it("documents every prop of PipAirlockProps, and no other", () => {
     const source = readFileSync(path.join(ROOT, "constructs", "pip-airlock.ts"), "utf8");
     const body = /export interface PipAirlockProps \{([\s\S]*?)\n\}/.exec(source)![1];
     const props = [...body.matchAll(/^  readonly (\w+)\??:/gm)].map((m) => m[1]);
-    const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
+    const readme = readFileSync(path.join(ROOT, "docs", "library.md"), "utf8");
     const table = readme.slice(readme.indexOf("| prop | meaning |")).split("\n\n")[0].split("\n").slice(2);
     expect(table.map((row) => /^\| `(\w+)` \|/.exec(row)?.[1])).toEqual(props);
   });

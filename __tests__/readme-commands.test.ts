@@ -51,7 +51,7 @@ describe("the README's set-up commands, as a newcomer runs them", () => {
     const output = run.stdout + run.stderr;
     const problems = [
       'config/bad.json: projectID: unknown key: did you mean "projectId"?',
-      "config/bad.json: projectId: is required: add it (see README, Configuration)",
+      "config/bad.json: projectId: is required: add it (see docs/configuration.md)",
       'config/bad.json: region: must be a Google Cloud region such as "us-central1"',
     ];
     for (const problem of problems) expect(output.split(problem).length - 1).toBe(1);

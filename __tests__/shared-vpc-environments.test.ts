@@ -125,7 +125,7 @@ describe("two environments on one Shared VPC", () => {
     expect(notes.filter((n) => n.includes("response-policy"))).toEqual([
       'environments.ml.networks.private.dns: "response-policy" on the existing VPC shared-prod of project acme-net-host: its rules answer europe-west4-python.pkg.dev., us-central1-python.pkg.dev. ' +
         "with the addresses of restricted.googleapis.com. (199.36.153.4/30) for every VM on that VPC (every service project's, on a Shared VPC), not only the airlock's, overriding any zone for those names. " +
-        'A VPC takes one response policy: if the network team has one, the apply fails; then use "external" and add these names to theirs (README: Environments that share a VPC)',
+        'A VPC takes one response policy: if the network team has one, the apply fails; then use "external" and add these names to theirs (docs/configuration.md: Environments that share a VPC)',
     ]);
     expect(await configurationProblems(JSON.stringify(ml), emptyProviderMirror())).toEqual([]);
   });
@@ -136,7 +136,7 @@ describe("two environments on one Shared VPC", () => {
     expect(notes.filter((n) => n.includes("networks.private.dns"))).toEqual([
       'environments.ml.networks.private.dns: "zones" on the existing VPC shared-prod of project acme-net-host: the private zones googleapis.com. and pkg.dev. change DNS for every VM on that VPC ' +
         "(every service project's, on a Shared VPC), not only the airlock's: every *.googleapis.com and *.pkg.dev name resolves to restricted.googleapis.com. (199.36.153.4/30) there, " +
-        'and a zone the network team already has for either name clashes with them. "response-policy" answers only us-central1-python.pkg.dev.; "external" leaves DNS to the network team (README: Environments that share a VPC)',
+        'and a zone the network team already has for either name clashes with them. "response-policy" answers only us-central1-python.pkg.dev.; "external" leaves DNS to the network team (docs/configuration.md: Environments that share a VPC)',
     ]);
   });
 

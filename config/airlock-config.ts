@@ -6,7 +6,7 @@ import { environmentName, environmentSchema } from "./schema";
 
 /**
  * One environment's settings as a team writes them in code: the keys of one environment of the config
- * file (README, Configuration), each with the default documented there when left out. PipAirlock
+ * file (docs/configuration.md), each with the default documented there when left out. PipAirlock
  * validates it as the app validates a config file, with the same messages.
  */
 export type AirlockConfig = z.input<typeof environmentSchema>;
@@ -36,7 +36,7 @@ const FILE_ONLY_KEYS: Record<string, string> = {
 export function validateAirlockConfig(config: AirlockConfig, options: AirlockConfigOptions): LoadedEnvironment {
   const { source, environment } = options;
   if (typeof config !== "object" || config === null || Array.isArray(config)) {
-    throw new ConfigError(source, ["config: must be an object: one environment's settings (README, Configuration)"]);
+    throw new ConfigError(source, ["config: must be an object: one environment's settings (docs/configuration.md)"]);
   }
   const problems = Object.keys(FILE_ONLY_KEYS)
     .filter((key) => key in config)

@@ -82,7 +82,7 @@ export function checkConfig(raw: unknown, file: string, lockFiles: LockFiles): L
       try {
         lockContent = lockFiles.read(lockFile);
       } catch {
-        problems.push(`${prefix}mirror.lockFile: cannot read "${lockFile}" ${lockFiles.where}: make it with recipes/make-lock.sh (README, Locks), or remove the key`);
+        problems.push(`${prefix}mirror.lockFile: cannot read "${lockFile}" ${lockFiles.where}: make it with recipes/make-lock.sh (docs/configuration.md, Locks), or remove the key`);
         continue;
       }
       const controlLines = linesWithControlCharacters(lockContent);
@@ -95,13 +95,13 @@ export function checkConfig(raw: unknown, file: string, lockFiles: LockFiles): L
         continue;
       }
       if (!/--hash=sha256:[0-9a-f]{64}/.test(lockContent)) {
-        problems.push(`${prefix}mirror.lockFile: "${lockFile}" has no --hash=sha256: pins: make it with recipes/make-lock.sh (README, Locks), which pins every file with its hash`);
+        problems.push(`${prefix}mirror.lockFile: "${lockFile}" has no --hash=sha256: pins: make it with recipes/make-lock.sh (docs/configuration.md, Locks), which pins every file with its hash`);
         continue;
       }
       // With --require-hashes the mirror downloads only what the lock pins: pip and every configured package.
       const pins = lockPins(lockContent);
       if (!pins.has("pip")) {
-        problems.push(`${prefix}mirror.lockFile: "${lockFile}" does not pin pip, which bare private hosts bootstrap with: make it with recipes/make-lock.sh (README, Locks), which pins pip too`);
+        problems.push(`${prefix}mirror.lockFile: "${lockFile}" does not pin pip, which bare private hosts bootstrap with: make it with recipes/make-lock.sh (docs/configuration.md, Locks), which pins pip too`);
         continue;
       }
       // The bootstrap keeps the venv's pip only if it satisfies mirror.bootstrapPip: a lock pinning another never could
@@ -113,7 +113,7 @@ export function checkConfig(raw: unknown, file: string, lockFiles: LockFiles): L
       }
       const unpinned = parsed.data.mirror.packages.map((r) => parseRequirement(r).name).filter((name) => !pins.has(name));
       if (unpinned.length > 0) {
-        problems.push(`${prefix}mirror.lockFile: "${lockFile}" does not pin ${unpinned.join(", ")} of mirror.packages: make it with recipes/make-lock.sh (README, Locks) from the synthesized stack, which carries mirror.packages`);
+        problems.push(`${prefix}mirror.lockFile: "${lockFile}" does not pin ${unpinned.join(", ")} of mirror.packages: make it with recipes/make-lock.sh (docs/configuration.md, Locks) from the synthesized stack, which carries mirror.packages`);
         continue;
       }
       // The mirror also uploads virtualenv, which bare private hosts create their users' venvs with.
@@ -173,7 +173,7 @@ function consumersStateNote(c: EnvironmentConfig, prefix: string): string[] {
   if (names.length === 0 || c.stateBucket) return [];
   return [
     `${prefix}consumers: the stack's state is local (no stateBucket), a file on the machine that deploys: the consumers' Terraform cannot read ` +
-      `${names.map(consumerOutputName).join(", ")} with terraform_remote_state. Set stateBucket (README, Consumers), or hand each its output ("terraform output -json OUTPUT") after every deploy`,
+      `${names.map(consumerOutputName).join(", ")} with terraform_remote_state. Set stateBucket (docs/configuration.md, Consumers), or hand each its output ("terraform output -json OUTPUT") after every deploy`,
   ];
 }
 
@@ -365,7 +365,7 @@ function describe(error: z.ZodError, schema: z.ZodType): string[] {
       return `${where}: ${issue.issues.map((i) => i.message).join("; ")}`;
     }
     if (issue.code === "invalid_type" && issue.input === undefined) {
-      return `${where}: is required: add it (see README, Configuration)`;
+      return `${where}: is required: add it (see docs/configuration.md)`;
     }
     if (issue.code === "invalid_type") {
       return `${where}: must be ${TYPE_WORDS[issue.expected] ?? `a ${issue.expected}`}`;

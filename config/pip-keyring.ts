@@ -87,7 +87,7 @@ export function pipKeyringProblems(mirror: { packages: readonly string[]; bootst
   const pin = (name: string): string | undefined => {
     const v = pins.get(name);
     if (v !== undefined && !isVersion(v)) {
-      problems.push(`mirror.lockFile: ${lockName} pins ${name}==${v}, which is not a PEP 440 version: make the lock again with recipes/make-lock.sh (README, Locks)`);
+      problems.push(`mirror.lockFile: ${lockName} pins ${name}==${v}, which is not a PEP 440 version: make the lock again with recipes/make-lock.sh (docs/configuration.md, Locks)`);
       return undefined;
     }
     return v;

@@ -578,7 +578,7 @@ export const environmentSchema = z
     if (policy && policy.provenance === "off" && Object.keys(policy.publishers).length > 0) {
       ctx.addIssue({ code: "custom", path: ["mirror", "policy", "publishers"], message: 'name publishers the mirror does not check (provenance "off"): remove them, or set mirror.policy.provenance to "refuse-changed" or "record"' });
     }
-    // The CMEK key must exist before the stack (README); the stack creates the signing key ring itself.
+    // The CMEK key must exist before the stack (docs/configuration.md); the stack creates the signing key ring itself.
     const cmekRing = env.repositories.kmsKeyName?.split("/").slice(0, 6).join("/");
     const signingRing = env.mirror.signing?.keyRing ?? signingSchema.parse({}).keyRing;
     if (env.mode === "mirror" && cmekRing === `projects/${env.projectId}/locations/${env.region}/keyRings/${signingRing}`) {

@@ -124,11 +124,11 @@ function dnsNotes(env: Environment, vpc: string, vipNames: readonly string[], fi
     return [
       `${field}: "zones" on the existing ${vpc}: the private zones googleapis.com. and pkg.dev. change DNS for every VM on that VPC (every service project's, on a Shared VPC), not only the airlock's: ` +
         `every *.googleapis.com and *.pkg.dev name resolves to ${at} there, and a zone the network team already has for either name clashes with them. ` +
-        `"response-policy" answers only ${vipNames.join(", ")}; "external" leaves DNS to the network team (README: Environments that share a VPC)`,
+        `"response-policy" answers only ${vipNames.join(", ")}; "external" leaves DNS to the network team (docs/configuration.md: Environments that share a VPC)`,
     ];
   }
   return [
     `${field}: "response-policy" on the existing ${vpc}: its rules answer ${vipNames.join(", ")} with the addresses of ${at} for every VM on that VPC (every service project's, on a Shared VPC), not only the airlock's, ` +
-      `overriding any zone for those names. A VPC takes one response policy: if the network team has one, the apply fails; then use "external" and add these names to theirs (README: Environments that share a VPC)`,
+      `overriding any zone for those names. A VPC takes one response policy: if the network team has one, the apply fails; then use "external" and add these names to theirs (docs/configuration.md: Environments that share a VPC)`,
   ];
 }

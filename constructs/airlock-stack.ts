@@ -34,7 +34,7 @@ export interface AirlockStackProps {
 
 /**
  * One environment of the pip-airlock app: its providers and backend, and the PipAirlock construct (the
- * README's diagram), whose resources keep the addresses this stack gave them before it was a library.
+ * the README's diagram), whose resources keep the addresses this stack gave them before it was a library.
  */
 export class AirlockStack extends TerraformStack {
   /** Everything the stack deploys. */

@@ -9,7 +9,7 @@ import { declareRole } from "./resource-role";
 export const SIGNING_ALGORITHM = "RSA_SIGN_PKCS1_3072_SHA256";
 
 /**
- * How long a destroyed key version can still be restored (Cloud KMS's own default, stated so the README's
+ * How long a destroyed key version can still be restored (Cloud KMS's own default, stated so docs/operations.md's
  * promise does not depend on it): `terraform destroy` schedules every version of the key for destruction.
  */
 export const DESTROY_SCHEDULED_SECONDS = 30 * 24 * 3600;
@@ -37,7 +37,7 @@ export interface MirrorSigningProps {
  * needs: `roles/cloudkms.signer` to sign (the public host), `roles/cloudkms.publicKeyViewer` to verify.
  *
  * Cloud KMS deletes neither key rings nor keys: `terraform destroy` forgets the key ring and schedules
- * every version of the key for destruction (restorable for 30 days), and the names stay taken (README,
+ * every version of the key for destruction (restorable for 30 days), and the names stay taken (docs/security.md,
  * "The mirror's signing key").
  */
 export class MirrorSigning extends Construct {

@@ -21,7 +21,7 @@ export function nextSteps(deployment: {
         ? []
         : [`Attach the bootstrap to your VMs on the private subnet (private_subnet_self_link): the startup-script private_host_bootstrap_script, or cdktf.out/stacks/<stack>/private-host-bootstrap.sh`]),
     ...(deployment.consumerOutputs?.length
-      ? [`Hand each consuming team its output (${deployment.consumerOutputs.join(", ")}): their Terraform reads it from this stack's state (README: Consumers, examples/consumer-terraform)`]
+      ? [`Hand each consuming team its output (${deployment.consumerOutputs.join(", ")}): their Terraform reads it from this stack's state (docs/configuration.md: Consumers, examples/consumer-terraform)`]
       : []),
     ...(fleet?.progressCommand ? [`Watch the fleet's VMs bootstrap, one line per VM with its status ("ready" on each; a VM that is "failed" has failed-step too):\n   ${fleet.progressCommand}`] : []),
     `Upload a private package (where twine and keyrings.google-artifactregistry-auth are installed):\n   twine upload --repository-url ${uploadUrl} dist/*`,

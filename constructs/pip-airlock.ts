@@ -57,7 +57,7 @@ export interface PipAirlockProviders {
 
 export interface PipAirlockProps {
   /**
-   * One environment's settings: the keys of one environment of the config file (README, Configuration),
+   * One environment's settings: the keys of one environment of the config file (docs/configuration.md),
    * each with its documented default when left out. Validated here: a bad value throws a ConfigError
    * naming the field and the fix. Give this or `validatedConfig`.
    */

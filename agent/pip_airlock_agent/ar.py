@@ -56,7 +56,7 @@ class ArtifactRegistry:
         self.transport = transport
         self.clock = clock
         self.on_rejected = on_rejected
-        #: Requests sent this run (the README's counts per boot).
+        #: Requests sent this run (docs/operations.md's counts per boot).
         self.requests = 0
 
     def guard(self, url: str) -> str:

@@ -3,7 +3,7 @@
 The token is reused until TOKEN_REUSE_SECONDS before it expires (one token request a run, not one a step);
 it lives in this process's memory only. Guest attributes: GCE documents about 10 writes a minute per VM and
 bursts of at most 3 a second, and writes beyond that may be dropped (Compute Engine's guest attributes page;
-README, "The startup scripts"), so each write waits until it
+docs/operations.md, "Watching a host"), so each write waits until it
 is at least SPACING_SECONDS after the last and at most PER_MINUTE in any 60 s, counted across boots."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""README's Troubleshooting table has exactly one row per step each script logs (`log.step("NAME")` in the
+"""docs/operations.md's Troubleshooting table has exactly one row per step each script logs (`log.step("NAME")` in the
 agent: a failure's `failed-step`, a ready-stale's `stale-step`), each with its likely causes and a fix."""
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 AGENT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PACKAGE = os.path.join(AGENT, "pip_airlock_agent")
-README = os.path.join(os.path.dirname(AGENT), "README.md")
+README = os.path.join(os.path.dirname(AGENT), "docs", "operations.md")
 #: Which script's steps each module logs (cli.py's `validate` is both scripts' first step).
 SCRIPTS_OF = {"bootstrap.py": ["bootstrap"], "mirror.py": ["mirror"], "cli.py": ["bootstrap", "mirror"]}
 
@@ -43,8 +43,8 @@ def agent_steps() -> Dict[str, Set[str]]:
 def troubleshooting_rows() -> List[Tuple[str, str, str, str]]:
     with open(README, encoding="utf-8") as fh:
         text = fh.read()
-    m = re.search(r"^## Troubleshooting\n(.*?)(?=^## )", text, re.S | re.M)
-    assert m, "README.md has no Troubleshooting section"
+    m = re.search(r"^## Troubleshooting\n(.*?)(?=^## |\Z)", text, re.S | re.M)
+    assert m, "docs/operations.md has no Troubleshooting section"
     rows = []
     for line in m.group(1).splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")] if line.startswith("|") else []
@@ -69,8 +69,8 @@ def test_every_step_has_exactly_one_troubleshooting_row(script):
     named = [step for _, step, _, _ in rows]
     assert len(named) == len(set(named)), f"{script}: a step has more than one row: {named}"
     steps = agent_steps()[script]
-    assert sorted(steps - set(named)) == [], f"README's Troubleshooting has no row for these {script} steps"
-    assert sorted(set(named) - steps) == [], f"README's Troubleshooting has rows for {script} steps the agent does not log"
+    assert sorted(steps - set(named)) == [], f"docs/operations.md's Troubleshooting has no row for these {script} steps"
+    assert sorted(set(named) - steps) == [], f"docs/operations.md's Troubleshooting has rows for {script} steps the agent does not log"
 
 
 def test_each_row_says_the_causes_and_the_fix():

@@ -1,17 +1,17 @@
-// The README's reference tables are checked against the code, so that they cannot drift: the outputs
+// docs/operations.md's outputs table is checked against the code, so that it cannot drift: the outputs
 // (every output of every mode, with where it exists). The troubleshooting table names the host agent's
 // steps, which live in agent/: its check belongs with the agent's tests (agent/tests).
 import { readFileSync } from "fs";
 import * as path from "path";
 import { buildStack, exampleConfig, fleetSettings, ROOT, synthJson } from "./support";
 
-const README = readFileSync(path.join(ROOT, "README.md"), "utf8");
+const README = readFileSync(path.join(ROOT, "docs", "operations.md"), "utf8");
 
-/** Rows of the README table whose header starts with `firstColumn`. */
+/** Rows of the docs/operations.md table whose header starts with `firstColumn`. */
 function tableRows(firstColumn: string): string[][] {
   const lines = README.split("\n");
   const start = lines.findIndex((l) => l.startsWith(`| ${firstColumn} |`));
-  if (start < 0) throw new Error(`no README table starting with "| ${firstColumn} |"`);
+  if (start < 0) throw new Error(`no docs/operations.md table starting with "| ${firstColumn} |"`);
   const rows: string[][] = [];
   for (const line of lines.slice(start + 2)) {
     if (!line.startsWith("|")) break;
@@ -24,7 +24,7 @@ const codeNames = (cell: string) => [...cell.matchAll(/`([a-z0-9_-]+(?:NAME)?)`/
 /** The documented name of an output: itself, or `consumer_NAME` for a consumer's. */
 const documentedName = (output: string) => (output.startsWith("consumer_") ? "consumer_NAME" : output);
 
-describe("README: the outputs table lists every output of every shape, and where it exists", () => {
+describe("docs/operations.md: the outputs table lists every output of every shape, and where it exists", () => {
   const shapes: Array<[string, (c: any) => void]> = [
     ["mirror, everything on", (c) => ((c.fleet = fleetSettings({ name: "workers", size: 2 })), (c.repositories.virtual.enabled = true), (c.mirror.schedule = "0 3 * * 1"))],
     ["mirror, plain", (c) => delete c.mirror.schedule],
