@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { environmentSchema } from "./schema";
+import { configFileSchema, environmentSchema } from "./schema";
 
 /**
  * Where the generated schema lives: outside config/, so that a fork deleting the shipped examples the obvious way
@@ -16,6 +16,8 @@ export const JSON_SCHEMA_FILE = "schema/pip-airlock.schema.json";
 export function configJsonSchema(): Record<string, unknown> {
   const env = z.toJSONSchema(environmentSchema, { io: "input", unrepresentable: "any" }) as Record<string, any>;
   const { $schema: draft, required: _required, ...settings } = env;
+  // The file's own keys, with their descriptions, from configFileSchema.
+  const file = (z.toJSONSchema(configFileSchema, { io: "input", unrepresentable: "any" }) as Record<string, any>).properties;
   // An environment's entry may override any part: nothing in it is required, and null removes a setting.
   const overrides = nullable(withoutRequired(settings));
   return {
@@ -24,10 +26,10 @@ export function configJsonSchema(): Record<string, unknown> {
     description: "One environment's settings at the top level; `environments` makes one stack each, its entries overriding the top-level settings (objects key by key, lists replaced).",
     ...settings,
     properties: {
-      $schema: { type: "string", description: "This schema, for editors: ../schema/pip-airlock.schema.json from config/" },
-      name: { type: "string", pattern: "^[a-z][a-z0-9-]{0,30}$", default: "airlock", description: "Stack name when there are no environments" },
+      $schema: file.$schema,
+      name: file.name,
       ...settings.properties,
-      environments: { type: "object", propertyNames: { pattern: "^[a-z][a-z0-9-]{0,30}$" }, additionalProperties: overrides, description: "One stack per entry; each overrides the top-level settings" },
+      environments: { ...file.environments, additionalProperties: { ...overrides, description: file.environments.additionalProperties.description } },
     },
   };
 }
