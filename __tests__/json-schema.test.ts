@@ -4,7 +4,7 @@ import Ajv2020 from "ajv/dist/2020";
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { configJsonSchemaText, JSON_SCHEMA_FILE, withConfigReference } from "../config/json-schema";
+import { configJsonSchemaText, configReferenceRows, JSON_SCHEMA_FILE, REFERENCE_END, REFERENCE_START, withConfigReference } from "../config/json-schema";
 import { IMAGE_FAMILIES } from "../config/images";
 import { ConfigError, loadConfig } from "../config/load";
 import { synthesize } from "../synth/synthesize";
@@ -18,16 +18,62 @@ describe("the config's JSON Schema", () => {
     expect(committed).toBe(configJsonSchemaText());
   });
 
-  it("docs/configuration.md's reference (types and defaults) is generated from it too (run 'npm run schema')", () => {
+  it("docs/configuration.md's reference (types, defaults and meanings) is generated from it too (run 'npm run schema')", () => {
     const readme = readFileSync(path.join(ROOT, "docs", "configuration.md"), "utf8");
     expect(readme).toBe(withConfigReference(readme));
-    // Every setting, the nested ones too, with the schema's own default.
-    expect(readme).toContain("| `mirror.schedule` | string | none |");
+    // Every setting, the nested ones too, with the schema's own default and description.
+    expect(readme).toContain("| setting | type | default | meaning |");
+    expect(readme).toContain("| `mirror.schedule` | string | none | Mirror mode: re-run the mirror on a unix-cron schedule");
     expect(readme).toContain('| `hosts.keyringVenv` | string | `"/opt/pip-airlock/keyring"` |');
     expect(readme).toContain("| `timeouts.downloadSeconds` | integer | `900` |");
-    // The hand-written table explains; it states no default of its own.
-    expect(readme).toMatch(/^\| key \| meaning \|$/m);
-    expect(readme).not.toMatch(/^\| key \| default \| meaning \|$/m);
+    // The objects, a map's entries and a list's, and the file's own keys have rows too.
+    expect(readme).toContain("| `networks.private.manage` | object | `{}` |");
+    expect(readme).toContain("| `consumers.NAME.serviceAccounts` | list of string | required with `consumers.NAME` |");
+    expect(readme).toContain("| `networks.private.allowEgress.N.protocol` |");
+    expect(readme).toContain('| `name` | string | `"airlock"` |');
+    expect(readme).toContain("| `environments` | map of settings by name | none |");
+    // One reference: the hand-written table that explained the keys a second time is gone.
+    expect(readme).not.toContain("## Keys at a glance");
+    expect(readme).not.toMatch(/^\| key \| (default \| )?meaning \|$/m);
+  });
+
+  describe("every setting says what it means, in the schema (.describe() in config/*.ts), for the reference and for editors", () => {
+    const rows = configReferenceRows();
+
+    it("each row of the reference, objects and the fields of a map's or a list's entries included, has a description", () => {
+      expect(rows.length).toBeGreaterThan(100);
+      expect(rows.filter((r) => !r.description?.trim()).map((r) => `${r.setting} has no description: add .describe("...") to it in config/`)).toEqual([]);
+    });
+
+    it("each description is one line, and a | in one stays inside its cell", () => {
+      expect(rows.filter((r) => /[\r\n]/.test(r.description ?? "")).map((r) => r.setting)).toEqual([]);
+      const readme = readFileSync(path.join(ROOT, "docs", "configuration.md"), "utf8");
+      const table = readme.slice(readme.indexOf(REFERENCE_START), readme.indexOf(REFERENCE_END)).split("\n").filter((l) => l.startsWith("| `"));
+      expect(table).toHaveLength(rows.length);
+      expect(table.filter((l) => l.replace(/\\\|/g, "").split("|").length !== 6)).toEqual([]);
+    });
+
+    it("the JSON Schema carries each description (editors show it on hover), in environments' entries too", () => {
+      const schema = JSON.parse(committed);
+      const missing: string[] = [];
+      const walk = (node: any, at: string) => {
+        if (!node || typeof node !== "object") return;
+        if (at && node.type === "object" && node.properties && !node.description) missing.push(at);
+        for (const [key, child] of Object.entries<any>(node.properties ?? {})) {
+          if (!child.description) missing.push(`${at}${at ? "." : ""}${key}`);
+          walk(child, `${at}${at ? "." : ""}${key}`);
+        }
+        if (node.items) walk(node.items, `${at}.N`);
+        if (typeof node.additionalProperties === "object") walk(node.additionalProperties, `${at}.NAME`);
+        for (const member of node.anyOf ?? []) walk(member, at);
+      };
+      walk(schema, "");
+      expect([...new Set(missing)]).toEqual([]);
+      expect(schema.properties.mirror.properties.schedule.description).toBe(rows.find((r) => r.setting === "mirror.schedule")!.description);
+      const dev = schema.properties.environments.additionalProperties;
+      expect(dev.description).toBeTruthy();
+      expect(dev.properties.fleet.properties.healthCheck.properties.port.description).toBe(schema.properties.fleet.properties.healthCheck.properties.port.description);
+    });
   });
 
   const configs = [FIXTURES, path.join(ROOT, "config")].flatMap((dir) => readdirSync(dir).filter((f) => f.endsWith(".json") && !f.endsWith(".schema.json")).map((f) => path.join(dir, f)));

@@ -53,26 +53,39 @@ export const serviceAccountEmail = z.string().superRefine((email, ctx) => {
 
 /** The `consumers` section, with `declaredTarget` the element schema of `mirror.targets` (one form for both). */
 export function consumersSchema(declaredTarget: z.ZodType<DeclaredTarget>) {
-  const consumer = z.strictObject({
-    /** The service accounts the consumer's VMs run as (emails): the only identities the stack grants for it. */
-    serviceAccounts: z
-      .array(serviceAccountEmail)
-      .min(1, "must list the service account(s) the consumer's VMs run as")
-      .refine((accounts) => new Set(accounts).size === accounts.length, "lists an account twice: list each once"),
-    /** The images its VMs run, as in mirror.targets: the mirror serves them too (required in mirror mode). */
-    targets: z.array(declaredTarget).default([]),
-    /**
-     * The repositories its VMs read (`auth` or `remote`: the helpers; `private`; `virtual`); by default those a
-     * bootstrapping host reads: the helpers' repository, the private one and the virtual one when enabled.
-     */
-    repositories: z
-      .array(z.enum(CONSUMER_REPOSITORIES))
-      .refine((repos) => new Set(repos).size === repos.length, "lists a repository twice: list each once")
-      .optional(),
-  });
+  const consumer = z
+    .strictObject({
+      serviceAccounts: z
+        .array(serviceAccountEmail)
+        .min(1, "must list the service account(s) the consumer's VMs run as")
+        .refine((accounts) => new Set(accounts).size === accounts.length, "lists an account twice: list each once")
+        .describe(
+          "The service accounts the consumer's VMs run as, by email: the only identities the stack grants for it. " +
+            "Refused: an IAM member (`serviceAccount:…`: write the email), people and groups (they run no VM: grant them in `repositories.access`), the Compute Engine and App Engine default accounts " +
+            "(every VM of their project runs as one), Google's service agents, the stack's own accounts, an account of another consumer, and an account that `repositories.access.<repository>.readers` names too (one grant, declared once).",
+        ),
+      targets: z
+        .array(declaredTarget)
+        .default([])
+        .describe("The images its VMs run, as in `mirror.targets` (an image, or `{ python, glibc, arch }` for a custom one): the mirror serves them too. Required in mirror mode."),
+      repositories: z
+        .array(z.enum(CONSUMER_REPOSITORIES))
+        .refine((repos) => new Set(repos).size === repos.length, "lists a repository twice: list each once")
+        .optional()
+        .describe(
+          "The repositories its VMs read: `auth` (mirror mode) or `remote` (remote mode), `private`, `virtual`. By default what a bootstrapping host reads (the helpers' repository, the private one, " +
+            "the virtual one when enabled). It must hold the helpers' repository and the one pip is configured with (`virtual` when enabled, else `private`): a VM without them fails at `install` or `probe`.",
+        ),
+    })
+    .describe("One consumer: its output is `consumer_NAME` (hyphens as underscores).");
   return z
     .record(z.string().regex(CONSUMER_NAME, "consumer names: 1-31 lowercase letters, digits or '-', starting with a letter"), consumer)
-    .default({});
+    .default({})
+    .describe(
+      'Other teams\' VMs that bootstrap from the stack, by name, each declared once: `{ "NAME": { "serviceAccounts": [EMAIL, …], "targets": [IMAGE or { python, glibc, arch }, …], "repositories": ["auth", "private", …] } }`. ' +
+        "Their accounts get read on those repositories and the signing key's public key, their targets are mirrored, the private network's rules hold for their accounts, " +
+        "and output `consumer_NAME` has what their Terraform needs (see Consumers: other teams' VMs, declared once).",
+    );
 }
 
 /** One consumer as declared (repositories unresolved). */

@@ -35,13 +35,19 @@ const port = z.union([
 /** One egress allow rule of the private side: internal destinations, a protocol and its ports. */
 export const egressAllowEntry = z
   .strictObject({
-    /** Part of the rule's name (`<network>-allow-egress-<name>`). */
-    name: z.string().regex(/^[a-z]([-a-z0-9]{0,28}[a-z0-9])?$/, "must be 1-30 lowercase letters, digits or hyphens, starting with a letter, not ending with a hyphen"),
-    /** Internal CIDR ranges (RFC 1918, 100.64.0.0/10, …): never a public range. */
-    destinations: z.array(destination).min(1, "must list at least one destination range"),
-    protocol: z.enum(["tcp", "udp", "sctp", "icmp", "esp", "ah", "all"]),
-    /** tcp, udp and sctp: ports or ranges (`2049`, `"8000-8100"`); none means every port. */
-    ports: z.array(port).default([]),
+    name: z
+      .string()
+      .regex(/^[a-z]([-a-z0-9]{0,28}[a-z0-9])?$/, "must be 1-30 lowercase letters, digits or hyphens, starting with a letter, not ending with a hyphen")
+      .describe("Part of the rule's name (`<network>-allow-egress-<name>`), so each entry has its own."),
+    destinations: z
+      .array(destination)
+      .min(1, "must list at least one destination range")
+      .describe(
+        "Internal ranges only (RFC 1918, 100.64.0.0/10 and the other non-public ranges Google Cloud takes for subnets, `config/private-ranges.ts`): " +
+          "a public one is refused, and guardrail AIRLOCK-G4 catches one added in code.",
+      ),
+    protocol: z.enum(["tcp", "udp", "sctp", "icmp", "esp", "ah", "all"]).describe("`tcp`, `udp`, `sctp` (these with `ports`), `icmp`, `esp`, `ah` or `all`."),
+    ports: z.array(port).default([]).describe('tcp, udp and sctp: ports or ranges (`2049`, `"8000-8100"`); none means all.'),
   })
   .superRefine((entry, ctx) => {
     if (entry.ports.length > 0 && !PORTED.includes(entry.protocol)) {
@@ -51,7 +57,8 @@ export const egressAllowEntry = z
       const [low, high = low] = String(p).split("-").map(Number);
       if (high > 65535 || low > high) ctx.addIssue({ code: "custom", path: ["ports", i], message: "must be a port from 1 to 65535, or a range low-high within it" });
     });
-  });
+  })
+  .describe("One egress allow rule of the private side: internal destinations, a protocol and its ports.");
 
 export type EgressAllowEntry = z.infer<typeof egressAllowEntry>;
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { environmentSchema } from "./schema";
+import { configFileSchema, environmentSchema } from "./schema";
 
 /**
  * Where the generated schema lives: outside config/, so that a fork deleting the shipped examples the obvious way
@@ -16,6 +16,8 @@ export const JSON_SCHEMA_FILE = "schema/pip-airlock.schema.json";
 export function configJsonSchema(): Record<string, unknown> {
   const env = z.toJSONSchema(environmentSchema, { io: "input", unrepresentable: "any" }) as Record<string, any>;
   const { $schema: draft, required: _required, ...settings } = env;
+  // The file's own keys, with their descriptions, from configFileSchema.
+  const file = (z.toJSONSchema(configFileSchema, { io: "input", unrepresentable: "any" }) as Record<string, any>).properties;
   // An environment's entry may override any part: nothing in it is required, and null removes a setting.
   const overrides = nullable(withoutRequired(settings));
   return {
@@ -24,10 +26,10 @@ export function configJsonSchema(): Record<string, unknown> {
     description: "One environment's settings at the top level; `environments` makes one stack each, its entries overriding the top-level settings (objects key by key, lists replaced).",
     ...settings,
     properties: {
-      $schema: { type: "string", description: "This schema, for editors: ../schema/pip-airlock.schema.json from config/" },
-      name: { type: "string", pattern: "^[a-z][a-z0-9-]{0,30}$", default: "airlock", description: "Stack name when there are no environments" },
+      $schema: file.$schema,
+      name: file.name,
       ...settings.properties,
-      environments: { type: "object", propertyNames: { pattern: "^[a-z][a-z0-9-]{0,30}$" }, additionalProperties: overrides, description: "One stack per entry; each overrides the top-level settings" },
+      environments: { ...file.environments, additionalProperties: { ...overrides, description: file.environments.additionalProperties.description } },
     },
   };
 }
@@ -70,34 +72,64 @@ function typeOf(node: any): string {
   return node.type ?? "value";
 }
 
+/** One setting of the reference: its path (`NAME` for a map's key, `N` for a list's position), type, default and description. */
+export interface ReferenceRow {
+  readonly setting: string;
+  readonly type: string;
+  readonly default: string;
+  /** The schema's description (`.describe()` in config/*.ts); undefined when it has none, which a test refuses. */
+  readonly description: string | undefined;
+}
+
 /**
- * Every setting of a config file with its type and default, one row each, from the schema itself: the
- * configuration document shows this table, so no default there is written by hand.
+ * Every setting of a config file, one row each, from the schema itself: each object, then its fields; a map
+ * of objects by name (`consumers`) and a list of objects (`networks.private.allowEgress`) with the fields of
+ * an entry under `NAME` or `N`. The file's own keys come first (`$schema`, `name`) and last (`environments`,
+ * whose entries hold the settings above).
  */
-export function configReferenceMarkdown(): string {
-  const rows: string[] = [];
+export function configReferenceRows(): ReferenceRow[] {
+  const rows: ReferenceRow[] = [];
+  const value = (v: unknown) => `\`${JSON.stringify(v)}\``;
+  const add = (setting: string, node: any, type: string, fallback: string) =>
+    rows.push({ setting, type, default: node.default === undefined ? fallback : value(node.default), description: node.description });
   // optionalParent: the nearest enclosing object that may be left out (its fields are required only with it).
   const walk = (node: any, key: string, required: boolean, optionalParent?: string) => {
-    const leaf = !(node.type === "object" && node.properties);
+    const fallback = required ? (optionalParent ? `required with \`${optionalParent}\`` : "required") : "none";
     const entry = node.type === "object" && node.additionalProperties?.properties ? node.additionalProperties : undefined;
-    if (entry) {
-      // A map of objects by name (`consumers`): the map itself, then each field of an entry under NAME.
-      rows.push(`| \`${key}\` | map of ${typeOf(entry)} by name | ${node.default === undefined ? "none" : `\`${JSON.stringify(node.default)}\``} |`);
-      walk(entry, `${key}.NAME`, false);
-      return;
+    const item = node.type === "array" && node.items?.type === "object" && node.items.properties ? node.items : undefined;
+    if (entry || item) {
+      // The map or list itself, then the fields of one entry (required with that entry).
+      add(key, node, entry ? `map of ${typeOf(entry)} by name` : typeOf(node), fallback);
+      const each = `${key}.${entry ? "NAME" : "N"}`;
+      fields(entry ?? item, each, each);
+    } else if (node.type === "object" && node.properties) {
+      if (key) add(key, node, "object", fallback);
+      fields(node, key, key && !required && node.default === undefined ? key : optionalParent);
+    } else {
+      add(key, node, typeOf(node), fallback);
     }
-    if (leaf) {
-      const must = optionalParent ? `required with \`${optionalParent}\`` : "required";
-      const fallback = node.default === undefined ? (required ? must : "none") : `\`${JSON.stringify(node.default)}\``;
-      rows.push(`| \`${key}\` | ${typeOf(node).replace(/\|/g, "\\|")} | ${fallback.replace(/\|/g, "\\|")} |`);
-      return;
-    }
-    const parent = key && !required && node.default === undefined ? key : optionalParent;
-    for (const [name, child] of Object.entries<any>(node.properties)) walk(child, key ? `${key}.${name}` : name, (node.required ?? []).includes(name), parent);
   };
-  const env = z.toJSONSchema(environmentSchema, { io: "input", unrepresentable: "any" }) as Record<string, any>;
-  walk(env, "", false);
-  return [REFERENCE_START, "", "| setting | type | default |", "| --- | --- | --- |", ...rows, "", REFERENCE_END].join("\n");
+  const fields = (node: any, key: string, optionalParent?: string) => {
+    for (const [name, child] of Object.entries<any>(node.properties)) walk(child, key ? `${key}.${name}` : name, (node.required ?? []).includes(name), optionalParent);
+  };
+  const file = configJsonSchema().properties as Record<string, any>;
+  add("$schema", file.$schema, "string", "none");
+  add("name", file.name, typeOf(file.name), "none");
+  walk(z.toJSONSchema(environmentSchema, { io: "input", unrepresentable: "any" }), "", false);
+  add("environments", file.environments, "map of settings by name", "none");
+  return rows;
+}
+
+/** A table cell: a `|` would end the cell early (GitHub's tables take `\|`, in code spans too). */
+const cell = (text: string) => text.replace(/\|/g, "\\|");
+
+/**
+ * The reference docs/configuration.md shows, from configReferenceRows: setting, type, default and meaning,
+ * so that no default or explanation there is written by hand (editors show the same descriptions).
+ */
+export function configReferenceMarkdown(): string {
+  const rows = configReferenceRows().map((r) => `| \`${r.setting}\` | ${cell(r.type)} | ${cell(r.default)} | ${cell(r.description ?? "")} |`);
+  return [REFERENCE_START, "", "| setting | type | default | meaning |", "| --- | --- | --- | --- |", ...rows, "", REFERENCE_END].join("\n");
 }
 
 /** docs/configuration.md with its generated reference replaced by today's. */
