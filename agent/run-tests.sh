@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # The host agent's pytest suite, on Debian's python3 (required) and on every other CPython >= 3.9 this
-# machine has (pyenv's): the agent runs on the images' CPythons from 3.9 (RHEL/Rocky 9) to 3.14. The other
+# machine has (pyenv's): the bootstrap runs on the images' CPythons from 3.9 (RHEL/Rocky 9) to 3.14. The other
 # interpreters borrow Debian's pytest (pure Python: python3-pytest, python3-exceptiongroup, python3-tomli).
+# The mirror runs only on the public host (Debian 12's CPython 3.11 or 13's 3.13): its tests (marker
+# mirror_host) run on those minor versions, and what reads files rather than exercising the interpreter
+# (python_independent) on Debian's alone. A pyenv CPython of Debian's own minor version adds nothing and is
+# skipped. Interpreters run in parallel, one per core; RSA keys are made once for all (AGENT_TEST_KEYS).
 # Ends with one line `agent: N passed, N failed` (summed over the interpreters).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,30 +14,60 @@ debian_python=/usr/bin/python3
 "$debian_python" -c 'import pytest' 2>/dev/null ||
   { echo "agent tests: Debian's python3-pytest is missing (apt-get install python3-pytest python3-exceptiongroup python3-tomli)" >&2; exit 1; }
 pytest_path=$("$debian_python" -c 'import os, pytest; print(os.path.dirname(os.path.dirname(pytest.__file__)))')
-passed=0
-failed=0
-status=0
+minor() { "$1" -c 'import sys; print("%d.%d" % sys.version_info[:2])'; }
+debian_minor=$(minor "$debian_python")
+MIRROR_HOST_MINORS=" 3.11 3.13 " # Debian 12's and 13's python3: hosts.publicImage
 
-run() { # run PYTHON PYTHONPATH PYTEST_ARGS...
-  local out rc=0 p f
-  echo "agent tests on $("$1" -V 2>&1)"
-  out=$(PYTHONPATH=$2 "$1" -m pytest agent/tests -q -p no:cacheprovider "${@:3}" 2>&1) || rc=$?
-  printf '%s\n' "$out" | tail -n 25
-  p=$(grep -oE '[0-9]+ passed' <<<"$out" | tail -n 1 | cut -d' ' -f1 || true)
-  f=$(grep -oE '[0-9]+ failed' <<<"$out" | tail -n 1 | cut -d' ' -f1 || true)
-  passed=$((passed + ${p:-0}))
-  failed=$((failed + ${f:-0}))
-  if ((rc != 0)); then
-    status=1
-    ((${f:-0} > 0)) || failed=$((failed + 1))
-  fi
-}
+work=$(mktemp -d "${TMPDIR:-/tmp}/agent-tests.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+export AGENT_TEST_KEYS="$work/keys"
+mkdir "$work/keys"
 
-run "$debian_python" ""
+# One line per run: PYTHON<TAB>PYTHONPATH<TAB>MARKER EXPRESSION
+runs=()
+runs+=("$debian_python"$'\t'$'\t'"")
 shopt -s nullglob
 for python in "${PYENV_ROOT:-/root/.pyenv}"/versions/3.*/bin/python3; do
   "$python" -c 'import sys; sys.exit(sys.version_info < (3, 9))' 2>/dev/null || continue
-  run "$python" "$pytest_path" -W ignore::DeprecationWarning
+  m=$(minor "$python")
+  [[ "$m" == "$debian_minor" ]] && continue
+  if [[ "$MIRROR_HOST_MINORS" == *" $m "* ]]; then
+    runs+=("$python"$'\t'"$pytest_path"$'\t'"not python_independent")
+  else
+    runs+=("$python"$'\t'"$pytest_path"$'\t'"not mirror_host and not python_independent")
+  fi
+done
+
+one() { # one INDEX PYTHON PYTHONPATH MARKERS: the run's output in $work/INDEX.out, its status in $work/INDEX.rc
+  local rc=0 args=(-m pytest agent/tests -q -p no:cacheprovider)
+  [[ -n "$4" ]] && args+=(-m "$4" -W ignore::DeprecationWarning)
+  PYTHONPATH=$3 "$2" "${args[@]}" >"$work/$1.out" 2>&1 || rc=$?
+  echo "$rc" >"$work/$1.rc"
+}
+
+jobs_max=$(nproc 2>/dev/null || echo 2)
+for i in "${!runs[@]}"; do
+  IFS=$'\t' read -r python path markers <<<"${runs[$i]}"
+  while (($(jobs -rp | wc -l) >= jobs_max)); do wait -n || true; done
+  one "$i" "$python" "$path" "$markers" &
+done
+wait
+
+passed=0
+failed=0
+status=0
+for i in "${!runs[@]}"; do
+  IFS=$'\t' read -r python _ markers <<<"${runs[$i]}"
+  echo "agent tests on $("$python" -V 2>&1)${markers:+ (-m \"$markers\")}"
+  tail -n 25 "$work/$i.out"
+  p=$(grep -oE '[0-9]+ passed' "$work/$i.out" | tail -n 1 | cut -d' ' -f1 || true)
+  f=$(grep -oE '[0-9]+ failed' "$work/$i.out" | tail -n 1 | cut -d' ' -f1 || true)
+  passed=$((passed + ${p:-0}))
+  failed=$((failed + ${f:-0}))
+  if [[ "$(cat "$work/$i.rc")" != 0 ]]; then
+    status=1
+    ((${f:-0} > 0)) || failed=$((failed + 1))
+  fi
 done
 echo "agent: ${passed} passed, ${failed} failed"
 exit "$status"

@@ -16,6 +16,7 @@ import zipfile
 from typing import Callable, Dict, List, Optional, Tuple
 
 from fakes import FakeClock, FakeTransport, logger
+from openssl_keys import private_key, public_pem
 import pytest
 
 from pip_airlock_agent import bootstrap, bundle, context, keyring_venv, pipconf, probe, sbom, signed_set
@@ -84,14 +85,8 @@ class SigningKeys:
 
     def _key(self, version: int) -> Tuple[str, str]:
         if version not in SigningKeys._cache:
-            import subprocess
-            import tempfile
-            directory = tempfile.mkdtemp(prefix="pip-airlock-test-keys.")
-            private = os.path.join(directory, f"v{version}.pem")
-            subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", private],
-                           check=True, capture_output=True)
-            pem = subprocess.run(["openssl", "pkey", "-in", private, "-pubout"], check=True, capture_output=True).stdout.decode()
-            SigningKeys._cache[version] = (private, pem)
+            private = private_key(f"signing-v{version}", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048")
+            SigningKeys._cache[version] = (private, public_pem(private))
         return SigningKeys._cache[version]
 
     def enable(self, version: int) -> "SigningKeys":

@@ -15,6 +15,8 @@ from pip_airlock_agent.errors import PolicyRefused
 from pip_airlock_agent.http import Response
 from pip_airlock_agent.index_filter import IndexFilter, file_version, parse_upload_time
 
+pytestmark = pytest.mark.mirror_host  # the mirror runs on the public host only
+
 NOW = FakeClock().time()
 OLD = stamp(NOW - 30 * DAY)
 OLDER = stamp(NOW - 400 * DAY, fraction=True)

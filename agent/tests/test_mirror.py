@@ -27,6 +27,8 @@ from pip_airlock_agent.names import normalize, wheel_project
 from pip_airlock_agent.retry import RetryPolicy
 from pip_airlock_agent.runner import Completed, Runner
 
+pytestmark = pytest.mark.mirror_host  # the mirror runs on the public host only
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 AGENT_DIR = os.path.dirname(HERE)
 HOST = "us-central1-python.pkg.dev"

@@ -21,6 +21,8 @@ from pip_airlock_agent.names import wheel_project
 from pip_airlock_agent.policy import Policy
 from pip_airlock_agent.runner import Completed
 
+pytestmark = pytest.mark.mirror_host  # the mirror runs on the public host only
+
 ON = {"MIN_RELEASE_AGE_DAYS": 7, "VULNERABILITIES": "refuse", "PROVENANCE": "refuse-changed"}
 
 

@@ -19,6 +19,8 @@ import pytest
 
 from pip_airlock_agent import mirror_shims
 
+pytestmark = pytest.mark.mirror_host  # the mirror runs on the public host only
+
 AGENT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SYSTEM_PYTHON = "/usr/bin/python3"
 CLEAN_ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8", "PIP_CONFIG_FILE": os.devnull}

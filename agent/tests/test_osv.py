@@ -11,6 +11,8 @@ from pip_airlock_agent.errors import Unreachable, Unverifiable
 from pip_airlock_agent.http import Response
 from pip_airlock_agent.osv import Osv
 
+pytestmark = pytest.mark.mirror_host  # the mirror runs on the public host only
+
 
 @pytest.fixture
 def osv_fake():

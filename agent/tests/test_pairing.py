@@ -16,6 +16,8 @@ from test_mirror import Host, raw_settings
 from test_policy import World
 from wheels import SEEDS, bundle_support_source, real_shaped_virtualenv, virtualenv_wheel, wheel_bytes
 
+pytestmark = pytest.mark.mirror_host  # the mirror runs on the public host only
+
 T311 = "3.11.2:x86_64"
 
 

@@ -20,6 +20,8 @@ from pip_airlock_agent.policy import Policy
 from pip_airlock_agent.retry import RetryPolicy
 from wheels import real_shaped_virtualenv
 
+pytestmark = pytest.mark.mirror_host  # the mirror runs on the public host only
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 NOW = FakeClock().time()
 OLD = stamp(NOW - 30 * DAY)

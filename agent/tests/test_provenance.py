@@ -15,6 +15,8 @@ from pip_airlock_agent.http import Response
 from pip_airlock_agent.provenance import (Integrity, PublisherRecords, judge, project_identity, provenance_identity,
                                           publisher_identity)
 
+pytestmark = pytest.mark.mirror_host  # the mirror runs on the public host only
+
 WHEEL = "keyrings.google_artifactregistry_auth-1.1.2-py3-none-any.whl"
 
 

@@ -7,6 +7,7 @@ import subprocess
 
 import pytest
 
+from openssl_keys import private_key, public_pem
 from pip_airlock_agent.errors import Unverifiable
 from pip_airlock_agent.rsa_verify import (SHA256_DIGEST_INFO_PREFIX, KeyFormatError, load_public_key,
                                           verify_pkcs1_sha256, verify_pkcs1_sha256_digest)
@@ -26,10 +27,9 @@ class OpenSSL:
         return subprocess.run(["openssl", *args], input=stdin, capture_output=True, check=True).stdout
 
     def key(self, name, *genpkey):
-        private = self.tmp / f"{name}.key"
-        self.run("genpkey", *genpkey, "-out", str(private))
+        private = private_key(name, *genpkey)
         self.keys[name] = private
-        return self.run("pkey", "-in", str(private), "-pubout").decode()
+        return public_pem(private)
 
     def sign(self, name, data=DATA, *sigopts):
         (self.tmp / "in").write_bytes(data)

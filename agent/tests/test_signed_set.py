@@ -11,6 +11,7 @@ import zipfile
 
 import pytest
 
+from openssl_keys import private_key, public_pem
 from pip_airlock_agent import sbom, signed_set, trust
 from pip_airlock_agent.errors import Unverifiable
 
@@ -24,16 +25,13 @@ pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs o
 
 
 @pytest.fixture(scope="module")
-def keys(tmp_path_factory):
-    d = tmp_path_factory.mktemp("keys")
+def keys():
     made = {}
     for name, args in (("rsa3072", ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:3072"]),
                        ("other", ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"]),
                        ("ec", ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"])):
-        private = str(d / f"{name}.pem")
-        subprocess.run(["openssl", "genpkey"] + args + ["-out", private], check=True, capture_output=True)
-        pem = subprocess.run(["openssl", "pkey", "-in", private, "-pubout"], check=True, capture_output=True).stdout.decode()
-        made[name] = (private, pem)
+        private = private_key(f"signed-set-{name}", *args)
+        made[name] = (private, public_pem(private))
     return made
 
 

@@ -16,6 +16,8 @@ import pytest
 
 from test_mirror import AGENT, AGENT_DIR, PYTHON, Host, raw_settings
 
+pytestmark = pytest.mark.mirror_host  # the mirror runs on the public host only
+
 WHEELHOUSE = "/opt/pypi/simple"
 # config/targets.ts platformsFor({ glibc: "2.43", arch: "x86_64" }): manylinux_2_43 … 2_17, then manylinux2014.
 TAGS_243 = [f"manylinux_2_{m}_x86_64" for m in range(43, 16, -1)] + ["manylinux2014_x86_64"]

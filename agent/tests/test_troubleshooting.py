@@ -9,6 +9,8 @@ from typing import Dict, List, Set, Tuple
 
 import pytest
 
+pytestmark = pytest.mark.python_independent  # reads the agent's source and a document
+
 AGENT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PACKAGE = os.path.join(AGENT, "pip_airlock_agent")
 README = os.path.join(os.path.dirname(AGENT), "docs", "operations.md")
