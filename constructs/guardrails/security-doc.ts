@@ -1,5 +1,7 @@
-// docs/security.md's generated tables: the guardrail rules. Each sits between markers and is written by
-// `npm run docs:security` (scripts/write-security-doc.ts); __tests__/security-doc.test.ts fails when one is stale.
+// docs/security.md's generated tables: the guardrail rules, the deploying identity's roles. Each sits between
+// markers and is written by `npm run docs:security` (scripts/write-security-doc.ts); __tests__/security-doc.test.ts
+// fails when one is stale.
+import { DEPLOYED_TYPES, DeployedType, RoleNeed, Shape, SHAPES } from "./deployer-roles";
 import { GUARDRAIL_RULES } from "./rules";
 
 export const SECURITY_DOC = "docs/security.md";
@@ -7,6 +9,7 @@ export const SECURITY_DOC = "docs/security.md";
 /** The generated regions, each with the source its markers name. */
 export const REGIONS = {
   guardrails: { source: "constructs/guardrails/rules", render: guardrailsTable },
+  "deployer-roles": { source: "constructs/guardrails/deployer-roles.ts", render: deployerRolesTables },
 } as const;
 
 export type RegionName = keyof typeof REGIONS;
@@ -42,9 +45,61 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
   return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
 }
 
+function link(url: string): string {
+  const page = url.replace(/[?#].*$/, "").replace(/\/$/, "").split("/").pop();
+  return `[${page}](${url})`;
+}
+
 export function guardrailsTable(): string {
   return table(
     ["rule", "level", "fires on", "why"],
     GUARDRAIL_RULES.map((r) => [`${r.id} ${r.name}`, r.level, r.info, r.fix ? `${r.explanation} Fix: ${r.fix}` : r.explanation]),
   );
+}
+
+const roleText = (need: RoleNeed) => `\`${need.role}\`${need.unconfirmed ? " (unconfirmed)" : ""}`;
+
+/** The roles one shape needs: its types' roles, and any role needed only in it. */
+export function rolesForShape(shape: Shape): Array<{ need: RoleNeed; types: DeployedType[] }> {
+  const rows = new Map<string, { need: RoleNeed; types: DeployedType[] }>();
+  for (const type of DEPLOYED_TYPES) {
+    for (const need of type.roles.filter((n) => (n.only === undefined && type.shapes.includes(shape)) || n.only === shape)) {
+      const key = `${need.role} ${need.on}`;
+      const row = rows.get(key) ?? { need, types: [] };
+      row.types.push(type);
+      rows.set(key, row);
+    }
+  }
+  return [...rows.values()];
+}
+
+export function deployerRolesTables(): string {
+  const byShape = table(
+    ["shape", "role", "held on", "for"],
+    (Object.keys(SHAPES) as Shape[]).flatMap((shape) => {
+      const heading = `**${SHAPES[shape].label}** (${SHAPES[shape].when})`;
+      const rows = rolesForShape(shape);
+      if (rows.length === 0) {
+        const none = (SHAPES[shape] as { none?: string }).none;
+        if (!none) throw new Error(`deployer-roles.ts: shape ${shape} needs no role of its own: say why in its \`none\``);
+        return [[heading, "none beyond every environment's", "", none]];
+      }
+      return rows.map(({ need, types }, i) => [i === 0 ? heading : "", roleText(need), need.on, types.map((t) => `\`${t.type}\``).join(", ")]);
+    }),
+  );
+  const byType = table(
+    ["Terraform type", "what", "created with", "where", "permission", "roles", "reference"],
+    DEPLOYED_TYPES.map((t) => [
+      `\`${t.type}\``,
+      t.what,
+      t.shapes.map((s) => SHAPES[s].label).join(", "),
+      t.placement.join(", "),
+      t.permission,
+      t.roles
+        .map((n) => `${roleText(n)} on ${n.on}${n.only ? ` (${SHAPES[n.only].label} only)` : ""}${n.unconfirmed ? `: not confirmed: ${n.unconfirmed}` : ""}`)
+        .join("; "),
+      link(t.source),
+    ]),
+  );
+  return `By shape: add up the rows of every shape an environment has.\n\n${byShape}\n\nBy Terraform type (\`where\`: the environment's \`projectId\`, the host project of a Shared VPC, or inside the resource it names):\n\n${byType}`;
 }
