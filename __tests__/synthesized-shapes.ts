@@ -1,24 +1,16 @@
 // Every shipped config (config/*.json, when a fork keeps them), every fixture, and a variant of each shape they
-// lack, each environment synthesized in memory: what docs/security.md's generated deployer-roles tables are held
-// to (__tests__/deployer-roles.test.ts).
+// lack, each environment synthesized in memory: what docs/security.md's generated deployer-roles and
+// organization-policy tables are held to (__tests__/deployer-roles.test.ts, __tests__/org-policy.test.ts).
 import { Testing } from "cdktf";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { loadConfig } from "../config/load";
-import type { EnvironmentConfig } from "../config/schema";
+import type { SynthesizedEnvironment, SynthesizedTerraform } from "../constructs/guardrails/org-policy";
 import { airlockStack } from "../synth/synthesize";
 import { FIXTURES, ROOT, startupSources } from "./support";
 
-/** A stack's synthesized Terraform JSON (cdk.tf.json). */
-export interface SynthesizedTerraform {
-  readonly resource?: Record<string, Record<string, Record<string, any>>>;
-  readonly data?: Record<string, Record<string, Record<string, any>>>;
-}
-
-export interface SynthesizedShape {
-  readonly config: EnvironmentConfig;
-  readonly tf: SynthesizedTerraform;
+export interface SynthesizedShape extends SynthesizedEnvironment {
   /** `config/example.json [airlock]`, `variant of example.json: CMEK [airlock]`, ... */
   readonly label: string;
   /** A shipped config or fixture (not a variant of one). */

@@ -1,7 +1,8 @@
-// docs/security.md's generated tables: the guardrail rules, the deploying identity's roles. Each sits between
-// markers and is written by `npm run docs:security` (scripts/write-security-doc.ts); __tests__/security-doc.test.ts
-// fails when one is stale.
+// docs/security.md's generated tables: the guardrail rules, the deploying identity's roles, the organization policy
+// constraints. Each sits between markers and is written by `npm run docs:security` (scripts/write-security-doc.ts);
+// __tests__/security-doc.test.ts fails when one is stale.
 import { DEPLOYED_TYPES, DeployedType, RoleNeed, Shape, SHAPES } from "./deployer-roles";
+import { ORG_CONSTRAINTS, STATUS_TEXT } from "./org-policy";
 import { GUARDRAIL_RULES } from "./rules";
 
 export const SECURITY_DOC = "docs/security.md";
@@ -10,6 +11,7 @@ export const SECURITY_DOC = "docs/security.md";
 export const REGIONS = {
   guardrails: { source: "constructs/guardrails/rules", render: guardrailsTable },
   "deployer-roles": { source: "constructs/guardrails/deployer-roles.ts", render: deployerRolesTables },
+  "org-policy": { source: "constructs/guardrails/org-policy.ts", render: orgPolicyTable },
 } as const;
 
 export type RegionName = keyof typeof REGIONS;
@@ -102,4 +104,18 @@ export function deployerRolesTables(): string {
     ]),
   );
   return `By shape: add up the rows of every shape an environment has.\n\n${byShape}\n\nBy Terraform type (\`where\`: the environment's \`projectId\`, the host project of a Shared VPC, or inside the resource it names):\n\n${byType}`;
+}
+
+export function orgPolicyTable(): string {
+  return table(
+    ["constraint", "as deployed", "how", "setting", "synth check", "sources"],
+    ORG_CONSTRAINTS.map((c) => [
+      `\`constraints/${c.constraint}\``,
+      STATUS_TEXT[c.status],
+      c.unconfirmed ? `${c.how} Not confirmed: ${c.unconfirmed}.` : c.how,
+      c.setting,
+      c.check ? "yes" : "no",
+      c.sources.map(link).join(", "),
+    ]),
+  );
 }
