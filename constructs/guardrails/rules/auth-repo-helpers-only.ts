@@ -3,6 +3,13 @@ import { hasRole, members, refs, Resource, resources, StackTerraform } from "../
 
 export const id = "AIRLOCK-G7";
 export const name = "auth-repo-helpers-only";
+export const level = "error";
+export const info =
+  "on the auth repo, any role but a reader's for anyone but the public host, or a whole IAM policy";
+export const explanation =
+  "Every private host installs the auth helpers from the auth repo and runs them as root at boot, so whoever writes there can make code run on every host. Only the mirror (the public host) may write; a whole-policy resource would replace that grant without a diff that says so.";
+export const fix =
+  "Give other principals `roles/artifactregistry.reader` (`repositories.access.auth.readers`), and grant with an iam_member rather than a policy.";
 
 /** Every private host trusts what the auth repo serves: only the mirror (the public host) may put it there. */
 export function check(stack: StackTerraform): Finding[] {

@@ -6,6 +6,13 @@ import { dataSources, hasRole, ref, refs, Resource, resources, StackTerraform } 
 
 export const id = "AIRLOCK-G4";
 export const name = "no-private-internet-egress";
+export const level = "error";
+export const info =
+  "a route other than to the Google APIs VIP, or a Cloud NAT, on the private VPC; its default internet route kept; an egress allow rule there to anything but internal ranges and the VIP";
+export const explanation =
+  "The private hosts must reach Google APIs only: a way out to the internet lets pip (or anything on the host) fetch from PyPI or elsewhere directly, around the mirror's policy and signature, and lets data leave. Routes, NAT and egress rules are the three ways out, so each is checked.";
+export const fix =
+  "Remove the route, the NAT or the allow rule; egress a team needs to its own internal ranges goes in `networks.private.allowEgress`.";
 
 const VIP_RANGES = Object.values(GOOGLE_APIS_VIPS).map((vip) => vip.cidr);
 

@@ -3,6 +3,11 @@ import { members, policyMembers, resources, StackTerraform } from "../terraform-
 
 export const id = "AIRLOCK-G3";
 export const name = "no-project-level-host-roles";
+export const level = "error";
+export const info =
+  "a project IAM member, binding or policy for a host's service account";
+export const explanation =
+  "A project-level role reaches every repository, key and VM of the project, present and future: a host that needs to read one repository could read or change them all. Grants on the one resource keep a compromised host to what it needs.";
 
 const HOST_ACCOUNT = /serviceAccount:(\$\{google_service_account\.|[a-z][-a-z0-9]*@[a-z0-9-]+\.iam\.gserviceaccount\.com)/;
 

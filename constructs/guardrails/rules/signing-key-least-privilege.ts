@@ -3,6 +3,11 @@ import { hasRole, members, refs, Resource, resources, StackTerraform } from "../
 
 export const id = "AIRLOCK-G8";
 export const name = "signing-key-least-privilege";
+export const level = "error";
+export const info =
+  "on the mirror's signing key, any role but `roles/cloudkms.publicKeyViewer`, or `roles/cloudkms.signer` for anyone but the public host; a whole IAM policy on the key; any grant on its key ring";
+export const explanation =
+  "The hosts install only what the signing key signed: whoever can sign with it and write the auth repo can make code run on every host. Only the mirror signs, everyone else may only read the public key, and a grant on the key ring would reach the key too.";
 
 const SIGNER = "roles/cloudkms.signer";
 const PUBLIC_KEY_VIEWER = "roles/cloudkms.publicKeyViewer";

@@ -5,6 +5,11 @@ import { resources, StackTerraform } from "../terraform-json";
 
 export const id = "AIRLOCK-G5";
 export const name = "ssh-only-from-iap";
+export const level = "error";
+export const info =
+  "an ingress rule that opens tcp/22 (or every port) to a source outside IAP's 35.235.240.0/20";
+export const explanation =
+  "SSH open to other sources exposes the hosts' sshd to scanning and credential attacks from there; through IAP each connection is authorized by IAM before it reaches the VM, and OS Login ties the session to the caller's identity.";
 
 export function check({ tf }: StackTerraform): Finding[] {
   return resources(tf, "google_compute_firewall")
