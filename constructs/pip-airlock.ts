@@ -141,6 +141,8 @@ export class PipAirlock extends ConstructGroup {
       propagationSeconds: API_PROPAGATION_SECONDS,
       timeProvider: props.providers?.time,
     });
+    // At synth: everything of this construct, and the stack's other resources in the project, wait for the APIs.
+    this.services.orderBefore(this);
     // google-beta: for the AR service agent (CMEK) and AR's VPC-SC policy. Named explicitly on each
     // resource: by its type's prefix Terraform would pick `google`, which lacks them.
     let betaProvider: TerraformProvider | undefined;
@@ -172,7 +174,6 @@ export class PipAirlock extends ConstructGroup {
       nextSteps({ publicHost: this.publicHost, mirrorStops: config.mirror.stopWhenDone, privateHost: this.privateHost, fleet: this.fleet, uploadUrl: this.privateRepo.uploadUrl, consumerOutputs: consumers.outputNames }),
       "What to run after a deploy",
     );
-    this.services.orderBefore(this);
     this.node.addValidation({ validate: () => [...providerProblems(stack, this.addedProviders), ...this.guardrailProblems(stack)] });
   }
 
