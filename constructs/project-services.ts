@@ -60,7 +60,9 @@ class WaitForApis implements IAspect {
   /** dependable(): Terraform wants a static reference (`type.name`) in depends_on, never "${...}". */
   private readonly wait: string;
   private readonly own: Set<IConstruct>;
+  /** What one synth finds once (the visit of the stack, which comes first, forgets it). */
   private excluded?: Set<IConstruct>;
+  private readonly defaultProviders = new Map<string, TerraformProvider | undefined>();
 
   constructor(
     private readonly services: ProjectServices,
@@ -71,7 +73,10 @@ class WaitForApis implements IAspect {
   }
 
   visit(node: IConstruct): void {
-    if (TerraformStack.isStack(node)) this.excluded = undefined; // a synth visits the stack first: find them afresh
+    if (TerraformStack.isStack(node)) {
+      this.excluded = undefined;
+      this.defaultProviders.clear();
+    }
     if (!TerraformResource.isTerraformResource(node) || this.own.has(node)) return;
     if (node.dependsOn?.includes(this.wait)) return;
     const owner = node.node.scopes.find((scope) => owners.has(scope));
@@ -84,7 +89,8 @@ class WaitForApis implements IAspect {
   private createsInProject(resource: TerraformResource): boolean {
     const type = resource.terraformGeneratorMetadata?.providerName;
     if (type !== PROVIDER_TYPES.google && type !== PROVIDER_TYPES.googleBeta) return false;
-    const provider = resource.provider ?? defaultProviders(TerraformStack.of(resource), type)[0];
+    if (!this.defaultProviders.has(type)) this.defaultProviders.set(type, defaultProviders(TerraformStack.of(resource), type)[0]);
+    const provider = resource.provider ?? this.defaultProviders.get(type);
     return (projectInput(resource) ?? (provider && projectInput(provider))) === this.services.project;
   }
 
