@@ -6,7 +6,9 @@ import { ComputeInstance } from "@cdktf/provider-google/lib/compute-instance";
 import { ArtifactRegistryRepositoryIamMember } from "@cdktf/provider-google/lib/artifact-registry-repository-iam-member";
 import { GoogleBetaProvider } from "@cdktf/provider-google-beta/lib/provider";
 import { TimeProvider } from "@cdktf/provider-time/lib/provider";
-import { TerraformOutput } from "cdktf";
+import { dependable, TerraformOutput, Testing } from "cdktf";
+import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
+import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
 import { mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
@@ -156,6 +158,57 @@ describe("PipAirlock and the team's providers", () => {
     expect(() => synthTeamJson(late)).toThrow(
       /stack "platform" has 2 default time providers \(platform\/airlock\/time, platform\/team-time\), and Terraform allows one: pip-airlock added platform\/airlock\/time because the stack had none when it was built; create yours before the PipAirlock, or pass it in the providers prop/,
     );
+  });
+});
+
+describe("the wait for the APIs (an Aspect: what the stack holds at synth)", () => {
+  const waitOf = (json: any, owner: string) => Object.entries<any>(json.resource.time_sleep).filter(([, r]) => r["//"].metadata.path.startsWith(`platform/${owner}/`)).map(([name]) => `time_sleep.${name}`);
+  const dependsOn = (json: any, type: string, name: string): string[] => json.resource[type][name].depends_on ?? [];
+
+  it("holds back a team resource added after the PipAirlock that creates something in its project, once, and leaves the team's other resources alone", () => {
+    const stack = teamStack();
+    new PipAirlock(stack, "airlock", { config: exampleAirlockConfig() });
+    new ServiceAccount(stack, "team-account", { project: "airlock-example", accountId: "team-account" });
+    new ServiceAccount(stack, "platform-account", { accountId: "platform-account" }); // the team provider's project
+    const aliased = new GoogleProvider(stack, "airlock-project", { project: "airlock-example", alias: "airlock" });
+    new ServiceAccount(stack, "by-provider", { provider: aliased, accountId: "by-provider" }); // the project of its provider
+    Testing.synth(stack, true);
+    const json = synthTeamJson(stack); // a second synth visits again: still one entry
+    const [wait] = waitOf(json, "airlock");
+    expect(dependsOn(json, "google_service_account", "team-account")).toEqual([wait]);
+    expect(dependsOn(json, "google_service_account", "by-provider")).toEqual([wait]);
+    expect(dependsOn(json, "google_service_account", "platform-account")).toEqual([]);
+    expect(dependsOn(json, "google_storage_bucket", "artifacts")).toEqual([]);
+  });
+
+  it("holds back a resource added to the app's stack after it is built", () => {
+    const { stack } = buildStack();
+    new ServiceAccount(stack, "extra", { accountId: "extra-account" }); // the stack's provider: the config's project
+    const json = synthJson(stack);
+    expect(json.resource.google_service_account.extra.depends_on).toEqual([`time_sleep.${Object.keys(json.resource.time_sleep)[0]}`]);
+  });
+
+  it("never holds back the services, the wait itself, what they depend on, or another PipAirlock's resources", () => {
+    const stack = teamStack();
+    const dev = new PipAirlock(stack, "dev", { config: exampleAirlockConfig() });
+    new PipAirlock(stack, "qa", { config: exampleAirlockConfig(), outputPrefix: "qa_" }); // the same project, a wait of its own
+    const before = new ServiceAccount(stack, "before-apis", { project: "airlock-example", accountId: "before-apis" });
+    dev.services.services[0].dependsOn = [dependable(before)];
+    const json = synthTeamJson(stack);
+    const [devWait, qaWait] = [waitOf(json, "dev"), waitOf(json, "qa")].map(([w]) => w);
+    const services = Object.entries<any>(json.resource.google_project_service);
+    expect(services.length).toBeGreaterThan(10);
+    for (const [name, r] of services) expect([name, r.depends_on ?? []]).toEqual([name, r["//"].metadata.path.startsWith("platform/dev/services/compute") ? ["google_service_account.before-apis"] : []]);
+    for (const [owner, wait] of [["dev", devWait], ["qa", qaWait]]) {
+      const ownServices = services.filter(([, r]) => r["//"].metadata.path.startsWith(`platform/${owner}/`)).map(([name]) => `google_project_service.${name}`);
+      expect(dependsOn(json, "time_sleep", wait.split(".")[1]).sort()).toEqual(ownServices.sort());
+    }
+    expect(dependsOn(json, "google_service_account", "before-apis")).toEqual([]); // neither wait: one of them depends on it
+    for (const [owner, wait, other] of [["dev", devWait, qaWait], ["qa", qaWait, devWait]]) {
+      const own = Object.values<Record<string, any>>(json.resource).flatMap((byName) => Object.values(byName)).filter((r) => r["//"].metadata.path.startsWith(`platform/${owner}/`) && !r["//"].metadata.path.includes("/services/"));
+      expect(own.length).toBeGreaterThan(30);
+      expect(own.filter((r) => !r.depends_on.includes(wait) || r.depends_on.includes(other)).map((r) => r["//"].metadata.path)).toEqual([]);
+    }
   });
 });
 

@@ -10,6 +10,15 @@ import { stackOutput } from "./stack-output";
 /** What the host's startup script does; also its `airlock-role` label. */
 export type HostRole = "mirror" | "bootstrap";
 
+/** A host as the config sets it (`hosts`): its name, the id of its service account, its machine type and image. */
+export interface HostSettings {
+  readonly name: string;
+  readonly accountId: string;
+  readonly machineType: string;
+  /** `IMAGE_PROJECT/IMAGE_OR_FAMILY`. */
+  readonly image: string;
+}
+
 export interface AirlockHostProps {
   readonly project: string;
   readonly name: string;

@@ -3,7 +3,7 @@ import { GoogleBetaProvider } from "@cdktf/provider-google-beta/lib/provider";
 import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { ConsumerRepository } from "../config/consumers";
-import { EnvironmentConfig } from "../config/schema";
+import { EnvironmentConfig, MirrorModeConfig } from "../config/schema";
 import { ConstructGroup } from "./construct-group";
 import { MirrorSigning } from "./mirror-signing";
 import { Grantee, PythonRepository, PythonRepositoryProps } from "./python-repository";
@@ -14,8 +14,19 @@ import { ScriptEndpoints } from "../startup-script/config-views";
 /** Virtual repository priorities: higher wins, so a public name can never shadow a private package. */
 export const UPSTREAM_PRIORITY = { private: 100, helpers: 50 } as const;
 
+/**
+ * Where the auth helpers come from: in mirror mode the auth repo, which the mirror fills and signs with the
+ * key `signing` names (`mirror.signing`); in remote mode a remote repository proxying PyPI.
+ */
+export type HelpersSource = { readonly mode: "mirror"; readonly signing: MirrorModeConfig["mirror"]["signing"] } | { readonly mode: "remote" };
+
 export interface AirlockRepositoriesProps {
-  readonly config: EnvironmentConfig;
+  readonly project: string;
+  /** The region of the repositories and of the signing key. */
+  readonly location: string;
+  /** The repositories' settings (`repositories`): their ids, CMEK key, cleanup, access, virtual repository and VPC-SC policy. */
+  readonly repositories: EnvironmentConfig["repositories"];
+  readonly helpers: HelpersSource;
   readonly labels: Record<string, string>;
   /** The google-beta provider, made on first use (CMEK's service agent, AR's VPC-SC policy). */
   readonly betaProvider: () => GoogleBetaProvider;
@@ -45,15 +56,14 @@ export class AirlockRepositories extends ConstructGroup {
 
   constructor(scope: Construct, id: string, props: AirlockRepositoriesProps) {
     super(scope, id);
-    const { config } = props;
-    const repos = config.repositories;
+    const { project, location, helpers, repositories: repos } = props;
     const encryption = repos.kmsKeyName
-      ? new RepositoryEncryption(this, "repository-encryption", { project: config.projectId, kmsKeyName: repos.kmsKeyName, betaProvider: props.betaProvider() })
+      ? new RepositoryEncryption(this, "repository-encryption", { project, kmsKeyName: repos.kmsKeyName, betaProvider: props.betaProvider() })
       : undefined;
     const repo = (id: string, repoProps: Pick<PythonRepositoryProps, "role" | "repositoryId" | "description" | "kind" | "upstreams" | "cleanup">) =>
       new PythonRepository(this, id, {
-        project: config.projectId,
-        location: config.region,
+        project,
+        location,
         labels: props.labels,
         kmsKeyName: repos.kmsKeyName,
         createdAfter: encryption ? [encryption.grant] : undefined,
@@ -63,13 +73,13 @@ export class AirlockRepositories extends ConstructGroup {
     this.privateRepo = repo("private-repo", { role: "private-repo", repositoryId: repos.private, description: "Private Python packages", cleanup: repos.cleanup.private });
     this.privateRepo.grantAccess(repos.access.private);
     // The auth repo's only writer is the public host (MirrorSide): others may only read it.
-    if (config.mode === "mirror") {
+    if (helpers.mode === "mirror") {
       this.helpersRepo = repo("auth-repo", { role: "auth-repo", repositoryId: repos.auth, description: "pip-airlock: keyring and the Artifact Registry auth helpers only", cleanup: repos.cleanup.auth });
       this.helpersRepo.grantAccess({ readers: repos.access.auth.readers });
-      const { keyRing, key, protectionLevel, keyVersion } = config.mirror.signing;
-      this.signing = new MirrorSigning(this, "mirror-signing", { project: config.projectId, location: config.region, keyRing, key, protectionLevel, labels: props.labels });
+      const { keyRing, key, protectionLevel, keyVersion } = helpers.signing;
+      this.signing = new MirrorSigning(this, "mirror-signing", { project, location, keyRing, key, protectionLevel, labels: props.labels });
       this.signing.grantVerifyAccess(repos.access.auth.readers);
-      const where = `--key ${key} --keyring ${keyRing} --location ${config.region} --project ${config.projectId}`;
+      const where = `--key ${key} --keyring ${keyRing} --location ${location} --project ${project}`;
       stackOutput(
         this,
         "signing_key",
@@ -109,16 +119,16 @@ export class AirlockRepositories extends ConstructGroup {
 
     // Artifact Registry's default inside a VPC-SC perimeter is DENY: a remote repository could not reach PyPI.
     // The provider is named explicitly: by its type's prefix Terraform would pick `google`, which lacks it.
-    if (config.mode === "remote" && repos.vpcscPolicy === "manage") {
+    if (helpers.mode === "remote" && repos.vpcscPolicy === "manage") {
       this.vpcscPolicy = new GoogleArtifactRegistryVpcscConfig(this, "ar-vpcsc-policy", {
         provider: props.betaProvider(),
-        project: config.projectId,
-        location: config.region,
+        project,
+        location,
         vpcscPolicy: "ALLOW",
       });
     }
 
-    if (config.mode === "mirror") {
+    if (helpers.mode === "mirror") {
       stackOutput(this, "auth_repo_index_url", this.helpersRepo.indexUrl, "Index of the auth helpers");
     } else {
       stackOutput(this, "pypi_remote_index_url", this.helpersRepo.indexUrl, "PyPI proxy serving the auth helpers");
@@ -127,7 +137,7 @@ export class AirlockRepositories extends ConstructGroup {
     stackOutput(this, "private_repo_upload_url", this.privateRepo.uploadUrl, "twine upload endpoint for private packages");
     if (this.virtualRepo) stackOutput(this, "virtual_repo_index_url", this.virtualRepo.indexUrl, "One index: private packages first");
     stackOutput(this, "pip_index_url", this.pipIndex.keyringIndexUrl, "pip index-url the private host is configured with");
-    const byKey = { private: this.privateRepo, [config.mode === "mirror" ? "auth" : "remote"]: this.helpersRepo, ...(this.virtualRepo ? { virtual: this.virtualRepo } : {}) };
+    const byKey = { private: this.privateRepo, [helpers.mode === "mirror" ? "auth" : "remote"]: this.helpersRepo, ...(this.virtualRepo ? { virtual: this.virtualRepo } : {}) };
     stackOutput(
       this,
       "repositories",

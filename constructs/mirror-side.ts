@@ -1,9 +1,8 @@
 import { Construct } from "constructs";
 import { MirrorModeConfig } from "../config/schema";
-import { mirroredTargets, ScriptEndpoints } from "../startup-script/config-views";
-import { mirrorScript, StartupScript } from "../startup-script/scripts";
-import { StartupSources } from "../startup-script/sources";
-import { AirlockHost } from "./airlock-host";
+import { mirroredTargets } from "../startup-script/config-views";
+import { StartupScript } from "../startup-script/scripts";
+import { AirlockHost, HostSettings } from "./airlock-host";
 import { ConstructGroup } from "./construct-group";
 import { HostIdentity } from "./host-identity";
 import { MirrorSchedule } from "./mirror-schedule";
@@ -13,18 +12,30 @@ import { PythonRepository } from "./python-repository";
 import { ReplacementFingerprint } from "./replacement-fingerprint";
 import { stackOutput } from "./stack-output";
 
+/** What the mirror downloads and from where (`mirror`): a new value replaces the public host. */
+export type MirrorSpec = Pick<MirrorModeConfig["mirror"], "packages" | "targets" | "bootstrapPip" | "sourceIndexUrl">;
+
 export interface MirrorSideProps {
-  readonly config: MirrorModeConfig;
+  readonly project: string;
+  readonly region: string;
+  readonly zone: string;
   /** The stack's name: the schedule's custom role is named after it. */
   readonly stackName: string;
   readonly labels: Record<string, string>;
+  /** The public VPC's settings (`networks.public`). */
+  readonly network: MirrorModeConfig["networks"]["public"];
+  /** The public host (`hosts.publicName`, `hosts.publicAccountId`, `hosts.machineType`, `hosts.publicImage`). */
+  readonly publicHost: HostSettings;
+  readonly mirror: MirrorSpec;
+  /** Re-runs the mirror on a schedule (`mirror.schedule`). @default none */
+  readonly schedule?: MirrorModeConfig["schedule"];
+  readonly logging: MirrorModeConfig["logging"];
   /** The auth repo: the mirror is its only writer. */
   readonly authRepo: PythonRepository;
   /** The key the mirror signs what it publishes with: the mirror is its only signer. */
   readonly signing: MirrorSigning;
-  readonly endpoints: ScriptEndpoints;
-  /** What the public host's startup script is made of (the trampoline and the agent). */
-  readonly startupSources: StartupSources;
+  /** The public host's startup script (mirrorScript). */
+  readonly script: StartupScript;
   /** Content of the hash-pinned lock the mirror downloads with, or "". */
   readonly lockContent: string;
 }
@@ -44,42 +55,41 @@ export class MirrorSide extends ConstructGroup {
 
   constructor(scope: Construct, id: string, props: MirrorSideProps) {
     super(scope, id);
-    const { config } = props;
-    const project = config.projectId;
+    const { project, publicHost, mirror, schedule } = props;
     this.identity = new HostIdentity(this, "public-host-identity", {
       project,
-      accountId: config.hosts.publicAccountId,
+      accountId: publicHost.accountId,
       displayName: "pip-airlock public host: fills the auth repo",
       grantName: "public-host",
     });
     this.network = new PublicNetwork(this, "public-network", {
       project,
-      name: config.networks.public.name,
-      region: config.region,
-      subnetCidr: config.networks.public.subnetCidr,
-      existing: config.networks.public.existing,
+      name: props.network.name,
+      region: props.region,
+      subnetCidr: props.network.subnetCidr,
+      existing: props.network.existing,
       hostServiceAccounts: [this.identity.email],
-      logging: config.logging,
+      logging: props.logging,
     });
     const writeGrant = props.authRepo.grantWrite(this.identity);
     const signGrant = props.signing.grantSign(this.identity);
-    this.script = mirrorScript(props.startupSources, config, { ...props.endpoints, helpersUploadUrl: props.authRepo.uploadUrl }, props.lockContent);
+    this.script = props.script;
     const fingerprint = new ReplacementFingerprint(this, "mirror-fingerprint", {
       spec: {
-        packages: config.mirror.packages,
-        targets: config.mirror.targets.map(({ python, arch, platforms }) => ({ python, arch, platforms })),
-        bootstrapPip: config.mirror.bootstrapPip,
-        sourceIndexUrl: config.mirror.sourceIndexUrl,
+        packages: mirror.packages,
+        targets: mirror.targets.map(({ python, arch, platforms }) => ({ python, arch, platforms })),
+        bootstrapPip: mirror.bootstrapPip,
+        sourceIndexUrl: mirror.sourceIndexUrl,
         lock: props.lockContent,
         script: this.script.text,
       },
     });
     this.host = new AirlockHost(this, "public-host", {
       project,
-      name: config.hosts.publicName,
-      zone: config.zone,
-      machineType: config.hosts.machineType,
-      image: config.hosts.publicImage,
+      name: publicHost.name,
+      zone: props.zone,
+      machineType: publicHost.machineType,
+      image: publicHost.image,
       subnet: this.network.subnet,
       serviceAccountEmail: this.identity.email,
       role: "mirror",
@@ -89,22 +99,22 @@ export class MirrorSide extends ConstructGroup {
       bootsAfter: [...this.network.reachesInternet, writeGrant, signGrant],
       outputs: { prefix: "public_host", what: "the public host (mirror)" },
     });
-    if (config.schedule) {
+    if (schedule) {
       this.schedule = new MirrorSchedule(this, "mirror-schedule", {
         project,
-        region: config.region,
-        zone: config.zone,
+        region: props.region,
+        zone: props.zone,
         stackName: props.stackName,
         publicHost: this.host,
-        publicHostName: config.hosts.publicName,
-        schedule: config.schedule.cron,
-        timeZone: config.schedule.timeZone,
-        accountId: config.schedule.accountId,
+        publicHostName: publicHost.name,
+        schedule: schedule.cron,
+        timeZone: schedule.timeZone,
+        accountId: schedule.accountId,
       });
       stackOutput(
         this,
         "mirror_schedule",
-        { job: this.schedule.job.name, schedule: config.schedule.cron, time_zone: config.schedule.timeZone, run_now: this.schedule.runCommand },
+        { job: this.schedule.job.name, schedule: schedule.cron, time_zone: schedule.timeZone, run_now: this.schedule.runCommand },
         "The Cloud Scheduler job that re-runs the mirror, and how to run it now",
       );
     }
@@ -114,7 +124,7 @@ export class MirrorSide extends ConstructGroup {
       this,
       "bundle_sbom",
       Object.fromEntries(
-        mirroredTargets(config).map((target) => [
+        mirroredTargets({ mirror }).map((target) => [
           target,
           `gcloud auth print-access-token | python3 agent sbom --index ${props.authRepo.indexUrl} --signing-key ${props.signing.keyName} --target ${target}`,
         ]),
@@ -124,7 +134,7 @@ export class MirrorSide extends ConstructGroup {
     stackOutput(
       this,
       "mirror_targets",
-      config.mirror.targets.map((t) => `CPython ${t.python}, glibc ${t.glibc}, ${t.arch} (${t.declaredBy.join(", ")})`),
+      mirror.targets.map((t) => `CPython ${t.python}, glibc ${t.glibc}, ${t.arch} (${t.declaredBy.join(", ")})`),
       "What the mirror downloads wheels for: each VM image's CPython, glibc and CPU",
     );
   }

@@ -5,7 +5,9 @@ import { Construct } from "constructs";
 import { AirlockConfig, validateAirlockConfig } from "../config/airlock-config";
 import { VpcSharing } from "../config/shared-vpc";
 import { EnvironmentConfig } from "../config/schema";
-import { StartupScript } from "../startup-script/scripts";
+import { consumerAccounts } from "../config/consumers";
+import { vipDnsNames } from "../config/network-names";
+import { bootstrapScript, mirrorScript, StartupScript } from "../startup-script/scripts";
 import { packageStartupSources } from "../startup-script/package-sources";
 import { StartupSources } from "../startup-script/sources";
 import { keepInAddresses, leaveGroupsOutOfAddresses } from "./address-scheme";
@@ -141,6 +143,8 @@ export class PipAirlock extends ConstructGroup {
       propagationSeconds: API_PROPAGATION_SECONDS,
       timeProvider: props.providers?.time,
     });
+    // At synth: everything of this construct, and the stack's other resources in the project, wait for the APIs.
+    this.services.orderBefore(this);
     // google-beta: for the AR service agent (CMEK) and AR's VPC-SC policy. Named explicitly on each
     // resource: by its type's prefix Terraform would pick `google`, which lacks them.
     let betaProvider: TerraformProvider | undefined;
@@ -150,18 +154,48 @@ export class PipAirlock extends ConstructGroup {
         defaultProviders(stack, PROVIDER_TYPES.googleBeta)[0] ??
         this.addProvider(new GoogleBetaProvider(this, "google-beta", { project, region: config.region }))) as GoogleBetaProvider;
 
-    this.repositories = new AirlockRepositories(this, "artifact-registry", { config, labels, betaProvider: beta });
-    this.privateSide = new PrivateSide(this, "private", { config, environment: this.environment, sharing: props.sharing, labels, repositories: this.repositories, startupSources, lockContent });
+    this.repositories = new AirlockRepositories(this, "artifact-registry", {
+      project,
+      location: config.region,
+      repositories: config.repositories,
+      helpers: config.mode === "mirror" ? { mode: "mirror", signing: config.mirror.signing } : { mode: "remote" },
+      labels,
+      betaProvider: beta,
+    });
+    const { hosts } = config;
+    this.privateSide = new PrivateSide(this, "private", {
+      project,
+      region: config.region,
+      zone: config.zone,
+      environment: this.environment,
+      network: config.networks.private,
+      vipNames: vipDnsNames(config),
+      sharing: props.sharing,
+      privateHost: hosts.createPrivateHost ? { name: hosts.privateName, accountId: hosts.privateAccountId, machineType: hosts.machineType, image: hosts.image } : undefined,
+      fleet: config.fleet,
+      consumerAccounts: consumerAccounts(config.consumers),
+      logging: config.logging,
+      labels,
+      bootstrap: bootstrapScript(startupSources, config, this.repositories.scriptEndpoints, lockContent),
+      repositories: this.repositories,
+    });
     const consumers = new Consumers(this, "consumers", { config, repositories: this.repositories, network: this.privateSide.network, bootstrap: this.privateSide.bootstrap });
     if (config.mode === "mirror" && this.repositories.signing) {
+      const authRepo = this.repositories.helpersRepo;
       this.mirrorSide = new MirrorSide(this, "mirror", {
-        config,
+        project,
+        region: config.region,
+        zone: config.zone,
         stackName: this.environment,
         labels,
-        authRepo: this.repositories.helpersRepo,
+        network: config.networks.public,
+        publicHost: { name: hosts.publicName, accountId: hosts.publicAccountId, machineType: hosts.machineType, image: hosts.publicImage },
+        mirror: config.mirror,
+        schedule: config.schedule,
+        logging: config.logging,
+        authRepo,
         signing: this.repositories.signing,
-        endpoints: this.repositories.scriptEndpoints,
-        startupSources,
+        script: mirrorScript(startupSources, config, { ...this.repositories.scriptEndpoints, helpersUploadUrl: authRepo.uploadUrl }, lockContent),
         lockContent,
       });
     }
@@ -172,7 +206,6 @@ export class PipAirlock extends ConstructGroup {
       nextSteps({ publicHost: this.publicHost, mirrorStops: config.mirror.stopWhenDone, privateHost: this.privateHost, fleet: this.fleet, uploadUrl: this.privateRepo.uploadUrl, consumerOutputs: consumers.outputNames }),
       "What to run after a deploy",
     );
-    this.services.orderBefore(this);
     this.node.addValidation({ validate: () => [...providerProblems(stack, this.addedProviders), ...this.guardrailProblems(stack)] });
   }
 

@@ -1,34 +1,51 @@
+import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
-import { consumerAccounts } from "../config/consumers";
-import { plumbingBase, vipDnsNames } from "../config/network-names";
+import { plumbingBase } from "../config/network-names";
 import { EnvironmentConfig } from "../config/schema";
 import { VpcSharing } from "../config/shared-vpc";
-import { bootstrapScript, StartupScript } from "../startup-script/scripts";
-import { StartupSources } from "../startup-script/sources";
-import { AirlockHost } from "./airlock-host";
-import { AirlockRepositories } from "./airlock-repositories";
+import { StartupScript } from "../startup-script/scripts";
+import { AirlockHost, HostSettings } from "./airlock-host";
 import { ConstructGroup } from "./construct-group";
 import { EgressAllowList } from "./egress-allow-list";
 import { IAP_SSH_SOURCE_RANGE } from "./google-apis-access";
 import { HostIdentity } from "./host-identity";
 import { PrivateFleet } from "./private-fleet";
 import { PrivateNetwork } from "./private-network";
+import { Grantee } from "./python-repository";
 import { ReplacementFingerprint } from "./replacement-fingerprint";
 import { stackOutput } from "./stack-output";
 import { scriptReference } from "../startup-script/script-reference";
 
+/** What lets a VM's identity read what its bootstrap fetches (AirlockRepositories). */
+export interface RepositoryReading {
+  /** Grant `grantee` every read its bootstrap needs; returns the grants (and policies) to boot after. */
+  grantReadAll(grantee: Grantee): ITerraformDependable[];
+}
+
 export interface PrivateSideProps {
-  readonly config: EnvironmentConfig;
+  readonly project: string;
+  readonly region: string;
+  readonly zone: string;
   /** The environment's name (the stack's): names in an existing VPC carry it. */
   readonly environment: string;
+  /** The private VPC's settings (`networks.private`). */
+  readonly network: EnvironmentConfig["networks"]["private"];
+  /** The names this environment's VMs resolve into the Google APIs VIP (vipDnsNames). */
+  readonly vipNames: readonly string[];
   /** The other environments on the same private VPC; by default none. */
   readonly sharing?: VpcSharing;
+  /** The private host (`hosts`); none with `hosts.createPrivateHost: false`. */
+  readonly privateHost?: HostSettings;
+  /** Your own VMs (`fleet`): a template carrying the bootstrap, and optionally a managed instance group. */
+  readonly fleet?: NonNullable<EnvironmentConfig["fleet"]>;
+  /** Other teams' VMs' service accounts (`consumers`): the private network's rules hold for them too. */
+  readonly consumerAccounts?: readonly string[];
+  readonly logging: EnvironmentConfig["logging"];
   readonly labels: Record<string, string>;
-  readonly repositories: AirlockRepositories;
-  /** What the bootstrap is made of (the trampoline and the agent). */
-  readonly startupSources: StartupSources;
-  /** Content of the hash-pinned lock (`mirror.lockFile`), or "": the bootstrap installs no file it does not pin. */
-  readonly lockContent: string;
+  /** The bootstrap every VM of the private side runs (bootstrapScript). */
+  readonly bootstrap: StartupScript;
+  /** Grants the private host's and the fleet's identities what their bootstrap reads. */
+  readonly repositories: RepositoryReading;
 }
 
 /**
@@ -52,38 +69,37 @@ export class PrivateSide extends ConstructGroup {
 
   constructor(scope: Construct, id: string, props: PrivateSideProps) {
     super(scope, id);
-    const { config, repositories } = props;
-    const project = config.projectId;
-    this.hostIdentity = config.hosts.createPrivateHost
+    const { project, repositories, privateHost, fleet } = props;
+    this.hostIdentity = privateHost
       ? new HostIdentity(this, "private-host-identity", {
           project,
-          accountId: config.hosts.privateAccountId,
+          accountId: privateHost.accountId,
           displayName: "pip-airlock private host: reads Artifact Registry",
           grantName: "private-host",
         })
       : undefined;
-    this.fleetIdentity = config.fleet
-      ? new HostIdentity(this, "fleet-identity", { project, accountId: config.fleet.accountId, displayName: "pip-airlock fleet: reads Artifact Registry", grantName: "fleet" })
+    this.fleetIdentity = fleet
+      ? new HostIdentity(this, "fleet-identity", { project, accountId: fleet.accountId, displayName: "pip-airlock fleet: reads Artifact Registry", grantName: "fleet" })
       : undefined;
     const { hostIdentity, fleetIdentity } = this;
     // The airlock VMs' accounts: every rule of the private side that holds for some VMs holds for these.
-    const sshTargetServiceAccounts = [...[hostIdentity, fleetIdentity].flatMap((identity) => (identity ? [identity.email] : [])), ...consumerAccounts(config.consumers)];
-    const net = config.networks.private;
+    const sshTargetServiceAccounts = [...[hostIdentity, fleetIdentity].flatMap((identity) => (identity ? [identity.email] : [])), ...(props.consumerAccounts ?? [])];
+    const net = props.network;
     this.network = new PrivateNetwork(this, "private-network", {
       project,
       name: net.name,
-      region: config.region,
+      region: props.region,
       subnetCidr: net.subnetCidr,
       existing: net.existing,
       manage: net.manage,
       dns: net.dns,
       nameBase: plumbingBase(props.environment, net),
-      vipNames: [...new Set([...vipDnsNames(config), ...(props.sharing?.vipNames ?? [])])].sort(),
+      vipNames: [...new Set([...props.vipNames, ...(props.sharing?.vipNames ?? [])])].sort(),
       dependents: props.sharing?.dependents,
       dnsOwner: props.sharing?.dependsOn[0],
       googleApis: net.googleApis,
       sshTargetServiceAccounts,
-      logging: config.logging,
+      logging: props.logging,
     });
     this.egressAllowList = new EgressAllowList(this, "egress-allow-list", {
       project: this.network.vpc.project,
@@ -91,24 +107,24 @@ export class PrivateSide extends ConstructGroup {
       namePrefix: plumbingBase(props.environment, net),
       entries: net.allowEgress,
       targetServiceAccounts: sshTargetServiceAccounts,
-      logging: config.logging,
+      logging: props.logging,
     });
     /** All a VM's bootstrap needs before its first boot: the way to Google APIs, read grants on every repository and the signing key's public key. */
     const readerNeeds = (identity: HostIdentity) => [...this.network.reachesGoogleApis, ...repositories.grantReadAll(identity)];
     const hostNeeds = hostIdentity ? readerNeeds(hostIdentity) : [];
     const fleetNeeds = fleetIdentity ? readerNeeds(fleetIdentity) : [];
 
-    this.bootstrap = bootstrapScript(props.startupSources, config, repositories.scriptEndpoints, props.lockContent);
-    if (hostIdentity) {
+    this.bootstrap = props.bootstrap;
+    if (privateHost && hostIdentity) {
       // A changed bootstrap (index, packages, venv, timeouts) replaces the private host, so it runs on the
       // next deploy and not at some later reboot; the fleet rolls through its template instead.
       const fingerprint = new ReplacementFingerprint(this, "bootstrap-fingerprint", { spec: { script: this.bootstrap.text }, key: "bootstrap_sha256" });
       this.host = new AirlockHost(this, "private-host", {
         project,
-        name: config.hosts.privateName,
-        zone: config.zone,
-        machineType: config.hosts.machineType,
-        image: config.hosts.image,
+        name: privateHost.name,
+        zone: props.zone,
+        machineType: privateHost.machineType,
+        image: privateHost.image,
         subnet: this.network.subnet,
         serviceAccountEmail: hostIdentity.email,
         role: "bootstrap",
@@ -123,28 +139,28 @@ export class PrivateSide extends ConstructGroup {
       });
       stackOutput(this, "private_host_service_account", hostIdentity.email, "The private host's service account");
     }
-    if (config.fleet && fleetIdentity) {
+    if (fleet && fleetIdentity) {
       this.fleet = new PrivateFleet(this, "fleet", {
         project,
-        name: config.fleet.name,
-        region: config.region,
-        zone: config.zone,
-        machineType: config.fleet.machineType,
-        image: config.fleet.image,
+        name: fleet.name,
+        region: props.region,
+        zone: props.zone,
+        machineType: fleet.machineType,
+        image: fleet.image,
         subnet: this.network.subnet,
         serviceAccountEmail: fleetIdentity.email,
         startupScript: this.bootstrap,
         labels: props.labels,
-        size: config.fleet.size,
+        size: fleet.size,
         bootsAfter: fleetNeeds,
-        bootDisk: config.fleet.bootDisk,
-        accelerators: config.fleet.accelerators,
-        zones: config.fleet.zones,
-        updatePolicy: config.fleet.updatePolicy,
-        autoscaling: config.fleet.autoscaling,
-        healthCheck: config.fleet.healthCheck,
+        bootDisk: fleet.bootDisk,
+        accelerators: fleet.accelerators,
+        zones: fleet.zones,
+        updatePolicy: fleet.updatePolicy,
+        autoscaling: fleet.autoscaling,
+        healthCheck: fleet.healthCheck,
         network: { id: this.network.network.id, project: this.network.vpc.project, namePrefix: plumbingBase(props.environment, net) },
-        logging: config.logging,
+        logging: props.logging,
       });
     }
     stackOutput(this, "private_subnet_self_link", this.network.subnet.selfLink, "The private subnet, for your own VMs and templates");

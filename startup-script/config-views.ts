@@ -104,6 +104,6 @@ export function bootstrapView(config: EnvironmentConfig, endpoints: ScriptEndpoi
 }
 
 /** The mirror's targets as both scripts name them (`PYTHON:ARCH:GLIBC`): each one's bundle is named from this word. */
-export function mirroredTargets(config: EnvironmentConfig): string[] {
+export function mirroredTargets(config: { readonly mirror: Pick<EnvironmentConfig["mirror"], "targets"> }): string[] {
   return config.mirror.targets.map((t) => `${t.python}:${t.arch}:${t.glibc}`);
 }
