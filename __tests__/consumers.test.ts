@@ -2,7 +2,8 @@
 // grants their accounts (only those, read-only, on the repositories they read, and the signing key's public key
 // in mirror mode); their targets served by the mirror; their accounts under the private network's rules; the
 // output their Terraform reads; and the bootstrap they run, the stack's own, byte for byte.
-import { mkdtempSync, readFileSync } from "fs";
+import { createHash } from "crypto";
+import { mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { consumerAccounts, consumerOutputName } from "../config/consumers";
@@ -231,7 +232,7 @@ describe("the stack: what a consumer's accounts get", () => {
     expect((json.output as any).private_host_bootstrap_script.value).toBe(reference);
     for (const name of ["consumer_rocky_team", "consumer_analytics"]) expect((json.output as any)[name].value.metadata["startup-script"]).toBe(reference);
     expect(JSON.stringify(json)).not.toContain("#!/usr/bin/env bash");
-    expect((json.output as any).consumer_rocky_team.value.startup_script_sha256).toBe(require("crypto").createHash("sha256").update(stack.bootstrapScript).digest("hex"));
+    expect((json.output as any).consumer_rocky_team.value.startup_script_sha256).toBe(createHash("sha256").update(stack.bootstrapScript).digest("hex"));
   });
 
   it("adds nothing without consumers: no local (but the scripts' files), no output, no grant", () => {
@@ -279,7 +280,7 @@ describe("a consumer's name", () => {
     const entry = (email: string) => `{ "serviceAccounts": ["${email}"], "targets": ["rocky-linux-cloud/rocky-linux-9"] }`;
     const text = example.replace(/\n}\s*$/, `,\n  "consumers": {\n    "rocky": ${entry(ROCKY[0])},\n    "rocky": ${entry(ROCKY[1])}\n  }\n}\n`);
     const file = path.join(mkdtempSync(path.join(tmpdir(), "airlock-consumers-")), "config.json");
-    require("fs").writeFileSync(file, text);
+    writeFileSync(file, text);
     expect(refusals(file)).toEqual([expect.stringMatching(/^consumers\.rocky: is given twice \(line \d+, column 5 and line \d+, column 5\): keep one$/)]);
   });
 });

@@ -79,6 +79,7 @@ describe("npm pack", () => {
   });
 
   it("installs as a package whose peers the team's app satisfies, and leaves the checkout's node_modules as they were", () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the checkout's own semver, by path (not a dependency)
     const semver = require(path.join(NODE_MODULES, "semver")) as { satisfies(v: string, r: string): boolean };
     const installed = JSON.parse(readFileSync(path.join(app, "node_modules", "pip-airlock", "package.json"), "utf8"));
     expect(installed.private).toBeUndefined();

@@ -300,7 +300,7 @@ describe("docs/library.md", () => {
   it("documents every prop of PipAirlockProps, and no other", () => {
     const source = readFileSync(path.join(ROOT, "constructs", "pip-airlock.ts"), "utf8");
     const body = /export interface PipAirlockProps \{([\s\S]*?)\n\}/.exec(source)![1];
-    const props = [...body.matchAll(/^  readonly (\w+)\??:/gm)].map((m) => m[1]);
+    const props = [...body.matchAll(/^ {2}readonly (\w+)\??:/gm)].map((m) => m[1]);
     const readme = readFileSync(path.join(ROOT, "docs", "library.md"), "utf8");
     const table = readme.slice(readme.indexOf("| prop | meaning |")).split("\n\n")[0].split("\n").slice(2);
     expect(table.map((row) => /^\| `(\w+)` \|/.exec(row)?.[1])).toEqual(props);

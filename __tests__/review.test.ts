@@ -126,7 +126,7 @@ describe("reviewAccess: a change as what it does to access", () => {
       `    ~ firewall airlock-private-allow-iap-ssh: targets: +${account}`,
       "  Hosts and templates: service accounts, metadata:",
     ]);
-    expect(lines[8]).toMatch(/^    ~ instance airlock-public-host: metadata startup-script: script of \d+ bytes, sha256 [0-9a-f]{16} → script of \d+ bytes, sha256 [0-9a-f]{16} \(replaced: its startup script changed\)$/);
+    expect(lines[8]).toMatch(/^ {4}~ instance airlock-public-host: metadata startup-script: script of \d+ bytes, sha256 [0-9a-f]{16} → script of \d+ bytes, sha256 [0-9a-f]{16} \(replaced: its startup script changed\)$/);
     expect(lines.join("\n")).not.toContain("airlock-private-host: metadata"); // the bootstrap does not change with another team's target
   });
 
@@ -143,7 +143,7 @@ describe("reviewAccess: a change as what it does to access", () => {
       "    ~ DNS record restricted.googleapis.com. A: data: 199.36.153.8, 199.36.153.9, 199.36.153.10, 199.36.153.11 → 199.36.153.4, 199.36.153.5, 199.36.153.6, 199.36.153.7",
       // the bootstrap checks its names resolve into the VIP range (GOOGLE_APIS_RANGE), so the private host is replaced
       "  Hosts and templates: service accounts, metadata:",
-      expect.stringMatching(/^    ~ instance airlock-private-host: metadata startup-script: script of \d+ bytes, sha256 [0-9a-f]{16} → script of \d+ bytes, sha256 [0-9a-f]{16} \(replaced: its startup script changed\)$/),
+      expect.stringMatching(/^ {4}~ instance airlock-private-host: metadata startup-script: script of \d+ bytes, sha256 [0-9a-f]{16} → script of \d+ bytes, sha256 [0-9a-f]{16} \(replaced: its startup script changed\)$/),
     ]);
   });
 

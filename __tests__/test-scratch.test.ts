@@ -16,6 +16,7 @@ describe("npm test leaves no temporary files behind", () => {
   });
 
   describe("the teardown", () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- jest's globalTeardown is CommonJS, as jest loads it
     const teardown = require("./scratch-teardown.js");
     const scratchRoot = () => {
       const root = mkdtempSync(path.join(tmpdir(), "airlock-scratch-"));

@@ -48,7 +48,7 @@ export function scriptDigest(bytes: Buffer): string {
   return `script of ${bytes.length} bytes, sha256 ${createHash("sha256").update(bytes).digest("hex").slice(0, 16)}`;
 }
 
-const REFERENCE = /\$\{([a-z][a-z0-9_]*)\.([A-Za-z0-9_-]+)(?:\.([A-Za-z0-9_.\[\]"-]+))?\}/g;
+const REFERENCE = /\$\{([a-z][a-z0-9_]*)\.([A-Za-z0-9_-]+)(?:\.([A-Za-z0-9_.[\]"-]+))?\}/g;
 
 /**
  * A stack's Terraform as a reviewer reads it: its resources by type, and any value as text in which a
