@@ -51,6 +51,25 @@ export function readAgentSources(agentDir: string): AgentSource[] {
  * deflated with a fixed time stamp and fixed attributes, no directory entries, no comment.
  */
 export function buildAgentZipapp(sources: readonly AgentSource[]): AgentZipapp {
+  const key = sourcesKey(sources);
+  const built = zipapps.get(key) ?? deflateZipapp(sources);
+  zipapps.set(key, built);
+  return built;
+}
+
+/**
+ * Zipapps made in this process, by their sources: deflating at level 9 is most of a synth's own work, and a
+ * process that builds several stacks (environments, tests) carries the same agent in each.
+ */
+const zipapps = new Map<string, AgentZipapp>();
+
+function sourcesKey(sources: readonly AgentSource[]): string {
+  const hash = createHash("sha256");
+  for (const source of sources) hash.update(`${Buffer.byteLength(source.name)}:${source.name}:${source.content.byteLength}:`).update(source.content);
+  return hash.digest("hex");
+}
+
+function deflateZipapp(sources: readonly AgentSource[]): AgentZipapp {
   const names = sources.map((s) => s.name);
   const bad = names.filter((name) => !/^([A-Za-z0-9_]+\/)?[A-Za-z0-9_]+\.py$/.test(name));
   if (bad.length > 0) throw new Error(`the agent's zipapp takes Python files by plain names only: ${bad.join(", ")}`);
@@ -64,7 +83,7 @@ export function buildAgentZipapp(sources: readonly AgentSource[]): AgentZipapp {
     files[source.name] = [source.content, { level: DEFLATE_LEVEL, mtime: ENTRY_MTIME, os: ENTRY_OS_UNIX, attrs: ENTRY_ATTRS }];
   }
   const bytes = zipSync(files, { level: DEFLATE_LEVEL, mtime: ENTRY_MTIME, os: ENTRY_OS_UNIX, attrs: ENTRY_ATTRS });
-  return { bytes, sha256: createHash("sha256").update(bytes).digest("hex"), entries: sorted.map((s) => s.name) };
+  return Object.freeze({ bytes, sha256: createHash("sha256").update(bytes).digest("hex"), entries: Object.freeze(sorted.map((s) => s.name)) });
 }
 
 /**
