@@ -3,6 +3,7 @@
 // provider: the stack's part is a stand-in holding the synthesized consumer outputs and the local they read (its
 // resources' attributes replaced by what they would be), applied by real Terraform; the module then reads that
 // state with a real terraform_remote_state (a local backend instead of gcs, by a Terraform override file).
+import { createHash } from "crypto";
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
@@ -112,7 +113,7 @@ describe("examples/consumer-terraform: another team's Terraform", () => {
     expect(value("subnetwork")).toBe(SUBNET);
     expect([value("network_project"), value("region")]).toEqual(["acme-net-host", "us-central1"]);
     expect(value("pip_index_url")).toBe("https://oauth2accesstoken@us-central1-python.pkg.dev/acme-platform/pip-all/simple/");
-    expect(value("startup_script_sha256")).toBe(require("crypto").createHash("sha256").update(bootstrap).digest("hex"));
+    expect(value("startup_script_sha256")).toBe(createHash("sha256").update(bootstrap).digest("hex"));
     expect(value("status_command")).toMatch(/--query-path=pip-airlock\/$/);
   }, 120_000);
 

@@ -106,7 +106,7 @@ export const healthCheckSchema = z
       .describe("Your service's port on each VM; not 22 (SSH comes from IAP only)."),
     path: z
       .string()
-      .regex(/^\/[A-Za-z0-9._~%\/?=&+-]*$/, 'must be a request path such as "/healthz"')
+      .regex(/^\/[A-Za-z0-9._~%/?=&+-]*$/, 'must be a request path such as "/healthz"')
       .optional()
       .describe("http and https: the request path; `/` when absent."),
     checkIntervalSeconds: z.number().int().min(1, "must be at least 1").max(300, "must be at most 300").default(10).describe("Seconds between two checks of a VM."),

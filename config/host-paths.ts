@@ -35,7 +35,7 @@ export function ownedDirectoryProblem(path: string): string | undefined {
   return undefined;
 }
 
-const SEGMENTS = /^\/[A-Za-z0-9._\/-]+$/;
+const SEGMENTS = /^\/[A-Za-z0-9._/-]+$/;
 
 /** A directory the scripts create, clear and rebuild: normalized, then only one of pip-airlock's own. */
 export const ownedDirectory = withSlashes(z.string())

@@ -7,7 +7,7 @@ const SERVICE_ACCOUNT_EMAIL = /@([a-z0-9-]+\.)*gserviceaccount\.com$/;
 const MEMBER_FORMS = [
   /^(user|group|serviceAccount):[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/,
   /^domain:[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$/,
-  /^principal(Set)?:\/\/iam\.googleapis\.com\/[A-Za-z0-9._~%\/@:*-]+$/,
+  /^principal(Set)?:\/\/iam\.googleapis\.com\/[A-Za-z0-9._~%/@:*-]+$/,
 ];
 
 /** One pattern of every member form, for the JSON Schema (editors refuse what the synth refuses by form). */

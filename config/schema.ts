@@ -81,9 +81,9 @@ const platform = z
   .regex(/^(manylinux(1|2010|2014)|manylinux_[0-9]+_[0-9]+|musllinux_[0-9]+_[0-9]+|linux)_(x86_64|aarch64)$/, 'must be a Linux wheel platform tag such as "manylinux_2_17_x86_64"');
 const httpsUrl = z
   .string()
-  .regex(/^https:\/\/[A-Za-z0-9.-]+(:[0-9]+)?(\/[A-Za-z0-9._~%\/-]*)?$/, 'must be an https:// URL such as "https://pypi.org/simple/"');
+  .regex(/^https:\/\/[A-Za-z0-9.-]+(:[0-9]+)?(\/[A-Za-z0-9._~%/-]*)?$/, 'must be an https:// URL such as "https://pypi.org/simple/"');
 const relativePath = withSlashes(z.string())
-  .regex(/^[A-Za-z0-9._\/-]+$/, "must be a file path of letters, digits, '.', '_', '-' and '/'")
+  .regex(/^[A-Za-z0-9._/-]+$/, "must be a file path of letters, digits, '.', '_', '-' and '/'")
   .refine((p) => !p.startsWith("/"), "must be relative to the config file's folder, not an absolute path")
   .refine((p) => !p.split("/").includes(".."), "must not leave the config file's folder ('..')")
   // For editors, all three rules in one pattern: the characters, not absolute, no "..".
@@ -136,7 +136,7 @@ const declaredTarget = z.union([
 // unix-cron, as Cloud Scheduler reads it: five fields of digits, names, *, /, ',' and '-'.
 const cron = z
   .string()
-  .regex(/^[0-9A-Za-z*\/,-]+( +[0-9A-Za-z*\/,-]+){4}$/, 'must be a unix-cron expression of five fields, such as "0 3 * * 1" (Mondays 03:00)');
+  .regex(/^[0-9A-Za-z*/,-]+( +[0-9A-Za-z*/,-]+){4}$/, 'must be a unix-cron expression of five fields, such as "0 3 * * 1" (Mondays 03:00)');
 const bucket = z
   .string()
   .refine((b) => !b.startsWith("gs://"), 'must be the bucket name alone: drop "gs://"')
@@ -678,7 +678,7 @@ export const environmentSchema = z
         bucket: bucket.describe("The Cloud Storage bucket holding the Terraform state: its name alone, no `gs://`."),
         prefix: z
           .string()
-          .regex(/^[A-Za-z0-9._\/-]*$/, "must be a path prefix")
+          .regex(/^[A-Za-z0-9._/-]*$/, "must be a path prefix")
           .default("pip-airlock")
           .describe("Where in the bucket: a stack's state is under `prefix/<stack>`."),
       })
