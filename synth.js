@@ -15,7 +15,11 @@ const SOURCE_FILES = ["main.ts", "build.js", "package-lock.json"];
 function newestSourceMtime() {
   const files = [
     ...SOURCE_FILES.map((f) => path.join(__dirname, f)),
-    ...SOURCE_DIRS.flatMap((dir) => readdirSync(path.join(__dirname, dir), { recursive: true }).filter((f) => f.endsWith(".ts")).map((f) => path.join(__dirname, dir, f))),
+    ...SOURCE_DIRS.flatMap((dir) =>
+      readdirSync(path.join(__dirname, dir), { recursive: true })
+        .filter((f) => f.endsWith(".ts"))
+        .map((f) => path.join(__dirname, dir, f)),
+    ),
   ];
   return Math.max(...files.map((f) => statSync(f).mtimeMs));
 }

@@ -44,8 +44,16 @@ describe("bring your own network (existing-network.json)", () => {
   const host = (role: "mirror" | "bootstrap") => hostByRole(json, role);
 
   it("creates no VPC, subnet, router or NAT: it looks the existing ones up and puts the hosts on their subnets", () => {
-    for (const type of ["google_compute_network", "google_compute_subnetwork", "google_compute_router", "google_compute_router_nat"]) expect(json.resource[type]).toBeUndefined();
-    expect(dataOf(json, "google_compute_network").map((n) => [n.name, n.project]).sort()).toEqual([["edge-vpc", "acme-platform"], ["workloads-vpc", "acme-platform"]]);
+    for (const type of ["google_compute_network", "google_compute_subnetwork", "google_compute_router", "google_compute_router_nat"])
+      expect(json.resource[type]).toBeUndefined();
+    expect(
+      dataOf(json, "google_compute_network")
+        .map((n) => [n.name, n.project])
+        .sort(),
+    ).toEqual([
+      ["edge-vpc", "acme-platform"],
+      ["workloads-vpc", "acme-platform"],
+    ]);
     const subnets = Object.entries<any>((json as any).data.google_compute_subnetwork);
     const subnetRef = (name: string) => `\${data.google_compute_subnetwork.${subnets.find(([, s]) => s.name === name)![0]}.id}`;
     expect(host("bootstrap").network_interface[0].subnetwork).toBe(subnetRef("workloads-europe-west4"));
@@ -55,7 +63,12 @@ describe("bring your own network (existing-network.json)", () => {
   it("adds only what `manage` asks for: the VIP route and egress rules, no DNS zones", () => {
     expect(resourcesOf(json, "google_compute_route").map((r) => r.dest_range)).toEqual(["199.36.153.8/30"]);
     expect(json.resource.google_dns_managed_zone).toBeUndefined();
-    expect(host("bootstrap").depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^google_compute_route\./), expect.stringMatching(/^google_compute_firewall\..*allow-google-apis/)]));
+    expect(host("bootstrap").depends_on).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^google_compute_route\./),
+        expect.stringMatching(/^google_compute_firewall\..*allow-google-apis/),
+      ]),
+    );
   });
 
   it("restricts egress and opens IAP SSH for the airlock hosts' accounts only: the team's other VMs there are untouched", () => {
@@ -65,13 +78,19 @@ describe("bring your own network (existing-network.json)", () => {
       for (const target of rule.target_service_accounts) expect(hosts).toContain(target);
     }
     const denies = firewallsOf(json).filter((f) => f.deny);
-    expect(denies.map((d) => d.target_service_accounts)).toEqual(expect.arrayContaining([[host("bootstrap").service_account.email], [host("mirror").service_account.email]]));
+    expect(denies.map((d) => d.target_service_accounts)).toEqual(
+      expect.arrayContaining([[host("bootstrap").service_account.email], [host("mirror").service_account.email]]),
+    );
   });
 
   it("the guardrails say what they cannot see, for each existing network", () => {
     expect(notes).toEqual([
-      expect.stringMatching(/^airlock\/pip-airlock\/private\/private-network\/network uses the existing network "workloads-vpc" \(project acme-platform\): .*0\.0\.0\.0\/0 route or a Cloud NAT \(AIRLOCK-G4\)/),
-      expect.stringMatching(/^airlock\/pip-airlock\/mirror\/public-network\/network uses the existing network "edge-vpc" \(project acme-platform\): .*SSH beyond IAP \(AIRLOCK-G5\)/),
+      expect.stringMatching(
+        /^airlock\/pip-airlock\/private\/private-network\/network uses the existing network "workloads-vpc" \(project acme-platform\): .*0\.0\.0\.0\/0 route or a Cloud NAT \(AIRLOCK-G4\)/,
+      ),
+      expect.stringMatching(
+        /^airlock\/pip-airlock\/mirror\/public-network\/network uses the existing network "edge-vpc" \(project acme-platform\): .*SSH beyond IAP \(AIRLOCK-G5\)/,
+      ),
     ]);
     expect(synthExample("example.json").notes).toEqual([]);
   });
@@ -82,7 +101,9 @@ describe("Shared VPC (shared-vpc.json)", () => {
 
   it("looks the network up in the host project and creates the route, zones and rules there; VMs and repositories stay in the service project", () => {
     expect(dataOf(json, "google_compute_network")).toEqual([expect.objectContaining({ name: "shared-prod", project: "acme-net-host" })]);
-    expect(dataOf(json, "google_compute_subnetwork")).toEqual([expect.objectContaining({ name: "ml-us-central1", project: "acme-net-host", region: "us-central1" })]);
+    expect(dataOf(json, "google_compute_subnetwork")).toEqual([
+      expect.objectContaining({ name: "ml-us-central1", project: "acme-net-host", region: "us-central1" }),
+    ]);
     for (const type of ["google_compute_route", "google_compute_firewall", "google_dns_managed_zone", "google_dns_record_set"]) {
       const created = resourcesOf(json, type);
       expect(created.length).toBeGreaterThan(0);
@@ -90,7 +111,8 @@ describe("Shared VPC (shared-vpc.json)", () => {
     }
     expect(resourcesOf(json, "google_compute_route")[0].dest_range).toBe("199.36.153.4/30");
     for (const r of resourcesOf(json, "google_artifact_registry_repository")) expect(r.project).toBe("acme-ml-prod");
-    for (const vm of [...resourcesOf(json, "google_compute_instance"), ...resourcesOf(json, "google_compute_instance_template")]) expect(vm.project).toBe("acme-ml-prod");
+    for (const vm of [...resourcesOf(json, "google_compute_instance"), ...resourcesOf(json, "google_compute_instance_template")])
+      expect(vm.project).toBe("acme-ml-prod");
   });
 });
 
@@ -102,7 +124,11 @@ describe("repositories only (repositories-only.json)", () => {
     expect(json.resource.google_compute_instance_template).toBeUndefined();
     expect(json.resource.google_service_account).toBeUndefined();
     expect(json.resource.google_compute_firewall).toBeUndefined(); // egressRules: false, and no host to open SSH to
-    expect(resourcesOf(json, "google_dns_managed_zone").map((z) => z.dns_name).sort()).toEqual(["googleapis.com.", "pkg.dev."]);
+    expect(
+      resourcesOf(json, "google_dns_managed_zone")
+        .map((z) => z.dns_name)
+        .sort(),
+    ).toEqual(["googleapis.com.", "pkg.dev."]);
     expect(readFileSync(path.join(outdir, "stacks", "airlock", BOOTSTRAP_SCRIPT_FILE), "utf8")).toMatch(/^#!\/usr\/bin\/env bash\n/);
     const outputs = Object.keys(json.output!);
     expect(outputs.filter((o) => o.startsWith("private_host_"))).toEqual(["private_host_bootstrap_script"]);

@@ -8,7 +8,11 @@ function app(dir: string, env: NodeJS.ProcessEnv = {}) {
   const command = JSON.parse(readFileSync(path.join(dir, "cdktf.json"), "utf8")).app;
   // The tests' own config: a fork may have deleted config/example.json.
   const config = path.join(dir, "__tests__", "fixtures", "example.json");
-  return spawnSync("sh", ["-c", command], { cwd: dir, env: { ...process.env, CDKTF_OUTDIR: path.join(dir, "out"), AIRLOCK_CONFIG: config, ...env }, encoding: "utf8" });
+  return spawnSync("sh", ["-c", command], {
+    cwd: dir,
+    env: { ...process.env, CDKTF_OUTDIR: path.join(dir, "out"), AIRLOCK_CONFIG: config, ...env },
+    encoding: "utf8",
+  });
 }
 
 describe("the app command: bundle rebuilt only when a source changed, V8's compiled code reused", () => {

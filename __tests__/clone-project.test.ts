@@ -8,7 +8,8 @@ import { cloneProject } from "./clone-project";
 
 it("copies what exists, skips what the index still lists but the working tree no longer has, and takes new files", () => {
   const repo = mkdtempSync(path.join(tmpdir(), "airlock-repo-"));
-  const git = (...args: string[]) => execFileSync("git", ["-c", "user.email=t@e", "-c", "user.name=t", ...args], { cwd: repo, stdio: "pipe" });
+  const git = (...args: string[]) =>
+    execFileSync("git", ["-c", "user.email=t@e", "-c", "user.name=t", ...args], { cwd: repo, stdio: "pipe" });
   git("init", "-q");
   mkdirSync(path.join(repo, "cdktf.out", "stacks", "airlock"), { recursive: true });
   writeFileSync(path.join(repo, "cdktf.out", "stacks", "airlock", "cdk.tf.json"), "{}");

@@ -12,7 +12,9 @@ import { ROOT } from "./support";
  */
 export function cloneProject(root: string = ROOT): string {
   const dir = mkdtempSync(path.join(tmpdir(), "airlock-team-"));
-  const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: root, encoding: "utf8" }).split("\0").filter(Boolean);
+  const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: root, encoding: "utf8" })
+    .split("\0")
+    .filter(Boolean);
   for (const file of files.filter((f) => f !== "node_modules" && existsSync(path.join(root, f)))) {
     mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
     cpSync(path.join(root, file), path.join(dir, file));
@@ -20,4 +22,3 @@ export function cloneProject(root: string = ROOT): string {
   symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
   return dir;
 }
-

@@ -8,7 +8,10 @@ import { buildStack, exampleConfig, fleetSettings, ROOT } from "./support";
 
 const README = readFileSync(path.join(ROOT, "docs", "development.md"), "utf8");
 const table = README.slice(README.indexOf("| concept | owner |"), README.indexOf("\n\n", README.indexOf("| concept | owner |")));
-const rows = table.split("\n").slice(2).map((line) => line.split(" | ")[1] ?? "");
+const rows = table
+  .split("\n")
+  .slice(2)
+  .map((line) => line.split(" | ")[1] ?? "");
 
 /** [file, class] for each `file` (`Class`) the table names; [path, undefined] for a bare path. */
 const owners = rows.flatMap((cell) => [...cell.matchAll(/`([a-z0-9./_-]+)`(?: \(`([A-Za-z]+)`)?/g)].map((m) => [m[1], m[2]] as const));
@@ -25,18 +28,29 @@ describe("docs/development.md: where each part lives", () => {
     expect(rows.length).toBeGreaterThan(10);
     for (const [file, klass] of owners) {
       expect([file, existsSync(path.join(ROOT, file.replace(/:.*$/, "")))]).toEqual([file, true]);
-      if (klass) expect([file, readFileSync(path.join(ROOT, file), "utf8")]).toEqual([file, expect.stringMatching(new RegExp(`^export class ${klass}\\b`, "m"))]);
+      if (klass)
+        expect([file, readFileSync(path.join(ROOT, file), "utf8")]).toEqual([
+          file,
+          expect.stringMatching(new RegExp(`^export class ${klass}\\b`, "m")),
+        ]);
     }
   });
 
   it("names every construct of the product a stack is built from, down through its groups", () => {
     const { stack } = buildStack(
       exampleConfig((c) => {
-        c.fleet = fleetSettings({ name: "workers", size: 2, machineType: "e2-small", image: "debian-cloud/debian-12", accountId: "workers" });
+        c.fleet = fleetSettings({
+          name: "workers",
+          size: 2,
+          machineType: "e2-small",
+          image: "debian-cloud/debian-12",
+          accountId: "workers",
+        });
         c.repositories.virtual.enabled = true;
       }),
     );
-    const parts = (scope: IConstruct): IConstruct[] => scope.node.children.flatMap((child) => [child, ...(ConstructGroup.isGroup(child) ? parts(child) : [])]);
+    const parts = (scope: IConstruct): IConstruct[] =>
+      scope.node.children.flatMap((child) => [child, ...(ConstructGroup.isGroup(child) ? parts(child) : [])]);
     const used = new Set([stack, ...parts(stack)].map((c) => c.constructor.name).filter((name) => productClasses.has(name)));
     expect(used.size).toBeGreaterThan(10);
     const named = new Set(owners.map(([, klass]) => klass));

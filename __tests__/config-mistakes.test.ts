@@ -21,15 +21,21 @@ interface Mistake {
   readonly apply: (c: any, proposed: string[]) => void;
 }
 
-const set = (path: string[]) => (c: any, [value]: string[]) => {
-  const parent = path.slice(0, -1).reduce((o, k) => o[k], c);
-  parent[path[path.length - 1]] = value;
-};
+const set =
+  (path: string[]) =>
+  (c: any, [value]: string[]) => {
+    const parent = path.slice(0, -1).reduce((o, k) => o[k], c);
+    parent[path[path.length - 1]] = value;
+  };
 
 const MISTAKES: Mistake[] = [
   {
     name: "an Arm machine type with an x86 image (hosts)",
-    edit: (c) => ((c.hosts.machineType = "t2a-standard-4"), (c.hosts.image = "ubuntu-os-cloud/ubuntu-2404-lts-amd64"), (c.hosts.publicImage = "debian-cloud/debian-12-arm64")),
+    edit: (c) => (
+      (c.hosts.machineType = "t2a-standard-4"),
+      (c.hosts.image = "ubuntu-os-cloud/ubuntu-2404-lts-amd64"),
+      (c.hosts.publicImage = "debian-cloud/debian-12-arm64")
+    ),
     line: /^hosts\.image: "ubuntu-os-cloud\/ubuntu-2404-lts-amd64" is an x86_64 \(Intel or AMD\) image, and hosts\.machineType "t2a-standard-4" is an Arm \(aarch64\) machine, which cannot boot it: use "ubuntu-os-cloud\/ubuntu-2404-lts-arm64"/,
     apply: set(["hosts", "image"]),
   },
@@ -47,21 +53,20 @@ const MISTAKES: Mistake[] = [
   },
   {
     name: "an Arm fleet with an x86 image of a dated release",
-    edit: (c) => (c.fleet = { name: "workers", machineType: "t2a-standard-8", image: "rocky-linux-cloud/rocky-linux-9-optimized-gcp-v20240110" }),
+    edit: (c) =>
+      (c.fleet = { name: "workers", machineType: "t2a-standard-8", image: "rocky-linux-cloud/rocky-linux-9-optimized-gcp-v20240110" }),
     line: /^fleet\.image: .* fleet\.machineType "t2a-standard-8" .*: use "rocky-linux-cloud\/rocky-linux-9-optimized-gcp-arm64"/,
     apply: set(["fleet", "image"]),
   },
   // An x86 release the table has no Arm image of (RHEL 10 today): the fix is the machine type's x86 twin.
   ...IMAGE_FAMILIES.filter((f) => f.target.arch === "x86_64" && !f.refused && !counterpartFamily(f, "aarch64"))
     .slice(0, 1)
-    .map(
-      (f): Mistake => ({
-        name: `an Arm fleet with ${f.family}, which has no Arm image`,
-        edit: (c) => (c.fleet = { name: "workers", machineType: "t2a-standard-8", image: `${f.project}/${f.family}` }),
-        line: /^fleet\.image: .* has no aarch64 image pip-airlock knows: use an x86_64 \(Intel or AMD\) machine type such as "t2d-standard-8" for fleet\.machineType$/,
-        apply: set(["fleet", "machineType"]),
-      }),
-    ),
+    .map((f): Mistake => ({
+      name: `an Arm fleet with ${f.family}, which has no Arm image`,
+      edit: (c) => (c.fleet = { name: "workers", machineType: "t2a-standard-8", image: `${f.project}/${f.family}` }),
+      line: /^fleet\.image: .* has no aarch64 image pip-airlock knows: use an x86_64 \(Intel or AMD\) machine type such as "t2d-standard-8" for fleet\.machineType$/,
+      apply: set(["fleet", "machineType"]),
+    })),
   {
     name: "mirror.packages without the Artifact Registry backend",
     edit: (c) => (c.mirror.packages = ["keyring", "requests"]),
@@ -120,7 +125,9 @@ const MISTAKES: Mistake[] = [
 
 /** The values a message proposes: quoted after "use", "did you mean" or "add" (and those joined by "and"). */
 function proposed(line: string): string[] {
-  const fix = /(?:use|did you mean|add|such as) ("[^"]+"(?: and "[^"]+")*)/.exec(line.slice(line.indexOf(": ") + 2).replace(/^"[^"]*"/, ""));
+  const fix = /(?:use|did you mean|add|such as) ("[^"]+"(?: and "[^"]+")*)/.exec(
+    line.slice(line.indexOf(": ") + 2).replace(/^"[^"]*"/, ""),
+  );
   return fix ? [...fix[1].matchAll(/"([^"]+)"/g)].map((m) => m[1]) : [];
 }
 
@@ -136,11 +143,30 @@ describe("every mistake of a class is refused at its field, with a fix that work
 
   it("accepts what is right: matching architectures, custom images, real time zones and links, every member kind", () => {
     const ok = (edit: (c: any) => void) => expect(() => loadConfig(exampleVariant(edit))).not.toThrow();
-    ok((c) => ((c.hosts.machineType = "t2a-standard-4"), (c.hosts.image = "ubuntu-os-cloud/ubuntu-2404-lts-arm64"), (c.hosts.publicImage = "debian-cloud/debian-13-arm64")));
-    ok((c) => ((c.fleet = { name: "workers", machineType: "t2a-standard-4", image: "my-images/golden-2025" }), (c.mirror.targets = [{ python: "3.12.3", glibc: "2.39", arch: "aarch64" }])));
-    for (const zone of ["Etc/UTC", "UTC", "Europe/Berlin", "America/Argentina/Buenos_Aires", "Asia/Calcutta", "Etc/GMT+5"]) ok((c) => (c.mirror.scheduleTimeZone = zone));
+    ok(
+      (c) => (
+        (c.hosts.machineType = "t2a-standard-4"),
+        (c.hosts.image = "ubuntu-os-cloud/ubuntu-2404-lts-arm64"),
+        (c.hosts.publicImage = "debian-cloud/debian-13-arm64")
+      ),
+    );
+    ok(
+      (c) => (
+        (c.fleet = { name: "workers", machineType: "t2a-standard-4", image: "my-images/golden-2025" }),
+        (c.mirror.targets = [{ python: "3.12.3", glibc: "2.39", arch: "aarch64" }])
+      ),
+    );
+    for (const zone of ["Etc/UTC", "UTC", "Europe/Berlin", "America/Argentina/Buenos_Aires", "Asia/Calcutta", "Etc/GMT+5"])
+      ok((c) => (c.mirror.scheduleTimeZone = zone));
     ok((c) => (c.mirror.packages = ["keyrings.google-artifactregistry-auth==1.1.2", "Keyring>=25", "requests"]));
-    ok((c) => (c.repositories.access = { private: { readers: ["group:ml@example.com", "user:me@example.com", "serviceAccount:ci@p.iam.gserviceaccount.com", "domain:example.com"] } }));
+    ok(
+      (c) =>
+        (c.repositories.access = {
+          private: {
+            readers: ["group:ml@example.com", "user:me@example.com", "serviceAccount:ci@p.iam.gserviceaccount.com", "domain:example.com"],
+          },
+        }),
+    );
   });
 });
 
@@ -160,7 +186,9 @@ describe("hints that name the fix the README documents", () => {
   it("a trailing comma: remove it, at the line where it is", () => {
     const file = exampleVariant();
     writeFileSync(file, '{\n  "name": "airlock",\n  "hosts": { "machineType": "e2-small", },\n  "mode": "mirror"\n}\n');
-    expect(refusals(file)).toEqual(["is not valid JSON: a trailing comma at line 3, column 39 (JSON allows none before a closing '}' or ']'): remove the trailing comma"]);
+    expect(refusals(file)).toEqual([
+      "is not valid JSON: a trailing comma at line 3, column 39 (JSON allows none before a closing '}' or ']'): remove the trailing comma",
+    ]);
     expect(path.basename(file)).toBe("config.json");
   });
 });
@@ -170,7 +198,9 @@ describe("located right", () => {
     const outdir = mkdtempSync(path.join(tmpdir(), "airlock-replaces-"));
     writeFileSync(path.join(outdir, "pip-airlock.json"), synthRecord(ROOT, path.join(ROOT, "config", "example.json"), ["airlock"]));
     const out: string[] = [];
-    const spies = [process.stdout, process.stderr].map((s) => jest.spyOn(s, "write").mockImplementation((text) => (out.push(String(text)), true)));
+    const spies = [process.stdout, process.stderr].map((s) =>
+      jest.spyOn(s, "write").mockImplementation((text) => (out.push(String(text)), true)),
+    );
     try {
       expect(main({ AIRLOCK_CONFIG: exampleVariant((c) => (c.mirror.scheduleTimeZone = "Mars/Olympus")), CDKTF_OUTDIR: outdir })).toBe(1);
     } finally {
@@ -189,7 +219,9 @@ describe("environments: a mistake said once, where it is in the file; null remov
     });
 
   it("a top-level mistake every environment inherits: once, at its top-level path", () => {
-    expect(refusals(withEnvironments((c) => (c.mirror.scheduleTimeZone = "Europe/Berln")))).toEqual(['mirror.scheduleTimeZone: "Europe/Berln" is no IANA time zone: did you mean "Europe/Berlin"?']);
+    expect(refusals(withEnvironments((c) => (c.mirror.scheduleTimeZone = "Europe/Berln")))).toEqual([
+      'mirror.scheduleTimeZone: "Europe/Berln" is no IANA time zone: did you mean "Europe/Berlin"?',
+    ]);
   });
 
   it("a mistake in one environment's entry: at that entry's path", () => {
@@ -200,7 +232,10 @@ describe("environments: a mistake said once, where it is in the file; null remov
 
   it("a top-level value wrong in one environment only (its machine type there): at that environment", () => {
     const lines = refusals(withEnvironments((c) => (c.environments.prod.hosts = { machineType: "t2a-standard-2" })));
-    expect(lines).toEqual([expect.stringMatching(/^environments\.prod\.hosts\.image: "debian-cloud\/debian-12" is an x86_64/), expect.stringMatching(/^environments\.prod\.hosts\.publicImage: /)]);
+    expect(lines).toEqual([
+      expect.stringMatching(/^environments\.prod\.hosts\.image: "debian-cloud\/debian-12" is an x86_64/),
+      expect.stringMatching(/^environments\.prod\.hosts\.publicImage: /),
+    ]);
   });
 
   it('"fleet": null in an environment drops the top level\'s fleet; "stateBucket": null its state bucket', () => {

@@ -30,7 +30,9 @@ describe("ConstructGroup", () => {
     const plain = new ServiceAccount(stack, "x", { accountId: "plain-account" });
     expect(stack.getLogicalId(nested)).toBe(stack.getLogicalId(plain));
     // Both are google_service_account.x once the groups are left out: the synth refuses that.
-    expect(() => Testing.synth(stack, true)).toThrow(/airlock\/g\/h\/x and airlock\/x would both be google_service_account\.x in Terraform: rename one of them/);
+    expect(() => Testing.synth(stack, true)).toThrow(
+      /airlock\/g\/h\/x and airlock\/x would both be google_service_account\.x in Terraform: rename one of them/,
+    );
   });
 
   it("the stack's own parts are groups, and none of their names reaches an address", () => {

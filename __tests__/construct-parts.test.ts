@@ -39,7 +39,11 @@ function bareStack(): TerraformStack {
   return stack;
 }
 
-function synth(stack: TerraformStack): { resource: Record<string, Record<string, any>>; provider?: Record<string, unknown>; output?: Record<string, unknown> } {
+function synth(stack: TerraformStack): {
+  resource: Record<string, Record<string, any>>;
+  provider?: Record<string, unknown>;
+  output?: Record<string, unknown>;
+} {
   return JSON.parse(Testing.synth(stack));
 }
 
@@ -63,13 +67,22 @@ describe("AirlockRepositories alone", () => {
       betaProvider: () => new GoogleBetaProvider(stack, "google-beta", { project: PROJECT }),
     });
     const json = synth(stack);
-    const grants = Object.values(json.resource.google_artifact_registry_repository_iam_member).filter((g) => g.member === "group:ml@acme.example");
+    const grants = Object.values(json.resource.google_artifact_registry_repository_iam_member).filter(
+      (g) => g.member === "group:ml@acme.example",
+    );
     expect(grants.map(({ repository, role }) => ({ repository, role }))).toEqual([
-      { repository: `\${google_artifact_registry_repository.${stack.getLogicalId(repositories.privateRepo.repository)}.name}`, role: "roles/artifactregistry.reader" },
+      {
+        repository: `\${google_artifact_registry_repository.${stack.getLogicalId(repositories.privateRepo.repository)}.name}`,
+        role: "roles/artifactregistry.reader",
+      },
     ]);
     expect(Object.keys(json.resource).filter((type) => /^google_project_iam/.test(type))).toEqual([]);
     // Remote mode: the helpers come from a PyPI remote repository, with no signing key.
-    expect(Object.values(json.resource.google_artifact_registry_repository).map((r) => r.mode).sort()).toEqual(["REMOTE_REPOSITORY", "STANDARD_REPOSITORY"]);
+    expect(
+      Object.values(json.resource.google_artifact_registry_repository)
+        .map((r) => r.mode)
+        .sort(),
+    ).toEqual(["REMOTE_REPOSITORY", "STANDARD_REPOSITORY"]);
     expect(json.resource.google_kms_crypto_key).toBeUndefined();
     expect(Object.keys(json.provider ?? {})).toEqual(["google"]); // google-beta is made on first use only: no CMEK, no VPC-SC policy
   });
@@ -102,7 +115,12 @@ describe("PrivateSide alone", () => {
     const json = synth(stack);
     const egress = Object.values(json.resource.google_compute_firewall).filter((r) => r.direction === "EGRESS");
     expect(egress.filter((r) => r.deny)).toEqual([
-      expect.objectContaining({ destination_ranges: ["0.0.0.0/0"], deny: [{ protocol: "all" }], priority: 65000, network: `\${google_compute_network.${stack.getLogicalId(side.network.network)}.id}` }),
+      expect.objectContaining({
+        destination_ranges: ["0.0.0.0/0"],
+        deny: [{ protocol: "all" }],
+        priority: 65000,
+        network: `\${google_compute_network.${stack.getLogicalId(side.network.network)}.id}`,
+      }),
     ]);
     expect(egress.filter((r) => r.allow).map((r) => r.destination_ranges)).toEqual([[side.network.googleApisCidr]]);
     expect(granted).toHaveLength(1);
@@ -118,8 +136,20 @@ describe("MirrorSide alone", () => {
   it("makes the public host the auth repo's only writer and the key's only signer, behind a Cloud NAT", () => {
     const stack = bareStack();
     const config = settings((c) => delete c.mirror.schedule);
-    const authRepo = new PythonRepository(stack, "auth-repo", { project: PROJECT, location: REGION, repositoryId: "pip-auth-repo", description: "auth", role: "auth-repo" });
-    const signing = new MirrorSigning(stack, "signing", { project: PROJECT, location: REGION, keyRing: "pip-airlock", key: "mirror", protectionLevel: "SOFTWARE" });
+    const authRepo = new PythonRepository(stack, "auth-repo", {
+      project: PROJECT,
+      location: REGION,
+      repositoryId: "pip-auth-repo",
+      description: "auth",
+      role: "auth-repo",
+    });
+    const signing = new MirrorSigning(stack, "signing", {
+      project: PROJECT,
+      location: REGION,
+      keyRing: "pip-airlock",
+      key: "mirror",
+      protectionLevel: "SOFTWARE",
+    });
     const side = new MirrorSide(stack, "mirror", {
       project: PROJECT,
       region: REGION,
@@ -137,7 +167,9 @@ describe("MirrorSide alone", () => {
     });
     const json = synth(stack);
     const host = `serviceAccount:\${google_service_account.${stack.getLogicalId(side.identity.account)}.email}`;
-    const writers = Object.values(json.resource.google_artifact_registry_repository_iam_member).filter((g) => g.role === "roles/artifactregistry.writer");
+    const writers = Object.values(json.resource.google_artifact_registry_repository_iam_member).filter(
+      (g) => g.role === "roles/artifactregistry.writer",
+    );
     expect(writers.map(({ member }) => member)).toEqual([host]);
     const signers = Object.values(json.resource.google_kms_crypto_key_iam_member).filter((g) => g.role === "roles/cloudkms.signer");
     expect(signers.map(({ member }) => member)).toEqual([host]);

@@ -25,7 +25,11 @@ function synthFixture(): { stack: any; bootstrap: string; dir: string } {
   const outdir = path.join(work, "cdktf.out");
   const [name] = synthesize({ configFile: path.join(FIXTURES, "consumers.json"), outdir, assetsDir: ASSETS });
   const dir = path.join(outdir, "stacks", name);
-  return { stack: JSON.parse(readFileSync(path.join(dir, "cdk.tf.json"), "utf8")), bootstrap: readFileSync(path.join(dir, "private-host-bootstrap.sh"), "utf8"), dir };
+  return {
+    stack: JSON.parse(readFileSync(path.join(dir, "cdk.tf.json"), "utf8")),
+    bootstrap: readFileSync(path.join(dir, "private-host-bootstrap.sh"), "utf8"),
+    dir,
+  };
 }
 
 /**
@@ -38,7 +42,9 @@ function standIn(stack: any): string {
   const text = JSON.stringify({ locals: { [CONSUMER_BOOTSTRAP_LOCAL]: stack.locals[CONSUMER_BOOTSTRAP_LOCAL] }, output: outputs })
     .replace(/(?<!\$)\$\{data\.google_compute_network\.[A-Za-z0-9_-]+\.self_link\}/g, NETWORK)
     .replace(/(?<!\$)\$\{data\.google_compute_subnetwork\.[A-Za-z0-9_-]+\.self_link\}/g, SUBNET);
-  const refs = [...text.replace(/\$\{file\(\\"\$\{path\.module\}\/[a-z-]+\.sh\\"\)\}/g, "FILE").matchAll(/(?<!\$)\$\{([^}]*)\}/g)].map((m) => m[1]);
+  const refs = [...text.replace(/\$\{file\(\\"\$\{path\.module\}\/[a-z-]+\.sh\\"\)\}/g, "FILE").matchAll(/(?<!\$)\$\{([^}]*)\}/g)].map(
+    (m) => m[1],
+  );
   expect([...new Set(refs)]).toEqual([`local.${CONSUMER_BOOTSTRAP_LOCAL}`]);
   return text;
 }
@@ -54,12 +60,28 @@ function consumerRoot(state: string, inputs: Record<string, unknown>): string {
   const dir = mkdtempSync(path.join(work, "consumer-"));
   const module = path.join(dir, "modules", "airlock-consumer");
   cpSync(MODULE, module, { recursive: true });
-  writeFileSync(path.join(module, "airlock_override.tf"), `data "terraform_remote_state" "airlock" {\n  backend = "local"\n  config = {\n    path = ${JSON.stringify(state)}\n  }\n}\n`);
-  const args = Object.entries({ state_bucket: "acme-platform-tfstate", state_prefix: "pip-airlock/airlock", ...inputs }).map(([k, v]) => `  ${k} = ${JSON.stringify(v)}`);
-  const outputs = ["metadata", "service_account", "scopes", "subnetwork", "network_project", "region", "pip_index_url", "startup_script_sha256", "status_command"];
+  writeFileSync(
+    path.join(module, "airlock_override.tf"),
+    `data "terraform_remote_state" "airlock" {\n  backend = "local"\n  config = {\n    path = ${JSON.stringify(state)}\n  }\n}\n`,
+  );
+  const args = Object.entries({ state_bucket: "acme-platform-tfstate", state_prefix: "pip-airlock/airlock", ...inputs }).map(
+    ([k, v]) => `  ${k} = ${JSON.stringify(v)}`,
+  );
+  const outputs = [
+    "metadata",
+    "service_account",
+    "scopes",
+    "subnetwork",
+    "network_project",
+    "region",
+    "pip_index_url",
+    "startup_script_sha256",
+    "status_command",
+  ];
   writeFileSync(
     path.join(dir, "main.tf"),
-    `module "airlock" {\n  source = "./modules/airlock-consumer"\n${args.join("\n")}\n}\n` + outputs.map((o) => `output "${o}" {\n  value = module.airlock.${o}\n}\n`).join(""),
+    `module "airlock" {\n  source = "./modules/airlock-consumer"\n${args.join("\n")}\n}\n` +
+      outputs.map((o) => `output "${o}" {\n  value = module.airlock.${o}\n}\n`).join(""),
   );
   return dir;
 }
@@ -118,21 +140,39 @@ describe("examples/consumer-terraform: another team's Terraform", () => {
   }, 120_000);
 
   it.each<[string, Record<string, unknown>, RegExp]>([
-    ["a consumer the stack does not declare", { consumer: "web-team" }, /has no output consumer_web_team: declare consumers\.web-team in the pip-airlock config and deploy the stack/],
-    ["an account the stack did not grant", { consumer: "rocky-team", service_account: "other@acme-rocky.iam.gserviceaccount.com" }, /service_account other@acme-rocky\.iam\.gserviceaccount\.com is not one the pip-airlock stack granted consumers\.rocky-team/],
-    ["metadata that would replace the bootstrap's", { consumer: "rocky-team", metadata: { "startup-script": "echo mine", "enable-oslogin": "FALSE" } }, /metadata sets enable-oslogin, startup-script, which the bootstrap sets/],
-  ])("refuses %s at plan, saying what to do", async (_case, inputs, message) => {
-    const dir = consumerRoot(state, inputs);
-    await ok(dir, ["init", "-input=false"]);
-    const run = await terraform(dir, ["plan", "-input=false", "-no-color"], cliConfig);
-    expect(run.status).not.toBe(0);
-    expect((run.stderr + run.stdout).replace(/\s*│\s*/g, " ").replace(/\s+/g, " ")).toMatch(message);
-  }, 120_000);
+    [
+      "a consumer the stack does not declare",
+      { consumer: "web-team" },
+      /has no output consumer_web_team: declare consumers\.web-team in the pip-airlock config and deploy the stack/,
+    ],
+    [
+      "an account the stack did not grant",
+      { consumer: "rocky-team", service_account: "other@acme-rocky.iam.gserviceaccount.com" },
+      /service_account other@acme-rocky\.iam\.gserviceaccount\.com is not one the pip-airlock stack granted consumers\.rocky-team/,
+    ],
+    [
+      "metadata that would replace the bootstrap's",
+      { consumer: "rocky-team", metadata: { "startup-script": "echo mine", "enable-oslogin": "FALSE" } },
+      /metadata sets enable-oslogin, startup-script, which the bootstrap sets/,
+    ],
+  ])(
+    "refuses %s at plan, saying what to do",
+    async (_case, inputs, message) => {
+      const dir = consumerRoot(state, inputs);
+      await ok(dir, ["init", "-input=false"]);
+      const run = await terraform(dir, ["plan", "-input=false", "-no-color"], cliConfig);
+      expect(run.status).not.toBe(0);
+      expect((run.stderr + run.stdout).replace(/\s*│\s*/g, " ").replace(/\s+/g, " ")).toMatch(message);
+    },
+    120_000,
+  );
 
   it("another account the consumer lists is accepted", async () => {
     const dir = consumerRoot(state, { consumer: "rocky-team", service_account: "rocky-batch@acme-rocky.iam.gserviceaccount.com" });
     await ok(dir, ["init", "-input=false"]);
     await ok(dir, ["apply", "-auto-approve", "-input=false"]);
-    expect(JSON.parse((await ok(dir, ["output", "-json", "service_account"])).stdout)).toBe("rocky-batch@acme-rocky.iam.gserviceaccount.com");
+    expect(JSON.parse((await ok(dir, ["output", "-json", "service_account"])).stdout)).toBe(
+      "rocky-batch@acme-rocky.iam.gserviceaccount.com",
+    );
   }, 120_000);
 });

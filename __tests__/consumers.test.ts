@@ -11,7 +11,18 @@ import { loadConfig } from "../config/load";
 import { EnvironmentConfig } from "../config/schema";
 import { CONSUMER_BOOTSTRAP_LOCAL } from "../constructs/consumers";
 import { synthesize } from "../synth/synthesize";
-import { ASSETS, buildStack, carriedScript, exampleVariant, FIXTURES, hostByRole, refusals, resourcesOf, SynthJson, synthJson } from "./support";
+import {
+  ASSETS,
+  buildStack,
+  carriedScript,
+  exampleVariant,
+  FIXTURES,
+  hostByRole,
+  refusals,
+  resourcesOf,
+  SynthJson,
+  synthJson,
+} from "./support";
 
 const FIXTURE = path.join(FIXTURES, "consumers.json");
 const ROCKY = ["rocky-vms@acme-rocky.iam.gserviceaccount.com", "rocky-batch@acme-rocky.iam.gserviceaccount.com"];
@@ -23,7 +34,8 @@ const fixture = () => structuredClone(loadConfig(FIXTURE)[0].config);
 function withConsumers(consumers: Record<string, unknown>, edit: (c: any) => void = () => {}): EnvironmentConfig {
   return loadConfig(exampleVariant((c) => ((c.consumers = consumers), edit(c))))[0].config;
 }
-const problemsOf = (consumers: Record<string, unknown>, edit: (c: any) => void = () => {}) => refusals(exampleVariant((c) => ((c.consumers = consumers), edit(c))));
+const problemsOf = (consumers: Record<string, unknown>, edit: (c: any) => void = () => {}) =>
+  refusals(exampleVariant((c) => ((c.consumers = consumers), edit(c))));
 
 /** The synthesized stack's JSON, and the notes the synth printed, through the app's own synthesize. */
 function synthFile(configFile: string): { json: SynthJson & { locals?: Record<string, string> }; notes: string[] } {
@@ -35,7 +47,12 @@ function synthFile(configFile: string): { json: SynthJson & { locals?: Record<st
 
 /** "ROLE MEMBER REPOSITORY-ID" of every repository grant, and "ROLE MEMBER signing-key" of every grant on the signing key. */
 function grantsOf(json: SynthJson): string[] {
-  const repoIds = Object.fromEntries(Object.entries<any>(json.resource.google_artifact_registry_repository).map(([name, r]) => [`\${google_artifact_registry_repository.${name}.name}`, r.repository_id]));
+  const repoIds = Object.fromEntries(
+    Object.entries<any>(json.resource.google_artifact_registry_repository).map(([name, r]) => [
+      `\${google_artifact_registry_repository.${name}.name}`,
+      r.repository_id,
+    ]),
+  );
   return [
     ...resourcesOf(json, "google_artifact_registry_repository_iam_member").map((g) => `${g.role} ${g.member} ${repoIds[g.repository]}`),
     ...resourcesOf(json, "google_kms_crypto_key_iam_member").map((g) => `${g.role} ${g.member} signing-key`),
@@ -47,8 +64,15 @@ const rule = (json: SynthJson, suffix: string) => resourcesOf(json, "google_comp
 describe("the config: consumers declared once", () => {
   it("defaults a consumer's repositories to what a bootstrapping host reads, in each mode", () => {
     expect(withConsumers({ a: ROCKY_TEAM }).consumers.a.repositories).toEqual(["auth", "private"]);
-    expect(withConsumers({ a: ROCKY_TEAM }, (c) => (c.repositories.virtual.enabled = true)).consumers.a.repositories).toEqual(["auth", "private", "virtual"]);
-    expect(withConsumers({ a: { serviceAccounts: [ROCKY[0]] } }, (c) => (c.mode = "remote")).consumers.a.repositories).toEqual(["remote", "private"]);
+    expect(withConsumers({ a: ROCKY_TEAM }, (c) => (c.repositories.virtual.enabled = true)).consumers.a.repositories).toEqual([
+      "auth",
+      "private",
+      "virtual",
+    ]);
+    expect(withConsumers({ a: { serviceAccounts: [ROCKY[0]] } }, (c) => (c.mode = "remote")).consumers.a.repositories).toEqual([
+      "remote",
+      "private",
+    ]);
     expect(fixture().consumers.analytics.repositories).toEqual(["auth", "virtual"]);
   });
 
@@ -66,29 +90,143 @@ describe("the config: consumers declared once", () => {
 
   const example = "airlock-private-host@airlock-example.iam.gserviceaccount.com";
   it.each<[string, Record<string, unknown>, (c: any) => void, string, RegExp]>([
-    ["an IAM member instead of an email", { a: { ...ROCKY_TEAM, serviceAccounts: [`serviceAccount:${ROCKY[0]}`] } }, () => {}, "consumers.a.serviceAccounts.0", /write the account's email alone, "rocky-vms@acme-rocky.iam.gserviceaccount.com"/],
-    ["a group", { a: { ...ROCKY_TEAM, serviceAccounts: ["group:ml@acme.example"] } }, () => {}, "consumers.a.serviceAccounts.0", /a consumer is VMs, which run as a service account/],
-    ["allUsers", { a: { ...ROCKY_TEAM, serviceAccounts: ["allUsers"] } }, () => {}, "consumers.a.serviceAccounts.0", /must be a service account's email/],
-    ["the Compute Engine default account", { a: { ...ROCKY_TEAM, serviceAccounts: ["123456789-compute@developer.gserviceaccount.com"] } }, () => {}, "consumers.a.serviceAccounts.0", /which every VM of its project runs as/],
-    ["a service agent", { a: { ...ROCKY_TEAM, serviceAccounts: ["service-1@gcp-sa-artifactregistry.iam.gserviceaccount.com"] } }, () => {}, "consumers.a.serviceAccounts.0", /Google-managed service agent/],
-    ["not an email", { a: { ...ROCKY_TEAM, serviceAccounts: ["Rocky VMs"] } }, () => {}, "consumers.a.serviceAccounts.0", /ACCOUNT@PROJECT\.iam\.gserviceaccount\.com/],
+    [
+      "an IAM member instead of an email",
+      { a: { ...ROCKY_TEAM, serviceAccounts: [`serviceAccount:${ROCKY[0]}`] } },
+      () => {},
+      "consumers.a.serviceAccounts.0",
+      /write the account's email alone, "rocky-vms@acme-rocky.iam.gserviceaccount.com"/,
+    ],
+    [
+      "a group",
+      { a: { ...ROCKY_TEAM, serviceAccounts: ["group:ml@acme.example"] } },
+      () => {},
+      "consumers.a.serviceAccounts.0",
+      /a consumer is VMs, which run as a service account/,
+    ],
+    [
+      "allUsers",
+      { a: { ...ROCKY_TEAM, serviceAccounts: ["allUsers"] } },
+      () => {},
+      "consumers.a.serviceAccounts.0",
+      /must be a service account's email/,
+    ],
+    [
+      "the Compute Engine default account",
+      { a: { ...ROCKY_TEAM, serviceAccounts: ["123456789-compute@developer.gserviceaccount.com"] } },
+      () => {},
+      "consumers.a.serviceAccounts.0",
+      /which every VM of its project runs as/,
+    ],
+    [
+      "a service agent",
+      { a: { ...ROCKY_TEAM, serviceAccounts: ["service-1@gcp-sa-artifactregistry.iam.gserviceaccount.com"] } },
+      () => {},
+      "consumers.a.serviceAccounts.0",
+      /Google-managed service agent/,
+    ],
+    [
+      "not an email",
+      { a: { ...ROCKY_TEAM, serviceAccounts: ["Rocky VMs"] } },
+      () => {},
+      "consumers.a.serviceAccounts.0",
+      /ACCOUNT@PROJECT\.iam\.gserviceaccount\.com/,
+    ],
     ["no account", { a: { ...ROCKY_TEAM, serviceAccounts: [] } }, () => {}, "consumers.a.serviceAccounts", /must list the service account/],
-    ["an account twice", { a: { ...ROCKY_TEAM, serviceAccounts: [ROCKY[0], ROCKY[0]] } }, () => {}, "consumers.a.serviceAccounts", /lists an account twice/],
-    ["one account in two consumers", { a: ROCKY_TEAM, b: ROCKY_TEAM }, () => {}, "consumers.b.serviceAccounts.0", /is an account of consumers\.a too: each account belongs to one consumer/],
-    ["the stack's private host's account", { a: { ...ROCKY_TEAM, serviceAccounts: [example] } }, () => {}, "consumers.a.serviceAccounts.0", /is the stack's own service account \(hosts\.privateAccountId\)/],
-    ["the stack's public host's account", { a: { ...ROCKY_TEAM, serviceAccounts: ["airlock-public-host@airlock-example.iam.gserviceaccount.com"] } }, () => {}, "consumers.a.serviceAccounts.0", /hosts\.publicAccountId/],
-    ["the fleet's account", { a: { ...ROCKY_TEAM, serviceAccounts: ["workers@airlock-example.iam.gserviceaccount.com"] } }, (c) => (c.fleet = { name: "workers" }), "consumers.a.serviceAccounts.0", /fleet\.accountId/],
-    ["an account the auth repo's readers name too", { a: ROCKY_TEAM }, (c) => (c.repositories.access = { auth: { readers: [`serviceAccount:${ROCKY[0]}`] } }), "consumers.a.serviceAccounts.0", /remove it from repositories\.access\.auth\.readers/],
+    [
+      "an account twice",
+      { a: { ...ROCKY_TEAM, serviceAccounts: [ROCKY[0], ROCKY[0]] } },
+      () => {},
+      "consumers.a.serviceAccounts",
+      /lists an account twice/,
+    ],
+    [
+      "one account in two consumers",
+      { a: ROCKY_TEAM, b: ROCKY_TEAM },
+      () => {},
+      "consumers.b.serviceAccounts.0",
+      /is an account of consumers\.a too: each account belongs to one consumer/,
+    ],
+    [
+      "the stack's private host's account",
+      { a: { ...ROCKY_TEAM, serviceAccounts: [example] } },
+      () => {},
+      "consumers.a.serviceAccounts.0",
+      /is the stack's own service account \(hosts\.privateAccountId\)/,
+    ],
+    [
+      "the stack's public host's account",
+      { a: { ...ROCKY_TEAM, serviceAccounts: ["airlock-public-host@airlock-example.iam.gserviceaccount.com"] } },
+      () => {},
+      "consumers.a.serviceAccounts.0",
+      /hosts\.publicAccountId/,
+    ],
+    [
+      "the fleet's account",
+      { a: { ...ROCKY_TEAM, serviceAccounts: ["workers@airlock-example.iam.gserviceaccount.com"] } },
+      (c) => (c.fleet = { name: "workers" }),
+      "consumers.a.serviceAccounts.0",
+      /fleet\.accountId/,
+    ],
+    [
+      "an account the auth repo's readers name too",
+      { a: ROCKY_TEAM },
+      (c) => (c.repositories.access = { auth: { readers: [`serviceAccount:${ROCKY[0]}`] } }),
+      "consumers.a.serviceAccounts.0",
+      /remove it from repositories\.access\.auth\.readers/,
+    ],
     ["a bad name", { "ML Team": ROCKY_TEAM }, () => {}, "consumers.ML Team", /consumer names: 1-31 lowercase letters/],
     ["an unknown key", { a: { ...ROCKY_TEAM, image: "x" } }, () => {}, "consumers.a.image", /unknown key/],
     ["no target in mirror mode", { a: { serviceAccounts: [ROCKY[0]] } }, () => {}, "consumers.a.targets", /is required in mirror mode/],
-    ["a target of an unknown image", { a: { ...ROCKY_TEAM, targets: ["acme-images/golden"] } }, () => {}, "consumers.a.targets.0", /for a custom image, say what it runs/],
-    ["a refused image", { a: { ...ROCKY_TEAM, targets: ["rocky-linux-cloud/rocky-linux-8"] } }, () => {}, "consumers.a.targets.0", /is refused/],
-    ["a repository the mode does not create", { a: { ...ROCKY_TEAM, repositories: ["auth", "remote", "private"] } }, () => {}, "consumers.a.repositories.1", /does not exist in mirror mode: remove it/],
-    ["a virtual repository that is not enabled", { a: { ...ROCKY_TEAM, repositories: ["auth", "private", "virtual"] } }, () => {}, "consumers.a.repositories.2", /is not enabled/],
-    ["no helpers' repository", { a: { ...ROCKY_TEAM, repositories: ["private"] } }, () => {}, "consumers.a.repositories", /must include "auth": the bootstrap installs the helpers from it/],
-    ["not the index pip is configured with", { a: { ...ROCKY_TEAM, repositories: ["auth", "private"] } }, (c) => (c.repositories.virtual.enabled = true), "consumers.a.repositories", /must include "virtual": .* fails at step probe/],
-    ["a repository twice", { a: { ...ROCKY_TEAM, repositories: ["auth", "auth", "private"] } }, () => {}, "consumers.a.repositories", /lists a repository twice/],
+    [
+      "a target of an unknown image",
+      { a: { ...ROCKY_TEAM, targets: ["acme-images/golden"] } },
+      () => {},
+      "consumers.a.targets.0",
+      /for a custom image, say what it runs/,
+    ],
+    [
+      "a refused image",
+      { a: { ...ROCKY_TEAM, targets: ["rocky-linux-cloud/rocky-linux-8"] } },
+      () => {},
+      "consumers.a.targets.0",
+      /is refused/,
+    ],
+    [
+      "a repository the mode does not create",
+      { a: { ...ROCKY_TEAM, repositories: ["auth", "remote", "private"] } },
+      () => {},
+      "consumers.a.repositories.1",
+      /does not exist in mirror mode: remove it/,
+    ],
+    [
+      "a virtual repository that is not enabled",
+      { a: { ...ROCKY_TEAM, repositories: ["auth", "private", "virtual"] } },
+      () => {},
+      "consumers.a.repositories.2",
+      /is not enabled/,
+    ],
+    [
+      "no helpers' repository",
+      { a: { ...ROCKY_TEAM, repositories: ["private"] } },
+      () => {},
+      "consumers.a.repositories",
+      /must include "auth": the bootstrap installs the helpers from it/,
+    ],
+    [
+      "not the index pip is configured with",
+      { a: { ...ROCKY_TEAM, repositories: ["auth", "private"] } },
+      (c) => (c.repositories.virtual.enabled = true),
+      "consumers.a.repositories",
+      /must include "virtual": .* fails at step probe/,
+    ],
+    [
+      "a repository twice",
+      { a: { ...ROCKY_TEAM, repositories: ["auth", "auth", "private"] } },
+      () => {},
+      "consumers.a.repositories",
+      /lists a repository twice/,
+    ],
     [
       "more accounts than one firewall rule takes",
       { a: { ...ROCKY_TEAM, serviceAccounts: Array.from({ length: 10 }, (_, i) => `vm-pool-${i}@acme-rocky.iam.gserviceaccount.com`) } },
@@ -98,19 +236,30 @@ describe("the config: consumers declared once", () => {
     ],
   ])("refuses %s, naming the field and the fix", (_case, consumers, edit, field, message) => {
     const found = problemsOf(consumers, edit);
-    expect(found).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^${field.replace(/\./g, "\\.")}: .*${message.source}`))]));
+    expect(found).toEqual(
+      expect.arrayContaining([expect.stringMatching(new RegExp(`^${field.replace(/\./g, "\\.")}: .*${message.source}`))]),
+    );
   });
 
   it("takes ten accounts on the rules, the stack's own VMs' included; in an existing VPC whose rules another stack owns, any number", () => {
     const nine = Array.from({ length: 9 }, (_, i) => `vm-pool-${i}@acme-rocky.iam.gserviceaccount.com`);
     expect(withConsumers({ a: { ...ROCKY_TEAM, serviceAccounts: nine } }).consumers.a.serviceAccounts).toHaveLength(9);
     const many = Array.from({ length: 12 }, (_, i) => `vm-pool-${i}@acme-rocky.iam.gserviceaccount.com`);
-    const notOwned = (c: any) => (c.networks.private = { name: "corp", existing: { subnet: "s" }, manage: { googleApisRoute: false, egressRules: false, iapSshRule: false }, dns: "external" });
+    const notOwned = (c: any) =>
+      (c.networks.private = {
+        name: "corp",
+        existing: { subnet: "s" },
+        manage: { googleApisRoute: false, egressRules: false, iapSshRule: false },
+        dns: "external",
+      });
     expect(withConsumers({ a: { ...ROCKY_TEAM, serviceAccounts: many } }, notOwned).consumers.a.serviceAccounts).toHaveLength(12);
   });
 
   it("lets an existing VPC's egress rules hold for consumers alone (no private host, no fleet)", () => {
-    const onlyConsumers = (c: any) => ((c.hosts.createPrivateHost = false), (c.networks.private = { name: "corp", existing: { subnet: "s" } }));
+    const onlyConsumers = (c: any) => (
+      (c.hosts.createPrivateHost = false),
+      (c.networks.private = { name: "corp", existing: { subnet: "s" } })
+    );
     expect(withConsumers({ a: ROCKY_TEAM }, onlyConsumers).consumers.a.serviceAccounts).toEqual([ROCKY[0]]);
     expect(problemsOf({}, (c) => (onlyConsumers(c), (c.mirror.targets = ["debian-cloud/debian-12"])))).toEqual([
       expect.stringMatching(/^networks\.private\.manage\.egressRules: has no airlock VM to apply to .*no consumers/),
@@ -133,29 +282,62 @@ describe("the stack: what a consumer's accounts get", () => {
       );
     }
     expect(grantsFor(json, NOTEBOOKS)).toEqual(
-      [`roles/artifactregistry.reader serviceAccount:${NOTEBOOKS} pip-all`, `roles/artifactregistry.reader serviceAccount:${NOTEBOOKS} pip-auth-repo`, `roles/cloudkms.publicKeyViewer serviceAccount:${NOTEBOOKS} signing-key`].sort(),
+      [
+        `roles/artifactregistry.reader serviceAccount:${NOTEBOOKS} pip-all`,
+        `roles/artifactregistry.reader serviceAccount:${NOTEBOOKS} pip-auth-repo`,
+        `roles/cloudkms.publicKeyViewer serviceAccount:${NOTEBOOKS} signing-key`,
+      ].sort(),
     );
     // nothing project-wide, nothing on a key ring, no whole policy
-    for (const type of ["google_project_iam_member", "google_project_iam_binding", "google_kms_key_ring_iam_member", "google_artifact_registry_repository_iam_policy", "google_artifact_registry_repository_iam_binding"]) {
+    for (const type of [
+      "google_project_iam_member",
+      "google_project_iam_binding",
+      "google_kms_key_ring_iam_member",
+      "google_artifact_registry_repository_iam_policy",
+      "google_artifact_registry_repository_iam_binding",
+    ]) {
       expect([type, json.resource[type]]).toEqual([type, undefined]);
     }
   });
 
   it("every identity that bootstraps reads the signing key's public key: still exactly the auth repo's readers (AIRLOCK-G8's premise)", () => {
-    const viewers = grantsOf(json).filter((g) => g.startsWith("roles/cloudkms.publicKeyViewer ")).map((g) => g.split(" ")[1]);
-    const authReaders = grantsOf(json).filter((g) => g.startsWith("roles/artifactregistry.reader ") && g.endsWith(" pip-auth-repo")).map((g) => g.split(" ")[1]);
+    const viewers = grantsOf(json)
+      .filter((g) => g.startsWith("roles/cloudkms.publicKeyViewer "))
+      .map((g) => g.split(" ")[1]);
+    const authReaders = grantsOf(json)
+      .filter((g) => g.startsWith("roles/artifactregistry.reader ") && g.endsWith(" pip-auth-repo"))
+      .map((g) => g.split(" ")[1]);
     expect(viewers).toEqual(authReaders);
     expect(viewers).toEqual(expect.arrayContaining([...ROCKY, NOTEBOOKS].map((e) => `serviceAccount:${e}`)));
   });
 
   it("remote mode: read on the repositories, no signing key", () => {
     const remote = synthJson(buildStack(withConsumers({ a: ROCKY_TEAM }, (c) => ((c.mode = "remote"), delete c.mirror.schedule))).stack);
-    expect(grantsFor(remote, ROCKY[0])).toEqual([`roles/artifactregistry.reader serviceAccount:${ROCKY[0]} my-private-pip-packages`, `roles/artifactregistry.reader serviceAccount:${ROCKY[0]} pypi-remote`]);
+    expect(grantsFor(remote, ROCKY[0])).toEqual([
+      `roles/artifactregistry.reader serviceAccount:${ROCKY[0]} my-private-pip-packages`,
+      `roles/artifactregistry.reader serviceAccount:${ROCKY[0]} pypi-remote`,
+    ]);
   });
 
   it("an account moved from repositories.access.auth.readers to a consumer keeps its grants' Terraform addresses", () => {
-    const addresses = (tf: SynthJson) => [...Object.keys(tf.resource.google_artifact_registry_repository_iam_member), ...Object.keys(tf.resource.google_kms_crypto_key_iam_member)].sort();
-    const asReader = synthJson(buildStack(loadConfig(exampleVariant((c) => (c.repositories.access = { auth: { readers: [`serviceAccount:${ROCKY[0]}`] }, private: { readers: [`serviceAccount:${ROCKY[0]}`] } })))[0].config).stack);
+    const addresses = (tf: SynthJson) =>
+      [
+        ...Object.keys(tf.resource.google_artifact_registry_repository_iam_member),
+        ...Object.keys(tf.resource.google_kms_crypto_key_iam_member),
+      ].sort();
+    const asReader = synthJson(
+      buildStack(
+        loadConfig(
+          exampleVariant(
+            (c) =>
+              (c.repositories.access = {
+                auth: { readers: [`serviceAccount:${ROCKY[0]}`] },
+                private: { readers: [`serviceAccount:${ROCKY[0]}`] },
+              }),
+          ),
+        )[0].config,
+      ).stack,
+    );
     const asConsumer = synthJson(buildStack(withConsumers({ a: ROCKY_TEAM })).stack);
     expect(addresses(asConsumer)).toEqual(addresses(asReader));
   });
@@ -172,9 +354,13 @@ describe("the stack: what a consumer's accounts get", () => {
   it("in a VPC the stack creates, deny-all holds for every VM already, and IAP SSH reaches the consumers' accounts", () => {
     const created = synthJson(buildStack(withConsumers({ a: ROCKY_TEAM })).stack);
     expect(rule(created, "airlock-private-deny-all-egress").target_service_accounts).toBeUndefined();
-    expect(rule(created, "airlock-private-allow-iap-ssh").target_service_accounts).toEqual([expect.stringMatching(/private-host-identity/), ROCKY[0]]);
+    expect(rule(created, "airlock-private-allow-iap-ssh").target_service_accounts).toEqual([
+      expect.stringMatching(/private-host-identity/),
+      ROCKY[0],
+    ]);
     // the public network's rules are the mirror's alone
-    for (const f of resourcesOf(created, "google_compute_firewall").filter((r) => r.name.startsWith("airlock-public"))) expect(f.target_service_accounts ?? []).not.toContain(ROCKY[0]);
+    for (const f of resourcesOf(created, "google_compute_firewall").filter((r) => r.name.startsWith("airlock-public")))
+      expect(f.target_service_accounts ?? []).not.toContain(ROCKY[0]);
   });
 
   it("the mirror serves their targets: the mirror's script names them, the bootstrap does not change", () => {
@@ -211,14 +397,21 @@ describe("the stack: what a consumer's accounts get", () => {
       startup_script_sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
       repositories: {
         auth: { repository_id: "pip-auth-repo", index_url: "https://us-central1-python.pkg.dev/acme-platform/pip-auth-repo/simple/" },
-        private: { repository_id: "my-private-pip-packages", index_url: "https://us-central1-python.pkg.dev/acme-platform/my-private-pip-packages/simple/" },
+        private: {
+          repository_id: "my-private-pip-packages",
+          index_url: "https://us-central1-python.pkg.dev/acme-platform/my-private-pip-packages/simple/",
+        },
         virtual: { repository_id: "pip-all", index_url: "https://us-central1-python.pkg.dev/acme-platform/pip-all/simple/" },
       },
       pip_index_url: "https://oauth2accesstoken@us-central1-python.pkg.dev/acme-platform/pip-all/simple/",
       targets: ["CPython 3.9.21, glibc 2.34, x86_64"],
       status: "gcloud compute instances get-guest-attributes VM --zone ZONE --project PROJECT --query-path=pip-airlock/",
     });
-    expect(Object.keys(json.output!).filter((o) => o.startsWith("consumer_")).sort()).toEqual(["consumer_analytics", "consumer_rocky_team"]);
+    expect(
+      Object.keys(json.output!)
+        .filter((o) => o.startsWith("consumer_"))
+        .sort(),
+    ).toEqual(["consumer_analytics", "consumer_rocky_team"]);
     expect((json.output as any).consumer_analytics.value.repositories).toEqual({ auth: expect.anything(), virtual: expect.anything() });
   });
 
@@ -230,9 +423,12 @@ describe("the stack: what a consumer's accounts get", () => {
     // The template, the private_host_bootstrap_script output and every consumer's output: the same local, no script text.
     expect(template.metadata["startup-script"]).toBe(reference);
     expect((json.output as any).private_host_bootstrap_script.value).toBe(reference);
-    for (const name of ["consumer_rocky_team", "consumer_analytics"]) expect((json.output as any)[name].value.metadata["startup-script"]).toBe(reference);
+    for (const name of ["consumer_rocky_team", "consumer_analytics"])
+      expect((json.output as any)[name].value.metadata["startup-script"]).toBe(reference);
     expect(JSON.stringify(json)).not.toContain("#!/usr/bin/env bash");
-    expect((json.output as any).consumer_rocky_team.value.startup_script_sha256).toBe(createHash("sha256").update(stack.bootstrapScript).digest("hex"));
+    expect((json.output as any).consumer_rocky_team.value.startup_script_sha256).toBe(
+      createHash("sha256").update(stack.bootstrapScript).digest("hex"),
+    );
   });
 
   it("adds nothing without consumers: no local (but the scripts' files), no output, no grant", () => {
@@ -249,7 +445,11 @@ describe("the stack: what a consumer's accounts get", () => {
 
   it("with local state the synth says that the consumers' Terraform cannot read their outputs", () => {
     const local = synthFile(exampleVariant((c) => (c.consumers = { "rocky-team": ROCKY_TEAM })));
-    expect(local.notes).toContainEqual(expect.stringMatching(/^consumers: the stack's state is local \(no stateBucket\).*cannot read consumer_rocky_team with terraform_remote_state\. Set stateBucket/));
+    expect(local.notes).toContainEqual(
+      expect.stringMatching(
+        /^consumers: the stack's state is local \(no stateBucket\).*cannot read consumer_rocky_team with terraform_remote_state\. Set stateBucket/,
+      ),
+    );
   });
 });
 
@@ -267,7 +467,12 @@ describe("docs/configuration.md: the Consumers section's examples", () => {
   });
 
   it("its Terraform uses what the example's module outputs", () => {
-    const declared = [...readFileSync(path.join(__dirname, "..", "examples", "consumer-terraform", "modules", "airlock-consumer", "main.tf"), "utf8").matchAll(/^output "([a-z_]+)"/gm)].map((m) => m[1]);
+    const declared = [
+      ...readFileSync(
+        path.join(__dirname, "..", "examples", "consumer-terraform", "modules", "airlock-consumer", "main.tf"),
+        "utf8",
+      ).matchAll(/^output "([a-z_]+)"/gm),
+    ].map((m) => m[1]);
     const used = [...block("hcl").matchAll(/module\.airlock\.([a-z_]+)/g)].map((m) => m[1]);
     expect(used.length).toBeGreaterThan(2);
     expect(used.filter((o) => !declared.includes(o))).toEqual([]);
@@ -278,9 +483,14 @@ describe("a consumer's name", () => {
   it("is given once: the same name twice in the file is refused with both places", () => {
     const example = readFileSync(path.join(FIXTURES, "example.json"), "utf8");
     const entry = (email: string) => `{ "serviceAccounts": ["${email}"], "targets": ["rocky-linux-cloud/rocky-linux-9"] }`;
-    const text = example.replace(/\n}\s*$/, `,\n  "consumers": {\n    "rocky": ${entry(ROCKY[0])},\n    "rocky": ${entry(ROCKY[1])}\n  }\n}\n`);
+    const text = example.replace(
+      /\n}\s*$/,
+      `,\n  "consumers": {\n    "rocky": ${entry(ROCKY[0])},\n    "rocky": ${entry(ROCKY[1])}\n  }\n}\n`,
+    );
     const file = path.join(mkdtempSync(path.join(tmpdir(), "airlock-consumers-")), "config.json");
     writeFileSync(file, text);
-    expect(refusals(file)).toEqual([expect.stringMatching(/^consumers\.rocky: is given twice \(line \d+, column 5 and line \d+, column 5\): keep one$/)]);
+    expect(refusals(file)).toEqual([
+      expect.stringMatching(/^consumers\.rocky: is given twice \(line \d+, column 5 and line \d+, column 5\): keep one$/),
+    ]);
   });
 });

@@ -51,7 +51,13 @@ function shippedExample(): Synth | undefined {
  */
 const VARIANTS: Record<string, (c: any) => void> = {
   "a zonal GPU fleet with an autoscaler and a health check": (c) => {
-    c.fleet = { name: "workers", machineType: "n1-standard-4", accelerators: [{ type: "nvidia-tesla-t4", count: 1 }], autoscaling: { maxReplicas: 4 }, healthCheck: { port: 8080 } };
+    c.fleet = {
+      name: "workers",
+      machineType: "n1-standard-4",
+      accelerators: [{ type: "nvidia-tesla-t4", count: 1 }],
+      autoscaling: { maxReplicas: 4 },
+      healthCheck: { port: 8080 },
+    };
   },
   "a regional fleet with an autoscaler": (c) => {
     c.fleet = { name: "workers", zones: ["us-central1-a", "us-central1-b"], autoscaling: { minReplicas: 2, maxReplicas: 6 } };
@@ -77,7 +83,12 @@ function tableRows(doc: string, heading: string): string[][] {
     .slice(start, end < 0 ? undefined : end)
     .split("\n")
     .filter((line) => line.startsWith("| `"))
-    .map((line) => line.split("|").slice(1, -1).map((cell) => cell.trim()));
+    .map((line) =>
+      line
+        .split("|")
+        .slice(1, -1)
+        .map((cell) => cell.trim()),
+    );
 }
 
 const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
@@ -109,9 +120,15 @@ function workedExample({ json, dir }: Synth): Array<[string, string]> {
     const what = `${p.size ?? "image-sized"} GB ${p.type ?? "pd-standard"}`;
     disks.set(what, (disks.get(what) ?? 0) + 1);
   }
-  rows.push(["boot-disks", disks.size ? `${list([...disks].map(([what, n]) => `${n} × ${what}`))}, all month, running or stopped` : "none"]);
+  rows.push([
+    "boot-disks",
+    disks.size ? `${list([...disks].map(([what, n]) => `${n} × ${what}`))}, all month, running or stopped` : "none",
+  ]);
 
-  const groups = [...resourcesOf(json, "google_compute_instance_group_manager"), ...resourcesOf(json, "google_compute_region_instance_group_manager")];
+  const groups = [
+    ...resourcesOf(json, "google_compute_instance_group_manager"),
+    ...resourcesOf(json, "google_compute_region_instance_group_manager"),
+  ];
   const autoscalers = [...resourcesOf(json, "google_compute_autoscaler"), ...resourcesOf(json, "google_compute_region_autoscaler")];
   const fleetDisks = list(templates.map((t) => `${t.disk[0].disk_size_gb ?? "image-sized"} GB ${t.disk[0].disk_type ?? "pd-standard"}`));
   const fleet =
@@ -121,7 +138,11 @@ function workedExample({ json, dir }: Synth): Array<[string, string]> {
         : "none"
       : `${
           autoscalers.length
-            ? list(autoscalers.map((a) => `${a.autoscaling_policy.min_replicas}–${a.autoscaling_policy.max_replicas} × ${machines(templates)} (autoscaled)`))
+            ? list(
+                autoscalers.map(
+                  (a) => `${a.autoscaling_policy.min_replicas}–${a.autoscaling_policy.max_replicas} × ${machines(templates)} (autoscaled)`,
+                ),
+              )
             : list(groups.map((g) => `${g.target_size} × ${machines(templates)}`))
         }, a ${fleetDisks} boot disk each`;
   rows.push(["fleet", fleet]);
@@ -129,13 +150,28 @@ function workedExample({ json, dir }: Synth): Array<[string, string]> {
   rows.push(["gpus", gpus.length ? list(gpus.map((g) => `${g.count} × ${g.type} per VM`)) : "none attached"]);
 
   const nats = resourcesOf(json, "google_compute_router_nat");
-  rows.push(["nat", nats.length ? `${count(nats.length, "gateway")} (${list([...new Set(nats.map((n) => n.nat_ip_allocate_option))])} addresses), all month` : "none"]);
+  rows.push([
+    "nat",
+    nats.length
+      ? `${count(nats.length, "gateway")} (${list([...new Set(nats.map((n) => n.nat_ip_allocate_option))])} addresses), all month`
+      : "none",
+  ]);
 
   const zones = resourcesOf(json, "google_dns_managed_zone");
   const records = resourcesOf(json, "google_dns_record_set");
-  rows.push(["dns-zones", zones.length ? `${count(zones.length, `${zones[0].visibility} zone`)} (${list(zones.map((z) => z.dns_name))}), ${count(records.length, "record set")}` : "none"]);
+  rows.push([
+    "dns-zones",
+    zones.length
+      ? `${count(zones.length, `${zones[0].visibility} zone`)} (${list(zones.map((z) => z.dns_name))}), ${count(records.length, "record set")}`
+      : "none",
+  ]);
   const policies = resourcesOf(json, "google_dns_response_policy");
-  rows.push(["dns-response-policy", policies.length ? `${count(policies.length, "response policy", "response policies")}, ${count(resourcesOf(json, "google_dns_response_policy_rule").length, "rule")}` : "none"]);
+  rows.push([
+    "dns-response-policy",
+    policies.length
+      ? `${count(policies.length, "response policy", "response policies")}, ${count(resourcesOf(json, "google_dns_response_policy_rule").length, "rule")}`
+      : "none",
+  ]);
 
   const keys = resourcesOf(json, "google_kms_crypto_key");
   rows.push([
@@ -148,7 +184,10 @@ function workedExample({ json, dir }: Synth): Array<[string, string]> {
   const cmek = [...new Set(repos.map((r) => r.kms_key_name).filter(Boolean))];
   rows.push(["cmek", cmek.length ? `${count(cmek.length, "key")} the stack does not create (${list(cmek)})` : "none"]);
   const jobs = resourcesOf(json, "google_cloud_scheduler_job");
-  rows.push(["scheduler", jobs.length ? `${count(jobs.length, "job")} (${list(jobs.map((j) => `${j.schedule}, ${j.time_zone}`))})` : "none"]);
+  rows.push([
+    "scheduler",
+    jobs.length ? `${count(jobs.length, "job")} (${list(jobs.map((j) => `${j.schedule}, ${j.time_zone}`))})` : "none",
+  ]);
   const cleaned = repos.filter((r) => r.cleanup_policies?.length).length;
   rows.push([
     "repositories",
@@ -156,25 +195,39 @@ function workedExample({ json, dir }: Synth): Array<[string, string]> {
   ]);
 
   const subnets = resourcesOf(json, "google_compute_subnetwork").filter((s) => s.log_config);
-  const flowSettings = [...new Set(subnets.map((s) => `${s.log_config.aggregation_interval}, sampling ${s.log_config.flow_sampling}, ${s.log_config.metadata}`))];
+  const flowSettings = [
+    ...new Set(
+      subnets.map((s) => `${s.log_config.aggregation_interval}, sampling ${s.log_config.flow_sampling}, ${s.log_config.metadata}`),
+    ),
+  ];
   rows.push(["flow-logs", subnets.length ? `on ${count(subnets.length, "subnet")} (${list(flowSettings)})` : "none"]);
   const firewalls = resourcesOf(json, "google_compute_firewall");
   const logged = firewalls.filter((f) => f.log_config);
-  rows.push(["firewall-logs", `${logged.length} of ${count(firewalls.length, "firewall rule")} logged (${list(logged.map((f) => f.name))})`]);
+  rows.push([
+    "firewall-logs",
+    `${logged.length} of ${count(firewalls.length, "firewall rule")} logged (${list(logged.map((f) => f.name))})`,
+  ]);
   rows.push(["nat-logs", nats.length ? list(nats.map((n) => (n.log_config?.enable ? `filter ${n.log_config.filter}` : "off"))) : "none"]);
   const serial = (of: any[]) => of.filter((m) => m.metadata?.["serial-port-logging-enable"] === "TRUE").length;
   const serialTemplates = serial(templates);
-  rows.push(["serial-port-logs", `${count(serial(vms), "VM")}${serialTemplates ? ` and every VM of ${count(serialTemplates, "fleet template")}` : ""} send serial output to Cloud Logging`]);
+  rows.push([
+    "serial-port-logs",
+    `${count(serial(vms), "VM")}${serialTemplates ? ` and every VM of ${count(serialTemplates, "fleet template")}` : ""} send serial output to Cloud Logging`,
+  ]);
   return rows;
 }
 
 const doc = readFileSync(DOC, "utf8");
-const fixtures = readdirSync(FIXTURES).filter((f) => f.endsWith(".json")).sort();
+const fixtures = readdirSync(FIXTURES)
+  .filter((f) => f.endsWith(".json"))
+  .sort();
 const example = shippedExample();
 const synths: Array<[string, Synth]> = [
   ...(example ? [[`${SHIPPED_EXAMPLE} (as synthesized)`, example] as [string, Synth]] : []),
   ...fixtures.flatMap((f) => synth(path.join(FIXTURES, f)).map((s, i) => [`__tests__/fixtures/${f}#${i}`, s] as [string, Synth])),
-  ...Object.entries(VARIANTS).flatMap(([name, edit]) => synth(exampleVariant(edit)).map((s) => [`the example with ${name}`, s] as [string, Synth])),
+  ...Object.entries(VARIANTS).flatMap(([name, edit]) =>
+    synth(exampleVariant(edit)).map((s) => [`the example with ${name}`, s] as [string, Synth]),
+  ),
 ];
 
 /** Every resource type (and `data.` source) the synths produce, with the first synth that does. */
@@ -195,12 +248,16 @@ describe("docs/cost.md", () => {
 
   it("has a row for every resource type the example, the fixtures and the variants synthesize", () => {
     expect(produced.size).toBeGreaterThan(25); // the synths ran
-    const missing = [...produced].filter(([type]) => !documented.has(type)).map(([type, where]) => `${type} (synthesized by ${where}): add a row to "${TYPES_HEADING}", billed or "not billed", and why`);
+    const missing = [...produced]
+      .filter(([type]) => !documented.has(type))
+      .map(([type, where]) => `${type} (synthesized by ${where}): add a row to "${TYPES_HEADING}", billed or "not billed", and why`);
     expect(missing).toEqual([]);
   });
 
   it("names no type that none of them synthesize (a row for a resource the stack no longer creates, or a variant missing here)", () => {
-    const stale = [...documented.keys()].filter((type) => !produced.has(type)).map((type) => `${type}: no synth here produces it: remove its row, or add a variant to VARIANTS that does`);
+    const stale = [...documented.keys()]
+      .filter((type) => !produced.has(type))
+      .map((type) => `${type}: no synth here produces it: remove its row, or add a variant to VARIANTS that does`);
     expect(stale).toEqual([]);
   });
 
@@ -208,7 +265,8 @@ describe("docs/cost.md", () => {
     const problems = rows.flatMap((row) => {
       const [types, billed, , page, why] = row;
       if (row.length !== 5) return [`${types}: ${row.length} cells, expected 5 (type, billed?, unit, pricing page, why and what sets it)`];
-      if (/^billed\b/.test(billed)) return /https:\/\/cloud\.google\.com\/\S+/.test(page) ? [] : [`${types}: billed, but no cloud.google.com pricing page`];
+      if (/^billed\b/.test(billed))
+        return /https:\/\/cloud\.google\.com\/\S+/.test(page) ? [] : [`${types}: billed, but no cloud.google.com pricing page`];
       if (/^not billed\b/.test(billed)) return why.length > 10 ? [] : [`${types}: not billed, but no reason given`];
       return [`${types}: the second cell must start with "billed" or "not billed", not "${billed}"`];
     });
@@ -221,7 +279,9 @@ describe("docs/cost.md", () => {
     const stated = tableRows(doc, EXAMPLE_HEADING).map(([key, value]) => [key.replace(/`/g, ""), value]);
     const fix = expected.map(([key, value]) => `| \`${key}\` | ${value} |`).join("\n");
     if (JSON.stringify(stated) !== JSON.stringify(expected)) {
-      throw new Error(`docs/cost.md's worked example no longer matches the synth of ${SHIPPED_EXAMPLE}: its first two columns must read\n${fix}\n(keep each row's third column, and check the prose below the table)`);
+      throw new Error(
+        `docs/cost.md's worked example no longer matches the synth of ${SHIPPED_EXAMPLE}: its first two columns must read\n${fix}\n(keep each row's third column, and check the prose below the table)`,
+      );
     }
   });
 });

@@ -2,7 +2,17 @@ import { mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { loadConfig } from "../config/load";
-import { buildStack, carriedSettings, EXAMPLE_CONFIG, exampleConfig, hostByRole, refusals, resourcesOf, synthJson, SynthJson } from "./support";
+import {
+  buildStack,
+  carriedSettings,
+  EXAMPLE_CONFIG,
+  exampleConfig,
+  hostByRole,
+  refusals,
+  resourcesOf,
+  synthJson,
+  SynthJson,
+} from "./support";
 
 /** `type.name` of every resource of `type` whose config matches `match`. */
 function addresses(json: SynthJson, type: string, match: (r: any) => boolean = () => true): string[] {
@@ -20,7 +30,11 @@ describe("a first apply on a new project: each host boots only after what its st
     const needs = [
       ...addresses(json, "google_compute_route"),
       ...addresses(json, "google_dns_record_set"),
-      ...addresses(json, "google_compute_firewall", (f) => f.direction === "EGRESS" && f.allow && f.destination_ranges[0] === "199.36.153.8/30"),
+      ...addresses(
+        json,
+        "google_compute_firewall",
+        (f) => f.direction === "EGRESS" && f.allow && f.destination_ranges[0] === "199.36.153.8/30",
+      ),
       ...addresses(json, "google_artifact_registry_repository_iam_member", (g) => g.role === "roles/artifactregistry.reader"),
     ];
     expect(needs).toHaveLength(1 + 4 + 1 + 2);
@@ -108,7 +122,13 @@ describe("safer defaults", () => {
         target_service_accounts: [hostOf(json, "mirror").service_account.email],
       }),
     ]);
-    expect(deny).toEqual([expect.objectContaining({ destination_ranges: ["0.0.0.0/0"], deny: [{ protocol: "all" }], log_config: { metadata: "INCLUDE_ALL_METADATA" } })]);
+    expect(deny).toEqual([
+      expect.objectContaining({
+        destination_ranges: ["0.0.0.0/0"],
+        deny: [{ protocol: "all" }],
+        log_config: { metadata: "INCLUDE_ALL_METADATA" },
+      }),
+    ]);
     expect(deny[0].priority).toBeGreaterThan(allow[0].priority);
   });
 
@@ -124,7 +144,8 @@ describe("safer defaults", () => {
 
   it("logging is configurable: flow logs off, allowed connections logged; denies stay logged", () => {
     const quiet = synthJson(
-      buildStack(exampleConfig((c) => (c.logging = { flowLogs: { ...c.logging.flowLogs, enabled: false }, allowedConnections: true }))).stack,
+      buildStack(exampleConfig((c) => (c.logging = { flowLogs: { ...c.logging.flowLogs, enabled: false }, allowedConnections: true })))
+        .stack,
     );
     for (const subnet of resourcesOf(quiet, "google_compute_subnetwork")) expect(subnet.log_config).toBeUndefined();
     const rules = resourcesOf(quiet, "google_compute_firewall");
@@ -145,23 +166,34 @@ describe("service account ids follow the host names", () => {
   it("renamed hosts get accounts of the same names; explicit ids still win", () => {
     const [env] = load({ publicName: "dev-mirror", privateName: "dev-pip-client" });
     const json = synthJson(buildStack(env.config).stack);
-    expect(resourcesOf(json, "google_service_account").map((a) => a.account_id).sort()).toEqual(["dev-mirror", "dev-mirror-sched", "dev-pip-client"]);
+    expect(
+      resourcesOf(json, "google_service_account")
+        .map((a) => a.account_id)
+        .sort(),
+    ).toEqual(["dev-mirror", "dev-mirror-sched", "dev-pip-client"]);
     const [explicit] = load({ publicName: "dev-mirror", privateAccountId: "dev-reader" });
     expect([explicit.config.hosts.publicAccountId, explicit.config.hosts.privateAccountId]).toEqual(["dev-mirror", "dev-reader"]);
   });
 
   it("two environments in one project with their own host names no longer clash on accounts", () => {
-    const envs = load({}, {
-      environments: {
-        dev: {
-          hosts: { publicName: "dev-public-host", privateName: "dev-private-host" },
-          networks: { ...example.networks, public: { name: "dev-public", subnetCidr: "10.10.0.0/24" }, private: { name: "dev-private", subnetCidr: "10.20.0.0/24" } },
-          repositories: { auth: "dev-auth", private: "dev-private" },
-          mirror: { signing: { keyRing: "dev-signing" } },
+    const envs = load(
+      {},
+      {
+        environments: {
+          dev: {
+            hosts: { publicName: "dev-public-host", privateName: "dev-private-host" },
+            networks: {
+              ...example.networks,
+              public: { name: "dev-public", subnetCidr: "10.10.0.0/24" },
+              private: { name: "dev-private", subnetCidr: "10.20.0.0/24" },
+            },
+            repositories: { auth: "dev-auth", private: "dev-private" },
+            mirror: { signing: { keyRing: "dev-signing" } },
+          },
+          prod: {},
         },
-        prod: {},
       },
-    });
+    );
     expect(envs.map((e) => [e.config.hosts.publicAccountId, e.config.hosts.privateAccountId])).toEqual([
       ["dev-public-host", "dev-private-host"],
       ["airlock-public-host", "airlock-private-host"],
@@ -178,9 +210,17 @@ describe("service account ids follow the host names", () => {
 describe("time bounds of the scripts' waits", () => {
   it("are the config's: every bound reaches the script that waits", () => {
     const { stack } = buildStack(
-      exampleConfig((c) => (c.timeouts = { downloadSeconds: 1800, uploadSeconds: 1200, installSeconds: 900, pipSocketSeconds: 120, dpkgLockSeconds: 300 })),
+      exampleConfig(
+        (c) =>
+          (c.timeouts = { downloadSeconds: 1800, uploadSeconds: 1200, installSeconds: 900, pipSocketSeconds: 120, dpkgLockSeconds: 300 }),
+      ),
     );
-    expect(carriedSettings(stack.mirrorScript!)).toMatchObject({ DOWNLOAD_TIMEOUT_SECONDS: 1800, UPLOAD_TIMEOUT_SECONDS: 1200, PIP_SOCKET_TIMEOUT_SECONDS: 120, DPKG_LOCK_TIMEOUT_SECONDS: 300 });
+    expect(carriedSettings(stack.mirrorScript!)).toMatchObject({
+      DOWNLOAD_TIMEOUT_SECONDS: 1800,
+      UPLOAD_TIMEOUT_SECONDS: 1200,
+      PIP_SOCKET_TIMEOUT_SECONDS: 120,
+      DPKG_LOCK_TIMEOUT_SECONDS: 300,
+    });
     expect(carriedSettings(stack.bootstrapScript)).toMatchObject({ INSTALL_TIMEOUT_SECONDS: 900, PIP_SOCKET_TIMEOUT_SECONDS: 120 });
   });
 });

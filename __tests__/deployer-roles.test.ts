@@ -13,7 +13,9 @@ function googleBlocks(tf: { resource?: Record<string, Record<string, any>>; data
   const of = (section: Record<string, Record<string, any>> | undefined, prefix: string) =>
     Object.entries(section ?? {})
       .filter(([type]) => type.startsWith("google_"))
-      .flatMap(([type, blocks]) => Object.entries(blocks).map(([name, config]) => ({ key: `${prefix}${type}`, address: `${prefix}${type}.${name}`, config })));
+      .flatMap(([type, blocks]) =>
+        Object.entries(blocks).map(([name, config]) => ({ key: `${prefix}${type}`, address: `${prefix}${type}.${name}`, config })),
+      );
   return [...of(tf.resource, ""), ...of(tf.data, "data.")];
 }
 
@@ -23,30 +25,45 @@ describe("the deploying identity's roles cover every Terraform type the stack sy
     expect(Object.keys(SHAPES).filter((shape) => !seen.has(shape as never))).toEqual([]);
   });
 
-  it.each(shapes.map((s) => [s.label, s] as const))("%s: every google_* type is in the map, created in a shape the environment has", (_, { config, tf }) => {
-    const has = shapesOf(config);
-    const problems = googleBlocks(tf).flatMap(({ key }) => {
-      const entry = byType.get(key);
-      if (!entry) return [`${key} has no role in constructs/guardrails/deployer-roles.ts`];
-      if (!entry.shapes.some((shape) => has.includes(shape))) return [`${key} is created in shapes ${has.join(", ")}, but the map lists it under ${entry.shapes.join(", ")} only`];
-      return [];
-    });
-    expect([...new Set(problems)]).toEqual([]);
-  });
+  it.each(shapes.map((s) => [s.label, s] as const))(
+    "%s: every google_* type is in the map, created in a shape the environment has",
+    (_, { config, tf }) => {
+      const has = shapesOf(config);
+      const problems = googleBlocks(tf).flatMap(({ key }) => {
+        const entry = byType.get(key);
+        if (!entry) return [`${key} has no role in constructs/guardrails/deployer-roles.ts`];
+        if (!entry.shapes.some((shape) => has.includes(shape)))
+          return [`${key} is created in shapes ${has.join(", ")}, but the map lists it under ${entry.shapes.join(", ")} only`];
+        return [];
+      });
+      expect([...new Set(problems)]).toEqual([]);
+    },
+  );
 
-  it.each(shapes.map((s) => [s.label, s] as const))("%s: every resource lands where the map says (project, host project, in its parent)", (_, { config, tf }) => {
-    const hostProjects = [config.networks.private, ...(config.mode === "mirror" ? [config.networks.public] : [])]
-      .map((net) => net.existing?.project)
-      .filter((p): p is string => p !== undefined && p !== config.projectId);
-    const placement = (project: unknown): Placement | string =>
-      project === undefined ? "in its parent" : project === config.projectId ? "project" : hostProjects.includes(String(project)) ? "host project" : `another project (${project})`;
-    const problems = googleBlocks(tf).flatMap(({ key, address, config: block }) => {
-      const where = placement(block.project);
-      const entry = byType.get(key);
-      return entry && !entry.placement.includes(where as Placement) ? [`${address} lands in ${where}; the map says ${entry.placement.join(", ")}`] : [];
-    });
-    expect(problems).toEqual([]);
-  });
+  it.each(shapes.map((s) => [s.label, s] as const))(
+    "%s: every resource lands where the map says (project, host project, in its parent)",
+    (_, { config, tf }) => {
+      const hostProjects = [config.networks.private, ...(config.mode === "mirror" ? [config.networks.public] : [])]
+        .map((net) => net.existing?.project)
+        .filter((p): p is string => p !== undefined && p !== config.projectId);
+      const placement = (project: unknown): Placement | string =>
+        project === undefined
+          ? "in its parent"
+          : project === config.projectId
+            ? "project"
+            : hostProjects.includes(String(project))
+              ? "host project"
+              : `another project (${project})`;
+      const problems = googleBlocks(tf).flatMap(({ key, address, config: block }) => {
+        const where = placement(block.project);
+        const entry = byType.get(key);
+        return entry && !entry.placement.includes(where as Placement)
+          ? [`${address} lands in ${where}; the map says ${entry.placement.join(", ")}`]
+          : [];
+      });
+      expect(problems).toEqual([]);
+    },
+  );
 
   it("names no type that no config, fixture or variant synthesizes (the map holds no stale row)", () => {
     const synthesized = new Set(shapes.flatMap((s) => googleBlocks(s.tf).map((b) => b.key)));

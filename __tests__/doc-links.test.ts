@@ -4,7 +4,13 @@ import { existsSync, readdirSync, readFileSync } from "fs";
 import * as path from "path";
 import { ROOT } from "./support";
 
-const DOCS = ["README.md", "CHANGELOG.md", ...readdirSync(path.join(ROOT, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
+const DOCS = [
+  "README.md",
+  "CHANGELOG.md",
+  ...readdirSync(path.join(ROOT, "docs"))
+    .filter((f) => f.endsWith(".md"))
+    .map((f) => `docs/${f}`),
+];
 
 /** Markdown outside fenced code blocks (a `[x](y)` in a code sample is not a link). */
 function prose(text: string): string {
@@ -29,7 +35,9 @@ export function anchorsOf(text: string): Set<string> {
 
 function links(file: string): { target: string; text: string }[] {
   const text = prose(readFileSync(path.join(ROOT, file), "utf8"));
-  return [...text.matchAll(/\[([^\]]+)\]\(([^)\s]+)\)/g)].map((m) => ({ text: m[1], target: m[2] })).filter((l) => !/^[a-z]+:/.test(l.target));
+  return [...text.matchAll(/\[([^\]]+)\]\(([^)\s]+)\)/g)]
+    .map((m) => ({ text: m[1], target: m[2] }))
+    .filter((l) => !/^[a-z]+:/.test(l.target));
 }
 
 describe.each(DOCS)("%s", (file) => {
@@ -59,7 +67,9 @@ describe("the README, a newcomer's first screen", () => {
 
   it("links every document of docs/, so none is left for a reader to stumble on", () => {
     const linked = new Set(links("README.md").map((l) => l.target.split("#")[0]));
-    const docs = readdirSync(path.join(ROOT, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`);
+    const docs = readdirSync(path.join(ROOT, "docs"))
+      .filter((f) => f.endsWith(".md"))
+      .map((f) => `docs/${f}`);
     expect(docs.filter((doc) => !linked.has(doc))).toEqual([]);
   });
 

@@ -7,12 +7,16 @@ import { ROOT } from "./support";
 
 const E2E = path.join(ROOT, "e2e");
 const files = (dir: string, ext: string) =>
-  readdirSync(path.join(E2E, dir)).filter((f) => f.endsWith(ext)).map((f) => path.join(E2E, dir, f));
+  readdirSync(path.join(E2E, dir))
+    .filter((f) => f.endsWith(ext))
+    .map((f) => path.join(E2E, dir, f));
 
 describe("the e2e harness", () => {
   it("its Python compiles with the machine's python3, and each command-line tool answers --help", () => {
     const python = files("sim", ".py");
-    const compiled = spawnSync("python3", ["-c", "import sys; [compile(open(f).read(), f, 'exec') for f in sys.argv[1:]]", ...python], { encoding: "utf8" });
+    const compiled = spawnSync("python3", ["-c", "import sys; [compile(open(f).read(), f, 'exec') for f in sys.argv[1:]]", ...python], {
+      encoding: "utf8",
+    });
     expect(compiled.stderr).toBe("");
     expect(compiled.status).toBe(0);
     for (const tool of ["harness.py", "checks.py", "scenario_data.py", "fleet_report.py"]) {

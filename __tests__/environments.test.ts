@@ -69,33 +69,51 @@ describe("a config with environments", () => {
     expect(provider(prod)).toEqual(["airlock-prod-123", "europe-west4", "europe-west4-b"]);
 
     // dev: mirror mode (inherited), its own private CIDR, the base's public network, merged labels.
-    expect(resourcesOf(dev, "google_compute_subnetwork").map((s) => [s.name, s.ip_cidr_range]).sort()).toEqual([
+    expect(
+      resourcesOf(dev, "google_compute_subnetwork")
+        .map((s) => [s.name, s.ip_cidr_range])
+        .sort(),
+    ).toEqual([
       ["airlock-private-us-central1", "10.30.0.0/24"],
       ["airlock-public-us-central1", "10.10.0.0/24"],
     ]);
     expect(resourcesOf(dev, "google_compute_router_nat")).toHaveLength(1);
-    expect(resourcesOf(dev, "google_compute_instance").map((i) => i.labels).sort((a, b) => a["airlock-role"].localeCompare(b["airlock-role"]))).toEqual([
+    expect(
+      resourcesOf(dev, "google_compute_instance")
+        .map((i) => i.labels)
+        .sort((a, b) => a["airlock-role"].localeCompare(b["airlock-role"])),
+    ).toEqual([
       { app: "pip-airlock", team: "data", "managed-by": "pip-airlock", "airlock-env": "dev", "airlock-role": "bootstrap" },
       { app: "pip-airlock", team: "data", "managed-by": "pip-airlock", "airlock-env": "dev", "airlock-role": "mirror" },
     ]);
-    expect(resourcesOf(dev, "google_artifact_registry_repository").every((r) => r.project === "airlock-dev" && r.location === "us-central1")).toBe(true);
+    expect(
+      resourcesOf(dev, "google_artifact_registry_repository").every((r) => r.project === "airlock-dev" && r.location === "us-central1"),
+    ).toBe(true);
 
     // prod: remote mode with a virtual repo, its own region, network name and CIDR; no public side.
     expect(resourcesOf(prod, "google_compute_network").map((n) => n.name)).toEqual(["prod-private"]);
-    expect(resourcesOf(prod, "google_compute_subnetwork").map((s) => [s.name, s.ip_cidr_range, s.region])).toEqual([["prod-private-europe-west4", "10.40.0.0/24", "europe-west4"]]);
+    expect(resourcesOf(prod, "google_compute_subnetwork").map((s) => [s.name, s.ip_cidr_range, s.region])).toEqual([
+      ["prod-private-europe-west4", "10.40.0.0/24", "europe-west4"],
+    ]);
     expect(resourcesOf(prod, "google_compute_router_nat")).toEqual([]);
     // Remote mode: no mirror fingerprint, only the private host's bootstrap one.
     expect(Object.values(prod.resource.terraform_data).map((r: any) => Object.keys(r.triggers_replace))).toEqual([["bootstrap_sha256"]]);
-    expect(resourcesOf(prod, "google_compute_instance").map((i) => [i.labels["airlock-env"], i.labels["airlock-role"], i.zone, i.project])).toEqual([
-      ["prod", "bootstrap", "europe-west4-b", "airlock-prod-123"],
-    ]);
-    expect(resourcesOf(prod, "google_artifact_registry_repository").map((r) => [r.repository_id, r.mode]).sort()).toEqual([
+    expect(
+      resourcesOf(prod, "google_compute_instance").map((i) => [i.labels["airlock-env"], i.labels["airlock-role"], i.zone, i.project]),
+    ).toEqual([["prod", "bootstrap", "europe-west4-b", "airlock-prod-123"]]);
+    expect(
+      resourcesOf(prod, "google_artifact_registry_repository")
+        .map((r) => [r.repository_id, r.mode])
+        .sort(),
+    ).toEqual([
       ["my-private-pip-packages", "STANDARD_REPOSITORY"],
       ["pip-all", "VIRTUAL_REPOSITORY"],
       ["pypi-remote", "REMOTE_REPOSITORY"],
     ]);
     expect(prod.output.pip_index_url.value).toBe("https://oauth2accesstoken@europe-west4-python.pkg.dev/airlock-prod-123/pip-all/simple/");
-    expect(dev.output.pip_index_url.value).toBe("https://oauth2accesstoken@us-central1-python.pkg.dev/airlock-dev/my-private-pip-packages/simple/");
+    expect(dev.output.pip_index_url.value).toBe(
+      "https://oauth2accesstoken@us-central1-python.pkg.dev/airlock-dev/my-private-pip-packages/simple/",
+    );
   });
 
   it("writes each stack's bootstrap script (0755), identical to that stack's private host startup-script", () => {
@@ -136,7 +154,10 @@ describe("a config with environments", () => {
 
   it("lets the base leave out what every environment sets (projectId)", () => {
     const { projectId: _p, ...base } = exampleBase();
-    expect(synth({ ...base, environments: { dev: { projectId: "airlock-dev" }, prod: { projectId: "airlock-prod-123" } } })).toEqual(["dev", "prod"]);
+    expect(synth({ ...base, environments: { dev: { projectId: "airlock-dev" }, prod: { projectId: "airlock-prod-123" } } })).toEqual([
+      "dev",
+      "prod",
+    ]);
     expect(stackJson(path.join(work, "out"), "prod").provider.google[0].project).toBe("airlock-prod-123");
   });
 });
@@ -155,8 +176,12 @@ describe("an invalid environment writes nothing", () => {
     const file = writeConfig(config, "broken.json");
     const before = fileTree(work);
     const error = configErrorOf(() => synthesize({ configFile: file, outdir, assetsDir: ASSETS }));
-    expect(error.problems).toEqual(['environments.prod.networks.private.subnetCidr: has host bits set: use the network address "10.40.0.0/24"']);
-    expect(error.message).toBe(`${file}: environments.prod.networks.private.subnetCidr: has host bits set: use the network address "10.40.0.0/24"`);
+    expect(error.problems).toEqual([
+      'environments.prod.networks.private.subnetCidr: has host bits set: use the network address "10.40.0.0/24"',
+    ]);
+    expect(error.message).toBe(
+      `${file}: environments.prod.networks.private.subnetCidr: has host bits set: use the network address "10.40.0.0/24"`,
+    );
     expect(fileTree(work)).toEqual(before); // no scratch folder, no partial dev stack
   });
 
@@ -179,7 +204,7 @@ describe("an invalid environment writes nothing", () => {
     expect([...error.problems].sort()).toEqual(
       [
         "environments.dev.networks.private.subnetCidr: overlaps networks.public.subnetCidr (10.10.0.0/24): choose a range outside it",
-        "environments.prod.hosts.machineTyp: unknown key: did you mean \"machineType\"?",
+        'environments.prod.hosts.machineTyp: unknown key: did you mean "machineType"?',
         'environments.prod.mode: must be one of "mirror", "remote"',
       ].sort(),
     );
@@ -232,7 +257,9 @@ describe("stale stacks and the single-stack config", () => {
     const json = stackJson(outdir, "solo");
     expect(json.provider.google[0].project).toBe("airlock-example");
     expect(resourcesOf(json, "google_compute_instance").every((i) => i.labels["airlock-env"] === "solo")).toBe(true);
-    expect(readFileSync(path.join(outdir, "stacks", "solo", BOOTSTRAP_SCRIPT_FILE), "utf8")).toBe(privateHostScript(json, path.join(outdir, "stacks", "solo")));
+    expect(readFileSync(path.join(outdir, "stacks", "solo", BOOTSTRAP_SCRIPT_FILE), "utf8")).toBe(
+      privateHostScript(json, path.join(outdir, "stacks", "solo")),
+    );
 
     // ...and switching that config to environments drops the single stack.
     synth({ ...exampleBase(), environments: { dev: DEV } }, outdir);

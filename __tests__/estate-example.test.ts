@@ -9,7 +9,12 @@ import { directoryProblems, emptyProviderMirror } from "./terraform";
 
 const outdir = path.join(mkdtempSync(path.join(tmpdir(), "airlock-estate-")), "cdktf.out");
 const notes: string[] = [];
-const stacks = synthesize({ configFile: path.join(FIXTURES, "shared-vpc-estate.json"), outdir, assetsDir: ASSETS, onNote: (n) => notes.push(n) });
+const stacks = synthesize({
+  configFile: path.join(FIXTURES, "shared-vpc-estate.json"),
+  outdir,
+  assetsDir: ASSETS,
+  onNote: (n) => notes.push(n),
+});
 const stackDir = (name: string) => path.join(outdir, "stacks", name);
 const json = (name: string): SynthJson => JSON.parse(readFileSync(path.join(stackDir(name), "cdk.tf.json"), "utf8"));
 const dev = json("dev");
@@ -28,22 +33,33 @@ describe("the estate example (shared-vpc-estate.json): two environments on one S
   });
 
   it("each environment keeps its own egress-deny, Google APIs and IAP SSH rules in the host project, named after it, for its own VMs' accounts", () => {
-    for (const [env, j] of [["dev", dev], ["prod", prod]] as const) {
+    for (const [env, j] of [
+      ["dev", dev],
+      ["prod", prod],
+    ] as const) {
       const rules = new Map(firewalls(j).map((f) => [f.name, f]));
       for (const what of ["deny-all-egress", "allow-google-apis", "allow-iap-ssh", "allow-egress-nfs", "allow-egress-nodes"]) {
         expect(rules.get(`pip-airlock-${env}-${what}`)).toBeDefined();
       }
       const own = [accountRef(j, "airlock-private-host"), accountRef(j, "ml-workers")];
       for (const rule of rules.values()) expect(rule.target_service_accounts).toEqual(expect.arrayContaining(own));
-      expect(rules.get(`pip-airlock-${env}-deny-all-egress`)).toMatchObject({ direction: "EGRESS", destination_ranges: ["0.0.0.0/0"], deny: [{ protocol: "all" }] });
+      expect(rules.get(`pip-airlock-${env}-deny-all-egress`)).toMatchObject({
+        direction: "EGRESS",
+        destination_ranges: ["0.0.0.0/0"],
+        deny: [{ protocol: "all" }],
+      });
     }
     const names = [...firewalls(dev), ...firewalls(prod)].map((f) => f.name);
     expect(new Set(names).size).toBe(names.length);
   });
 
   it("dev owns the VIP route and the response policy, protected while prod depends on it; prod has neither, and its stack depends on dev's", () => {
-    expect(resourcesOf(dev, "google_compute_route")).toEqual([expect.objectContaining({ dest_range: "199.36.153.4/30", lifecycle: { prevent_destroy: true } })]);
-    expect(resourcesOf(dev, "google_dns_response_policy")).toEqual([expect.objectContaining({ project: "acme-net-host", lifecycle: { prevent_destroy: true } })]);
+    expect(resourcesOf(dev, "google_compute_route")).toEqual([
+      expect.objectContaining({ dest_range: "199.36.153.4/30", lifecycle: { prevent_destroy: true } }),
+    ]);
+    expect(resourcesOf(dev, "google_dns_response_policy")).toEqual([
+      expect.objectContaining({ project: "acme-net-host", lifecycle: { prevent_destroy: true } }),
+    ]);
     expect(resourcesOf(prod, "google_compute_route")).toEqual([]);
     expect(resourcesOf(prod, "google_dns_response_policy")).toEqual([]);
     expect(resourcesOf(prod, "google_dns_managed_zone")).toEqual([]);
@@ -54,10 +70,17 @@ describe("the estate example (shared-vpc-estate.json): two environments on one S
   });
 
   it("the fleet is the ML fleet: GPUs that stop for maintenance, a 200 GB labelled boot disk, a regional group over three zones that does not roll on a new template", () => {
-    for (const [env, j, size] of [["dev", dev, 2], ["prod", prod, 30]] as const) {
+    for (const [env, j, size] of [
+      ["dev", dev, 2],
+      ["prod", prod, 30],
+    ] as const) {
       const [template] = resourcesOf(j, "google_compute_instance_template");
       expect(template).toMatchObject({ machine_type: "g2-standard-8", scheduling: { on_host_maintenance: "TERMINATE" } });
-      expect(template.disk[0]).toMatchObject({ disk_size_gb: 200, disk_type: "pd-balanced", labels: { team: "ml-platform", "airlock-env": env } });
+      expect(template.disk[0]).toMatchObject({
+        disk_size_gb: 200,
+        disk_type: "pd-balanced",
+        labels: { team: "ml-platform", "airlock-env": env },
+      });
       const [group] = resourcesOf(j, "google_compute_region_instance_group_manager");
       expect(group).toMatchObject({ target_size: size, distribution_policy_zones: ["us-central1-a", "us-central1-b", "us-central1-c"] });
       expect(group.update_policy).toMatchObject({ type: "OPPORTUNISTIC" });

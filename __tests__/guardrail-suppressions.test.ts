@@ -31,7 +31,11 @@ describe("a suppression with a reason", () => {
     expect(report.violations).toEqual([]);
     expect(() => report.assertClean()).not.toThrow();
     expect(report.suppressed.map((s) => [s.rule, s.path, s.reason])).toEqual([[G5, "airlock/bastion-ssh", REASON]]);
-    expect(report.notes).toEqual([expect.stringMatching(/^airlock\/bastion-ssh \[AIRLOCK-G5 ssh-only-from-iap\] suppressed \(the office bastion range, reviewed in SEC-123\): opens SSH/)]);
+    expect(report.notes).toEqual([
+      expect.stringMatching(
+        /^airlock\/bastion-ssh \[AIRLOCK-G5 ssh-only-from-iap\] suppressed \(the office bastion range, reviewed in SEC-123\): opens SSH/,
+      ),
+    ]);
     expect(annotations(firewall, AnnotationMetadataEntryType.ERROR)).toEqual([]);
     expect(annotations(firewall, AnnotationMetadataEntryType.INFO)).toEqual([expect.stringContaining(`[${G5}] suppressed (${REASON})`)]);
   });
@@ -71,7 +75,11 @@ describe("a suppression with a reason", () => {
       return { team, report: checkGuardrails([stack]) };
     };
     const covered = run(true).report;
-    expect([covered.violations, covered.suppressed.map((s) => s.path), covered.staleSuppressions]).toEqual([[], ["airlock/team/bastion-ssh"], []]);
+    expect([covered.violations, covered.suppressed.map((s) => s.path), covered.staleSuppressions]).toEqual([
+      [],
+      ["airlock/team/bastion-ssh"],
+      [],
+    ]);
     const { team, report } = run(false);
     expect(report.violations.map((v) => v.path)).toEqual(["airlock/team/bastion-ssh"]);
     expect(report.staleSuppressions.map((s) => s.on)).toEqual([team]);
@@ -82,7 +90,8 @@ describe("a suppression with a reason", () => {
     GuardrailSuppressions.addResourceSuppressions(stack.privateNetwork, [{ id: "AIRLOCK-G4", reason: "was a test route" }], true);
     const report = checkGuardrails([stack]);
     expect(report.violations).toEqual([]);
-    const stale = "suppresses AIRLOCK-G4 no-private-internet-egress (was a test route), but nothing here or below breaks it: remove the suppression";
+    const stale =
+      "suppresses AIRLOCK-G4 no-private-internet-egress (was a test route), but nothing here or below breaks it: remove the suppression";
     expect(report.notes).toEqual([`airlock/pip-airlock/private/private-network ${stale}`]);
     expect(annotations(stack.privateNetwork, AnnotationMetadataEntryType.WARN)).toEqual([stale]);
   });
@@ -90,7 +99,11 @@ describe("a suppression with a reason", () => {
 
 describe("an invalid suppression is an error", () => {
   it.each([
-    ["an unknown rule id", { id: "AIRLOCK-G9", reason: REASON }, /^airlock\/bastion-ssh: guardrail suppression "AIRLOCK-G9" names no rule: use one of AIRLOCK-G1, .*AIRLOCK-G7, AIRLOCK-G8$/],
+    [
+      "an unknown rule id",
+      { id: "AIRLOCK-G9", reason: REASON },
+      /^airlock\/bastion-ssh: guardrail suppression "AIRLOCK-G9" names no rule: use one of AIRLOCK-G1, .*AIRLOCK-G7, AIRLOCK-G8$/,
+    ],
     ["a rule's name instead of its id", { id: "ssh-only-from-iap", reason: REASON }, /names no rule/],
     ["an empty reason", { id: "AIRLOCK-G5", reason: "" }, /^airlock\/bastion-ssh: guardrail suppression "AIRLOCK-G5" has no reason/],
     ["a blank reason", { id: "AIRLOCK-G5", reason: "  \n" }, /has no reason/],
@@ -113,7 +126,9 @@ describe("synthesize() with a stack a team extended and suppressed in code", () 
   class BastionAirlockStack extends AirlockStack {
     constructor(...args: ConstructorParameters<typeof AirlockStack>) {
       super(...args);
-      GuardrailSuppressions.addResourceSuppressions(openSsh(this, "bastion-ssh", this.privateNetwork.network.id), [{ id: "AIRLOCK-G5", reason: REASON }]);
+      GuardrailSuppressions.addResourceSuppressions(openSsh(this, "bastion-ssh", this.privateNetwork.network.id), [
+        { id: "AIRLOCK-G5", reason: REASON },
+      ]);
     }
   }
   const RealAirlockStack = airlockStackModule.AirlockStack;
@@ -127,7 +142,9 @@ describe("synthesize() with a stack a team extended and suppressed in code", () 
       synthesize({ configFile: EXAMPLE_CONFIG, outdir: path.join(work, "out"), assetsDir: ASSETS, onNote: (n) => notes.push(n) });
       const json = JSON.parse(readFileSync(path.join(work, "out", "stacks", "airlock", "cdk.tf.json"), "utf8"));
       expect(Object.keys(json.resource.google_compute_firewall)).toContain("bastion-ssh");
-      expect(notes).toEqual([expect.stringMatching(/^airlock\/bastion-ssh \[AIRLOCK-G5 ssh-only-from-iap\] suppressed \(the office bastion range/)]);
+      expect(notes).toEqual([
+        expect.stringMatching(/^airlock\/bastion-ssh \[AIRLOCK-G5 ssh-only-from-iap\] suppressed \(the office bastion range/),
+      ]);
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
@@ -139,7 +156,9 @@ it("no config value creates a suppression: only code that extends the stack call
     readdirSync(path.join(ROOT, dir), { recursive: true, encoding: "utf8" })
       .filter((f) => f.endsWith(".ts"))
       .map((f) => path.join(dir, f));
-  const callers = ["main.ts", ...sources("config"), ...sources("constructs")].filter((f) => readFileSync(path.join(ROOT, f), "utf8").includes("addResourceSuppressions"));
+  const callers = ["main.ts", ...sources("config"), ...sources("constructs")].filter((f) =>
+    readFileSync(path.join(ROOT, f), "utf8").includes("addResourceSuppressions"),
+  );
   expect(callers).toEqual([path.join("constructs", "guardrails", "suppressions.ts")]);
   const report = checkGuardrails([buildStack().stack]);
   expect([report.suppressed, report.staleSuppressions]).toEqual([[], []]);

@@ -84,7 +84,11 @@ function vm(stack: AirlockStack, id: string, overrides: Partial<ComputeInstanceC
 function errorAnnotations(root: IConstruct): Array<[string, string]> {
   return root.node
     .findAll()
-    .flatMap((c) => c.node.metadata.filter((m) => m.type === AnnotationMetadataEntryType.ERROR).map((m) => [c.node.path, String(m.data)] as [string, string]));
+    .flatMap((c) =>
+      c.node.metadata
+        .filter((m) => m.type === AnnotationMetadataEntryType.ERROR)
+        .map((m) => [c.node.path, String(m.data)] as [string, string]),
+    );
 }
 
 describe("the real stacks break no guardrail", () => {
@@ -138,7 +142,9 @@ describe("the real stacks break no guardrail", () => {
 
 describe("AIRLOCK-G1: no external IP", () => {
   it("fires on an instance with an access_config, naming its path", () => {
-    const { offending, violations } = broken((stack) => vm(stack, "exposed-vm", { networkInterface: [{ subnetwork: stack.privateNetwork.subnet.id, accessConfig: [{}] }] }));
+    const { offending, violations } = broken((stack) =>
+      vm(stack, "exposed-vm", { networkInterface: [{ subnetwork: stack.privateNetwork.subnet.id, accessConfig: [{}] }] }),
+    );
     expect(offending.node.path).toBe("airlock/exposed-vm");
     expect(found(violations)).toEqual([[RULE.G1, "airlock/exposed-vm"]]);
     expect(violations[0].message).toMatch(/external IP/);
@@ -146,7 +152,11 @@ describe("AIRLOCK-G1: no external IP", () => {
 
   it("fires on an IPv6 access_config too", () => {
     const { violations } = broken((stack) =>
-      vm(stack, "ipv6-vm", { networkInterface: [{ subnetwork: stack.privateNetwork.subnet.id, stackType: "IPV4_IPV6", ipv6AccessConfig: [{ networkTier: "PREMIUM" }] }] }),
+      vm(stack, "ipv6-vm", {
+        networkInterface: [
+          { subnetwork: stack.privateNetwork.subnet.id, stackType: "IPV4_IPV6", ipv6AccessConfig: [{ networkTier: "PREMIUM" }] },
+        ],
+      }),
     );
     expect(found(violations)).toEqual([[RULE.G1, "airlock/ipv6-vm"]]);
   });
@@ -206,21 +216,36 @@ describe("AIRLOCK-G3: no project-level role for a host account", () => {
     const { violations } = broken((stack) => {
       const email = privateIdentity(stack).email;
       expect(email).toMatch(/^\$\{TfToken\[/); // really the token, not a literal
-      return new ProjectIamMember(stack, "host-admin", { project: PROJECT, role: "roles/artifactregistry.admin", member: `serviceAccount:${email}` });
+      return new ProjectIamMember(stack, "host-admin", {
+        project: PROJECT,
+        role: "roles/artifactregistry.admin",
+        member: `serviceAccount:${email}`,
+      });
     });
     expect(found(violations)).toEqual([[RULE.G3, "airlock/host-admin"]]);
     expect(violations[0].message).toMatch(/project-level role/);
   });
 
   it("fires on a literal host SA email", () => {
-    const { violations } = broken((stack) => new ProjectIamMember(stack, "literal-host-role", { project: PROJECT, role: "roles/storage.admin", member: `serviceAccount:${PRIVATE_HOST_SA}` }));
+    const { violations } = broken(
+      (stack) =>
+        new ProjectIamMember(stack, "literal-host-role", {
+          project: PROJECT,
+          role: "roles/storage.admin",
+          member: `serviceAccount:${PRIVATE_HOST_SA}`,
+        }),
+    );
     expect(found(violations)).toEqual([[RULE.G3, "airlock/literal-host-role"]]);
   });
 
   it("fires on a project IAM binding listing the public host's SA among others", () => {
     const { violations } = broken((stack) => {
       const publicIdentity = stack.mirrorSide!.identity;
-      return new ProjectIamBinding(stack, "editors", { project: PROJECT, role: "roles/editor", members: ["user:ops@example.com", publicIdentity.member] });
+      return new ProjectIamBinding(stack, "editors", {
+        project: PROJECT,
+        role: "roles/editor",
+        members: ["user:ops@example.com", publicIdentity.member],
+      });
     });
     expect(found(violations)).toEqual([[RULE.G3, "airlock/editors"]]);
   });
@@ -257,7 +282,11 @@ describe("AIRLOCK-G4: no internet egress from the private network", () => {
 
   it("fires on a Cloud Router + NAT on the private network (the NAT is named)", () => {
     const { violations } = broken((stack) => {
-      const router = new ComputeRouter(stack, "private-router", { name: "private-router", network: stack.privateNetwork.network.id, region: "us-central1" });
+      const router = new ComputeRouter(stack, "private-router", {
+        name: "private-router",
+        network: stack.privateNetwork.network.id,
+        region: "us-central1",
+      });
       return new ComputeRouterNat(stack, "private-nat", {
         name: "private-nat",
         router: router.name,
@@ -280,16 +309,37 @@ describe("AIRLOCK-G4: no internet egress from the private network", () => {
 
   it("fires on a 0.0.0.0/0 route that names the private network literally", () => {
     const { violations } = broken(
-      (stack) => new ComputeRoute(stack, "literal-route", { name: "literal", network: "airlock-private", destRange: "0.0.0.0/0", nextHopGateway: "default-internet-gateway" }),
+      (stack) =>
+        new ComputeRoute(stack, "literal-route", {
+          name: "literal",
+          network: "airlock-private",
+          destRange: "0.0.0.0/0",
+          nextHopGateway: "default-internet-gateway",
+        }),
     );
     expect(found(violations)).toEqual([[RULE.G4, "airlock/literal-route"]]);
   });
 
   it("stays quiet on the same route and NAT on the public network", () => {
     const { violations } = broken((stack) => {
-      const router = new ComputeRouter(stack, "second-router", { name: "second-router", network: stack.publicNetwork!.network.id, region: "us-central1" });
-      new ComputeRouterNat(stack, "second-nat", { name: "second-nat", router: router.name, region: "us-central1", natIpAllocateOption: "AUTO_ONLY", sourceSubnetworkIpRangesToNat: "ALL_SUBNETWORKS_ALL_IP_RANGES" });
-      return new ComputeRoute(stack, "public-route", { name: "public", network: stack.publicNetwork!.network.id, destRange: "0.0.0.0/0", nextHopGateway: "default-internet-gateway" });
+      const router = new ComputeRouter(stack, "second-router", {
+        name: "second-router",
+        network: stack.publicNetwork!.network.id,
+        region: "us-central1",
+      });
+      new ComputeRouterNat(stack, "second-nat", {
+        name: "second-nat",
+        router: router.name,
+        region: "us-central1",
+        natIpAllocateOption: "AUTO_ONLY",
+        sourceSubnetworkIpRangesToNat: "ALL_SUBNETWORKS_ALL_IP_RANGES",
+      });
+      return new ComputeRoute(stack, "public-route", {
+        name: "public",
+        network: stack.publicNetwork!.network.id,
+        destRange: "0.0.0.0/0",
+        nextHopGateway: "default-internet-gateway",
+      });
     });
     expect(violations).toEqual([]);
   });
@@ -314,7 +364,13 @@ describe("AIRLOCK-G5: SSH only from IAP", () => {
 
   it('fires on protocol "all" from 10.0.0.0/8 (no ports means every port)', () => {
     const { violations } = broken(
-      (stack) => new ComputeFirewall(stack, "allow-all-internal", { name: "allow-all-internal", network: stack.privateNetwork.network.id, sourceRanges: ["10.0.0.0/8"], allow: [{ protocol: "all" }] }),
+      (stack) =>
+        new ComputeFirewall(stack, "allow-all-internal", {
+          name: "allow-all-internal",
+          network: stack.privateNetwork.network.id,
+          sourceRanges: ["10.0.0.0/8"],
+          allow: [{ protocol: "all" }],
+        }),
       remoteVirtual,
     );
     expect(found(violations)).toEqual([[RULE.G5, "airlock/allow-all-internal"]]);
@@ -327,14 +383,22 @@ describe("AIRLOCK-G5: SSH only from IAP", () => {
     ["a range wider than IAP's", { sourceRanges: ["35.235.0.0/16"], allow: [{ protocol: "tcp", ports: ["22"] }] }],
     ["no source range (source tags only)", { sourceTags: ["bastion"], allow: [{ protocol: "tcp", ports: ["22"] }] }],
   ])("fires on %s", (_, rule) => {
-    const { violations } = broken((stack) => new ComputeFirewall(stack, "leaky", { name: "leaky", network: stack.publicNetwork!.network.id, ...rule }));
+    const { violations } = broken(
+      (stack) => new ComputeFirewall(stack, "leaky", { name: "leaky", network: stack.publicNetwork!.network.id, ...rule }),
+    );
     expect(found(violations)).toEqual([[RULE.G5, "airlock/leaky"]]);
   });
 });
 
 it('AIRLOCK-G5 fires on protocol "TCP" (upper case) to 0.0.0.0/0', () => {
   const { violations } = broken(
-    (stack) => new ComputeFirewall(stack, "upper-ssh", { name: "upper-ssh", network: stack.privateNetwork.network.id, sourceRanges: ["0.0.0.0/0"], allow: [{ protocol: "TCP", ports: ["22"] }] }),
+    (stack) =>
+      new ComputeFirewall(stack, "upper-ssh", {
+        name: "upper-ssh",
+        network: stack.privateNetwork.network.id,
+        sourceRanges: ["0.0.0.0/0"],
+        allow: [{ protocol: "TCP", ports: ["22"] }],
+      }),
   );
   expect(found(violations)).toEqual([[RULE.G5, "airlock/upper-ssh"]]);
 });
@@ -390,7 +454,9 @@ describe("AIRLOCK-G6: no public repository", () => {
 
 it("AIRLOCK-G6 fires on a repository IAM policy built from a google_iam_policy data source", () => {
   const { violations } = broken((stack) => {
-    const policy = new DataGoogleIamPolicy(stack, "public-policy", { binding: [{ role: "roles/artifactregistry.reader", members: ["allUsers"] }] });
+    const policy = new DataGoogleIamPolicy(stack, "public-policy", {
+      binding: [{ role: "roles/artifactregistry.reader", members: ["allUsers"] }],
+    });
     return new ArtifactRegistryRepositoryIamPolicy(stack, "public-policy-attachment", {
       project: PROJECT,
       location: "us-central1",
@@ -403,8 +469,14 @@ it("AIRLOCK-G6 fires on a repository IAM policy built from a google_iam_policy d
 
 describe("how a violation is reported", () => {
   it("puts an error annotation, with the rule, on the offending construct only", () => {
-    const { stack, offending, violations } = broken((stack) =>
-      new ComputeFirewall(stack, "open-ssh", { name: "open-ssh", network: stack.privateNetwork.network.id, sourceRanges: ["0.0.0.0/0"], allow: [{ protocol: "tcp", ports: ["22"] }] }),
+    const { stack, offending, violations } = broken(
+      (stack) =>
+        new ComputeFirewall(stack, "open-ssh", {
+          name: "open-ssh",
+          network: stack.privateNetwork.network.id,
+          sourceRanges: ["0.0.0.0/0"],
+          allow: [{ protocol: "tcp", ports: ["22"] }],
+        }),
     );
     expect(violations).toHaveLength(1);
     const mine = offending.node.metadata.filter((m) => m.type === AnnotationMetadataEntryType.ERROR);
@@ -435,7 +507,9 @@ describe("how a violation is reported", () => {
     const lines = e.message.split("\n");
     expect(lines).toHaveLength(2);
     expect(lines).toContain(`guardrail ${RULE.G1}: airlock/exposed-vm ${guardrails.violations.find((v) => v.rule === RULE.G1)!.message}`);
-    expect(lines).toContain(`guardrail ${RULE.G6}: airlock/pip-airlock/artifact-registry/private-repo/leak ${guardrails.violations.find((v) => v.rule === RULE.G6)!.message}`);
+    expect(lines).toContain(
+      `guardrail ${RULE.G6}: airlock/pip-airlock/artifact-registry/private-repo/leak ${guardrails.violations.find((v) => v.rule === RULE.G6)!.message}`,
+    );
     for (const line of lines) expect(line).toMatch(/^guardrail AIRLOCK-G[1-6] [a-z-]+: airlock\/\S+ \S.*$/);
   });
 
@@ -446,7 +520,12 @@ describe("how a violation is reported", () => {
     try {
       const app = new App({ outdir, stackTraces: false });
       const stack = new AirlockStack(app, "airlock", { config: exampleConfig(), lockContent: "", startupSources: startupSources() });
-      new ComputeFirewall(stack, "open-ssh", { name: "open-ssh", network: stack.privateNetwork.network.id, sourceRanges: ["0.0.0.0/0"], allow: [{ protocol: "tcp", ports: ["22"] }] });
+      new ComputeFirewall(stack, "open-ssh", {
+        name: "open-ssh",
+        network: stack.privateNetwork.network.id,
+        sourceRanges: ["0.0.0.0/0"],
+        allow: [{ protocol: "tcp", ports: ["22"] }],
+      });
       checkGuardrails([stack]);
       expect(() => app.synth()).toThrow(/\[airlock\/open-ssh\] \[AIRLOCK-G5 ssh-only-from-iap\]/);
     } finally {
@@ -460,7 +539,12 @@ describe("synthesize() refuses a stack that breaks a guardrail", () => {
   /** The product's stack, plus a firewall rule that opens SSH to the world. */
   const openSsh: StackFactory = (app, environment, sources) => {
     const stack = airlockStack(app, environment, sources);
-    new ComputeFirewall(stack, "open-ssh", { name: "open-ssh", network: stack.privateNetwork.network.id, sourceRanges: ["0.0.0.0/0"], allow: [{ protocol: "tcp", ports: ["22"] }] });
+    new ComputeFirewall(stack, "open-ssh", {
+      name: "open-ssh",
+      network: stack.privateNetwork.network.id,
+      sourceRanges: ["0.0.0.0/0"],
+      allow: [{ protocol: "tcp", ports: ["22"] }],
+    });
     return stack;
   };
   let work: string;
@@ -530,7 +614,10 @@ describe("AIRLOCK-G7: the auth repo stays helpers-only", () => {
         policyData: JSON.stringify({ bindings: [] }),
       });
     });
-    expect(found(violations).sort()).toEqual([[RULE.G7, "airlock/admins"], [RULE.G7, "airlock/auth-policy"]]);
+    expect(found(violations).sort()).toEqual([
+      [RULE.G7, "airlock/admins"],
+      [RULE.G7, "airlock/auth-policy"],
+    ]);
   });
 
   it("stays quiet on readers of the auth repo and on writers of the private repo", () => {
@@ -548,25 +635,45 @@ describe("AIRLOCK-G8: the mirror signs with the signing key, anyone else only re
   it("fires on a signer grant to anyone but the public host, and on any other role on the key", () => {
     const { violations } = broken((stack) => {
       stack.repositories.signing!.grantSign(grantee("ci-signer", CI));
-      return new KmsCryptoKeyIamMember(stack, "key-admin", { cryptoKeyId: stack.repositories.signing!.cryptoKey.id, role: "roles/cloudkms.admin", member: "group:platform@acme.example" });
+      return new KmsCryptoKeyIamMember(stack, "key-admin", {
+        cryptoKeyId: stack.repositories.signing!.cryptoKey.id,
+        role: "roles/cloudkms.admin",
+        member: "group:platform@acme.example",
+      });
     });
-    expect(found(violations).sort()).toEqual([[RULE.G8, "airlock/key-admin"], [RULE.G8, "airlock/pip-airlock/artifact-registry/mirror-signing/ci-signer"]]);
-    expect(violations.find((v) => v.path.endsWith("ci-signer"))!.message).toContain(`grants roles/cloudkms.signer on the mirror's signing key to ${CI}: only the public host (the mirror) may sign with it`);
+    expect(found(violations).sort()).toEqual([
+      [RULE.G8, "airlock/key-admin"],
+      [RULE.G8, "airlock/pip-airlock/artifact-registry/mirror-signing/ci-signer"],
+    ]);
+    expect(violations.find((v) => v.path.endsWith("ci-signer"))!.message).toContain(
+      `grants roles/cloudkms.signer on the mirror's signing key to ${CI}: only the public host (the mirror) may sign with it`,
+    );
   });
 
   it("fires on a whole IAM policy of the key and on any grant on its key ring (it reaches the key)", () => {
     const { violations } = broken((stack) => {
       const signing = stack.repositories.signing!;
       new KmsCryptoKeyIamPolicy(stack, "key-policy", { cryptoKeyId: signing.cryptoKey.id, policyData: JSON.stringify({ bindings: [] }) });
-      return new KmsKeyRingIamMember(stack, "ring-viewer", { keyRingId: signing.keyRing.id, role: "roles/cloudkms.publicKeyViewer", member: CI });
+      return new KmsKeyRingIamMember(stack, "ring-viewer", {
+        keyRingId: signing.keyRing.id,
+        role: "roles/cloudkms.publicKeyViewer",
+        member: CI,
+      });
     });
-    expect(found(violations).sort()).toEqual([[RULE.G8, "airlock/key-policy"], [RULE.G8, "airlock/ring-viewer"]]);
+    expect(found(violations).sort()).toEqual([
+      [RULE.G8, "airlock/key-policy"],
+      [RULE.G8, "airlock/ring-viewer"],
+    ]);
   });
 
   it("stays quiet on public key viewers of the signing key and on grants on another key (a customer-managed key)", () => {
     const { violations } = broken((stack) => {
       stack.repositories.signing!.grantVerify(grantee("auditor", "user:auditor@acme.example"));
-      return new KmsCryptoKeyIamMember(stack, "cmek-user", { cryptoKeyId: "projects/acme-kms/locations/us-central1/keyRings/ar/cryptoKeys/pip", role: "roles/cloudkms.admin", member: CI });
+      return new KmsCryptoKeyIamMember(stack, "cmek-user", {
+        cryptoKeyId: "projects/acme-kms/locations/us-central1/keyRings/ar/cryptoKeys/pip",
+        role: "roles/cloudkms.admin",
+        member: CI,
+      });
     });
     expect(violations).toEqual([]);
   });
@@ -588,8 +695,16 @@ describe("the rules find resources by the role their constructs declare, not by 
 
   it("AIRLOCK-G4: the private network keeps its role under another logical id; a network merely at a `private-network` path is not private", () => {
     const { violations } = broken((stack) => {
-      const lookalike = new ComputeNetwork(new Construct(new Construct(stack, "lab"), "private-network"), "network", { name: "lab", autoCreateSubnetworks: false });
-      new ComputeRoute(stack, "lab-route", { name: "lab", network: lookalike.id, destRange: "0.0.0.0/0", nextHopGateway: "default-internet-gateway" });
+      const lookalike = new ComputeNetwork(new Construct(new Construct(stack, "lab"), "private-network"), "network", {
+        name: "lab",
+        autoCreateSubnetworks: false,
+      });
+      new ComputeRoute(stack, "lab-route", {
+        name: "lab",
+        network: lookalike.id,
+        destRange: "0.0.0.0/0",
+        nextHopGateway: "default-internet-gateway",
+      });
       stack.privateNetwork.network.overrideLogicalId("renamed_private_network");
       stack.privateNetwork.network.addOverride("delete_default_routes_on_create", false);
       return stack.privateNetwork.network;
@@ -598,19 +713,46 @@ describe("the rules find resources by the role their constructs declare, not by 
   });
 
   it("AIRLOCK-G4 fires on a route and a NAT the stack adds to an existing private network (a data source), not on the existing public one", () => {
-    const { violations } = broken((stack) => {
-      const network = stack.privateNetwork.network;
-      expect(network).toBeInstanceOf(DataGoogleComputeNetwork);
-      new ComputeRoute(stack, "internet-route", { name: "internet", network: network.id, destRange: "0.0.0.0/0", nextHopGateway: "default-internet-gateway" });
-      const router = new ComputeRouter(stack, "router", { name: "router", network: network.name, region: "europe-west4" });
-      new ComputeRouterNat(stack, "nat", { name: "nat", router: router.name, region: "europe-west4", natIpAllocateOption: "AUTO_ONLY", sourceSubnetworkIpRangesToNat: "ALL_SUBNETWORKS_ALL_IP_RANGES" });
-      return new ComputeRoute(stack, "public-route", { name: "public", network: stack.publicNetwork!.network.id, destRange: "0.0.0.0/0", nextHopGateway: "default-internet-gateway" });
-    }, undefined, existingNetworks());
-    expect(found(violations).sort()).toEqual([[RULE.G4, "airlock/internet-route"], [RULE.G4, "airlock/nat"]]);
+    const { violations } = broken(
+      (stack) => {
+        const network = stack.privateNetwork.network;
+        expect(network).toBeInstanceOf(DataGoogleComputeNetwork);
+        new ComputeRoute(stack, "internet-route", {
+          name: "internet",
+          network: network.id,
+          destRange: "0.0.0.0/0",
+          nextHopGateway: "default-internet-gateway",
+        });
+        const router = new ComputeRouter(stack, "router", { name: "router", network: network.name, region: "europe-west4" });
+        new ComputeRouterNat(stack, "nat", {
+          name: "nat",
+          router: router.name,
+          region: "europe-west4",
+          natIpAllocateOption: "AUTO_ONLY",
+          sourceSubnetworkIpRangesToNat: "ALL_SUBNETWORKS_ALL_IP_RANGES",
+        });
+        return new ComputeRoute(stack, "public-route", {
+          name: "public",
+          network: stack.publicNetwork!.network.id,
+          destRange: "0.0.0.0/0",
+          nextHopGateway: "default-internet-gateway",
+        });
+      },
+      undefined,
+      existingNetworks(),
+    );
+    expect(found(violations).sort()).toEqual([
+      [RULE.G4, "airlock/internet-route"],
+      [RULE.G4, "airlock/nat"],
+    ]);
   });
 
   it("blind spots: an existing network declared public gets the public note, any other existing network the private one", () => {
-    const { guardrails } = broken((stack) => new DataGoogleComputeNetwork(stack, "team-network", { name: "team-vpc" }), undefined, existingNetworks());
+    const { guardrails } = broken(
+      (stack) => new DataGoogleComputeNetwork(stack, "team-network", { name: "team-vpc" }),
+      undefined,
+      existingNetworks(),
+    );
     const notes = guardrails.blindSpots.map((n) => [n.path, /AIRLOCK-G4/.test(n.message) ? "private" : "public"]);
     expect(notes.sort()).toEqual([
       ["airlock/pip-airlock/mirror/public-network/network", "public"],

@@ -59,20 +59,31 @@ describe("image did-you-means", () => {
     // The hint, applied, is accepted (and so is the Arm alternative a format refusal names, on an Arm machine type).
     expect(problemsOf(exampleVariant((c) => at[where](c, expected))).filter((p) => p.startsWith(`${field}:`))).toEqual([]);
     const arm = /or "([^"]+)" on an Arm machine type/.exec(problems[0]);
-    if (arm) expect(problemsOf(exampleVariant((c) => at["fleet.image (Arm)"](c, arm[1]))).filter((p) => p.startsWith("fleet.image:"))).toEqual([]);
+    if (arm)
+      expect(problemsOf(exampleVariant((c) => at["fleet.image (Arm)"](c, arm[1]))).filter((p) => p.startsWith("fleet.image:"))).toEqual([]);
   });
 
   it("never proposes another release: an unknown one gets the list, no guess", () => {
     expect(suggestImage("ubuntu-os-cloud/ubuntu-2804-lts")).toBeUndefined();
     expect(suggestImage("ubuntu-os-cloud/ubuntu-2404-lts")).toBe("ubuntu-os-cloud/ubuntu-2404-lts-amd64");
-    const [problem] = problemsOf(exampleVariant((c) => (c.hosts.image = "ubuntu-os-cloud/ubuntu-2804-lts"))).filter((p) => p.startsWith("hosts.image:"));
+    const [problem] = problemsOf(exampleVariant((c) => (c.hosts.image = "ubuntu-os-cloud/ubuntu-2804-lts"))).filter((p) =>
+      p.startsWith("hosts.image:"),
+    );
     expect(problem).not.toContain("did you mean");
     expect(problem).toContain("ubuntu-os-cloud/ubuntu-2404-lts-amd64");
   });
 
   it("every hint the loader prints for a refused image is accepted by the loader", () => {
     let hints = 0;
-    const wrongs = ["ubuntu-2204-lts-arm64", "ubuntu-os-cloud/ubuntu-2204", "rhel-cloud/rhel10", "rhel-10", "debian-13-arm64", "ubuntu-minimal-2404-lts", "rocky-linux-cloud/rocky-linux-9-optimized"];
+    const wrongs = [
+      "ubuntu-2204-lts-arm64",
+      "ubuntu-os-cloud/ubuntu-2204",
+      "rhel-cloud/rhel10",
+      "rhel-10",
+      "debian-13-arm64",
+      "ubuntu-minimal-2404-lts",
+      "rocky-linux-cloud/rocky-linux-9-optimized",
+    ];
     for (const where of Object.keys(at)) {
       for (const wrong of wrongs) {
         const field = fieldOf(where);
@@ -84,7 +95,9 @@ describe("image did-you-means", () => {
             // A format hint keeps the CPU the value names (the field cannot see the machine type): on another CPU's
             // machine that is the machine/image check's own refusal, not the hint's.
             const namesCpu = /-(arm64|amd64)$/.test(wrong);
-            const after = problemsOf(exampleVariant((c) => at[where](c, hint))).filter((p) => p.startsWith(`${field}:`) && !(namesCpu && p.includes("cannot boot it")));
+            const after = problemsOf(exampleVariant((c) => at[where](c, hint))).filter(
+              (p) => p.startsWith(`${field}:`) && !(namesCpu && p.includes("cannot boot it")),
+            );
             expect({ where, wrong, hint, after }).toEqual({ where, wrong, hint, after: [] });
           }
         }

@@ -4,7 +4,14 @@ import Ajv2020 from "ajv/dist/2020";
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { configJsonSchemaText, configReferenceRows, JSON_SCHEMA_FILE, REFERENCE_END, REFERENCE_START, withConfigReference } from "../config/json-schema";
+import {
+  configJsonSchemaText,
+  configReferenceRows,
+  JSON_SCHEMA_FILE,
+  REFERENCE_END,
+  REFERENCE_START,
+  withConfigReference,
+} from "../config/json-schema";
 import { IMAGE_FAMILIES } from "../config/images";
 import { ConfigError, loadConfig } from "../config/load";
 import { synthesize } from "../synth/synthesize";
@@ -42,13 +49,18 @@ describe("the config's JSON Schema", () => {
 
     it("each row of the reference, objects and the fields of a map's or a list's entries included, has a description", () => {
       expect(rows.length).toBeGreaterThan(100);
-      expect(rows.filter((r) => !r.description?.trim()).map((r) => `${r.setting} has no description: add .describe("...") to it in config/`)).toEqual([]);
+      expect(
+        rows.filter((r) => !r.description?.trim()).map((r) => `${r.setting} has no description: add .describe("...") to it in config/`),
+      ).toEqual([]);
     });
 
     it("each description is one line, and a | in one stays inside its cell", () => {
       expect(rows.filter((r) => /[\r\n]/.test(r.description ?? "")).map((r) => r.setting)).toEqual([]);
       const readme = readFileSync(path.join(ROOT, "docs", "configuration.md"), "utf8");
-      const table = readme.slice(readme.indexOf(REFERENCE_START), readme.indexOf(REFERENCE_END)).split("\n").filter((l) => l.startsWith("| `"));
+      const table = readme
+        .slice(readme.indexOf(REFERENCE_START), readme.indexOf(REFERENCE_END))
+        .split("\n")
+        .filter((l) => l.startsWith("| `"));
       expect(table).toHaveLength(rows.length);
       expect(table.filter((l) => l.replace(/\\\|/g, "").split("|").length !== 6)).toEqual([]);
     });
@@ -72,11 +84,17 @@ describe("the config's JSON Schema", () => {
       expect(schema.properties.mirror.properties.schedule.description).toBe(rows.find((r) => r.setting === "mirror.schedule")!.description);
       const dev = schema.properties.environments.additionalProperties;
       expect(dev.description).toBeTruthy();
-      expect(dev.properties.fleet.properties.healthCheck.properties.port.description).toBe(schema.properties.fleet.properties.healthCheck.properties.port.description);
+      expect(dev.properties.fleet.properties.healthCheck.properties.port.description).toBe(
+        schema.properties.fleet.properties.healthCheck.properties.port.description,
+      );
     });
   });
 
-  const configs = [FIXTURES, path.join(ROOT, "config")].flatMap((dir) => readdirSync(dir).filter((f) => f.endsWith(".json") && !f.endsWith(".schema.json")).map((f) => path.join(dir, f)));
+  const configs = [FIXTURES, path.join(ROOT, "config")].flatMap((dir) =>
+    readdirSync(dir)
+      .filter((f) => f.endsWith(".json") && !f.endsWith(".schema.json"))
+      .map((f) => path.join(dir, f)),
+  );
   it.each(configs.map((f) => path.relative(ROOT, f)))("accepts %s", (file) => {
     const ok = validate(JSON.parse(readFileSync(path.join(ROOT, file), "utf8")));
     expect(ok ? [] : validate.errors).toEqual([]);
@@ -103,7 +121,9 @@ describe("the config's JSON Schema", () => {
     // An environment's entry may override a part of a nested object without repeating the rest.
     expect(validate({ ...example, environments: { dev: { networks: { private: { subnetCidr: "10.30.0.0/24" } } } } })).toBe(true);
     // null in an environment's entry removes what the top level set; at the top level it is no value.
-    expect(validate({ ...example, fleet: { name: "workers" }, environments: { dev: { fleet: null, mirror: { schedule: null } } } })).toBe(true);
+    expect(validate({ ...example, fleet: { name: "workers" }, environments: { dev: { fleet: null, mirror: { schedule: null } } } })).toBe(
+      true,
+    );
     expect(validate({ ...example, fleet: null })).toBe(false);
   });
 
@@ -113,7 +133,14 @@ describe("the config's JSON Schema", () => {
     const refusedBySynth = (config: object) => {
       const dir = mkdtempSync(path.join(tmpdir(), "airlock-schema-"));
       writeFileSync(path.join(dir, "c.json"), JSON.stringify(config));
-      return (() => { try { loadConfig(path.join(dir, "c.json")); return false; } catch (e) { return e instanceof ConfigError; } })();
+      return (() => {
+        try {
+          loadConfig(path.join(dir, "c.json"));
+          return false;
+        } catch (e) {
+          return e instanceof ConfigError;
+        }
+      })();
     };
     for (const bad of [
       withHosts({ image: "ubuntu-2404-lts" }),
@@ -129,7 +156,11 @@ describe("the config's JSON Schema", () => {
     }
     const usable = IMAGE_FAMILIES.filter((f) => !f.refused);
     for (const f of usable) {
-      for (const image of [`${f.project}/${f.family}`, `projects/${f.project}/global/images/family/${f.family}`, `https://www.googleapis.com/compute/v1/projects/${f.project}/global/images/${f.imageStem}20260601`]) {
+      for (const image of [
+        `${f.project}/${f.family}`,
+        `projects/${f.project}/global/images/family/${f.family}`,
+        `https://www.googleapis.com/compute/v1/projects/${f.project}/global/images/${f.imageStem}20260601`,
+      ]) {
         expect({ image, ok: validate(withHosts({ image })) }).toEqual({ image, ok: true });
         if (f.debian) expect({ image, ok: validate(withHosts({ publicImage: image })) }).toEqual({ image, ok: true });
       }
@@ -140,7 +171,10 @@ describe("the config's JSON Schema", () => {
   it('a config naming it with "$schema" synthesizes', () => {
     const dir = mkdtempSync(path.join(tmpdir(), "airlock-schema-"));
     const file = path.join(dir, "acme.json");
-    writeFileSync(file, JSON.stringify({ $schema: "../schema/pip-airlock.schema.json", ...JSON.parse(readFileSync(EXAMPLE_CONFIG, "utf8")) }));
+    writeFileSync(
+      file,
+      JSON.stringify({ $schema: "../schema/pip-airlock.schema.json", ...JSON.parse(readFileSync(EXAMPLE_CONFIG, "utf8")) }),
+    );
     expect(synthesize({ configFile: file, outdir: path.join(dir, "cdktf.out"), assetsDir: ASSETS })).toEqual(["airlock"]);
     // Only at the top: inside an environment it is a misspelt setting like any other.
     writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(EXAMPLE_CONFIG, "utf8")), environments: { dev: { $schema: "x" } } }));

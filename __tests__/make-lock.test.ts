@@ -17,7 +17,11 @@ const DIR = mkdtempSync(path.join(tmpdir(), "airlock-lock-"));
 
 /** A PEP 503 index at DIR/simple of the wheels given: [file name, Requires-Python, Requires-Dist...]. */
 function makeIndex(wheels: Array<[string, string, ...string[]]>): string {
-  execFileSync("python3", ["-c", `
+  execFileSync(
+    "python3",
+    [
+      "-c",
+      `
 import hashlib, html, json, os, sys, zipfile
 root, wheels = sys.argv[1], json.loads(sys.argv[2])
 os.makedirs(os.path.join(root, "files"), exist_ok=True)
@@ -38,7 +42,12 @@ for filename, requires_python, *requires in wheels:
 for project, links in pages.items():
     os.makedirs(os.path.join(root, "simple", project), exist_ok=True)
     open(os.path.join(root, "simple", project, "index.html"), "w").write("<html><body>" + "".join(links) + "</body></html>")
-`, DIR, JSON.stringify(wheels)], { env: ENV });
+`,
+      DIR,
+      JSON.stringify(wheels),
+    ],
+    { env: ENV },
+  );
   return `file://${DIR}/simple/`;
 }
 
@@ -47,7 +56,11 @@ for project, links in pages.items():
 const requires = (project: string) =>
   (HELPER_REQUIREMENTS[project] ?? []).map((r) => (typeof r === "string" ? r : `${r[0]}; python_version < "${r[1]}"`));
 const index = makeIndex([
-  ...KNOWN_CLOSURE.filter((p) => !["keyring", "pip", "virtualenv"].includes(p)).map((p): [string, string, ...string[]] => [`${p.replace(/-/g, "_")}-1.0-py3-none-any.whl`, ">=3.8", ...requires(p)]),
+  ...KNOWN_CLOSURE.filter((p) => !["keyring", "pip", "virtualenv"].includes(p)).map((p): [string, string, ...string[]] => [
+    `${p.replace(/-/g, "_")}-1.0-py3-none-any.whl`,
+    ">=3.8",
+    ...requires(p),
+  ]),
   ["keyring-25.7.0-py3-none-any.whl", ">=3.9", ...requires("keyring"), "dep"],
   ["dep-2.0-py3-none-any.whl", ">=3.12"],
   ["dep-1.0-py3-none-any.whl", ">=3.8"],
@@ -66,24 +79,31 @@ writeScriptFiles(DIR, stack.startupScripts); // as the synth does: cdk.tf.json r
 const lockFile = path.join(DIR, "helpers.lock");
 
 describe("recipes/make-lock.sh", () => {
-  const made = spawnSync("bash", [path.join(ROOT, "recipes", "make-lock.sh"), path.join(DIR, "cdk.tf.json"), lockFile, index], { env: { ...ENV, PIP_CONFIG_FILE: "/dev/null" }, encoding: "utf8" });
+  const made = spawnSync("bash", [path.join(ROOT, "recipes", "make-lock.sh"), path.join(DIR, "cdk.tf.json"), lockFile, index], {
+    env: { ...ENV, PIP_CONFIG_FILE: "/dev/null" },
+    encoding: "utf8",
+  });
 
   it("pins every target's closure with hashes, one pin per CPython where the targets differ", () => {
     expect([made.status, made.stderr]).toEqual([0, expect.stringContaining("wrote")]);
-    const lock = readFileSync(lockFile, "utf8").split("\n").filter((l) => l && !l.startsWith("#"));
+    const lock = readFileSync(lockFile, "utf8")
+      .split("\n")
+      .filter((l) => l && !l.startsWith("#"));
     const pins = lock.map((l) => l.replace(/ --hash=sha256:[0-9a-f]{64}/g, " HASH"));
     expect(lock.every((l) => /==\S+( ; [^-]+)? --hash=sha256:[0-9a-f]{64}$/.test(l))).toBe(true);
-    expect(pins).toEqual(expect.arrayContaining([
-      'dep==1.0 ; python_version == "3.11" HASH',
-      'dep==2.0 ; python_version == "3.13" HASH',
-      // Only CPython < 3.12 needs these: pinned for the 3.11 target alone.
-      'backports-tarfile==1.0 ; python_version == "3.11" HASH',
-      'importlib-metadata==1.0 ; python_version == "3.11" HASH',
-      "keyring==25.7.0 HASH",
-      "keyrings-google-artifactregistry-auth==1.0 HASH",
-      "pip==26.2.1 HASH",
-      "virtualenv==21.14.1 HASH",
-    ]));
+    expect(pins).toEqual(
+      expect.arrayContaining([
+        'dep==1.0 ; python_version == "3.11" HASH',
+        'dep==2.0 ; python_version == "3.13" HASH',
+        // Only CPython < 3.12 needs these: pinned for the 3.11 target alone.
+        'backports-tarfile==1.0 ; python_version == "3.11" HASH',
+        'importlib-metadata==1.0 ; python_version == "3.11" HASH',
+        "keyring==25.7.0 HASH",
+        "keyrings-google-artifactregistry-auth==1.0 HASH",
+        "pip==26.2.1 HASH",
+        "virtualenv==21.14.1 HASH",
+      ]),
+    );
     // No target is below 3.11: virtualenv's typing-extensions is not needed.
     expect(pins.some((p) => p.startsWith("typing-extensions=="))).toBe(false);
   });

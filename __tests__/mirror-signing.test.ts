@@ -10,7 +10,20 @@ import { contains, parseCidr } from "../config/cidr";
 import { loadConfig } from "../config/load";
 import { EnvironmentConfig } from "../config/schema";
 import { METADATA_VALUE_LIMIT_BYTES } from "../startup-script/metadata-limit";
-import { AGENT, buildStack, carriedSettings, completeLock, exampleConfig, exampleVariant, fleetSettings, hostByRole, refusals, resourcesOf, SynthJson, synthJson } from "./support";
+import {
+  AGENT,
+  buildStack,
+  carriedSettings,
+  completeLock,
+  exampleConfig,
+  exampleVariant,
+  fleetSettings,
+  hostByRole,
+  refusals,
+  resourcesOf,
+  SynthJson,
+  synthJson,
+} from "./support";
 
 const KEY = "projects/airlock-example/locations/us-central1/keyRings/pip-airlock-signing/cryptoKeys/mirror-signing";
 /** The repositories' customer-managed key (config/example.json's): a key ring made before the stack. */
@@ -66,7 +79,8 @@ const account = (tf: SynthJson, id: string) => {
 function agentVerdict(settings: string, script: "bootstrap" | "mirror"): string {
   const file = path.join(mkdtempSync(path.join(tmpdir(), "airlock-agent-settings-")), "settings.json");
   writeFileSync(file, settings);
-  const check = "import sys; sys.path.insert(0, sys.argv[1]); from pip_airlock_agent.settings import load; load(sys.argv[2], sys.argv[3]); print('ok')";
+  const check =
+    "import sys; sys.path.insert(0, sys.argv[1]); from pip_airlock_agent.settings import load; load(sys.argv[2], sys.argv[3]); print('ok')";
   const r = spawnSync("python3", ["-I", "-c", check, AGENT, file, script], { encoding: "utf8" });
   return (r.stdout + r.stderr).trim();
 }
@@ -91,9 +105,18 @@ describe("the mirror's signing key", () => {
 
   it("in a Cloud HSM when asked, under a name of its own (Cloud KMS never frees a key's name, and a key keeps its protection level)", () => {
     const hsm = synthJson(buildStack(loadConfig(exampleVariant((c) => (c.mirror.signing = { protectionLevel: "HSM" })))[0].config).stack);
-    expect(only(hsm, "google_kms_crypto_key")[1]).toMatchObject({ name: "mirror-signing-hsm", version_template: { protection_level: "HSM" } });
-    const named = loadConfig(exampleVariant((c) => (c.mirror.signing = { keyRing: "acme-signing", key: "pip", protectionLevel: "HSM" })))[0].config;
-    expect(named.mode === "mirror" && named.mirror.signing).toEqual({ keyRing: "acme-signing", key: "pip", protectionLevel: "HSM", keyVersion: 1 });
+    expect(only(hsm, "google_kms_crypto_key")[1]).toMatchObject({
+      name: "mirror-signing-hsm",
+      version_template: { protection_level: "HSM" },
+    });
+    const named = loadConfig(exampleVariant((c) => (c.mirror.signing = { keyRing: "acme-signing", key: "pip", protectionLevel: "HSM" })))[0]
+      .config;
+    expect(named.mode === "mirror" && named.mirror.signing).toEqual({
+      keyRing: "acme-signing",
+      key: "pip",
+      protectionLevel: "HSM",
+      keyVersion: 1,
+    });
   });
 
   it("is named in both scripts' settings as Terraform names it, known from the config alone (the scripts stay byte-reproducible)", () => {
@@ -112,7 +135,8 @@ describe("the mirror's signing key", () => {
   it("a new version to sign with (rotation) reaches the mirror's settings, and replaces the public host so that it signs again", () => {
     const rotated = buildStack(exampleConfig((c) => c.mode === "mirror" && (c.mirror.signing.keyVersion = 2))).stack;
     expect(carriedSettings(rotated.mirrorScript!).SIGNING_KEY_VERSION).toBe(2);
-    const fingerprint = (tf: SynthJson) => resourcesOf(tf, "terraform_data").find((r) => r.triggers_replace.mirror_spec_sha256).triggers_replace.mirror_spec_sha256;
+    const fingerprint = (tf: SynthJson) =>
+      resourcesOf(tf, "terraform_data").find((r) => r.triggers_replace.mirror_spec_sha256).triggers_replace.mirror_spec_sha256;
     expect(fingerprint(synthJson(rotated))).not.toBe(fingerprint(json));
     // The key itself is unchanged: a version is created with gcloud, not by Terraform.
     expect(only(synthJson(rotated), "google_kms_crypto_key")[1]).toEqual(only(json, "google_kms_crypto_key")[1]);
@@ -123,8 +147,10 @@ describe("the mirror's signing key", () => {
       key: KEY,
       key_version: 1,
       protection_level: "SOFTWARE",
-      public_key: "gcloud kms keys versions get-public-key 1 --key mirror-signing --keyring pip-airlock-signing --location us-central1 --project airlock-example",
-      rotate: "gcloud kms keys versions create --key mirror-signing --keyring pip-airlock-signing --location us-central1 --project airlock-example",
+      public_key:
+        "gcloud kms keys versions get-public-key 1 --key mirror-signing --keyring pip-airlock-signing --location us-central1 --project airlock-example",
+      rotate:
+        "gcloud kms keys versions create --key mirror-signing --keyring pip-airlock-signing --location us-central1 --project airlock-example",
     });
   });
 
@@ -132,7 +158,8 @@ describe("the mirror's signing key", () => {
     const services = resourcesOf(json, "google_project_service").map((s) => s.service);
     expect(services).toContain("cloudkms.googleapis.com");
     for (const type of ["google_kms_key_ring", "google_kms_crypto_key", "google_kms_crypto_key_iam_member"]) {
-      for (const r of resourcesOf(json, type)) expect(r.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^time_sleep\./)]));
+      for (const r of resourcesOf(json, type))
+        expect(r.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^time_sleep\./)]));
     }
   });
 });
@@ -144,48 +171,79 @@ describe("its grants: least privilege, on the key only", () => {
   const everything = (c: EnvironmentConfig) => {
     c.fleet = fleetSettings({ name: "workers", size: 2, machineType: "e2-small", image: "debian-cloud/debian-12", accountId: "workers" });
     c.repositories.virtual.enabled = true;
-    c.repositories.access = { private: { readers: [WORKLOADS], writers: [CI] }, virtual: { readers: [WORKLOADS] }, remote: { readers: [] }, auth: { readers: [AUDITOR], writers: [] } };
+    c.repositories.access = {
+      private: { readers: [WORKLOADS], writers: [CI] },
+      virtual: { readers: [WORKLOADS] },
+      remote: { readers: [] },
+      auth: { readers: [AUDITOR], writers: [] },
+    };
   };
   const full = synthJson(buildStack(exampleConfig(everything)).stack);
 
   it("the public host may sign; the private host may read the public key; nothing else", () => {
     expect(keyGrants(json)).toEqual(
-      [`roles/cloudkms.signer ${account(json, "airlock-public-host")}`, `roles/cloudkms.publicKeyViewer ${account(json, "airlock-private-host")}`].sort(),
+      [
+        `roles/cloudkms.signer ${account(json, "airlock-public-host")}`,
+        `roles/cloudkms.publicKeyViewer ${account(json, "airlock-private-host")}`,
+      ].sort(),
     );
   });
 
   it("every identity that bootstraps reads the public key: exactly the readers of the auth repo (private host, fleet, its declared readers)", () => {
-    const viewers = keyGrants(full).filter((g) => g.startsWith("roles/cloudkms.publicKeyViewer ")).map((g) => g.split(" ")[1]);
+    const viewers = keyGrants(full)
+      .filter((g) => g.startsWith("roles/cloudkms.publicKeyViewer "))
+      .map((g) => g.split(" ")[1]);
     expect(viewers).toEqual(repoMembers(full, "pip-auth-repo", "roles/artifactregistry.reader"));
     expect(viewers).toEqual([account(full, "airlock-private-host"), account(full, "workers"), AUDITOR].sort());
     // Readers of the other repositories do not bootstrap (they never read the auth repo): no grant on the key.
     expect(viewers).not.toContain(WORKLOADS);
-    expect(keyGrants(full).filter((g) => g.startsWith("roles/cloudkms.signer "))).toEqual([`roles/cloudkms.signer ${account(full, "airlock-public-host")}`]);
+    expect(keyGrants(full).filter((g) => g.startsWith("roles/cloudkms.signer "))).toEqual([
+      `roles/cloudkms.signer ${account(full, "airlock-public-host")}`,
+    ]);
   });
 
   it("no grant on the key ring, the project, or by a whole policy; the repositories' customer-managed key keeps its own grant", () => {
-    for (const type of ["google_kms_key_ring_iam_member", "google_kms_key_ring_iam_binding", "google_kms_key_ring_iam_policy", "google_kms_crypto_key_iam_binding", "google_kms_crypto_key_iam_policy", "google_project_iam_member", "google_project_iam_binding"]) {
+    for (const type of [
+      "google_kms_key_ring_iam_member",
+      "google_kms_key_ring_iam_binding",
+      "google_kms_key_ring_iam_policy",
+      "google_kms_crypto_key_iam_binding",
+      "google_kms_crypto_key_iam_policy",
+      "google_project_iam_member",
+      "google_project_iam_binding",
+    ]) {
       expect([type, full.resource[type]]).toEqual([type, undefined]);
     }
     const withCmek = synthJson(buildStack(exampleConfig((c) => (c.repositories.kmsKeyName = CMEK))).stack);
-    const cmek = resourcesOf(withCmek, "google_kms_crypto_key_iam_member").filter((g) => !g.crypto_key_id.startsWith("${google_kms_crypto_key."));
+    const cmek = resourcesOf(withCmek, "google_kms_crypto_key_iam_member").filter(
+      (g) => !g.crypto_key_id.startsWith("${google_kms_crypto_key."),
+    );
     expect(cmek.map((g) => [g.crypto_key_id, g.role])).toEqual([[CMEK, "roles/cloudkms.cryptoKeyEncrypterDecrypter"]]);
     expect(keyGrants(withCmek)).toEqual(keyGrants(json));
   });
 
   it("each VM boots after its grant: the public host after the signer's, the private host and the fleet's template after their viewer's", () => {
     const grantOf = (tf: SynthJson, role: string, member: string) => {
-      const [name] = Object.entries<any>(tf.resource.google_kms_crypto_key_iam_member).find(([, g]) => g.role === role && g.member === member)!;
+      const [name] = Object.entries<any>(tf.resource.google_kms_crypto_key_iam_member).find(
+        ([, g]) => g.role === role && g.member === member,
+      )!;
       return `google_kms_crypto_key_iam_member.${name}`;
     };
     expect(hostByRole(full, "mirror").depends_on).toContain(grantOf(full, "roles/cloudkms.signer", account(full, "airlock-public-host")));
-    expect(hostByRole(full, "bootstrap").depends_on).toContain(grantOf(full, "roles/cloudkms.publicKeyViewer", account(full, "airlock-private-host")));
-    expect(resourcesOf(full, "google_compute_instance_template")[0].depends_on).toContain(grantOf(full, "roles/cloudkms.publicKeyViewer", account(full, "workers")));
+    expect(hostByRole(full, "bootstrap").depends_on).toContain(
+      grantOf(full, "roles/cloudkms.publicKeyViewer", account(full, "airlock-private-host")),
+    );
+    expect(resourcesOf(full, "google_compute_instance_template")[0].depends_on).toContain(
+      grantOf(full, "roles/cloudkms.publicKeyViewer", account(full, "workers")),
+    );
   });
 
   it("keep their Terraform addresses when the auth repo's readers are listed in another order", () => {
     const readers = (list: string[]) =>
-      Object.keys(synthJson(buildStack(exampleConfig((c) => (c.repositories.access.auth.readers = list))).stack).resource.google_kms_crypto_key_iam_member).sort();
+      Object.keys(
+        synthJson(buildStack(exampleConfig((c) => (c.repositories.access.auth.readers = list))).stack).resource
+          .google_kms_crypto_key_iam_member,
+      ).sort();
     expect(readers(["user:a@acme.example", "user:b@acme.example"])).toEqual(readers(["user:b@acme.example", "user:a@acme.example"]));
   });
 });
@@ -195,16 +253,28 @@ describe("remote mode: no mirror, nothing signed", () => {
 
   it("has no key, no grant on one, no Cloud KMS API and no signing_key output; the bootstrap's SIGNING_KEY is empty", () => {
     for (const type of ["google_kms_key_ring", "google_kms_crypto_key"]) expect(remote.resource[type]).toBeUndefined();
-    expect(resourcesOf(remote, "google_kms_crypto_key_iam_member").filter((g) => g.role !== "roles/cloudkms.cryptoKeyEncrypterDecrypter")).toEqual([]);
+    expect(
+      resourcesOf(remote, "google_kms_crypto_key_iam_member").filter((g) => g.role !== "roles/cloudkms.cryptoKeyEncrypterDecrypter"),
+    ).toEqual([]);
     expect(resourcesOf(remote, "google_project_service").map((s) => s.service)).not.toContain("cloudkms.googleapis.com");
     expect(remote.output!.signing_key).toBeUndefined();
     const { stack } = buildStack(exampleConfig((c) => (c.mode = "remote")));
-    expect(carriedSettings(stack.bootstrapScript)).toMatchObject({ SIGNING_KEY: "", KMS_ENDPOINT: "https://cloudkms.googleapis.com/v1/", LOCK_CONTENT: "" });
+    expect(carriedSettings(stack.bootstrapScript)).toMatchObject({
+      SIGNING_KEY: "",
+      KMS_ENDPOINT: "https://cloudkms.googleapis.com/v1/",
+      LOCK_CONTENT: "",
+    });
   });
 
   it.each(["signing", "policy"])("refuses mirror.%s, which it cannot apply, naming the field and the fix", (part) => {
     const lines = refusals(exampleVariant((c) => ((c.mode = "remote"), (c.mirror[part] = {}))));
-    expect(lines).toEqual([expect.stringMatching(new RegExp(`^mirror\\.${part}: does not apply in remote mode: there is no mirror, .*Remove it, or use mode "mirror" \\(with environments: set it only in the environments of mode "mirror"\\)$`))]);
+    expect(lines).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^mirror\\.${part}: does not apply in remote mode: there is no mirror, .*Remove it, or use mode "mirror" \\(with environments: set it only in the environments of mode "mirror"\\)$`,
+        ),
+      ),
+    ]);
   });
 });
 
@@ -240,29 +310,43 @@ describe("the mirror's policy (POLICY) and the bootstrap's lock (LOCK_CONTENT)",
   });
 
   it("both scripts stay well under GCE's 256 KB metadata limit with a lock of the whole closure and a long policy", () => {
-    const policy = { ...POLICY, waivers: Array.from({ length: 40 }, (_, i) => ({ id: `PYSEC-2025-${i + 1}`, reason: "reviewed: not reachable from the helpers' code paths (SEC-42)" })) };
+    const policy = {
+      ...POLICY,
+      waivers: Array.from({ length: 40 }, (_, i) => ({
+        id: `PYSEC-2025-${i + 1}`,
+        reason: "reviewed: not reachable from the helpers' code paths (SEC-42)",
+      })),
+    };
     const [env] = loadConfig(exampleVariant((c) => (c.mirror.policy = policy)));
     const { stack } = buildStack(env.config, LOCK);
-    for (const script of [stack.mirrorScript!, stack.bootstrapScript]) expect(Buffer.byteLength(script)).toBeLessThan(METADATA_VALUE_LIMIT_BYTES / 2);
+    for (const script of [stack.mirrorScript!, stack.bootstrapScript])
+      expect(Buffer.byteLength(script)).toBeLessThan(METADATA_VALUE_LIMIT_BYTES / 2);
   });
 });
 
 describe("the real host agent accepts the settings the synth renders", () => {
   const cases: Array<[string, (c: any) => void, string]> = [
     ["the example", () => {}, ""],
-    ["a policy, an HSM key at version 3, and a lock", (c) => ((c.mirror.policy = POLICY), (c.mirror.signing = { protectionLevel: "HSM", keyVersion: 3 })), LOCK],
+    [
+      "a policy, an HSM key at version 3, and a lock",
+      (c) => ((c.mirror.policy = POLICY), (c.mirror.signing = { protectionLevel: "HSM", keyVersion: 3 })),
+      LOCK,
+    ],
     ["remote mode (no signing key)", (c) => (c.mode = "remote"), LOCK],
   ];
   it.each(cases)("%s", (_name, edit, lock) => {
     const [env] = loadConfig(exampleVariant(edit));
     const { stack } = buildStack(env.config, lock);
-    for (const script of stack.startupScripts) expect([script.name, agentVerdict(script.settingsJson, script.command)]).toEqual([script.name, "ok"]);
+    for (const script of stack.startupScripts)
+      expect([script.name, agentVerdict(script.settingsJson, script.command)]).toEqual([script.name, "ok"]);
     expect(stack.startupScripts.map((s) => s.command)).toEqual(env.config.mode === "mirror" ? ["bootstrap", "mirror"] : ["bootstrap"]);
   });
 
   it("and refuses them edited (the check can fail): a KMS endpoint off Google's API hosts", () => {
     const settings = JSON.parse(buildStack().stack.startupScripts[0].settingsJson);
-    expect(agentVerdict(JSON.stringify({ ...settings, KMS_ENDPOINT: "https://kms.evil.example/v1/" }), "bootstrap")).toMatch(/KMS_ENDPOINT/);
+    expect(agentVerdict(JSON.stringify({ ...settings, KMS_ENDPOINT: "https://kms.evil.example/v1/" }), "bootstrap")).toMatch(
+      /KMS_ENDPOINT/,
+    );
   });
 });
 
@@ -273,10 +357,13 @@ describe("private hosts reach Cloud KMS through Private Google Access", () => {
     const records = resourcesOf(tf, "google_dns_record_set");
     let current = name;
     for (let hop = 0; hop < 5; hop++) {
-      const zone = zones.filter(([, z]) => current === z.dns_name || current.endsWith(`.${z.dns_name}`)).sort(([, a], [, b]) => b.dns_name.length - a.dns_name.length)[0];
+      const zone = zones
+        .filter(([, z]) => current === z.dns_name || current.endsWith(`.${z.dns_name}`))
+        .sort(([, a], [, b]) => b.dns_name.length - a.dns_name.length)[0];
       if (!zone) return [];
       const inZone = records.filter((r) => r.managed_zone === `\${google_dns_managed_zone.${zone[0]}.name}`);
-      const record = inZone.find((r) => r.name === current) ?? inZone.find((r) => r.name.startsWith("*.") && current.endsWith(r.name.slice(1)));
+      const record =
+        inZone.find((r) => r.name === current) ?? inZone.find((r) => r.name.startsWith("*.") && current.endsWith(r.name.slice(1)));
       if (!record) return [];
       if (record.type === "A") return record.rrdatas;
       current = record.rrdatas[0];
@@ -284,45 +371,149 @@ describe("private hosts reach Cloud KMS through Private Google Access", () => {
     return [];
   }
 
-  it.each(["private", "restricted"] as const)("the %s VIP: the host of KMS_ENDPOINT resolves into the VIP, which the one route and the egress rule allow on tcp/443", (vip) => {
-    const { stack } = buildStack(exampleConfig((c) => (c.networks.private.googleApis = vip)));
-    const tf = synthJson(stack);
-    const host = new URL(carriedSettings(stack.bootstrapScript).KMS_ENDPOINT).hostname;
-    expect(host).toBe("cloudkms.googleapis.com");
-    const addresses = resolve(tf, `${host}.`);
-    expect(addresses).toHaveLength(4);
-    const [route] = resourcesOf(tf, "google_compute_route");
-    const allow = resourcesOf(tf, "google_compute_firewall").find((f) => f.direction === "EGRESS" && f.allow && f.network === route.network);
-    expect(allow.allow).toEqual([{ protocol: "tcp", ports: ["443"] }]);
-    for (const address of addresses) {
-      expect([address, contains(parseCidr(route.dest_range)!, parseCidr(`${address}/32`)!)]).toEqual([address, true]);
-      expect([address, allow.destination_ranges.some((r: string) => contains(parseCidr(r)!, parseCidr(`${address}/32`)!))]).toEqual([address, true]);
-    }
-    expect(route.dest_range).toBe(vip === "private" ? "199.36.153.8/30" : "199.36.153.4/30");
-  });
+  it.each(["private", "restricted"] as const)(
+    "the %s VIP: the host of KMS_ENDPOINT resolves into the VIP, which the one route and the egress rule allow on tcp/443",
+    (vip) => {
+      const { stack } = buildStack(exampleConfig((c) => (c.networks.private.googleApis = vip)));
+      const tf = synthJson(stack);
+      const host = new URL(carriedSettings(stack.bootstrapScript).KMS_ENDPOINT).hostname;
+      expect(host).toBe("cloudkms.googleapis.com");
+      const addresses = resolve(tf, `${host}.`);
+      expect(addresses).toHaveLength(4);
+      const [route] = resourcesOf(tf, "google_compute_route");
+      const allow = resourcesOf(tf, "google_compute_firewall").find(
+        (f) => f.direction === "EGRESS" && f.allow && f.network === route.network,
+      );
+      expect(allow.allow).toEqual([{ protocol: "tcp", ports: ["443"] }]);
+      for (const address of addresses) {
+        expect([address, contains(parseCidr(route.dest_range)!, parseCidr(`${address}/32`)!)]).toEqual([address, true]);
+        expect([address, allow.destination_ranges.some((r: string) => contains(parseCidr(r)!, parseCidr(`${address}/32`)!))]).toEqual([
+          address,
+          true,
+        ]);
+      }
+      expect(route.dest_range).toBe(vip === "private" ? "199.36.153.8/30" : "199.36.153.4/30");
+    },
+  );
 });
 
 describe("its config", () => {
   const table: Array<[string, (c: any) => void, string, RegExp]> = [
-    ["a key version below 1", (c) => (c.mirror.signing = { keyVersion: 0 }), "mirror.signing.keyVersion", /must be at least 1: Cloud KMS numbers a key's versions from 1/],
-    ["a protection level Cloud KMS signs with in no key ring here", (c) => (c.mirror.signing = { protectionLevel: "EXTERNAL" }), "mirror.signing.protectionLevel", /must be one of "SOFTWARE", "HSM"/],
-    ["a key ring name KMS refuses", (c) => (c.mirror.signing = { keyRing: "pip airlock" }), "mirror.signing.keyRing", /Cloud KMS name: 1-63 letters, digits, '_' or '-'/],
-    ["the key ring of the repositories' own key, which must exist first", (c) => ((c.repositories.kmsKeyName = CMEK), (c.mirror.signing = { keyRing: "pip-airlock" })), "mirror.signing.keyRing", /is the key ring of repositories\.kmsKeyName, which must exist before a deploy.*name another key ring/],
-    ["a negative cooldown", (c) => (c.mirror.policy = { minReleaseAgeDays: -1 }), "mirror.policy.minReleaseAgeDays", /at least 0 \(0 turns the cooldown off\)/],
-    ["a name that is not normalized", (c) => (c.mirror.policy = { ageExempt: ["Jaraco.Classes"] }), "mirror.policy.ageExempt.0", /PEP 503 normalized name: write "jaraco-classes"/],
-    ["an exemption from a cooldown that is off", (c) => (c.mirror.policy = { minReleaseAgeDays: 0, ageExempt: ["keyring"] }), "mirror.policy.ageExempt", /cooldown that is off/],
-    ["an unknown vulnerability mode", (c) => (c.mirror.policy = { vulnerabilities: "ignore" }), "mirror.policy.vulnerabilities", /"refuse", "report", "off"/],
-    ["a waiver that is no advisory id", (c) => (c.mirror.policy = { waivers: [{ id: "CVE-24-1", reason: "r" }] }), "mirror.policy.waivers.0.id", /advisory id such as "GHSA-xxxx-xxxx-xxxx"/],
-    ["a waiver without a reason", (c) => (c.mirror.policy = { waivers: [{ id: "PYSEC-2024-12", reason: "  " }] }), "mirror.policy.waivers.0.reason", /must say why the advisory does not apply/],
-    ["a waiver whose reason would forge a log line", (c) => (c.mirror.policy = { waivers: [{ id: "PYSEC-2024-12", reason: "ok\nFAKE LINE" }] }), "mirror.policy.waivers.0.reason", /one line of printable text/],
+    [
+      "a key version below 1",
+      (c) => (c.mirror.signing = { keyVersion: 0 }),
+      "mirror.signing.keyVersion",
+      /must be at least 1: Cloud KMS numbers a key's versions from 1/,
+    ],
+    [
+      "a protection level Cloud KMS signs with in no key ring here",
+      (c) => (c.mirror.signing = { protectionLevel: "EXTERNAL" }),
+      "mirror.signing.protectionLevel",
+      /must be one of "SOFTWARE", "HSM"/,
+    ],
+    [
+      "a key ring name KMS refuses",
+      (c) => (c.mirror.signing = { keyRing: "pip airlock" }),
+      "mirror.signing.keyRing",
+      /Cloud KMS name: 1-63 letters, digits, '_' or '-'/,
+    ],
+    [
+      "the key ring of the repositories' own key, which must exist first",
+      (c) => ((c.repositories.kmsKeyName = CMEK), (c.mirror.signing = { keyRing: "pip-airlock" })),
+      "mirror.signing.keyRing",
+      /is the key ring of repositories\.kmsKeyName, which must exist before a deploy.*name another key ring/,
+    ],
+    [
+      "a negative cooldown",
+      (c) => (c.mirror.policy = { minReleaseAgeDays: -1 }),
+      "mirror.policy.minReleaseAgeDays",
+      /at least 0 \(0 turns the cooldown off\)/,
+    ],
+    [
+      "a name that is not normalized",
+      (c) => (c.mirror.policy = { ageExempt: ["Jaraco.Classes"] }),
+      "mirror.policy.ageExempt.0",
+      /PEP 503 normalized name: write "jaraco-classes"/,
+    ],
+    [
+      "an exemption from a cooldown that is off",
+      (c) => (c.mirror.policy = { minReleaseAgeDays: 0, ageExempt: ["keyring"] }),
+      "mirror.policy.ageExempt",
+      /cooldown that is off/,
+    ],
+    [
+      "an unknown vulnerability mode",
+      (c) => (c.mirror.policy = { vulnerabilities: "ignore" }),
+      "mirror.policy.vulnerabilities",
+      /"refuse", "report", "off"/,
+    ],
+    [
+      "a waiver that is no advisory id",
+      (c) => (c.mirror.policy = { waivers: [{ id: "CVE-24-1", reason: "r" }] }),
+      "mirror.policy.waivers.0.id",
+      /advisory id such as "GHSA-xxxx-xxxx-xxxx"/,
+    ],
+    [
+      "a waiver without a reason",
+      (c) => (c.mirror.policy = { waivers: [{ id: "PYSEC-2024-12", reason: "  " }] }),
+      "mirror.policy.waivers.0.reason",
+      /must say why the advisory does not apply/,
+    ],
+    [
+      "a waiver whose reason would forge a log line",
+      (c) => (c.mirror.policy = { waivers: [{ id: "PYSEC-2024-12", reason: "ok\nFAKE LINE" }] }),
+      "mirror.policy.waivers.0.reason",
+      /one line of printable text/,
+    ],
     ["a waiver without its id", (c) => (c.mirror.policy = { waivers: [{ reason: "r" }] }), "mirror.policy.waivers.0.id", /is required/],
-    ["an advisory waived twice", (c) => (c.mirror.policy = { waivers: [{ id: "CVE-2024-12345", reason: "a" }, { id: "CVE-2024-12345", reason: "b" }] }), "mirror.policy.waivers", /waives an advisory twice/],
-    ["waivers while vulnerabilities are off", (c) => (c.mirror.policy = { vulnerabilities: "off", waivers: [{ id: "CVE-2024-12345", reason: "a" }] }), "mirror.policy.waivers", /does not look up/],
-    ["an unknown provenance mode", (c) => (c.mirror.policy = { provenance: "enforce" }), "mirror.policy.provenance", /"refuse-changed", "record", "off"/],
-    ["a publisher that is no GitHub repository", (c) => (c.mirror.policy = { publishers: { keyring: "jaraco/keyring" } }), "mirror.policy.publishers.keyring", /must be "github:OWNER\/REPO"/],
-    ["a publisher's project not normalized", (c) => (c.mirror.policy = { publishers: { Keyring: "github:jaraco/keyring" } }), "mirror.policy.publishers.Keyring", /write "keyring"/],
-    ["publishers while provenance is off", (c) => (c.mirror.policy = { provenance: "off", publishers: { keyring: "github:jaraco/keyring" } }), "mirror.policy.publishers", /does not check \(provenance "off"\)/],
-    ["a misspelt policy key", (c) => (c.mirror.policy = { minReleaseAgeDay: 3 }), "mirror.policy.minReleaseAgeDay", /unknown key: did you mean "minReleaseAgeDays"\?$/],
+    [
+      "an advisory waived twice",
+      (c) =>
+        (c.mirror.policy = {
+          waivers: [
+            { id: "CVE-2024-12345", reason: "a" },
+            { id: "CVE-2024-12345", reason: "b" },
+          ],
+        }),
+      "mirror.policy.waivers",
+      /waives an advisory twice/,
+    ],
+    [
+      "waivers while vulnerabilities are off",
+      (c) => (c.mirror.policy = { vulnerabilities: "off", waivers: [{ id: "CVE-2024-12345", reason: "a" }] }),
+      "mirror.policy.waivers",
+      /does not look up/,
+    ],
+    [
+      "an unknown provenance mode",
+      (c) => (c.mirror.policy = { provenance: "enforce" }),
+      "mirror.policy.provenance",
+      /"refuse-changed", "record", "off"/,
+    ],
+    [
+      "a publisher that is no GitHub repository",
+      (c) => (c.mirror.policy = { publishers: { keyring: "jaraco/keyring" } }),
+      "mirror.policy.publishers.keyring",
+      /must be "github:OWNER\/REPO"/,
+    ],
+    [
+      "a publisher's project not normalized",
+      (c) => (c.mirror.policy = { publishers: { Keyring: "github:jaraco/keyring" } }),
+      "mirror.policy.publishers.Keyring",
+      /write "keyring"/,
+    ],
+    [
+      "publishers while provenance is off",
+      (c) => (c.mirror.policy = { provenance: "off", publishers: { keyring: "github:jaraco/keyring" } }),
+      "mirror.policy.publishers",
+      /does not check \(provenance "off"\)/,
+    ],
+    [
+      "a misspelt policy key",
+      (c) => (c.mirror.policy = { minReleaseAgeDay: 3 }),
+      "mirror.policy.minReleaseAgeDay",
+      /unknown key: did you mean "minReleaseAgeDays"\?$/,
+    ],
   ];
 
   it.each(table)("refuses %s, naming the field and the fix", (_what, change, field, fix) => {
@@ -332,9 +523,22 @@ describe("its config", () => {
   });
 
   it("refuses two environments of one project and region that would both create the signing key's key ring; another name or region frees it", () => {
-    const lines = refusals(exampleVariant((c) => (c.environments = { dev: { hosts: { publicName: "dev-public", privateName: "dev-private" } }, prod: {} })));
-    expect(lines).toContain('environments.prod.mirror.signing.keyRing: key ring us-central1/pip-airlock-signing in project airlock-example is also environment "dev"\'s: give each environment its own name or project');
-    const apart = exampleVariant((c) => (c.environments = { dev: { projectId: "airlock-dev", mirror: { signing: { keyRing: "dev-signing" } } }, prod: { projectId: "airlock-prod" } }));
-    expect(loadConfig(apart).map((e) => e.config.mode === "mirror" && e.config.mirror.signing.keyRing)).toEqual(["dev-signing", "pip-airlock-signing"]);
+    const lines = refusals(
+      exampleVariant((c) => (c.environments = { dev: { hosts: { publicName: "dev-public", privateName: "dev-private" } }, prod: {} })),
+    );
+    expect(lines).toContain(
+      'environments.prod.mirror.signing.keyRing: key ring us-central1/pip-airlock-signing in project airlock-example is also environment "dev"\'s: give each environment its own name or project',
+    );
+    const apart = exampleVariant(
+      (c) =>
+        (c.environments = {
+          dev: { projectId: "airlock-dev", mirror: { signing: { keyRing: "dev-signing" } } },
+          prod: { projectId: "airlock-prod" },
+        }),
+    );
+    expect(loadConfig(apart).map((e) => e.config.mode === "mirror" && e.config.mirror.signing.keyRing)).toEqual([
+      "dev-signing",
+      "pip-airlock-signing",
+    ]);
   });
 });

@@ -5,7 +5,17 @@ import { ConfigError, loadConfig } from "../config/load";
 import { EnvironmentConfig, environmentSchema } from "../config/schema";
 import { AirlockStack } from "../constructs/airlock-stack";
 import { referencedScriptFile } from "../startup-script/script-reference";
-import { buildStack, carriedScript, carriedSettings, EXAMPLE_CONFIG, exampleConfig, hostsByRole, resourcesOf, SynthJson, synthJson } from "./support";
+import {
+  buildStack,
+  carriedScript,
+  carriedSettings,
+  EXAMPLE_CONFIG,
+  exampleConfig,
+  hostsByRole,
+  resourcesOf,
+  SynthJson,
+  synthJson,
+} from "./support";
 
 const AR = "https://us-central1-python.pkg.dev/airlock-example";
 const KEYRING_AR = "https://oauth2accesstoken@us-central1-python.pkg.dev/airlock-example";
@@ -32,7 +42,9 @@ function key(json: SynthJson, type: string, match: (r: any) => boolean): string 
 }
 
 function repo(json: SynthJson, repositoryId: string): any {
-  return json.resource.google_artifact_registry_repository[key(json, "google_artifact_registry_repository", (r) => r.repository_id === repositoryId)];
+  return json.resource.google_artifact_registry_repository[
+    key(json, "google_artifact_registry_repository", (r) => r.repository_id === repositoryId)
+  ];
 }
 
 function bootstrapInstance(json: SynthJson): any {
@@ -58,7 +70,12 @@ function grantedRepos(json: SynthJson, accountId: string, role: string): string[
 /** Which value each endpoint setting of the bootstrap gets, as the script carries it to the agent. */
 function probe(edit?: (c: EnvironmentConfig) => void): string[] {
   const settings = carriedSettings(buildStack(exampleConfig(edit)).stack.bootstrapScript);
-  return [`auth=${settings.AUTH_REPO_INDEX_URL}`, `pip=${settings.INDEX_URL}`, `upload=${settings.UPLOAD_REPO_URL}`, `host=${settings.AR_HOST}`];
+  return [
+    `auth=${settings.AUTH_REPO_INDEX_URL}`,
+    `pip=${settings.INDEX_URL}`,
+    `upload=${settings.UPLOAD_REPO_URL}`,
+    `host=${settings.AR_HOST}`,
+  ];
 }
 
 describe("remote mode", () => {
@@ -77,7 +94,9 @@ describe("remote mode", () => {
     expect(resourcesOf(json, "google_compute_subnetwork").map((n) => n.ip_cidr_range)).toEqual(["10.20.0.0/24"]);
     expect(resourcesOf(json, "google_compute_router")).toEqual([]);
     expect(resourcesOf(json, "google_compute_router_nat")).toEqual([]);
-    expect(resourcesOf(json, "google_compute_instance").map((i) => [i.name, i.labels["airlock-role"]])).toEqual([["airlock-private-host", "bootstrap"]]);
+    expect(resourcesOf(json, "google_compute_instance").map((i) => [i.name, i.labels["airlock-role"]])).toEqual([
+      ["airlock-private-host", "bootstrap"],
+    ]);
     expect(resourcesOf(json, "google_service_account").map((a) => a.account_id)).toEqual(["airlock-private-host"]);
     // The only fingerprint is the private host's bootstrap: there is no mirror spec.
     expect(Object.values(json.resource.terraform_data).map((r: any) => Object.keys(r.triggers_replace))).toEqual([["bootstrap_sha256"]]);
@@ -102,7 +121,12 @@ describe("remote mode", () => {
   });
 
   it("a custom remote repo id flows into the repository and the script", () => {
-    const { stack: custom } = buildStack(exampleConfig((c) => { c.mode = "remote"; c.repositories.remote = "pypi-proxy"; }));
+    const { stack: custom } = buildStack(
+      exampleConfig((c) => {
+        c.mode = "remote";
+        c.repositories.remote = "pypi-proxy";
+      }),
+    );
     expect(repo(synthJson(custom), "pypi-proxy").mode).toBe("REMOTE_REPOSITORY");
     expect(carriedSettings(custom.bootstrapScript).AUTH_REPO_INDEX_URL).toBe(`${AR}/pypi-proxy/simple/`);
   });
@@ -111,12 +135,19 @@ describe("remote mode", () => {
     const script = carriedScript(json, bootstrapInstance(json).metadata["startup-script"], stack);
     expect(carriedSettings(script).AUTH_REPO_INDEX_URL).toBe(URL.remoteIndex);
     expect(script).not.toContain("pip-auth-repo");
-    expect(probe(remote)).toEqual([`auth=${URL.remoteIndex}`, `pip=${URL.privateKeyring}`, `upload=${URL.privateUpload}`, "host=us-central1-python.pkg.dev"]);
+    expect(probe(remote)).toEqual([
+      `auth=${URL.remoteIndex}`,
+      `pip=${URL.privateKeyring}`,
+      `upload=${URL.privateUpload}`,
+      "host=us-central1-python.pkg.dev",
+    ]);
   });
 
   it("the private SA reads the remote and the private repo, and nobody can write anything", () => {
     expect(grantedRepos(json, "airlock-private-host", "roles/artifactregistry.reader")).toEqual(["my-private-pip-packages", "pypi-remote"]);
-    expect(resourcesOf(json, "google_artifact_registry_repository_iam_member").filter((m) => m.role !== "roles/artifactregistry.reader")).toEqual([]);
+    expect(
+      resourcesOf(json, "google_artifact_registry_repository_iam_member").filter((m) => m.role !== "roles/artifactregistry.reader"),
+    ).toEqual([]);
   });
 });
 
@@ -127,7 +158,10 @@ describe("mirror mode (the default) for contrast", () => {
     expect(repo(json, "pip-auth-repo").mode).toBe("STANDARD_REPOSITORY");
     expect(resourcesOf(json, "google_artifact_registry_repository").some((r) => r.mode === "REMOTE_REPOSITORY")).toBe(false);
     expect(grantedRepos(json, "airlock-public-host", "roles/artifactregistry.writer")).toEqual(["pip-auth-repo"]);
-    expect(grantedRepos(json, "airlock-private-host", "roles/artifactregistry.reader")).toEqual(["my-private-pip-packages", "pip-auth-repo"]);
+    expect(grantedRepos(json, "airlock-private-host", "roles/artifactregistry.reader")).toEqual([
+      "my-private-pip-packages",
+      "pip-auth-repo",
+    ]);
     expect(probe()[0]).toBe(`auth=${URL.authIndex}`);
     expect(json.output!.pip_index_url.value).toBe(URL.privateKeyring);
     expect(json.output!.virtual_repo_index_url).toBeUndefined();
@@ -182,7 +216,9 @@ describe.each([
   });
 
   it("the private SA can read the virtual repo (and its upstreams)", () => {
-    expect(grantedRepos(json, "airlock-private-host", "roles/artifactregistry.reader")).toEqual(["my-private-pip-packages", "pip-all", helpersId].sort());
+    expect(grantedRepos(json, "airlock-private-host", "roles/artifactregistry.reader")).toEqual(
+      ["my-private-pip-packages", "pip-all", helpersId].sort(),
+    );
   });
 });
 
@@ -216,7 +252,11 @@ describe("the bootstrap script is exposed for the user's own VMs", () => {
     const scripts = resourcesOf(json, "google_compute_instance").map((i) => i.metadata["startup-script"] as string);
     scripts.push(json.output!.private_host_bootstrap_script.value);
     expect(stack.bootstrapScript).toMatch(/\$\{/); // the scripts really use bash ${...}
-    expect(scripts.map((script) => referencedScriptFile(json, script)).sort()).toEqual(["private-host-bootstrap.sh", "private-host-bootstrap.sh", "public-host-mirror.sh"]);
+    expect(scripts.map((script) => referencedScriptFile(json, script)).sort()).toEqual([
+      "private-host-bootstrap.sh",
+      "private-host-bootstrap.sh",
+      "public-host-mirror.sh",
+    ]);
     expect(JSON.stringify(json)).not.toContain("#!/usr/bin/env bash");
   });
 });
@@ -236,19 +276,55 @@ describe("bad repository combinations are rejected by the config schema", () => 
   it("accepts the example, and the example with a virtual repo in either mode", () => {
     expect(issues(() => {})).toEqual([]);
     expect(issues((c) => (c.repositories.virtual.enabled = true))).toEqual([]);
-    expect(issues((c) => { c.mode = "remote"; c.repositories.virtual.enabled = true; })).toEqual([]);
+    expect(
+      issues((c) => {
+        c.mode = "remote";
+        c.repositories.virtual.enabled = true;
+      }),
+    ).toEqual([]);
   });
 
   it.each([
-    ["virtual id = private id", (c: any) => (c.repositories.virtual = { enabled: true, id: "my-private-pip-packages" }), /^repositories\.virtual: repeats the id "my-private-pip-packages" of repositories\.private/],
-    ["virtual id = auth id (mirror)", (c: any) => (c.repositories.virtual = { enabled: true, id: "pip-auth-repo" }), /^repositories\.virtual: repeats the id "pip-auth-repo" of repositories\.auth/],
-    ["virtual id = remote id (remote)", (c: any) => { c.mode = "remote"; c.repositories.remote = "pypi"; c.repositories.virtual = { enabled: true, id: "pypi" }; }, /^repositories\.virtual: repeats the id "pypi" of repositories\.remote/],
-    ["remote id = private id (remote)", (c: any) => { c.mode = "remote"; c.repositories.remote = "my-private-pip-packages"; }, /^repositories\.remote: repeats the id "my-private-pip-packages"/],
-    ["auth id = private id", (c: any) => (c.repositories.auth = "my-private-pip-packages"), /^repositories\.private: repeats the id "my-private-pip-packages" of repositories\.auth/],
+    [
+      "virtual id = private id",
+      (c: any) => (c.repositories.virtual = { enabled: true, id: "my-private-pip-packages" }),
+      /^repositories\.virtual: repeats the id "my-private-pip-packages" of repositories\.private/,
+    ],
+    [
+      "virtual id = auth id (mirror)",
+      (c: any) => (c.repositories.virtual = { enabled: true, id: "pip-auth-repo" }),
+      /^repositories\.virtual: repeats the id "pip-auth-repo" of repositories\.auth/,
+    ],
+    [
+      "virtual id = remote id (remote)",
+      (c: any) => {
+        c.mode = "remote";
+        c.repositories.remote = "pypi";
+        c.repositories.virtual = { enabled: true, id: "pypi" };
+      },
+      /^repositories\.virtual: repeats the id "pypi" of repositories\.remote/,
+    ],
+    [
+      "remote id = private id (remote)",
+      (c: any) => {
+        c.mode = "remote";
+        c.repositories.remote = "my-private-pip-packages";
+      },
+      /^repositories\.remote: repeats the id "my-private-pip-packages"/,
+    ],
+    [
+      "auth id = private id",
+      (c: any) => (c.repositories.auth = "my-private-pip-packages"),
+      /^repositories\.private: repeats the id "my-private-pip-packages" of repositories\.auth/,
+    ],
     ["an unknown mode", (c: any) => (c.mode = "proxy"), /^mode: /],
     ["virtual.enabled not a boolean", (c: any) => (c.repositories.virtual.enabled = "yes"), /^repositories\.virtual\.enabled: /],
     ["an unknown key in virtual", (c: any) => (c.repositories.virtual.priority = 5), /^repositories\.virtual: .*priority/],
-    ["an id AR would reject", (c: any) => (c.repositories.virtual = { enabled: true, id: "Pip_All" }), /^repositories\.virtual\.id: must be an Artifact Registry repository id/],
+    [
+      "an id AR would reject",
+      (c: any) => (c.repositories.virtual = { enabled: true, id: "Pip_All" }),
+      /^repositories\.virtual\.id: must be an Artifact Registry repository id/,
+    ],
   ])("rejects %s", (_, edit, expected) => {
     const found = issues(edit);
     expect(found.length).toBeGreaterThan(0);
@@ -256,7 +332,12 @@ describe("bad repository combinations are rejected by the config schema", () => 
   });
 
   it("does not check the ids of repositories the mode does not create (virtual id = remote id in mirror mode)", () => {
-    expect(issues((c) => { c.repositories.remote = "pip-all"; c.repositories.virtual = { enabled: true, id: "pip-all" }; })).toEqual([]);
+    expect(
+      issues((c) => {
+        c.repositories.remote = "pip-all";
+        c.repositories.virtual = { enabled: true, id: "pip-all" };
+      }),
+    ).toEqual([]);
   });
 
   it("loadConfig reports the clash as one line: file, field path, the fix", () => {

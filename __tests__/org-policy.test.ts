@@ -40,7 +40,11 @@ describe("what docs/security.md says of each organization policy constraint hold
 
   it("every row names its status, a setting and a Google page; a row without a synth check is one whose claim is not about the Terraform", () => {
     for (const c of ORG_CONSTRAINTS) {
-      expect([c.constraint, c.sources.every((url) => /^https:\/\/cloud\.google\.com\//.test(url)), c.setting.length > 0]).toEqual([c.constraint, true, true]);
+      expect([c.constraint, c.sources.every((url) => /^https:\/\/cloud\.google\.com\//.test(url)), c.setting.length > 0]).toEqual([
+        c.constraint,
+        true,
+        true,
+      ]);
     }
     expect(ORG_CONSTRAINTS.filter((c) => !c.check).map((c) => c.constraint)).toEqual([]);
     expect(new Set(ORG_CONSTRAINTS.map((c) => c.constraint)).size).toBe(ORG_CONSTRAINTS.length);
@@ -76,26 +80,94 @@ describe("what docs/security.md says of each organization policy constraint hold
 
 describe("each synth check bites: a Terraform that contradicts the doc's row fails it", () => {
   const cases: Array<[string, SynthesizedEnvironment, (tf: any) => void]> = [
-    ["compute.vmExternalIpAccess", example, (tf: any) => void (first(tf, "google_compute_instance").network_interface[0].access_config = [{}])],
-    ["compute.requireOsLogin", fleet, (tf: any) => void (first(tf, "google_compute_instance_template").metadata["enable-oslogin"] = "FALSE")],
-    ["compute.requireShieldedVm", example, (tf: any) => void (first(tf, "google_compute_instance").shielded_instance_config.enable_secure_boot = false)],
-    ["compute.trustedImageProjects", example, (tf: any) => void (first(tf, "google_compute_instance").boot_disk.initialize_params.image = "projects/acme-golden/global/images/family/base")],
-    ["compute.disableSerialPortLogging", example, (tf: any) => void delete first(tf, "google_compute_instance").metadata["serial-port-logging-enable"]],
-    ["compute.disableSerialPortAccess", example, (tf: any) => void (first(tf, "google_compute_instance").metadata["serial-port-enable"] = "TRUE")],
-    ["compute.disableGuestAttributesAccess", fleet, (tf: any) => void (first(tf, "google_compute_instance_template").metadata["enable-guest-attributes"] = "FALSE")],
+    [
+      "compute.vmExternalIpAccess",
+      example,
+      (tf: any) => void (first(tf, "google_compute_instance").network_interface[0].access_config = [{}]),
+    ],
+    [
+      "compute.requireOsLogin",
+      fleet,
+      (tf: any) => void (first(tf, "google_compute_instance_template").metadata["enable-oslogin"] = "FALSE"),
+    ],
+    [
+      "compute.requireShieldedVm",
+      example,
+      (tf: any) => void (first(tf, "google_compute_instance").shielded_instance_config.enable_secure_boot = false),
+    ],
+    [
+      "compute.trustedImageProjects",
+      example,
+      (tf: any) =>
+        void (first(tf, "google_compute_instance").boot_disk.initialize_params.image = "projects/acme-golden/global/images/family/base"),
+    ],
+    [
+      "compute.disableSerialPortLogging",
+      example,
+      (tf: any) => void delete first(tf, "google_compute_instance").metadata["serial-port-logging-enable"],
+    ],
+    [
+      "compute.disableSerialPortAccess",
+      example,
+      (tf: any) => void (first(tf, "google_compute_instance").metadata["serial-port-enable"] = "TRUE"),
+    ],
+    [
+      "compute.disableGuestAttributesAccess",
+      fleet,
+      (tf: any) => void (first(tf, "google_compute_instance_template").metadata["enable-guest-attributes"] = "FALSE"),
+    ],
     ["gcp.restrictNonCmekServices", cmek, (tf: any) => void delete first(tf, "google_artifact_registry_repository").kms_key_name],
-    ["gcp.restrictNonCmekServices", example, (tf: any) => void (first(tf, "google_compute_instance").boot_disk.kms_key_self_link = "projects/p/locations/l/keyRings/r/cryptoKeys/k")],
-    ["gcp.restrictCmekCryptoKeyProjects", cmek, (tf: any) => void (first(tf, "google_artifact_registry_repository").kms_key_name = "projects/elsewhere/locations/us-central1/keyRings/r/cryptoKeys/k")],
-    ["cloudkms.allowedProtectionLevels", example, (tf: any) => void (first(tf, "google_kms_crypto_key").version_template.protection_level = "HSM")],
+    [
+      "gcp.restrictNonCmekServices",
+      example,
+      (tf: any) =>
+        void (first(tf, "google_compute_instance").boot_disk.kms_key_self_link = "projects/p/locations/l/keyRings/r/cryptoKeys/k"),
+    ],
+    [
+      "gcp.restrictCmekCryptoKeyProjects",
+      cmek,
+      (tf: any) =>
+        void (first(tf, "google_artifact_registry_repository").kms_key_name =
+          "projects/elsewhere/locations/us-central1/keyRings/r/cryptoKeys/k"),
+    ],
+    [
+      "cloudkms.allowedProtectionLevels",
+      example,
+      (tf: any) => void (first(tf, "google_kms_crypto_key").version_template.protection_level = "HSM"),
+    ],
     ["iam.disableServiceAccountCreation", example, (tf: any) => void delete tf.resource.google_service_account],
-    ["iam.disableServiceAccountKeyCreation", example, (tf: any) => void (tf.resource.google_service_account_key = { k: { service_account_id: "x" } })],
-    ["iam.allowedPolicyMemberDomains", example, (tf: any) => void (first(tf, "google_artifact_registry_repository_iam_member").member = "user:someone@gmail.com")],
-    ["iam.automaticIamGrantsForDefaultServiceAccounts", example, (tf: any) => void (first(tf, "google_compute_instance").service_account.email = "123-compute@developer.gserviceaccount.com")],
+    [
+      "iam.disableServiceAccountKeyCreation",
+      example,
+      (tf: any) => void (tf.resource.google_service_account_key = { k: { service_account_id: "x" } }),
+    ],
+    [
+      "iam.allowedPolicyMemberDomains",
+      example,
+      (tf: any) => void (first(tf, "google_artifact_registry_repository_iam_member").member = "user:someone@gmail.com"),
+    ],
+    [
+      "iam.automaticIamGrantsForDefaultServiceAccounts",
+      example,
+      (tf: any) => void (first(tf, "google_compute_instance").service_account.email = "123-compute@developer.gserviceaccount.com"),
+    ],
     ["compute.skipDefaultNetworkCreation", example, (tf: any) => void (first(tf, "google_compute_firewall").network = "default")],
     ["compute.vmCanIpForward", example, (tf: any) => void (first(tf, "google_compute_instance").can_ip_forward = true)],
-    ["compute.restrictCloudNATUsage", example, (tf: any) => void (first(tf, "google_compute_router_nat").source_subnetwork_ip_ranges_to_nat = "ALL_SUBNETWORKS_ALL_IP_RANGES")],
-    ["compute.restrictSharedVpcHostProjects", sharedVpc, (tf: any) => void (Object.values<any>(tf.data.google_compute_network)[0].project = "another-host")],
-    ["compute.restrictSharedVpcSubnetworks", sharedVpc, (tf: any) => void (Object.values<any>(tf.data.google_compute_subnetwork)[0].name = "other-subnet")],
+    [
+      "compute.restrictCloudNATUsage",
+      example,
+      (tf: any) => void (first(tf, "google_compute_router_nat").source_subnetwork_ip_ranges_to_nat = "ALL_SUBNETWORKS_ALL_IP_RANGES"),
+    ],
+    [
+      "compute.restrictSharedVpcHostProjects",
+      sharedVpc,
+      (tf: any) => void (Object.values<any>(tf.data.google_compute_network)[0].project = "another-host"),
+    ],
+    [
+      "compute.restrictSharedVpcSubnetworks",
+      sharedVpc,
+      (tf: any) => void (Object.values<any>(tf.data.google_compute_subnetwork)[0].name = "other-subnet"),
+    ],
     ["gcp.resourceLocations", example, (tf: any) => void (first(tf, "google_artifact_registry_repository").location = "europe-west1")],
     ["gcp.resourceLocations", example, (tf: any) => void (first(tf, "google_compute_instance").zone = "europe-west1-b")],
   ];
@@ -106,7 +178,11 @@ describe("each synth check bites: a Terraform that contradicts the doc's row fai
 
   it("compute.restrictCloudNATUsage: a NAT that serves a private host's subnet fails it", () => {
     const nat = constraint("compute.restrictCloudNATUsage");
-    const privateSubnet = Object.values<any>(example.tf.resource!.google_compute_instance).find((i) => i.labels["airlock-role"] === "bootstrap").network_interface[0].subnetwork;
-    expect(nat.check!(broken(example, (tf) => void (first(tf, "google_compute_router_nat").subnetwork[0].name = privateSubnet)))).toEqual([expect.stringMatching(/not the public subnet/)]);
+    const privateSubnet = Object.values<any>(example.tf.resource!.google_compute_instance).find(
+      (i) => i.labels["airlock-role"] === "bootstrap",
+    ).network_interface[0].subnetwork;
+    expect(nat.check!(broken(example, (tf) => void (first(tf, "google_compute_router_nat").subnetwork[0].name = privateSubnet)))).toEqual([
+      expect.stringMatching(/not the public subnet/),
+    ]);
   });
 });

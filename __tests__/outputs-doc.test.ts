@@ -15,7 +15,12 @@ function tableRows(firstColumn: string): string[][] {
   const rows: string[][] = [];
   for (const line of lines.slice(start + 2)) {
     if (!line.startsWith("|")) break;
-    rows.push(line.slice(1, -1).split(" | ").map((c) => c.trim()));
+    rows.push(
+      line
+        .slice(1, -1)
+        .split(" | ")
+        .map((c) => c.trim()),
+    );
   }
   return rows;
 }
@@ -26,11 +31,30 @@ const documentedName = (output: string) => (output.startsWith("consumer_") ? "co
 
 describe("docs/operations.md: the outputs table lists every output of every shape, and where it exists", () => {
   const shapes: Array<[string, (c: any) => void]> = [
-    ["mirror, everything on", (c) => ((c.fleet = fleetSettings({ name: "workers", size: 2 })), (c.repositories.virtual.enabled = true), (c.mirror.schedule = "0 3 * * 1"))],
+    [
+      "mirror, everything on",
+      (c) => (
+        (c.fleet = fleetSettings({ name: "workers", size: 2 })),
+        (c.repositories.virtual.enabled = true),
+        (c.mirror.schedule = "0 3 * * 1")
+      ),
+    ],
     ["mirror, plain", (c) => delete c.mirror.schedule],
-    ["remote, everything on", (c) => ((c.mode = "remote"), (c.fleet = fleetSettings({ name: "workers", size: 2 })), (c.repositories.virtual.enabled = true))],
-    ["remote, no private host, a template only", (c) => ((c.mode = "remote"), (c.hosts.createPrivateHost = false), (c.fleet = fleetSettings({ name: "workers" })))],
-    ["mirror, consumers", (c) => (c.consumers = { "rocky-team": { serviceAccounts: ["rocky-vms@acme-rocky.iam.gserviceaccount.com"], repositories: ["auth", "private"] } })],
+    [
+      "remote, everything on",
+      (c) => ((c.mode = "remote"), (c.fleet = fleetSettings({ name: "workers", size: 2 })), (c.repositories.virtual.enabled = true)),
+    ],
+    [
+      "remote, no private host, a template only",
+      (c) => ((c.mode = "remote"), (c.hosts.createPrivateHost = false), (c.fleet = fleetSettings({ name: "workers" }))),
+    ],
+    [
+      "mirror, consumers",
+      (c) =>
+        (c.consumers = {
+          "rocky-team": { serviceAccounts: ["rocky-vms@acme-rocky.iam.gserviceaccount.com"], repositories: ["auth", "private"] },
+        }),
+    ],
   ];
   const documented = new Map<string, string>();
   for (const [names, modes] of tableRows("output")) for (const name of codeNames(names)) documented.set(name, modes);
@@ -47,7 +71,9 @@ describe("docs/operations.md: the outputs table lists every output of every shap
   });
 
   it("documents no output that no shape has", () => {
-    const all = new Set(shapes.flatMap(([, edit]) => Object.keys(synthJson(buildStack(exampleConfig(edit as any)).stack).output ?? {}).map(documentedName)));
+    const all = new Set(
+      shapes.flatMap(([, edit]) => Object.keys(synthJson(buildStack(exampleConfig(edit as any)).stack).output ?? {}).map(documentedName)),
+    );
     expect([...documented.keys()].filter((o) => !all.has(o))).toEqual([]);
   });
 });

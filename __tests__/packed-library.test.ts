@@ -57,12 +57,18 @@ beforeAll(() => {
   for (const file of ["package.json", "tsconfig.json", "main.ts"]) cpSync(path.join(TEAM_APP, file), path.join(app, file));
   writeFileSync(path.join(app, "readme-example.ts"), readmeExample());
   const linked = run("cp", ["-al", NODE_MODULES, path.join(app, "node_modules")], scratch);
-  if (linked.status !== 0) throw new Error(`cannot hard-link node_modules into ${scratch} (${linked.stderr.trim()}): set TMPDIR to a folder on node_modules' file system`);
+  if (linked.status !== 0)
+    throw new Error(
+      `cannot hard-link node_modules into ${scratch} (${linked.stderr.trim()}): set TMPDIR to a folder on node_modules' file system`,
+    );
   // npm rewrites its hidden lockfile in place: the scratch app gets a copy of its own.
   run("rm", [path.join(app, "node_modules", HIDDEN_LOCK)], app);
   cpSync(path.join(NODE_MODULES, HIDDEN_LOCK), path.join(app, "node_modules", HIDDEN_LOCK));
   // Peers are not resolved by npm here (offline it has no registry metadata for them): the test below checks them.
-  ok(run("npm", ["install", ...npmScratch, "--no-audit", "--no-fund", "--ignore-scripts", "--legacy-peer-deps", tarball], app), "npm install of the packed library");
+  ok(
+    run("npm", ["install", ...npmScratch, "--no-audit", "--no-fund", "--ignore-scripts", "--legacy-peer-deps", tarball], app),
+    "npm install of the packed library",
+  );
   ok(run(process.execPath, [path.join(app, "node_modules", "typescript", "bin", "tsc"), "-p", "."], app), "tsc of the team's app");
   ok(run(process.execPath, ["main.js"], app), "the team's synth");
   synth = { json: JSON.parse(readFileSync(path.join(app, "cdktf.out", "stacks", "platform", "cdk.tf.json"), "utf8")) };
@@ -70,10 +76,28 @@ beforeAll(() => {
 
 describe("npm pack", () => {
   it("packs the compiled library with its types, the trampoline and the agent's modules, and nothing of the app or the tests", () => {
-    const entries = ok(run("tar", ["-tzf", tarball], scratch), "tar").trim().split("\n").map((e) => e.replace(/^package\//, ""));
-    const agentModules = readdirSync(path.join(AGENT, "pip_airlock_agent")).filter((f) => f.endsWith(".py")).map((f) => `agent/pip_airlock_agent/${f}`);
-    expect(entries).toEqual(expect.arrayContaining(["package.json", "README.md", "CHANGELOG.md", "lib/index.js", "lib/index.d.ts", "assets/trampoline.sh.mustache", "agent/__main__.py", ...agentModules]));
-    expect(entries.filter((e) => /tests?\/|__pycache__|\.pyc$|(?<!\.d)\.ts$|^(config|synth|cdktf\.out|e2e|dist|bench|recipes)\//.test(e))).toEqual([]);
+    const entries = ok(run("tar", ["-tzf", tarball], scratch), "tar")
+      .trim()
+      .split("\n")
+      .map((e) => e.replace(/^package\//, ""));
+    const agentModules = readdirSync(path.join(AGENT, "pip_airlock_agent"))
+      .filter((f) => f.endsWith(".py"))
+      .map((f) => `agent/pip_airlock_agent/${f}`);
+    expect(entries).toEqual(
+      expect.arrayContaining([
+        "package.json",
+        "README.md",
+        "CHANGELOG.md",
+        "lib/index.js",
+        "lib/index.d.ts",
+        "assets/trampoline.sh.mustache",
+        "agent/__main__.py",
+        ...agentModules,
+      ]),
+    );
+    expect(
+      entries.filter((e) => /tests?\/|__pycache__|\.pyc$|(?<!\.d)\.ts$|^(config|synth|cdktf\.out|e2e|dist|bench|recipes)\//.test(e)),
+    ).toEqual([]);
     expect(entries.filter((e) => e.startsWith("lib/synth/") || e === "lib/main.js")).toEqual([]);
     expect(statSync(tarball).size).toBeLessThan(400 * 1024);
   });
@@ -84,7 +108,13 @@ describe("npm pack", () => {
     const installed = JSON.parse(readFileSync(path.join(app, "node_modules", "pip-airlock", "package.json"), "utf8"));
     expect(installed.private).toBeUndefined();
     const peers = Object.entries<string>(installed.peerDependencies);
-    expect(peers.map(([name]) => name).sort()).toEqual(["@cdktf/provider-google", "@cdktf/provider-google-beta", "@cdktf/provider-time", "cdktf", "constructs"]);
+    expect(peers.map(([name]) => name).sort()).toEqual([
+      "@cdktf/provider-google",
+      "@cdktf/provider-google-beta",
+      "@cdktf/provider-time",
+      "cdktf",
+      "constructs",
+    ]);
     for (const [name, range] of peers) {
       const version = JSON.parse(readFileSync(path.join(app, "node_modules", name, "package.json"), "utf8")).version;
       expect([name, version, semver.satisfies(version, range)]).toEqual([name, version, true]);
@@ -100,7 +130,11 @@ describe("the team's app with the packed library", () => {
     expect(json.provider.google).toEqual([{ project: "acme-platform", region: "europe-west1" }]);
     expect(json.terraform.backend).toEqual({ gcs: { bucket: "acme-tf-state", prefix: "platform" } });
     expect(Object.keys(json.resource.google_storage_bucket)).toEqual(["artifacts"]);
-    expect(Object.keys(json.resource.google_compute_instance).sort()).toEqual([expect.stringMatching(/^airlock_private-host_instance_/), expect.stringMatching(/^airlock_public-host_instance_/), "bastion"]);
+    expect(Object.keys(json.resource.google_compute_instance).sort()).toEqual([
+      expect.stringMatching(/^airlock_private-host_instance_/),
+      expect.stringMatching(/^airlock_public-host_instance_/),
+      "bastion",
+    ]);
     expect(Object.keys(json.resource.google_compute_instance_group_manager)).toEqual([expect.stringMatching(/^airlock_fleet_/)]);
     const grants = Object.values<any>(json.resource.google_artifact_registry_repository_iam_member).map((g) => g.member);
     expect(grants).toContain("group:ml-team@acme.example");
@@ -118,7 +152,9 @@ describe("the team's app with the packed library", () => {
   it("fails the team's synth with the guardrail's own line when the team opens SSH to the airlock's network", () => {
     const refused = run(process.execPath, ["main.js"], app, { TEAM_OPENS_SSH: "1", TEAM_OUTDIR: path.join(scratch, "refused") });
     expect(refused.status).not.toBe(0);
-    expect(refused.stderr).toContain(`[platform/airlock] guardrail AIRLOCK-G5 ssh-only-from-iap: platform/open-ssh opens SSH to ["0.0.0.0/0"]: allow only IAP's 35.235.240.0/20`);
+    expect(refused.stderr).toContain(
+      `[platform/airlock] guardrail AIRLOCK-G5 ssh-only-from-iap: platform/open-ssh opens SSH to ["0.0.0.0/0"]: allow only IAP's 35.235.240.0/20`,
+    );
     expect(refused.stderr).not.toMatch(/bastion/);
   });
 
@@ -126,7 +162,9 @@ describe("the team's app with the packed library", () => {
     const outdir = path.join(scratch, "readme-example");
     ok(run(process.execPath, ["readme-example.js"], app, { CDKTF_OUTDIR: outdir }), "docs/library.md's example");
     const json = JSON.parse(readFileSync(path.join(outdir, "stacks", "platform", "cdk.tf.json"), "utf8"));
-    expect(Object.values<any>(json.resource.google_artifact_registry_repository_iam_member).map((g) => g.member)).toContain("group:ml-team@acme.example");
+    expect(Object.values<any>(json.resource.google_artifact_registry_repository_iam_member).map((g) => g.member)).toContain(
+      "group:ml-team@acme.example",
+    );
   });
 
   it("gives Terraform a configuration it loads", async () => {

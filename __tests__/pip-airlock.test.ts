@@ -19,17 +19,25 @@ import { buildStack, completeLock, configErrorOf, exampleVariant, refusals, ROOT
 import { exampleAirlockConfig, synthTeamJson, TEAM_PROJECT, teamStack } from "./team-stack";
 
 /** The example with CMEK: the one setting that needs google-beta. */
-const withCmek = (c: any) => (c.repositories.kmsKeyName = "projects/airlock-example/locations/us-central1/keyRings/pip-airlock/cryptoKeys/repositories");
+const withCmek = (c: any) =>
+  (c.repositories.kmsKeyName = "projects/airlock-example/locations/us-central1/keyRings/pip-airlock/cryptoKeys/repositories");
 
 const withoutMetadata = (blocks: Record<string, Record<string, any>>) =>
-  Object.fromEntries(Object.entries(blocks).map(([type, byName]) => [type, Object.fromEntries(Object.entries(byName).map(([name, { "//": _, ...config }]) => [name, config]))]));
+  Object.fromEntries(
+    Object.entries(blocks).map(([type, byName]) => [
+      type,
+      Object.fromEntries(Object.entries(byName).map(([name, { "//": _, ...config }]) => [name, config])),
+    ]),
+  );
 
 describe("PipAirlock in a team's stack (its provider, backend and bucket)", () => {
   const stack = teamStack();
   const airlock = new PipAirlock(stack, "airlock", { config: exampleAirlockConfig(withCmek) });
   const json = synthTeamJson(stack);
   const ownResources = Object.entries<Record<string, any>>(json.resource).flatMap(([type, byName]) =>
-    Object.entries(byName).filter(([, config]) => config["//"].metadata.path.startsWith("platform/airlock/")).map(([name, config]) => ({ type, name, config })),
+    Object.entries(byName)
+      .filter(([, config]) => config["//"].metadata.path.startsWith("platform/airlock/"))
+      .map(([name, config]) => ({ type, name, config })),
   );
 
   it("uses the team's google provider and backend, and adds google-beta and time only because the stack has none", () => {
@@ -65,7 +73,9 @@ describe("PipAirlock in a team's stack (its provider, backend and bucket)", () =
     const { stack: app } = buildStack();
     expect(Object.keys(json.output).sort()).toEqual(Object.keys(synthJson(app).output!).sort());
     expect(airlock.environment).toBe("airlock");
-    expect(json.resource.google_compute_instance[Object.keys(json.resource.google_compute_instance)[0]].labels["airlock-env"]).toBe("airlock");
+    expect(json.resource.google_compute_instance[Object.keys(json.resource.google_compute_instance)[0]].labels["airlock-env"]).toBe(
+      "airlock",
+    );
   });
 });
 
@@ -99,11 +109,17 @@ describe("PipAirlock validates its config as the app validates a file", () => {
   });
 
   it("refuses what only a config file has, an environment name that cannot label a resource, and lockContent without mirror.lockFile", () => {
-    const problems = (id: string, config: any, lockContent?: string) => configErrorOf(() => new PipAirlock(teamStack(), id, { config, lockContent })).problems;
+    const problems = (id: string, config: any, lockContent?: string) =>
+      configErrorOf(() => new PipAirlock(teamStack(), id, { config, lockContent })).problems;
     expect(problems("Airlock", exampleAirlockConfig())).toEqual([
       `environment: "Airlock" is not an environment name (environment names: lowercase letters, digits or '-', starting with a letter): set the environment prop, or give the construct such an id`,
     ]);
-    expect(problems("airlock", exampleAirlockConfig((c) => (c.environments = { prod: {} })))).toEqual([
+    expect(
+      problems(
+        "airlock",
+        exampleAirlockConfig((c) => (c.environments = { prod: {} })),
+      ),
+    ).toEqual([
       "environments: is a key of the config file, not of one environment: a PipAirlock is one environment: add one PipAirlock per environment, each in its own stack, and remove the key",
     ]);
     expect(problems("airlock", exampleAirlockConfig(), "pip==25.3 --hash=sha256:" + "a".repeat(64))).toEqual([
@@ -116,8 +132,12 @@ describe("PipAirlock validates its config as the app validates a file", () => {
     const lock = completeLock(["keyring==25.6.0", "keyrings.google-artifactregistry-auth==1.1.2", "pip==25.3", "virtualenv==21.14.1"]);
     writeFileSync(path.join(dir, "helpers.lock"), lock);
     const config = exampleAirlockConfig((c) => (c.mirror.lockFile = "helpers.lock"));
-    expect(new PipAirlock(teamStack(), "airlock", { config, baseDir: dir }).bootstrapScript).not.toBe(new PipAirlock(teamStack(), "airlock", { config: exampleAirlockConfig() }).bootstrapScript);
-    expect(new PipAirlock(teamStack(), "airlock", { config, lockContent: lock }).bootstrapScript).toBe(new PipAirlock(teamStack(), "airlock", { config, baseDir: dir }).bootstrapScript);
+    expect(new PipAirlock(teamStack(), "airlock", { config, baseDir: dir }).bootstrapScript).not.toBe(
+      new PipAirlock(teamStack(), "airlock", { config: exampleAirlockConfig() }).bootstrapScript,
+    );
+    expect(new PipAirlock(teamStack(), "airlock", { config, lockContent: lock }).bootstrapScript).toBe(
+      new PipAirlock(teamStack(), "airlock", { config, baseDir: dir }).bootstrapScript,
+    );
     expect(configErrorOf(() => new PipAirlock(teamStack(), "airlock", { config })).problems).toEqual([
       `mirror.lockFile: cannot read "helpers.lock" in ${process.cwd()} (the baseDir prop): make it with recipes/make-lock.sh (docs/configuration.md, Locks), or remove the key`,
     ]);
@@ -151,7 +171,9 @@ describe("PipAirlock and the team's providers", () => {
   it("fails the synth, saying the fix, without a default google provider or when the team adds a second default time provider after it", () => {
     const bare = teamStack({ withProvider: false });
     new PipAirlock(bare, "airlock", { config: exampleAirlockConfig() });
-    expect(() => synthTeamJson(bare)).toThrow(/stack "platform" has no default google provider \(one without an alias\), which pip-airlock's resources use: add new GoogleProvider\(stack, "google"/);
+    expect(() => synthTeamJson(bare)).toThrow(
+      /stack "platform" has no default google provider \(one without an alias\), which pip-airlock's resources use: add new GoogleProvider\(stack, "google"/,
+    );
     const late = teamStack();
     new PipAirlock(late, "airlock", { config: exampleAirlockConfig() });
     new TimeProvider(late, "team-time");
@@ -162,7 +184,10 @@ describe("PipAirlock and the team's providers", () => {
 });
 
 describe("the wait for the APIs (an Aspect: what the stack holds at synth)", () => {
-  const waitOf = (json: any, owner: string) => Object.entries<any>(json.resource.time_sleep).filter(([, r]) => r["//"].metadata.path.startsWith(`platform/${owner}/`)).map(([name]) => `time_sleep.${name}`);
+  const waitOf = (json: any, owner: string) =>
+    Object.entries<any>(json.resource.time_sleep)
+      .filter(([, r]) => r["//"].metadata.path.startsWith(`platform/${owner}/`))
+      .map(([name]) => `time_sleep.${name}`);
   const dependsOn = (json: any, type: string, name: string): string[] => json.resource[type][name].depends_on ?? [];
 
   it("holds back a team resource added after the PipAirlock that creates something in its project, once, and leaves the team's other resources alone", () => {
@@ -198,14 +223,28 @@ describe("the wait for the APIs (an Aspect: what the stack holds at synth)", () 
     const [devWait, qaWait] = [waitOf(json, "dev"), waitOf(json, "qa")].map(([w]) => w);
     const services = Object.entries<any>(json.resource.google_project_service);
     expect(services.length).toBeGreaterThan(10);
-    for (const [name, r] of services) expect([name, r.depends_on ?? []]).toEqual([name, r["//"].metadata.path.startsWith("platform/dev/services/compute") ? ["google_service_account.before-apis"] : []]);
-    for (const [owner, wait] of [["dev", devWait], ["qa", qaWait]]) {
-      const ownServices = services.filter(([, r]) => r["//"].metadata.path.startsWith(`platform/${owner}/`)).map(([name]) => `google_project_service.${name}`);
+    for (const [name, r] of services)
+      expect([name, r.depends_on ?? []]).toEqual([
+        name,
+        r["//"].metadata.path.startsWith("platform/dev/services/compute") ? ["google_service_account.before-apis"] : [],
+      ]);
+    for (const [owner, wait] of [
+      ["dev", devWait],
+      ["qa", qaWait],
+    ]) {
+      const ownServices = services
+        .filter(([, r]) => r["//"].metadata.path.startsWith(`platform/${owner}/`))
+        .map(([name]) => `google_project_service.${name}`);
       expect(dependsOn(json, "time_sleep", wait.split(".")[1]).sort()).toEqual(ownServices.sort());
     }
     expect(dependsOn(json, "google_service_account", "before-apis")).toEqual([]); // neither wait: one of them depends on it
-    for (const [owner, wait, other] of [["dev", devWait, qaWait], ["qa", qaWait, devWait]]) {
-      const own = Object.values<Record<string, any>>(json.resource).flatMap((byName) => Object.values(byName)).filter((r) => r["//"].metadata.path.startsWith(`platform/${owner}/`) && !r["//"].metadata.path.includes("/services/"));
+    for (const [owner, wait, other] of [
+      ["dev", devWait, qaWait],
+      ["qa", qaWait, devWait],
+    ]) {
+      const own = Object.values<Record<string, any>>(json.resource)
+        .flatMap((byName) => Object.values(byName))
+        .filter((r) => r["//"].metadata.path.startsWith(`platform/${owner}/`) && !r["//"].metadata.path.includes("/services/"));
       expect(own.length).toBeGreaterThan(30);
       expect(own.filter((r) => !r.depends_on.includes(wait) || r.depends_on.includes(other)).map((r) => r["//"].metadata.path)).toEqual([]);
     }
@@ -228,8 +267,15 @@ describe("two PipAirlocks in one stack", () => {
     new PipAirlock(both, "dev", { config: dev });
     new PipAirlock(both, "qa", { config: qa, outputPrefix: "qa_" });
     const json = synthTeamJson(both);
-    expect(Object.keys(json.output)).toEqual(expect.arrayContaining(["next_steps", "qa_next_steps", "private_host_ssh", "qa_private_host_ssh"]));
-    expect(Object.keys(json.resource.google_compute_network).sort()).toEqual([expect.stringMatching(/^dev_private-network_/), expect.stringMatching(/^dev_public-network_/), expect.stringMatching(/^qa_private-network_/), expect.stringMatching(/^qa_public-network_/)]);
+    expect(Object.keys(json.output)).toEqual(
+      expect.arrayContaining(["next_steps", "qa_next_steps", "private_host_ssh", "qa_private_host_ssh"]),
+    );
+    expect(Object.keys(json.resource.google_compute_network).sort()).toEqual([
+      expect.stringMatching(/^dev_private-network_/),
+      expect.stringMatching(/^dev_public-network_/),
+      expect.stringMatching(/^qa_private-network_/),
+      expect.stringMatching(/^qa_public-network_/),
+    ]);
     expect(both.node.tryFindChild("qa_next_steps")).toBeInstanceOf(TerraformOutput);
   });
 });
@@ -237,7 +283,12 @@ describe("two PipAirlocks in one stack", () => {
 describe("the guardrails in a team's stack", () => {
   /** The team's own network stuff: an SSH rule open to the world and a VM with an external IP, on a network of its own. */
   function unrelated(stack: ReturnType<typeof teamStack>) {
-    new ComputeFirewall(stack, "team-ssh", { name: "team-ssh", network: "team-net", sourceRanges: ["0.0.0.0/0"], allow: [{ protocol: "tcp", ports: ["22"] }] });
+    new ComputeFirewall(stack, "team-ssh", {
+      name: "team-ssh",
+      network: "team-net",
+      sourceRanges: ["0.0.0.0/0"],
+      allow: [{ protocol: "tcp", ports: ["22"] }],
+    });
     new ComputeInstance(stack, "team-bastion", {
       name: "bastion",
       zone: "europe-west1-b",
@@ -258,7 +309,12 @@ describe("the guardrails in a team's stack", () => {
     const stack = teamStack();
     unrelated(stack);
     const airlock = new PipAirlock(stack, "airlock", { config: exampleAirlockConfig() });
-    new ComputeFirewall(stack, "open-ssh", { name: "open-ssh", network: airlock.privateNetwork.network.id, sourceRanges: ["0.0.0.0/0"], allow: [{ protocol: "tcp", ports: ["22"] }] });
+    new ComputeFirewall(stack, "open-ssh", {
+      name: "open-ssh",
+      network: airlock.privateNetwork.network.id,
+      sourceRanges: ["0.0.0.0/0"],
+      allow: [{ protocol: "tcp", ports: ["22"] }],
+    });
     new ArtifactRegistryRepositoryIamMember(stack, "ci-writer", {
       project: "airlock-example",
       location: "us-central1",
@@ -282,7 +338,12 @@ describe("the guardrails in a team's stack", () => {
   it("take the team's suppressions, with their reasons", () => {
     const stack = teamStack();
     const airlock = new PipAirlock(stack, "airlock", { config: exampleAirlockConfig() });
-    const office = new ComputeFirewall(stack, "office-ssh", { name: "office-ssh", network: airlock.privateNetwork.network.id, sourceRanges: ["203.0.113.0/24"], allow: [{ protocol: "tcp", ports: ["22"] }] });
+    const office = new ComputeFirewall(stack, "office-ssh", {
+      name: "office-ssh",
+      network: airlock.privateNetwork.network.id,
+      sourceRanges: ["203.0.113.0/24"],
+      allow: [{ protocol: "tcp", ports: ["22"] }],
+    });
     GuardrailSuppressions.addResourceSuppressions(office, [{ id: "AIRLOCK-G5", reason: "office range, reviewed in SEC-123" }]);
     expect(() => synthTeamJson(stack)).not.toThrow();
   });
@@ -292,7 +353,9 @@ describe("the package's startup sources", () => {
   it("are found above the compiled or source file, and a bundle that lost them is told what to pass", () => {
     expect(packageRoot(path.join(ROOT, "lib", "startup-script"))).toBe(ROOT);
     const nowhere = mkdtempSync(path.join(tmpdir(), "airlock-bundle-"));
-    expect(() => packageRoot(nowhere)).toThrow(/cannot find the startup scripts' sources \(assets\/trampoline\.sh\.mustache and agent\/pip_airlock_agent\/\) in any folder above .*: .*pass the startupSources prop: loadStartupSources\(ASSETS_DIR, AGENT_DIR\)/);
+    expect(() => packageRoot(nowhere)).toThrow(
+      /cannot find the startup scripts' sources \(assets\/trampoline\.sh\.mustache and agent\/pip_airlock_agent\/\) in any folder above .*: .*pass the startupSources prop: loadStartupSources\(ASSETS_DIR, AGENT_DIR\)/,
+    );
   });
 });
 

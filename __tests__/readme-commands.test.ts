@@ -9,7 +9,10 @@ import { staleSynth } from "../synth/freshness";
 /** The README's first code block: `npm ci && SYNTH  # ...` and `npm test  # ...`. */
 function readmeSetupCommands(): { synth: string; test: string } {
   const block = /^```bash\n([\s\S]*?)^```/m.exec(readFileSync(path.join(ROOT, "README.md"), "utf8"));
-  const [first, second, ...rest] = (block?.[1] ?? "").trim().split("\n").map((line) => line.replace(/#.*$/, "").trim());
+  const [first, second, ...rest] = (block?.[1] ?? "")
+    .trim()
+    .split("\n")
+    .map((line) => line.replace(/#.*$/, "").trim());
   expect(rest).toEqual([]);
   expect(first).toMatch(/^npm ci && /);
   return { synth: first.replace(/^npm ci && /, ""), test: second };
@@ -35,7 +38,11 @@ describe("the README's set-up commands, as a newcomer runs them", () => {
     const dir = cloneProject();
     const record = readSynthRecord(path.join(dir, "cdktf.out"));
     const run = runIn(dir, synth);
-    expect([run.status, run.stderr, run.stdout]).toEqual([0, "", `pip-airlock: synthesized ${record.stacks.join(", ")} from ${record.config}\n`]);
+    expect([run.status, run.stderr, run.stdout]).toEqual([
+      0,
+      "",
+      `pip-airlock: synthesized ${record.stacks.join(", ")} from ${record.config}\n`,
+    ]);
     expect(staleSynth(dir)).toEqual([]);
   });
 

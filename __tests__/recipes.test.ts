@@ -13,7 +13,10 @@ function standIns(commands: Record<string, string>): { bin: string; log: string 
   const log = path.join(bin, "calls.log");
   writeFileSync(log, "");
   for (const [name, body] of Object.entries(commands)) {
-    writeFileSync(path.join(bin, name), `#!/bin/bash\nCALLS_LOG=${log}\nprintf '%s argv:' ${name} >>"$CALLS_LOG"; printf ' [%s]' "$@" >>"$CALLS_LOG"; echo >>"$CALLS_LOG"\n${body}\n`);
+    writeFileSync(
+      path.join(bin, name),
+      `#!/bin/bash\nCALLS_LOG=${log}\nprintf '%s argv:' ${name} >>"$CALLS_LOG"; printf ' [%s]' "$@" >>"$CALLS_LOG"; echo >>"$CALLS_LOG"\n${body}\n`,
+    );
     chmodSync(path.join(bin, name), 0o755);
   }
   return { bin, log };
@@ -28,7 +31,9 @@ describe("recipes for builds and uploads (recipes/)", () => {
     const dockerfile = readFileSync(path.join(RECIPES, "Dockerfile"), "utf8");
     // No frontend image to pull (Docker Hub is out of reach): the built-in frontend's secret mount, read from its file.
     expect(dockerfile).not.toMatch(/^\s*#\s*syntax\s*=/im);
-    expect(dockerfile).toMatch(/RUN --mount=type=secret,id=ar_token,required=true \\\n\s+PIP_INDEX_URL="https:\/\/oauth2accesstoken:\$\(cat \/run\/secrets\/ar_token\)@/);
+    expect(dockerfile).toMatch(
+      /RUN --mount=type=secret,id=ar_token,required=true \\\n\s+PIP_INDEX_URL="https:\/\/oauth2accesstoken:\$\(cat \/run\/secrets\/ar_token\)@/,
+    );
     expect(dockerfile).not.toMatch(/^\s*(ARG|ENV)\s+\S*TOKEN/im);
   });
 
@@ -37,7 +42,11 @@ describe("recipes for builds and uploads (recipes/)", () => {
       curl: `printf '{"access_token": "${TOKEN}", "expires_in": 3599, "token_type": "Bearer"}'`,
       docker: 'echo "docker env AR_TOKEN=${AR_TOKEN:-unset}" >>"$CALLS_LOG"',
     });
-    const r = run("build-image.sh", ["us-docker.pkg.dev/p/base/python:3.11", "https://us-central1-python.pkg.dev/p/pip-all/simple/", "app:1"], bin);
+    const r = run(
+      "build-image.sh",
+      ["us-docker.pkg.dev/p/base/python:3.11", "https://us-central1-python.pkg.dev/p/pip-all/simple/", "app:1"],
+      bin,
+    );
     expect(r.status).toBe(0);
     const calls = readFileSync(log, "utf8");
     const dockerArgv = calls.split("\n").find((l) => l.startsWith("docker argv:"))!;

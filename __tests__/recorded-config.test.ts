@@ -33,7 +33,9 @@ describe("which config a synth uses", () => {
 
   it("with neither a record nor the example: refused, saying how to name one", () => {
     const { root, outdir } = project();
-    expect(() => chooseConfig(root, outdir, undefined)).toThrow(/nothing says which config to synthesize \(cdktf\.out\/ has no pip-airlock\.json, and the example is gone\): AIRLOCK_CONFIG=config\/YOURS\.json node synth\.js/);
+    expect(() => chooseConfig(root, outdir, undefined)).toThrow(
+      /nothing says which config to synthesize \(cdktf\.out\/ has no pip-airlock\.json, and the example is gone\): AIRLOCK_CONFIG=config\/YOURS\.json node synth\.js/,
+    );
   });
 
   it("a recorded config that is gone is refused, naming it and the fix (the example is not synthesized over the team's stacks)", () => {
@@ -57,6 +59,9 @@ describe("which config a synth uses", () => {
       configFile: other,
       notice: "config/example.json replaces config/acme.json, which cdktf.out/ was synthesized from (its stacks: dev, prod)",
     });
-    expect(chooseConfig(root, outdir, path.join(root, "config", "acme.json"))).toEqual({ configFile: path.join(root, "config", "acme.json"), notice: undefined });
+    expect(chooseConfig(root, outdir, path.join(root, "config", "acme.json"))).toEqual({
+      configFile: path.join(root, "config", "acme.json"),
+      notice: undefined,
+    });
   });
 });

@@ -23,12 +23,26 @@ function configWith(fingerprints: Record<string, any>, hostLifecycle: unknown): 
 }
 
 describe.each([
-  ["mirror", "the public host", "the mirror spec", (c: any): void => void (c.mirror.packages = [...c.mirror.packages, "pluggy"]), "mirror_spec_sha256"],
-  ["bootstrap", "the private host", "the bootstrap (its index URL)", (c: any): void => void (c.repositories.private = "other-private-repo"), "bootstrap_sha256"],
+  [
+    "mirror",
+    "the public host",
+    "the mirror spec",
+    (c: any): void => void (c.mirror.packages = [...c.mirror.packages, "pluggy"]),
+    "mirror_spec_sha256",
+  ],
+  [
+    "bootstrap",
+    "the private host",
+    "the bootstrap (its index URL)",
+    (c: any): void => void (c.repositories.private = "other-private-repo"),
+    "bootstrap_sha256",
+  ],
 ] as const)("the %s fingerprint", (role, hostName, what, edit, key) => {
   it(`${hostName}'s replace_triggered_by names its fingerprint resource as a static reference`, () => {
     const { fingerprints, host } = fingerprintAndHost(undefined, role);
-    const mine = Object.entries(fingerprints).filter(([, r]) => key in r.triggers_replace).map(([name]) => name);
+    const mine = Object.entries(fingerprints)
+      .filter(([, r]) => key in r.triggers_replace)
+      .map(([name]) => name);
     expect(mine).toHaveLength(1);
     expect(host.lifecycle.replace_triggered_by).toEqual([`terraform_data.${mine[0]}`]);
   });
@@ -48,7 +62,10 @@ describe.each([
     await run("apply", "-auto-approve", "-input=false", "-no-color");
     const plan = async () => {
       await run("plan", "-input=false", "-no-color", "-out=plan.bin");
-      return JSON.parse(await run("show", "-json", "-no-color", "plan.bin")).resource_changes.map((c: any) => [c.address, c.change.actions]);
+      return JSON.parse(await run("show", "-json", "-no-color", "plan.bin")).resource_changes.map((c: any) => [
+        c.address,
+        c.change.actions,
+      ]);
     };
     expect(await plan()).toEqual(expect.arrayContaining([["terraform_data.public_host", ["no-op"]]]));
 

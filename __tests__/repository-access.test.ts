@@ -19,8 +19,15 @@ function problems(repositories: Record<string, unknown>, extra: Record<string, u
 
 /** "member role repository-id" for every repository grant. */
 function grants(json: SynthJson): string[] {
-  const ids = Object.fromEntries(Object.entries<any>(json.resource.google_artifact_registry_repository).map(([name, r]) => [`\${google_artifact_registry_repository.${name}.name}`, r.repository_id]));
-  return resourcesOf(json, "google_artifact_registry_repository_iam_member").map((g) => `${g.member} ${g.role.replace("roles/artifactregistry.", "")} ${ids[g.repository]}`);
+  const ids = Object.fromEntries(
+    Object.entries<any>(json.resource.google_artifact_registry_repository).map(([name, r]) => [
+      `\${google_artifact_registry_repository.${name}.name}`,
+      r.repository_id,
+    ]),
+  );
+  return resourcesOf(json, "google_artifact_registry_repository_iam_member").map(
+    (g) => `${g.member} ${g.role.replace("roles/artifactregistry.", "")} ${ids[g.repository]}`,
+  );
 }
 
 const CI = "serviceAccount:ci-uploader@acme-build.iam.gserviceaccount.com";
@@ -30,13 +37,19 @@ const POOL = "principalSet://iam.googleapis.com/projects/123/locations/global/wo
 describe("their principals: readers and writers per repository", () => {
   const config = load({
     virtual: { enabled: true, id: "pip-all" },
-    access: { private: { readers: [WORKLOADS], writers: [CI, POOL] }, virtual: { readers: [WORKLOADS] }, auth: { readers: ["user:auditor@acme.example"] } },
+    access: {
+      private: { readers: [WORKLOADS], writers: [CI, POOL] },
+      virtual: { readers: [WORKLOADS] },
+      auth: { readers: ["user:auditor@acme.example"] },
+    },
   });
   const json = synthJson(buildStack(config).stack);
   const HOST = /^serviceAccount:\$\{google_service_account\.[^}]+\.email\}/;
 
   it("grants exactly the named members, repository-scoped, on the named repositories, beside the hosts' own grants", () => {
-    const named = grants(json).filter((g) => !HOST.test(g)).sort();
+    const named = grants(json)
+      .filter((g) => !HOST.test(g))
+      .sort();
     expect(named).toEqual(
       [
         `${CI} writer my-private-pip-packages`,
@@ -46,7 +59,8 @@ describe("their principals: readers and writers per repository", () => {
         "user:auditor@acme.example reader pip-auth-repo",
       ].sort(),
     );
-    for (const type of ["google_project_iam_member", "google_project_iam_binding", "google_project_iam_policy"]) expect(json.resource[type]).toBeUndefined();
+    for (const type of ["google_project_iam_member", "google_project_iam_binding", "google_project_iam_policy"])
+      expect(json.resource[type]).toBeUndefined();
   });
 
   it("the auth repo stays helpers-only: its one writer is the public host", () => {
@@ -59,8 +73,21 @@ describe("their principals: readers and writers per repository", () => {
   });
 
   it("grants keep their Terraform addresses when the members are listed in another order", () => {
-    const reordered = synthJson(buildStack(load({ virtual: { enabled: true, id: "pip-all" }, access: { private: { readers: [WORKLOADS], writers: [POOL, CI] }, virtual: { readers: [WORKLOADS] }, auth: { readers: ["user:auditor@acme.example"] } } })).stack);
-    expect(Object.keys(reordered.resource.google_artifact_registry_repository_iam_member).sort()).toEqual(Object.keys(json.resource.google_artifact_registry_repository_iam_member).sort());
+    const reordered = synthJson(
+      buildStack(
+        load({
+          virtual: { enabled: true, id: "pip-all" },
+          access: {
+            private: { readers: [WORKLOADS], writers: [POOL, CI] },
+            virtual: { readers: [WORKLOADS] },
+            auth: { readers: ["user:auditor@acme.example"] },
+          },
+        }),
+      ).stack,
+    );
+    expect(Object.keys(reordered.resource.google_artifact_registry_repository_iam_member).sort()).toEqual(
+      Object.keys(json.resource.google_artifact_registry_repository_iam_member).sort(),
+    );
   });
 
   it.each([
@@ -75,9 +102,15 @@ describe("their principals: readers and writers per repository", () => {
   });
 
   it("refuses readers of a repository the stack does not create", () => {
-    expect(problems({ access: { virtual: { readers: [WORKLOADS] } } })[0]).toMatch(/^repositories\.access\.virtual\.readers: names readers of a virtual repository that is not enabled/);
-    expect(problems({ access: { remote: { readers: [WORKLOADS] } } })[0]).toMatch(/^repositories\.access\.remote\.readers: names readers of the remote repository, which mirror mode does not create/);
-    expect(problems({ access: { auth: { readers: [WORKLOADS] } } }, { mode: "remote" })[0]).toMatch(/^repositories\.access\.auth\.readers: .*remote mode does not create/);
+    expect(problems({ access: { virtual: { readers: [WORKLOADS] } } })[0]).toMatch(
+      /^repositories\.access\.virtual\.readers: names readers of a virtual repository that is not enabled/,
+    );
+    expect(problems({ access: { remote: { readers: [WORKLOADS] } } })[0]).toMatch(
+      /^repositories\.access\.remote\.readers: names readers of the remote repository, which mirror mode does not create/,
+    );
+    expect(problems({ access: { auth: { readers: [WORKLOADS] } } }, { mode: "remote" })[0]).toMatch(
+      /^repositories\.access\.auth\.readers: .*remote mode does not create/,
+    );
   });
 
   it("outputs what teams wire next: service accounts, the private subnet, each repository's ids and URLs", () => {
@@ -96,7 +129,8 @@ describe("their principals: readers and writers per repository", () => {
 });
 
 describe("their repository policies", () => {
-  const repoById = (json: SynthJson, id: string) => resourcesOf(json, "google_artifact_registry_repository").find((r) => r.repository_id === id);
+  const repoById = (json: SynthJson, id: string) =>
+    resourcesOf(json, "google_artifact_registry_repository").find((r) => r.repository_id === id);
 
   it("by default: no cleanup policy, Google-managed encryption", () => {
     const json = synthJson(buildStack(load({})).stack);
@@ -136,8 +170,14 @@ describe("their repository policies", () => {
     const [[identityName, identity]] = Object.entries(json.resource.google_project_service_identity) as [string, any][];
     expect(identity).toMatchObject({ provider: "google-beta", project: "airlock-example", service: "artifactregistry.googleapis.com" });
     // The one grant on the customer-managed key (the others are on the mirror's signing key).
-    const [[grantName, grant]] = (Object.entries(json.resource.google_kms_crypto_key_iam_member) as [string, any][]).filter(([, g]) => g.crypto_key_id === key);
-    expect(grant).toMatchObject({ crypto_key_id: key, role: "roles/cloudkms.cryptoKeyEncrypterDecrypter", member: `\${google_project_service_identity.${identityName}.member}` });
+    const [[grantName, grant]] = (Object.entries(json.resource.google_kms_crypto_key_iam_member) as [string, any][]).filter(
+      ([, g]) => g.crypto_key_id === key,
+    );
+    expect(grant).toMatchObject({
+      crypto_key_id: key,
+      role: "roles/cloudkms.cryptoKeyEncrypterDecrypter",
+      member: `\${google_project_service_identity.${identityName}.member}`,
+    });
     for (const repo of resourcesOf(json, "google_artifact_registry_repository")) {
       expect(repo.depends_on).toEqual(expect.arrayContaining([`google_kms_crypto_key_iam_member.${grantName}`]));
     }

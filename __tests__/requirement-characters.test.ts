@@ -39,15 +39,55 @@ const REQUIREMENT_FIX = "a requirement is one line of printable text, with no co
 // [what, the change, a lock (or none), the one problem expected]
 const REFUSED: Array<[string, (c: any) => void, string | undefined, string]> = [
   ["a trailing line feed", packages("keyring\n"), undefined, 'mirror.packages.1: "keyring\\n" holds a line feed (U+000A) at character 8: '],
-  ["a line feed before an option", packages("keyring>=\n--no-index"), undefined, 'mirror.packages.1: "keyring>=\\n--no-index" holds a line feed (U+000A) at character 10: '],
-  ["a line separator", packages("keyring\u2028"), undefined, 'mirror.packages.1: "keyring\\u2028" holds a line separator (U+2028) at character 8: '],
-  ["a paragraph separator", packages("keyring\u2029--index-url=https://evil.example/"), undefined, 'mirror.packages.1: "keyring\\u2029--index-url=https://evil.example/" holds a paragraph separator (U+2029) at character 8: '],
-  ["a next-line character (C1 control)", packages("keyring\u0085"), undefined, 'mirror.packages.1: "keyring\\u0085" holds a next-line character (U+0085) at character 8: '],
+  [
+    "a line feed before an option",
+    packages("keyring>=\n--no-index"),
+    undefined,
+    'mirror.packages.1: "keyring>=\\n--no-index" holds a line feed (U+000A) at character 10: ',
+  ],
+  [
+    "a line separator",
+    packages("keyring\u2028"),
+    undefined,
+    'mirror.packages.1: "keyring\\u2028" holds a line separator (U+2028) at character 8: ',
+  ],
+  [
+    "a paragraph separator",
+    packages("keyring\u2029--index-url=https://evil.example/"),
+    undefined,
+    'mirror.packages.1: "keyring\\u2029--index-url=https://evil.example/" holds a paragraph separator (U+2029) at character 8: ',
+  ],
+  [
+    "a next-line character (C1 control)",
+    packages("keyring\u0085"),
+    undefined,
+    'mirror.packages.1: "keyring\\u0085" holds a next-line character (U+0085) at character 8: ',
+  ],
   ["a tab", packages("keyring\t>=1"), undefined, 'mirror.packages.1: "keyring\\t>=1" holds a tab (U+0009) at character 8: '],
-  ["a carriage return", packages("keyring\r"), undefined, 'mirror.packages.1: "keyring\\r" holds a carriage return (U+000D) at character 8: '],
-  ["a delete character", packages("keyring\u007f"), undefined, 'mirror.packages.1: "keyring\\u007f" holds a delete character (U+007F) at character 8: '],
-  ["an escape character", packages("\u001b[2Jkeyring"), undefined, 'mirror.packages.1: "\\u001b[2Jkeyring" holds a control character (U+001B) at character 1: '],
-  ["a line feed in mirror.bootstrapPip", (c) => (c.mirror.bootstrapPip = "pip>=23.1\n--index-url=https://evil.example/"), undefined, 'mirror.bootstrapPip: "pip>=23.1\\n--index-url=https://evil.example/" holds a line feed (U+000A) at character 10: '],
+  [
+    "a carriage return",
+    packages("keyring\r"),
+    undefined,
+    'mirror.packages.1: "keyring\\r" holds a carriage return (U+000D) at character 8: ',
+  ],
+  [
+    "a delete character",
+    packages("keyring\u007f"),
+    undefined,
+    'mirror.packages.1: "keyring\\u007f" holds a delete character (U+007F) at character 8: ',
+  ],
+  [
+    "an escape character",
+    packages("\u001b[2Jkeyring"),
+    undefined,
+    'mirror.packages.1: "\\u001b[2Jkeyring" holds a control character (U+001B) at character 1: ',
+  ],
+  [
+    "a line feed in mirror.bootstrapPip",
+    (c) => (c.mirror.bootstrapPip = "pip>=23.1\n--index-url=https://evil.example/"),
+    undefined,
+    'mirror.bootstrapPip: "pip>=23.1\\n--index-url=https://evil.example/" holds a line feed (U+000A) at character 10: ',
+  ],
   [
     "a line separator in an environment's packages",
     (c) => (c.environments = { dev: { mirror: { packages: ["keyring\u2028"] } } }),
@@ -60,7 +100,12 @@ const REFUSED: Array<[string, (c: any) => void, string | undefined, string]> = [
     lockWithThirdLine("#    via keyring\u2028--index-url https://evil.example/simple/"),
     `mirror.lockFile: "${LOCK_FILE}" has a line separator (U+2028) at line 3, column 17: `,
   ],
-  ["a next-line character in a pin of the lock", () => {}, lockWithThirdLine("pluggy==1.6.0\u0085--extra-index-url https://evil.example/simple/"), `mirror.lockFile: "${LOCK_FILE}" has a next-line character (U+0085) at line 3, column 14: `],
+  [
+    "a next-line character in a pin of the lock",
+    () => {},
+    lockWithThirdLine("pluggy==1.6.0\u0085--extra-index-url https://evil.example/simple/"),
+    `mirror.lockFile: "${LOCK_FILE}" has a next-line character (U+0085) at line 3, column 14: `,
+  ],
   [
     "a tab and a lone carriage return in the lock, each by its line",
     () => {},
@@ -74,7 +119,11 @@ describe("control and line-separator characters in requirement strings and lock 
     const problems = configErrorOf(() => loadConfig(variant(edit, lock))).problems;
     expect(problems).toHaveLength(1);
     expect(problems[0].startsWith(start)).toBe(true);
-    expect(problems[0]).toMatch(start.startsWith("mirror.lockFile") ? /: a lock is lines of printable text, .*Remove them, or make the lock again with recipes\/make-lock\.sh$/ : new RegExp(`: ${REQUIREMENT_FIX}`));
+    expect(problems[0]).toMatch(
+      start.startsWith("mirror.lockFile")
+        ? /: a lock is lines of printable text, .*Remove them, or make the lock again with recipes\/make-lock\.sh$/
+        : new RegExp(`: ${REQUIREMENT_FIX}`),
+    );
   });
 
   it.each(REFUSED)("%s: the app command exits non-zero, prints the problem and leaves cdktf.out/ untouched", (_what, edit, lock, start) => {
@@ -82,7 +131,11 @@ describe("control and line-separator characters in requirement strings and lock 
     const outdir = path.join(mkdtempSync(path.join(tmpdir(), "airlock-refused-")), "cdktf.out");
     cpSync(path.join(ROOT, "cdktf.out"), outdir, { recursive: true });
     const before = fileTree(outdir);
-    const run = spawnSync("node", ["synth.js"], { cwd: ROOT, env: { ...process.env, AIRLOCK_CONFIG: configFile, CDKTF_OUTDIR: outdir }, encoding: "utf8" });
+    const run = spawnSync("node", ["synth.js"], {
+      cwd: ROOT,
+      env: { ...process.env, AIRLOCK_CONFIG: configFile, CDKTF_OUTDIR: outdir },
+      encoding: "utf8",
+    });
     expect(run.status).toBe(1);
     expect(run.stdout).not.toMatch(/^pip-airlock: synthesized /m);
     expect(run.stderr.startsWith(`pip-airlock: nothing was synthesized:\n${configFile}: ${start}`)).toBe(true);

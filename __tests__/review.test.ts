@@ -34,9 +34,11 @@ describe("reviewAccess: a change as what it does to access", () => {
 
   it("a synth from before the scripts moved into files (their text inline, escaped) is the same access: no change", () => {
     const stack = example.airlock;
-    const inline = (value: string) => terraformLiteral(stack.file(/^\$\{local\.(\w+)_sh\}$/.exec(value)![1].replace(/_/g, "-") + ".sh")!.toString("utf8"));
+    const inline = (value: string) =>
+      terraformLiteral(stack.file(/^\$\{local\.(\w+)_sh\}$/.exec(value)![1].replace(/_/g, "-") + ".sh")!.toString("utf8"));
     const old = withTerraform(example, (tf) => {
-      for (const host of Object.values<any>(tf.resource.google_compute_instance)) host.metadata["startup-script"] = inline(host.metadata["startup-script"]);
+      for (const host of Object.values<any>(tf.resource.google_compute_instance))
+        host.metadata["startup-script"] = inline(host.metadata["startup-script"]);
       delete tf.locals;
     });
     expect(JSON.stringify(old.airlock.tf)).toContain("#!/usr/bin/env bash");
@@ -92,7 +94,9 @@ describe("reviewAccess: a change as what it does to access", () => {
       `    ~ firewall airlock-private-allow-iap-ssh: targets: +${account}`,
       "  Hosts and templates: service accounts, metadata:",
       expect.stringMatching(
-        new RegExp(`^    \\+ instance template workers-\\*: runs as ${account.replace(/\./g, "\\.")} \\(cloud-platform\\) on airlock-private-us-central1; metadata block-project-ssh-keys, enable-guest-attributes, enable-oslogin, serial-port-enable, serial-port-logging-enable; startup-script: script of \\d+ bytes, sha256 [0-9a-f]{16}$`),
+        new RegExp(
+          `^    \\+ instance template workers-\\*: runs as ${account.replace(/\./g, "\\.")} \\(cloud-platform\\) on airlock-private-us-central1; metadata block-project-ssh-keys, enable-guest-attributes, enable-oslogin, serial-port-enable, serial-port-logging-enable; startup-script: script of \\d+ bytes, sha256 [0-9a-f]{16}$`,
+        ),
       ),
       "  Labels:",
       "    + instance template workers-*: airlock-env=airlock, airlock-role=bootstrap, app=pip-airlock, managed-by=pip-airlock",
@@ -115,7 +119,15 @@ describe("reviewAccess: a change as what it does to access", () => {
 
   it("another team's VMs as a consumer: read grants for their account only, their account under the IAP rule, the mirror's script (their target) and its host replaced", () => {
     const account = "rocky-vms@acme-rocky.iam.gserviceaccount.com";
-    const lines = reviewAccess(example, synthOf((c) => (c.consumers = { "rocky-team": { serviceAccounts: [account], targets: ["rocky-linux-cloud/rocky-linux-9"], repositories: ["auth", "private"] } })));
+    const lines = reviewAccess(
+      example,
+      synthOf(
+        (c) =>
+          (c.consumers = {
+            "rocky-team": { serviceAccounts: [account], targets: ["rocky-linux-cloud/rocky-linux-9"], repositories: ["auth", "private"] },
+          }),
+      ),
+    );
     expect(lines.slice(0, 8)).toEqual([
       "stack airlock:",
       "  IAM grants:",
@@ -126,12 +138,19 @@ describe("reviewAccess: a change as what it does to access", () => {
       `    ~ firewall airlock-private-allow-iap-ssh: targets: +${account}`,
       "  Hosts and templates: service accounts, metadata:",
     ]);
-    expect(lines[8]).toMatch(/^ {4}~ instance airlock-public-host: metadata startup-script: script of \d+ bytes, sha256 [0-9a-f]{16} → script of \d+ bytes, sha256 [0-9a-f]{16} \(replaced: its startup script changed\)$/);
+    expect(lines[8]).toMatch(
+      /^ {4}~ instance airlock-public-host: metadata startup-script: script of \d+ bytes, sha256 [0-9a-f]{16} → script of \d+ bytes, sha256 [0-9a-f]{16} \(replaced: its startup script changed\)$/,
+    );
     expect(lines.join("\n")).not.toContain("airlock-private-host: metadata"); // the bootstrap does not change with another team's target
   });
 
   it("the restricted VIP: the egress rule, the route and the DNS records, each setting from → to", () => {
-    expect(reviewAccess(example, synthOf((c) => (c.networks.private.googleApis = "restricted")))).toEqual([
+    expect(
+      reviewAccess(
+        example,
+        synthOf((c) => (c.networks.private.googleApis = "restricted")),
+      ),
+    ).toEqual([
       "stack airlock:",
       "  Firewall rules:",
       "    ~ firewall airlock-private-allow-google-apis: to: 199.36.153.8/30 → 199.36.153.4/30",
@@ -143,25 +162,41 @@ describe("reviewAccess: a change as what it does to access", () => {
       "    ~ DNS record restricted.googleapis.com. A: data: 199.36.153.8, 199.36.153.9, 199.36.153.10, 199.36.153.11 → 199.36.153.4, 199.36.153.5, 199.36.153.6, 199.36.153.7",
       // the bootstrap checks its names resolve into the VIP range (GOOGLE_APIS_RANGE), so the private host is replaced
       "  Hosts and templates: service accounts, metadata:",
-      expect.stringMatching(/^ {4}~ instance airlock-private-host: metadata startup-script: script of \d+ bytes, sha256 [0-9a-f]{16} → script of \d+ bytes, sha256 [0-9a-f]{16} \(replaced: its startup script changed\)$/),
+      expect.stringMatching(
+        /^ {4}~ instance airlock-private-host: metadata startup-script: script of \d+ bytes, sha256 [0-9a-f]{16} → script of \d+ bytes, sha256 [0-9a-f]{16} \(replaced: its startup script changed\)$/,
+      ),
     ]);
   });
 
   it("a package to mirror: both scripts by size and digest, both hosts replaced, and the schedule's grant with the public host", () => {
-    const lines = reviewAccess(example, synthOf((c) => c.mirror.packages.push("requests")));
+    const lines = reviewAccess(
+      example,
+      synthOf((c) => c.mirror.packages.push("requests")),
+    );
     const script = "script of \\d+ bytes, sha256 [0-9a-f]{16}";
     expect(lines).toEqual([
       "stack airlock:",
       "  Hosts and templates: service accounts, metadata:",
-      expect.stringMatching(new RegExp(`^    ~ instance airlock-private-host: metadata startup-script: ${script} → ${script} \\(replaced: its startup script changed\\)$`)),
-      expect.stringMatching(new RegExp(`^    ~ instance airlock-public-host: metadata startup-script: ${script} → ${script} \\(replaced: its startup script changed\\)$`)),
+      expect.stringMatching(
+        new RegExp(
+          `^    ~ instance airlock-private-host: metadata startup-script: ${script} → ${script} \\(replaced: its startup script changed\\)$`,
+        ),
+      ),
+      expect.stringMatching(
+        new RegExp(
+          `^    ~ instance airlock-public-host: metadata startup-script: ${script} → ${script} \\(replaced: its startup script changed\\)$`,
+        ),
+      ),
       "  Replaced:",
       "    ~ projects/airlock-example/roles/pipAirlockStartMirror_airlock for serviceAccount:airlock-public-host-sched@airlock-example.iam.gserviceaccount.com on instance airlock-public-host: replaced with instance airlock-public-host",
     ]);
   });
 
   it("remote mode: the public side's grants, rules, NAT and host go, the remote repository's grant comes", () => {
-    const lines = reviewAccess(example, synthOf((c) => (c.mode = "remote")));
+    const lines = reviewAccess(
+      example,
+      synthOf((c) => (c.mode = "remote")),
+    );
     expect(lines).toEqual(
       expect.arrayContaining([
         "  NAT:",
@@ -178,9 +213,13 @@ describe("reviewAccess: a change as what it does to access", () => {
     const after = withTerraform(example, (tf) => {
       const host = Object.values<any>(tf.resource.google_compute_instance).find((i) => i.labels["airlock-role"] === "bootstrap");
       host.network_interface[0].access_config = [{}];
-      tf.resource.google_project_iam_binding = { admins: { project: "airlock-example", role: "roles/owner", members: ["user:a@acme.example", "user:b@acme.example"] } };
+      tf.resource.google_project_iam_binding = {
+        admins: { project: "airlock-example", role: "roles/owner", members: ["user:a@acme.example", "user:b@acme.example"] },
+      };
       tf.data = { google_iam_policy: { p: { binding: [{ role: "roles/viewer", members: ["allUsers"] }] } } };
-      tf.resource.google_storage_bucket_iam_policy = { open: { bucket: "acme-drop", policy_data: "${data.google_iam_policy.p.policy_data}" } };
+      tf.resource.google_storage_bucket_iam_policy = {
+        open: { bucket: "acme-drop", policy_data: "${data.google_iam_policy.p.policy_data}" },
+      };
     });
     expect(reviewAccess(example, { ...after, prod: example.airlock as StackSnapshot })).toEqual([
       "stack airlock:",
@@ -199,23 +238,39 @@ describe("reviewAccess: a change as what it does to access", () => {
 describe("npm run review: the real command, on a changed config in a team's repository", () => {
   it("prints the change against cdktf.out/ as committed, and leaves cdktf.out/ as it is", () => {
     const repo = cloneProject();
-    const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { cwd: repo, encoding: "utf8" });
+    const git = (...args: string[]) =>
+      execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { cwd: repo, encoding: "utf8" });
     git("init", "-q");
     git("add", "-A");
     git("commit", "-qm", "the team's synth");
-    const { config: record, stacks } = JSON.parse(readFileSync(path.join(repo, "cdktf.out", "pip-airlock.json"), "utf8")) as { config: string; stacks: string[] };
+    const { config: record, stacks } = JSON.parse(readFileSync(path.join(repo, "cdktf.out", "pip-airlock.json"), "utf8")) as {
+      config: string;
+      stacks: string[];
+    };
     const configFile = path.join(repo, record);
     const config = JSON.parse(readFileSync(configFile, "utf8"));
-    writeFileSync(configFile, JSON.stringify({ ...config, repositories: { ...config.repositories, access: { private: { readers: ["group:ml-team@acme.example"] } } } }));
+    writeFileSync(
+      configFile,
+      JSON.stringify({
+        ...config,
+        repositories: { ...config.repositories, access: { private: { readers: ["group:ml-team@acme.example"] } } },
+      }),
+    );
     const committed = fileTree(path.join(repo, "cdktf.out"));
 
     const { AIRLOCK_CONFIG: _chosen, ...env } = process.env; // the config cdktf.out/ records, as node synth.js picks it
     const run = spawnSync("npm", ["run", "-s", "review"], { cwd: repo, encoding: "utf8", env });
     expect([run.status, run.stderr]).toEqual([0, ""]);
     expect(run.stdout.split("\n")).toEqual([
-      expect.stringMatching(new RegExp(`^pip-airlock review: access, cdktf\\.out/ at HEAD \\([0-9a-f]+\\) → ${record.replace(/\./g, "\\.")} synthesized now$`)),
+      expect.stringMatching(
+        new RegExp(`^pip-airlock review: access, cdktf\\.out/ at HEAD \\([0-9a-f]+\\) → ${record.replace(/\./g, "\\.")} synthesized now$`),
+      ),
       // every stack of the recorded config (one here; a team's fork may record several environments)
-      ...stacks.flatMap((stack) => [`stack ${stack}:`, "  IAM grants:", "    + roles/artifactregistry.reader for group:ml-team@acme.example on repository my-private-pip-packages"]),
+      ...stacks.flatMap((stack) => [
+        `stack ${stack}:`,
+        "  IAM grants:",
+        "    + roles/artifactregistry.reader for group:ml-team@acme.example on repository my-private-pip-packages",
+      ]),
       "",
     ]);
     expect(fileTree(path.join(repo, "cdktf.out"))).toEqual(committed);
@@ -227,6 +282,8 @@ describe("npm run review: the real command, on a changed config in a team's repo
     expect(again.stdout.split("\n").slice(1)).toEqual(["no change to access", ""]);
     // Against the commit before it, with --ref: the reader again.
     const earlier = spawnSync("npm", ["run", "-s", "review", "--", "--ref", "HEAD~1"], { cwd: repo, encoding: "utf8", env });
-    expect(earlier.stdout).toContain("+ roles/artifactregistry.reader for group:ml-team@acme.example on repository my-private-pip-packages");
+    expect(earlier.stdout).toContain(
+      "+ roles/artifactregistry.reader for group:ml-team@acme.example on repository my-private-pip-packages",
+    );
   });
 });

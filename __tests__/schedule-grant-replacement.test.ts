@@ -44,7 +44,9 @@ function model({ fingerprints, hostName, host, grant }: ReturnType<typeof synthe
     ...(grantLifecycle ? { lifecycle: { replace_triggered_by: grant.lifecycle.replace_triggered_by.map(standInReference) } } : {}),
   };
   return JSON.stringify({
-    resource: { terraform_data: { ...standalone, [hostName]: { input: host.labels, lifecycle: host.lifecycle }, "may-start": grantStandIn } },
+    resource: {
+      terraform_data: { ...standalone, [hostName]: { input: host.labels, lifecycle: host.lifecycle }, "may-start": grantStandIn },
+    },
   });
 }
 
@@ -78,7 +80,10 @@ describe("the schedule's grant to start the public host", () => {
     writeFileSync(path.join(dir, "main.tf.json"), model(before));
     await run("init", "-input=false", "-no-color");
     await run("apply", "-auto-approve", "-input=false", "-no-color");
-    expect(await plan(model(before))).toEqual([[host, ["no-op"], undefined], ["terraform_data.may-start", ["no-op"], undefined]]);
+    expect(await plan(model(before))).toEqual([
+      [host, ["no-op"], undefined],
+      ["terraform_data.may-start", ["no-op"], undefined],
+    ]);
 
     // A changed mirror spec replaces the host (its fingerprint), and so the grant.
     const newSpec = synthesized((c) => void (c.mirror.packages = [...c.mirror.packages, "pluggy"]));
@@ -95,6 +100,9 @@ describe("the schedule's grant to start the public host", () => {
 
     // New labels update the host in place: its instance_id stays, and so does the grant.
     const newLabels = synthesized((c) => void (c.labels = { ...c.labels, team: "platform" }));
-    expect(await plan(model(newLabels))).toEqual([[host, ["update"], undefined], ["terraform_data.may-start", ["no-op"], undefined]]);
+    expect(await plan(model(newLabels))).toEqual([
+      [host, ["update"], undefined],
+      ["terraform_data.may-start", ["no-op"], undefined],
+    ]);
   });
 });

@@ -4,7 +4,9 @@ import * as path from "path";
 import { ROOT } from "./support";
 
 const sources = [
-  ...readdirSync(path.join(ROOT, "agent", "pip_airlock_agent")).filter((f) => f.endsWith(".py")).map((f) => path.join("agent", "pip_airlock_agent", f)),
+  ...readdirSync(path.join(ROOT, "agent", "pip_airlock_agent"))
+    .filter((f) => f.endsWith(".py"))
+    .map((f) => path.join("agent", "pip_airlock_agent", f)),
   ...readdirSync(path.join(ROOT, "assets")).map((f) => path.join("assets", f)),
 ];
 

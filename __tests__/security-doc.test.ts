@@ -4,7 +4,16 @@
 import { readFileSync } from "fs";
 import * as path from "path";
 import { GUARDRAIL_RULES } from "../constructs/guardrails";
-import { cell, RegionName, REGIONS, regionEnd, regionStart, SECURITY_DOC, withRegion, withSecurityTables } from "../constructs/guardrails/security-doc";
+import {
+  cell,
+  RegionName,
+  REGIONS,
+  regionEnd,
+  regionStart,
+  SECURITY_DOC,
+  withRegion,
+  withSecurityTables,
+} from "../constructs/guardrails/security-doc";
 import { ROOT } from "./support";
 
 const doc = readFileSync(path.join(ROOT, SECURITY_DOC), "utf8");
@@ -25,7 +34,10 @@ describe("docs/security.md's generated tables", () => {
   });
 
   it("the guardrails table has one row per rule, in order, with its level and its explanation", () => {
-    const rows = doc.slice(doc.indexOf(regionStart("guardrails")), doc.indexOf(regionEnd("guardrails"))).split("\n").filter((l) => /^\| AIRLOCK-/.test(l));
+    const rows = doc
+      .slice(doc.indexOf(regionStart("guardrails")), doc.indexOf(regionEnd("guardrails")))
+      .split("\n")
+      .filter((l) => /^\| AIRLOCK-/.test(l));
     expect(rows.map((r) => r.split(" | ")[0].slice(2))).toEqual(GUARDRAIL_RULES.map((r) => `${r.id} ${r.name}`));
     for (const [i, rule] of GUARDRAIL_RULES.entries()) {
       expect(rows[i]).toContain(`| ${rule.level} |`);

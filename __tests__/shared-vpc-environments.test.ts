@@ -36,13 +36,23 @@ function synth(file: string, notes: string[] = []): { names: string[]; json: (st
   };
 }
 
-const PLUMBING = ["google_compute_route", "google_compute_firewall", "google_dns_managed_zone", "google_dns_record_set", "google_dns_response_policy", "google_dns_response_policy_rule"];
+const PLUMBING = [
+  "google_compute_route",
+  "google_compute_firewall",
+  "google_dns_managed_zone",
+  "google_dns_record_set",
+  "google_dns_response_policy",
+  "google_dns_response_policy_rule",
+];
 /** The named resources a stack adds to the host project (record sets and policy rules live inside a zone or policy). */
 const inHost = (json: any) =>
   ["google_compute_route", "google_compute_firewall", "google_dns_managed_zone", "google_dns_response_policy"]
     .flatMap((t) => resourcesOf(json, t).map((r) => ({ type: t, ...r })))
     .filter((r) => r.project === HOST);
-const namesInHost = (json: any) => inHost(json).map((r) => r.name ?? r.response_policy_name).sort();
+const namesInHost = (json: any) =>
+  inHost(json)
+    .map((r) => r.name ?? r.response_policy_name)
+    .sort();
 
 describe("two environments on one Shared VPC", () => {
   it("each gets its own egress and IAP rules, named <prefix>-<environment>-<what>: only the route and the DNS need an owner, and the message says which to set", () => {
@@ -66,13 +76,26 @@ describe("two environments on one Shared VPC", () => {
       "pip-airlock-ml-googleapis",
       "pip-airlock-ml-pkg-dev",
     ]);
-    expect(namesInHost(json("analytics"))).toEqual(["pip-airlock-analytics-allow-google-apis", "pip-airlock-analytics-allow-iap-ssh", "pip-airlock-analytics-deny-all-egress"]);
+    expect(namesInHost(json("analytics"))).toEqual([
+      "pip-airlock-analytics-allow-google-apis",
+      "pip-airlock-analytics-allow-iap-ssh",
+      "pip-airlock-analytics-deny-all-egress",
+    ]);
     // analytics' rules hold for analytics' VMs (its private host's and fleet's accounts) only, and deny what they would send elsewhere.
-    const rules: Record<string, any> = Object.fromEntries(resourcesOf(json("analytics"), "google_compute_firewall").map((r) => [r.name, r]));
+    const rules: Record<string, any> = Object.fromEntries(
+      resourcesOf(json("analytics"), "google_compute_firewall").map((r) => [r.name, r]),
+    );
     const accounts = Object.keys(json("analytics").resource.google_service_account).map((k) => `\${google_service_account.${k}.email}`);
     for (const rule of Object.values(rules)) expect(rule.target_service_accounts.sort()).toEqual(accounts.sort());
-    expect(rules["pip-airlock-analytics-deny-all-egress"]).toMatchObject({ direction: "EGRESS", destination_ranges: ["0.0.0.0/0"], deny: [{ protocol: "all" }] });
-    expect(rules["pip-airlock-analytics-allow-google-apis"]).toMatchObject({ destination_ranges: ["199.36.153.4/30"], allow: [{ protocol: "tcp", ports: ["443"] }] });
+    expect(rules["pip-airlock-analytics-deny-all-egress"]).toMatchObject({
+      direction: "EGRESS",
+      destination_ranges: ["0.0.0.0/0"],
+      deny: [{ protocol: "all" }],
+    });
+    expect(rules["pip-airlock-analytics-allow-google-apis"]).toMatchObject({
+      destination_ranges: ["199.36.153.4/30"],
+      allow: [{ protocol: "tcp", ports: ["443"] }],
+    });
     const cli = emptyProviderMirror();
     for (const stack of names) expect(await configurationProblems(JSON.stringify(json(stack)), cli)).toEqual([]);
   });
@@ -91,12 +114,17 @@ describe("two environments on one Shared VPC", () => {
     for (const type of ["google_compute_route", "google_dns_managed_zone", "google_dns_record_set"]) {
       for (const r of resourcesOf(ml, type)) expect([type, r.lifecycle]).toEqual([type, { prevent_destroy: true }]);
     }
-    for (const zone of resourcesOf(ml, "google_dns_managed_zone")) expect(zone.description).toMatch(/\(environments analytics on this VPC depend on it: destroy them first\)$/);
+    for (const zone of resourcesOf(ml, "google_dns_managed_zone"))
+      expect(zone.description).toMatch(/\(environments analytics on this VPC depend on it: destroy them first\)$/);
     for (const rule of resourcesOf(ml, "google_compute_firewall")) expect(rule.lifecycle).toBeUndefined();
     for (const type of PLUMBING) for (const r of resourcesOf(json("analytics"), type)) expect(r.lifecycle).toBeUndefined();
     expect(await configurationProblems(JSON.stringify(ml), emptyProviderMirror())).toEqual([]);
     // analytics says whose DNS its VMs use, and which names.
-    expect(json("analytics").output.google_apis_dns.value).toMatchObject({ names: ["us-central1-python.pkg.dev."], resolved_by: "environment ml's stack, on shared-prod", vip_range: "199.36.153.4/30" });
+    expect(json("analytics").output.google_apis_dns.value).toMatchObject({
+      names: ["us-central1-python.pkg.dev."],
+      resolved_by: "environment ml's stack, on shared-prod",
+      vip_range: "199.36.153.4/30",
+    });
   });
 
   it("alone on the VPC, ml's names still carry its environment and nothing refuses a destroy", () => {
@@ -113,11 +141,24 @@ describe("two environments on one Shared VPC", () => {
     const ml = json("ml");
     expect(resourcesOf(ml, "google_dns_managed_zone")).toEqual([]);
     const [policy] = resourcesOf(ml, "google_dns_response_policy");
-    expect(policy).toMatchObject({ project: HOST, response_policy_name: "pip-airlock-ml-google-apis", networks: [{ network_url: expect.stringMatching(/^\$\{data\.google_compute_network\./) }], lifecycle: { prevent_destroy: true } });
+    expect(policy).toMatchObject({
+      project: HOST,
+      response_policy_name: "pip-airlock-ml-google-apis",
+      networks: [{ network_url: expect.stringMatching(/^\$\{data\.google_compute_network\./) }],
+      lifecycle: { prevent_destroy: true },
+    });
     const restricted = ["199.36.153.4", "199.36.153.5", "199.36.153.6", "199.36.153.7"];
     expect(resourcesOf(ml, "google_dns_response_policy_rule").map((r) => [r.rule_name, r.dns_name, r.local_data.local_datas])).toEqual([
-      ["europe-west4-python-pkg-dev", "europe-west4-python.pkg.dev.", [{ name: "europe-west4-python.pkg.dev.", type: "A", ttl: 300, rrdatas: restricted }]],
-      ["us-central1-python-pkg-dev", "us-central1-python.pkg.dev.", [{ name: "us-central1-python.pkg.dev.", type: "A", ttl: 300, rrdatas: restricted }]],
+      [
+        "europe-west4-python-pkg-dev",
+        "europe-west4-python.pkg.dev.",
+        [{ name: "europe-west4-python.pkg.dev.", type: "A", ttl: 300, rrdatas: restricted }],
+      ],
+      [
+        "us-central1-python-pkg-dev",
+        "us-central1-python.pkg.dev.",
+        [{ name: "us-central1-python.pkg.dev.", type: "A", ttl: 300, rrdatas: restricted }],
+      ],
     ]);
     // The VMs boot after the rules that resolve their Artifact Registry host.
     const host = Object.values(ml.resource.google_compute_instance)[0] as any;
@@ -141,19 +182,41 @@ describe("two environments on one Shared VPC", () => {
   });
 
   it("the route and the DNS have one owner, and everyone on the VPC uses its VIP", () => {
-    const split = problems(configWith({ ml: { ...ML, networks: { private: { dns: "external" } } }, analytics: { ...ANALYTICS, networks: { private: { manage: DEPENDENT } } } }));
+    const split = problems(
+      configWith({
+        ml: { ...ML, networks: { private: { dns: "external" } } },
+        analytics: { ...ANALYTICS, networks: { private: { manage: DEPENDENT } } },
+      }),
+    );
     expect(split).toEqual([
       'environments.analytics.networks.private.dns: "zones" on VPC shared-prod of project acme-net-host, whose route is environment "ml"\'s: one environment owns both and the others depend on it ' +
         '(two owners would each wait for the other). Set networks.private.dns to "external" in "analytics" and to "zones" or "response-policy" in "ml"',
     ]);
-    const vips = problems(configWith({ ml: ML, analytics: { ...TWO.analytics, mode: "mirror", networks: { public: { name: "edge", subnetCidr: "10.9.0.0/24" }, private: { ...TWO.analytics.networks.private, googleApis: "private" } } } }));
+    const vips = problems(
+      configWith({
+        ml: ML,
+        analytics: {
+          ...TWO.analytics,
+          mode: "mirror",
+          networks: {
+            public: { name: "edge", subnetCidr: "10.9.0.0/24" },
+            private: { ...TWO.analytics.networks.private, googleApis: "private" },
+          },
+        },
+      }),
+    );
     expect(vips).toEqual([
       'environments.analytics.networks.private.googleApis: "private" differs from environment "ml"\'s "restricted", whose route and DNS its VMs use on VPC shared-prod of project acme-net-host: set the same VIP in both',
     ]);
   });
 
   it("names that two environments would share are refused, naming namePrefix", () => {
-    const lines = problems(configWith({ "b-ml": { ...ML, networks: { private: { namePrefix: "a" } } }, ml: { ...TWO.analytics, networks: { private: { ...TWO.analytics.networks.private, namePrefix: "a-b" } } } }));
+    const lines = problems(
+      configWith({
+        "b-ml": { ...ML, networks: { private: { namePrefix: "a" } } },
+        ml: { ...TWO.analytics, networks: { private: { ...TWO.analytics.networks.private, namePrefix: "a-b" } } },
+      }),
+    );
     expect(lines).toEqual([
       'environments.ml.networks.private.namePrefix: the firewall rule a-b-ml-allow-iap-ssh in project acme-net-host is also environment "b-ml"\'s: give one of them another networks.private.namePrefix: ' +
         'names in an existing VPC are <namePrefix>-<environment>-<what>, and "a-b-ml" is what the other\'s make too',
@@ -174,18 +237,25 @@ describe("an environment that creates the VPC another one uses", () => {
   const creates = { projectId: HOST, networks: { private: { subnetCidr: "10.8.0.0/24" } } };
   const existing = { project: HOST, subnet: "shared-prod-us-central1" };
   it("owns its route and DNS: the other must leave them to it, depends on it, and the VPC and subnet refuse to go while it does", () => {
-    expect(problems(configWith({ net: creates, ml: { ...ML, networks: { private: { existing } } } }, base)).map((l) => l.split(":")[0])).toEqual([
-      "environments.ml.networks.private.manage.googleApisRoute",
-      "environments.ml.networks.private.dns",
-    ]);
-    const { json, manifest } = synth(configWith({ net: creates, ml: { ...ML, networks: { private: { existing, dns: "external", manage: DEPENDENT } } } }, base));
+    expect(
+      problems(configWith({ net: creates, ml: { ...ML, networks: { private: { existing } } } }, base)).map((l) => l.split(":")[0]),
+    ).toEqual(["environments.ml.networks.private.manage.googleApisRoute", "environments.ml.networks.private.dns"]);
+    const { json, manifest } = synth(
+      configWith({ net: creates, ml: { ...ML, networks: { private: { existing, dns: "external", manage: DEPENDENT } } } }, base),
+    );
     expect(manifest.stacks.ml.dependencies).toEqual(["net"]);
     for (const type of ["google_compute_network", "google_compute_subnetwork"]) {
-      expect(resourcesOf(json("net"), type).map((r) => [r.name, r.lifecycle])).toEqual([[type === "google_compute_network" ? "shared-prod" : "shared-prod-us-central1", { prevent_destroy: true }]]);
+      expect(resourcesOf(json("net"), type).map((r) => [r.name, r.lifecycle])).toEqual([
+        [type === "google_compute_network" ? "shared-prod" : "shared-prod-us-central1", { prevent_destroy: true }],
+      ]);
     }
     // The creator keeps the names a created VPC always had; the user of it names its own rules after itself.
     expect(namesInHost(json("net"))).toEqual(expect.arrayContaining(["shared-prod-google-apis", "shared-prod-deny-all-egress"]));
-    expect(namesInHost(json("ml"))).toEqual(["pip-airlock-ml-allow-google-apis", "pip-airlock-ml-allow-iap-ssh", "pip-airlock-ml-deny-all-egress"]);
+    expect(namesInHost(json("ml"))).toEqual([
+      "pip-airlock-ml-allow-google-apis",
+      "pip-airlock-ml-allow-iap-ssh",
+      "pip-airlock-ml-deny-all-egress",
+    ]);
   });
 });
 
@@ -199,10 +269,17 @@ describe("a response policy on a VPC the stack creates", () => {
     const { json } = synth(file, notes);
     const stack = json("airlock");
     expect(resourcesOf(stack, "google_dns_managed_zone")).toEqual([]);
-    expect(resourcesOf(stack, "google_dns_response_policy").map((p) => p.response_policy_name)).toEqual([`${example.networks.private.name}-google-apis`]);
-    expect(resourcesOf(stack, "google_dns_response_policy_rule").map((r) => r.dns_name)).toEqual(["cloudkms.googleapis.com.", "us-central1-python.pkg.dev."]);
+    expect(resourcesOf(stack, "google_dns_response_policy").map((p) => p.response_policy_name)).toEqual([
+      `${example.networks.private.name}-google-apis`,
+    ]);
+    expect(resourcesOf(stack, "google_dns_response_policy_rule").map((r) => r.dns_name)).toEqual([
+      "cloudkms.googleapis.com.",
+      "us-central1-python.pkg.dev.",
+    ]);
     expect(notes.filter((n) => n.includes("networks.private.dns"))).toEqual([]);
-    expect(stack.output.google_apis_dns.value.resolved_by).toBe(`this stack: response policy ${example.networks.private.name}-google-apis on ${example.networks.private.name}`);
+    expect(stack.output.google_apis_dns.value.resolved_by).toBe(
+      `this stack: response policy ${example.networks.private.name}-google-apis on ${example.networks.private.name}`,
+    );
     expect(await configurationProblems(JSON.stringify(stack), emptyProviderMirror())).toEqual([]);
   });
 });
@@ -216,12 +293,16 @@ describe("SSH to the private host without the stack's IAP rule", () => {
       /^none: this stack adds no IAP SSH rule on shared-prod \(networks\.private\.manage\.iapSshRule is false\): SSH to the host needs a rule of yours allowing tcp:22 from 35\.235\.240\.0\/20 to \$\{google_service_account\.[^}]+\.email\}$/,
     );
     expect(out.next_steps.value).not.toContain("gcloud compute ssh");
-    expect(out.next_steps.value).toContain("Install it on the private host, as any user (no SSH from this stack: private_host_ssh says why):\n   virtualenv v && v/bin/pip install your-package");
+    expect(out.next_steps.value).toContain(
+      "Install it on the private host, as any user (no SSH from this stack: private_host_ssh says why):\n   virtualenv v && v/bin/pip install your-package",
+    );
   });
 
   it("with the rule, both give the command", () => {
     const out = synth(configWith({ ml: ML })).json("ml").output;
-    expect(out.private_host_ssh.value).toBe("gcloud compute ssh airlock-private-host --zone us-central1-b --project acme-ml-prod --tunnel-through-iap");
+    expect(out.private_host_ssh.value).toBe(
+      "gcloud compute ssh airlock-private-host --zone us-central1-b --project acme-ml-prod --tunnel-through-iap",
+    );
     expect(out.next_steps.value).toContain(out.private_host_ssh.value);
   });
 });

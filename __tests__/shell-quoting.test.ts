@@ -32,7 +32,9 @@ function bash(script: string): string {
 
 describe("shell quoting", () => {
   it.each(HOSTILE.map((v) => [JSON.stringify(v), v]))("keeps %s one literal word and runs nothing", (_label, value) => {
-    const script = renderShellTemplate("probe", 'v={{value}}; a=({{value}} plain {{value}}); printf "%s|" "$v" "${#a[@]}" "${a[@]}"', { value });
+    const script = renderShellTemplate("probe", 'v={{value}}; a=({{value}} plain {{value}}); printf "%s|" "$v" "${#a[@]}" "${a[@]}"', {
+      value,
+    });
     expect(bash(script)).toBe(`${value}|3|${value}|plain|${value}|`);
     expect(existsSync(CANARY)).toBe(false);
   });

@@ -34,7 +34,8 @@ function synthesizedStacks(): Array<{ name: string; dependencies: string[] }> {
 const stacks = synthesizedStacks();
 const only = (name: string) => stacks.filter((s) => s.name === name);
 /** Stack executors as the CLI schedules them: `done` ones finished. */
-const executors = (done: string[]) => stacks.map((stack) => ({ stack, isPending: !done.includes(stack.name), currentState: done.includes(stack.name) ? "done" : "pending" }));
+const executors = (done: string[]) =>
+  stacks.map((stack) => ({ stack, isPending: !done.includes(stack.name), currentState: done.includes(stack.name) ? "done" : "pending" }));
 
 describe("cdktf and the dependency between two environments on one VPC", () => {
   it("deploy: the owner runs first, then its dependent; the dependent alone is refused", async () => {

@@ -4,7 +4,8 @@ const { stack } = buildStack();
 const json = synthJson(stack);
 const instances = resourcesOf(json, "google_compute_instance");
 const byRole = (role: "mirror" | "bootstrap") => hostByRole(json, role);
-const networkRef = (suffix: string) => `\${google_compute_network.${Object.keys(json.resource.google_compute_network).find((k) => k.startsWith(suffix))}.id}`;
+const networkRef = (suffix: string) =>
+  `\${google_compute_network.${Object.keys(json.resource.google_compute_network).find((k) => k.startsWith(suffix))}.id}`;
 const PRIVATE_NET = networkRef("private-network");
 const PUBLIC_NET = networkRef("public-network");
 
@@ -18,19 +19,22 @@ describe("the mirror-mode stack", () => {
       expect(instances.map((i) => i.labels["airlock-role"]).sort()).toEqual(["bootstrap", "mirror"]);
     });
 
-    it.each(["mirror", "bootstrap"] as const)("%s host: no external IP, Shielded VM, OS Login, no project SSH keys, guest attributes", (role) => {
-      const host = byRole(role);
-      expect(host.network_interface).toHaveLength(1);
-      expect(host.network_interface[0].access_config).toBeUndefined();
-      expect(host.network_interface[0].ipv6_access_config).toBeUndefined();
-      expect(host.shielded_instance_config).toEqual({ enable_secure_boot: true, enable_vtpm: true, enable_integrity_monitoring: true });
-      expect(host.metadata).toMatchObject({
-        "enable-oslogin": "TRUE",
-        "block-project-ssh-keys": "TRUE",
-        "enable-guest-attributes": "TRUE",
-      });
-      expect(carriedScript(json, host.metadata["startup-script"], stack)).toMatch(/^#!\/usr\/bin\/env bash\n/);
-    });
+    it.each(["mirror", "bootstrap"] as const)(
+      "%s host: no external IP, Shielded VM, OS Login, no project SSH keys, guest attributes",
+      (role) => {
+        const host = byRole(role);
+        expect(host.network_interface).toHaveLength(1);
+        expect(host.network_interface[0].access_config).toBeUndefined();
+        expect(host.network_interface[0].ipv6_access_config).toBeUndefined();
+        expect(host.shielded_instance_config).toEqual({ enable_secure_boot: true, enable_vtpm: true, enable_integrity_monitoring: true });
+        expect(host.metadata).toMatchObject({
+          "enable-oslogin": "TRUE",
+          "block-project-ssh-keys": "TRUE",
+          "enable-guest-attributes": "TRUE",
+        });
+        expect(carriedScript(json, host.metadata["startup-script"], stack)).toMatch(/^#!\/usr\/bin\/env bash\n/);
+      },
+    );
 
     it("each run as their own dedicated service account, never the default compute one", () => {
       const accounts = Object.keys(json.resource.google_service_account);
@@ -40,7 +44,9 @@ describe("the mirror-mode stack", () => {
         expect(email).toMatch(/^\$\{google_service_account\.[^.]+\.email\}$/);
         expect(accounts).toContain(email.split(".")[1]);
       }
-      const ids = resourcesOf(json, "google_service_account").map((a) => a.account_id).sort();
+      const ids = resourcesOf(json, "google_service_account")
+        .map((a) => a.account_id)
+        .sort();
       // The third is the mirror schedule's (it starts the public host; it runs no VM).
       expect(ids).toEqual(["airlock-private-host", "airlock-public-host", "airlock-public-host-sched"]);
     });
@@ -64,7 +70,9 @@ describe("the mirror-mode stack", () => {
 
   describe("mirror fingerprint", () => {
     const sha = (edit?: Parameters<typeof exampleConfig>[0], lock = "") =>
-      resourcesOf(synthJson(buildStack(exampleConfig(edit), lock).stack), "terraform_data").find((r) => r.triggers_replace.mirror_spec_sha256).triggers_replace.mirror_spec_sha256;
+      resourcesOf(synthJson(buildStack(exampleConfig(edit), lock).stack), "terraform_data").find(
+        (r) => r.triggers_replace.mirror_spec_sha256,
+      ).triggers_replace.mirror_spec_sha256;
     const base = sha();
 
     it("is a sha256 that is stable across synths", () => {
@@ -74,8 +82,18 @@ describe("the mirror-mode stack", () => {
 
     it.each([
       ["the package list", (c: any) => c.mirror.packages.push("requests")],
-      ["the targets", (c: any) => (c.mirror.targets = [...c.mirror.targets, { python: "3.13.5", glibc: "2.41", arch: "x86_64", platforms: ["manylinux_2_41_x86_64"], declaredBy: ["mirror.targets.0"] }])],
-      ["the platforms", (c: any) => (c.mirror.targets = c.mirror.targets.map((t: any) => ({ ...t, platforms: ["manylinux_2_17_x86_64"] })))],
+      [
+        "the targets",
+        (c: any) =>
+          (c.mirror.targets = [
+            ...c.mirror.targets,
+            { python: "3.13.5", glibc: "2.41", arch: "x86_64", platforms: ["manylinux_2_41_x86_64"], declaredBy: ["mirror.targets.0"] },
+          ]),
+      ],
+      [
+        "the platforms",
+        (c: any) => (c.mirror.targets = c.mirror.targets.map((t: any) => ({ ...t, platforms: ["manylinux_2_17_x86_64"] }))),
+      ],
       ["the auth repo (and so the script)", (c: any) => (c.repositories.auth = "other-auth-repo")],
     ])("changes with %s", (_what, edit) => {
       expect(sha(edit)).not.toBe(base);
@@ -114,7 +132,11 @@ describe("the mirror-mode stack", () => {
     it("routes only the Google APIs VIP out, through the default internet gateway", () => {
       const routes = resourcesOf(json, "google_compute_route");
       expect(routes).toHaveLength(1);
-      expect(routes[0]).toMatchObject({ network: PRIVATE_NET, dest_range: "199.36.153.8/30", next_hop_gateway: "default-internet-gateway" });
+      expect(routes[0]).toMatchObject({
+        network: PRIVATE_NET,
+        dest_range: "199.36.153.8/30",
+        next_hop_gateway: "default-internet-gateway",
+      });
     });
 
     it("has Private Google Access on its subnet", () => {
@@ -171,7 +193,9 @@ describe("the mirror-mode stack", () => {
   describe("repositories and IAM", () => {
     const repos = resourcesOf(json, "google_artifact_registry_repository");
     const repoRef = (id: string) => {
-      const name = Object.keys(json.resource.google_artifact_registry_repository).find((k) => json.resource.google_artifact_registry_repository[k].repository_id === id);
+      const name = Object.keys(json.resource.google_artifact_registry_repository).find(
+        (k) => json.resource.google_artifact_registry_repository[k].repository_id === id,
+      );
       return `\${google_artifact_registry_repository.${name}.name}`;
     };
     const account = (id: string) => {
@@ -212,9 +236,13 @@ describe("the mirror-mode stack", () => {
       pip_index_url: "https://oauth2accesstoken@us-central1-python.pkg.dev/airlock-example/my-private-pip-packages/simple/",
       public_host_ssh: "gcloud compute ssh airlock-public-host --zone us-central1-a --project airlock-example --tunnel-through-iap",
       private_host_ssh: "gcloud compute ssh airlock-private-host --zone us-central1-a --project airlock-example --tunnel-through-iap",
-      public_host_progress: "gcloud compute instances get-guest-attributes airlock-public-host --zone us-central1-a --project airlock-example --query-path=pip-airlock/",
-      private_host_progress: "gcloud compute instances get-guest-attributes airlock-private-host --zone us-central1-a --project airlock-example --query-path=pip-airlock/",
-      private_host_log: expect.stringMatching(/^gcloud logging read 'resource\.type="gce_instance" AND resource\.labels\.instance_id="\$\{google_compute_instance\.private-host_instance_[0-9A-F]+\.instance_id\}" AND logName="projects\/airlock-example\/logs\/serialconsole\.googleapis\.com%2Fserial_port_1_output" AND textPayload:"pip-airlock-"' --project airlock-example /),
+      public_host_progress:
+        "gcloud compute instances get-guest-attributes airlock-public-host --zone us-central1-a --project airlock-example --query-path=pip-airlock/",
+      private_host_progress:
+        "gcloud compute instances get-guest-attributes airlock-private-host --zone us-central1-a --project airlock-example --query-path=pip-airlock/",
+      private_host_log: expect.stringMatching(
+        /^gcloud logging read 'resource\.type="gce_instance" AND resource\.labels\.instance_id="\$\{google_compute_instance\.private-host_instance_[0-9A-F]+\.instance_id\}" AND logName="projects\/airlock-example\/logs\/serialconsole\.googleapis\.com%2Fserial_port_1_output" AND textPayload:"pip-airlock-"' --project airlock-example /,
+      ),
     });
     // The scripts' log lines start "pip-airlock-<script>": the log command's filter must match them.
     expect(buildStack().stack.bootstrapScript).toContain(`printf '%s pip-airlock-%s [%s] %s\\n'`);
@@ -225,7 +253,9 @@ describe("the mirror-mode stack", () => {
     expect(steps.map((s) => s.slice(0, 9))).toEqual(["1. Watch ", "2. Watch ", "3. Upload", "4. Instal"]);
     expect(steps[0]).toContain(json.output!.public_host_progress.value);
     expect(steps[0]).toContain("then the VM stops itself");
-    expect(steps[2]).toContain("twine upload --repository-url https://us-central1-python.pkg.dev/airlock-example/my-private-pip-packages/ dist/*");
+    expect(steps[2]).toContain(
+      "twine upload --repository-url https://us-central1-python.pkg.dev/airlock-example/my-private-pip-packages/ dist/*",
+    );
     expect(steps[3]).toContain(json.output!.private_host_ssh.value);
     const remote = synthJson(buildStack(exampleConfig((c) => (c.mode = "remote"))).stack);
     expect(remote.output!.next_steps.value).not.toContain("mirror");
@@ -234,7 +264,11 @@ describe("the mirror-mode stack", () => {
 
   it("enables every API it calls, waits for them to propagate, and creates everything else after that", () => {
     const services = json.resource.google_project_service;
-    expect(Object.values<any>(services).map((s) => s.service).sort()).toEqual([
+    expect(
+      Object.values<any>(services)
+        .map((s) => s.service)
+        .sort(),
+    ).toEqual([
       "artifactregistry.googleapis.com",
       "cloudkms.googleapis.com",
       "cloudscheduler.googleapis.com",
@@ -246,7 +280,11 @@ describe("the mirror-mode stack", () => {
     ]);
     const [sleepName, sleep] = Object.entries<any>(json.resource.time_sleep)[0];
     expect(sleep.create_duration).toBe("60s");
-    expect(sleep.depends_on.sort()).toEqual(Object.keys(services).map((n) => `google_project_service.${n}`).sort());
+    expect(sleep.depends_on.sort()).toEqual(
+      Object.keys(services)
+        .map((n) => `google_project_service.${n}`)
+        .sort(),
+    );
     for (const [type, byName] of Object.entries<Record<string, any>>(json.resource)) {
       if (type === "google_project_service" || type === "time_sleep") continue;
       for (const [name, resource] of Object.entries<any>(byName)) {

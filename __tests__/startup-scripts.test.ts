@@ -38,15 +38,25 @@ function carriedZip(script: string): Buffer {
 }
 
 /** What python3's zipfile reads in a zip: each entry's name, time stamp, attributes, method and content's sha256. */
-function zipEntries(zip: Buffer): { name: string; date_time: number[]; external_attr: number; create_system: number; compress_type: number; sha256: string }[] {
+function zipEntries(
+  zip: Buffer,
+): { name: string; date_time: number[]; external_attr: number; create_system: number; compress_type: number; sha256: string }[] {
   const dir = mkdtempSync(path.join(tmpdir(), "airlock-zip-"));
   writeFileSync(path.join(dir, "a.zip"), zip);
-  const r = spawnSync("python3", ["-c", `
+  const r = spawnSync(
+    "python3",
+    [
+      "-c",
+      `
 import hashlib, json, sys, zipfile
 with zipfile.ZipFile(sys.argv[1]) as z:
     print(json.dumps([{"name": i.filename, "date_time": list(i.date_time), "external_attr": i.external_attr, "create_system": i.create_system,
         "compress_type": i.compress_type, "sha256": hashlib.sha256(z.read(i)).hexdigest()} for i in z.infolist()]))
-`, path.join(dir, "a.zip")], { encoding: "utf8", env: ENV });
+`,
+      path.join(dir, "a.zip"),
+    ],
+    { encoding: "utf8", env: ENV },
+  );
   expect(r.stderr).toBe("");
   return JSON.parse(r.stdout);
 }
@@ -61,7 +71,13 @@ describe.each(SCRIPTS)("%s script", (command, script) => {
   it("is a strict bash script that starts in /, with umask 077 and a fixed PATH, every tag rendered", () => {
     expect(script.startsWith("#!/usr/bin/env bash\n")).toBe(true);
     const code = script.split("\n").filter((l) => l && !l.startsWith("#"));
-    expect(code.slice(0, 5)).toEqual(["set -euo pipefail", "cd /", "umask 077", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "export PATH"]);
+    expect(code.slice(0, 5)).toEqual([
+      "set -euo pipefail",
+      "cd /",
+      "umask 077",
+      "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+      "export PATH",
+    ]);
     expect(script).not.toContain("{{"); // the renderer refuses a tag it has no value for
     expect(script).not.toMatch(/^\s*set\s+-[a-z]*x/m);
     expect(scriptWord(script, "SCRIPT")).toBe(command);
@@ -69,7 +85,8 @@ describe.each(SCRIPTS)("%s script", (command, script) => {
 
   it("parses with bash -n and is shellcheck-clean", () => {
     expect(spawnSync("bash", ["--norc", "-n"], { input: script, env: ENV }).status).toBe(0);
-    if (!hasTool("shellcheck")) throw new Error("shellcheck is not installed: apt-get install shellcheck (the unit tests lint every rendered script)");
+    if (!hasTool("shellcheck"))
+      throw new Error("shellcheck is not installed: apt-get install shellcheck (the unit tests lint every rendered script)");
     const r = spawnSync("shellcheck", ["-s", "bash", "-"], { input: script, encoding: "utf8" });
     expect(r.stdout).toBe("");
     expect(r.status).toBe(0);
@@ -83,8 +100,12 @@ describe.each(SCRIPTS)("%s script", (command, script) => {
     expect(b64[b64.length - 1].length).toBeGreaterThan(0);
     expect(b64[b64.length - 1].length).toBeLessThanOrEqual(76);
     // The sources: __main__.py and the package's modules this command runs (not its tests, not the other command's).
-    const modules = readdirSync(path.join(AGENT, AGENT_PACKAGE)).filter((f) => f.endsWith(".py")).map((f) => `${AGENT_PACKAGE}/${f}`);
-    const sources = commandSources(readAgentSources(AGENT), command as "bootstrap" | "mirror").map((s) => s.name).sort();
+    const modules = readdirSync(path.join(AGENT, AGENT_PACKAGE))
+      .filter((f) => f.endsWith(".py"))
+      .map((f) => `${AGENT_PACKAGE}/${f}`);
+    const sources = commandSources(readAgentSources(AGENT), command as "bootstrap" | "mirror")
+      .map((s) => s.name)
+      .sort();
     expect(sources.every((name) => name === "__main__.py" || modules.includes(name))).toBe(true);
     expect(sources.length).toBeLessThan(modules.length + 1);
     const entries = zipEntries(zip);
@@ -120,7 +141,10 @@ describe("reproducible", () => {
   it("the same config synthesizes byte-identical scripts and settings twice", () => {
     const again = synthOf();
     for (const file of readdirSync(STACK_DIR)) {
-      expect([file, readFileSync(path.join(again, file), "utf8") === readFileSync(path.join(STACK_DIR, file), "utf8")]).toEqual([file, true]);
+      expect([file, readFileSync(path.join(again, file), "utf8") === readFileSync(path.join(STACK_DIR, file), "utf8")]).toEqual([
+        file,
+        true,
+      ]);
     }
   });
 
@@ -196,7 +220,13 @@ const HOSTILE = [
 
 /** The mirror rendered with a hostile value in every string setting (past the schema, which refuses most of them). */
 function hostileMirror() {
-  const endpoints = { arHost: HOSTILE[2], helpersIndexUrl: HOSTILE[0], helpersUploadUrl: HOSTILE[1], pipIndexUrl: HOSTILE[3], uploadRepoUrl: HOSTILE[6] };
+  const endpoints = {
+    arHost: HOSTILE[2],
+    helpersIndexUrl: HOSTILE[0],
+    helpersUploadUrl: HOSTILE[1],
+    pipIndexUrl: HOSTILE[3],
+    uploadRepoUrl: HOSTILE[6],
+  };
   const config = exampleConfig((c) => {
     c.mirror.packages = HOSTILE;
     c.mirror.bootstrapPip = HOSTILE[6];
@@ -293,7 +323,8 @@ interface Run {
 }
 
 function runScript(script: string, options: { python: "missing" | "fake" | "real"; exitCode?: number; metadataServer?: boolean }): Run {
-  for (const tool of ["unshare", "ip"]) if (!hasTool(tool)) throw new Error(`${tool} is not installed: the trampoline runs in a private namespace (util-linux, iproute2)`);
+  for (const tool of ["unshare", "ip"])
+    if (!hasTool(tool)) throw new Error(`${tool} is not installed: the trampoline runs in a private namespace (util-linux, iproute2)`);
   const dir = mkdtempSync(path.join(tmpdir(), "airlock-run-"));
   writeFileSync(path.join(dir, "script.sh"), script);
   writeFileSync(path.join(dir, "not-python"), "");
@@ -303,19 +334,39 @@ function runScript(script: string, options: { python: "missing" | "fake" | "real
   // Every python3 the script could find: on its own PATH, and where it looks besides.
   const scriptPath = /^PATH=(.*)$/m.exec(script)![1].split(":");
   const candidates = [...scriptPath.map((d) => `${d}/python3`), "/usr/bin/python3", "/usr/libexec/platform-python"];
-  if (options.python === "fake" && !candidates.some((c) => existsSync(c))) throw new Error("no python3 on this machine to put the fake in place of");
+  if (options.python === "fake" && !candidates.some((c) => existsSync(c)))
+    throw new Error("no python3 on this machine to put the fake in place of");
   const root = process.getuid?.() === 0;
   const r = spawnSync(
     "unshare",
-    [...(root ? [] : ["--user", "--map-root-user"]), "--mount", "--net", "--propagation", "private", "bash", "-c", NAMESPACE_SETUP, "setup", dir, options.python,
-      options.metadataServer === false ? "0" : "1", process.execPath, candidates.join(" ")],
+    [
+      ...(root ? [] : ["--user", "--map-root-user"]),
+      "--mount",
+      "--net",
+      "--propagation",
+      "private",
+      "bash",
+      "-c",
+      NAMESPACE_SETUP,
+      "setup",
+      dir,
+      options.python,
+      options.metadataServer === false ? "0" : "1",
+      process.execPath,
+      candidates.join(" "),
+    ],
     { encoding: "utf8", env: ENV, timeout: 60_000 },
   );
   if (r.status !== 0) throw new Error(`the namespace for the run could not be set up (status ${r.status}): ${r.stderr}`);
   const read = (file: string) => (existsSync(path.join(dir, file)) ? readFileSync(path.join(dir, file), "utf8") : "");
   const lines = (file: string) => read(file).split("\n").filter(Boolean);
   const requests = lines("requests.jsonl").map((l) => JSON.parse(l));
-  for (const q of requests) expect([q.method, q.flavor, q.url]).toEqual(["PUT", "Google", expect.stringMatching(/^\/computeMetadata\/v1\/instance\/guest-attributes\/pip-airlock\/[a-z-]+$/)]);
+  for (const q of requests)
+    expect([q.method, q.flavor, q.url]).toEqual([
+      "PUT",
+      "Google",
+      expect.stringMatching(/^\/computeMetadata\/v1\/instance\/guest-attributes\/pip-airlock\/[a-z-]+$/),
+    ]);
   return {
     rc: Number(read("rc")),
     stdout: read("stdout"),
@@ -328,7 +379,10 @@ function runScript(script: string, options: { python: "missing" | "fake" | "real
 }
 
 const LOG_LINE = (command: string, message: string) =>
-  new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ pip-airlock-${command} \\[validate\\] ${message.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`, "m");
+  new RegExp(
+    `^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ pip-airlock-${command} \\[validate\\] ${message.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`,
+    "m",
+  );
 
 describe("run for real by bash", () => {
   const [[, bootstrap], [, mirror]] = SCRIPTS;
@@ -372,11 +426,20 @@ describe("run for real by bash", () => {
     const run = runScript(bootstrap, { python: "fake", exitCode: 3 });
     expect(run.rc).toBe(3);
     const agentRun = run.pythonCalls.filter((c) => !c.startsWith("-I -c "));
-    expect(agentRun).toEqual([expect.stringMatching(/^-I \/tmp\/pip-airlock-agent\.\w{6}\/agent\.pyz bootstrap --settings \/tmp\/pip-airlock-agent\.\w{6}\/settings\.json$/)]);
+    expect(agentRun).toEqual([
+      expect.stringMatching(
+        /^-I \/tmp\/pip-airlock-agent\.\w{6}\/agent\.pyz bootstrap --settings \/tmp\/pip-airlock-agent\.\w{6}\/settings\.json$/,
+      ),
+    ]);
     expect(sha256(readFileSync(path.join(run.dir, "seen-agent.pyz")))).toBe(scriptWord(bootstrap, "AGENT_SHA256"));
     expect(readFileSync(path.join(run.dir, "seen-settings.json"), "utf8")).toBe(fileOf("bootstrap", "settings.json"));
     const [cwd, umask, pathEnv, dirMode] = readFileSync(path.join(run.dir, "seen-env"), "utf8").trim().split("\n");
-    expect({ cwd, umask, pathEnv, dirMode }).toEqual({ cwd: "/", umask: "0077", pathEnv: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", dirMode: "700" });
+    expect({ cwd, umask, pathEnv, dirMode }).toEqual({
+      cwd: "/",
+      umask: "0077",
+      pathEnv: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+      dirMode: "700",
+    });
     expect(run.attributes).toEqual([]);
     expect(run.tmpAfter).toEqual([]);
   });
@@ -395,8 +458,11 @@ describe("run for real by bash", () => {
     mkdirSync(path.join(agent, AGENT_PACKAGE), { recursive: true });
     writeFileSync(path.join(agent, "__main__.py"), "from pip_airlock_agent.cli import report\nraise SystemExit(report())\n");
     writeFileSync(path.join(agent, AGENT_PACKAGE, "__init__.py"), "");
-    for (const entry of ["mirror", "mirror_shims", "bootstrap", "pip_retry"]) writeFileSync(path.join(agent, AGENT_PACKAGE, `${entry}.py`), "");
-    writeFileSync(path.join(agent, AGENT_PACKAGE, "cli.py"), `import json, os, sys
+    for (const entry of ["mirror", "mirror_shims", "bootstrap", "pip_retry"])
+      writeFileSync(path.join(agent, AGENT_PACKAGE, `${entry}.py`), "");
+    writeFileSync(
+      path.join(agent, AGENT_PACKAGE, "cli.py"),
+      `import json, os, sys
 
 
 def report():
@@ -407,7 +473,8 @@ def report():
     print(json.dumps({"argv": sys.argv, "isolated": sys.flags.isolated, "cwd": os.getcwd(), "umask": umask,
         "dir_mode": os.stat(os.path.dirname(sys.argv[0])).st_mode & 0o777, "settings": settings}))
     return 7
-`);
+`,
+    );
     const stack = synthOf(agent);
     const script = readFileSync(path.join(stack, "public-host-mirror.sh"), "utf8");
     const run = runScript(script, { python: "real" });
@@ -415,7 +482,12 @@ def report():
     expect(run.rc).toBe(7);
     const seen = JSON.parse(run.stdout);
     expect(seen).toEqual({
-      argv: [expect.stringMatching(/^\/tmp\/pip-airlock-agent\.\w{6}\/agent\.pyz$/), "mirror", "--settings", expect.stringMatching(/\/settings\.json$/)],
+      argv: [
+        expect.stringMatching(/^\/tmp\/pip-airlock-agent\.\w{6}\/agent\.pyz$/),
+        "mirror",
+        "--settings",
+        expect.stringMatching(/\/settings\.json$/),
+      ],
       isolated: 1,
       cwd: "/",
       umask: 0o077,

@@ -72,7 +72,11 @@ export function nestedJest(args: string[], env: NodeJS.ProcessEnv = {}) {
 export function completeLock(pins: string[]): string {
   const pinned = new Set(pins.map((p) => normalizeName(p.split("==")[0])));
   const rest = KNOWN_CLOSURE.filter((name) => !pinned.has(name)).map((name) => `${name}==1.0`);
-  return [...pins, ...rest].map((pin, i) => (pin.includes("--hash=") ? pin : `${pin} --hash=sha256:${i.toString(16).padStart(64, "0")}`)).join("\n") + "\n";
+  return (
+    [...pins, ...rest]
+      .map((pin, i) => (pin.includes("--hash=") ? pin : `${pin} --hash=sha256:${i.toString(16).padStart(64, "0")}`))
+      .join("\n") + "\n"
+  );
 }
 
 /** The example config with `edit` applied (a deep copy), written to a file of its own; its path. */
@@ -170,7 +174,8 @@ export function fileTree(dir: string): Record<string, string> {
  */
 export function scriptWord(script: string, name: string): string {
   const at = script.indexOf(`\n${name}='`);
-  if (at < 0 || script.indexOf(`\n${name}=`, at + 1) >= 0) throw new Error(`the script does not assign ${name} exactly once as a single-quoted word`);
+  if (at < 0 || script.indexOf(`\n${name}=`, at + 1) >= 0)
+    throw new Error(`the script does not assign ${name} exactly once as a single-quoted word`);
   let i = at + name.length + 2;
   let value = "";
   for (;;) {
@@ -201,7 +206,8 @@ export function grantee(id: string, member: string): Grantee {
  * its size and digest: a snapshot that shows what the stack is without repeating what the scripts say.
  */
 export function withoutScriptBodies<T>(json: T): T {
-  const digest = (script: string) => `<script: ${Buffer.byteLength(script)} bytes, sha256 ${createHash("sha256").update(script).digest("hex").slice(0, 16)}>`;
+  const digest = (script: string) =>
+    `<script: ${Buffer.byteLength(script)} bytes, sha256 ${createHash("sha256").update(script).digest("hex").slice(0, 16)}>`;
   const walk = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(walk);
     if (value === null || typeof value !== "object") return value;

@@ -33,14 +33,22 @@ describe("one format per synth: cdktf synth, cdktf synth --hcl, and a folder an 
   it("--hcl in a fresh folder: refused with the reason and what to run, nothing written", () => {
     const run = cdktfRunsTheApp(outdir, true);
     expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(/^pip-airlock: nothing was synthesized:\ncdktf synth --hcl: pip-airlock writes Terraform JSON only .*Terraform refuses.*run "cdktf synth" \(or "node synth\.js"\) without --hcl\n$/);
+    expect(run.stderr).toMatch(
+      /^pip-airlock: nothing was synthesized:\ncdktf synth --hcl: pip-airlock writes Terraform JSON only .*Terraform refuses.*run "cdktf synth" \(or "node synth\.js"\) without --hcl\n$/,
+    );
     expect(existsSync(outdir)).toBe(false);
   });
 
   it("JSON: cdk.tf.json and the scripts it reads, and Terraform loads the folder", async () => {
     const run = cdktfRunsTheApp(outdir, false);
     expect([run.status, run.stderr]).toEqual([0, ""]);
-    expect(readdirSync(stackDir).sort()).toEqual(["cdk.tf.json", "private-host-bootstrap.settings.json", "private-host-bootstrap.sh", "public-host-mirror.settings.json", "public-host-mirror.sh"]);
+    expect(readdirSync(stackDir).sort()).toEqual([
+      "cdk.tf.json",
+      "private-host-bootstrap.settings.json",
+      "private-host-bootstrap.sh",
+      "public-host-mirror.settings.json",
+      "public-host-mirror.sh",
+    ]);
     expect(await stackFolderProblems(stackDir, cliConfig)).toEqual([]);
   });
 
@@ -48,7 +56,9 @@ describe("one format per synth: cdktf synth, cdktf synth --hcl, and a folder an 
     // What cdktf wrote there for --hcl before the app refused it: its HCL rendering of the same stack.
     writeFileSync(path.join(stackDir, "cdk.tf"), buildStack().stack.toHclTerraform().hcl);
     writeFileSync(path.join(stackDir, "metadata.json"), "{}\n");
-    expect((await stackFolderProblems(stackDir, cliConfig)).map((p) => p.split("\n")[0])).toEqual(expect.arrayContaining(["Duplicate backend configuration", "Duplicate output definition"]));
+    expect((await stackFolderProblems(stackDir, cliConfig)).map((p) => p.split("\n")[0])).toEqual(
+      expect.arrayContaining(["Duplicate backend configuration", "Duplicate output definition"]),
+    );
     const before = fileTree(outdir);
     expect(cdktfRunsTheApp(outdir, true).status).toBe(1);
     expect(fileTree(outdir)).toEqual(before);
@@ -79,8 +89,19 @@ describe("one format per synth: cdktf synth, cdktf synth --hcl, and a folder an 
     };
     write(path.join(target, "stacks", "a"), ["cdk.tf.json", "private-host-bootstrap.sh", ".terraform.lock.hcl", "plan"]);
     publish(synthOf(["cdk.tf", "metadata.json", "private-host-bootstrap.sh"]), target, ["a"], true);
-    expect(readdirSync(path.join(target, "stacks", "a")).sort()).toEqual([".terraform.lock.hcl", "cdk.tf", "metadata.json", "plan", "private-host-bootstrap.sh"]);
+    expect(readdirSync(path.join(target, "stacks", "a")).sort()).toEqual([
+      ".terraform.lock.hcl",
+      "cdk.tf",
+      "metadata.json",
+      "plan",
+      "private-host-bootstrap.sh",
+    ]);
     publish(synthOf(["cdk.tf.json", "private-host-bootstrap.sh"]), target, ["a"], true);
-    expect(readdirSync(path.join(target, "stacks", "a")).sort()).toEqual([".terraform.lock.hcl", "cdk.tf.json", "plan", "private-host-bootstrap.sh"]);
+    expect(readdirSync(path.join(target, "stacks", "a")).sort()).toEqual([
+      ".terraform.lock.hcl",
+      "cdk.tf.json",
+      "plan",
+      "private-host-bootstrap.sh",
+    ]);
   });
 });

@@ -7,7 +7,18 @@ import { main } from "../main";
 import { synthesize } from "../synth/synthesize";
 import { loadConfig } from "../config/load";
 import { referencedScriptFile } from "../startup-script/script-reference";
-import { ASSETS, buildStack, carriedSettings, completeLock, EXAMPLE_CONFIG, exampleVariant, fileTree, hostByRole, resourcesOf, ROOT } from "./support";
+import {
+  ASSETS,
+  buildStack,
+  carriedSettings,
+  completeLock,
+  EXAMPLE_CONFIG,
+  exampleVariant,
+  fileTree,
+  hostByRole,
+  resourcesOf,
+  ROOT,
+} from "./support";
 import { staleSynth } from "../synth/freshness";
 
 const COMMITTED = path.join(ROOT, "cdktf.out");
@@ -26,17 +37,28 @@ describe("synthesized output", () => {
     const stackDir = path.join(outdir, "stacks", "airlock");
     expect(BOOTSTRAP_SCRIPT_FILE).toBe("private-host-bootstrap.sh");
     expect(readdirSync(stackDir).sort()).toEqual([
-      "cdk.tf.json", "private-host-bootstrap.settings.json", "private-host-bootstrap.sh", "public-host-mirror.settings.json", "public-host-mirror.sh",
+      "cdk.tf.json",
+      "private-host-bootstrap.settings.json",
+      "private-host-bootstrap.sh",
+      "public-host-mirror.settings.json",
+      "public-host-mirror.sh",
     ]);
     const tf = JSON.parse(readFileSync(path.join(stackDir, "cdk.tf.json"), "utf8"));
-    for (const [role, name] of [["bootstrap", "private-host-bootstrap"], ["mirror", "public-host-mirror"]] as const) {
+    for (const [role, name] of [
+      ["bootstrap", "private-host-bootstrap"],
+      ["mirror", "public-host-mirror"],
+    ] as const) {
       const file = path.join(stackDir, `${name}.sh`);
       expect(statSync(file).mode & 0o111).toBe(0o111);
       // The host's metadata reads it from there (a local, declared once: the JSON holds no script text).
       expect(referencedScriptFile(tf, hostByRole(tf, role).metadata["startup-script"])).toBe(`${name}.sh`);
       const settings = JSON.parse(readFileSync(path.join(stackDir, `${name}.settings.json`), "utf8"));
       // A setting of each kind, as the script carries it (the script tests compare the bytes).
-      expect(settings).toMatchObject({ AR_HOST: "us-central1-python.pkg.dev", MAX_ATTEMPTS: 8, PACKAGES: ["keyring", "keyrings.google-artifactregistry-auth"] });
+      expect(settings).toMatchObject({
+        AR_HOST: "us-central1-python.pkg.dev",
+        MAX_ATTEMPTS: 8,
+        PACKAGES: ["keyring", "keyrings.google-artifactregistry-auth"],
+      });
       expect(carriedSettings(readFileSync(file, "utf8"))).toEqual(settings);
     }
   });
@@ -70,7 +92,11 @@ describe("synthesized output", () => {
       }),
     );
     const terraform = (...args: string[]) => {
-      const run = spawnSync("terraform", args, { cwd: dir, encoding: "utf8", env: { ...process.env, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1" } });
+      const run = spawnSync("terraform", args, {
+        cwd: dir,
+        encoding: "utf8",
+        env: { ...process.env, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1" },
+      });
       expect(run.stderr.replace(/[\s\S]*Warning: Unable to open CLI configuration file[\s\S]*?╵\n?/, "").trim()).toBe("");
       expect(run.status).toBe(0);
       return run.stdout;
@@ -82,7 +108,8 @@ describe("synthesized output", () => {
     const { stack } = buildStack(env.config, env.lockContent);
     const bytes = (text: string) => Buffer.from(text, "utf8").toString("base64");
     expect(bytes(values.mirror.value)).toBe(bytes(stack.mirrorScript!));
-    for (const carrier of ["bootstrap", "fleet_template", "bootstrap_output"]) expect([carrier, bytes(values[carrier].value)]).toEqual([carrier, bytes(stack.bootstrapScript)]);
+    for (const carrier of ["bootstrap", "fleet_template", "bootstrap_output"])
+      expect([carrier, bytes(values[carrier].value)]).toEqual([carrier, bytes(stack.bootstrapScript)]);
     expect(stack.mirrorScript).toContain("確認済み ✓"); // the scripts really carry UTF-8 beyond ASCII
     expect(stack.bootstrapScript).toContain("${"); // and bash expansions, which file() leaves alone
   });
@@ -145,12 +172,22 @@ describe("synthesized output", () => {
     expect(fileTree(outdir)).toEqual(before);
     const [env] = loadConfig(path.join(dir, "c.json"));
     const { stack } = buildStack(env.config, env.lockContent);
-    expect(stack.publicHost!.node.validate()).toEqual([expect.stringMatching(/the public host's startup script renders to \d+ KB, over GCE's 256 KB limit/)]);
+    expect(stack.publicHost!.node.validate()).toEqual([
+      expect.stringMatching(/the public host's startup script renders to \d+ KB, over GCE's 256 KB limit/),
+    ]);
     // The bootstrap carries the lock too (LOCK_CONTENT: a host installs no file the lock does not pin).
-    expect(stack.privateHost!.node.validate()).toEqual([expect.stringMatching(/^mirror\.packages \/ mirror\.lockFile \(stack "airlock"\): the private host's startup script renders to \d+ KB, over GCE's 256 KB limit/)]);
+    expect(stack.privateHost!.node.validate()).toEqual([
+      expect.stringMatching(
+        /^mirror\.packages \/ mirror\.lockFile \(stack "airlock"\): the private host's startup script renders to \d+ KB, over GCE's 256 KB limit/,
+      ),
+    ]);
     // The limit is a validation of the host (cdktf's own error names construct paths): the app command
     // still says what to change, and nothing else.
-    const run = spawnSync("node", ["synth.js"], { cwd: ROOT, env: { ...process.env, AIRLOCK_CONFIG: path.join(dir, "c.json"), CDKTF_OUTDIR: outdir }, encoding: "utf8" });
+    const run = spawnSync("node", ["synth.js"], {
+      cwd: ROOT,
+      env: { ...process.env, AIRLOCK_CONFIG: path.join(dir, "c.json"), CDKTF_OUTDIR: outdir },
+      encoding: "utf8",
+    });
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(
       /^pip-airlock: nothing was synthesized:\n\S+c\.json: mirror\.packages \/ mirror\.lockFile \(stack "airlock"\): the private host's startup script renders to \d+ KB, over GCE's 256 KB limit for one metadata value: mirror fewer packages or a shorter lock\n\S+c\.json: mirror\.packages \/ mirror\.lockFile \(stack "airlock"\): the public host's startup script renders to \d+ KB, over GCE's 256 KB limit for one metadata value: mirror fewer packages or a shorter lock\n$/,
@@ -159,7 +196,9 @@ describe("synthesized output", () => {
   });
 
   it("a script Terraform would change on its way to the VM (Unicode not in NFC: Terraform normalizes every string) is refused at synth, cdktf.out/ untouched", () => {
-    const configFile = exampleVariant((c) => (c.mirror.policy = { waivers: [{ id: "PYSEC-2024-12", reason: "re\u0301vise\u0301 par l'e\u0301quipe" }] }));
+    const configFile = exampleVariant(
+      (c) => (c.mirror.policy = { waivers: [{ id: "PYSEC-2024-12", reason: "re\u0301vise\u0301 par l'e\u0301quipe" }] }),
+    );
     const outdir = freshOutdir();
     cpSync(COMMITTED, outdir, { recursive: true });
     const before = fileTree(outdir);
@@ -168,7 +207,13 @@ describe("synthesized output", () => {
     );
     expect(fileTree(outdir)).toEqual(before);
     // Composed, the same reason synthesizes.
-    expect(synthesize({ configFile: exampleVariant((c) => (c.mirror.policy = { waivers: [{ id: "PYSEC-2024-12", reason: "révisé par l'équipe" }] })), outdir, assetsDir: ASSETS })).toEqual(["airlock"]);
+    expect(
+      synthesize({
+        configFile: exampleVariant((c) => (c.mirror.policy = { waivers: [{ id: "PYSEC-2024-12", reason: "révisé par l'équipe" }] })),
+        outdir,
+        assetsDir: ASSETS,
+      }),
+    ).toEqual(["airlock"]);
   });
 
   it("the app command cdktf.json names (what `cdktf synth` runs) exits non-zero with the field and fix on stderr", () => {

@@ -30,12 +30,24 @@ function variantOf(fixture: string, edit: (c: any) => void): string {
 export const VARIANTS: ReadonlyArray<readonly [string, string, (c: any) => void]> = [
   ["CMEK", "example.json", (c) => void (c.repositories.kmsKeyName = "projects/acme-kms/locations/us-central1/keyRings/ar/cryptoKeys/pip")],
   ['vpcscPolicy "manage"', "shared-vpc.json", (c) => void (c.repositories.vpcscPolicy = "manage")],
-  ["zonal fleet, autoscaling and a health check", "example.json", (c) => void (c.fleet = { name: "workers", autoscaling: { maxReplicas: 4 }, healthCheck: { port: 8080, path: "/healthz" } })],
-  ["regional fleet with autoscaling", "example.json", (c) => void (c.fleet = { name: "workers", zones: ["us-central1-a", "us-central1-b"], autoscaling: { maxReplicas: 4 } })],
-  ["HSM signing key, response policy", "example.json", (c) => {
-    c.mirror.signing = { protectionLevel: "HSM" };
-    c.networks.private.dns = "response-policy";
-  }],
+  [
+    "zonal fleet, autoscaling and a health check",
+    "example.json",
+    (c) => void (c.fleet = { name: "workers", autoscaling: { maxReplicas: 4 }, healthCheck: { port: 8080, path: "/healthz" } }),
+  ],
+  [
+    "regional fleet with autoscaling",
+    "example.json",
+    (c) => void (c.fleet = { name: "workers", zones: ["us-central1-a", "us-central1-b"], autoscaling: { maxReplicas: 4 } }),
+  ],
+  [
+    "HSM signing key, response policy",
+    "example.json",
+    (c) => {
+      c.mirror.signing = { protectionLevel: "HSM" };
+      c.networks.private.dns = "response-policy";
+    },
+  ],
 ];
 
 function synthesizeFile(file: string, label: string, shipped: boolean): SynthesizedShape[] {
@@ -50,7 +62,11 @@ function synthesizeFile(file: string, label: string, shipped: boolean): Synthesi
 /** The shipped configs and fixtures that exist here. */
 export function shippedConfigFiles(): string[] {
   return [path.join(ROOT, "config"), FIXTURES].flatMap((dir) =>
-    existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".json") && !f.endsWith(".schema.json")).map((f) => path.join(dir, f)) : [],
+    existsSync(dir)
+      ? readdirSync(dir)
+          .filter((f) => f.endsWith(".json") && !f.endsWith(".schema.json"))
+          .map((f) => path.join(dir, f))
+      : [],
   );
 }
 

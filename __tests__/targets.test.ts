@@ -4,7 +4,15 @@ import * as path from "path";
 import { loadConfig } from "../config/load";
 import { IMAGE_FAMILIES, lookupImage, platformsFor } from "../config/images";
 import { mirrorView } from "../startup-script/config-views";
-import { buildStack, carriedSettings, exampleVariant as withChange, FIXTURES, hostByRole, refusals as problems, synthJson } from "./support";
+import {
+  buildStack,
+  carriedSettings,
+  exampleVariant as withChange,
+  FIXTURES,
+  hostByRole,
+  refusals as problems,
+  synthJson,
+} from "./support";
 
 function targetsOf(file: string): string[] {
   return loadConfig(file)[0].config.mirror.targets.map((t) => `${t.python} ${t.glibc} ${t.arch} <- ${t.declaredBy.join(", ")}`);
@@ -29,10 +37,20 @@ describe("the image table", () => {
       for (const f of families) expect([f.target.python.split(".").slice(0, 2).join("."), f.target.glibc]).toEqual([python, glibc]);
     }
     for (const os of ["debian-12", "debian-13", "ubuntu-2204", "ubuntu-2404", "ubuntu-2604", "rhel-9", "rhel-10"]) {
-      expect(usable.filter((f) => f.osKey === os).map((f) => f.target.arch).sort()).toEqual(expect.arrayContaining(["aarch64", "x86_64"]));
+      expect(
+        usable
+          .filter((f) => f.osKey === os)
+          .map((f) => f.target.arch)
+          .sort(),
+      ).toEqual(expect.arrayContaining(["aarch64", "x86_64"]));
     }
     // Ubuntu 26.04: its four GCE families, each a family name and a dated image of it.
-    for (const name of ["ubuntu-2604-lts-amd64", "ubuntu-2604-lts-arm64", "ubuntu-minimal-2604-lts-amd64", "ubuntu-minimal-2604-lts-arm64"]) {
+    for (const name of [
+      "ubuntu-2604-lts-amd64",
+      "ubuntu-2604-lts-arm64",
+      "ubuntu-minimal-2604-lts-amd64",
+      "ubuntu-minimal-2604-lts-arm64",
+    ]) {
       const found = lookupImage(`ubuntu-os-cloud/${name}`);
       expect(found).toMatchObject({ kind: "known", family: { family: name, target: { python: "3.14", glibc: "2.43" } } });
       if (found.kind !== "known") continue;
@@ -40,34 +58,60 @@ describe("the image table", () => {
     }
   });
 
-  it.each(usable.map((f) => [`${f.project}/${f.family}`, f] as const))("%s: derived as the private host's target, with the tags of its glibc and CPU", (image, family) => {
-    // An Arm image boots on an Arm machine type, with the public host's Debian for Arm.
-    const arm = family.target.arch === "aarch64" ? { machineType: "t2a-standard-1", publicImage: "debian-cloud/debian-12-arm64" } : {};
-    const file = withChange((c) => (c.hosts = { ...c.hosts, ...arm, image }));
-    const [target] = loadConfig(file)[0].config.mirror.targets;
-    expect(target).toMatchObject({ ...family.target, declaredBy: ["hosts.image"] });
-    const minor = Number(family.target.glibc.split(".")[1]);
-    expect(target.platforms[0]).toBe(`manylinux_2_${minor}_${family.target.arch}`);
-    expect(target.platforms).toContain(`manylinux2014_${family.target.arch}`);
-    expect(target.platforms).not.toContain(`manylinux_2_${minor + 1}_${family.target.arch}`);
-    expect(target.platforms.every((p) => p.endsWith(family.target.arch))).toBe(true);
-    // The mirror downloads for exactly that CPython and those tags.
-    const view = mirrorView(loadConfig(file)[0].config, { arHost: "h", helpersIndexUrl: "https://h/p/r/simple/", helpersUploadUrl: "https://h/p/r/", pipIndexUrl: "https://oauth2accesstoken@h/p/x/simple/", uploadRepoUrl: "https://h/p/x/" }, "");
-    expect(view.targets).toEqual([`${family.target.python}:${family.target.arch}:${target.platforms.join(",")}`]);
-  });
+  it.each(usable.map((f) => [`${f.project}/${f.family}`, f] as const))(
+    "%s: derived as the private host's target, with the tags of its glibc and CPU",
+    (image, family) => {
+      // An Arm image boots on an Arm machine type, with the public host's Debian for Arm.
+      const arm = family.target.arch === "aarch64" ? { machineType: "t2a-standard-1", publicImage: "debian-cloud/debian-12-arm64" } : {};
+      const file = withChange((c) => (c.hosts = { ...c.hosts, ...arm, image }));
+      const [target] = loadConfig(file)[0].config.mirror.targets;
+      expect(target).toMatchObject({ ...family.target, declaredBy: ["hosts.image"] });
+      const minor = Number(family.target.glibc.split(".")[1]);
+      expect(target.platforms[0]).toBe(`manylinux_2_${minor}_${family.target.arch}`);
+      expect(target.platforms).toContain(`manylinux2014_${family.target.arch}`);
+      expect(target.platforms).not.toContain(`manylinux_2_${minor + 1}_${family.target.arch}`);
+      expect(target.platforms.every((p) => p.endsWith(family.target.arch))).toBe(true);
+      // The mirror downloads for exactly that CPython and those tags.
+      const view = mirrorView(
+        loadConfig(file)[0].config,
+        {
+          arHost: "h",
+          helpersIndexUrl: "https://h/p/r/simple/",
+          helpersUploadUrl: "https://h/p/r/",
+          pipIndexUrl: "https://oauth2accesstoken@h/p/x/simple/",
+          uploadRepoUrl: "https://h/p/x/",
+        },
+        "",
+      );
+      expect(view.targets).toEqual([`${family.target.python}:${family.target.arch}:${target.platforms.join(",")}`]);
+    },
+  );
 
   it("finds a family by its family name, by a dated image of it, and in GCE's long forms", () => {
     expect(lookupImage("debian-cloud/debian-12")).toMatchObject({ kind: "known", family: { family: "debian-12" } });
     expect(lookupImage("debian-cloud/debian-12-bookworm-v20240110")).toMatchObject({ kind: "known", family: { family: "debian-12" } });
-    expect(lookupImage("debian-cloud/debian-12-bookworm-arm64-v20240110")).toMatchObject({ kind: "known", family: { family: "debian-12-arm64" } });
-    expect(lookupImage("projects/rocky-linux-cloud/global/images/family/rocky-linux-9")).toMatchObject({ kind: "known", family: { os: "Rocky Linux 9" } });
-    expect(lookupImage("https://www.googleapis.com/compute/v1/projects/ubuntu-os-cloud/global/images/ubuntu-2404-noble-amd64-v20250110")).toMatchObject({ kind: "known", family: { family: "ubuntu-2404-lts-amd64" } });
+    expect(lookupImage("debian-cloud/debian-12-bookworm-arm64-v20240110")).toMatchObject({
+      kind: "known",
+      family: { family: "debian-12-arm64" },
+    });
+    expect(lookupImage("projects/rocky-linux-cloud/global/images/family/rocky-linux-9")).toMatchObject({
+      kind: "known",
+      family: { os: "Rocky Linux 9" },
+    });
+    expect(
+      lookupImage("https://www.googleapis.com/compute/v1/projects/ubuntu-os-cloud/global/images/ubuntu-2404-noble-amd64-v20250110"),
+    ).toMatchObject({ kind: "known", family: { family: "ubuntu-2404-lts-amd64" } });
     expect(lookupImage("debian-cloud/debian13")).toMatchObject({ kind: "misspelt" });
     expect(lookupImage("projects/acme-images/global/images/family/golden")).toEqual({ kind: "custom" });
   });
 
   it("lists manylinux tags newest first, down to manylinux_2_17 and manylinux2014", () => {
-    expect(platformsFor({ glibc: "2.19", arch: "aarch64" })).toEqual(["manylinux_2_19_aarch64", "manylinux_2_18_aarch64", "manylinux_2_17_aarch64", "manylinux2014_aarch64"]);
+    expect(platformsFor({ glibc: "2.19", arch: "aarch64" })).toEqual([
+      "manylinux_2_19_aarch64",
+      "manylinux_2_18_aarch64",
+      "manylinux_2_17_aarch64",
+      "manylinux2014_aarch64",
+    ]);
   });
 });
 
@@ -85,7 +129,9 @@ describe("targets derived from the stack's VMs and mirror.targets", () => {
     const image = (role: "mirror" | "bootstrap") => hostByRole(json, role).boot_disk.initialize_params.image;
     expect(image("mirror")).toBe("debian-cloud/debian-12");
     expect(image("bootstrap")).toBe("debian-cloud/debian-13");
-    expect(Object.values(json.resource.google_compute_instance_template as Record<string, any>)[0].disk[0].source_image).toBe("ubuntu-os-cloud/ubuntu-2404-lts-amd64");
+    expect(Object.values(json.resource.google_compute_instance_template as Record<string, any>)[0].disk[0].source_image).toBe(
+      "ubuntu-os-cloud/ubuntu-2404-lts-amd64",
+    );
     // Each target downloads with its own tags: Rocky 9 (glibc 2.34) never gets manylinux_2_39 for Ubuntu's sake.
     const targets: string[] = carriedSettings(stack.mirrorScript!).TARGETS;
     const tags = Object.fromEntries(targets.map((t) => [t.split(":")[0], t.split(":")[2].split(",")]));
@@ -101,7 +147,11 @@ describe("targets derived from the stack's VMs and mirror.targets", () => {
     ]);
     // The mirror names each bundle by its target; the bootstrap names none: a host finds its own among those the
     // signed set names, so the script stays the same when a target is added (see the next test).
-    expect(carriedSettings(stack.mirrorScript!).MIRRORED_TARGETS).toEqual(["3.13.5:x86_64:2.41", "3.12.3:x86_64:2.39", "3.9.21:x86_64:2.34"]);
+    expect(carriedSettings(stack.mirrorScript!).MIRRORED_TARGETS).toEqual([
+      "3.13.5:x86_64:2.41",
+      "3.12.3:x86_64:2.39",
+      "3.9.21:x86_64:2.34",
+    ]);
     expect(carriedSettings(stack.bootstrapScript).MIRRORED_TARGETS).toEqual([]);
   });
 
@@ -113,19 +163,33 @@ describe("targets derived from the stack's VMs and mirror.targets", () => {
   });
 
   it("deduplicates: a fleet on the private host's image and the same image declared add no target", () => {
-    const file = withChange((c) => ((c.fleet = { name: "workers", image: "debian-cloud/debian-12" }), (c.mirror.targets = ["debian-cloud/debian-12-bookworm-v20250101"])));
+    const file = withChange(
+      (c) => (
+        (c.fleet = { name: "workers", image: "debian-cloud/debian-12" }),
+        (c.mirror.targets = ["debian-cloud/debian-12-bookworm-v20250101"])
+      ),
+    );
     expect(targetsOf(file)).toEqual(["3.11.2 2.36 x86_64 <- hosts.image, fleet.image, mirror.targets.0"]);
   });
 
   it("a custom image declares what it runs", () => {
-    const file = withChange((c) => ((c.hosts.image = "projects/acme-images/global/images/family/golden"), (c.mirror.targets = [{ python: "3.11.4", glibc: "2.36", arch: "x86_64" }])));
+    const file = withChange(
+      (c) => (
+        (c.hosts.image = "projects/acme-images/global/images/family/golden"),
+        (c.mirror.targets = [{ python: "3.11.4", glibc: "2.36", arch: "x86_64" }])
+      ),
+    );
     expect(targetsOf(file)).toEqual(["3.11.4 2.36 x86_64 <- mirror.targets.0"]);
   });
 
   it("no VM in the stack: mirror.targets names them; the older pythonVersions/targetImage still can", () => {
     const none = (c: any) => (c.hosts.createPrivateHost = false);
-    expect(targetsOf(withChange((c) => (none(c), (c.mirror.targets = ["ubuntu-os-cloud/ubuntu-2204-lts"]))))).toEqual(["3.10.12 2.35 x86_64 <- mirror.targets.0"]);
-    expect(targetsOf(withChange((c) => (none(c), (c.mirror.targetImage = "debian-13"))))).toEqual(["3.13.5 2.41 x86_64 <- mirror.targetImage"]);
+    expect(targetsOf(withChange((c) => (none(c), (c.mirror.targets = ["ubuntu-os-cloud/ubuntu-2204-lts"]))))).toEqual([
+      "3.10.12 2.35 x86_64 <- mirror.targets.0",
+    ]);
+    expect(targetsOf(withChange((c) => (none(c), (c.mirror.targetImage = "debian-13"))))).toEqual([
+      "3.13.5 2.41 x86_64 <- mirror.targetImage",
+    ]);
     expect(problems(withChange(none))).toEqual([
       'mirror.targets: is required: the stack creates no VM (hosts.createPrivateHost is false, no fleet), so nothing says what the VMs that run the bootstrap run: list their images, e.g. ["debian-cloud/debian-12"], or { "python": "3.11", "glibc": "2.36", "arch": "x86_64" }',
     ]);
@@ -161,7 +225,10 @@ describe("contradictions and unknown images are refused with the field and the f
     ],
     [
       "targetArch against an arm64 fleet",
-      (c) => ((c.fleet = { name: "workers", image: "debian-cloud/debian-12-arm64", machineType: "t2a-standard-4" }), (c.mirror.targetArch = "x86_64")),
+      (c) => (
+        (c.fleet = { name: "workers", image: "debian-cloud/debian-12-arm64", machineType: "t2a-standard-4" }),
+        (c.mirror.targetArch = "x86_64")
+      ),
       'mirror.targetArch: "x86_64" contradicts fleet.image "debian-cloud/debian-12-arm64" (aarch64): remove mirror.targetArch (the mirror follows the VMs\' images)',
     ],
     [
@@ -210,10 +277,14 @@ describe("contradictions and unknown images are refused with the field and the f
   });
 
   it("a Rocky private host is fine: only the public host must be Debian", () => {
-    expect(targetsOf(withChange((c) => (c.hosts.image = "rocky-linux-cloud/rocky-linux-9-optimized-gcp")))).toEqual(["3.9.21 2.34 x86_64 <- hosts.image"]);
+    expect(targetsOf(withChange((c) => (c.hosts.image = "rocky-linux-cloud/rocky-linux-9-optimized-gcp")))).toEqual([
+      "3.9.21 2.34 x86_64 <- hosts.image",
+    ]);
   });
 
   it("remote mode ignores the public image (no public host)", () => {
-    expect(() => loadConfig(withChange((c) => ((c.mode = "remote"), (c.hosts.publicImage = "rocky-linux-cloud/rocky-linux-9"))))).not.toThrow();
+    expect(() =>
+      loadConfig(withChange((c) => ((c.mode = "remote"), (c.hosts.publicImage = "rocky-linux-cloud/rocky-linux-9")))),
+    ).not.toThrow();
   });
 });

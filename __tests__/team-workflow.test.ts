@@ -21,7 +21,10 @@ const ACME = {
   projectId: "acme-pip-dev",
   region: "europe-west4",
   zone: "europe-west4-a",
-  networks: { public: { name: "acme-public", subnetCidr: "10.110.0.0/24" }, private: { name: "acme-private", subnetCidr: "10.120.0.0/24" } },
+  networks: {
+    public: { name: "acme-public", subnetCidr: "10.110.0.0/24" },
+    private: { name: "acme-private", subnetCidr: "10.120.0.0/24" },
+  },
   environments: { dev: {}, prod: { projectId: "acme-pip-prod", hosts: { machineType: "e2-medium" } } },
 };
 

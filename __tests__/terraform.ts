@@ -26,7 +26,12 @@ export function emptyTerraformCliConfig(): string {
 /** Run terraform in `dir`, offline (no version check), with `cliConfig` or an empty CLI config. */
 export function terraform(dir: string, args: string[], cliConfig?: string): Promise<TerraformRun> {
   return new Promise((resolve, reject) => {
-    const env = { ...process.env, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1", TF_CLI_CONFIG_FILE: cliConfig ?? emptyTerraformCliConfig() };
+    const env = {
+      ...process.env,
+      CHECKPOINT_DISABLE: "1",
+      TF_IN_AUTOMATION: "1",
+      TF_CLI_CONFIG_FILE: cliConfig ?? emptyTerraformCliConfig(),
+    };
     const child = spawn("terraform", args, { cwd: dir, env });
     let stdout = "";
     let stderr = "";
@@ -42,7 +47,10 @@ export function emptyProviderMirror(): string {
   const dir = mkdtempSync(path.join(tmpdir(), "airlock-tf-mirror-"));
   mkdirSync(path.join(dir, "mirror"));
   const rc = path.join(dir, "terraform.rc");
-  writeFileSync(rc, `provider_installation {\n  filesystem_mirror {\n    path    = "${path.join(dir, "mirror")}"\n    include = ["*/*/*"]\n  }\n}\n`);
+  writeFileSync(
+    rc,
+    `provider_installation {\n  filesystem_mirror {\n    path    = "${path.join(dir, "mirror")}"\n    include = ["*/*/*"]\n  }\n}\n`,
+  );
   return rc;
 }
 
@@ -83,6 +91,7 @@ export async function directoryProblems(dir: string, cliConfig: string): Promise
   const providerMissing = (b: { title: string; body: string }) =>
     b.title === "Failed to query available provider packages" && /was not\s+found\s+in\s+any\s+of\s+the\s+search\s+locations/.test(b.body);
   const problems = blocks.filter((b) => !providerMissing(b)).map((b) => `${b.title}\n${b.body.trim()}`);
-  if (!blocks.some(providerMissing)) problems.push(`terraform init did not reach provider installation (exit ${run.status}):\n${run.stderr}`);
+  if (!blocks.some(providerMissing))
+    problems.push(`terraform init did not reach provider installation (exit ${run.status}):\n${run.stderr}`);
   return problems;
 }

@@ -2,8 +2,22 @@ import { admits, atLeast, isSpecifier, isVersion, pinnedVersions, sameVersion } 
 
 describe("PEP 440 versions (@renovatebot/pep440)", () => {
   it("orders dev < pre < final < post, ignores trailing zeros, and puts epochs first", () => {
-    const sorted = ["1.0.dev0", "1.0a1.dev1", "1.0a1", "1.0b2", "1.0rc1", "1.0", "1.0.post1.dev0", "1.0.post1", "1.0.1", "1.1", "2", "1!0.1"];
-    for (let i = 1; i < sorted.length; i++) expect([sorted[i - 1], sorted[i], atLeast(sorted[i - 1], sorted[i])]).toEqual([sorted[i - 1], sorted[i], false]);
+    const sorted = [
+      "1.0.dev0",
+      "1.0a1.dev1",
+      "1.0a1",
+      "1.0b2",
+      "1.0rc1",
+      "1.0",
+      "1.0.post1.dev0",
+      "1.0.post1",
+      "1.0.1",
+      "1.1",
+      "2",
+      "1!0.1",
+    ];
+    for (let i = 1; i < sorted.length; i++)
+      expect([sorted[i - 1], sorted[i], atLeast(sorted[i - 1], sorted[i])]).toEqual([sorted[i - 1], sorted[i], false]);
     expect(sameVersion("25.6", "25.6.0")).toBe(true);
     expect(sameVersion("26.2c1", "26.2rc1")).toBe(true);
     expect(sameVersion("25.4.0.post1", "25.4.0")).toBe(false);
@@ -12,8 +26,10 @@ describe("PEP 440 versions (@renovatebot/pep440)", () => {
   });
 
   it("refuses specifiers PEP 440 refuses", () => {
-    for (const bad of ["~=25", ">=25.*", "~=25.*", "<1.0+local", "abc", ">=", "=>25"]) expect([bad, isSpecifier(bad)]).toEqual([bad, false]);
-    for (const good of ["", "==1.0+local", "===anything", "== 25.6.0", ">=1!2.0", "!=25.4.*", "~=1.0rc1", ">=23.1,<26.2"]) expect([good, isSpecifier(good)]).toEqual([good, true]);
+    for (const bad of ["~=25", ">=25.*", "~=25.*", "<1.0+local", "abc", ">=", "=>25"])
+      expect([bad, isSpecifier(bad)]).toEqual([bad, false]);
+    for (const good of ["", "==1.0+local", "===anything", "== 25.6.0", ">=1!2.0", "!=25.4.*", "~=1.0rc1", ">=23.1,<26.2"])
+      expect([good, isSpecifier(good)]).toEqual([good, true]);
   });
 });
 

@@ -41,7 +41,9 @@ function measureApps(apps) {
   for (let i = 0; i < RUNS; i++) apps.forEach((app, j) => samples[j].push(synth(app.command)));
   return apps.map((app, j) => {
     const result = { seconds: median(samples[j].map((s) => s.seconds)), peakMb: Math.max(...samples[j].map((s) => s.peakMb)) };
-    console.log(`${app.label.padEnd(44)} ${result.seconds.toFixed(3).padStart(7)} s  ${result.peakMb.toFixed(1).padStart(7)} MB  (median of ${RUNS})`);
+    console.log(
+      `${app.label.padEnd(44)} ${result.seconds.toFixed(3).padStart(7)} s  ${result.peakMb.toFixed(1).padStart(7)} MB  (median of ${RUNS})`,
+    );
     return result;
   });
 }
@@ -88,7 +90,8 @@ function arRequests() {
   const perHost = out.match(/^fleet-boot: first boot: AR requests per host min (\d+), mean ([\d.]+), max (\d+)/m);
   const reboot = out.match(/^fleet-boot: reboot: (\d+) hosts ready in (\d+) s, (\d+) AR requests per reboot, (\d+) 429s seen$/m);
   const rebootPerHost = out.match(/^fleet-boot: reboot: AR requests per host min (\d+), mean ([\d.]+), max (\d+)/m);
-  if (!first || !reboot) return { failed: `e2e/run.sh fleet-boot printed no fleet line (exit ${r.status}):\n${out.split("\n").slice(-30).join("\n")}` };
+  if (!first || !reboot)
+    return { failed: `e2e/run.sh fleet-boot printed no fleet line (exit ${r.status}):\n${out.split("\n").slice(-30).join("\n")}` };
   return { seconds, passed: r.status === 0, first, perHost, reboot, rebootPerHost };
 }
 const ar = arRequests();
@@ -96,11 +99,17 @@ if (ar.skipped || ar.failed) {
   console.log(`${"AR requests of a first boot and a reboot".padEnd(44)} not measured: ${ar.skipped || ar.failed}`);
 } else {
   const [, hosts, s, max, throttled] = ar.first;
-  console.log(`${"AR requests, first boot (e2e fleet-boot)".padEnd(44)} ${max.padStart(7)}    max of ${hosts} hosts booting at once` +
-    (ar.perHost ? ` (min ${ar.perHost[1]}, mean ${ar.perHost[2]}; 429 answers included)` : "") + `, all ready in ${s} s, ${throttled} 429s seen`);
+  console.log(
+    `${"AR requests, first boot (e2e fleet-boot)".padEnd(44)} ${max.padStart(7)}    max of ${hosts} hosts booting at once` +
+      (ar.perHost ? ` (min ${ar.perHost[1]}, mean ${ar.perHost[2]}; 429 answers included)` : "") +
+      `, all ready in ${s} s, ${throttled} 429s seen`,
+  );
   const [, rhosts, rs, rmax] = ar.reboot;
-  console.log(`${"AR requests, reboot (e2e fleet-boot)".padEnd(44)} ${rmax.padStart(7)}    max of ${rhosts} hosts rebooting at once` +
-    (ar.rebootPerHost ? ` (min ${ar.rebootPerHost[1]}, mean ${ar.rebootPerHost[2]})` : "") + `, all ready in ${rs} s`);
+  console.log(
+    `${"AR requests, reboot (e2e fleet-boot)".padEnd(44)} ${rmax.padStart(7)}    max of ${rhosts} hosts rebooting at once` +
+      (ar.rebootPerHost ? ` (min ${ar.rebootPerHost[1]}, mean ${ar.rebootPerHost[2]})` : "") +
+      `, all ready in ${rs} s`,
+  );
   console.log(`${"e2e fleet-boot (whole run.sh)".padEnd(44)} ${ar.seconds.toFixed(3).padStart(7)} s  ${ar.passed ? "passed" : "FAILED"}`);
 }
 
@@ -112,7 +121,10 @@ const checks = [
 ];
 if (ar.failed) checks.push(["e2e fleet-boot reports its requests", false]);
 if (ar.first) {
-  checks.push([`a first boot makes <= ${TARGETS.firstBootRequests} AR requests (e2e fleet-boot, passed)`, Number(ar.first[3]) <= TARGETS.firstBootRequests && ar.passed]);
+  checks.push([
+    `a first boot makes <= ${TARGETS.firstBootRequests} AR requests (e2e fleet-boot, passed)`,
+    Number(ar.first[3]) <= TARGETS.firstBootRequests && ar.passed,
+  ]);
 }
 for (const [what, ok] of checks) console.log(`${ok ? "met   " : "MISSED"} ${what}`);
 process.exitCode = checks.every(([, ok]) => ok) ? 0 : 1;

@@ -16,7 +16,12 @@ const N1_GPU_ROWS: Array<[model: string, counts: number[], maxVcpus: number[]]> 
 export const N1_GPUS: ReadonlyMap<string, { counts: readonly number[]; maxVcpus: readonly number[] }> = new Map(
   N1_GPU_ROWS.flatMap(([model, counts, maxVcpus]) => {
     const row = { counts, maxVcpus };
-    return model === "nvidia-tesla-v100" ? [[model, row]] : [[model, row], [`${model}-vws`, row]];
+    return model === "nvidia-tesla-v100"
+      ? [[model, row]]
+      : [
+          [model, row],
+          [`${model}-vws`, row],
+        ];
   }),
 );
 
@@ -31,7 +36,8 @@ export interface AcceleratorProblem {
   readonly message: string;
 }
 
-const EXAMPLES = '"n1-standard-8" with them, or an accelerator-optimized type that carries its own, such as "g2-standard-8" or "a2-highgpu-1g"';
+const EXAMPLES =
+  '"n1-standard-8" with them, or an accelerator-optimized type that carries its own, such as "g2-standard-8" or "a2-highgpu-1g"';
 
 /** What is wrong with attaching `accelerators` to a VM of `machineType` (a type of a known series). */
 export function acceleratorProblems(machineType: string, accelerators: readonly Accelerator[]): AcceleratorProblem[] {
@@ -39,7 +45,12 @@ export function acceleratorProblems(machineType: string, accelerators: readonly 
   if (!parsed || accelerators.length === 0) return [];
   const { family } = parsed;
   if (family.accelerators === "built-in-gpus") {
-    return [{ path: ["accelerators"], message: `"${machineType}" carries its GPUs (${family.gpus}) built in, as many as its name says: remove fleet.accelerators` }];
+    return [
+      {
+        path: ["accelerators"],
+        message: `"${machineType}" carries its GPUs (${family.gpus}) built in, as many as its name says: remove fleet.accelerators`,
+      },
+    ];
   }
   if (family.accelerators === "tpus") {
     return [{ path: ["accelerators"], message: `"${machineType}" is a TPU machine type, which takes no GPUs: remove fleet.accelerators` }];
@@ -48,20 +59,40 @@ export function acceleratorProblems(machineType: string, accelerators: readonly 
     return [{ path: ["accelerators"], message: `GPUs attach to N1 machine types only, not to "${machineType}": use ${EXAMPLES}` }];
   }
   if (accelerators.length > 1) {
-    return [{ path: ["accelerators"], message: `lists ${accelerators.length} GPU models: a VM attaches one model, so list one entry (its count says how many)` }];
+    return [
+      {
+        path: ["accelerators"],
+        message: `lists ${accelerators.length} GPU models: a VM attaches one model, so list one entry (its count says how many)`,
+      },
+    ];
   }
   const [{ type, count }] = accelerators;
   const gpu = N1_GPUS.get(type);
   if (!gpu) {
     const guess = didYouMean(type, [...N1_GPUS.keys()]);
-    return [{ path: ["accelerators", 0, "type"], message: `"${type}" is no GPU an N1 VM attaches${guess ? `: did you mean "${guess}"?` : `: use one of ${[...N1_GPUS.keys()].join(", ")}`}` }];
+    return [
+      {
+        path: ["accelerators", 0, "type"],
+        message: `"${type}" is no GPU an N1 VM attaches${guess ? `: did you mean "${guess}"?` : `: use one of ${[...N1_GPUS.keys()].join(", ")}`}`,
+      },
+    ];
   }
   const at = gpu.counts.indexOf(count);
   if (at < 0) {
-    return [{ path: ["accelerators", 0, "count"], message: `must be ${gpu.counts.join(", ").replace(/, (\d+)$/, " or $1")}: the counts of ${type} an N1 VM attaches` }];
+    return [
+      {
+        path: ["accelerators", 0, "count"],
+        message: `must be ${gpu.counts.join(", ").replace(/, (\d+)$/, " or $1")}: the counts of ${type} an N1 VM attaches`,
+      },
+    ];
   }
   if (parsed.vcpus !== undefined && parsed.vcpus > gpu.maxVcpus[at]) {
-    return [{ path: ["machineType"], message: `has ${parsed.vcpus} vCPUs, and ${count} ${type} allow${count === 1 ? "s" : ""} at most ${gpu.maxVcpus[at]}: choose a smaller N1 type or more GPUs` }];
+    return [
+      {
+        path: ["machineType"],
+        message: `has ${parsed.vcpus} vCPUs, and ${count} ${type} allow${count === 1 ? "s" : ""} at most ${gpu.maxVcpus[at]}: choose a smaller N1 type or more GPUs`,
+      },
+    ];
   }
   return [];
 }

@@ -43,11 +43,15 @@ export function validateAirlockConfig(config: AirlockConfig, options: AirlockCon
     .map((key) => `${key}: is a key of the config file, not of one environment: ${FILE_ONLY_KEYS[key]}`);
   const name = environmentName.safeParse(environment);
   if (!name.success) {
-    problems.push(`environment: "${environment}" is not an environment name (${name.error.issues[0].message}): set the environment prop, or give the construct such an id`);
+    problems.push(
+      `environment: "${environment}" is not an environment name (${name.error.issues[0].message}): set the environment prop, or give the construct such an id`,
+    );
   }
   const lockFile = (config as { mirror?: { lockFile?: unknown } }).mirror?.lockFile;
   if (options.lockContent !== undefined && !lockFile) {
-    problems.push("lockContent: is given, but mirror.lockFile is not set: set mirror.lockFile to the lock's file name (the checks name it), or leave lockContent out");
+    problems.push(
+      "lockContent: is given, but mirror.lockFile is not set: set mirror.lockFile to the lock's file name (the checks name it), or leave lockContent out",
+    );
   }
   if (problems.length > 0) throw new ConfigError(source, problems);
   const [loaded] = checkConfig({ ...config, name: environment }, source, lockFiles(options));

@@ -30,9 +30,18 @@ export function bootDiskProblems(machineType: string, type: BootDiskType, sizeGb
   const parsed = parseMachineType(machineType);
   const disks = parsed?.family.bootDisks;
   if (parsed && disks && !disks.includes(type)) {
-    problems.push({ field: "type", message: `is "${type}", which ${parsed.family.name} machine types do not boot from: use ${disks.map((d) => `"${d}"`).join(", ").replace(/, ([^,]+)$/, " or $1")}` });
+    problems.push({
+      field: "type",
+      message: `is "${type}", which ${parsed.family.name} machine types do not boot from: use ${disks
+        .map((d) => `"${d}"`)
+        .join(", ")
+        .replace(/, ([^,]+)$/, " or $1")}`,
+    });
   } else if (type === "pd-extreme" && parsed?.family.name === "n2" && (parsed.vcpus ?? 0) < 64) {
-    problems.push({ field: "type", message: `is "pd-extreme", which N2 machine types take from 64 vCPUs only ("${machineType}" has ${parsed.vcpus ?? "fewer"}): use "pd-ssd" or "pd-balanced"` });
+    problems.push({
+      field: "type",
+      message: `is "pd-extreme", which N2 machine types take from 64 vCPUs only ("${machineType}" has ${parsed.vcpus ?? "fewer"}): use "pd-ssd" or "pd-balanced"`,
+    });
   }
   const { min, max } = BOOT_DISK_SIZES[type];
   if (sizeGb < min) problems.push({ field: "sizeGb", message: `must be at least ${min} for a ${type} boot disk` });

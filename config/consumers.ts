@@ -37,14 +37,22 @@ export const serviceAccountEmail = z.string().superRefine((email, ctx) => {
   const problem = (message: string) => ctx.addIssue({ code: "custom", message });
   if (email.startsWith("serviceAccount:")) {
     problem(`is an IAM member: write the account's email alone, "${email.slice("serviceAccount:".length)}" (the stack makes the member)`);
-  } else if (/^(user|group|domain|principal|principalSet|deleted):/.test(email) || email === "allUsers" || email === "allAuthenticatedUsers") {
-    problem(`must be a service account's email such as ${EXAMPLE_ACCOUNT}: a consumer is VMs, which run as a service account (grant people and groups in repositories.access)`);
+  } else if (
+    /^(user|group|domain|principal|principalSet|deleted):/.test(email) ||
+    email === "allUsers" ||
+    email === "allAuthenticatedUsers"
+  ) {
+    problem(
+      `must be a service account's email such as ${EXAMPLE_ACCOUNT}: a consumer is VMs, which run as a service account (grant people and groups in repositories.access)`,
+    );
   } else if (/^[0-9]+-compute@developer\.gserviceaccount\.com$/.test(email) || /@appspot\.gserviceaccount\.com$/.test(email)) {
     problem(
       `is the ${email.includes("compute@") ? "Compute Engine" : "App Engine"} default service account, which every VM of its project runs as unless told otherwise: ` +
         "granting it would give them all read access and put them all under the stack's egress and SSH rules. Give the consumer's VMs an account of their own",
     );
-  } else if (/@(gcp-sa-[a-z0-9-]+\.iam|cloudservices|cloudbuild|container-engine-robot|compute-system)\.gserviceaccount\.com$/.test(email)) {
+  } else if (
+    /@(gcp-sa-[a-z0-9-]+\.iam|cloudservices|cloudbuild|container-engine-robot|compute-system)\.gserviceaccount\.com$/.test(email)
+  ) {
     problem("is a Google-managed service agent, which no consumer's VM runs as: name the accounts the consumer's VMs run as");
   } else if (!USER_MANAGED_ACCOUNT.test(email)) {
     problem(`must be a service account's email such as ${EXAMPLE_ACCOUNT} (ACCOUNT@PROJECT.iam.gserviceaccount.com, lowercase)`);
@@ -67,7 +75,9 @@ export function consumersSchema(declaredTarget: z.ZodType<DeclaredTarget>) {
       targets: z
         .array(declaredTarget)
         .default([])
-        .describe("The images its VMs run, as in `mirror.targets` (an image, or `{ python, glibc, arch }` for a custom one): the mirror serves them too. Required in mirror mode."),
+        .describe(
+          "The images its VMs run, as in `mirror.targets` (an image, or `{ python, glibc, arch }` for a custom one): the mirror serves them too. Required in mirror mode.",
+        ),
       repositories: z
         .array(z.enum(CONSUMER_REPOSITORIES))
         .refine((repos) => new Set(repos).size === repos.length, "lists a repository twice: list each once")
@@ -149,11 +159,17 @@ export function consumerProblems(consumers: Readonly<Record<string, DeclaredCons
     c.serviceAccounts.forEach((email, i) => {
       const own = env.ownAccounts.find((a) => a.email === email);
       if (own) {
-        problems.push({ path: at("serviceAccounts", i), message: `"${email}" is the stack's own service account (${own.field}): a consumer's VMs run as accounts of their own` });
+        problems.push({
+          path: at("serviceAccounts", i),
+          message: `"${email}" is the stack's own service account (${own.field}): a consumer's VMs run as accounts of their own`,
+        });
       }
       const other = ownerOf.get(email);
       if (other !== undefined && other !== name) {
-        problems.push({ path: at("serviceAccounts", i), message: `"${email}" is an account of consumers.${other} too: each account belongs to one consumer` });
+        problems.push({
+          path: at("serviceAccounts", i),
+          message: `"${email}" is an account of consumers.${other} too: each account belongs to one consumer`,
+        });
       }
       ownerOf.set(email, name);
       for (const repo of repos.filter(exists)) {
@@ -174,17 +190,24 @@ export function consumerProblems(consumers: Readonly<Record<string, DeclaredCons
     if (c.repositories) {
       for (const [needed, why] of [
         [helpers, "the bootstrap installs the helpers from it"],
-        [index, "the bootstrap configures pip with it (INDEX_URL) and proves a user can install from it, so a VM without read on it fails at step probe"],
+        [
+          index,
+          "the bootstrap configures pip with it (INDEX_URL) and proves a user can install from it, so a VM without read on it fails at step probe",
+        ],
       ] as const) {
         if (!repos.includes(needed)) {
-          problems.push({ path: at("repositories"), message: `must include "${needed}": ${why}. Add it, or leave repositories out (the default is what a bootstrapping host reads)` });
+          problems.push({
+            path: at("repositories"),
+            message: `must include "${needed}": ${why}. Add it, or leave repositories out (the default is what a bootstrapping host reads)`,
+          });
         }
       }
     }
     if (env.mode === "mirror" && c.targets.length === 0) {
       problems.push({
         path: at("targets"),
-        message: 'is required in mirror mode: the mirror serves wheels for the images it knows of: list the images the consumer\'s VMs run, e.g. ["rocky-linux-cloud/rocky-linux-9"], or { "python": "3.11", "glibc": "2.36", "arch": "x86_64" }',
+        message:
+          'is required in mirror mode: the mirror serves wheels for the images it knows of: list the images the consumer\'s VMs run, e.g. ["rocky-linux-cloud/rocky-linux-9"], or { "python": "3.11", "glibc": "2.36", "arch": "x86_64" }',
       });
     }
   }

@@ -47,7 +47,10 @@ export function linesWithControlCharacters(text: string): Array<ControlCharacter
 
 /** `text` in double quotes, with every control or line-separator character written as an escape. */
 export function visibleString(text: string): string {
-  return JSON.stringify(text).replace(new RegExp(CONTROL_OR_LINE_SEPARATOR.source, "gu"), (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return JSON.stringify(text).replace(
+    new RegExp(CONTROL_OR_LINE_SEPARATOR.source, "gu"),
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 function codePoint(code: number): string {

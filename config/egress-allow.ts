@@ -14,7 +14,12 @@ const destination = z.string().superRefine((value, ctx) => {
   const parsed = parseCidr(value);
   if (!parsed) {
     const address = /^\d{1,3}(\.\d{1,3}){3}$/.test(value);
-    ctx.addIssue({ code: "custom", message: address ? `is an address, not a range: write "${value}/32"` : 'must be an IPv4 CIDR range such as "10.30.0.0/16" or "10.30.1.5/32"' });
+    ctx.addIssue({
+      code: "custom",
+      message: address
+        ? `is an address, not a range: write "${value}/32"`
+        : 'must be an IPv4 CIDR range such as "10.30.0.0/16" or "10.30.1.5/32"',
+    });
   } else if (!isNetworkAddress(parsed)) {
     ctx.addIssue({ code: "custom", message: `has host bits set: use the network address "${networkAddress(parsed)}"` });
   } else if (!isPrivateRange(value)) {
@@ -37,7 +42,10 @@ export const egressAllowEntry = z
   .strictObject({
     name: z
       .string()
-      .regex(/^[a-z]([-a-z0-9]{0,28}[a-z0-9])?$/, "must be 1-30 lowercase letters, digits or hyphens, starting with a letter, not ending with a hyphen")
+      .regex(
+        /^[a-z]([-a-z0-9]{0,28}[a-z0-9])?$/,
+        "must be 1-30 lowercase letters, digits or hyphens, starting with a letter, not ending with a hyphen",
+      )
       .describe("Part of the rule's name (`<network>-allow-egress-<name>`), so each entry has its own."),
     destinations: z
       .array(destination)
@@ -46,16 +54,23 @@ export const egressAllowEntry = z
         "Internal ranges only (RFC 1918, 100.64.0.0/10 and the other non-public ranges Google Cloud takes for subnets, `config/private-ranges.ts`): " +
           "a public one is refused, and guardrail AIRLOCK-G4 catches one added in code.",
       ),
-    protocol: z.enum(["tcp", "udp", "sctp", "icmp", "esp", "ah", "all"]).describe("`tcp`, `udp`, `sctp` (these with `ports`), `icmp`, `esp`, `ah` or `all`."),
+    protocol: z
+      .enum(["tcp", "udp", "sctp", "icmp", "esp", "ah", "all"])
+      .describe("`tcp`, `udp`, `sctp` (these with `ports`), `icmp`, `esp`, `ah` or `all`."),
     ports: z.array(port).default([]).describe('tcp, udp and sctp: ports or ranges (`2049`, `"8000-8100"`); none means all.'),
   })
   .superRefine((entry, ctx) => {
     if (entry.ports.length > 0 && !PORTED.includes(entry.protocol)) {
-      ctx.addIssue({ code: "custom", path: ["ports"], message: `does not apply to protocol "${entry.protocol}", which has no ports: remove it, or use tcp, udp or sctp` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["ports"],
+        message: `does not apply to protocol "${entry.protocol}", which has no ports: remove it, or use tcp, udp or sctp`,
+      });
     }
     entry.ports.forEach((p, i) => {
       const [low, high = low] = String(p).split("-").map(Number);
-      if (high > 65535 || low > high) ctx.addIssue({ code: "custom", path: ["ports", i], message: "must be a port from 1 to 65535, or a range low-high within it" });
+      if (high > 65535 || low > high)
+        ctx.addIssue({ code: "custom", path: ["ports", i], message: "must be a port from 1 to 65535, or a range low-high within it" });
     });
   })
   .describe("One egress allow rule of the private side: internal destinations, a protocol and its ports.");
@@ -65,5 +80,8 @@ export type EgressAllowEntry = z.infer<typeof egressAllowEntry>;
 /** The allow-list: entries with distinct names. */
 export const egressAllowList = z
   .array(egressAllowEntry)
-  .refine((entries) => new Set(entries.map((e) => e.name)).size === entries.length, "names an entry twice: each entry's name is part of its rule's name, so each needs its own")
+  .refine(
+    (entries) => new Set(entries.map((e) => e.name)).size === entries.length,
+    "names an entry twice: each entry's name is part of its rule's name, so each needs its own",
+  )
   .default([]);

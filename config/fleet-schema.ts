@@ -10,7 +10,9 @@ export const bootDiskSchema = z
       .min(10, "must be at least 10: a boot disk holds its image, and no public image is smaller")
       .max(65536, "must be at most 65536 (64 TB)")
       .default(20)
-      .describe("The disk's size: 10 to 65,536 GB, within what its type takes. A GPU image with its drivers and CUDA needs more than 20 GB."),
+      .describe(
+        "The disk's size: 10 to 65,536 GB, within what its type takes. A GPU image with its drivers and CUDA needs more than 20 GB.",
+      ),
     type: z
       .enum(BOOT_DISK_TYPES)
       .optional()
@@ -28,7 +30,10 @@ export const acceleratorsSchema = z
   .array(
     z
       .strictObject({
-        type: z.string().regex(/^[a-z][a-z0-9-]{1,62}$/, 'must be a GPU model such as "nvidia-tesla-t4"').describe("The GPU model, such as `nvidia-tesla-t4`."),
+        type: z
+          .string()
+          .regex(/^[a-z][a-z0-9-]{1,62}$/, 'must be a GPU model such as "nvidia-tesla-t4"')
+          .describe("The GPU model, such as `nvidia-tesla-t4`."),
         count: z.number().int().min(1, "must be at least 1").describe("GPUs of that model on each VM."),
       })
       .describe("One GPU model and its count."),
@@ -40,7 +45,8 @@ export const acceleratorsSchema = z
   );
 
 /** In a regional group, what Compute Engine requires of maxSurge and maxUnavailable. */
-const REPLACING = "One of `maxSurge` and `maxUnavailable` is above 0; in a regional group each is 0 or at least the number of zones, as Compute Engine requires.";
+const REPLACING =
+  "One of `maxSurge` and `maxUnavailable` is above 0; in a regional group each is 0 or at least the number of zones, as Compute Engine requires.";
 
 /** How the group applies a new template: `proactive` replaces VMs now, `opportunistic` only when it creates or repairs one. */
 export const updatePolicySchema = z
@@ -76,7 +82,12 @@ export const autoscalingSchema = z
       .max(2000, "must be at most 2000")
       .default(1)
       .describe("The fewest VMs the autoscaler keeps."),
-    maxReplicas: z.number().int().min(1, "must be at least 1").max(2000, "must be at most 2000").describe("The most VMs the autoscaler keeps."),
+    maxReplicas: z
+      .number()
+      .int()
+      .min(1, "must be at least 1")
+      .max(2000, "must be at most 2000")
+      .describe("The most VMs the autoscaler keeps."),
     cpuTarget: z
       .number()
       .gt(0, "must be above 0")
@@ -91,7 +102,9 @@ export const autoscalingSchema = z
       .default(300)
       .describe("How long a new VM is not measured, in seconds: its bootstrap's pip install would read as load."),
   })
-  .describe("An autoscaler (zonal or regional, as the group) keeping the group's average CPU at `cpuTarget`; it sets the group's size, so `size` is refused with it.");
+  .describe(
+    "An autoscaler (zonal or regional, as the group) keeping the group's average CPU at `cpuTarget`; it sets the group's size, so `size` is refused with it.",
+  );
 
 /** A health check on each VM, and auto-healing: a VM that fails it is recreated. */
 export const healthCheckSchema = z
@@ -102,17 +115,44 @@ export const healthCheckSchema = z
       .int()
       .min(1, "must be a port from 1 to 65535")
       .max(65535, "must be a port from 1 to 65535")
-      .refine((p) => p !== 22, "must not be 22: SSH reaches the VMs from IAP's range only (guardrail AIRLOCK-G5), never from the health checkers': check your service's own port")
+      .refine(
+        (p) => p !== 22,
+        "must not be 22: SSH reaches the VMs from IAP's range only (guardrail AIRLOCK-G5), never from the health checkers': check your service's own port",
+      )
       .describe("Your service's port on each VM; not 22 (SSH comes from IAP only)."),
     path: z
       .string()
       .regex(/^\/[A-Za-z0-9._~%/?=&+-]*$/, 'must be a request path such as "/healthz"')
       .optional()
       .describe("http and https: the request path; `/` when absent."),
-    checkIntervalSeconds: z.number().int().min(1, "must be at least 1").max(300, "must be at most 300").default(10).describe("Seconds between two checks of a VM."),
-    timeoutSeconds: z.number().int().min(1, "must be at least 1").max(300, "must be at most 300").default(5).describe("Seconds a check waits for the answer."),
-    healthyThreshold: z.number().int().min(1, "must be at least 1").max(10, "must be at most 10").default(2).describe("Checks in a row that pass before a VM counts as healthy."),
-    unhealthyThreshold: z.number().int().min(1, "must be at least 1").max(10, "must be at most 10").default(3).describe("Checks in a row that fail before a VM counts as unhealthy."),
+    checkIntervalSeconds: z
+      .number()
+      .int()
+      .min(1, "must be at least 1")
+      .max(300, "must be at most 300")
+      .default(10)
+      .describe("Seconds between two checks of a VM."),
+    timeoutSeconds: z
+      .number()
+      .int()
+      .min(1, "must be at least 1")
+      .max(300, "must be at most 300")
+      .default(5)
+      .describe("Seconds a check waits for the answer."),
+    healthyThreshold: z
+      .number()
+      .int()
+      .min(1, "must be at least 1")
+      .max(10, "must be at most 10")
+      .default(2)
+      .describe("Checks in a row that pass before a VM counts as healthy."),
+    unhealthyThreshold: z
+      .number()
+      .int()
+      .min(1, "must be at least 1")
+      .max(10, "must be at most 10")
+      .default(3)
+      .describe("Checks in a row that fail before a VM counts as unhealthy."),
     initialDelaySeconds: z
       .number()
       .int()

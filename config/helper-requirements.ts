@@ -40,5 +40,8 @@ export function lockGaps(pinned: ReadonlySet<string>, pythons: readonly string[]
 
 /** Every project of the helpers' closure the table knows (the pinned names a complete lock has). */
 export const KNOWN_CLOSURE: readonly string[] = [
-  ...new Set([...Object.keys(HELPER_REQUIREMENTS), ...Object.values(HELPER_REQUIREMENTS).flatMap((rs) => rs.map((r) => (typeof r === "string" ? r : r[0])))]),
+  ...new Set([
+    ...Object.keys(HELPER_REQUIREMENTS),
+    ...Object.values(HELPER_REQUIREMENTS).flatMap((rs) => rs.map((r) => (typeof r === "string" ? r : r[0]))),
+  ]),
 ].sort();

@@ -29,7 +29,8 @@ export function normalizeAbsolutePath(value: string): string | undefined {
 /** Why `path` (normalized, absolute) may not be a directory the scripts own, or undefined. */
 export function ownedDirectoryProblem(path: string): string | undefined {
   const root = OWNED_ROOTS.find((r) => path.startsWith(`${r}/`));
-  if (!root) return `must be a directory of pip-airlock's own, below ${OWNED_ROOTS.map((r) => `${r}/`).join(" or ")} (e.g. "/opt/pip-airlock/keyring"): the bootstrap creates, clears and rebuilds it`;
+  if (!root)
+    return `must be a directory of pip-airlock's own, below ${OWNED_ROOTS.map((r) => `${r}/`).join(" or ")} (e.g. "/opt/pip-airlock/keyring"): the bootstrap creates, clears and rebuilds it`;
   const clash = PRODUCT_STATE_PATHS.find((p) => p === path || p.startsWith(`${path}/`) || path.startsWith(`${p}/`));
   if (clash) return `must not be or hold ${clash}, which the scripts keep for themselves: use e.g. "/opt/pip-airlock/keyring"`;
   return undefined;

@@ -11,14 +11,18 @@ const MEMBER_FORMS = [
 ];
 
 /** One pattern of every member form, for the JSON Schema (editors refuse what the synth refuses by form). */
-export const MEMBER_PATTERN = MEMBER_FORMS.map((f) => `(${f.source.slice(1, -1)})`).join("|").replace(/^/, "^(").concat(")$");
+export const MEMBER_PATTERN = MEMBER_FORMS.map((f) => `(${f.source.slice(1, -1)})`)
+  .join("|")
+  .replace(/^/, "^(")
+  .concat(")$");
 
 const EXAMPLES =
   'an IAM member such as "serviceAccount:ci@PROJECT.iam.gserviceaccount.com", "group:team@example.com", "user:me@example.com", "domain:example.com" or "principalSet://iam.googleapis.com/…"';
 
 /** Why a member is refused, with the member it most likely meant; undefined when it is valid. */
 export function memberProblem(member: string): string | undefined {
-  if (member === "allUsers" || member === "allAuthenticatedUsers") return `"${member}" would make the repository public: name the principals that need it`;
+  if (member === "allUsers" || member === "allAuthenticatedUsers")
+    return `"${member}" would make the repository public: name the principals that need it`;
   const colon = member.indexOf(":");
   const kind = colon > 0 ? member.slice(0, colon) : undefined;
   const rest = colon > 0 ? member.slice(colon + 1) : member;

@@ -19,7 +19,10 @@ function withoutArch(family: string): string {
 /** The image of the same release (and variant: minimal, optimized) for `arch`, in the same project, if the table has it. */
 export function counterpartFamily(family: ImageFamily, arch: TargetArch): ImageFamily | undefined {
   const usable = IMAGE_FAMILIES.filter((f) => f.project === family.project && f.target.arch === arch && !f.refused);
-  return usable.find((f) => withoutArch(f.family) === withoutArch(family.family)) ?? usable.find((f) => f.osKey === family.osKey && !/minimal|optimized/.test(f.family));
+  return (
+    usable.find((f) => withoutArch(f.family) === withoutArch(family.family)) ??
+    usable.find((f) => f.osKey === family.osKey && !/minimal|optimized/.test(f.family))
+  );
 }
 
 /** The x86_64 series of each Arm series' shape: the same vCPUs and memory per vCPU on the other CPU. */
@@ -52,14 +55,28 @@ export function imageArchProblem(vm: VmPair): string | undefined {
 /** Every VM of an environment whose image's CPU is not its machine type's: the private and public hosts, the fleet. */
 export function vmArchProblems(env: {
   readonly mode: string;
-  readonly hosts: { readonly machineType: string; readonly image: string; readonly publicImage: string; readonly createPrivateHost: boolean };
+  readonly hosts: {
+    readonly machineType: string;
+    readonly image: string;
+    readonly publicImage: string;
+    readonly createPrivateHost: boolean;
+  };
   readonly fleet?: { readonly machineType: string; readonly image: string };
 }): Array<{ path: string[]; message: string }> {
   const vms: Array<[string[], VmPair]> = [];
-  const host = (imageField: "image" | "publicImage"): VmPair => ({ machineTypeField: "hosts.machineType", machineType: env.hosts.machineType, imageField: `hosts.${imageField}`, image: env.hosts[imageField] });
+  const host = (imageField: "image" | "publicImage"): VmPair => ({
+    machineTypeField: "hosts.machineType",
+    machineType: env.hosts.machineType,
+    imageField: `hosts.${imageField}`,
+    image: env.hosts[imageField],
+  });
   if (env.hosts.createPrivateHost) vms.push([["hosts", "image"], host("image")]);
   if (env.mode === "mirror") vms.push([["hosts", "publicImage"], host("publicImage")]);
-  if (env.fleet) vms.push([["fleet", "image"], { machineTypeField: "fleet.machineType", machineType: env.fleet.machineType, imageField: "fleet.image", image: env.fleet.image }]);
+  if (env.fleet)
+    vms.push([
+      ["fleet", "image"],
+      { machineTypeField: "fleet.machineType", machineType: env.fleet.machineType, imageField: "fleet.image", image: env.fleet.image },
+    ]);
   return vms.flatMap(([path, vm]) => {
     const message = imageArchProblem(vm);
     return message ? [{ path, message }] : [];

@@ -54,31 +54,126 @@ export interface ImageFamily {
   readonly refused?: string;
 }
 
-type Row = [project: string, family: string, stem: string, os: string, osKey: string, python: string, glibc: string, arch: TargetArch, refused?: string];
+type Row = [
+  project: string,
+  family: string,
+  stem: string,
+  os: string,
+  osKey: string,
+  python: string,
+  glibc: string,
+  arch: TargetArch,
+  refused?: string,
+];
 
-const DEBIAN_11_EOL = "Debian 11 reached the end of its long-term support on 2026-08-31 and gets no security updates: use debian-cloud/debian-12 or debian-cloud/debian-13";
-const UBUNTU_2004_EOL = "Ubuntu 20.04's standard support ended on 2025-05-31, and its CPython 3.8 is older than keyring supports (>= 3.9): use ubuntu-2204-lts or ubuntu-2404-lts-amd64";
-const EL8_PYTHON = "its system python3 is CPython 3.6, which keyring and pip dropped long ago (they need >= 3.9): use a RHEL or Rocky Linux 9 image";
+const DEBIAN_11_EOL =
+  "Debian 11 reached the end of its long-term support on 2026-08-31 and gets no security updates: use debian-cloud/debian-12 or debian-cloud/debian-13";
+const UBUNTU_2004_EOL =
+  "Ubuntu 20.04's standard support ended on 2025-05-31, and its CPython 3.8 is older than keyring supports (>= 3.9): use ubuntu-2204-lts or ubuntu-2404-lts-amd64";
+const EL8_PYTHON =
+  "its system python3 is CPython 3.6, which keyring and pip dropped long ago (they need >= 3.9): use a RHEL or Rocky Linux 9 image";
 
 const ROWS: Row[] = [
   ["debian-cloud", "debian-11", "debian-11-bullseye-v", "Debian 11", "debian-11", "3.9.2", "2.31", "x86_64", DEBIAN_11_EOL],
-  ["debian-cloud", "debian-11-arm64", "debian-11-bullseye-arm64-v", "Debian 11 (arm64)", "debian-11", "3.9.2", "2.31", "aarch64", DEBIAN_11_EOL],
+  [
+    "debian-cloud",
+    "debian-11-arm64",
+    "debian-11-bullseye-arm64-v",
+    "Debian 11 (arm64)",
+    "debian-11",
+    "3.9.2",
+    "2.31",
+    "aarch64",
+    DEBIAN_11_EOL,
+  ],
   ["debian-cloud", "debian-12", "debian-12-bookworm-v", "Debian 12", "debian-12", "3.11.2", "2.36", "x86_64"],
   ["debian-cloud", "debian-12-arm64", "debian-12-bookworm-arm64-v", "Debian 12 (arm64)", "debian-12", "3.11.2", "2.36", "aarch64"],
   ["debian-cloud", "debian-13", "debian-13-trixie-v", "Debian 13", "debian-13", "3.13.5", "2.41", "x86_64"],
   ["debian-cloud", "debian-13-arm64", "debian-13-trixie-arm64-v", "Debian 13 (arm64)", "debian-13", "3.13.5", "2.41", "aarch64"],
   ["ubuntu-os-cloud", "ubuntu-2004-lts", "ubuntu-2004-focal-v", "Ubuntu 20.04", "ubuntu-2004", "3.8.10", "2.31", "x86_64", UBUNTU_2004_EOL],
   ["ubuntu-os-cloud", "ubuntu-2204-lts", "ubuntu-2204-jammy-v", "Ubuntu 22.04", "ubuntu-2204", "3.10.12", "2.35", "x86_64"],
-  ["ubuntu-os-cloud", "ubuntu-2204-lts-arm64", "ubuntu-2204-jammy-arm64-v", "Ubuntu 22.04 (arm64)", "ubuntu-2204", "3.10.12", "2.35", "aarch64"],
-  ["ubuntu-os-cloud", "ubuntu-minimal-2204-lts", "ubuntu-minimal-2204-jammy-v", "Ubuntu 22.04 minimal", "ubuntu-2204", "3.10.12", "2.35", "x86_64"],
+  [
+    "ubuntu-os-cloud",
+    "ubuntu-2204-lts-arm64",
+    "ubuntu-2204-jammy-arm64-v",
+    "Ubuntu 22.04 (arm64)",
+    "ubuntu-2204",
+    "3.10.12",
+    "2.35",
+    "aarch64",
+  ],
+  [
+    "ubuntu-os-cloud",
+    "ubuntu-minimal-2204-lts",
+    "ubuntu-minimal-2204-jammy-v",
+    "Ubuntu 22.04 minimal",
+    "ubuntu-2204",
+    "3.10.12",
+    "2.35",
+    "x86_64",
+  ],
   ["ubuntu-os-cloud", "ubuntu-2404-lts-amd64", "ubuntu-2404-noble-amd64-v", "Ubuntu 24.04", "ubuntu-2404", "3.12.3", "2.39", "x86_64"],
-  ["ubuntu-os-cloud", "ubuntu-2404-lts-arm64", "ubuntu-2404-noble-arm64-v", "Ubuntu 24.04 (arm64)", "ubuntu-2404", "3.12.3", "2.39", "aarch64"],
-  ["ubuntu-os-cloud", "ubuntu-minimal-2404-lts-amd64", "ubuntu-minimal-2404-noble-amd64-v", "Ubuntu 24.04 minimal", "ubuntu-2404", "3.12.3", "2.39", "x86_64"],
-  ["ubuntu-os-cloud", "ubuntu-minimal-2404-lts-arm64", "ubuntu-minimal-2404-noble-arm64-v", "Ubuntu 24.04 minimal (arm64)", "ubuntu-2404", "3.12.3", "2.39", "aarch64"],
+  [
+    "ubuntu-os-cloud",
+    "ubuntu-2404-lts-arm64",
+    "ubuntu-2404-noble-arm64-v",
+    "Ubuntu 24.04 (arm64)",
+    "ubuntu-2404",
+    "3.12.3",
+    "2.39",
+    "aarch64",
+  ],
+  [
+    "ubuntu-os-cloud",
+    "ubuntu-minimal-2404-lts-amd64",
+    "ubuntu-minimal-2404-noble-amd64-v",
+    "Ubuntu 24.04 minimal",
+    "ubuntu-2404",
+    "3.12.3",
+    "2.39",
+    "x86_64",
+  ],
+  [
+    "ubuntu-os-cloud",
+    "ubuntu-minimal-2404-lts-arm64",
+    "ubuntu-minimal-2404-noble-arm64-v",
+    "Ubuntu 24.04 minimal (arm64)",
+    "ubuntu-2404",
+    "3.12.3",
+    "2.39",
+    "aarch64",
+  ],
   ["ubuntu-os-cloud", "ubuntu-2604-lts-amd64", "ubuntu-2604-resolute-amd64-v", "Ubuntu 26.04", "ubuntu-2604", "3.14", "2.43", "x86_64"],
-  ["ubuntu-os-cloud", "ubuntu-2604-lts-arm64", "ubuntu-2604-resolute-arm64-v", "Ubuntu 26.04 (arm64)", "ubuntu-2604", "3.14", "2.43", "aarch64"],
-  ["ubuntu-os-cloud", "ubuntu-minimal-2604-lts-amd64", "ubuntu-minimal-2604-resolute-amd64-v", "Ubuntu 26.04 minimal", "ubuntu-2604", "3.14", "2.43", "x86_64"],
-  ["ubuntu-os-cloud", "ubuntu-minimal-2604-lts-arm64", "ubuntu-minimal-2604-resolute-arm64-v", "Ubuntu 26.04 minimal (arm64)", "ubuntu-2604", "3.14", "2.43", "aarch64"],
+  [
+    "ubuntu-os-cloud",
+    "ubuntu-2604-lts-arm64",
+    "ubuntu-2604-resolute-arm64-v",
+    "Ubuntu 26.04 (arm64)",
+    "ubuntu-2604",
+    "3.14",
+    "2.43",
+    "aarch64",
+  ],
+  [
+    "ubuntu-os-cloud",
+    "ubuntu-minimal-2604-lts-amd64",
+    "ubuntu-minimal-2604-resolute-amd64-v",
+    "Ubuntu 26.04 minimal",
+    "ubuntu-2604",
+    "3.14",
+    "2.43",
+    "x86_64",
+  ],
+  [
+    "ubuntu-os-cloud",
+    "ubuntu-minimal-2604-lts-arm64",
+    "ubuntu-minimal-2604-resolute-arm64-v",
+    "Ubuntu 26.04 minimal (arm64)",
+    "ubuntu-2604",
+    "3.14",
+    "2.43",
+    "aarch64",
+  ],
   ["rhel-cloud", "rhel-8", "rhel-8-v", "RHEL 8", "rhel-8", "3.6.8", "2.28", "x86_64", EL8_PYTHON],
   ["rhel-cloud", "rhel-9", "rhel-9-v", "RHEL 9", "rhel-9", "3.9.21", "2.34", "x86_64"],
   ["rhel-cloud", "rhel-9-arm64", "rhel-9-arm64-v", "RHEL 9 (arm64)", "rhel-9", "3.9.21", "2.34", "aarch64"],
@@ -86,13 +181,49 @@ const ROWS: Row[] = [
   ["rhel-cloud", "rhel-10-arm64", "rhel-10-arm64-v", "RHEL 10 (arm64)", "rhel-10", "3.12.9", "2.39", "aarch64"],
   ["rocky-linux-cloud", "rocky-linux-8", "rocky-linux-8-v", "Rocky Linux 8", "rhel-8", "3.6.8", "2.28", "x86_64", EL8_PYTHON],
   ["rocky-linux-cloud", "rocky-linux-9", "rocky-linux-9-v", "Rocky Linux 9", "rhel-9", "3.9.21", "2.34", "x86_64"],
-  ["rocky-linux-cloud", "rocky-linux-9-optimized-gcp", "rocky-linux-9-optimized-gcp-v", "Rocky Linux 9 (optimized for GCP)", "rhel-9", "3.9.21", "2.34", "x86_64"],
+  [
+    "rocky-linux-cloud",
+    "rocky-linux-9-optimized-gcp",
+    "rocky-linux-9-optimized-gcp-v",
+    "Rocky Linux 9 (optimized for GCP)",
+    "rhel-9",
+    "3.9.21",
+    "2.34",
+    "x86_64",
+  ],
   ["rocky-linux-cloud", "rocky-linux-9-arm64", "rocky-linux-9-arm64-v", "Rocky Linux 9 (arm64)", "rhel-9", "3.9.21", "2.34", "aarch64"],
-  ["rocky-linux-cloud", "rocky-linux-9-optimized-gcp-arm64", "rocky-linux-9-optimized-gcp-arm64-v", "Rocky Linux 9 (optimized for GCP, arm64)", "rhel-9", "3.9.21", "2.34", "aarch64"],
+  [
+    "rocky-linux-cloud",
+    "rocky-linux-9-optimized-gcp-arm64",
+    "rocky-linux-9-optimized-gcp-arm64-v",
+    "Rocky Linux 9 (optimized for GCP, arm64)",
+    "rhel-9",
+    "3.9.21",
+    "2.34",
+    "aarch64",
+  ],
   ["rocky-linux-cloud", "rocky-linux-10", "rocky-linux-10-v", "Rocky Linux 10", "rhel-10", "3.12.9", "2.39", "x86_64"],
-  ["rocky-linux-cloud", "rocky-linux-10-optimized-gcp", "rocky-linux-10-optimized-gcp-v", "Rocky Linux 10 (optimized for GCP)", "rhel-10", "3.12.9", "2.39", "x86_64"],
+  [
+    "rocky-linux-cloud",
+    "rocky-linux-10-optimized-gcp",
+    "rocky-linux-10-optimized-gcp-v",
+    "Rocky Linux 10 (optimized for GCP)",
+    "rhel-10",
+    "3.12.9",
+    "2.39",
+    "x86_64",
+  ],
   ["rocky-linux-cloud", "rocky-linux-10-arm64", "rocky-linux-10-arm64-v", "Rocky Linux 10 (arm64)", "rhel-10", "3.12.9", "2.39", "aarch64"],
-  ["rocky-linux-cloud", "rocky-linux-10-optimized-gcp-arm64", "rocky-linux-10-optimized-gcp-arm64-v", "Rocky Linux 10 (optimized for GCP, arm64)", "rhel-10", "3.12.9", "2.39", "aarch64"],
+  [
+    "rocky-linux-cloud",
+    "rocky-linux-10-optimized-gcp-arm64",
+    "rocky-linux-10-optimized-gcp-arm64-v",
+    "Rocky Linux 10 (optimized for GCP, arm64)",
+    "rhel-10",
+    "3.12.9",
+    "2.39",
+    "aarch64",
+  ],
 ];
 
 export const IMAGE_FAMILIES: readonly ImageFamily[] = ROWS.map(([project, family, imageStem, os, osKey, python, glibc, arch, refused]) => ({
@@ -114,7 +245,9 @@ export const PUBLIC_IMAGE_PROJECTS = [...new Set(IMAGE_FAMILIES.map((f) => f.pro
 
 /** `IMAGE_PROJECT/NAME` of any form GCE accepts (`projects/P/global/images/[family/]NAME`, with or without the API URL). */
 export function parseImage(image: string): { project: string; name: string } | undefined {
-  const long = /^(?:https:\/\/www\.googleapis\.com\/compute\/v1\/)?projects\/([a-z0-9-]+)\/global\/images\/(?:family\/)?([a-z0-9-]+)$/.exec(image);
+  const long = /^(?:https:\/\/www\.googleapis\.com\/compute\/v1\/)?projects\/([a-z0-9-]+)\/global\/images\/(?:family\/)?([a-z0-9-]+)$/.exec(
+    image,
+  );
   if (long) return { project: long[1], name: long[2] };
   const short = /^([a-z0-9-]+)\/([a-z0-9-]+)$/.exec(image);
   return short ? { project: short[1], name: short[2] } : undefined;
@@ -139,7 +272,12 @@ export function lookupImage(image: string): ImageLookup {
     .sort((a, b) => b.imageStem.length - a.imageStem.length)[0];
   const family = byFamily ?? byImage;
   if (family) return { kind: "known", family };
-  return { kind: "misspelt", project: parsed.project, name: parsed.name, families: inProject.filter((f) => !f.refused).map((f) => `${f.project}/${f.family}`) };
+  return {
+    kind: "misspelt",
+    project: parsed.project,
+    name: parsed.name,
+    families: inProject.filter((f) => !f.refused).map((f) => `${f.project}/${f.family}`),
+  };
 }
 
 /** The family of a `mirror.targetImage` OS name (its x86_64 or arm64 image). */
@@ -188,7 +326,9 @@ export function suggestImage(image: string, arch?: TargetArch, allowed: (f: Imag
   const cpu: TargetArch = arch ?? named ?? "x86_64";
   const show = (f: ImageFamily) => `${f.project}/${f.family}`;
   // The name is a family, or a dated image of one, with no project or another one.
-  const anywhere = usable.find((f) => f.family === name || (name.startsWith(f.imageStem) && /^[0-9]{8}/.test(name.slice(f.imageStem.length))));
+  const anywhere = usable.find(
+    (f) => f.family === name || (name.startsWith(f.imageStem) && /^[0-9]{8}/.test(name.slice(f.imageStem.length))),
+  );
   const base = name.replace(ARCH_WORDS, "");
   const sameFamily = (f: ImageFamily) => f.family.replace(ARCH_WORDS, "") === base;
   // The family without (or with another spelling of) its CPU suffix: the one of the CPU wanted.
@@ -206,9 +346,11 @@ export function suggestImage(image: string, arch?: TargetArch, allowed: (f: Imag
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 /** The forms of an image of `project`, up to its name (`P/`, `projects/P/global/images/`, with the API URL). */
-const projectPrefix = (project: string) => `(?:(?:https:\\/\\/www\\.googleapis\\.com\\/compute\\/v1\\/)?projects\\/${escapeRe(project)}\\/global\\/images\\/|${escapeRe(project)}\\/)`;
+const projectPrefix = (project: string) =>
+  `(?:(?:https:\\/\\/www\\.googleapis\\.com\\/compute\\/v1\\/)?projects\\/${escapeRe(project)}\\/global\\/images\\/|${escapeRe(project)}\\/)`;
 /** The names of `families` (each family, or a dated image of it, as lookupImage reads them), `family/` allowed before. */
-const namesOf = (families: ImageFamily[]) => `(?:family\\/)?(?:${families.map((f) => `${escapeRe(f.family)}|${escapeRe(f.imageStem)}[0-9]{8}[a-z0-9-]*`).join("|")})`;
+const namesOf = (families: ImageFamily[]) =>
+  `(?:family\\/)?(?:${families.map((f) => `${escapeRe(f.family)}|${escapeRe(f.imageStem)}[0-9]{8}[a-z0-9-]*`).join("|")})`;
 
 /**
  * For the JSON Schema (editors): a pattern matching an image of a public image project that is no usable family

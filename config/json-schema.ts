@@ -23,13 +23,17 @@ export function configJsonSchema(): Record<string, unknown> {
   return {
     $schema: draft,
     title: "pip-airlock config",
-    description: "One environment's settings at the top level; `environments` makes one stack each, its entries overriding the top-level settings (objects key by key, lists replaced).",
+    description:
+      "One environment's settings at the top level; `environments` makes one stack each, its entries overriding the top-level settings (objects key by key, lists replaced).",
     ...settings,
     properties: {
       $schema: file.$schema,
       name: file.name,
       ...settings.properties,
-      environments: { ...file.environments, additionalProperties: { ...overrides, description: file.environments.additionalProperties.description } },
+      environments: {
+        ...file.environments,
+        additionalProperties: { ...overrides, description: file.environments.additionalProperties.description },
+      },
     },
   };
 }
@@ -48,7 +52,11 @@ function nullable(node: any): any {
 function withoutRequired(node: unknown): any {
   if (Array.isArray(node)) return node.map(withoutRequired);
   if (node && typeof node === "object") {
-    return Object.fromEntries(Object.entries(node).filter(([k]) => k !== "required").map(([k, v]) => [k, withoutRequired(v)]));
+    return Object.fromEntries(
+      Object.entries(node)
+        .filter(([k]) => k !== "required")
+        .map(([k, v]) => [k, withoutRequired(v)]),
+    );
   }
   return node;
 }
@@ -110,7 +118,8 @@ export function configReferenceRows(): ReferenceRow[] {
     }
   };
   const fields = (node: any, key: string, optionalParent?: string) => {
-    for (const [name, child] of Object.entries<any>(node.properties)) walk(child, key ? `${key}.${name}` : name, (node.required ?? []).includes(name), optionalParent);
+    for (const [name, child] of Object.entries<any>(node.properties))
+      walk(child, key ? `${key}.${name}` : name, (node.required ?? []).includes(name), optionalParent);
   };
   const file = configJsonSchema().properties as Record<string, any>;
   add("$schema", file.$schema, "string", "none");
@@ -128,8 +137,12 @@ const cell = (text: string) => text.replace(/\|/g, "\\|");
  * so that no default or explanation there is written by hand (editors show the same descriptions).
  */
 export function configReferenceMarkdown(): string {
-  const rows = configReferenceRows().map((r) => `| \`${r.setting}\` | ${cell(r.type)} | ${cell(r.default)} | ${cell(r.description ?? "")} |`);
-  return [REFERENCE_START, "", "| setting | type | default | meaning |", "| --- | --- | --- | --- |", ...rows, "", REFERENCE_END].join("\n");
+  const rows = configReferenceRows().map(
+    (r) => `| \`${r.setting}\` | ${cell(r.type)} | ${cell(r.default)} | ${cell(r.description ?? "")} |`,
+  );
+  return [REFERENCE_START, "", "| setting | type | default | meaning |", "| --- | --- | --- | --- |", ...rows, "", REFERENCE_END].join(
+    "\n",
+  );
 }
 
 /** docs/configuration.md with its generated reference replaced by today's. */

@@ -51,7 +51,10 @@ export interface LockFiles {
 
 /** Read, merge and validate a config file into one environment per stack. Throws ConfigError. */
 export function loadConfig(file: string): LoadedEnvironment[] {
-  return checkConfig(readJson(file), file, { read: (lockFile) => readFileSync(path.resolve(path.dirname(file), lockFile), "utf8"), where: "next to the config file" });
+  return checkConfig(readJson(file), file, {
+    read: (lockFile) => readFileSync(path.resolve(path.dirname(file), lockFile), "utf8"),
+    where: "next to the config file",
+  });
 }
 
 /**
@@ -82,7 +85,9 @@ export function checkConfig(raw: unknown, file: string, lockFiles: LockFiles): L
       try {
         lockContent = lockFiles.read(lockFile);
       } catch {
-        problems.push(`${prefix}mirror.lockFile: cannot read "${lockFile}" ${lockFiles.where}: make it with recipes/make-lock.sh (docs/configuration.md, Locks), or remove the key`);
+        problems.push(
+          `${prefix}mirror.lockFile: cannot read "${lockFile}" ${lockFiles.where}: make it with recipes/make-lock.sh (docs/configuration.md, Locks), or remove the key`,
+        );
         continue;
       }
       const controlLines = linesWithControlCharacters(lockContent);
@@ -95,35 +100,54 @@ export function checkConfig(raw: unknown, file: string, lockFiles: LockFiles): L
         continue;
       }
       if (!/--hash=sha256:[0-9a-f]{64}/.test(lockContent)) {
-        problems.push(`${prefix}mirror.lockFile: "${lockFile}" has no --hash=sha256: pins: make it with recipes/make-lock.sh (docs/configuration.md, Locks), which pins every file with its hash`);
+        problems.push(
+          `${prefix}mirror.lockFile: "${lockFile}" has no --hash=sha256: pins: make it with recipes/make-lock.sh (docs/configuration.md, Locks), which pins every file with its hash`,
+        );
         continue;
       }
       // With --require-hashes the mirror downloads only what the lock pins: pip and every configured package.
       const pins = lockPins(lockContent);
       if (!pins.has("pip")) {
-        problems.push(`${prefix}mirror.lockFile: "${lockFile}" does not pin pip, which bare private hosts bootstrap with: make it with recipes/make-lock.sh (docs/configuration.md, Locks), which pins pip too`);
+        problems.push(
+          `${prefix}mirror.lockFile: "${lockFile}" does not pin pip, which bare private hosts bootstrap with: make it with recipes/make-lock.sh (docs/configuration.md, Locks), which pins pip too`,
+        );
         continue;
       }
       // The bootstrap keeps the venv's pip only if it satisfies mirror.bootstrapPip: a lock pinning another never could
       // (one below 23.1 gets the sharper message of pipKeyringProblems).
       const bootstrapSpec = parseRequirement(parsed.data.mirror.bootstrapPip).specifier;
       if (bootstrapSpec && satisfies(pins.get("pip")!, ">=23.1") && !satisfies(pins.get("pip")!, bootstrapSpec)) {
-        problems.push(`${prefix}mirror.lockFile: "${lockFile}" pins pip==${pins.get("pip")}, which mirror.bootstrapPip "${parsed.data.mirror.bootstrapPip}" excludes: the private hosts would refuse the only pip the mirror uploads. Pin a pip that satisfies it, or change mirror.bootstrapPip`);
+        problems.push(
+          `${prefix}mirror.lockFile: "${lockFile}" pins pip==${pins.get("pip")}, which mirror.bootstrapPip "${parsed.data.mirror.bootstrapPip}" excludes: the private hosts would refuse the only pip the mirror uploads. Pin a pip that satisfies it, or change mirror.bootstrapPip`,
+        );
         continue;
       }
       const unpinned = parsed.data.mirror.packages.map((r) => parseRequirement(r).name).filter((name) => !pins.has(name));
       if (unpinned.length > 0) {
-        problems.push(`${prefix}mirror.lockFile: "${lockFile}" does not pin ${unpinned.join(", ")} of mirror.packages: make it with recipes/make-lock.sh (docs/configuration.md, Locks) from the synthesized stack, which carries mirror.packages`);
+        problems.push(
+          `${prefix}mirror.lockFile: "${lockFile}" does not pin ${unpinned.join(", ")} of mirror.packages: make it with recipes/make-lock.sh (docs/configuration.md, Locks) from the synthesized stack, which carries mirror.packages`,
+        );
         continue;
       }
       // The mirror also uploads virtualenv, which bare private hosts create their users' venvs with.
       if (!pins.has(VENV_TOOL)) {
-        problems.push(`${prefix}mirror.lockFile: "${lockFile}" does not pin ${VENV_TOOL}, which bare private hosts create venvs with: compile the lock from mirror.packages plus ${VENV_TOOL} (its dependencies come with it)`);
+        problems.push(
+          `${prefix}mirror.lockFile: "${lockFile}" does not pin ${VENV_TOOL}, which bare private hosts create venvs with: compile the lock from mirror.packages plus ${VENV_TOOL} (its dependencies come with it)`,
+        );
         continue;
       }
-      const gaps = lockGaps(new Set(pins.keys()), parsed.data.mirror.targets.map((t) => minorVersion(t.python)));
+      const gaps = lockGaps(
+        new Set(pins.keys()),
+        parsed.data.mirror.targets.map((t) => minorVersion(t.python)),
+      );
       if (gaps.length > 0) {
-        const byProject = [...new Set(gaps.map(([, by]) => by))].map((by) => `${by} without ${gaps.filter(([, b]) => b === by).map(([dep]) => dep).join(", ")}`);
+        const byProject = [...new Set(gaps.map(([, by]) => by))].map(
+          (by) =>
+            `${by} without ${gaps
+              .filter(([, b]) => b === by)
+              .map(([dep]) => dep)
+              .join(", ")}`,
+        );
         problems.push(
           `${prefix}mirror.lockFile: "${lockFile}" pins ${byProject.join("; ")}: --require-hashes needs every dependency pinned, so the mirror would fail at download. ` +
             "Make the lock for every target with recipes/make-lock.sh",
@@ -147,7 +171,11 @@ export function checkConfig(raw: unknown, file: string, lockFiles: LockFiles): L
   const shared = vpcSharing(loaded, environments !== undefined);
   problems.push(...shared.problems);
   if (problems.length > 0) throw new ConfigError(file, problems);
-  return loaded.map((env) => ({ ...env, notes: [...env.notes, ...(shared.notes.get(env.name) ?? [])], sharing: shared.sharing.get(env.name) ?? UNSHARED }));
+  return loaded.map((env) => ({
+    ...env,
+    notes: [...env.notes, ...(shared.notes.get(env.name) ?? [])],
+    sharing: shared.sharing.get(env.name) ?? UNSHARED,
+  }));
 }
 
 /** What a valid config may still get wrong where no table here can tell: a new region, a custom image. */
@@ -158,7 +186,10 @@ function configNotes(c: EnvironmentConfig, prefix: string): string[] {
   ];
   const custom = images
     .filter(([, image]) => lookupImage(image).kind === "custom")
-    .map(([field, image]) => `${prefix}${field}: "${image}" is a custom image: its VMs get what mirror.targets declares (${c.mirror.targets.map((t) => `CPython ${t.python}, glibc ${t.glibc}, ${t.arch}`).join("; ") || "no mirror: remote mode"}); make sure that is what it runs`);
+    .map(
+      ([field, image]) =>
+        `${prefix}${field}: "${image}" is a custom image: its VMs get what mirror.targets declares (${c.mirror.targets.map((t) => `CPython ${t.python}, glibc ${t.glibc}, ${t.arch}`).join("; ") || "no mirror: remote mode"}); make sure that is what it runs`,
+    );
   const region = regionNote(c.region);
   return [...(region ? [`${prefix}region: ${region}`] : []), ...custom, ...consumersStateNote(c, prefix)];
 }
@@ -230,7 +261,8 @@ function plumbingClaims(environment: string, c: EnvironmentConfig): Claim[] {
       field: "networks.public.existing",
       project,
       what: `the firewall rules ${pub.name}-allow-web-egress, ${pub.name}-deny-all-egress and ${pub.name}-allow-iap-ssh on VPC ${pub.name} of project ${project}`,
-      fix: (owner) => `both environments' public hosts would create them there: give each environment its own public VPC, or run one mirror (this environment in mode "remote", or "${owner}"'s auth repo for both)`,
+      fix: (owner) =>
+        `both environments' public hosts would create them there: give each environment its own public VPC, or run one mirror (this environment in mode "remote", or "${owner}"'s auth repo for both)`,
     });
   }
   return claims;
@@ -242,7 +274,11 @@ function privateRuleClaims(environment: string, c: EnvironmentConfig): Claim[] {
   const project = priv.existing?.project ?? c.projectId;
   const base = plumbingBase(environment, priv);
   return [
-    ...priv.allowEgress.map((e) => ({ field: "networks.private.allowEgress", project, what: `the firewall rule ${egressRuleName(base, e.name)}` })),
+    ...priv.allowEgress.map((e) => ({
+      field: "networks.private.allowEgress",
+      project,
+      what: `the firewall rule ${egressRuleName(base, e.name)}`,
+    })),
     ...(c.fleet?.healthCheck ? [{ field: "fleet.healthCheck", project, what: `the firewall rule ${base}-${HEALTH_CHECK_SUFFIX}` }] : []),
   ];
 }
@@ -278,7 +314,9 @@ function sharedNames(envs: LoadedEnvironment[], named: boolean): string[] {
               ...(c.schedule ? ([["mirror.scheduleAccountId", `service account ${c.schedule.accountId}`]] as Array<[string, string]>) : []),
             ] as Array<[string, string]>)
           : [["repositories.remote", `repository ${c.region}/${c.repositories.remote}`] as [string, string]]),
-        ...(c.repositories.virtual.enabled ? [["repositories.virtual.id", `repository ${c.region}/${c.repositories.virtual.id}`] as [string, string]] : []),
+        ...(c.repositories.virtual.enabled
+          ? [["repositories.virtual.id", `repository ${c.region}/${c.repositories.virtual.id}`] as [string, string]]
+          : []),
         ...(c.fleet
           ? ([
               ["fleet.name", `instance group ${c.fleet.zones ? c.region : c.zone}/${c.fleet.name}`],
@@ -298,7 +336,9 @@ function sharedNames(envs: LoadedEnvironment[], named: boolean): string[] {
         clashedWith.add(owner);
         const fix = claim.fix ? claim.fix(owner, name) : "give each environment its own name or project";
         const where = claim.fix ? "" : ` in project ${claim.project}`;
-        problems.push(`${named ? `environments.${name}.` : ""}${claim.field}: ${claim.what}${where} is also environment "${owner}"'s: ${fix}`);
+        problems.push(
+          `${named ? `environments.${name}.` : ""}${claim.field}: ${claim.what}${where} is also environment "${owner}"'s: ${fix}`,
+        );
       }
       owners.set(key, owners.get(key) ?? name);
     }
@@ -347,32 +387,34 @@ const TYPE_WORDS: Record<string, string> = {
 };
 
 function describe(error: z.ZodError, schema: z.ZodType): string[] {
-  return error.issues.map((issue) => {
-    const where = issue.path.length ? issue.path.join(".") : "(top level)";
-    if (issue.code === "unrecognized_keys") {
-      const prefix = issue.path.length ? `${issue.path.join(".")}.` : "";
-      const known = [...knownKeys(schema, issue.path), ...(issue.path.length === 0 ? Object.keys(configFileSchema.shape) : [])];
-      return issue.keys
-        .map((k) => {
-          const retired = retiredKey(issue.path, k, issue.input);
-          if (retired) return `${prefix}${k}: ${retired}`;
-          const meant = didYouMean(k, known);
-          return `${prefix}${k}: unknown key: ${meant ? `did you mean "${meant}"?` : "remove it or check its spelling"}`;
-        })
-        .join("\n");
-    }
-    if (issue.code === "invalid_key") {
-      return `${where}: ${issue.issues.map((i) => i.message).join("; ")}`;
-    }
-    if (issue.code === "invalid_type" && issue.input === undefined) {
-      return `${where}: is required: add it (see docs/configuration.md)`;
-    }
-    if (issue.code === "invalid_type") {
-      return `${where}: must be ${TYPE_WORDS[issue.expected] ?? `a ${issue.expected}`}`;
-    }
-    if (issue.code === "invalid_value" && "values" in issue) {
-      return `${where}: must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
-    }
-    return `${where}: ${issue.message}`;
-  }).flatMap((line) => line.split("\n"));
+  return error.issues
+    .map((issue) => {
+      const where = issue.path.length ? issue.path.join(".") : "(top level)";
+      if (issue.code === "unrecognized_keys") {
+        const prefix = issue.path.length ? `${issue.path.join(".")}.` : "";
+        const known = [...knownKeys(schema, issue.path), ...(issue.path.length === 0 ? Object.keys(configFileSchema.shape) : [])];
+        return issue.keys
+          .map((k) => {
+            const retired = retiredKey(issue.path, k, issue.input);
+            if (retired) return `${prefix}${k}: ${retired}`;
+            const meant = didYouMean(k, known);
+            return `${prefix}${k}: unknown key: ${meant ? `did you mean "${meant}"?` : "remove it or check its spelling"}`;
+          })
+          .join("\n");
+      }
+      if (issue.code === "invalid_key") {
+        return `${where}: ${issue.issues.map((i) => i.message).join("; ")}`;
+      }
+      if (issue.code === "invalid_type" && issue.input === undefined) {
+        return `${where}: is required: add it (see docs/configuration.md)`;
+      }
+      if (issue.code === "invalid_type") {
+        return `${where}: must be ${TYPE_WORDS[issue.expected] ?? `a ${issue.expected}`}`;
+      }
+      if (issue.code === "invalid_value" && "values" in issue) {
+        return `${where}: must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+      }
+      return `${where}: ${issue.message}`;
+    })
+    .flatMap((line) => line.split("\n"));
 }

@@ -160,8 +160,11 @@ export function hostMachineTypeProblem(type: string): string | undefined {
   if (!parsed) return undefined;
   const { family } = parsed;
   const fix = 'use a general-purpose type such as "e2-small" or "n2-standard-2" (GPUs and the rest belong to the fleet: fleet.machineType)';
-  if (family.accelerators === "built-in-gpus" || family.accelerators === "tpus") return `is "${type}", whose ${family.accelerators === "tpus" ? "TPUs" : "GPUs"} the airlock hosts do not use: ${fix}`;
-  if (family.bootDisks && !family.bootDisks.includes("pd-balanced")) return `is "${type}", which boots from Hyperdisk only, and the airlock hosts boot from pd-balanced: ${fix}`;
-  if (!family.liveMigrates || parsed.metal) return `is "${type}", which cannot live-migrate, and the airlock hosts are not set to stop for host maintenance: ${fix}`;
+  if (family.accelerators === "built-in-gpus" || family.accelerators === "tpus")
+    return `is "${type}", whose ${family.accelerators === "tpus" ? "TPUs" : "GPUs"} the airlock hosts do not use: ${fix}`;
+  if (family.bootDisks && !family.bootDisks.includes("pd-balanced"))
+    return `is "${type}", which boots from Hyperdisk only, and the airlock hosts boot from pd-balanced: ${fix}`;
+  if (!family.liveMigrates || parsed.metal)
+    return `is "${type}", which cannot live-migrate, and the airlock hosts are not set to stop for host maintenance: ${fix}`;
   return undefined;
 }

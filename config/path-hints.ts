@@ -7,6 +7,10 @@ import { z } from "zod";
 export function withSlashes<T extends z.ZodString>(schema: T): T {
   return schema.superRefine((value, ctx) => {
     if (!value.includes("\\")) return;
-    ctx.addIssue({ code: "custom", message: `"${value}" separates folders with "\\", and paths here separate them with "/": use "${value.replace(/^[A-Za-z]:/, "").replace(/\\+/g, "/")}"`, continue: false });
+    ctx.addIssue({
+      code: "custom",
+      message: `"${value}" separates folders with "\\", and paths here separate them with "/": use "${value.replace(/^[A-Za-z]:/, "").replace(/\\+/g, "/")}"`,
+      continue: false,
+    });
   }) as T;
 }

@@ -18,7 +18,9 @@ import { admits, atLeast, isSpecifier, isVersion, pinnedVersions, sameVersion } 
  * anything is uploaded or signed.
  */
 
-const BROKEN_EXCLUDED = Object.keys(BROKEN_KEYRINGS).map((v) => `!=${v}`).join(",");
+const BROKEN_EXCLUDED = Object.keys(BROKEN_KEYRINGS)
+  .map((v) => `!=${v}`)
+  .join(",");
 const broken = (version: string): string | undefined => Object.entries(BROKEN_KEYRINGS).find(([v]) => sameVersion(v, version))?.[1];
 /** pip >= 26.2, a pre-release of 26.2 included (as the mirror takes it). */
 const asksCreds = (pip: string): boolean => atLeast(explain(pip)?.base_version ?? pip, PIP_CREDS_MODE);
@@ -27,11 +29,16 @@ const WHY_CREDS =
   `("Keyring util is outdated; must be at least version ${KEYRING_CREDS_MODE}", pypa/pip#14150)`;
 
 /** Problems (field path: message with the fix) with the pips and keyrings a config pins or admits. */
-export function pipKeyringProblems(mirror: { packages: readonly string[]; bootstrapPip: string; lockFile?: string }, lock: string): string[] {
+export function pipKeyringProblems(
+  mirror: { packages: readonly string[]; bootstrapPip: string; lockFile?: string },
+  lock: string,
+): string[] {
   const problems: string[] = [];
   const lockName = `"${mirror.lockFile}"`;
   const requirementsOf = (project: string) =>
-    mirror.packages.map((text, i) => ({ field: `mirror.packages.${i}`, text, req: parseRequirement(text) })).filter((e) => e.req.name === normalizeName(project));
+    mirror.packages
+      .map((text, i) => ({ field: `mirror.packages.${i}`, text, req: parseRequirement(text) }))
+      .filter((e) => e.req.name === normalizeName(project));
 
   // --- the pip the mirror downloads: mirror.bootstrapPip with any pip of mirror.packages
   const useProvider = `use e.g. "pip>=${PIP_KEYRING_PROVIDER}"`;
@@ -42,7 +49,9 @@ export function pipKeyringProblems(mirror: { packages: readonly string[]; bootst
   } else if (!isSpecifier(pipReq.specifier)) {
     problems.push(`mirror.bootstrapPip: "${mirror.bootstrapPip}" is not a PEP 440 version specifier: ${useProvider}`);
   } else if (!admits(pipReq.specifier, { from: PIP_KEYRING_PROVIDER })) {
-    problems.push(`mirror.bootstrapPip: "${mirror.bootstrapPip}" excludes pip >= ${PIP_KEYRING_PROVIDER}, which keyring-provider = subprocess needs: ${useProvider}`);
+    problems.push(
+      `mirror.bootstrapPip: "${mirror.bootstrapPip}" excludes pip >= ${PIP_KEYRING_PROVIDER}, which keyring-provider = subprocess needs: ${useProvider}`,
+    );
   } else {
     pipSpec = pipReq.specifier;
   }
@@ -87,7 +96,9 @@ export function pipKeyringProblems(mirror: { packages: readonly string[]; bootst
   const pin = (name: string): string | undefined => {
     const v = pins.get(name);
     if (v !== undefined && !isVersion(v)) {
-      problems.push(`mirror.lockFile: ${lockName} pins ${name}==${v}, which is not a PEP 440 version: make the lock again with recipes/make-lock.sh (docs/configuration.md, Locks)`);
+      problems.push(
+        `mirror.lockFile: ${lockName} pins ${name}==${v}, which is not a PEP 440 version: make the lock again with recipes/make-lock.sh (docs/configuration.md, Locks)`,
+      );
       return undefined;
     }
     return v;
@@ -96,12 +107,22 @@ export function pipKeyringProblems(mirror: { packages: readonly string[]; bootst
   if (lock) {
     const keyringBroken = keyringPin !== undefined ? broken(keyringPin) : undefined;
     if (keyringPin !== undefined && keyringBroken) {
-      problems.push(`mirror.lockFile: ${lockName} pins keyring==${keyringPin}, whose CLI ${keyringBroken}: pin another (compile the lock from "keyring${BROKEN_EXCLUDED}", e.g. "${GOOD_KEYRING_SPEC}")`);
+      problems.push(
+        `mirror.lockFile: ${lockName} pins keyring==${keyringPin}, whose CLI ${keyringBroken}: pin another (compile the lock from "keyring${BROKEN_EXCLUDED}", e.g. "${GOOD_KEYRING_SPEC}")`,
+      );
     }
     if (pipPin !== undefined && !atLeast(pipPin, PIP_KEYRING_PROVIDER)) {
-      problems.push(`mirror.lockFile: ${lockName} pins pip==${pipPin}: keyring-provider = subprocess needs pip >= ${PIP_KEYRING_PROVIDER}: pin a newer pip`);
+      problems.push(
+        `mirror.lockFile: ${lockName} pins pip==${pipPin}: keyring-provider = subprocess needs pip >= ${PIP_KEYRING_PROVIDER}: pin a newer pip`,
+      );
     }
-    if (pipPin !== undefined && keyringPin !== undefined && !keyringBroken && asksCreds(pipPin) && !atLeast(keyringPin, KEYRING_CREDS_MODE)) {
+    if (
+      pipPin !== undefined &&
+      keyringPin !== undefined &&
+      !keyringBroken &&
+      asksCreds(pipPin) &&
+      !atLeast(keyringPin, KEYRING_CREDS_MODE)
+    ) {
       problems.push(
         `mirror.lockFile: ${lockName} pins pip==${pipPin} with keyring==${keyringPin}, but ${WHY_CREDS}. ` +
           `Fix: pin a keyring >= ${KEYRING_CREDS_MODE} (compile the lock from "${GOOD_KEYRING_SPEC}"), or a pip older than ${PIP_CREDS_MODE}`,
@@ -111,7 +132,12 @@ export function pipKeyringProblems(mirror: { packages: readonly string[]; bootst
   }
 
   // --- without a lock: the specs, when every pip they admit asks in creds mode and every keyring is older than 25.2.1
-  if (pipSpec !== undefined && keyringSpec !== undefined && !admits(pipSpec, { below: PIP_CREDS_MODE }) && !admits(keyringSpec, { from: KEYRING_CREDS_MODE })) {
+  if (
+    pipSpec !== undefined &&
+    keyringSpec !== undefined &&
+    !admits(pipSpec, { below: PIP_CREDS_MODE }) &&
+    !admits(keyringSpec, { from: KEYRING_CREDS_MODE })
+  ) {
     const field = keyrings.length === 1 ? keyrings[0].field : "mirror.packages";
     const text = keyrings.map((e) => `"${e.text}"`).join(", ");
     const pips = [`mirror.bootstrapPip "${mirror.bootstrapPip}"`, ...requirementsOf("pip").map((e) => `"${e.text}"`)].join(" with ");

@@ -47,8 +47,11 @@ export function parseConfigJson(bytes: Buffer): unknown {
   if (errors.length > 0 || !tree) {
     const first = errors[0];
     const comma = first ? trailingComma(text, first.offset) : undefined;
-    if (comma !== undefined) throw new JsonProblems([`is not valid JSON: a trailing comma at ${position(text, comma)} (JSON allows none before a closing '}' or ']'): remove the trailing comma`]);
-    const what = first ? ERROR_WORDS[printParseErrorCode(first.error)] ?? printParseErrorCode(first.error) : "no JSON value";
+    if (comma !== undefined)
+      throw new JsonProblems([
+        `is not valid JSON: a trailing comma at ${position(text, comma)} (JSON allows none before a closing '}' or ']'): remove the trailing comma`,
+      ]);
+    const what = first ? (ERROR_WORDS[printParseErrorCode(first.error)] ?? printParseErrorCode(first.error)) : "no JSON value";
     throw new JsonProblems([`is not valid JSON: ${what} at ${position(text, first?.offset ?? 0)}: fix the syntax`]);
   }
   const duplicates = duplicateKeys(tree, text, []);
@@ -73,7 +76,9 @@ function duplicateKeys(node: Node, text: string, at: string[]): string[] {
       const key = String(keyNode.value);
       const first = seen.get(key);
       if (first) {
-        problems.push(`${[...at, key].join(".")}: is given twice (${position(text, first.offset)} and ${position(text, keyNode.offset)}): keep one`);
+        problems.push(
+          `${[...at, key].join(".")}: is given twice (${position(text, first.offset)} and ${position(text, keyNode.offset)}): keep one`,
+        );
       } else {
         seen.set(key, keyNode);
       }

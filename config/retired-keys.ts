@@ -5,7 +5,7 @@ type Retired = (value: unknown) => string;
 
 const RETIRED: Record<string, Retired> = {
   "networks.private.manage.dnsZones": (value) =>
-    `was replaced by networks.private.dns: remove it and set "dns": ${value === false ? '"external" (the network team\'s DNS, or another environment\'s on the same VPC)' : '"zones" (the default: the same private zones as before)'}. ` +
+    `was replaced by networks.private.dns: remove it and set "dns": ${value === false ? "\"external\" (the network team's DNS, or another environment's on the same VPC)" : '"zones" (the default: the same private zones as before)'}. ` +
     '"response-policy" resolves only the names pip-airlock needs instead (docs/configuration.md: Environments that share a VPC)',
 };
 

@@ -25,12 +25,8 @@ const projectId = z
     /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/,
     "must be a Google Cloud project id: 6-30 lowercase letters, digits or hyphens, starting with a letter, not ending with a hyphen",
   );
-const region = z
-  .string()
-  .regex(/^[a-z]+-[a-z]+[0-9]{1,2}$/, 'must be a Google Cloud region such as "us-central1" or "europe-west4"');
-const zone = z
-  .string()
-  .regex(/^[a-z]+-[a-z]+[0-9]{1,2}-[a-z]$/, 'must be a Google Cloud zone such as "us-central1-a"');
+const region = z.string().regex(/^[a-z]+-[a-z]+[0-9]{1,2}$/, 'must be a Google Cloud region such as "us-central1" or "europe-west4"');
+const zone = z.string().regex(/^[a-z]+-[a-z]+[0-9]{1,2}-[a-z]$/, 'must be a Google Cloud zone such as "us-central1-a"');
 const resourceName = z
   .string()
   .regex(
@@ -78,7 +74,10 @@ const pythonFullVersion = z.string().regex(/^3\.(9|1[0-9])(\.[0-9]{1,2})?$/, 'mu
 const glibcVersion = z.string().regex(/^2\.(1[7-9]|[2-9][0-9])$/, 'must be a glibc version such as "2.36" (2.17 or newer)');
 const platform = z
   .string()
-  .regex(/^(manylinux(1|2010|2014)|manylinux_[0-9]+_[0-9]+|musllinux_[0-9]+_[0-9]+|linux)_(x86_64|aarch64)$/, 'must be a Linux wheel platform tag such as "manylinux_2_17_x86_64"');
+  .regex(
+    /^(manylinux(1|2010|2014)|manylinux_[0-9]+_[0-9]+|musllinux_[0-9]+_[0-9]+|linux)_(x86_64|aarch64)$/,
+    'must be a Linux wheel platform tag such as "manylinux_2_17_x86_64"',
+  );
 const httpsUrl = z
   .string()
   .regex(/^https:\/\/[A-Za-z0-9.-]+(:[0-9]+)?(\/[A-Za-z0-9._~%/-]*)?$/, 'must be an https:// URL such as "https://pypi.org/simple/"');
@@ -95,7 +94,10 @@ const machineType = z
   .string()
   .regex(
     /^(e2-(micro|small|medium)|f1-micro|g1-small|[a-z][a-z0-9]{1,4}-(standard|highmem|highcpu|highgpu|megagpu|ultragpu|ultramem|megamem|hypermem|edgegpu|hightpu)-[1-9][0-9]*[gt]?(-(lssd|nolssd|metal|highlssd|standardlssd))?|([a-z][a-z0-9]{1,4}-)?custom-([1-9][0-9]*|micro|small|medium)-[1-9][0-9]*(-ext)?)$/,
-    { message: 'must be a Compute Engine machine type such as "e2-small", "n2-standard-4", "n2-custom-2-4096" or "a2-highgpu-1g"', abort: true },
+    {
+      message: 'must be a Compute Engine machine type such as "e2-small", "n2-standard-4", "n2-custom-2-4096" or "a2-highgpu-1g"',
+      abort: true,
+    },
   )
   .superRefine((type, ctx) => {
     const problem = machineTypeProblem(type);
@@ -104,8 +106,10 @@ const machineType = z
 // `IMAGE_PROJECT/IMAGE_OR_FAMILY` or the resource forms GCE also accepts.
 // A refused one names the family it most likely meant (the project of a bare family name: `rocky-linux-9`);
 // the public host's only among the Debian families it can run.
-const IMAGE_FORMS = '"IMAGE_PROJECT/IMAGE_OR_FAMILY" such as "debian-cloud/debian-12", or "projects/IMAGE_PROJECT/global/images/[family/]NAME"';
-const IMAGE_FORM = /^([a-z0-9-]+\/[a-z0-9-]+|(https:\/\/www\.googleapis\.com\/compute\/v1\/)?projects\/[a-z0-9-]+\/global\/images\/(family\/)?[a-z0-9-]+)$/;
+const IMAGE_FORMS =
+  '"IMAGE_PROJECT/IMAGE_OR_FAMILY" such as "debian-cloud/debian-12", or "projects/IMAGE_PROJECT/global/images/[family/]NAME"';
+const IMAGE_FORM =
+  /^([a-z0-9-]+\/[a-z0-9-]+|(https:\/\/www\.googleapis\.com\/compute\/v1\/)?projects\/[a-z0-9-]+\/global\/images\/(family\/)?[a-z0-9-]+)$/;
 function imageField(only?: (f: ImageFamily) => boolean) {
   return z.string().regex(IMAGE_FORM, {
     error: (issue) => {
@@ -114,7 +118,9 @@ function imageField(only?: (f: ImageFamily) => boolean) {
       // The field cannot see the machine type: where the value names no CPU, the Arm twin is named too.
       const armTwin = /-(amd64|x86_64|arm64|aarch64)$/.test(given) ? undefined : suggestImage(given, "aarch64", only);
       const arm = armTwin && armTwin !== guess ? ` (or "${armTwin}" on an Arm machine type)` : "";
-      return guess ? `"${given}" names no image project: did you mean "${guess}"${arm}? (an image is ${IMAGE_FORMS})` : `must be ${IMAGE_FORMS}`;
+      return guess
+        ? `"${given}" names no image project: did you mean "${guess}"${arm}? (an image is ${IMAGE_FORMS})`
+        : `must be ${IMAGE_FORMS}`;
     },
   });
 }
@@ -160,15 +166,30 @@ const readOnlyAccess = (repository: string) =>
 /** Cleanup policies of one repository: keep the newest versions of each package, delete the old ones. */
 const cleanupPolicy = z
   .strictObject({
-    keepNewest: z.number().int().min(1).max(1000, "must be at most 1000").default(10).describe("Versions of each package always kept, however old."),
-    deleteOlderThanDays: z.number().int().min(1).max(3650, "must be at most 3650").default(365).describe("Versions older than this many days (and not among the newest kept) are deleted."),
+    keepNewest: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000, "must be at most 1000")
+      .default(10)
+      .describe("Versions of each package always kept, however old."),
+    deleteOlderThanDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(3650, "must be at most 3650")
+      .default(365)
+      .describe("Versions older than this many days (and not among the newest kept) are deleted."),
     dryRun: z.boolean().default(false).describe("Only log what would be deleted."),
   })
   .optional();
 // CMEK: Artifact Registry needs the key in the repositories' own region.
 const kmsKeyName = z
   .string()
-  .regex(/^projects\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/locations\/[a-z0-9-]+\/keyRings\/[A-Za-z0-9_-]{1,63}\/cryptoKeys\/[A-Za-z0-9_-]{1,63}$/, 'must be a Cloud KMS key such as "projects/PROJECT/locations/REGION/keyRings/RING/cryptoKeys/KEY"');
+  .regex(
+    /^projects\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/locations\/[a-z0-9-]+\/keyRings\/[A-Za-z0-9_-]{1,63}\/cryptoKeys\/[A-Za-z0-9_-]{1,63}$/,
+    'must be a Cloud KMS key such as "projects/PROJECT/locations/REGION/keyRings/RING/cryptoKeys/KEY"',
+  );
 
 // Cloud KMS resource ids (key rings, keys): its own rule, and the agent's (SIGNING_KEY) too.
 const kmsResourceId = z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, "must be a Cloud KMS name: 1-63 letters, digits, '_' or '-'");
@@ -192,7 +213,9 @@ const signingSchema = z.strictObject({
     ),
   key: kmsResourceId
     .optional()
-    .describe("The signing key: by default `mirror-signing`, or `mirror-signing-hsm` with HSM (a key keeps its protection level, and Cloud KMS never frees a name)."),
+    .describe(
+      "The signing key: by default `mirror-signing`, or `mirror-signing-hsm` with HSM (a key keeps its protection level, and Cloud KMS never frees a name).",
+    ),
   protectionLevel: z
     .enum(["SOFTWARE", "HSM"])
     .default("SOFTWARE")
@@ -205,7 +228,9 @@ const signingSchema = z.strictObject({
     .int()
     .min(1, "must be at least 1: Cloud KMS numbers a key's versions from 1")
     .default(1)
-    .describe("The key version the mirror signs with (`1` is the version Cloud KMS creates with the key). Rotation: create a version (output `signing_key`, `rotate`), then set this to its number."),
+    .describe(
+      "The key version the mirror signs with (`1` is the version Cloud KMS creates with the key). Rotation: create a version (output `signing_key`, `rotate`), then set this to its number.",
+    ),
 });
 
 // A project name as pip compares them (PEP 503 normalized): what the mirror's policy decisions name.
@@ -225,7 +250,10 @@ const advisoryId = z
   );
 const waiverReason = z
   .string()
-  .refine((reason) => firstControlCharacter(reason) === undefined, "must be one line of printable text: remove the control or line-separator character")
+  .refine(
+    (reason) => firstControlCharacter(reason) === undefined,
+    "must be one line of printable text: remove the control or line-separator character",
+  )
   .refine((reason) => reason.trim().length > 0, "must say why the advisory does not apply: a reviewer reads it")
   .refine((reason) => reason.length <= 500, "must be at most 500 characters: link the review instead");
 const githubPublisher = z
@@ -286,13 +314,17 @@ const policySchema = z.strictObject({
   publishers: z
     .record(normalizedProject, githubPublisher)
     .default({})
-    .describe('The publisher each project must come from (`github:OWNER/REPO`), instead of the first one the mirror records: `{ "keyring": "github:jaraco/keyring" }`.'),
+    .describe(
+      'The publisher each project must come from (`github:OWNER/REPO`), instead of the first one the mirror records: `{ "keyring": "github:jaraco/keyring" }`.',
+    ),
 });
 
 /** A VPC the stack creates or an existing one: `public` (mirror mode) or `private`, each field described for its side. */
 const networkSchema = (side: "public" | "private") =>
   z.strictObject({
-    name: resourceName.describe(`The ${side} VPC's name${side === "public" ? " (mirror mode)" : ""}; with \`existing\`, the existing VPC's name.`),
+    name: resourceName.describe(
+      `The ${side} VPC's name${side === "public" ? " (mirror mode)" : ""}; with \`existing\`, the existing VPC's name.`,
+    ),
     subnetCidr: cidr
       .optional()
       .describe(
@@ -302,7 +334,9 @@ const networkSchema = (side: "public" | "private") =>
     existing: z
       .strictObject({
         project: projectId.optional().describe("The project that owns the VPC (a Shared VPC host project); by default `projectId`."),
-        subnet: resourceName.describe(`The existing subnet, in \`region\`, the ${side === "public" ? "public host sits" : "private host and the fleet sit"} on.`),
+        subnet: resourceName.describe(
+          `The existing subnet, in \`region\`, the ${side === "public" ? "public host sits" : "private host and the fleet sit"} on.`,
+        ),
       })
       .optional()
       .describe(
@@ -315,7 +349,9 @@ const privateNetworkSchema = networkSchema("private").extend({
   googleApis: z
     .enum(["private", "restricted"])
     .default("private")
-    .describe("Which Google APIs VIP the private VPC reaches: `private` (199.36.153.8/30) or `restricted` (VPC Service Controls, 199.36.153.4/30)."),
+    .describe(
+      "Which Google APIs VIP the private VPC reaches: `private` (199.36.153.8/30) or `restricted` (VPC Service Controls, 199.36.153.4/30).",
+    ),
   dns: z
     .enum(["zones", "response-policy", "external"])
     .default("zones")
@@ -328,7 +364,9 @@ const privateNetworkSchema = networkSchema("private").extend({
     .string()
     .regex(/^[a-z]([-a-z0-9]*[a-z0-9])?$/, "must be lowercase letters, digits or hyphens, starting with a letter, not ending with a hyphen")
     .default(DEFAULT_NAME_PREFIX)
-    .describe("An existing VPC only: the names of what the stack adds there (rules, route, DNS) are `<namePrefix>-<environment>-<what>`, at most 63 characters in all."),
+    .describe(
+      "An existing VPC only: the names of what the stack adds there (rules, route, DNS) are `<namePrefix>-<environment>-<what>`, at most 63 characters in all.",
+    ),
   manage: z
     .strictObject({
       googleApisRoute: z
@@ -340,8 +378,13 @@ const privateNetworkSchema = networkSchema("private").extend({
       egressRules: z
         .boolean()
         .default(true)
-        .describe("The egress rules for this environment's VMs' and consumers' service accounts: tcp/443 to the VIP allowed, everything else denied and logged."),
-      iapSshRule: z.boolean().default(true).describe("The IAP SSH rule: SSH from IAP to this environment's VMs' and consumers' service accounts."),
+        .describe(
+          "The egress rules for this environment's VMs' and consumers' service accounts: tcp/443 to the VIP allowed, everything else denied and logged.",
+        ),
+      iapSshRule: z
+        .boolean()
+        .default(true)
+        .describe("The IAP SSH rule: SSH from IAP to this environment's VMs' and consumers' service accounts."),
     })
     .prefault({})
     .describe(
@@ -368,8 +411,15 @@ export const environmentSchema = z
       .enum(["mirror", "remote"])
       .default("mirror")
       .describe("`mirror`: a public host fills the auth repo from PyPI. `remote`: an Artifact Registry remote repo proxies PyPI."),
-    labels: z.record(z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, "label keys: lowercase letters, digits, '_' or '-'"), z.string().regex(/^[a-z0-9_-]{0,63}$/, "label values: at most 63 lowercase letters, digits, '_' or '-'"))
-      .refine((l) => Object.keys(l).length <= MAX_USER_LABELS, `must hold at most ${MAX_USER_LABELS} labels: Google allows 64 per resource and pip-airlock adds ${RESERVED_LABELS.join(", ")}`)
+    labels: z
+      .record(
+        z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, "label keys: lowercase letters, digits, '_' or '-'"),
+        z.string().regex(/^[a-z0-9_-]{0,63}$/, "label values: at most 63 lowercase letters, digits, '_' or '-'"),
+      )
+      .refine(
+        (l) => Object.keys(l).length <= MAX_USER_LABELS,
+        `must hold at most ${MAX_USER_LABELS} labels: Google allows 64 per resource and pip-airlock adds ${RESERVED_LABELS.join(", ")}`,
+      )
       .refine((l) => !RESERVED_LABELS.some((k) => k in l), `must not set ${RESERVED_LABELS.join(", ")}: pip-airlock sets those`)
       .default({})
       .describe(
@@ -377,13 +427,19 @@ export const environmentSchema = z
       ),
     networks: z
       .strictObject({
-        public: networkSchema("public").optional().describe("The public VPC, where the public host mirrors from the internet: needed in mirror mode only."),
-        private: privateNetworkSchema.describe("The private VPC: the private host, the fleet and the consumers' VMs, which reach Google APIs through the VIP."),
+        public: networkSchema("public")
+          .optional()
+          .describe("The public VPC, where the public host mirrors from the internet: needed in mirror mode only."),
+        private: privateNetworkSchema.describe(
+          "The private VPC: the private host, the fleet and the consumers' VMs, which reach Google APIs through the VIP.",
+        ),
       })
       .describe("The VPCs, each created by the stack or an existing one (see Bring your own network)."),
     repositories: z
       .strictObject({
-        auth: repositoryId.default("pip-auth-repo").describe("The auth repo's id: it holds only the auth helpers (keyring and the Artifact Registry backend)."),
+        auth: repositoryId
+          .default("pip-auth-repo")
+          .describe("The auth repo's id: it holds only the auth helpers (keyring and the Artifact Registry backend)."),
         private: repositoryId.default("my-private-pip-packages").describe("The id of the repository of your private packages."),
         remote: repositoryId.default("pypi-remote").describe("Remote mode: the id of the Artifact Registry remote repo that proxies PyPI."),
         vpcscPolicy: z
@@ -399,13 +455,17 @@ export const environmentSchema = z
             id: repositoryId.default("pip-all").describe("The virtual repository's id."),
           })
           .prefault({})
-          .describe("A virtual repository: one index over the private repository (priority 100) and the helpers' (50), private packages first."),
+          .describe(
+            "A virtual repository: one index over the private repository (priority 100) and the helpers' (50), private packages first.",
+          ),
         access: z
           .strictObject({
             private: z
               .strictObject({
                 readers: members.describe("IAM members granted read on the private repository, such as the workloads' accounts."),
-                writers: members.describe("IAM members granted write on the private repository, such as a CI service account that uploads."),
+                writers: members.describe(
+                  "IAM members granted write on the private repository, such as a CI service account that uploads.",
+                ),
               })
               .prefault({})
               .describe("Who reads and writes the private repository."),
@@ -420,7 +480,9 @@ export const environmentSchema = z
                   .array(z.string())
                   .max(0, "must stay empty: the auth repo holds only what the mirror uploads, and only the public host writes to it")
                   .default([])
-                  .describe("Must stay empty: the auth repo takes no writers, as it holds only what the mirror uploads and only the public host writes to it."),
+                  .describe(
+                    "Must stay empty: the auth repo takes no writers, as it holds only what the mirror uploads and only the public host writes to it.",
+                  ),
               })
               .prefault({})
               .describe("Who reads the auth repo (it takes no writers: only the public host writes to it)."),
@@ -428,7 +490,7 @@ export const environmentSchema = z
           .prefault({})
           .describe(
             "IAM members granted each repository beyond the airlock hosts, on the repository (never a project role): `serviceAccount:`, `group:`, `user:`, `domain:`, `principal://`, `principalSet://`; " +
-              "never `allUsers` or `allAuthenticatedUsers`. Prefixes are case-sensitive (`ServiceAccount:` gets \"use `serviceAccount:`\"), a service account's email (`…gserviceaccount.com`) is `serviceAccount:`, " +
+              'never `allUsers` or `allAuthenticatedUsers`. Prefixes are case-sensitive (`ServiceAccount:` gets "use `serviceAccount:`"), a service account\'s email (`…gserviceaccount.com`) is `serviceAccount:`, ' +
               "never `group:` or `user:`, and a bare email gets the prefix it needs; the JSON Schema refuses a member of no known form.",
           ),
         cleanup: z
@@ -444,7 +506,9 @@ export const environmentSchema = z
           .describe("Cleanup policies of the repositories: none unless set."),
         kmsKeyName: kmsKeyName
           .optional()
-          .describe("The Cloud KMS key (CMEK) of every repository the stack creates, in the repositories' region; it must exist before a deploy."),
+          .describe(
+            "The Cloud KMS key (CMEK) of every repository the stack creates, in the repositories' region; it must exist before a deploy.",
+          ),
       })
       .prefault({})
       .describe("The Artifact Registry repositories the stack creates, and who may read or write them."),
@@ -500,7 +564,9 @@ export const environmentSchema = z
               "Make it with `recipes/make-lock.sh` (see Locks). A line with a control or line-separator character is refused by its number (pip would start a new line at U+2028 or U+0085); Windows line endings are fine. " +
               "A lock the synth cannot read is refused with the way to make it (`recipes/make-lock.sh`, Locks). Paths here and in `hosts.keyringVenv` separate folders with `/` (a `\\` is refused with the path written with `/`).",
           ),
-        sourceIndexUrl: httpsUrl.default("https://pypi.org/simple/").describe("Where the mirror downloads from: a package index's https:// URL."),
+        sourceIndexUrl: httpsUrl
+          .default("https://pypi.org/simple/")
+          .describe("Where the mirror downloads from: a package index's https:// URL."),
         stopWhenDone: z
           .boolean()
           .default(true)
@@ -526,13 +592,19 @@ export const environmentSchema = z
           .describe(
             "The schedule job's service account id, by default the public host's account id plus `-sched`. It may only start that VM (a custom role of `compute.instances.start`, bound on the instance).",
           ),
-        signing: signingSchema.optional().describe("Mirror mode: the Cloud KMS key the mirror signs what it publishes with (its defaults when absent)."),
+        signing: signingSchema
+          .optional()
+          .describe("Mirror mode: the Cloud KMS key the mirror signs what it publishes with (its defaults when absent)."),
         policy: policySchema
           .optional()
-          .describe("Mirror mode: the cooldown, vulnerability and provenance checks of what the mirror lets into the auth repo (their defaults when absent)."),
+          .describe(
+            "Mirror mode: the cooldown, vulnerability and provenance checks of what the mirror lets into the auth repo (their defaults when absent).",
+          ),
       })
       .prefault({})
-      .describe("What the mirror serves and how it runs (mirror mode); the packages, the bootstrap's pip and the lock shape the bootstrap in either mode."),
+      .describe(
+        "What the mirror serves and how it runs (mirror mode); the packages, the bootstrap's pip and the lock shape the bootstrap in either mode.",
+      ),
     hosts: z
       .strictObject({
         machineType: machineType
@@ -543,7 +615,9 @@ export const environmentSchema = z
           ),
         image: image
           .default("debian-cloud/debian-12")
-          .describe("The private host's image, any of Supported images (a custom one declares its target in `mirror.targets`): its CPython and glibc are a target of the mirror."),
+          .describe(
+            "The private host's image, any of Supported images (a custom one declares its target in `mirror.targets`): its CPython and glibc are a target of the mirror.",
+          ),
         publicImage: publicImage
           .default("debian-cloud/debian-12")
           .describe("The public host's image: Debian 12 or 13 (the mirror installs its tools with apt), whatever the private side runs."),
@@ -555,10 +629,14 @@ export const environmentSchema = z
           .describe("`false`: no private host; the stack makes the repositories, the network plumbing and the bootstrap for your own VMs."),
         publicAccountId: accountId
           .optional()
-          .describe("The public host's service account id, by default `publicName` (a host name that is no valid account id, 6-30 characters, needs one)."),
+          .describe(
+            "The public host's service account id, by default `publicName` (a host name that is no valid account id, 6-30 characters, needs one).",
+          ),
         privateAccountId: accountId
           .optional()
-          .describe("The private host's service account id, by default `privateName` (a host name that is no valid account id, 6-30 characters, needs one)."),
+          .describe(
+            "The private host's service account id, by default `privateName` (a host name that is no valid account id, 6-30 characters, needs one).",
+          ),
         keyringVenv: ownedDirectory
           .prefault("/opt/pip-airlock/keyring")
           .describe(
@@ -570,8 +648,20 @@ export const environmentSchema = z
       .describe("The public host (mirror mode: it fills the auth repo) and the private host (it installs from the repositories)."),
     retries: z
       .strictObject({
-        maxAttempts: z.number().int().min(1).max(30, "must be at most 30").default(8).describe("Attempts of every network retry in the scripts."),
-        maxBackoffSeconds: z.number().int().min(1).max(600, "must be at most 600").default(30).describe("The longest wait, in seconds, between two attempts of a network retry in the scripts."),
+        maxAttempts: z
+          .number()
+          .int()
+          .min(1)
+          .max(30, "must be at most 30")
+          .default(8)
+          .describe("Attempts of every network retry in the scripts."),
+        maxBackoffSeconds: z
+          .number()
+          .int()
+          .min(1)
+          .max(600, "must be at most 600")
+          .default(30)
+          .describe("The longest wait, in seconds, between two attempts of a network retry in the scripts."),
         waitAttempts: z
           .number()
           .int()
@@ -586,7 +676,10 @@ export const environmentSchema = z
       .strictObject({
         name: z
           .string()
-          .regex(/^[a-z]([-a-z0-9]{0,56}[a-z0-9])?$/, "must be 1-58 lowercase letters, digits or hyphens, starting with a letter, not ending with a hyphen")
+          .regex(
+            /^[a-z]([-a-z0-9]{0,56}[a-z0-9])?$/,
+            "must be 1-58 lowercase letters, digits or hyphens, starting with a letter, not ending with a hyphen",
+          )
           .describe("The name prefix of the template, and the managed instance group's name (it adds 5 characters per VM)."),
         size: z
           .number()
@@ -607,15 +700,21 @@ export const environmentSchema = z
           ),
         image: image
           .default("debian-cloud/debian-12")
-          .describe("The VMs' image, as `hosts.image`: its CPython and glibc are a target of the mirror; its CPU must be that of `fleet.machineType`."),
-        accountId: accountId.optional().describe("The fleet's own service account id (a reader of the repositories), by default the fleet's name; never a host's."),
+          .describe(
+            "The VMs' image, as `hosts.image`: its CPython and glibc are a target of the mirror; its CPU must be that of `fleet.machineType`.",
+          ),
+        accountId: accountId
+          .optional()
+          .describe("The fleet's own service account id (a reader of the repositories), by default the fleet's name; never a host's."),
         bootDisk: bootDiskSchema,
         accelerators: acceleratorsSchema,
         zones: z
           .array(zone)
           .min(1, "must list at least one zone (or remove it for a zonal group in zone)")
           .optional()
-          .describe("Zones of `region` for a regional group (`google_compute_region_instance_group_manager`, with `distributionPolicyZones`) instead of the zonal one in `zone`."),
+          .describe(
+            "Zones of `region` for a regional group (`google_compute_region_instance_group_manager`, with `distributionPolicyZones`) instead of the zonal one in `zone`.",
+          ),
         updatePolicy: updatePolicySchema.optional(),
         autoscaling: autoscalingSchema.optional(),
         healthCheck: healthCheckSchema.optional(),
@@ -657,10 +756,34 @@ export const environmentSchema = z
       .describe("What the networks log."),
     timeouts: z
       .strictObject({
-        downloadSeconds: z.number().int().min(30, "must be at least 30").max(7200, "must be at most 7200").default(900).describe("The mirror's download from the source index."),
-        uploadSeconds: z.number().int().min(30, "must be at least 30").max(7200, "must be at most 7200").default(600).describe("The mirror's upload to the auth repo."),
-        installSeconds: z.number().int().min(30, "must be at least 30").max(7200, "must be at most 7200").default(600).describe("A host's pip install from the repositories (the bootstrap, the probe)."),
-        pipSocketSeconds: z.number().int().min(5, "must be at least 5").max(600, "must be at most 600").default(60).describe("pip's socket timeout (`--timeout`): how long pip waits on a silent connection."),
+        downloadSeconds: z
+          .number()
+          .int()
+          .min(30, "must be at least 30")
+          .max(7200, "must be at most 7200")
+          .default(900)
+          .describe("The mirror's download from the source index."),
+        uploadSeconds: z
+          .number()
+          .int()
+          .min(30, "must be at least 30")
+          .max(7200, "must be at most 7200")
+          .default(600)
+          .describe("The mirror's upload to the auth repo."),
+        installSeconds: z
+          .number()
+          .int()
+          .min(30, "must be at least 30")
+          .max(7200, "must be at most 7200")
+          .default(600)
+          .describe("A host's pip install from the repositories (the bootstrap, the probe)."),
+        pipSocketSeconds: z
+          .number()
+          .int()
+          .min(5, "must be at least 5")
+          .max(600, "must be at most 600")
+          .default(60)
+          .describe("pip's socket timeout (`--timeout`): how long pip waits on a silent connection."),
         dpkgLockSeconds: z
           .number()
           .int()
@@ -687,42 +810,77 @@ export const environmentSchema = z
   })
   .superRefine((env, ctx) => {
     if (!env.zone.startsWith(`${env.region}-`)) {
-      ctx.addIssue({ code: "custom", path: ["zone"], message: `must be a zone of region "${env.region}", such as "${env.region}-${REGION_ZONES[env.region]?.[0] ?? "a"}"` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["zone"],
+        message: `must be a zone of region "${env.region}", such as "${env.region}-${REGION_ZONES[env.region]?.[0] ?? "a"}"`,
+      });
     }
     const badZone = zoneProblem(env.region, env.zone);
     if (badZone) ctx.addIssue({ code: "custom", path: ["zone"], message: badZone });
     const publicNetwork = env.networks.public;
     if (env.mode === "mirror" && !publicNetwork) {
-      ctx.addIssue({ code: "custom", path: ["networks", "public"], message: 'is required in mirror mode: add { "name": ..., "subnetCidr": ... } or use mode "remote"' });
+      ctx.addIssue({
+        code: "custom",
+        path: ["networks", "public"],
+        message: 'is required in mirror mode: add { "name": ..., "subnetCidr": ... } or use mode "remote"',
+      });
     }
     for (const side of ["public", "private"] as const) {
       const network = env.networks[side];
       if (!network) continue;
       if (!network.existing && !network.subnetCidr) {
-        ctx.addIssue({ code: "custom", path: ["networks", side, "subnetCidr"], message: `is required when the stack creates the VPC: add a range, or name an existing subnet in networks.${side}.existing` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["networks", side, "subnetCidr"],
+          message: `is required when the stack creates the VPC: add a range, or name an existing subnet in networks.${side}.existing`,
+        });
       }
       if (network.existing && network.subnetCidr) {
-        ctx.addIssue({ code: "custom", path: ["networks", side, "subnetCidr"], message: "does not apply to an existing VPC (its subnet has its range): remove it" });
+        ctx.addIssue({
+          code: "custom",
+          path: ["networks", side, "subnetCidr"],
+          message: "does not apply to an existing VPC (its subnet has its range): remove it",
+        });
       }
     }
     const privateNet = env.networks.private;
     if (!privateNet.existing && Object.values(privateNet.manage).includes(false)) {
-      ctx.addIssue({ code: "custom", path: ["networks", "private", "manage"], message: "applies to an existing VPC only: a VPC the stack creates always gets its route, zones and rules" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["networks", "private", "manage"],
+        message: "applies to an existing VPC only: a VPC the stack creates always gets its route, zones and rules",
+      });
     }
     if (!privateNet.existing && privateNet.dns === "external") {
-      ctx.addIssue({ code: "custom", path: ["networks", "private", "dns"], message: '"external" applies to an existing VPC only: a VPC the stack creates has no other DNS. Use "zones" or "response-policy"' });
+      ctx.addIssue({
+        code: "custom",
+        path: ["networks", "private", "dns"],
+        message: '"external" applies to an existing VPC only: a VPC the stack creates has no other DNS. Use "zones" or "response-policy"',
+      });
     }
-    if (privateNet.existing && privateNet.manage.egressRules && !env.hosts.createPrivateHost && !env.fleet && Object.keys(env.consumers).length === 0) {
+    if (
+      privateNet.existing &&
+      privateNet.manage.egressRules &&
+      !env.hosts.createPrivateHost &&
+      !env.fleet &&
+      Object.keys(env.consumers).length === 0
+    ) {
       ctx.addIssue({
         code: "custom",
         path: ["networks", "private", "manage", "egressRules"],
-        message: "has no airlock VM to apply to in an existing VPC (no private host, no fleet, no consumers), and the stack never restricts other VMs there: set it to false and restrict egress yourself",
+        message:
+          "has no airlock VM to apply to in an existing VPC (no private host, no fleet, no consumers), and the stack never restricts other VMs there: set it to false and restrict egress yourself",
       });
     }
     const pub = publicNetwork?.subnetCidr ? parseCidr(publicNetwork.subnetCidr) : undefined;
     const priv = privateNet.subnetCidr ? parseCidr(privateNet.subnetCidr) : undefined;
     if (publicNetwork && pub && priv && overlaps(pub, priv)) {
-      ctx.addIssue({ code: "custom", path: ["networks", "private", "subnetCidr"], message: `overlaps networks.public.subnetCidr (${publicNetwork.subnetCidr}): choose a range outside it` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["networks", "private", "subnetCidr"],
+        message: `overlaps networks.public.subnetCidr (${publicNetwork.subnetCidr}): choose a range outside it`,
+      });
     }
     const repos = env.repositories;
     const ids = [
@@ -735,7 +893,11 @@ export const environmentSchema = z
     for (const [key, id] of ids) {
       const other = seen.get(id);
       if (other) {
-        ctx.addIssue({ code: "custom", path: ["repositories", key === "virtual" ? "virtual" : key], message: `repeats the id "${id}" of repositories.${other}: every repository needs its own id` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["repositories", key === "virtual" ? "virtual" : key],
+          message: `repeats the id "${id}" of repositories.${other}: every repository needs its own id`,
+        });
       }
       seen.set(id, key);
     }
@@ -753,7 +915,11 @@ export const environmentSchema = z
       }
     }
     if (env.fleet && env.fleet.accountId === undefined && !ACCOUNT_ID.test(env.fleet.name)) {
-      ctx.addIssue({ code: "custom", path: ["fleet", "accountId"], message: `defaults to fleet.name "${env.fleet.name}", which is no service account id (${ACCOUNT_ID_RULE}): set fleet.accountId` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["fleet", "accountId"],
+        message: `defaults to fleet.name "${env.fleet.name}", which is no service account id (${ACCOUNT_ID_RULE}): set fleet.accountId`,
+      });
     }
     for (const problem of env.fleet ? fleetProblems(env.fleet, env.region) : []) {
       ctx.addIssue({ code: "custom", path: ["fleet", ...problem.path], message: problem.message });
@@ -763,32 +929,68 @@ export const environmentSchema = z
     const helpers = helperPackageProblem(env.mirror.packages);
     if (helpers) ctx.addIssue({ code: "custom", path: ["mirror", "packages"], message: helpers });
     for (const problem of vmArchProblems(env)) ctx.addIssue({ code: "custom", path: problem.path, message: problem.message });
-    if (env.networks.private.allowEgress.length > 0 && !env.hosts.createPrivateHost && !env.fleet && Object.keys(env.consumers).length === 0) {
-      ctx.addIssue({ code: "custom", path: ["networks", "private", "allowEgress"], message: "holds for the private host, the fleet and the consumers, and the stack has none: remove it, or add a fleet or a consumer" });
+    if (
+      env.networks.private.allowEgress.length > 0 &&
+      !env.hosts.createPrivateHost &&
+      !env.fleet &&
+      Object.keys(env.consumers).length === 0
+    ) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["networks", "private", "allowEgress"],
+        message: "holds for the private host, the fleet and the consumers, and the stack has none: remove it, or add a fleet or a consumer",
+      });
     }
-    const fleetAccount = env.fleet ? env.fleet.accountId ?? env.fleet.name : undefined;
+    const fleetAccount = env.fleet ? (env.fleet.accountId ?? env.fleet.name) : undefined;
     if (fleetAccount && [accountIds(env).public, accountIds(env).private].includes(fleetAccount)) {
-      ctx.addIssue({ code: "custom", path: ["fleet", "accountId"], message: `"${fleetAccount}" is already a host's service account: the fleet gets its own` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["fleet", "accountId"],
+        message: `"${fleetAccount}" is already a host's service account: the fleet gets its own`,
+      });
     }
     if (accountIds(env).public === accountIds(env).private) {
-      ctx.addIssue({ code: "custom", path: ["hosts", "privateAccountId"], message: "must differ from hosts.publicAccountId: each host gets its own service account" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["hosts", "privateAccountId"],
+        message: "must differ from hosts.publicAccountId: each host gets its own service account",
+      });
     }
     const kmsLocation = env.repositories.kmsKeyName?.split("/")[3];
     if (kmsLocation && kmsLocation !== env.region) {
-      ctx.addIssue({ code: "custom", path: ["repositories", "kmsKeyName"], message: `is in location "${kmsLocation}": Artifact Registry needs a key in the repositories' region "${env.region}"` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["repositories", "kmsKeyName"],
+        message: `is in location "${kmsLocation}": Artifact Registry needs a key in the repositories' region "${env.region}"`,
+      });
     }
-    const absent: Array<["auth" | "remote", boolean]> = [["auth", env.mode === "remote"], ["remote", env.mode === "mirror"]];
+    const absent: Array<["auth" | "remote", boolean]> = [
+      ["auth", env.mode === "remote"],
+      ["remote", env.mode === "mirror"],
+    ];
     for (const [repo, missing] of absent) {
       if (missing && env.repositories.access[repo].readers.length > 0) {
-        ctx.addIssue({ code: "custom", path: ["repositories", "access", repo, "readers"], message: `names readers of the ${repo} repository, which ${env.mode} mode does not create: remove them` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["repositories", "access", repo, "readers"],
+          message: `names readers of the ${repo} repository, which ${env.mode} mode does not create: remove them`,
+        });
       }
     }
     if (env.repositories.access.virtual.readers.length > 0 && !env.repositories.virtual.enabled) {
-      ctx.addIssue({ code: "custom", path: ["repositories", "access", "virtual", "readers"], message: "names readers of a virtual repository that is not enabled: set repositories.virtual.enabled or remove them" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["repositories", "access", "virtual", "readers"],
+        message: "names readers of a virtual repository that is not enabled: set repositories.virtual.enabled or remove them",
+      });
     }
     const scheduleAccount = env.mirror.scheduleAccountId ?? `${accountIds(env).public}-sched`;
     if (env.mirror.schedule && env.mode === "mirror" && env.mirror.scheduleAccountId === undefined && !ACCOUNT_ID.test(scheduleAccount)) {
-      ctx.addIssue({ code: "custom", path: ["mirror", "scheduleAccountId"], message: `defaults to "${scheduleAccount}", which is no service account id (${ACCOUNT_ID_RULE}): set mirror.scheduleAccountId` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["mirror", "scheduleAccountId"],
+        message: `defaults to "${scheduleAccount}", which is no service account id (${ACCOUNT_ID_RULE}): set mirror.scheduleAccountId`,
+      });
     }
     // Remote mode has no mirror: there the schedule is ignored, and stopWhenDone with it.
     if (env.mirror.schedule && env.mode === "mirror" && !env.mirror.stopWhenDone) {
@@ -826,13 +1028,27 @@ export const environmentSchema = z
     }
     const policy = env.mirror.policy;
     if (policy && policy.minReleaseAgeDays === 0 && policy.ageExempt.length > 0) {
-      ctx.addIssue({ code: "custom", path: ["mirror", "policy", "ageExempt"], message: "exempts projects from a cooldown that is off (minReleaseAgeDays 0): remove them, or set mirror.policy.minReleaseAgeDays" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["mirror", "policy", "ageExempt"],
+        message: "exempts projects from a cooldown that is off (minReleaseAgeDays 0): remove them, or set mirror.policy.minReleaseAgeDays",
+      });
     }
     if (policy && policy.vulnerabilities === "off" && policy.waivers.length > 0) {
-      ctx.addIssue({ code: "custom", path: ["mirror", "policy", "waivers"], message: 'waive advisories the mirror does not look up (vulnerabilities "off"): remove them, or set mirror.policy.vulnerabilities to "refuse" or "report"' });
+      ctx.addIssue({
+        code: "custom",
+        path: ["mirror", "policy", "waivers"],
+        message:
+          'waive advisories the mirror does not look up (vulnerabilities "off"): remove them, or set mirror.policy.vulnerabilities to "refuse" or "report"',
+      });
     }
     if (policy && policy.provenance === "off" && Object.keys(policy.publishers).length > 0) {
-      ctx.addIssue({ code: "custom", path: ["mirror", "policy", "publishers"], message: 'name publishers the mirror does not check (provenance "off"): remove them, or set mirror.policy.provenance to "refuse-changed" or "record"' });
+      ctx.addIssue({
+        code: "custom",
+        path: ["mirror", "policy", "publishers"],
+        message:
+          'name publishers the mirror does not check (provenance "off"): remove them, or set mirror.policy.provenance to "refuse-changed" or "record"',
+      });
     }
     // The CMEK key must exist before the stack (docs/configuration.md); the stack creates the signing key ring itself.
     const cmekRing = env.repositories.kmsKeyName?.split("/").slice(0, 6).join("/");
@@ -846,7 +1062,11 @@ export const environmentSchema = z
     }
   })
   .superRefine((env, ctx) => {
-    for (const problem of [...resolveTargets(env).problems, ...publicImageProblems(env), ...consumerProblems(env.consumers, consumersContext(env))]) {
+    for (const problem of [
+      ...resolveTargets(env).problems,
+      ...publicImageProblems(env),
+      ...consumerProblems(env.consumers, consumersContext(env)),
+    ]) {
       ctx.addIssue({ code: "custom", path: problem.path, message: problem.message });
     }
   })
@@ -857,10 +1077,19 @@ export const environmentSchema = z
       hosts: { ...env.hosts, publicAccountId: accountIds(env).public, privateAccountId: accountIds(env).private },
       fleet: env.fleet ? { ...resolveFleet(env.fleet), accountId: env.fleet.accountId ?? env.fleet.name } : undefined,
       consumers: Object.fromEntries(
-        Object.entries(env.consumers).map(([name, c]) => [name, { ...c, repositories: consumerRepositories(c, env.mode, env.repositories.virtual.enabled) }]),
+        Object.entries(env.consumers).map(([name, c]) => [
+          name,
+          { ...c, repositories: consumerRepositories(c, env.mode, env.repositories.virtual.enabled) },
+        ]),
       ),
     };
-    if (env.mode === "remote") return { ...resolved, mode: "remote" as const, mirror: { ...resolved.mirror, signing: undefined, policy: undefined }, schedule: undefined };
+    if (env.mode === "remote")
+      return {
+        ...resolved,
+        mode: "remote" as const,
+        mirror: { ...resolved.mirror, signing: undefined, policy: undefined },
+        schedule: undefined,
+      };
     const publicNetwork = env.networks.public;
     if (!publicNetwork) {
       // Unreachable: superRefine refuses this first, and zod runs a transform on a valid value only.
@@ -878,7 +1107,11 @@ export const environmentSchema = z
       },
       networks: { ...env.networks, public: publicNetwork },
       schedule: env.mirror.schedule
-        ? { cron: env.mirror.schedule, timeZone: env.mirror.scheduleTimeZone, accountId: env.mirror.scheduleAccountId ?? `${accountIds(env).public}-sched` }
+        ? {
+            cron: env.mirror.schedule,
+            timeZone: env.mirror.scheduleTimeZone,
+            accountId: env.mirror.scheduleAccountId ?? `${accountIds(env).public}-sched`,
+          }
         : undefined,
     };
   });
@@ -887,24 +1120,43 @@ export const environmentSchema = z
 function consumersContext(env: {
   readonly mode: "mirror" | "remote";
   readonly projectId: string;
-  readonly hosts: { readonly publicName: string; readonly privateName: string; readonly publicAccountId?: string; readonly privateAccountId?: string; readonly createPrivateHost: boolean };
+  readonly hosts: {
+    readonly publicName: string;
+    readonly privateName: string;
+    readonly publicAccountId?: string;
+    readonly privateAccountId?: string;
+    readonly createPrivateHost: boolean;
+  };
   readonly fleet?: { readonly name: string; readonly accountId?: string };
   readonly mirror: { readonly schedule?: string; readonly scheduleAccountId?: string };
-  readonly repositories: { readonly virtual: { readonly enabled: boolean }; readonly access: Record<"auth" | "remote" | "private" | "virtual", { readonly readers: readonly string[] }> };
-  readonly networks: { readonly private: { readonly existing?: unknown; readonly manage: { readonly iapSshRule: boolean; readonly egressRules: boolean } } };
+  readonly repositories: {
+    readonly virtual: { readonly enabled: boolean };
+    readonly access: Record<"auth" | "remote" | "private" | "virtual", { readonly readers: readonly string[] }>;
+  };
+  readonly networks: {
+    readonly private: { readonly existing?: unknown; readonly manage: { readonly iapSshRule: boolean; readonly egressRules: boolean } };
+  };
 }): ConsumersContext {
   const ids = accountIds(env);
   const own: Array<[string, string | undefined]> = [
     ["hosts.publicAccountId", env.mode === "mirror" ? ids.public : undefined],
     ["hosts.privateAccountId", env.hosts.createPrivateHost ? ids.private : undefined],
-    ["fleet.accountId", env.fleet ? env.fleet.accountId ?? env.fleet.name : undefined],
-    ["mirror.scheduleAccountId", env.mode === "mirror" && env.mirror.schedule ? env.mirror.scheduleAccountId ?? `${ids.public}-sched` : undefined],
+    ["fleet.accountId", env.fleet ? (env.fleet.accountId ?? env.fleet.name) : undefined],
+    [
+      "mirror.scheduleAccountId",
+      env.mode === "mirror" && env.mirror.schedule ? (env.mirror.scheduleAccountId ?? `${ids.public}-sched`) : undefined,
+    ],
   ];
   const priv = env.networks.private;
   return {
     mode: env.mode,
     virtualEnabled: env.repositories.virtual.enabled,
-    readers: { auth: env.repositories.access.auth.readers, remote: env.repositories.access.remote.readers, private: env.repositories.access.private.readers, virtual: env.repositories.access.virtual.readers },
+    readers: {
+      auth: env.repositories.access.auth.readers,
+      remote: env.repositories.access.remote.readers,
+      private: env.repositories.access.private.readers,
+      virtual: env.repositories.access.virtual.readers,
+    },
     ownAccounts: own.flatMap(([field, id]) => (id ? [{ field, email: `${id}@${env.projectId}.iam.gserviceaccount.com` }] : [])),
     ownRuleAccounts: (env.hosts.createPrivateHost ? 1 : 0) + (env.fleet ? 1 : 0),
     rulesNameAccounts: !priv.existing || priv.manage.iapSshRule || priv.manage.egressRules,
@@ -932,7 +1184,9 @@ export function signingKeyName(config: MirrorModeConfig): string {
 /** The mirror's policy, resolved (mirror mode). */
 export type MirrorPolicy = MirrorModeConfig["mirror"]["policy"];
 
-export const environmentName = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, "environment names: lowercase letters, digits or '-', starting with a letter");
+export const environmentName = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,30}$/, "environment names: lowercase letters, digits or '-', starting with a letter");
 
 /**
  * The config file: the settings of one environment, plus optional `environments` whose entries override
@@ -942,10 +1196,17 @@ export const configFileSchema = z.looseObject({
   $schema: z
     .string()
     .optional()
-    .describe("The JSON Schema editors validate and complete the file with: `../schema/pip-airlock.schema.json` from `config/`. The synth ignores it; only at the top level."),
+    .describe(
+      "The JSON Schema editors validate and complete the file with: `../schema/pip-airlock.schema.json` from `config/`. The synth ignores it; only at the top level.",
+    ),
   name: environmentName.default("airlock").describe("The stack's name when there are no `environments`."),
   environments: z
-    .record(environmentName, z.record(z.string(), z.unknown()).describe("One environment's settings: any of the top-level ones, overriding them; `null` removes one."))
+    .record(
+      environmentName,
+      z
+        .record(z.string(), z.unknown())
+        .describe("One environment's settings: any of the top-level ones, overriding them; `null` removes one."),
+    )
     .optional()
     .describe(
       'One stack per entry, such as `{ "dev": {...}, "prod": {...} }`: each entry\'s settings are merged over the top-level ones (objects key by key, lists replaced). ' +

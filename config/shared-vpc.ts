@@ -38,7 +38,9 @@ export function nameLengthProblems(environment: string, c: EnvironmentConfig, pr
   const room = NAME_MAX - suffix.length - 1;
   const orEntry = entryField ? `, or shorten ${entryField}` : "";
   if (!net.existing) {
-    return [`${prefix}networks.private.name: "${net.name}" makes the firewall rule "${longest}" (${longest.length} characters); Compute Engine allows ${NAME_MAX}: use a VPC name of at most ${Math.max(room, 1)} characters${orEntry}`];
+    return [
+      `${prefix}networks.private.name: "${net.name}" makes the firewall rule "${longest}" (${longest.length} characters); Compute Engine allows ${NAME_MAX}: use a VPC name of at most ${Math.max(room, 1)} characters${orEntry}`,
+    ];
   }
   return [
     `${prefix}networks.private.namePrefix: "${net.namePrefix}" with the environment "${environment}" makes the firewall rule "${longest}" (${longest.length} characters); ` +
@@ -59,7 +61,10 @@ const ownsDns = (c: EnvironmentConfig) => !c.networks.private.existing || c.netw
  * for the other), one VIP for all: refused otherwise, each line naming the field to change and where.
  * Every other environment on that VPC depends on the owner.
  */
-export function vpcSharing(envs: readonly Environment[], named: boolean): { problems: string[]; sharing: Map<string, VpcSharing>; notes: Map<string, string[]> } {
+export function vpcSharing(
+  envs: readonly Environment[],
+  named: boolean,
+): { problems: string[]; sharing: Map<string, VpcSharing>; notes: Map<string, string[]> } {
   const field = (env: string, f: string) => `${named ? `environments.${env}.` : ""}networks.private.${f}`;
   const problems: string[] = [];
   const sharing = new Map<string, VpcSharing>();

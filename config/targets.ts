@@ -1,4 +1,14 @@
-import { familyOfOsKey, ImageFamily, lookupImage, minorVersion, parseImage, platformsFor, PythonTarget, suggestImage, TargetArch } from "./images";
+import {
+  familyOfOsKey,
+  ImageFamily,
+  lookupImage,
+  minorVersion,
+  parseImage,
+  platformsFor,
+  PythonTarget,
+  suggestImage,
+  TargetArch,
+} from "./images";
 import { machineArch } from "./machine-types";
 
 /** One wheel target of the mirror: a CPython on a glibc and CPU, with the platform tags its pip accepts. */
@@ -14,7 +24,12 @@ export type DeclaredTarget = string | PythonTarget;
 /** The settings the targets are derived from (validated field by field already). */
 export interface TargetSettings {
   readonly mode: "mirror" | "remote";
-  readonly hosts: { readonly image: string; readonly publicImage: string; readonly createPrivateHost: boolean; readonly machineType?: string };
+  readonly hosts: {
+    readonly image: string;
+    readonly publicImage: string;
+    readonly createPrivateHost: boolean;
+    readonly machineType?: string;
+  };
   readonly fleet?: { readonly image: string; readonly machineType?: string };
   /** Other teams' workloads (config/consumers.ts): their targets join the mirror's. */
   readonly consumers?: Readonly<Record<string, { readonly targets: readonly DeclaredTarget[] }>>;
@@ -44,14 +59,22 @@ function describe(t: PythonTarget): string {
  * field's own refusal (config/schema.ts, with its did-you-mean): nothing more is said of it here. `arch` is the
  * CPU of the VM's machine type, when known, for the did-you-mean.
  */
-function imageFamily(image: string, path: (string | number)[], problems: TargetProblem[], arch?: TargetArch): ImageFamily | "custom" | undefined {
+function imageFamily(
+  image: string,
+  path: (string | number)[],
+  problems: TargetProblem[],
+  arch?: TargetArch,
+): ImageFamily | "custom" | undefined {
   if (!parseImage(image)) return undefined;
   const found = lookupImage(image);
   if (found.kind === "custom") return "custom";
   if (found.kind === "misspelt") {
     const guess = suggestImage(image, arch);
     const hint = guess ? `did you mean "${guess}"?` : "use one of its families";
-    problems.push({ path, message: `"${image}" is no image family of ${found.project} that pip-airlock knows: ${hint} (known: ${found.families.join(", ")})` });
+    problems.push({
+      path,
+      message: `"${image}" is no image family of ${found.project} that pip-airlock knows: ${hint} (known: ${found.families.join(", ")})`,
+    });
     return undefined;
   }
   if (found.family.refused) {
@@ -75,7 +98,9 @@ export function resolveTargets(s: TargetSettings): { targets: MirrorTarget[]; pr
   const customVms: Array<{ path: string[]; image: string }> = [];
 
   const vmImages: Array<[string[], string, string | undefined]> = [
-    ...(s.hosts.createPrivateHost ? [[["hosts", "image"], s.hosts.image, s.hosts.machineType] as [string[], string, string | undefined]] : []),
+    ...(s.hosts.createPrivateHost
+      ? [[["hosts", "image"], s.hosts.image, s.hosts.machineType] as [string[], string, string | undefined]]
+      : []),
     ...(s.fleet ? [[["fleet", "image"], s.fleet.image, s.fleet.machineType] as [string[], string, string | undefined]] : []),
   ];
   // A VM whose image is in no form GCE accepts: refused by its field; it is no reason to ask for mirror.targets.
@@ -100,7 +125,10 @@ export function resolveTargets(s: TargetSettings): { targets: MirrorTarget[]; pr
       }
       const family = imageFamily(declared, path, problems);
       if (family === "custom") {
-        problems.push({ path, message: `"${declared}" is not an image family pip-airlock knows: for a custom image, say what it runs, e.g. ${EXAMPLE_TARGET}` });
+        problems.push({
+          path,
+          message: `"${declared}" is not an image family pip-airlock knows: for a custom image, say what it runs, e.g. ${EXAMPLE_TARGET}`,
+        });
       } else if (family) found.push({ target: family.target, by });
     });
   declare(s.mirror.targets, ["mirror", "targets"]);
@@ -148,13 +176,20 @@ export function resolveTargets(s: TargetSettings): { targets: MirrorTarget[]; pr
 }
 
 /** `mirror.pythonVersions` / `.targetImage` / `.targetArch`: checked against the VMs, or the targets when there is none. */
-function legacyTargets(s: TargetSettings, vms: Array<{ field: string; image: string; family: ImageFamily }>, problems: TargetProblem[]): Array<{ target: PythonTarget; by: string }> {
+function legacyTargets(
+  s: TargetSettings,
+  vms: Array<{ field: string; image: string; family: ImageFamily }>,
+  problems: TargetProblem[],
+): Array<{ target: PythonTarget; by: string }> {
   const { pythonVersions, targetImage, targetArch } = s.mirror;
   if (pythonVersions === undefined && targetImage === undefined && targetArch === undefined) return [];
   const arch = targetArch ?? vms[0]?.family.target.arch ?? "x86_64";
   const family = targetImage === undefined ? undefined : familyOfOsKey(targetImage, arch);
   if (targetImage !== undefined && !family) {
-    problems.push({ path: ["mirror", "targetImage"], message: `"${targetImage}" has no ${arch} image pip-airlock knows: remove it (${FOLLOW_IMAGES})` });
+    problems.push({
+      path: ["mirror", "targetImage"],
+      message: `"${targetImage}" has no ${arch} image pip-airlock knows: remove it (${FOLLOW_IMAGES})`,
+    });
     return [];
   }
   if (family?.refused) {
@@ -165,11 +200,17 @@ function legacyTargets(s: TargetSettings, vms: Array<{ field: string; image: str
   for (const vm of vms) {
     const t = vm.family.target;
     if (targetImage !== undefined && vm.family.osKey !== targetImage) {
-      problems.push({ path: ["mirror", "targetImage"], message: `"${targetImage}" contradicts ${vm.field} "${vm.image}" (${vm.family.os}): remove mirror.targetImage (${FOLLOW_IMAGES})` });
+      problems.push({
+        path: ["mirror", "targetImage"],
+        message: `"${targetImage}" contradicts ${vm.field} "${vm.image}" (${vm.family.os}): remove mirror.targetImage (${FOLLOW_IMAGES})`,
+      });
       contradicted = true;
     }
     if (targetArch !== undefined && t.arch !== targetArch) {
-      problems.push({ path: ["mirror", "targetArch"], message: `"${targetArch}" contradicts ${vm.field} "${vm.image}" (${t.arch}): remove mirror.targetArch (${FOLLOW_IMAGES})` });
+      problems.push({
+        path: ["mirror", "targetArch"],
+        message: `"${targetArch}" contradicts ${vm.field} "${vm.image}" (${t.arch}): remove mirror.targetArch (${FOLLOW_IMAGES})`,
+      });
       contradicted = true;
     }
     if (pythonVersions !== undefined && !pythonVersions.some((v) => minorVersion(v) === minorVersion(t.python))) {
@@ -204,7 +245,11 @@ function legacyTargets(s: TargetSettings, vms: Array<{ field: string; image: str
   }
   const base = family ?? familyOfOsKey("debian-12", arch)!;
   return (pythonVersions ?? [base.target.python]).map((python) => ({
-    target: { python: minorVersion(python) === minorVersion(base.target.python) ? base.target.python : python, glibc: base.target.glibc, arch },
+    target: {
+      python: minorVersion(python) === minorVersion(base.target.python) ? base.target.python : python,
+      glibc: base.target.glibc,
+      arch,
+    },
     by: pythonVersions ? "mirror.pythonVersions" : "mirror.targetImage",
   }));
 }

@@ -61,5 +61,7 @@ export function zoneProblem(region: string, zone: string): string | undefined {
 
 /** A note for a region the table does not know (a new region, or a misspelt one). */
 export function regionNote(region: string): string | undefined {
-  return REGION_ZONES[region] ? undefined : `region "${region}" is not one pip-airlock knows (config/zones.ts, from Compute Engine's list of regions): check its name and that zone exists there`;
+  return REGION_ZONES[region]
+    ? undefined
+    : `region "${region}" is not one pip-airlock knows (config/zones.ts, from Compute Engine's list of regions): check its name and that zone exists there`;
 }

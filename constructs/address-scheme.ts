@@ -64,7 +64,8 @@ const MAX_READABLE_LENGTH = 240;
  */
 export function hashedLogicalId(components: readonly string[]): string {
   const ids = components.filter((id) => id !== HIDDEN);
-  if (ids.length === 0) throw new Error(`no id to name an element by: its path under the stack is ${components.map((id) => `"${id}"`).join("/")}`);
+  if (ids.length === 0)
+    throw new Error(`no id to name an element by: its path under the stack is ${components.map((id) => `"${id}"`).join("/")}`);
   if (ids.length === 1 && keptCharacters(ids[0]).length <= MAX_LENGTH) return keptCharacters(ids[0]);
   const hash = createHash("md5").update(ids.join("/")).digest("hex").slice(0, 8).toUpperCase();
   const readable = withoutRepeats(ids)

@@ -18,7 +18,8 @@ export const UPSTREAM_PRIORITY = { private: 100, helpers: 50 } as const;
  * Where the auth helpers come from: in mirror mode the auth repo, which the mirror fills and signs with the
  * key `signing` names (`mirror.signing`); in remote mode a remote repository proxying PyPI.
  */
-export type HelpersSource = { readonly mode: "mirror"; readonly signing: MirrorModeConfig["mirror"]["signing"] } | { readonly mode: "remote" };
+export type HelpersSource =
+  { readonly mode: "mirror"; readonly signing: MirrorModeConfig["mirror"]["signing"] } | { readonly mode: "remote" };
 
 export interface AirlockRepositoriesProps {
   readonly project: string;
@@ -58,9 +59,16 @@ export class AirlockRepositories extends ConstructGroup {
     super(scope, id);
     const { project, location, helpers, repositories: repos } = props;
     const encryption = repos.kmsKeyName
-      ? new RepositoryEncryption(this, "repository-encryption", { project, kmsKeyName: repos.kmsKeyName, betaProvider: props.betaProvider() })
+      ? new RepositoryEncryption(this, "repository-encryption", {
+          project,
+          kmsKeyName: repos.kmsKeyName,
+          betaProvider: props.betaProvider(),
+        })
       : undefined;
-    const repo = (id: string, repoProps: Pick<PythonRepositoryProps, "role" | "repositoryId" | "description" | "kind" | "upstreams" | "cleanup">) =>
+    const repo = (
+      id: string,
+      repoProps: Pick<PythonRepositoryProps, "role" | "repositoryId" | "description" | "kind" | "upstreams" | "cleanup">,
+    ) =>
       new PythonRepository(this, id, {
         project,
         location,
@@ -70,11 +78,21 @@ export class AirlockRepositories extends ConstructGroup {
         ...repoProps,
       });
 
-    this.privateRepo = repo("private-repo", { role: "private-repo", repositoryId: repos.private, description: "Private Python packages", cleanup: repos.cleanup.private });
+    this.privateRepo = repo("private-repo", {
+      role: "private-repo",
+      repositoryId: repos.private,
+      description: "Private Python packages",
+      cleanup: repos.cleanup.private,
+    });
     this.privateRepo.grantAccess(repos.access.private);
     // The auth repo's only writer is the public host (MirrorSide): others may only read it.
     if (helpers.mode === "mirror") {
-      this.helpersRepo = repo("auth-repo", { role: "auth-repo", repositoryId: repos.auth, description: "pip-airlock: keyring and the Artifact Registry auth helpers only", cleanup: repos.cleanup.auth });
+      this.helpersRepo = repo("auth-repo", {
+        role: "auth-repo",
+        repositoryId: repos.auth,
+        description: "pip-airlock: keyring and the Artifact Registry auth helpers only",
+        cleanup: repos.cleanup.auth,
+      });
       this.helpersRepo.grantAccess({ readers: repos.access.auth.readers });
       const { keyRing, key, protectionLevel, keyVersion } = helpers.signing;
       this.signing = new MirrorSigning(this, "mirror-signing", { project, location, keyRing, key, protectionLevel, labels: props.labels });
@@ -93,7 +111,12 @@ export class AirlockRepositories extends ConstructGroup {
         "The key the mirror signs what it publishes with, the version it signs with, and how to rotate it: create a version (rotate), then set mirror.signing.keyVersion to its number and deploy",
       );
     } else {
-      this.helpersRepo = repo("pypi-remote-repo", { role: "remote-repo", repositoryId: repos.remote, description: "pip-airlock: PyPI proxy serving the auth helpers", kind: "remote" });
+      this.helpersRepo = repo("pypi-remote-repo", {
+        role: "remote-repo",
+        repositoryId: repos.remote,
+        description: "pip-airlock: PyPI proxy serving the auth helpers",
+        kind: "remote",
+      });
       this.helpersRepo.grantAccess({ readers: repos.access.remote.readers });
     }
     if (repos.virtual.enabled) {
@@ -137,11 +160,20 @@ export class AirlockRepositories extends ConstructGroup {
     stackOutput(this, "private_repo_upload_url", this.privateRepo.uploadUrl, "twine upload endpoint for private packages");
     if (this.virtualRepo) stackOutput(this, "virtual_repo_index_url", this.virtualRepo.indexUrl, "One index: private packages first");
     stackOutput(this, "pip_index_url", this.pipIndex.keyringIndexUrl, "pip index-url the private host is configured with");
-    const byKey = { private: this.privateRepo, [helpers.mode === "mirror" ? "auth" : "remote"]: this.helpersRepo, ...(this.virtualRepo ? { virtual: this.virtualRepo } : {}) };
+    const byKey = {
+      private: this.privateRepo,
+      [helpers.mode === "mirror" ? "auth" : "remote"]: this.helpersRepo,
+      ...(this.virtualRepo ? { virtual: this.virtualRepo } : {}),
+    };
     stackOutput(
       this,
       "repositories",
-      Object.fromEntries(Object.entries(byKey).map(([key, r]) => [key, { id: r.repository.id, repository_id: r.repositoryId, index_url: r.indexUrl, upload_url: r.uploadUrl }])),
+      Object.fromEntries(
+        Object.entries(byKey).map(([key, r]) => [
+          key,
+          { id: r.repository.id, repository_id: r.repositoryId, index_url: r.indexUrl, upload_url: r.uploadUrl },
+        ]),
+      ),
       "Each repository's resource id, repository id, pip index and twine upload URL",
     );
   }

@@ -48,7 +48,8 @@ export class Consumers extends ConstructGroup {
     const script = scriptReference(this, bootstrap);
     const sha256 = createHash("sha256").update(bootstrap.text).digest("hex");
     for (const [name, consumer] of entries) {
-      for (const email of consumer.serviceAccounts) repositories.grantConsumerRead(principal(`serviceAccount:${email}`), consumer.repositories);
+      for (const email of consumer.serviceAccounts)
+        repositories.grantConsumerRead(principal(`serviceAccount:${email}`), consumer.repositories);
       const read = Object.fromEntries(
         consumer.repositories.map((key) => {
           const repository = repositories.repositoryOf(key)!;

@@ -33,7 +33,9 @@ export class EgressAllowList extends Construct {
   constructor(scope: Construct, id: string, props: EgressAllowListProps) {
     super(scope, id);
     if (props.entries.length > 0 && props.targetServiceAccounts.length === 0) {
-      throw new Error(`${this.node.path}: an egress allow-list needs the service accounts it holds for: with none, its rules would hold for every VM of the VPC`);
+      throw new Error(
+        `${this.node.path}: an egress allow-list needs the service accounts it holds for: with none, its rules would hold for every VM of the VPC`,
+      );
     }
     this.rules = props.entries.map(
       (entry) =>

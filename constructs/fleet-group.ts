@@ -57,7 +57,9 @@ export function addFleetGroup(scope: Construct, props: FleetGroupProps): FleetGr
     // The autoscaler owns the size: a target size here would fight it at every apply.
     targetSize: props.autoscaling ? undefined : props.size,
     version: [{ name: "bootstrap", instanceTemplate: props.templateSelfLinkUnique }],
-    autoHealingPolicies: props.autoHealing ? { healthCheck: props.autoHealing.healthCheck, initialDelaySec: props.autoHealing.initialDelaySeconds } : undefined,
+    autoHealingPolicies: props.autoHealing
+      ? { healthCheck: props.autoHealing.healthCheck, initialDelaySec: props.autoHealing.initialDelaySeconds }
+      : undefined,
   };
   // PROACTIVE replaces VMs when the template changes, one at a time by default; OPPORTUNISTIC leaves
   // running VMs alone and builds only new ones from the new template.
@@ -69,7 +71,13 @@ export function addFleetGroup(scope: Construct, props: FleetGroupProps): FleetGr
     const group = new ComputeInstanceGroupManager(scope, "group", { ...common, zone: props.zone, updatePolicy });
     const where = `--zone ${props.zone} --project ${props.project}`;
     const autoscaler = props.autoscaling
-      ? new ComputeAutoscaler(scope, "autoscaler", { project: props.project, name: props.name, zone: props.zone, target: group.id, autoscalingPolicy: policy(props.autoscaling) })
+      ? new ComputeAutoscaler(scope, "autoscaler", {
+          project: props.project,
+          name: props.name,
+          zone: props.zone,
+          target: group.id,
+          autoscalingPolicy: policy(props.autoscaling),
+        })
       : undefined;
     const progressCommand =
       `for vm in $(gcloud compute instance-groups managed list-instances ${props.name} ${where} --format='value(name.basename())'); do ` +
@@ -89,7 +97,13 @@ export function addFleetGroup(scope: Construct, props: FleetGroupProps): FleetGr
     },
   });
   const autoscaler = props.autoscaling
-    ? new ComputeRegionAutoscaler(scope, "regional-autoscaler", { project: props.project, name: props.name, region: props.region, target: group.id, autoscalingPolicy: policy(props.autoscaling) })
+    ? new ComputeRegionAutoscaler(scope, "regional-autoscaler", {
+        project: props.project,
+        name: props.name,
+        region: props.region,
+        target: group.id,
+        autoscalingPolicy: policy(props.autoscaling),
+      })
     : undefined;
   const progressCommand =
     `${gcloud(`instance-groups managed list-instances ${props.name} --region ${props.region}`)} --format='value(name.basename(),zone.basename())' | ` +
@@ -98,5 +112,10 @@ export function addFleetGroup(scope: Construct, props: FleetGroupProps): FleetGr
 }
 
 function policy(a: FleetAutoscaling) {
-  return { minReplicas: a.minReplicas, maxReplicas: a.maxReplicas, cooldownPeriod: a.cooldownSeconds, cpuUtilization: { target: a.cpuTarget } };
+  return {
+    minReplicas: a.minReplicas,
+    maxReplicas: a.maxReplicas,
+    cooldownPeriod: a.cooldownSeconds,
+    cpuUtilization: { target: a.cpuTarget },
+  };
 }

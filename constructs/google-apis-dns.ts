@@ -48,7 +48,8 @@ export class GoogleApisDns extends ConstructGroup {
   constructor(scope: Construct, id: string, props: GoogleApisDnsProps) {
     super(scope, id);
     const { project, vip, lifecycle } = props;
-    const dependents = props.dependents.length > 0 ? ` (environments ${props.dependents.join(", ")} on this VPC depend on it: destroy them first)` : "";
+    const dependents =
+      props.dependents.length > 0 ? ` (environments ${props.dependents.join(", ")} on this VPC depend on it: destroy them first)` : "";
     if (props.mode === "zones") {
       for (const zone of PRIVATE_ZONES) {
         const managedZone = new DnsManagedZone(this, `zone-${zone.id}`, {
@@ -62,8 +63,24 @@ export class GoogleApisDns extends ConstructGroup {
         });
         // googleapis.com: the VIP host gets the A records; pkg.dev: the apex does.
         const apex = zone.dnsName === "googleapis.com." ? vip.hostName : zone.dnsName;
-        const a = new DnsRecordSet(this, `zone-${zone.id}-a`, { project, managedZone: managedZone.name, name: apex, type: "A", ttl: 300, rrdatas: [...vip.addresses], lifecycle });
-        const wildcard = new DnsRecordSet(this, `zone-${zone.id}-wildcard`, { project, managedZone: managedZone.name, name: `*.${zone.dnsName}`, type: "CNAME", ttl: 300, rrdatas: [apex], lifecycle });
+        const a = new DnsRecordSet(this, `zone-${zone.id}-a`, {
+          project,
+          managedZone: managedZone.name,
+          name: apex,
+          type: "A",
+          ttl: 300,
+          rrdatas: [...vip.addresses],
+          lifecycle,
+        });
+        const wildcard = new DnsRecordSet(this, `zone-${zone.id}-wildcard`, {
+          project,
+          managedZone: managedZone.name,
+          name: `*.${zone.dnsName}`,
+          type: "CNAME",
+          ttl: 300,
+          rrdatas: [apex],
+          lifecycle,
+        });
         this.resolves.push(a, wildcard);
       }
       return;

@@ -118,7 +118,12 @@ export class MirrorSide extends ConstructGroup {
         "The Cloud Scheduler job that re-runs the mirror, and how to run it now",
       );
     }
-    stackOutput(this, "public_host_service_account", this.identity.email, "The public host's service account (the auth repo's only writer)");
+    stackOutput(
+      this,
+      "public_host_service_account",
+      this.identity.email,
+      "The public host's service account (the auth repo's only writer)",
+    );
     stackOutput(this, "mirror_spec_sha256", fingerprint.sha256, "Fingerprint of what the mirror uploads");
     stackOutput(
       this,

@@ -78,6 +78,10 @@ export class MirrorSigning extends Construct {
   }
 
   private grant(grantee: Grantee, access: SigningKeyAccess): KmsCryptoKeyIamMember {
-    return new KmsCryptoKeyIamMember(this, grantee.grantId(access), { cryptoKeyId: this.cryptoKey.id, role: SIGNING_KEY_ROLES[access], member: grantee.member });
+    return new KmsCryptoKeyIamMember(this, grantee.grantId(access), {
+      cryptoKeyId: this.cryptoKey.id,
+      role: SIGNING_KEY_ROLES[access],
+      member: grantee.member,
+    });
   }
 }

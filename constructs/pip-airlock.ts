@@ -124,9 +124,15 @@ export class PipAirlock extends ConstructGroup {
     if (props.outputPrefix) prefixOutputs(this, props.outputPrefix);
     this.environment = props.environment ?? id;
     const source = `PipAirlock ${this.node.path}`;
-    if ((props.config === undefined) === (props.validatedConfig === undefined)) throw new Error(`${source}: give either config or validatedConfig`);
+    if ((props.config === undefined) === (props.validatedConfig === undefined))
+      throw new Error(`${source}: give either config or validatedConfig`);
     const loaded = props.config
-      ? validateAirlockConfig(props.config, { environment: this.environment, source, lockContent: props.lockContent, baseDir: props.baseDir })
+      ? validateAirlockConfig(props.config, {
+          environment: this.environment,
+          source,
+          lockContent: props.lockContent,
+          baseDir: props.baseDir,
+        })
       : { config: props.validatedConfig!, lockContent: props.lockContent ?? "", notes: [] };
     const { config, lockContent } = loaded;
     this.config = config;
@@ -136,7 +142,8 @@ export class PipAirlock extends ConstructGroup {
     const project = config.projectId;
     const labels = { ...config.labels, "managed-by": "pip-airlock", "airlock-env": this.environment };
 
-    if (!props.providers?.time && defaultProviders(stack, PROVIDER_TYPES.time).length === 0) this.addProvider(new TimeProvider(this, "time"));
+    if (!props.providers?.time && defaultProviders(stack, PROVIDER_TYPES.time).length === 0)
+      this.addProvider(new TimeProvider(this, "time"));
     this.services = new ProjectServices(this, "services", {
       project,
       services: [...REQUIRED_SERVICES, ...(config.mode === "mirror" ? [KMS_SERVICE] : []), ...(config.schedule ? [SCHEDULER_SERVICE] : [])],
@@ -171,7 +178,9 @@ export class PipAirlock extends ConstructGroup {
       network: config.networks.private,
       vipNames: vipDnsNames(config),
       sharing: props.sharing,
-      privateHost: hosts.createPrivateHost ? { name: hosts.privateName, accountId: hosts.privateAccountId, machineType: hosts.machineType, image: hosts.image } : undefined,
+      privateHost: hosts.createPrivateHost
+        ? { name: hosts.privateName, accountId: hosts.privateAccountId, machineType: hosts.machineType, image: hosts.image }
+        : undefined,
       fleet: config.fleet,
       consumerAccounts: consumerAccounts(config.consumers),
       logging: config.logging,
@@ -179,7 +188,12 @@ export class PipAirlock extends ConstructGroup {
       bootstrap: bootstrapScript(startupSources, config, this.repositories.scriptEndpoints, lockContent),
       repositories: this.repositories,
     });
-    const consumers = new Consumers(this, "consumers", { config, repositories: this.repositories, network: this.privateSide.network, bootstrap: this.privateSide.bootstrap });
+    const consumers = new Consumers(this, "consumers", {
+      config,
+      repositories: this.repositories,
+      network: this.privateSide.network,
+      bootstrap: this.privateSide.bootstrap,
+    });
     if (config.mode === "mirror" && this.repositories.signing) {
       const authRepo = this.repositories.helpersRepo;
       this.mirrorSide = new MirrorSide(this, "mirror", {
@@ -195,7 +209,12 @@ export class PipAirlock extends ConstructGroup {
         logging: config.logging,
         authRepo,
         signing: this.repositories.signing,
-        script: mirrorScript(startupSources, config, { ...this.repositories.scriptEndpoints, helpersUploadUrl: authRepo.uploadUrl }, lockContent),
+        script: mirrorScript(
+          startupSources,
+          config,
+          { ...this.repositories.scriptEndpoints, helpersUploadUrl: authRepo.uploadUrl },
+          lockContent,
+        ),
         lockContent,
       });
     }
@@ -203,7 +222,14 @@ export class PipAirlock extends ConstructGroup {
     stackOutput(
       this,
       "next_steps",
-      nextSteps({ publicHost: this.publicHost, mirrorStops: config.mirror.stopWhenDone, privateHost: this.privateHost, fleet: this.fleet, uploadUrl: this.privateRepo.uploadUrl, consumerOutputs: consumers.outputNames }),
+      nextSteps({
+        publicHost: this.publicHost,
+        mirrorStops: config.mirror.stopWhenDone,
+        privateHost: this.privateHost,
+        fleet: this.fleet,
+        uploadUrl: this.privateRepo.uploadUrl,
+        consumerOutputs: consumers.outputNames,
+      }),
       "What to run after a deploy",
     );
     this.node.addValidation({ validate: () => [...providerProblems(stack, this.addedProviders), ...this.guardrailProblems(stack)] });

@@ -81,7 +81,9 @@ export class PrivateFleet extends Construct {
       disk: [{ boot: true, autoDelete: true, sourceImage: props.image, diskSizeGb: disk.sizeGb, diskType: disk.type, labels }],
       guestAccelerator: accelerators.length > 0 ? accelerators.map((a) => ({ type: a.type, count: a.count })) : undefined,
       // GPU and TPU VMs (and a few series) cannot live-migrate: Compute Engine refuses them unless they stop.
-      scheduling: mustTerminateOnHostMaintenance(props.machineType, gpus) ? { onHostMaintenance: "TERMINATE", automaticRestart: true } : undefined,
+      scheduling: mustTerminateOnHostMaintenance(props.machineType, gpus)
+        ? { onHostMaintenance: "TERMINATE", automaticRestart: true }
+        : undefined,
       networkInterface: [{ subnetwork: props.subnet.id }],
       shieldedInstanceConfig: SHIELDED_VM,
       serviceAccount: { email: props.serviceAccountEmail, scopes: ["cloud-platform"] },
@@ -92,7 +94,10 @@ export class PrivateFleet extends Construct {
       dependsOn: props.bootsAfter ? [...props.bootsAfter] : undefined,
     });
     if (props.healthCheck) {
-      if (!props.network || !props.logging) throw new Error(`${this.node.path}: a health check needs the fleet's network and logging settings, for the ingress rule of Google's probes`);
+      if (!props.network || !props.logging)
+        throw new Error(
+          `${this.node.path}: a health check needs the fleet's network and logging settings, for the ingress rule of Google's probes`,
+        );
       this.healthCheck = new FleetHealthCheck(this, "health", {
         project: props.project,
         name: `${props.name}-hc`,
@@ -113,7 +118,10 @@ export class PrivateFleet extends Construct {
         size: props.size,
         updatePolicy: props.updatePolicy ?? { type: "proactive", maxSurge: props.zones?.length || 1, maxUnavailable: 0 },
         autoscaling: props.autoscaling,
-        autoHealing: this.healthCheck && props.healthCheck ? { healthCheck: this.healthCheck.healthCheck.id, initialDelaySeconds: props.healthCheck.initialDelaySeconds } : undefined,
+        autoHealing:
+          this.healthCheck && props.healthCheck
+            ? { healthCheck: this.healthCheck.healthCheck.id, initialDelaySeconds: props.healthCheck.initialDelaySeconds }
+            : undefined,
       });
       ({ group: this.group, autoscaler: this.autoscaler, progressCommand: this.progressCommand } = fleetGroup);
     }
@@ -121,7 +129,12 @@ export class PrivateFleet extends Construct {
     stackOutput(this, "fleet_service_account", props.serviceAccountEmail, "The fleet's service account (reads the repositories)");
     if (this.group && this.progressCommand) {
       stackOutput(this, "fleet_group_self_link", this.group.selfLink, "Managed instance group running the template");
-      stackOutput(this, "fleet_progress", this.progressCommand, "Each VM of the fleet's group, its bootstrap's status (ready, failed, ...) and the signed set it installed (statement digest and keyring version)");
+      stackOutput(
+        this,
+        "fleet_progress",
+        this.progressCommand,
+        "Each VM of the fleet's group, its bootstrap's status (ready, failed, ...) and the signed set it installed (statement digest and keyring version)",
+      );
     }
   }
 }

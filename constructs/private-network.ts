@@ -90,7 +90,13 @@ export class PrivateNetwork extends Construct {
     const shared: TerraformResourceLifecycle | undefined = dependents.length > 0 ? { preventDestroy: true } : undefined;
     this.googleApisCidr = vip.cidr;
     this.iapSshRule = manage.iapSshRule && props.sshTargetServiceAccounts.length > 0;
-    this.vpc = addVpc(this, { ...props, deleteDefaultRoutes: true, sshRule: manage.iapSshRule, ruleNameBase: base, createdLifecycle: shared });
+    this.vpc = addVpc(this, {
+      ...props,
+      deleteDefaultRoutes: true,
+      sshRule: manage.iapSshRule,
+      ruleNameBase: base,
+      createdLifecycle: shared,
+    });
     ({ network: this.network, subnet: this.subnet } = this.vpc);
     declareRole(this.network, "private-network");
     const project = this.vpc.project;

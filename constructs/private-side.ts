@@ -79,11 +79,19 @@ export class PrivateSide extends ConstructGroup {
         })
       : undefined;
     this.fleetIdentity = fleet
-      ? new HostIdentity(this, "fleet-identity", { project, accountId: fleet.accountId, displayName: "pip-airlock fleet: reads Artifact Registry", grantName: "fleet" })
+      ? new HostIdentity(this, "fleet-identity", {
+          project,
+          accountId: fleet.accountId,
+          displayName: "pip-airlock fleet: reads Artifact Registry",
+          grantName: "fleet",
+        })
       : undefined;
     const { hostIdentity, fleetIdentity } = this;
     // The airlock VMs' accounts: every rule of the private side that holds for some VMs holds for these.
-    const sshTargetServiceAccounts = [...[hostIdentity, fleetIdentity].flatMap((identity) => (identity ? [identity.email] : [])), ...(props.consumerAccounts ?? [])];
+    const sshTargetServiceAccounts = [
+      ...[hostIdentity, fleetIdentity].flatMap((identity) => (identity ? [identity.email] : [])),
+      ...(props.consumerAccounts ?? []),
+    ];
     const net = props.network;
     this.network = new PrivateNetwork(this, "private-network", {
       project,
@@ -118,7 +126,10 @@ export class PrivateSide extends ConstructGroup {
     if (privateHost && hostIdentity) {
       // A changed bootstrap (index, packages, venv, timeouts) replaces the private host, so it runs on the
       // next deploy and not at some later reboot; the fleet rolls through its template instead.
-      const fingerprint = new ReplacementFingerprint(this, "bootstrap-fingerprint", { spec: { script: this.bootstrap.text }, key: "bootstrap_sha256" });
+      const fingerprint = new ReplacementFingerprint(this, "bootstrap-fingerprint", {
+        spec: { script: this.bootstrap.text },
+        key: "bootstrap_sha256",
+      });
       this.host = new AirlockHost(this, "private-host", {
         project,
         name: privateHost.name,
@@ -164,6 +175,11 @@ export class PrivateSide extends ConstructGroup {
       });
     }
     stackOutput(this, "private_subnet_self_link", this.network.subnet.selfLink, "The private subnet, for your own VMs and templates");
-    stackOutput(this, "private_host_bootstrap_script", scriptReference(this, this.bootstrap), "Startup script that bootstraps keyring and pip on any VM of the private network");
+    stackOutput(
+      this,
+      "private_host_bootstrap_script",
+      scriptReference(this, this.bootstrap),
+      "Startup script that bootstraps keyring and pip on any VM of the private network",
+    );
   }
 }

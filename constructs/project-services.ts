@@ -1,6 +1,16 @@
 import { ProjectService } from "@cdktf/provider-google/lib/project-service";
 import { Sleep } from "@cdktf/provider-time/lib/sleep";
-import { Aspects, DefaultTokenResolver, dependable, IAspect, StringConcat, TerraformProvider, TerraformResource, TerraformStack, Tokenization } from "cdktf";
+import {
+  Aspects,
+  DefaultTokenResolver,
+  dependable,
+  IAspect,
+  StringConcat,
+  TerraformProvider,
+  TerraformResource,
+  TerraformStack,
+  Tokenization,
+} from "cdktf";
 import { Construct, IConstruct } from "constructs";
 import { defaultProviders, PROVIDER_TYPES } from "./stack-providers";
 
@@ -33,10 +43,13 @@ export class ProjectServices extends Construct {
     super(scope, id);
     this.project = props.project;
     this.services = props.services.map(
-      (service) =>
-        new ProjectService(this, service.split(".")[0], { project: props.project, service, disableOnDestroy: false }),
+      (service) => new ProjectService(this, service.split(".")[0], { project: props.project, service, disableOnDestroy: false }),
     );
-    this.ready = new Sleep(this, "propagation", { createDuration: `${props.propagationSeconds}s`, dependsOn: this.services, provider: props.timeProvider });
+    this.ready = new Sleep(this, "propagation", {
+      createDuration: `${props.propagationSeconds}s`,
+      dependsOn: this.services,
+      provider: props.timeProvider,
+    });
   }
 
   /**

@@ -43,7 +43,12 @@ export class PublicNetwork extends Construct {
     ({ network: this.network, subnet: this.subnet } = this.vpc);
     declareRole(this.network, "public-network");
     if (!this.vpc.existing) {
-      const router = new ComputeRouter(this, "router", { project: props.project, name: `${props.name}-router`, network: this.network.id, region: props.region });
+      const router = new ComputeRouter(this, "router", {
+        project: props.project,
+        name: `${props.name}-router`,
+        network: this.network.id,
+        region: props.region,
+      });
       this.nat = new ComputeRouterNat(this, "nat", {
         project: props.project,
         name: `${props.name}-nat`,

@@ -75,14 +75,15 @@ export class PythonRepository extends Construct {
       cleanupPolicies: props.cleanup
         ? [
             { id: "keep-newest", action: "KEEP", mostRecentVersions: { keepCount: props.cleanup.keepNewest } },
-            { id: "delete-old", action: "DELETE", condition: { tagState: "ANY", olderThan: `${props.cleanup.deleteOlderThanDays * 86400}s` } },
+            {
+              id: "delete-old",
+              action: "DELETE",
+              condition: { tagState: "ANY", olderThan: `${props.cleanup.deleteOlderThanDays * 86400}s` },
+            },
           ]
         : undefined,
       cleanupPolicyDryRun: props.cleanup ? props.cleanup.dryRun : undefined,
-      remoteRepositoryConfig:
-        kind === "remote"
-          ? { description: "PyPI", pythonRepository: { publicRepository: "PYPI" } }
-          : undefined,
+      remoteRepositoryConfig: kind === "remote" ? { description: "PyPI", pythonRepository: { publicRepository: "PYPI" } } : undefined,
       virtualRepositoryConfig:
         kind === "virtual"
           ? {
@@ -114,7 +115,10 @@ export class PythonRepository extends Construct {
 
   /** Grant the config's principals (`repositories.access.*`): each reader read access, each writer write access. */
   grantAccess(access: { readers?: readonly string[]; writers?: readonly string[] }): RepositoryGrant[] {
-    return [...(access.readers ?? []).map((m) => this.grantRead(principal(m))), ...(access.writers ?? []).map((m) => this.grantWrite(principal(m)))];
+    return [
+      ...(access.readers ?? []).map((m) => this.grantRead(principal(m))),
+      ...(access.writers ?? []).map((m) => this.grantWrite(principal(m))),
+    ];
   }
 
   private grant(grantee: Grantee, access: RepositoryAccess): RepositoryGrant {

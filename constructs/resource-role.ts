@@ -7,14 +7,7 @@ import { IConstruct } from "constructs";
  * synthesized Terraform.
  */
 export type ResourceRole =
-  | "private-network"
-  | "public-network"
-  | "private-repo"
-  | "auth-repo"
-  | "remote-repo"
-  | "virtual-repo"
-  | "signing-key-ring"
-  | "signing-key";
+  "private-network" | "public-network" | "private-repo" | "auth-repo" | "remote-repo" | "virtual-repo" | "signing-key-ring" | "signing-key";
 
 const declared = new WeakMap<IConstruct, ResourceRole>();
 

@@ -17,7 +17,11 @@ export function prefixOutputs(scope: IConstruct, prefix: string): void {
  */
 export function stackOutput(owner: Construct, name: string, value: unknown, description: string): TerraformOutput {
   const stack = TerraformStack.of(owner);
-  const prefix = owner.node.scopes.map((scope) => prefixes.get(scope)).filter((p): p is string => p !== undefined).pop() ?? "";
+  const prefix =
+    owner.node.scopes
+      .map((scope) => prefixes.get(scope))
+      .filter((p): p is string => p !== undefined)
+      .pop() ?? "";
   const id = `${prefix}${name}`;
   const taken = stack.node.tryFindChild(id);
   if (taken) {

@@ -7,7 +7,9 @@ export const PROVIDER_TYPES = { google: "google", googleBeta: "google-beta", tim
 export function defaultProviders(stack: TerraformStack, type: string): TerraformProvider[] {
   return stack.node
     .findAll()
-    .filter((c): c is TerraformProvider => TerraformProvider.isTerraformProvider(c) && c.terraformResourceType === type && c.alias === undefined);
+    .filter(
+      (c): c is TerraformProvider => TerraformProvider.isTerraformProvider(c) && c.terraformResourceType === type && c.alias === undefined,
+    );
 }
 
 /**

@@ -16,7 +16,11 @@ const USAGE = `usage: npm run review [-- [--ref REF | SYNTH_DIR]]
 function synthNow(root: string, configFile: string, env: NodeJS.ProcessEnv, scratch: string): SynthSnapshot {
   const outdir = path.join(scratch, "cdktf.out");
   const { SYNTH_HCL_OUTPUT: _hcl, ...rest } = env;
-  const run = spawnSync(process.execPath, [path.join(root, "synth.js")], { cwd: root, env: { ...rest, AIRLOCK_CONFIG: configFile, CDKTF_OUTDIR: outdir }, encoding: "utf8" });
+  const run = spawnSync(process.execPath, [path.join(root, "synth.js")], {
+    cwd: root,
+    env: { ...rest, AIRLOCK_CONFIG: configFile, CDKTF_OUTDIR: outdir },
+    encoding: "utf8",
+  });
   if (run.status !== 0) throw new Error(`synthesizing ${path.relative(root, configFile)} failed:\n${run.stderr}`);
   return readSynthFolder(outdir);
 }
@@ -31,10 +35,10 @@ export function main(argv: string[], env: NodeJS.ProcessEnv = process.env, root 
   let ref = "HEAD";
   let dir: string | undefined;
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === "--help" || argv[i] === "-h") return out(USAGE), 0;
+    if (argv[i] === "--help" || argv[i] === "-h") return (out(USAGE), 0);
     if (argv[i] === "--ref" && argv[i + 1] !== undefined) ref = argv[++i];
     else if (!argv[i].startsWith("-") && dir === undefined) dir = argv[i];
-    else return err(`unexpected argument "${argv[i]}"`), process.stderr.write(`${USAGE}\n`), 2;
+    else return (err(`unexpected argument "${argv[i]}"`), process.stderr.write(`${USAGE}\n`), 2);
   }
   const scratch = mkdtempSync(path.join(tmpdir(), "airlock-review-"));
   try {

@@ -2,7 +2,22 @@ import { AccessItem } from "./access-item";
 import { kindOf, StackReader, TfResource } from "./stack-reader";
 
 /** The attribute that names what an IAM resource grants on, by the resource its type is about. */
-const TARGETS = ["repository", "crypto_key_id", "key_ring_id", "service_account_id", "instance_name", "bucket", "secret_id", "subnetwork", "topic", "subscription", "dataset_id", "project", "folder", "org_id"];
+const TARGETS = [
+  "repository",
+  "crypto_key_id",
+  "key_ring_id",
+  "service_account_id",
+  "instance_name",
+  "bucket",
+  "secret_id",
+  "subnetwork",
+  "topic",
+  "subscription",
+  "dataset_id",
+  "project",
+  "folder",
+  "org_id",
+];
 
 /** What an IAM resource grants on: `repository my-private-pip-packages`, `project airlock-example`. */
 function grantedOn(reader: StackReader, r: TfResource): string {
@@ -36,7 +51,9 @@ export function iamGrants(reader: StackReader): AccessItem[] {
     const source = /^\$\{data\.google_iam_policy\.([A-Za-z0-9_-]+)\.policy_data\}$/.exec(String(r.config.policy_data ?? ""));
     const bindings = source ? (reader.dataSource("google_iam_policy", source[1])?.binding as any[] | undefined) : undefined;
     if (!bindings) return [grant(reader, r, "a whole IAM policy", r.config.policy_data, " (policy: replaces every other grant)")];
-    return bindings.flatMap((b) => ((b.members ?? []) as unknown[]).map((m) => grant(reader, r, b.role, m, " (policy: replaces every other grant)")));
+    return bindings.flatMap((b) =>
+      ((b.members ?? []) as unknown[]).map((m) => grant(reader, r, b.role, m, " (policy: replaces every other grant)")),
+    );
   });
 }
 

@@ -7,7 +7,9 @@ export function labels(reader: StackReader): AccessItem[] {
     const own = r.config.labels;
     if (!own || typeof own !== "object" || Array.isArray(own)) return [];
     const fields = Object.fromEntries(Object.entries(own as Record<string, unknown>).map(([k, v]) => [k, reader.text(v)]));
-    const summary = Object.entries(fields).map(([k, v]) => `${k}=${v}`).join(", ");
+    const summary = Object.entries(fields)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(", ");
     return [{ key: r.address, title: reader.title(r), summary, fields, address: r.address }];
   });
 }

@@ -4,7 +4,13 @@ import { StackReader, TfResource } from "./stack-reader";
 function comparable(reader: StackReader, r: TfResource): string {
   const { "//": _meta, depends_on: _order, ...config } = r.config;
   const walk = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(walk) : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)])) : typeof v === "string" ? reader.text(v) : v;
+    Array.isArray(v)
+      ? v.map(walk)
+      : v && typeof v === "object"
+        ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]))
+        : typeof v === "string"
+          ? reader.text(v)
+          : v;
   return JSON.stringify(walk(config));
 }
 
@@ -31,17 +37,23 @@ export function replacements(before: StackReader, after: StackReader): Map<strin
   };
   const templates = after.resources("google_compute_instance_template", "google_compute_region_instance_template");
   const groups = after.resources("google_compute_instance_group_manager", "google_compute_region_instance_group_manager");
-  for (const t of templates) if (changed(t.address)) reasons.set(t.address, `replaced: a template cannot change in place; ${rollout(t.address, groups)}`);
+  for (const t of templates)
+    if (changed(t.address)) reasons.set(t.address, `replaced: a template cannot change in place; ${rollout(t.address, groups)}`);
   // Fingerprints first, then what names what they replace, until nothing new is replaced.
   const all = after.resourcesMatching(/./);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const r of all) {
       if (reasons.has(r.address) || !before.resource(r.address)) continue;
       for (const trigger of (r.config.lifecycle?.replace_triggered_by ?? []) as string[]) {
         const target = trigger.split(".").slice(0, 2).join(".");
         // A fingerprint's spec holds the host's startup script: it changes whenever the script does.
-        const why = target.startsWith("terraform_data.") && changed(target) ? "replaced: its startup script changed" : reasons.has(target) ? `replaced with ${after.title(after.resource(target)!)}` : undefined;
+        const why =
+          target.startsWith("terraform_data.") && changed(target)
+            ? "replaced: its startup script changed"
+            : reasons.has(target)
+              ? `replaced with ${after.title(after.resource(target)!)}`
+              : undefined;
         if (why) {
           reasons.set(r.address, why);
           grew = true;

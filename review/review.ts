@@ -36,12 +36,19 @@ function stackReview(before: StackSnapshot, after: StackSnapshot): string[] {
     const changed = diffItems(was[i].items, section.items, notes);
     if (changed.length === 0) return;
     lines.push(`  ${section.heading}:`, ...changed.map((line) => `    ${line}`));
-    for (const item of section.items) if (item.address && changed.some((line) => line.startsWith(`~ ${item.title}:`))) noted.add(item.address);
+    for (const item of section.items)
+      if (item.address && changed.some((line) => line.startsWith(`~ ${item.title}:`))) noted.add(item.address);
   });
   // What is replaced with no changed line of its own (a grant replaced with its instance), by the title a section gives it.
-  const titles = new Map(is.flatMap((section) => section.items.flatMap((item) => (item.address ? [[item.address, item.title] as const] : []))).reverse());
+  const titles = new Map(
+    is.flatMap((section) => section.items.flatMap((item) => (item.address ? [[item.address, item.title] as const] : []))).reverse(),
+  );
   const unsaid = [...notes].filter(([address]) => !noted.has(address));
-  if (unsaid.length > 0) lines.push("  Replaced:", ...unsaid.map(([address, why]) => `    ~ ${titles.get(address) ?? now.title(now.resource(address)!)}: ${why}`).sort());
+  if (unsaid.length > 0)
+    lines.push(
+      "  Replaced:",
+      ...unsaid.map(([address, why]) => `    ~ ${titles.get(address) ?? now.title(now.resource(address)!)}: ${why}`).sort(),
+    );
   return lines;
 }
 

@@ -31,10 +31,15 @@ export function readSynthFolder(outdir: string): SynthSnapshot {
     const dir = path.join(stacksDir, name);
     const json = path.join(dir, "cdk.tf.json");
     if (!existsSync(json)) {
-      throw new Error(`${dir} has no cdk.tf.json${existsSync(path.join(dir, "cdk.tf")) ? " (only a cdk.tf: the review reads Terraform JSON, as node synth.js writes it)" : ""}`);
+      throw new Error(
+        `${dir} has no cdk.tf.json${existsSync(path.join(dir, "cdk.tf")) ? " (only a cdk.tf: the review reads Terraform JSON, as node synth.js writes it)" : ""}`,
+      );
     }
     const tf = JSON.parse(readFileSync(json, "utf8")) as TerraformDoc;
-    stacks[name] = { tf, file: (file) => (/^[A-Za-z0-9._-]+$/.test(file) && existsSync(path.join(dir, file)) ? readFileSync(path.join(dir, file)) : undefined) };
+    stacks[name] = {
+      tf,
+      file: (file) => (/^[A-Za-z0-9._-]+$/.test(file) && existsSync(path.join(dir, file)) ? readFileSync(path.join(dir, file)) : undefined),
+    };
   }
   return stacks;
 }

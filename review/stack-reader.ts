@@ -67,7 +67,11 @@ export class StackReader {
 
   /** Every resource whose type matches. */
   resourcesMatching(pattern: RegExp): TfResource[] {
-    return this.resources(...Object.keys(this.stack.tf.resource ?? {}).filter((type) => pattern.test(type)).sort());
+    return this.resources(
+      ...Object.keys(this.stack.tf.resource ?? {})
+        .filter((type) => pattern.test(type))
+        .sort(),
+    );
   }
 
   resource(address: string): TfResource | undefined {
@@ -149,7 +153,8 @@ export class StackReader {
       return bytes ? scriptDigest(Buffer.from(bytes.toString("utf8").normalize("NFC"), "utf8")) : `${file[1]} (missing beside cdk.tf.json)`;
     }
     // A synth from before the scripts moved into files holds the text, `${` escaped as `$${`.
-    if (typeof expression === "string" && expression.startsWith("#!")) return scriptDigest(Buffer.from(expression.replace(/([$%])\1\{/g, "$1{"), "utf8"));
+    if (typeof expression === "string" && expression.startsWith("#!"))
+      return scriptDigest(Buffer.from(expression.replace(/([$%])\1\{/g, "$1{"), "utf8"));
     return undefined;
   }
 

@@ -65,7 +65,8 @@ const zipapps = new Map<string, AgentZipapp>();
 
 function sourcesKey(sources: readonly AgentSource[]): string {
   const hash = createHash("sha256");
-  for (const source of sources) hash.update(`${Buffer.byteLength(source.name)}:${source.name}:${source.content.byteLength}:`).update(source.content);
+  for (const source of sources)
+    hash.update(`${Buffer.byteLength(source.name)}:${source.name}:${source.content.byteLength}:`).update(source.content);
   return hash.digest("hex");
 }
 
@@ -83,7 +84,11 @@ function deflateZipapp(sources: readonly AgentSource[]): AgentZipapp {
     files[source.name] = [source.content, { level: DEFLATE_LEVEL, mtime: ENTRY_MTIME, os: ENTRY_OS_UNIX, attrs: ENTRY_ATTRS }];
   }
   const bytes = zipSync(files, { level: DEFLATE_LEVEL, mtime: ENTRY_MTIME, os: ENTRY_OS_UNIX, attrs: ENTRY_ATTRS });
-  return Object.freeze({ bytes, sha256: createHash("sha256").update(bytes).digest("hex"), entries: Object.freeze(sorted.map((s) => s.name)) });
+  return Object.freeze({
+    bytes,
+    sha256: createHash("sha256").update(bytes).digest("hex"),
+    entries: Object.freeze(sorted.map((s) => s.name)),
+  });
 }
 
 /**
@@ -140,14 +145,19 @@ export function loadAgentZipapp(agentDir: string, command?: keyof typeof COMMAND
   try {
     sources = readAgentSources(agentDir);
   } catch {
-    throw new ConfigError(agentDir, [`cannot read the host agent (__main__.py and ${AGENT_PACKAGE}/*.py): restore it from git (agent/ ships with the app)`]);
+    throw new ConfigError(agentDir, [
+      `cannot read the host agent (__main__.py and ${AGENT_PACKAGE}/*.py): restore it from git (agent/ ships with the app)`,
+    ]);
   }
   return buildAgentZipapp(command ? commandSources(sources, command) : sources);
 }
 
 /** Base64 of `bytes` in lines of 76 characters (MIME's width), as `base64 -d` reads it back. */
 export function base64Lines(bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString("base64").replace(/.{1,76}/g, "$&\n").trimEnd();
+  return Buffer.from(bytes)
+    .toString("base64")
+    .replace(/.{1,76}/g, "$&\n")
+    .trimEnd();
 }
 
 function byCodePoint(a: string, b: string): number {

@@ -24,7 +24,9 @@ class MetadataValueLimit implements IValidation {
     const changed = changedByTerraform(this.script.text);
     return [
       ...(bytes > METADATA_VALUE_LIMIT_BYTES
-        ? [`${grownBy} (stack "${stack}"): ${description} renders to ${Math.ceil(bytes / 1024)} KB, over GCE's 256 KB limit for one metadata value: mirror fewer packages or a shorter lock`]
+        ? [
+            `${grownBy} (stack "${stack}"): ${description} renders to ${Math.ceil(bytes / 1024)} KB, over GCE's 256 KB limit for one metadata value: mirror fewer packages or a shorter lock`,
+          ]
         : []),
       ...(changed ? [`stack "${stack}": ${description}: ${changed}: write that text of the config composed (NFC)`] : []),
     ];

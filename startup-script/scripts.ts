@@ -59,7 +59,12 @@ function startupScript<View extends CommonScriptView>(
 }
 
 /** The public host's mirror (mirror mode). */
-export function mirrorScript(sources: StartupSources, config: EnvironmentConfig, endpoints: MirrorEndpoints, lockContent: string): StartupScript<MirrorScriptView> {
+export function mirrorScript(
+  sources: StartupSources,
+  config: EnvironmentConfig,
+  endpoints: MirrorEndpoints,
+  lockContent: string,
+): StartupScript<MirrorScriptView> {
   return startupScript(sources, "mirror", mirrorView(config, endpoints, lockContent), {
     name: "public-host-mirror",
     description: "the public host's startup script",
@@ -68,7 +73,12 @@ export function mirrorScript(sources: StartupSources, config: EnvironmentConfig,
 }
 
 /** The private host's bootstrap, which the fleet and any VM of the private network run too; it carries the lock (LOCK_CONTENT). */
-export function bootstrapScript(sources: StartupSources, config: EnvironmentConfig, endpoints: ScriptEndpoints, lockContent: string): StartupScript<BootstrapScriptView> {
+export function bootstrapScript(
+  sources: StartupSources,
+  config: EnvironmentConfig,
+  endpoints: ScriptEndpoints,
+  lockContent: string,
+): StartupScript<BootstrapScriptView> {
   return startupScript(sources, "bootstrap", bootstrapView(config, endpoints, lockContent), {
     name: BOOTSTRAP_SCRIPT_NAME,
     description: "the private host's startup script",

@@ -9,7 +9,17 @@ export function changedByTerraform(text: string): string | undefined {
   const lines = text.split("\n");
   const index = lines.findIndex((line) => line !== line.normalize("NFC"));
   const chars = [...lines[index]];
-  const at = chars.findIndex((_, i) => chars.slice(0, i + 1).join("") !== chars.slice(0, i + 1).join("").normalize("NFC"));
-  const around = chars.slice(Math.max(0, at - 24), at + 16).join("").normalize("NFC");
+  const at = chars.findIndex(
+    (_, i) =>
+      chars.slice(0, i + 1).join("") !==
+      chars
+        .slice(0, i + 1)
+        .join("")
+        .normalize("NFC"),
+  );
+  const around = chars
+    .slice(Math.max(0, at - 24), at + 16)
+    .join("")
+    .normalize("NFC");
   return `line ${index + 1} holds text not in Unicode's composed form (NFC), which Terraform would change on its way to the VM: "…${around}…"`;
 }

@@ -35,7 +35,9 @@ export function chooseConfig(root: string, outdir: string, requested: string | u
   }
   const example = path.join(root, "config", "example.json");
   if (!existsSync(example)) {
-    throw new ConfigError(example, [`nothing says which config to synthesize (${path.basename(outdir)}/ has no ${SYNTH_RECORD_FILE}, and the example is gone): ${synthCommand("config/YOURS.json")}`]);
+    throw new ConfigError(example, [
+      `nothing says which config to synthesize (${path.basename(outdir)}/ has no ${SYNTH_RECORD_FILE}, and the example is gone): ${synthCommand("config/YOURS.json")}`,
+    ]);
   }
   return { configFile: example };
 }

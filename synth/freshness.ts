@@ -28,7 +28,8 @@ export function staleSynth(root: string): string[] {
   const record = readSynthRecord(committed);
   const configFile = path.resolve(root, record.config);
   const fix = synthFix(record.config);
-  if (!existsSync(configFile)) return [`cdktf.out/ was synthesized from ${record.config}, which no longer exists: ${synthFix("YOUR_CONFIG")}`];
+  if (!existsSync(configFile))
+    return [`cdktf.out/ was synthesized from ${record.config}, which no longer exists: ${synthFix("YOUR_CONFIG")}`];
   const fresh = path.join(mkdtempSync(path.join(tmpdir(), "airlock-fresh-")), "cdktf.out");
   synthesize({ configFile, outdir: fresh, assetsDir: path.join(root, "assets"), agentDir: path.join(root, "agent"), projectRoot: root });
   const [before, after] = [tree(committed), tree(fresh)];

@@ -20,7 +20,8 @@ export function publish(scratch: string, outdir: string, stackNames: readonly st
       copyFileSync(path.join(scratch, "stacks", name, file), path.join(target, `${file}.new`));
       renameSync(path.join(target, `${file}.new`), path.join(target, file));
     }
-    for (const stale of readdirSync(target).filter((file) => isSynthOutput(file) && !written.includes(file))) rmSync(path.join(target, stale), { force: true });
+    for (const stale of readdirSync(target).filter((file) => isSynthOutput(file) && !written.includes(file)))
+      rmSync(path.join(target, stale), { force: true });
   }
   if (removeStaleStacks) {
     for (const stale of readdirSync(stacksDir).filter((d) => !stackNames.includes(d))) {

@@ -38,7 +38,9 @@ export function readSynthRecord(outdir: string): SynthRecord {
   try {
     record = JSON.parse(readFileSync(file, "utf8"));
   } catch {
-    throw new Error(`${file} is missing or unreadable, so nothing says which config produced ${outdir}: ${synthFix("YOUR_CONFIG", path.basename(outdir))}`);
+    throw new Error(
+      `${file} is missing or unreadable, so nothing says which config produced ${outdir}: ${synthFix("YOUR_CONFIG", path.basename(outdir))}`,
+    );
   }
   if (typeof record?.config !== "string" || !Array.isArray(record.stacks)) {
     throw new Error(`${file} is not a synth record: ${synthFix("YOUR_CONFIG", path.basename(outdir))}`);

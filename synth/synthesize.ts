@@ -16,7 +16,12 @@ import { addStackDependencies } from "./stack-dependencies";
 export type StackFactory = (app: App, environment: LoadedEnvironment, startupSources: StartupSources) => AirlockStack;
 
 export const airlockStack: StackFactory = (app, environment, startupSources) =>
-  new AirlockStack(app, environment.name, { config: environment.config, sharing: environment.sharing, lockContent: environment.lockContent, startupSources });
+  new AirlockStack(app, environment.name, {
+    config: environment.config,
+    sharing: environment.sharing,
+    lockContent: environment.lockContent,
+    startupSources,
+  });
 
 export interface SynthOptions {
   readonly configFile: string;
@@ -45,7 +50,10 @@ export interface SynthOptions {
 export function synthesize(options: SynthOptions): string[] {
   if (hclRequested(process.env)) throw new HclRefused(); // what cdktf's App and stacks read
   const environments = loadConfig(options.configFile);
-  const startupSources = loadStartupSources(options.assetsDir, options.agentDir ?? path.join(path.dirname(path.resolve(options.assetsDir)), "agent"));
+  const startupSources = loadStartupSources(
+    options.assetsDir,
+    options.agentDir ?? path.join(path.dirname(path.resolve(options.assetsDir)), "agent"),
+  );
   const build = options.stackFactory ?? airlockStack;
   mkdirSync(path.dirname(path.resolve(options.outdir)), { recursive: true });
   const scratch = mkdtempSync(path.join(path.dirname(path.resolve(options.outdir)), ".airlock-synth-"));

@@ -106,7 +106,10 @@ export function checkGuardrails(stacks: readonly TerraformStack[], options: Guar
       }
     }
     const mayBeStale = (c: IConstruct) => isJudged(c.node.path) || (options.within !== undefined && c.node.scopes.includes(options.within));
-    for (const suppression of [...constructs.values()].filter(mayBeStale).flatMap(suppressionsOn).filter((s) => !used.has(s))) {
+    for (const suppression of [...constructs.values()]
+      .filter(mayBeStale)
+      .flatMap(suppressionsOn)
+      .filter((s) => !used.has(s))) {
       stale.push(suppression);
       Annotations.of(suppression.on).addWarning(staleMessage(suppression));
     }

@@ -11,7 +11,10 @@ export const SHAPES = {
   remote: { label: "remote mode", when: '`mode: "remote"`', none: "the PyPI remote repository, one of every environment's repositories" },
   "private-host": { label: "private host", when: "`hosts.createPrivateHost`, the default" },
   fleet: { label: "fleet", when: "`fleet`" },
-  "created-vpc": { label: "a VPC the stack creates", when: "mirror mode's public VPC; the private VPC without `networks.private.existing`" },
+  "created-vpc": {
+    label: "a VPC the stack creates",
+    when: "mirror mode's public VPC; the private VPC without `networks.private.existing`",
+  },
   "existing-vpc": { label: "an existing VPC in the project", when: "`networks.*.existing` without another `project`" },
   "shared-vpc": { label: "Shared VPC", when: "`networks.private.existing.project`: the host project" },
   cmek: { label: "CMEK", when: "`repositories.kmsKeyName`" },
@@ -24,7 +27,8 @@ export type Shape = keyof typeof SHAPES;
 /** The shapes one environment has (`every` included). */
 export function shapesOf(config: EnvironmentConfig): Shape[] {
   const nets = [config.networks.private, ...(config.mode === "mirror" ? [config.networks.public] : [])];
-  const inOtherProject = (net: { existing?: { project?: string } }) => net.existing?.project !== undefined && net.existing.project !== config.projectId;
+  const inOtherProject = (net: { existing?: { project?: string } }) =>
+    net.existing?.project !== undefined && net.existing.project !== config.projectId;
   const has: Record<Shape, boolean> = {
     every: true,
     mirror: config.mode === "mirror",
@@ -134,7 +138,8 @@ export const DEPLOYED_TYPES: readonly DeployedType[] = [
       {
         role: "roles/artifactregistry.admin",
         on: "project",
-        unconfirmed: "the predefined role definitions we checked list artifactregistry.vpcscconfigs.update in no role; if this role is refused, ask for a custom role with that permission",
+        unconfirmed:
+          "the predefined role definitions we checked list artifactregistry.vpcscconfigs.update in no role; if this role is refused, ask for a custom role with that permission",
       },
     ],
     source: "https://cloud.google.com/sdk/gcloud/reference/artifacts/vpcsc-config/allow",
@@ -195,7 +200,11 @@ export const DEPLOYED_TYPES: readonly DeployedType[] = [
     permission: "compute.instanceTemplates.create",
     roles: [
       { role: "roles/compute.instanceAdmin.v1", on: "project" },
-      { ...SA_USER("the fleet's account"), unconfirmed: "Google documents actAs for creating a VM that runs as an account; that creating a template checks it too is not confirmed" },
+      {
+        ...SA_USER("the fleet's account"),
+        unconfirmed:
+          "Google documents actAs for creating a VM that runs as an account; that creating a template checks it too is not confirmed",
+      },
       SHARED_SUBNET,
     ],
     source: ROLES_REF("compute"),
@@ -328,7 +337,7 @@ export const DEPLOYED_TYPES: readonly DeployedType[] = [
   },
   {
     type: "google_dns_managed_zone",
-    what: "private zones for googleapis.com and pkg.dev bound to the private VPC (`networks.private.dns: \"zones\"`)",
+    what: 'private zones for googleapis.com and pkg.dev bound to the private VPC (`networks.private.dns: "zones"`)',
     shapes: NETWORKS,
     placement: ["project", "host project"],
     permission: "dns.managedZones.create and dns.networks.bindPrivateDNSZone",
@@ -346,7 +355,7 @@ export const DEPLOYED_TYPES: readonly DeployedType[] = [
   },
   {
     type: "google_dns_response_policy",
-    what: "a response policy bound to the private VPC (`networks.private.dns: \"response-policy\"`)",
+    what: 'a response policy bound to the private VPC (`networks.private.dns: "response-policy"`)',
     shapes: NETWORKS,
     placement: ["project", "host project"],
     permission: "dns.responsePolicies.create and dns.networks.bindDNSResponsePolicy",

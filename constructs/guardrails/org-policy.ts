@@ -50,11 +50,15 @@ interface Block {
 }
 
 function blocks(tf: SynthesizedTerraform, ...types: string[]): Block[] {
-  return types.flatMap((type) => Object.entries(tf.resource?.[type] ?? {}).map(([name, config]) => ({ type, address: `${type}.${name}`, config })));
+  return types.flatMap((type) =>
+    Object.entries(tf.resource?.[type] ?? {}).map(([name, config]) => ({ type, address: `${type}.${name}`, config })),
+  );
 }
 
 function dataBlocks(tf: SynthesizedTerraform, ...types: string[]): Block[] {
-  return types.flatMap((type) => Object.entries(tf.data?.[type] ?? {}).map(([name, config]) => ({ type, address: `data.${type}.${name}`, config })));
+  return types.flatMap((type) =>
+    Object.entries(tf.data?.[type] ?? {}).map(([name, config]) => ({ type, address: `data.${type}.${name}`, config })),
+  );
 }
 
 /** The VMs and templates the stack creates. */
@@ -105,12 +109,17 @@ export function createsServiceAccounts(config: EnvironmentConfig): boolean {
 /** Every member the stack's IAM grants name. */
 function grantedMembers(tf: SynthesizedTerraform): Array<{ address: string; member: string }> {
   const types = Object.keys(tf.resource ?? {}).filter((t) => /_iam_(member|binding)$/.test(t));
-  return blocks(tf, ...types).flatMap((b) => [b.config.member, ...(b.config.members ?? [])].filter(Boolean).map((member: string) => ({ address: b.address, member })));
+  return blocks(tf, ...types).flatMap((b) =>
+    [b.config.member, ...(b.config.members ?? [])].filter(Boolean).map((member: string) => ({ address: b.address, member })),
+  );
 }
 
 /** The principals the config names: `repositories.access.*` and the consumers' accounts. */
 export function configMembers(config: EnvironmentConfig): string[] {
-  const access = Object.values(config.repositories.access).flatMap((a) => [...a.readers, ...((a as { writers?: readonly string[] }).writers ?? [])]);
+  const access = Object.values(config.repositories.access).flatMap((a) => [
+    ...a.readers,
+    ...((a as { writers?: readonly string[] }).writers ?? []),
+  ]);
   const consumers = Object.values(config.consumers).flatMap((c) => c.serviceAccounts.map((email) => `serviceAccount:${email}`));
   return [...new Set([...access, ...consumers])];
 }
@@ -124,13 +133,21 @@ function networkNames(value: unknown): boolean {
 
 /** Top-level location arguments of every resource: `location` and `region` (a region), `zone` (a zone). */
 function locations(tf: SynthesizedTerraform): Array<{ address: string; key: string; value: string }> {
-  return blocks(tf, ...Object.keys(tf.resource ?? {})).flatMap((b) =>
-    ["location", "region", "zone"].filter((key) => typeof b.config[key] === "string").map((key) => ({ address: b.address, key, value: b.config[key] as string })),
-  ).concat(
-    blocks(tf, "google_compute_region_instance_group_manager").flatMap((b) =>
-      (b.config.distribution_policy_zones ?? []).map((zone: string) => ({ address: b.address, key: "distribution_policy_zones", value: zone })),
-    ),
-  );
+  return blocks(tf, ...Object.keys(tf.resource ?? {}))
+    .flatMap((b) =>
+      ["location", "region", "zone"]
+        .filter((key) => typeof b.config[key] === "string")
+        .map((key) => ({ address: b.address, key, value: b.config[key] as string })),
+    )
+    .concat(
+      blocks(tf, "google_compute_region_instance_group_manager").flatMap((b) =>
+        (b.config.distribution_policy_zones ?? []).map((zone: string) => ({
+          address: b.address,
+          key: "distribution_policy_zones",
+          value: zone,
+        })),
+      ),
+    );
 }
 
 const MANAGED = "https://cloud.google.com/compute/docs/access/managed-constraints";
@@ -148,13 +165,17 @@ export const ORG_CONSTRAINTS: readonly OrgConstraint[] = [
     sources: [MANAGED, ASSET_LIST],
     check: ({ tf }) =>
       vms(tf)
-        .filter((vm) => (vm.config.network_interface ?? []).some((ni: any) => (ni.access_config ?? []).length > 0 || (ni.ipv6_access_config ?? []).length > 0))
+        .filter((vm) =>
+          (vm.config.network_interface ?? []).some(
+            (ni: any) => (ni.access_config ?? []).length > 0 || (ni.ipv6_access_config ?? []).length > 0,
+          ),
+        )
         .map((vm) => `${vm.address}: has an access config`),
   },
   {
     constraint: "compute.requireOsLogin",
     status: "met",
-    how: 'Every VM and template sets `enable-oslogin` to `TRUE` (and `block-project-ssh-keys`); the constraint rejects requests that set it to false, which the stack never sends.',
+    how: "Every VM and template sets `enable-oslogin` to `TRUE` (and `block-project-ssh-keys`); the constraint rejects requests that set it to false, which the stack never sends.",
     setting: "none",
     sources: ["https://cloud.google.com/compute/docs/oslogin/manage-oslogin-in-an-org", MANAGED],
     check: ({ tf }) => metadataIsNot(tf, "enable-oslogin", "TRUE"),
@@ -165,7 +186,8 @@ export const ORG_CONSTRAINTS: readonly OrgConstraint[] = [
     how: "Every VM and template has Secure Boot, vTPM and integrity monitoring on; a custom image (`hosts.image`, `fleet.image`) must support Shielded VM.",
     setting: "`hosts.image`, `hosts.publicImage`, `fleet.image` (a custom image)",
     sources: [ASSET_LIST, "https://cloud.google.com/compute/shielded-vm/docs/shielded-vm"],
-    unconfirmed: "the constraint's own description (new VMs must use Shielded images with Secure Boot, vTPM and integrity monitoring on) we read only in third-party copies, not on a Google page",
+    unconfirmed:
+      "the constraint's own description (new VMs must use Shielded images with Secure Boot, vTPM and integrity monitoring on) we read only in third-party copies, not on a Google page",
     check: ({ tf }) =>
       vms(tf)
         .filter((vm) => {
@@ -193,7 +215,8 @@ export const ORG_CONSTRAINTS: readonly OrgConstraint[] = [
     how: "Every VM and template sets `serial-port-logging-enable` to `TRUE`, so the scripts' step-by-step log (the `*_log` outputs) outlives the VM in Cloud Logging. Logging is off by default and this metadata turns it on only where the organization does not restrict it; no setting turns it off. Under the constraint the log is not kept (read it with `get-serial-port-output` while the VM runs), and status still comes from guest attributes; or exempt the airlock's VMs (the managed constraint takes tag-based conditions).",
     setting: "none",
     sources: ["https://cloud.google.com/compute/docs/troubleshooting/viewing-serial-port-output", MANAGED],
-    unconfirmed: "whether Compute Engine refuses to create a VM whose metadata sets `serial-port-logging-enable` to `TRUE` under the constraint, or creates it without the logging",
+    unconfirmed:
+      "whether Compute Engine refuses to create a VM whose metadata sets `serial-port-logging-enable` to `TRUE` under the constraint, or creates it without the logging",
     check: ({ tf }) => metadataIsNot(tf, "serial-port-logging-enable", "TRUE"),
   },
   {
@@ -210,7 +233,8 @@ export const ORG_CONSTRAINTS: readonly OrgConstraint[] = [
     how: "Every VM and template sets `enable-guest-attributes` to `TRUE`: the bootstrap and the mirror report `status`, `step`, `failed-step` and the installed set there, and the `*_progress` outputs read them through the Compute Engine API, which the constraint disables. No setting turns guest attributes off; exempt the airlock's VMs, or follow the hosts through the serial log instead.",
     setting: "none",
     sources: [MANAGED, ASSET_LIST],
-    unconfirmed: "whether the enforced constraint also refuses a VM whose metadata sets `enable-guest-attributes` to `TRUE` (Google lists that key for the managed constraint's evaluation), or only blocks reading them",
+    unconfirmed:
+      "whether the enforced constraint also refuses a VM whose metadata sets `enable-guest-attributes` to `TRUE` (Google lists that key for the managed constraint's evaluation), or only blocks reading them",
     check: ({ tf }) => metadataIsNot(tf, "enable-guest-attributes", "TRUE"),
   },
   {
@@ -223,7 +247,10 @@ export const ORG_CONSTRAINTS: readonly OrgConstraint[] = [
     check: ({ tf, config }) => [
       ...blocks(tf, "google_artifact_registry_repository")
         .filter((r) => r.config.kms_key_name !== config.repositories.kmsKeyName)
-        .map((r) => `${r.address}: kms_key_name is ${JSON.stringify(r.config.kms_key_name)}, not the config's ${JSON.stringify(config.repositories.kmsKeyName)}`),
+        .map(
+          (r) =>
+            `${r.address}: kms_key_name is ${JSON.stringify(r.config.kms_key_name)}, not the config's ${JSON.stringify(config.repositories.kmsKeyName)}`,
+        ),
       ...vms(tf)
         .filter((vm) =>
           vm.type === "google_compute_instance"
@@ -263,7 +290,11 @@ export const ORG_CONSTRAINTS: readonly OrgConstraint[] = [
     sources: [SERVICE_ACCOUNTS, ASSET_LIST],
     check: ({ tf, config }) => {
       const creates = blocks(tf, "google_service_account").length > 0;
-      return creates === createsServiceAccounts(config) ? [] : [`the stack ${creates ? "creates" : "creates no"} service account, which the doc's rule says it ${creates ? "does not" : "does"}`];
+      return creates === createsServiceAccounts(config)
+        ? []
+        : [
+            `the stack ${creates ? "creates" : "creates no"} service account, which the doc's rule says it ${creates ? "does not" : "does"}`,
+          ];
     },
   },
   {
@@ -320,7 +351,10 @@ export const ORG_CONSTRAINTS: readonly OrgConstraint[] = [
     how: "No VM or template enables IP forwarding (`can_ip_forward` unset).",
     setting: "none",
     sources: [MANAGED, ASSET_LIST],
-    check: ({ tf }) => vms(tf).filter((vm) => vm.config.can_ip_forward === true).map((vm) => `${vm.address}: can_ip_forward`),
+    check: ({ tf }) =>
+      vms(tf)
+        .filter((vm) => vm.config.can_ip_forward === true)
+        .map((vm) => `${vm.address}: can_ip_forward`),
   },
   {
     constraint: "compute.restrictCloudNATUsage",
@@ -334,7 +368,8 @@ export const ORG_CONSTRAINTS: readonly OrgConstraint[] = [
         .flatMap((vm) => (vm.config.network_interface ?? []).map((ni: any) => String(ni.subnetwork)));
       return blocks(tf, "google_compute_router_nat").flatMap((nat) => {
         const subnets: string[] = (nat.config.subnetwork ?? []).map((s: any) => String(s.name));
-        if (nat.config.source_subnetwork_ip_ranges_to_nat !== "LIST_OF_SUBNETWORKS") return [`${nat.address}: serves ${nat.config.source_subnetwork_ip_ranges_to_nat}, not a list of subnets`];
+        if (nat.config.source_subnetwork_ip_ranges_to_nat !== "LIST_OF_SUBNETWORKS")
+          return [`${nat.address}: serves ${nat.config.source_subnetwork_ip_ranges_to_nat}, not a list of subnets`];
         return subnets
           .filter((s) => !/^\$\{google_compute_subnetwork\.[^.}]+\.id\}$/.test(s) || privateSubnets.includes(s))
           .map((s) => `${nat.address}: serves ${s}, not the public subnet the stack creates`);
@@ -350,7 +385,13 @@ export const ORG_CONSTRAINTS: readonly OrgConstraint[] = [
     unconfirmed: "the constraint's name and effect we found only in third-party copies, not on a Google page we could read",
     check: ({ tf, config }) =>
       dataBlocks(tf, "google_compute_network", "google_compute_subnetwork")
-        .filter((d) => ![config.networks.private.existing?.project ?? config.projectId, ...(config.mode === "mirror" ? [config.networks.public.existing?.project ?? config.projectId] : [])].includes(d.config.project))
+        .filter(
+          (d) =>
+            ![
+              config.networks.private.existing?.project ?? config.projectId,
+              ...(config.mode === "mirror" ? [config.networks.public.existing?.project ?? config.projectId] : []),
+            ].includes(d.config.project),
+        )
         .map((d) => `${d.address}: reads a network in ${d.config.project}, which the config does not name`),
   },
   {
@@ -361,7 +402,10 @@ export const ORG_CONSTRAINTS: readonly OrgConstraint[] = [
     sources: ["https://cloud.google.com/vpc/docs/shared-vpc"],
     unconfirmed: "the constraint's name and effect we found only in third-party copies, not on a Google page we could read",
     check: ({ tf, config }) => {
-      const named = [config.networks.private.existing?.subnet, ...(config.mode === "mirror" ? [config.networks.public.existing?.subnet] : [])].filter(Boolean);
+      const named = [
+        config.networks.private.existing?.subnet,
+        ...(config.mode === "mirror" ? [config.networks.public.existing?.subnet] : []),
+      ].filter(Boolean);
       return dataBlocks(tf, "google_compute_subnetwork")
         .filter((d) => !named.includes(d.config.name))
         .map((d) => `${d.address}: uses subnet ${d.config.name}, which the config does not name`);
@@ -372,10 +416,15 @@ export const ORG_CONSTRAINTS: readonly OrgConstraint[] = [
     status: "config",
     how: "Everything located is in `region` or its zones (repositories, key ring and key, subnets, router and NAT, the schedule's job, VMs, the fleet's group over `fleet.zones`): allow that region. Networks, firewall rules, routes, DNS zones, service accounts and roles are global, which the constraint does not restrict.",
     setting: "`region`, `zone`, `fleet.zones`",
-    sources: ["https://cloud.google.com/resource-manager/docs/organization-policy/defining-locations", "https://cloud.google.com/kms/docs/org-policy-constraints"],
+    sources: [
+      "https://cloud.google.com/resource-manager/docs/organization-policy/defining-locations",
+      "https://cloud.google.com/kms/docs/org-policy-constraints",
+    ],
     check: ({ tf, config }) =>
       locations(tf)
-        .filter(({ key, value }) => (key === "zone" || key === "distribution_policy_zones" ? !value.startsWith(`${config.region}-`) : value !== config.region))
+        .filter(({ key, value }) =>
+          key === "zone" || key === "distribution_policy_zones" ? !value.startsWith(`${config.region}-`) : value !== config.region,
+        )
         .map(({ address, key, value }) => `${address}: ${key} ${value} is outside ${config.region}`),
   },
 ];

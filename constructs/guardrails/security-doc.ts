@@ -29,7 +29,11 @@ export function withRegion(doc: string, name: RegionName): string {
   const start = doc.indexOf(regionStart(name));
   const end = doc.indexOf(regionEnd(name));
   if (start < 0 || end < start) throw new Error(`${SECURITY_DOC} has no ${regionStart(name)} … ${regionEnd(name)} block`);
-  return doc.slice(0, start) + `${regionStart(name)}\n\n${REGIONS[name].render()}\n\n${regionEnd(name)}` + doc.slice(end + regionEnd(name).length);
+  return (
+    doc.slice(0, start) +
+    `${regionStart(name)}\n\n${REGIONS[name].render()}\n\n${regionEnd(name)}` +
+    doc.slice(end + regionEnd(name).length)
+  );
 }
 
 /** `doc` with every generated region rendered afresh. */
@@ -48,7 +52,11 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
 }
 
 function link(url: string): string {
-  const page = url.replace(/[?#].*$/, "").replace(/\/$/, "").split("/").pop();
+  const page = url
+    .replace(/[?#].*$/, "")
+    .replace(/\/$/, "")
+    .split("/")
+    .pop();
   return `[${page}](${url})`;
 }
 
@@ -86,7 +94,12 @@ export function deployerRolesTables(): string {
         if (!none) throw new Error(`deployer-roles.ts: shape ${shape} needs no role of its own: say why in its \`none\``);
         return [[heading, "none beyond every environment's", "", none]];
       }
-      return rows.map(({ need, types }, i) => [i === 0 ? heading : "", roleText(need), need.on, types.map((t) => `\`${t.type}\``).join(", ")]);
+      return rows.map(({ need, types }, i) => [
+        i === 0 ? heading : "",
+        roleText(need),
+        need.on,
+        types.map((t) => `\`${t.type}\``).join(", "),
+      ]);
     }),
   );
   const byType = table(
@@ -98,7 +111,10 @@ export function deployerRolesTables(): string {
       t.placement.join(", "),
       t.permission,
       t.roles
-        .map((n) => `${roleText(n)} on ${n.on}${n.only ? ` (${SHAPES[n.only].label} only)` : ""}${n.unconfirmed ? `: not confirmed: ${n.unconfirmed}` : ""}`)
+        .map(
+          (n) =>
+            `${roleText(n)} on ${n.on}${n.only ? ` (${SHAPES[n.only].label} only)` : ""}${n.unconfirmed ? `: not confirmed: ${n.unconfirmed}` : ""}`,
+        )
         .join("; "),
       link(t.source),
     ]),

@@ -4,8 +4,7 @@ import { hasRole, members, refs, Resource, resources, StackTerraform } from "../
 export const id = "AIRLOCK-G7";
 export const name = "auth-repo-helpers-only";
 export const level = "error";
-export const info =
-  "on the auth repo, any role but a reader's for anyone but the public host, or a whole IAM policy";
+export const info = "on the auth repo, any role but a reader's for anyone but the public host, or a whole IAM policy";
 export const explanation =
   "Every private host installs the auth helpers from the auth repo and runs them as root at boot, so whoever writes there can make code run on every host. Only the mirror (the public host) may write; a whole-policy resource would replace that grant without a diff that says so.";
 export const fix =
@@ -27,10 +26,15 @@ export function check(stack: StackTerraform): Finding[] {
       .filter((r) => onAuth(r) && writes(r.config.role) && members(r.config).some((m) => !mirrorAccounts.includes(m)))
       .map((r) => ({
         path: r.path,
-        message: `grants ${r.config.role} on the auth repo to ${members(r.config).filter((m) => !mirrorAccounts.includes(m)).join(", ")}: only the public host (the mirror) may write there`,
+        message: `grants ${r.config.role} on the auth repo to ${members(r.config)
+          .filter((m) => !mirrorAccounts.includes(m))
+          .join(", ")}: only the public host (the mirror) may write there`,
       })),
     ...resources(tf, "google_artifact_registry_repository_iam_policy")
       .filter(onAuth)
-      .map((r) => ({ path: r.path, message: "replaces the auth repo's whole IAM policy: grant readers with iam_member instead, so the mirror stays its only writer" })),
+      .map((r) => ({
+        path: r.path,
+        message: "replaces the auth repo's whole IAM policy: grant readers with iam_member instead, so the mirror stays its only writer",
+      })),
   ];
 }

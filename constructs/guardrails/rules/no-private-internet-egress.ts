@@ -25,7 +25,10 @@ export function check(stack: StackTerraform): Finding[] {
   const inPrivate = (network: unknown) => privateRefs.some((r) => String(network) === r || String(network).endsWith(`/networks/${r}`));
   for (const route of resources(tf, "google_compute_route").filter((r) => inPrivate(r.config.network))) {
     if (!VIP_RANGES.some((vip) => within(String(route.config.dest_range), vip))) {
-      findings.push({ path: route.path, message: `routes ${route.config.dest_range} out of the private network: only the Google APIs VIP range may be routed` });
+      findings.push({
+        path: route.path,
+        message: `routes ${route.config.dest_range} out of the private network: only the Google APIs VIP range may be routed`,
+      });
     }
   }
   const routers = resources(tf, "google_compute_router").filter((r) => inPrivate(r.config.network));
@@ -35,17 +38,24 @@ export function check(stack: StackTerraform): Finding[] {
   }
   // An allow rule to a public range would hand the private side a way out wherever a route exists.
   const egressAllows = resources(tf, "google_compute_firewall").filter(
-    (f) => inPrivate(f.config.network) && f.config.direction === "EGRESS" && (f.config.allow ?? []).length > 0 && f.config.disabled !== true,
+    (f) =>
+      inPrivate(f.config.network) && f.config.direction === "EGRESS" && (f.config.allow ?? []).length > 0 && f.config.disabled !== true,
   );
   for (const rule of egressAllows) {
     const ranges: string[] = (rule.config.destination_ranges ?? ["0.0.0.0/0"]).map(String);
     const open = ranges.filter((r) => !isPrivateRange(r) && !VIP_RANGES.some((vip) => within(r, vip)));
     if (open.length > 0) {
-      findings.push({ path: rule.path, message: `allows egress from the private network to ${open.join(", ")}: only internal ranges (RFC 1918, 100.64.0.0/10, ...) and the Google APIs VIP may be allowed` });
+      findings.push({
+        path: rule.path,
+        message: `allows egress from the private network to ${open.join(", ")}: only internal ranges (RFC 1918, 100.64.0.0/10, ...) and the Google APIs VIP may be allowed`,
+      });
     }
   }
   for (const network of networks.filter((n) => !n.address.startsWith("data.") && n.config.delete_default_routes_on_create !== true)) {
-    findings.push({ path: network.path, message: "keeps the default internet route on the private network: set deleteDefaultRoutesOnCreate" });
+    findings.push({
+      path: network.path,
+      message: "keeps the default internet route on the private network: set deleteDefaultRoutesOnCreate",
+    });
   }
   return findings;
 }

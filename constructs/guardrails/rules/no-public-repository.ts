@@ -4,8 +4,7 @@ import { members, policyMembers, resources, StackTerraform } from "../terraform-
 export const id = "AIRLOCK-G6";
 export const name = "no-public-repository";
 export const level = "error";
-export const info =
-  "a repository IAM grant to allUsers or allAuthenticatedUsers";
+export const info = "a repository IAM grant to allUsers or allAuthenticatedUsers";
 export const explanation =
   "allUsers is anyone on the internet and allAuthenticatedUsers any Google account: a read grant to either publishes the private packages, a write grant lets anyone put code where the hosts install from.";
 

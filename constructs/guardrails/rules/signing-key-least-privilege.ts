@@ -18,8 +18,12 @@ const PUBLIC_KEY_VIEWER = "roles/cloudkms.publicKeyViewer";
  */
 export function check(stack: StackTerraform): Finding[] {
   const { tf } = stack;
-  const keyRefs = resources(tf, "google_kms_crypto_key").filter((r) => hasRole(stack, r, "signing-key")).flatMap(refs);
-  const ringRefs = resources(tf, "google_kms_key_ring").filter((r) => hasRole(stack, r, "signing-key-ring")).flatMap(refs);
+  const keyRefs = resources(tf, "google_kms_crypto_key")
+    .filter((r) => hasRole(stack, r, "signing-key"))
+    .flatMap(refs);
+  const ringRefs = resources(tf, "google_kms_key_ring")
+    .filter((r) => hasRole(stack, r, "signing-key-ring"))
+    .flatMap(refs);
   const mirrorAccounts = resources(tf, "google_compute_instance")
     .filter((i) => i.config.labels?.["airlock-role"] === "mirror")
     .map((i) => `serviceAccount:${i.config.service_account?.email}`);
@@ -32,14 +36,23 @@ export function check(stack: StackTerraform): Finding[] {
       .map((r) => ({
         path: r.path,
         message:
-          `grants ${r.config.role} on the mirror's signing key to ${members(r.config).filter((m) => !allowed(r.config.role, m)).join(", ")}: ` +
+          `grants ${r.config.role} on the mirror's signing key to ${members(r.config)
+            .filter((m) => !allowed(r.config.role, m))
+            .join(", ")}: ` +
           `only the public host (the mirror) may sign with it (${SIGNER}), anyone else may only read its public key (${PUBLIC_KEY_VIEWER})`,
       })),
     ...resources(tf, "google_kms_crypto_key_iam_policy")
       .filter(onKey)
-      .map((r) => ({ path: r.path, message: "replaces the signing key's whole IAM policy: grant with iam_member instead, so the mirror stays its only signer" })),
+      .map((r) => ({
+        path: r.path,
+        message: "replaces the signing key's whole IAM policy: grant with iam_member instead, so the mirror stays its only signer",
+      })),
     ...resources(tf, "google_kms_key_ring_iam_member", "google_kms_key_ring_iam_binding", "google_kms_key_ring_iam_policy")
       .filter(onRing)
-      .map((r) => ({ path: r.path, message: "grants on the signing key's key ring, which reach the key: grant on the key itself (the mirror signs, anyone else reads the public key)" })),
+      .map((r) => ({
+        path: r.path,
+        message:
+          "grants on the signing key's key ring, which reach the key: grant on the key itself (the mirror signs, anyone else reads the public key)",
+      })),
   ];
 }
