@@ -1,6 +1,30 @@
 // Bundles main.ts into dist/main.js, which `cdktf synth` runs through synth.js (one file loads much
-// faster than hundreds from node_modules). `npm run build` forces a build.
+// faster than hundreds from node_modules), and review/cli.ts into dist/review.js, which review.js runs.
+// `npm run build` forces both builds.
+const { readdirSync, statSync } = require("fs");
 const path = require("path");
+
+const SOURCE_DIRS = ["config", "constructs", "review", "startup-script", "synth"];
+const SOURCE_FILES = ["main.ts", "build.js", "package-lock.json"];
+
+/** Whether `outfile` is missing or older than a source it may be built from. */
+function isStale(outfile) {
+  let builtAt;
+  try {
+    builtAt = statSync(outfile).mtimeMs;
+  } catch {
+    return true;
+  }
+  const files = [
+    ...SOURCE_FILES.map((f) => path.join(__dirname, f)),
+    ...SOURCE_DIRS.flatMap((dir) =>
+      readdirSync(path.join(__dirname, dir), { recursive: true })
+        .filter((f) => f.endsWith(".ts"))
+        .map((f) => path.join(__dirname, dir, f)),
+    ),
+  ];
+  return files.some((f) => statSync(f).mtimeMs > builtAt);
+}
 
 // cdktf requires `archiver` when it loads, only to zip TerraformAsset folders, which pip-airlock never
 // creates; loading it costs about 100 ms of every synth. The bundle gets a stand-in that loads the real
@@ -54,6 +78,20 @@ function build() {
   });
 }
 
-module.exports = { build };
+/** The access review's command as one file; its packages stay in node_modules (it starts no synth of its own). */
+function buildReview() {
+  return require("esbuild").build({
+    absWorkingDir: __dirname,
+    entryPoints: ["review/cli.ts"],
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    packages: "external",
+    outfile: path.join("dist", "review.js"),
+    logLevel: "warning",
+  });
+}
 
-if (require.main === module) build().catch(() => (process.exitCode = 1));
+module.exports = { build, buildReview, isStale };
+
+if (require.main === module) Promise.all([build(), buildReview()]).catch(() => (process.exitCode = 1));

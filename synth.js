@@ -1,28 +1,15 @@
 // The app command cdktf.json names: rebuild the bundle (dist/main.js, see build.js) only when a source
 // is newer than it, then synthesize in this same process. No `npm run` hop, no esbuild load on the
 // usual run where nothing changed, and V8's compiled code of the bundle reused from the last run.
-const { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } = require("fs");
+const { readFileSync, renameSync, rmSync, writeFileSync } = require("fs");
 const Module = require("module");
 const path = require("path");
 const vm = require("vm");
+const { build, isStale } = require("./build.js");
 
 const BUNDLE = path.join(__dirname, "dist", "main.js");
 /** V8's code cache of the bundle; V8 itself rejects it for another bundle or another Node version. */
 const CODE_CACHE = `${BUNDLE}.v8cache`;
-const SOURCE_DIRS = ["config", "constructs", "startup-script", "synth"];
-const SOURCE_FILES = ["main.ts", "build.js", "package-lock.json"];
-
-function newestSourceMtime() {
-  const files = [
-    ...SOURCE_FILES.map((f) => path.join(__dirname, f)),
-    ...SOURCE_DIRS.flatMap((dir) =>
-      readdirSync(path.join(__dirname, dir), { recursive: true })
-        .filter((f) => f.endsWith(".ts"))
-        .map((f) => path.join(__dirname, dir, f)),
-    ),
-  ];
-  return Math.max(...files.map((f) => statSync(f).mtimeMs));
-}
 
 /** Load the bundle as CommonJS through a vm.Script, so its compiled code can be cached (about 0.1 s a run). */
 function loadBundle() {
@@ -46,9 +33,9 @@ function loadBundle() {
 }
 
 async function synth() {
-  if (!existsSync(BUNDLE) || statSync(BUNDLE).mtimeMs < newestSourceMtime()) {
+  if (isStale(BUNDLE)) {
     rmSync(CODE_CACHE, { force: true });
-    await require("./build.js").build();
+    await build();
   }
   const bundle = loadBundle();
   const code = bundle.main();
