@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
-# npm test: the type-check, then the host agent's pytest suite and jest side by side. Both spend part of their
-# time waiting on child processes (openssl, pip, terraform, the cdktf CLI), so together they keep the cores
-# busier than one after the other. The agent's output is printed after jest's, its closing line
-# `agent: N passed, N failed` last; the exit status is non-zero when either failed. Arguments go to jest.
+# npm test: the type-check, the host agent's pytest suite and jest side by side. All spend part of their
+# time waiting on child processes (openssl, pip, terraform, the cdktf CLI) or on one core (tsc), so together
+# they keep the cores busier than one after the other. The type-check's and the agent's output are printed
+# after jest's, the agent's closing line `agent: N passed, N failed` last; the exit status is non-zero when
+# any of the three failed. Arguments go to jest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-npx tsc --noEmit -p .
-agent_log=$(mktemp "${TMPDIR:-/tmp}/agent-tests.XXXXXX.log")
-trap 'rm -f -- "$agent_log"' EXIT
-bash agent/run-tests.sh >"$agent_log" 2>&1 &
+logs=$(mktemp -d "${TMPDIR:-/tmp}/npm-test.XXXXXX")
+trap 'rm -rf -- "$logs"' EXIT
+npx tsc --noEmit -p . >"$logs/tsc" 2>&1 &
+tsc=$!
+bash agent/run-tests.sh >"$logs/agent" 2>&1 &
 agent=$!
 jest_status=0
 npx jest "$@" || jest_status=$?
+tsc_status=0
+wait "$tsc" || tsc_status=$?
+((tsc_status == 0)) || { echo "type-check (tsc --noEmit) failed:"; cat "$logs/tsc"; }
 agent_status=0
 wait "$agent" || agent_status=$?
-cat "$agent_log"
-((jest_status == 0 && agent_status == 0))
+cat "$logs/agent"
+((tsc_status == 0 && jest_status == 0 && agent_status == 0))
