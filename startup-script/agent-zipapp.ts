@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from "fs";
 import * as path from "path";
 import { zipSync, Zippable } from "fflate";
 import { ConfigError } from "../config/load";
+import { fflateVersion, readCachedZip, writeCachedZip, zipappCacheDir } from "./zipapp-cache";
 
 /** The package the host agent's zipapp carries (agent/pip_airlock_agent/), beside its entry point agent/__main__.py. */
 export const AGENT_PACKAGE = "pip_airlock_agent";
@@ -48,11 +49,12 @@ export function readAgentSources(agentDir: string): AgentSource[] {
 
 /**
  * The zipapp of these sources, the same bytes for the same sources: entries in sorted order, each
- * deflated with a fixed time stamp and fixed attributes, no directory entries, no comment.
+ * deflated with a fixed time stamp and fixed attributes, no directory entries, no comment. With
+ * `cacheDir`, a zip deflated by an earlier synth from the same sources is read from there (zipapp-cache.ts).
  */
-export function buildAgentZipapp(sources: readonly AgentSource[]): AgentZipapp {
+export function buildAgentZipapp(sources: readonly AgentSource[], cacheDir?: string): AgentZipapp {
   const key = sourcesKey(sources);
-  const built = zipapps.get(key) ?? deflateZipapp(sources);
+  const built = zipapps.get(key) ?? zipappOf(sources, cacheDir);
   zipapps.set(key, built);
   return built;
 }
@@ -70,25 +72,53 @@ function sourcesKey(sources: readonly AgentSource[]): string {
   return hash.digest("hex");
 }
 
-function deflateZipapp(sources: readonly AgentSource[]): AgentZipapp {
+/** What fixes a zip's bytes besides its sources: its level and every entry's metadata (the time by its local-time fields, as fflate writes it). */
+const ZIP_FORMAT = JSON.stringify({
+  level: DEFLATE_LEVEL,
+  mtime: [ENTRY_MTIME.getFullYear(), ENTRY_MTIME.getMonth(), ENTRY_MTIME.getDate(), ENTRY_MTIME.getHours(), ENTRY_MTIME.getMinutes()],
+  os: ENTRY_OS_UNIX,
+  attrs: ENTRY_ATTRS,
+});
+
+function zipappOf(sources: readonly AgentSource[], cacheDir: string | undefined): AgentZipapp {
+  const sorted = checkedSources(sources);
+  const version = fflateVersion();
+  const key =
+    cacheDir &&
+    version &&
+    createHash("sha256")
+      .update(`fflate ${version} ${ZIP_FORMAT} ${sourcesKey(sorted)}`)
+      .digest("hex");
+  let bytes = key ? readCachedZip(cacheDir, key, sorted) : undefined;
+  if (!bytes) {
+    bytes = deflate(sorted);
+    if (key) writeCachedZip(cacheDir, key, bytes);
+  }
+  return Object.freeze({
+    bytes,
+    sha256: createHash("sha256").update(bytes).digest("hex"),
+    entries: Object.freeze(sorted.map((s) => s.name)),
+  });
+}
+
+/** The sources sorted as the zip holds them, after checking their names. */
+function checkedSources(sources: readonly AgentSource[]): AgentSource[] {
   const names = sources.map((s) => s.name);
   const bad = names.filter((name) => !/^([A-Za-z0-9_]+\/)?[A-Za-z0-9_]+\.py$/.test(name));
   if (bad.length > 0) throw new Error(`the agent's zipapp takes Python files by plain names only: ${bad.join(", ")}`);
   if (new Set(names).size !== names.length) throw new Error(`the agent's zipapp names a file twice: ${names.join(", ")}`);
   if (!names.includes("__main__.py")) throw new Error("the agent's zipapp needs __main__.py");
-  const sorted = [...sources].sort((a, b) => byCodePoint(a.name, b.name));
+  return [...sources].sort((a, b) => byCodePoint(a.name, b.name));
+}
+
+function deflate(sorted: readonly AgentSource[]): Uint8Array {
   // fflate writes the entries in the object's key order: its keys are inserted sorted, and none is an
   // integer-like key (which JavaScript would put first).
   const files: Zippable = {};
   for (const source of sorted) {
     files[source.name] = [source.content, { level: DEFLATE_LEVEL, mtime: ENTRY_MTIME, os: ENTRY_OS_UNIX, attrs: ENTRY_ATTRS }];
   }
-  const bytes = zipSync(files, { level: DEFLATE_LEVEL, mtime: ENTRY_MTIME, os: ENTRY_OS_UNIX, attrs: ENTRY_ATTRS });
-  return Object.freeze({
-    bytes,
-    sha256: createHash("sha256").update(bytes).digest("hex"),
-    entries: Object.freeze(sorted.map((s) => s.name)),
-  });
+  return zipSync(files, { level: DEFLATE_LEVEL, mtime: ENTRY_MTIME, os: ENTRY_OS_UNIX, attrs: ENTRY_ATTRS });
 }
 
 /**
@@ -149,7 +179,7 @@ export function loadAgentZipapp(agentDir: string, command?: keyof typeof COMMAND
       `cannot read the host agent (__main__.py and ${AGENT_PACKAGE}/*.py): restore it from git (agent/ ships with the app)`,
     ]);
   }
-  return buildAgentZipapp(command ? commandSources(sources, command) : sources);
+  return buildAgentZipapp(command ? commandSources(sources, command) : sources, zipappCacheDir(agentDir));
 }
 
 /** Base64 of `bytes` in lines of 76 characters (MIME's width), as `base64 -d` reads it back. */
