@@ -2,7 +2,7 @@ import { execFileSync } from "child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, symlinkSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { ROOT } from "./support";
+import { ROOT } from "./config-support";
 
 /**
  * A copy of the project as a team's working tree has it: the files git tracks (or would) that exist now,

@@ -3,7 +3,7 @@ import { tmpdir } from "os";
 import * as path from "path";
 import { loadConfig, mergeOverrides } from "../config/load";
 import { machineArch } from "../config/machine-types";
-import { completeLock, EXAMPLE_CONFIG, refusals as problems } from "./support";
+import { completeLock, EXAMPLE_CONFIG, refusals as problems } from "./config-support";
 
 const example = JSON.parse(readFileSync(EXAMPLE_CONFIG, "utf8"));
 const dir = mkdtempSync(path.join(tmpdir(), "airlock-config-"));

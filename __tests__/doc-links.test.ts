@@ -2,7 +2,7 @@
 // file that exists and a heading it has, so a moved or renamed section fails here, not in a reader's browser.
 import { existsSync, readdirSync, readFileSync } from "fs";
 import * as path from "path";
-import { ROOT } from "./support";
+import { ROOT } from "./config-support";
 
 const DOCS = [
   "README.md",

@@ -3,7 +3,7 @@
 import { spawnSync } from "child_process";
 import { readdirSync } from "fs";
 import * as path from "path";
-import { ROOT } from "./support";
+import { ROOT } from "./config-support";
 
 const E2E = path.join(ROOT, "e2e");
 const files = (dir: string, ext: string) =>

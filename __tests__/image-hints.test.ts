@@ -3,7 +3,7 @@
 import { loadConfig } from "../config/load";
 import { suggestImage } from "../config/images";
 import { ConfigError } from "../config/load";
-import { exampleVariant } from "./support";
+import { exampleVariant } from "./config-support";
 
 type Edit = (c: any, value: string) => void;
 const at: Record<string, Edit> = {

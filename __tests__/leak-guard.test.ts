@@ -1,4 +1,4 @@
-import { nestedJest } from "./support";
+import { nestedJest } from "./config-support";
 
 describe("every suite is checked for what it leaves running (the cause of jest's 'worker failed to exit gracefully')", () => {
   it("fails a suite that leaves a child process running, naming it", () => {

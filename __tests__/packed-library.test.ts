@@ -10,7 +10,7 @@ import { createHash } from "crypto";
 import { tmpdir } from "os";
 import * as path from "path";
 import { loadStartupSources } from "../startup-script/sources";
-import { AGENT, ASSETS, ROOT } from "./support";
+import { AGENT, ASSETS, ROOT } from "./config-support";
 import { configurationProblems, emptyProviderMirror } from "./terraform";
 
 jest.setTimeout(240_000);

@@ -2,7 +2,7 @@ import { spawnSync } from "child_process";
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { ROOT } from "./support";
+import { ROOT } from "./config-support";
 
 const RECIPES = path.join(ROOT, "recipes");
 const TOKEN = "ya29.recipe-test-token-0123456789";

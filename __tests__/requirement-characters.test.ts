@@ -8,7 +8,7 @@ import { tmpdir } from "os";
 import * as path from "path";
 import { JSON_SCHEMA_FILE } from "../config/json-schema";
 import { loadConfig } from "../config/load";
-import { completeLock, configErrorOf, configProblems, exampleVariant, fileTree, ROOT } from "./support";
+import { completeLock, configErrorOf, configProblems, exampleVariant, fileTree, ROOT } from "./config-support";
 
 const LOCK_FILE = "mirror.lock";
 const LOCK_LINES = completeLock([

@@ -1,7 +1,7 @@
 // What the rendered scripts carry (the agent, the templates) cites only documents a reader of this repository has.
 import { existsSync, readdirSync, readFileSync } from "fs";
 import * as path from "path";
-import { ROOT } from "./support";
+import { ROOT } from "./config-support";
 
 const sources = [
   ...readdirSync(path.join(ROOT, "agent", "pip_airlock_agent"))

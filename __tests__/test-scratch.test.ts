@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { nestedJest } from "./support";
+import { nestedJest } from "./config-support";
 
 describe("npm test leaves no temporary files behind", () => {
   it("removes every temporary folder its suites and cdktf's test apps made", () => {

@@ -4,7 +4,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from "os";
 import * as path from "path";
 import { zipSync } from "fflate";
-import { AGENT } from "./support";
+import { AGENT } from "./config-support";
 
 type ZipappModule = typeof import("../startup-script/agent-zipapp");
 
