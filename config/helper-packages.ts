@@ -6,7 +6,7 @@ export const AUTH_HELPERS = ["keyring", "keyrings.google-artifactregistry-auth"]
 /**
  * `mirror.packages` is what the bootstrap installs from the auth repo: without both helpers a host's pip has
  * no Artifact Registry credentials, and the bootstrap's probe fails on every host. A lock must then pin them
- * (config/load.ts refuses a lock that does not pin every package listed here).
+ * (config/lock-checks.ts refuses a lock that does not pin every package listed here).
  */
 export function helperPackageProblem(packages: readonly string[]): string | undefined {
   const names = new Set(packages.map((p) => parseRequirement(p).name));
