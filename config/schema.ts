@@ -1,22 +1,22 @@
 import { z } from "zod";
-import { isNetworkAddress, networkAddress, overlaps, parseCidr } from "./cidr";
-import { consumerProblems, consumerRepositories, ConsumersContext, consumersSchema } from "./consumers";
+import { accountId, accountIds, defaultScheduleAccountId, fleetAccountId } from "./account-ids";
+import { isNetworkAddress, networkAddress, parseCidr } from "./cidr";
+import { consumerRepositories, consumersSchema } from "./consumers";
 import { firstControlCharacter, visibleString } from "./control-characters";
 import { egressAllowList } from "./egress-allow";
-import { fleetProblems, resolveFleet } from "./fleet-checks";
+import { checkCrossFieldRules } from "./cross-field-rules";
+import { resolveFleet } from "./fleet-checks";
 import { acceleratorsSchema, autoscalingSchema, bootDiskSchema, healthCheckSchema, updatePolicySchema } from "./fleet-schema";
 import { ownedDirectory } from "./host-paths";
 import { withSlashes } from "./path-hints";
 import { iamMember } from "./iam-member";
 import { timeZone } from "./time-zones";
-import { helperPackageProblem } from "./helper-packages";
-import { vmArchProblems } from "./image-arch";
 import { ImageFamily, knownImagePattern, suggestImage, unknownPublicImagePattern, TARGET_ARCHES, TARGET_OS_KEYS } from "./images";
-import { hostMachineTypeProblem, machineTypeProblem } from "./machine-types";
+import { machineTypeProblem } from "./machine-types";
+import { policySchema } from "./mirror-policy";
 import { DEFAULT_NAME_PREFIX } from "./network-names";
-import { normalizeName } from "./requirements";
-import { publicImageProblems, resolveTargets } from "./targets";
-import { REGION_ZONES, zoneProblem } from "./zones";
+import { defaultSigningKey, signingSchema } from "./signing";
+import { resolveTargets } from "./targets";
 
 // Each rule's message says what is accepted, so the error line doubles as the fix.
 const projectId = z
@@ -39,9 +39,6 @@ const repositoryId = z
     /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/,
     "must be an Artifact Registry repository id: 1-63 lowercase letters, digits or hyphens, starting with a letter, not ending with a hyphen",
   );
-const ACCOUNT_ID = /^[a-z]([-a-z0-9]{4,28}[a-z0-9])$/;
-const ACCOUNT_ID_RULE = "6-30 lowercase letters, digits or hyphens, starting with a letter, not ending with a hyphen";
-const accountId = z.string().regex(ACCOUNT_ID, `must be a service account id: ${ACCOUNT_ID_RULE}`);
 const cidr = z.string().superRefine((value, ctx) => {
   const parsed = parseCidr(value);
   if (!parsed) {
@@ -191,134 +188,6 @@ const kmsKeyName = z
     'must be a Cloud KMS key such as "projects/PROJECT/locations/REGION/keyRings/RING/cryptoKeys/KEY"',
   );
 
-// Cloud KMS resource ids (key rings, keys): its own rule, and the agent's (SIGNING_KEY) too.
-const kmsResourceId = z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, "must be a Cloud KMS name: 1-63 letters, digits, '_' or '-'");
-
-/** The signing key's name when `mirror.signing.key` is not set: one per protection level (see signingSchema). */
-export function defaultSigningKey(protectionLevel: "SOFTWARE" | "HSM"): string {
-  return protectionLevel === "HSM" ? "mirror-signing-hsm" : "mirror-signing";
-}
-
-/**
- * The mirror's signing key (Cloud KMS, RSA_SIGN_PKCS1_3072_SHA256), in the repositories' region. Cloud KMS
- * never frees a key ring's or a key's name, and a key's protection level cannot change: the default key
- * name follows the protection level, so switching it makes a new key beside the old one.
- */
-const signingSchema = z.strictObject({
-  keyRing: kmsResourceId
-    .default("pip-airlock-signing")
-    .describe(
-      "The Cloud KMS key ring the stack creates for the mirror's signing key: not the ring of `repositories.kmsKeyName`, which exists before the stack. " +
-        "Two environments of one project and region need their own key ring.",
-    ),
-  key: kmsResourceId
-    .optional()
-    .describe(
-      "The signing key: by default `mirror-signing`, or `mirror-signing-hsm` with HSM (a key keeps its protection level, and Cloud KMS never frees a name).",
-    ),
-  protectionLevel: z
-    .enum(["SOFTWARE", "HSM"])
-    .default("SOFTWARE")
-    .describe(
-      "Where the private key lives: `SOFTWARE` (the key in Cloud KMS's software, billed per version as any key) or `HSM` (a Cloud HSM, FIPS 140-2 level 3, at HSM prices; not in every region). " +
-        "Its private key never leaves Cloud KMS either way.",
-    ),
-  keyVersion: z
-    .number()
-    .int()
-    .min(1, "must be at least 1: Cloud KMS numbers a key's versions from 1")
-    .default(1)
-    .describe(
-      "The key version the mirror signs with (`1` is the version Cloud KMS creates with the key). Rotation: create a version (output `signing_key`, `rotate`), then set this to its number.",
-    ),
-});
-
-// A project name as pip compares them (PEP 503 normalized): what the mirror's policy decisions name.
-const normalizedProject = z.string().superRefine((name, ctx) => {
-  if (!/^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/.test(name)) {
-    ctx.addIssue({ code: "custom", message: 'must be a PyPI project name such as "keyring"' });
-  } else if (normalizeName(name) !== name) {
-    ctx.addIssue({ code: "custom", message: `must be the PEP 503 normalized name: write "${normalizeName(name)}"` });
-  }
-});
-// The advisory databases OSV answers with for PyPI: GitHub (GHSA), the PyPA's (PYSEC) and CVE aliases.
-const advisoryId = z
-  .string()
-  .regex(
-    /^(GHSA(-[23456789cfghjmpqrvwx]{4}){3}|PYSEC-[0-9]{4}-[0-9]{1,7}|CVE-[0-9]{4}-[0-9]{4,7})$/,
-    'must be an advisory id such as "GHSA-xxxx-xxxx-xxxx" (lowercase letters and digits of GitHub\'s alphabet), "PYSEC-2024-12" or "CVE-2024-12345"',
-  );
-const waiverReason = z
-  .string()
-  .refine(
-    (reason) => firstControlCharacter(reason) === undefined,
-    "must be one line of printable text: remove the control or line-separator character",
-  )
-  .refine((reason) => reason.trim().length > 0, "must say why the advisory does not apply: a reviewer reads it")
-  .refine((reason) => reason.length <= 500, "must be at most 500 characters: link the review instead");
-const githubPublisher = z
-  .string()
-  .regex(
-    /^github:[A-Za-z0-9]([A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/,
-    'must be "github:OWNER/REPO": the GitHub repository whose trusted publishing workflow uploads the project to PyPI (its PEP 740 attestations name it)',
-  );
-
-/** What the mirror lets into the auth repo, besides what `packages` and the lock ask for. */
-const policySchema = z.strictObject({
-  minReleaseAgeDays: z
-    .number()
-    .int()
-    .min(0, "must be at least 0 (0 turns the cooldown off)")
-    .max(365, "must be at most 365")
-    .default(7)
-    .describe(
-      "A cooldown: the mirror takes no release younger than this many days on the source index (the default, a week, for a malicious or broken release to be caught and yanked on PyPI " +
-        "before it reaches hosts that trust the auth repo, at the cost of a week's delay for a helper); `0` turns it off.",
-    ),
-  ageExempt: z
-    .array(normalizedProject)
-    .refine((names) => new Set(names).size === names.length, "lists a project twice: list each once")
-    .default([])
-    .describe(
-      "Projects the cooldown does not hold back, PEP 503 normalized (`jaraco-classes`, not `Jaraco.Classes`): say, a project whose CVE fix must not wait. " +
-        "By default nothing skips the wait unless a reviewer says so.",
-    ),
-  vulnerabilities: z
-    .enum(["refuse", "report", "off"])
-    .default("refuse")
-    .describe(
-      "OSV's known vulnerabilities of each release: `refuse` (the default: a known-vulnerable helper never reaches the hosts that trust the auth repo), `report` (mirror it, say so in `policy`), or `off`.",
-    ),
-  waivers: z
-    .array(
-      z
-        .strictObject({
-          id: advisoryId.describe("The advisory's id: `GHSA-…`, `PYSEC-…` or `CVE-…`."),
-          reason: waiverReason.describe("Why the advisory was accepted: one printable line (the mirror logs it), at most 500 characters."),
-        })
-        .describe("One advisory that does not stop a release, with the reason it was accepted."),
-    )
-    .refine((waivers) => new Set(waivers.map((w) => w.id)).size === waivers.length, "waives an advisory twice: keep one entry per id")
-    .default([])
-    .describe(
-      'Advisories that do not stop a release, `[{ "id": "GHSA-…" / "PYSEC-…" / "CVE-…", "reason": "…" }]`, each with the reason it was accepted. ' +
-        "By default every advisory counts until someone writes down why not.",
-    ),
-  provenance: z
-    .enum(["refuse-changed", "record", "off"])
-    .default("refuse-changed")
-    .describe(
-      "PEP 740 attestations (PyPI's Integrity API): `refuse-changed` (the default: a release whose trusted publisher differs from the one recorded for the project, " +
-        "the sign of a taken-over account, is refused), `record` (note it only), or `off`.",
-    ),
-  publishers: z
-    .record(normalizedProject, githubPublisher)
-    .default({})
-    .describe(
-      'The publisher each project must come from (`github:OWNER/REPO`), instead of the first one the mirror records: `{ "keyring": "github:jaraco/keyring" }`.',
-    ),
-});
-
 /** A VPC the stack creates or an existing one: `public` (mirror mode) or `private`, each field described for its side. */
 const networkSchema = (side: "public" | "private") =>
   z.strictObject({
@@ -398,774 +267,465 @@ const privateNetworkSchema = networkSchema("private").extend({
 });
 
 /** The settings of one environment (one Terraform stack); each field's `.describe()` is its line in the JSON Schema and docs/configuration.md's reference. */
-export const environmentSchema = z
-  .strictObject({
-    projectId: projectId.describe("The Google Cloud project id of the stack."),
-    region: region.describe(
-      "The Google Cloud region of the repositories, hosts and subnets, such as `us-central1`. A region Compute Engine's list in `config/zones.ts` does not know is noted on every synth.",
+const environmentFields = z.strictObject({
+  projectId: projectId.describe("The Google Cloud project id of the stack."),
+  region: region.describe(
+    "The Google Cloud region of the repositories, hosts and subnets, such as `us-central1`. A region Compute Engine's list in `config/zones.ts` does not know is noted on every synth.",
+  ),
+  zone: zone.describe(
+    "The zone of the hosts (and of a zonal fleet), such as `us-central1-a`: one of `region`'s, checked against Compute Engine's list in `config/zones.ts` (europe-west1 and us-east1 have no zone `-a`).",
+  ),
+  mode: z
+    .enum(["mirror", "remote"])
+    .default("mirror")
+    .describe("`mirror`: a public host fills the auth repo from PyPI. `remote`: an Artifact Registry remote repo proxies PyPI."),
+  labels: z
+    .record(
+      z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, "label keys: lowercase letters, digits, '_' or '-'"),
+      z.string().regex(/^[a-z0-9_-]{0,63}$/, "label values: at most 63 lowercase letters, digits, '_' or '-'"),
+    )
+    .refine(
+      (l) => Object.keys(l).length <= MAX_USER_LABELS,
+      `must hold at most ${MAX_USER_LABELS} labels: Google allows 64 per resource and pip-airlock adds ${RESERVED_LABELS.join(", ")}`,
+    )
+    .refine((l) => !RESERVED_LABELS.some((k) => k in l), `must not set ${RESERVED_LABELS.join(", ")}: pip-airlock sets those`)
+    .default({})
+    .describe(
+      `Labels on the repositories and hosts (and the fleet's boot disks): at most ${MAX_USER_LABELS}, as Google allows 64 per resource and pip-airlock sets ${RESERVED_LABELS.map((l) => `\`${l}\``).join(", ")} itself.`,
     ),
-    zone: zone.describe(
-      "The zone of the hosts (and of a zonal fleet), such as `us-central1-a`: one of `region`'s, checked against Compute Engine's list in `config/zones.ts` (europe-west1 and us-east1 have no zone `-a`).",
-    ),
-    mode: z
-      .enum(["mirror", "remote"])
-      .default("mirror")
-      .describe("`mirror`: a public host fills the auth repo from PyPI. `remote`: an Artifact Registry remote repo proxies PyPI."),
-    labels: z
-      .record(
-        z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, "label keys: lowercase letters, digits, '_' or '-'"),
-        z.string().regex(/^[a-z0-9_-]{0,63}$/, "label values: at most 63 lowercase letters, digits, '_' or '-'"),
-      )
-      .refine(
-        (l) => Object.keys(l).length <= MAX_USER_LABELS,
-        `must hold at most ${MAX_USER_LABELS} labels: Google allows 64 per resource and pip-airlock adds ${RESERVED_LABELS.join(", ")}`,
-      )
-      .refine((l) => !RESERVED_LABELS.some((k) => k in l), `must not set ${RESERVED_LABELS.join(", ")}: pip-airlock sets those`)
-      .default({})
-      .describe(
-        `Labels on the repositories and hosts (and the fleet's boot disks): at most ${MAX_USER_LABELS}, as Google allows 64 per resource and pip-airlock sets ${RESERVED_LABELS.map((l) => `\`${l}\``).join(", ")} itself.`,
+  networks: z
+    .strictObject({
+      public: networkSchema("public")
+        .optional()
+        .describe("The public VPC, where the public host mirrors from the internet: needed in mirror mode only."),
+      private: privateNetworkSchema.describe(
+        "The private VPC: the private host, the fleet and the consumers' VMs, which reach Google APIs through the VIP.",
       ),
-    networks: z
-      .strictObject({
-        public: networkSchema("public")
-          .optional()
-          .describe("The public VPC, where the public host mirrors from the internet: needed in mirror mode only."),
-        private: privateNetworkSchema.describe(
-          "The private VPC: the private host, the fleet and the consumers' VMs, which reach Google APIs through the VIP.",
+    })
+    .describe("The VPCs, each created by the stack or an existing one (see Bring your own network)."),
+  repositories: z
+    .strictObject({
+      auth: repositoryId
+        .default("pip-auth-repo")
+        .describe("The auth repo's id: it holds only the auth helpers (keyring and the Artifact Registry backend)."),
+      private: repositoryId.default("my-private-pip-packages").describe("The id of the repository of your private packages."),
+      remote: repositoryId.default("pypi-remote").describe("Remote mode: the id of the Artifact Registry remote repo that proxies PyPI."),
+      vpcscPolicy: z
+        .enum(["manage", "external"])
+        .optional()
+        .describe(
+          "Remote mode behind the restricted VIP (VPC Service Controls), and required there: Artifact Registry blocks a remote repository's upstream inside a perimeter unless the project's AR VPC-SC policy is ALLOW. " +
+            "`manage`: the stack sets it to ALLOW; `external`: it is set elsewhere (see Remote mode inside VPC Service Controls).",
         ),
-      })
-      .describe("The VPCs, each created by the stack or an existing one (see Bring your own network)."),
-    repositories: z
-      .strictObject({
-        auth: repositoryId
-          .default("pip-auth-repo")
-          .describe("The auth repo's id: it holds only the auth helpers (keyring and the Artifact Registry backend)."),
-        private: repositoryId.default("my-private-pip-packages").describe("The id of the repository of your private packages."),
-        remote: repositoryId.default("pypi-remote").describe("Remote mode: the id of the Artifact Registry remote repo that proxies PyPI."),
-        vpcscPolicy: z
-          .enum(["manage", "external"])
-          .optional()
-          .describe(
-            "Remote mode behind the restricted VIP (VPC Service Controls), and required there: Artifact Registry blocks a remote repository's upstream inside a perimeter unless the project's AR VPC-SC policy is ALLOW. " +
-              "`manage`: the stack sets it to ALLOW; `external`: it is set elsewhere (see Remote mode inside VPC Service Controls).",
-          ),
-        virtual: z
-          .strictObject({
-            enabled: z.boolean().default(false).describe("Create the virtual repository."),
-            id: repositoryId.default("pip-all").describe("The virtual repository's id."),
-          })
-          .prefault({})
-          .describe(
-            "A virtual repository: one index over the private repository (priority 100) and the helpers' (50), private packages first.",
-          ),
-        access: z
-          .strictObject({
-            private: z
-              .strictObject({
-                readers: members.describe("IAM members granted read on the private repository, such as the workloads' accounts."),
-                writers: members.describe(
-                  "IAM members granted write on the private repository, such as a CI service account that uploads.",
+      virtual: z
+        .strictObject({
+          enabled: z.boolean().default(false).describe("Create the virtual repository."),
+          id: repositoryId.default("pip-all").describe("The virtual repository's id."),
+        })
+        .prefault({})
+        .describe(
+          "A virtual repository: one index over the private repository (priority 100) and the helpers' (50), private packages first.",
+        ),
+      access: z
+        .strictObject({
+          private: z
+            .strictObject({
+              readers: members.describe("IAM members granted read on the private repository, such as the workloads' accounts."),
+              writers: members.describe("IAM members granted write on the private repository, such as a CI service account that uploads."),
+            })
+            .prefault({})
+            .describe("Who reads and writes the private repository."),
+          virtual: readOnlyAccess("the virtual repository"),
+          remote: readOnlyAccess("the remote repository (remote mode)"),
+          auth: z
+            .strictObject({
+              readers: members.describe(
+                "IAM members granted read on the auth repo: the VMs outside the stack that bootstrap. In mirror mode each also gets `roles/cloudkms.publicKeyViewer` on the signing key, to verify what the mirror signed.",
+              ),
+              writers: z
+                .array(z.string())
+                .max(0, "must stay empty: the auth repo holds only what the mirror uploads, and only the public host writes to it")
+                .default([])
+                .describe(
+                  "Must stay empty: the auth repo takes no writers, as it holds only what the mirror uploads and only the public host writes to it.",
                 ),
-              })
-              .prefault({})
-              .describe("Who reads and writes the private repository."),
-            virtual: readOnlyAccess("the virtual repository"),
-            remote: readOnlyAccess("the remote repository (remote mode)"),
-            auth: z
-              .strictObject({
-                readers: members.describe(
-                  "IAM members granted read on the auth repo: the VMs outside the stack that bootstrap. In mirror mode each also gets `roles/cloudkms.publicKeyViewer` on the signing key, to verify what the mirror signed.",
-                ),
-                writers: z
-                  .array(z.string())
-                  .max(0, "must stay empty: the auth repo holds only what the mirror uploads, and only the public host writes to it")
-                  .default([])
-                  .describe(
-                    "Must stay empty: the auth repo takes no writers, as it holds only what the mirror uploads and only the public host writes to it.",
-                  ),
-              })
-              .prefault({})
-              .describe("Who reads the auth repo (it takes no writers: only the public host writes to it)."),
-          })
-          .prefault({})
-          .describe(
-            "IAM members granted each repository beyond the airlock hosts, on the repository (never a project role): `serviceAccount:`, `group:`, `user:`, `domain:`, `principal://`, `principalSet://`; " +
-              'never `allUsers` or `allAuthenticatedUsers`. Prefixes are case-sensitive (`ServiceAccount:` gets "use `serviceAccount:`"), a service account\'s email (`…gserviceaccount.com`) is `serviceAccount:`, ' +
-              "never `group:` or `user:`, and a bare email gets the prefix it needs; the JSON Schema refuses a member of no known form.",
+            })
+            .prefault({})
+            .describe("Who reads the auth repo (it takes no writers: only the public host writes to it)."),
+        })
+        .prefault({})
+        .describe(
+          "IAM members granted each repository beyond the airlock hosts, on the repository (never a project role): `serviceAccount:`, `group:`, `user:`, `domain:`, `principal://`, `principalSet://`; " +
+            'never `allUsers` or `allAuthenticatedUsers`. Prefixes are case-sensitive (`ServiceAccount:` gets "use `serviceAccount:`"), a service account\'s email (`…gserviceaccount.com`) is `serviceAccount:`, ' +
+            "never `group:` or `user:`, and a bare email gets the prefix it needs; the JSON Schema refuses a member of no known form.",
+        ),
+      cleanup: z
+        .strictObject({
+          auth: cleanupPolicy.describe(
+            'The auth repo\'s cleanup policy, such as `{ "keepNewest": 10, "deleteOlderThanDays": 365, "dryRun": false }`: keep the newest versions of each package, delete older ones.',
           ),
-        cleanup: z
-          .strictObject({
-            auth: cleanupPolicy.describe(
-              'The auth repo\'s cleanup policy, such as `{ "keepNewest": 10, "deleteOlderThanDays": 365, "dryRun": false }`: keep the newest versions of each package, delete older ones.',
-            ),
-            private: cleanupPolicy.describe(
-              'The private repository\'s cleanup policy, such as `{ "keepNewest": 10, "deleteOlderThanDays": 365, "dryRun": false }`: keep the newest versions of each package, delete older ones.',
-            ),
-          })
-          .prefault({})
-          .describe("Cleanup policies of the repositories: none unless set."),
-        kmsKeyName: kmsKeyName
-          .optional()
-          .describe(
-            "The Cloud KMS key (CMEK) of every repository the stack creates, in the repositories' region; it must exist before a deploy.",
+          private: cleanupPolicy.describe(
+            'The private repository\'s cleanup policy, such as `{ "keepNewest": 10, "deleteOlderThanDays": 365, "dryRun": false }`: keep the newest versions of each package, delete older ones.',
           ),
-      })
-      .prefault({})
-      .describe("The Artifact Registry repositories the stack creates, and who may read or write them."),
-    mirror: z
-      .strictObject({
-        packages: z
-          .array(requirement)
-          .min(1, "must list at least one package")
-          .default(["keyring", "keyrings.google-artifactregistry-auth"])
-          .describe(
-            "Requirements mirrored with all their dependencies: each a name with an optional version specifier (`keyring>=25`), spaces only between its parts; " +
-              "a control or line-separator character (a tab, a line feed, U+0085, U+2028, …) is refused, here and in `mirror.bootstrapPip`. " +
-              "It must list `keyring` and `keyrings.google-artifactregistry-auth` (the default), which the bootstrap installs so that pip authenticates to Artifact Registry: the synth names the one missing.",
-          ),
-        targets: z
-          .array(declaredTarget)
-          .default([])
-          .describe(
-            'VMs outside the stack that run the bootstrap: an image as in `hosts.image` (`"rocky-linux-cloud/rocky-linux-9"`), or what a custom image runs, `{ "python": "3.11", "glibc": "2.36", "arch": "x86_64" }`. ' +
-              "The stack's own VMs (`hosts.image`, `fleet.image`) are targets already (see Supported images).",
-          ),
-        pythonVersions: z
-          .array(pythonVersion)
-          .min(1, "must list at least one Python version")
-          .optional()
-          .describe(`Older setting, the targets' CPython versions: ${OLDER_TARGET_SETTING}`),
-        targetImage: z.enum(TARGET_OS_KEYS).optional().describe(`Older setting, the private hosts' OS: ${OLDER_TARGET_SETTING}`),
-        targetArch: z.enum(TARGET_ARCHES).optional().describe(`Older setting, the targets' CPU: ${OLDER_TARGET_SETTING}`),
-        platforms: z
-          .array(platform)
-          .min(1, "must list at least one platform tag")
-          .optional()
-          .describe(
-            "Explicit wheel platform tags, only where every target has one glibc and CPU (by default each target gets its own): `pip download` matches only the tags listed (cryptography's newest wheels are manylinux_2_34 only).",
-          ),
-        bootstrapPip: requirement
-          .default("pip>=23.1")
-          .describe(
-            "The pip mirrored for bare hosts to bootstrap with (`keyring-provider` needs >= 23.1). pip >= 26.2 asks keyring in creds mode and needs keyring >= 25.2.1, and the pips users run are both this one " +
-              "and the one the mirrored virtualenv seeds their venvs with (per target CPython: virtualenv 21.14.1 seeds 3.10+ with pip 26.2.1, 3.9 with 26.0.1). " +
-              "The synth keeps no release table (`config/pip-facts.ts` has the facts and their sources) and refuses only what a spec or the lock says outright: this spec, with any pip of `mirror.packages`, " +
-              "admitting no pip >= 23.1; a keyring requirement or lock pinning the broken keyring CLI 25.2.0 or 25.4.0; a lock pinning pip < 23.1, or pip >= 26.2 with keyring < 25.2.1 (as do specs admitting only that pairing). " +
-              "The rest the mirror decides on the wheels it downloaded, at its `policy` step, before it uploads or signs anything: it refuses a target whose mirrored or seeded pip " +
-              "(read from the virtualenv wheel) is >= 26.2 while the keyring served is older than 25.2.1, or is older than 23.1, or that would serve keyring 25.2.0 or 25.4.0, " +
-              "naming the target, both versions and the fix (`pairing` lines in the `policy` guest attribute). " +
-              "In remote mode no mirror runs: a host whose users' pip refuses the keyring it got fails at `probe`, naming both versions.",
-          ),
-        lockFile: relativePath
-          .optional()
-          .describe(
-            "A hash-pinned requirements file, relative to the config file's folder: the mirror downloads with `--require-hashes`, so it must pin pip, virtualenv and every dependency of every target " +
-              "(the synth refuses a lock missing a dependency it knows of). The bootstrap carries the same text (`LOCK_CONTENT`, in either mode): a host installs no file whose sha256 the lock does not pin. " +
-              "Make it with `recipes/make-lock.sh` (see Locks). A line with a control or line-separator character is refused by its number (pip would start a new line at U+2028 or U+0085); Windows line endings are fine. " +
-              "A lock the synth cannot read is refused with the way to make it (`recipes/make-lock.sh`, Locks). Paths here and in `hosts.keyringVenv` separate folders with `/` (a `\\` is refused with the path written with `/`).",
-          ),
-        sourceIndexUrl: httpsUrl
-          .default("https://pypi.org/simple/")
-          .describe("Where the mirror downloads from: a package index's https:// URL."),
-        stopWhenDone: z
-          .boolean()
-          .default(true)
-          .describe(
-            "Stop the public host once the mirror succeeded (it holds write access to the auth repo and internet egress). " +
-              "`false` (a host that keeps running) is refused with `mirror.schedule` in mirror mode: the schedule only starts a stopped host.",
-          ),
-        schedule: cron
-          .optional()
-          .describe(
-            "Mirror mode: re-run the mirror on a unix-cron schedule (such as `0 3 * * 1`, Mondays 03:00; remote mode has no mirror and ignores it): a Cloud Scheduler job starts the stopped public host, " +
-              "whose startup script uploads what the auth repo lacks (new releases, a CVE fix) and stops it again. So it needs `mirror.stopWhenDone` (the default): " +
-              "starting a running VM does nothing, and a mirror that never stops would never run again. Output `mirror_schedule` has `run_now`.",
-          ),
-        scheduleTimeZone: timeZone
-          .default("Etc/UTC")
-          .describe(
-            'The time zone `schedule` is read in: a tz database name the runtime knows (`Intl.supportedValuesOf("timeZone")`, plus `UTC` and `Etc/UTC`), in its case; ' +
-              "a misspelt one, or a city alone (`Berlin`), gets the likely zone.",
-          ),
-        scheduleAccountId: accountId
-          .optional()
-          .describe(
-            "The schedule job's service account id, by default the public host's account id plus `-sched`. It may only start that VM (a custom role of `compute.instances.start`, bound on the instance).",
-          ),
-        signing: signingSchema
-          .optional()
-          .describe("Mirror mode: the Cloud KMS key the mirror signs what it publishes with (its defaults when absent)."),
-        policy: policySchema
-          .optional()
-          .describe(
-            "Mirror mode: the cooldown, vulnerability and provenance checks of what the mirror lets into the auth repo (their defaults when absent).",
-          ),
-      })
-      .prefault({})
-      .describe(
-        "What the mirror serves and how it runs (mirror mode); the packages, the bootstrap's pip and the lock shape the bootstrap in either mode.",
-      ),
-    hosts: z
-      .strictObject({
-        machineType: machineType
-          .default("e2-small")
-          .describe(
-            "Both hosts' machine type. Its CPU (x86_64, or Arm: T2A, C4A, N4A) must be that of `hosts.image` and `hosts.publicImage`: a mismatch is refused with the same release's image for the machine's CPU " +
-              "(`ubuntu-2404-lts-amd64` on `t2a-standard-4`: use `ubuntu-2404-lts-arm64`); a custom image is not checked.",
-          ),
-        image: image
-          .default("debian-cloud/debian-12")
-          .describe(
-            "The private host's image, any of Supported images (a custom one declares its target in `mirror.targets`): its CPython and glibc are a target of the mirror.",
-          ),
-        publicImage: publicImage
-          .default("debian-cloud/debian-12")
-          .describe("The public host's image: Debian 12 or 13 (the mirror installs its tools with apt), whatever the private side runs."),
-        publicName: resourceName.default("airlock-public-host").describe("The public host's VM name."),
-        privateName: resourceName.default("airlock-private-host").describe("The private host's VM name."),
-        createPrivateHost: z
-          .boolean()
-          .default(true)
-          .describe("`false`: no private host; the stack makes the repositories, the network plumbing and the bootstrap for your own VMs."),
-        publicAccountId: accountId
-          .optional()
-          .describe(
-            "The public host's service account id, by default `publicName` (a host name that is no valid account id, 6-30 characters, needs one).",
-          ),
-        privateAccountId: accountId
-          .optional()
-          .describe(
-            "The private host's service account id, by default `privateName` (a host name that is no valid account id, 6-30 characters, needs one).",
-          ),
-        keyringVenv: ownedDirectory
-          .prefault("/opt/pip-airlock/keyring")
-          .describe(
-            "The private host's keyring venv: a directory of pip-airlock's own, below `/opt/pip-airlock/` or `/var/lib/pip-airlock/` (normalized first; a system directory, a home, `/tmp` or the scripts' own state is refused). " +
-              "The bootstrap checks it again on the host, and clears or rebuilds only a venv it created (a marker file): a directory someone else made there is left untouched and the boot fails at `venv`.",
-          ),
-      })
-      .prefault({})
-      .describe("The public host (mirror mode: it fills the auth repo) and the private host (it installs from the repositories)."),
-    retries: z
-      .strictObject({
-        maxAttempts: z
-          .number()
-          .int()
-          .min(1)
-          .max(30, "must be at most 30")
-          .default(8)
-          .describe("Attempts of every network retry in the scripts."),
-        maxBackoffSeconds: z
-          .number()
-          .int()
-          .min(1)
-          .max(600, "must be at most 600")
-          .default(30)
-          .describe("The longest wait, in seconds, between two attempts of a network retry in the scripts."),
-        waitAttempts: z
-          .number()
-          .int()
-          .min(1)
-          .max(200, "must be at most 200")
-          .default(32)
-          .describe("Polls of the auth repo before a private host gives up waiting for the mirror (about 14 min at 30 s)."),
-      })
-      .prefault({})
-      .describe("The bounds of every network retry in the scripts."),
-    fleet: z
-      .strictObject({
-        name: z
-          .string()
-          .regex(
-            /^[a-z]([-a-z0-9]{0,56}[a-z0-9])?$/,
-            "must be 1-58 lowercase letters, digits or hyphens, starting with a letter, not ending with a hyphen",
-          )
-          .describe("The name prefix of the template, and the managed instance group's name (it adds 5 characters per VM)."),
-        size: z
-          .number()
-          .int()
-          .min(0)
-          .max(2000, "must be at most 2000")
-          .default(0)
-          .describe(
-            "More than 0 adds a managed instance group of that many VMs, built from the template: zonal, in `zone` (at most 1000), or regional with `zones` (at most 2000); 0 for the template alone. " +
-              "Refused with `autoscaling`, which sets the group's size.",
-          ),
-        machineType: machineType
-          .default("e2-small")
-          .describe(
-            "Any predefined or custom type of a series Compute Engine has (`config/machine-types.ts`; a misspelt series gets the likely one), GPU and TPU types included " +
-              "(`a2-highgpu-1g`, `a3-megagpu-8g`, `g2-standard-8`, `ct5lp-hightpu-4t`, …). Their VMs, and those of series that cannot live-migrate (H3, X4, bare metal), " +
-              "are set to stop for host maintenance (`onHostMaintenance: TERMINATE`), as Compute Engine requires. Its CPU must be that of `fleet.image`, as for the hosts.",
-          ),
-        image: image
-          .default("debian-cloud/debian-12")
-          .describe(
-            "The VMs' image, as `hosts.image`: its CPython and glibc are a target of the mirror; its CPU must be that of `fleet.machineType`.",
-          ),
-        accountId: accountId
-          .optional()
-          .describe("The fleet's own service account id (a reader of the repositories), by default the fleet's name; never a host's."),
-        bootDisk: bootDiskSchema,
-        accelerators: acceleratorsSchema,
-        zones: z
-          .array(zone)
-          .min(1, "must list at least one zone (or remove it for a zonal group in zone)")
-          .optional()
-          .describe(
-            "Zones of `region` for a regional group (`google_compute_region_instance_group_manager`, with `distributionPolicyZones`) instead of the zonal one in `zone`.",
-          ),
-        updatePolicy: updatePolicySchema.optional(),
-        autoscaling: autoscalingSchema.optional(),
-        healthCheck: healthCheckSchema.optional(),
-      })
-      .optional()
-      .describe(
-        "VMs of your own on the private network: an instance template carrying the bootstrap, with the hosts' secure defaults and its own reader account, and optionally a managed instance group " +
-          "(see Fleets, container builds and uploads from CI).",
-      ),
-    consumers: consumersSchema(declaredTarget),
-    logging: z
-      .strictObject({
-        flowLogs: z
-          .strictObject({
-            enabled: z.boolean().default(true).describe("Turn the flow logs on."),
-            aggregationInterval: z
-              .enum(["INTERVAL_5_SEC", "INTERVAL_30_SEC", "INTERVAL_1_MIN", "INTERVAL_5_MIN", "INTERVAL_10_MIN", "INTERVAL_15_MIN"])
-              .default("INTERVAL_5_MIN")
-              .describe("How long the connections of a flow are aggregated into one log entry."),
-            flowSampling: z
-              .number()
-              .gt(0, "must be above 0 (disable flow logs with enabled: false)")
-              .max(1, "must be at most 1")
-              .default(0.5)
-              .describe("The share of flows logged, above 0 and at most 1 (turn the logs off with `enabled`)."),
-            metadata: z
-              .enum(["INCLUDE_ALL_METADATA", "EXCLUDE_ALL_METADATA"])
-              .default("EXCLUDE_ALL_METADATA")
-              .describe("Whether the log entries carry all of their metadata fields, or none."),
-          })
-          .prefault({})
-          .describe("VPC flow logs of both subnets; the defaults keep their volume (and bill) small."),
-        allowedConnections: z
-          .boolean()
-          .default(false)
-          .describe("Also log what the allow rules (IAP SSH, egress) let through; denied egress is always logged."),
-      })
-      .prefault({})
-      .describe("What the networks log."),
-    timeouts: z
-      .strictObject({
-        downloadSeconds: z
-          .number()
-          .int()
-          .min(30, "must be at least 30")
-          .max(7200, "must be at most 7200")
-          .default(900)
-          .describe("The mirror's download from the source index."),
-        uploadSeconds: z
-          .number()
-          .int()
-          .min(30, "must be at least 30")
-          .max(7200, "must be at most 7200")
-          .default(600)
-          .describe("The mirror's upload to the auth repo."),
-        installSeconds: z
-          .number()
-          .int()
-          .min(30, "must be at least 30")
-          .max(7200, "must be at most 7200")
-          .default(600)
-          .describe("A host's pip install from the repositories (the bootstrap, the probe)."),
-        pipSocketSeconds: z
-          .number()
-          .int()
-          .min(5, "must be at least 5")
-          .max(600, "must be at most 600")
-          .default(60)
-          .describe("pip's socket timeout (`--timeout`): how long pip waits on a silent connection."),
-        dpkgLockSeconds: z
-          .number()
-          .int()
-          .min(0, "must be at least 0")
-          .max(3600, "must be at most 3600")
-          .default(600)
-          .describe("How long the public host's apt waits for the dpkg lock (`DPkg::Lock::Timeout`)."),
-      })
-      .prefault({})
-      .describe(
-        "The bound, in seconds, of one attempt of each step that waits on another host (a stalled index or upload ends in a reported failure); `retries` bounds the attempts.",
-      ),
-    stateBucket: z
-      .strictObject({
-        bucket: bucket.describe("The Cloud Storage bucket holding the Terraform state: its name alone, no `gs://`."),
-        prefix: z
-          .string()
-          .regex(/^[A-Za-z0-9._/-]*$/, "must be a path prefix")
-          .default("pip-airlock")
-          .describe("Where in the bucket: a stack's state is under `prefix/<stack>`."),
-      })
-      .optional()
-      .describe("Terraform state in Cloud Storage (`prefix/<stack>`); local state when absent."),
-  })
-  .superRefine((env, ctx) => {
-    if (!env.zone.startsWith(`${env.region}-`)) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["zone"],
-        message: `must be a zone of region "${env.region}", such as "${env.region}-${REGION_ZONES[env.region]?.[0] ?? "a"}"`,
-      });
-    }
-    const badZone = zoneProblem(env.region, env.zone);
-    if (badZone) ctx.addIssue({ code: "custom", path: ["zone"], message: badZone });
-    const publicNetwork = env.networks.public;
-    if (env.mode === "mirror" && !publicNetwork) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["networks", "public"],
-        message: 'is required in mirror mode: add { "name": ..., "subnetCidr": ... } or use mode "remote"',
-      });
-    }
-    for (const side of ["public", "private"] as const) {
-      const network = env.networks[side];
-      if (!network) continue;
-      if (!network.existing && !network.subnetCidr) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["networks", side, "subnetCidr"],
-          message: `is required when the stack creates the VPC: add a range, or name an existing subnet in networks.${side}.existing`,
-        });
-      }
-      if (network.existing && network.subnetCidr) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["networks", side, "subnetCidr"],
-          message: "does not apply to an existing VPC (its subnet has its range): remove it",
-        });
-      }
-    }
-    const privateNet = env.networks.private;
-    if (!privateNet.existing && Object.values(privateNet.manage).includes(false)) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["networks", "private", "manage"],
-        message: "applies to an existing VPC only: a VPC the stack creates always gets its route, zones and rules",
-      });
-    }
-    if (!privateNet.existing && privateNet.dns === "external") {
-      ctx.addIssue({
-        code: "custom",
-        path: ["networks", "private", "dns"],
-        message: '"external" applies to an existing VPC only: a VPC the stack creates has no other DNS. Use "zones" or "response-policy"',
-      });
-    }
-    if (
-      privateNet.existing &&
-      privateNet.manage.egressRules &&
-      !env.hosts.createPrivateHost &&
-      !env.fleet &&
-      Object.keys(env.consumers).length === 0
-    ) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["networks", "private", "manage", "egressRules"],
-        message:
-          "has no airlock VM to apply to in an existing VPC (no private host, no fleet, no consumers), and the stack never restricts other VMs there: set it to false and restrict egress yourself",
-      });
-    }
-    const pub = publicNetwork?.subnetCidr ? parseCidr(publicNetwork.subnetCidr) : undefined;
-    const priv = privateNet.subnetCidr ? parseCidr(privateNet.subnetCidr) : undefined;
-    if (publicNetwork && pub && priv && overlaps(pub, priv)) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["networks", "private", "subnetCidr"],
-        message: `overlaps networks.public.subnetCidr (${publicNetwork.subnetCidr}): choose a range outside it`,
-      });
-    }
-    const repos = env.repositories;
-    const ids = [
-      ["auth", repos.auth],
-      ["private", repos.private],
-      ...(env.mode === "remote" ? [["remote", repos.remote]] : []),
-      ...(repos.virtual.enabled ? [["virtual", repos.virtual.id]] : []),
-    ];
-    const seen = new Map<string, string>();
-    for (const [key, id] of ids) {
-      const other = seen.get(id);
-      if (other) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["repositories", key === "virtual" ? "virtual" : key],
-          message: `repeats the id "${id}" of repositories.${other}: every repository needs its own id`,
-        });
-      }
-      seen.set(id, key);
-    }
-    if (env.hosts.publicName === env.hosts.privateName) {
-      ctx.addIssue({ code: "custom", path: ["hosts", "privateName"], message: "must differ from hosts.publicName" });
-    }
-    for (const side of ["public", "private"] as const) {
-      const name = env.hosts[`${side}Name`];
-      if (env.hosts[`${side}AccountId`] === undefined && !ACCOUNT_ID.test(name)) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["hosts", `${side}AccountId`],
-          message: `defaults to hosts.${side}Name "${name}", which is no service account id (${ACCOUNT_ID_RULE}): set hosts.${side}AccountId`,
-        });
-      }
-    }
-    if (env.fleet && env.fleet.accountId === undefined && !ACCOUNT_ID.test(env.fleet.name)) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["fleet", "accountId"],
-        message: `defaults to fleet.name "${env.fleet.name}", which is no service account id (${ACCOUNT_ID_RULE}): set fleet.accountId`,
-      });
-    }
-    for (const problem of env.fleet ? fleetProblems(env.fleet, env.region) : []) {
-      ctx.addIssue({ code: "custom", path: ["fleet", ...problem.path], message: problem.message });
-    }
-    const hostType = hostMachineTypeProblem(env.hosts.machineType);
-    if (hostType) ctx.addIssue({ code: "custom", path: ["hosts", "machineType"], message: hostType });
-    const helpers = helperPackageProblem(env.mirror.packages);
-    if (helpers) ctx.addIssue({ code: "custom", path: ["mirror", "packages"], message: helpers });
-    for (const problem of vmArchProblems(env)) ctx.addIssue({ code: "custom", path: problem.path, message: problem.message });
-    if (
-      env.networks.private.allowEgress.length > 0 &&
-      !env.hosts.createPrivateHost &&
-      !env.fleet &&
-      Object.keys(env.consumers).length === 0
-    ) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["networks", "private", "allowEgress"],
-        message: "holds for the private host, the fleet and the consumers, and the stack has none: remove it, or add a fleet or a consumer",
-      });
-    }
-    const fleetAccount = env.fleet ? (env.fleet.accountId ?? env.fleet.name) : undefined;
-    if (fleetAccount && [accountIds(env).public, accountIds(env).private].includes(fleetAccount)) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["fleet", "accountId"],
-        message: `"${fleetAccount}" is already a host's service account: the fleet gets its own`,
-      });
-    }
-    if (accountIds(env).public === accountIds(env).private) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["hosts", "privateAccountId"],
-        message: "must differ from hosts.publicAccountId: each host gets its own service account",
-      });
-    }
-    const kmsLocation = env.repositories.kmsKeyName?.split("/")[3];
-    if (kmsLocation && kmsLocation !== env.region) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["repositories", "kmsKeyName"],
-        message: `is in location "${kmsLocation}": Artifact Registry needs a key in the repositories' region "${env.region}"`,
-      });
-    }
-    const absent: Array<["auth" | "remote", boolean]> = [
-      ["auth", env.mode === "remote"],
-      ["remote", env.mode === "mirror"],
-    ];
-    for (const [repo, missing] of absent) {
-      if (missing && env.repositories.access[repo].readers.length > 0) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["repositories", "access", repo, "readers"],
-          message: `names readers of the ${repo} repository, which ${env.mode} mode does not create: remove them`,
-        });
-      }
-    }
-    if (env.repositories.access.virtual.readers.length > 0 && !env.repositories.virtual.enabled) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["repositories", "access", "virtual", "readers"],
-        message: "names readers of a virtual repository that is not enabled: set repositories.virtual.enabled or remove them",
-      });
-    }
-    const scheduleAccount = env.mirror.scheduleAccountId ?? `${accountIds(env).public}-sched`;
-    if (env.mirror.schedule && env.mode === "mirror" && env.mirror.scheduleAccountId === undefined && !ACCOUNT_ID.test(scheduleAccount)) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["mirror", "scheduleAccountId"],
-        message: `defaults to "${scheduleAccount}", which is no service account id (${ACCOUNT_ID_RULE}): set mirror.scheduleAccountId`,
-      });
-    }
-    // Remote mode has no mirror: there the schedule is ignored, and stopWhenDone with it.
-    if (env.mirror.schedule && env.mode === "mirror" && !env.mirror.stopWhenDone) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["mirror", "stopWhenDone"],
-        message:
-          "is false while mirror.schedule re-runs the mirror: the schedule starts the public host (compute.instances.start), which does nothing to a VM that is running, " +
-          "so a mirror that never stops is never re-run by it (and keeps a VM with internet egress and write access to the auth repo running). " +
-          "Remove mirror.stopWhenDone or set it to true, or drop mirror.schedule",
-      });
-    }
-    if (env.mode === "remote" && env.networks.private.googleApis === "restricted" && !env.repositories.vpcscPolicy) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["repositories", "vpcscPolicy"],
-        message:
-          "is required in remote mode behind the restricted VIP: inside a VPC Service Controls perimeter the PyPI remote repository cannot reach PyPI until Artifact Registry's VPC-SC policy allows it. " +
-          `Set "manage" to let this stack allow it, or run "gcloud artifacts vpcsc-config allow --project=${env.projectId} --location=${env.region}" and set "external"`,
-      });
-    }
-    // Remote mode has no mirror: nothing signs what the PyPI remote repository serves, nor checks it. A
-    // policy that silently did nothing would promise a protection the hosts do not get.
-    if (env.mode === "remote") {
-      for (const part of ["signing", "policy"] as const) {
-        if (env.mirror[part] === undefined) continue;
-        ctx.addIssue({
-          code: "custom",
-          path: ["mirror", part],
-          message:
-            `does not apply in remote mode: there is no mirror, and the PyPI remote repository serves PyPI's files as they are, ${part === "signing" ? "unsigned" : "with no cooldown, vulnerability or provenance check"}. ` +
-            'Remove it, or use mode "mirror" (with environments: set it only in the environments of mode "mirror")',
-        });
-      }
-    }
-    const policy = env.mirror.policy;
-    if (policy && policy.minReleaseAgeDays === 0 && policy.ageExempt.length > 0) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["mirror", "policy", "ageExempt"],
-        message: "exempts projects from a cooldown that is off (minReleaseAgeDays 0): remove them, or set mirror.policy.minReleaseAgeDays",
-      });
-    }
-    if (policy && policy.vulnerabilities === "off" && policy.waivers.length > 0) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["mirror", "policy", "waivers"],
-        message:
-          'waive advisories the mirror does not look up (vulnerabilities "off"): remove them, or set mirror.policy.vulnerabilities to "refuse" or "report"',
-      });
-    }
-    if (policy && policy.provenance === "off" && Object.keys(policy.publishers).length > 0) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["mirror", "policy", "publishers"],
-        message:
-          'name publishers the mirror does not check (provenance "off"): remove them, or set mirror.policy.provenance to "refuse-changed" or "record"',
-      });
-    }
-    // The CMEK key must exist before the stack (docs/configuration.md); the stack creates the signing key ring itself.
-    const cmekRing = env.repositories.kmsKeyName?.split("/").slice(0, 6).join("/");
-    const signingRing = env.mirror.signing?.keyRing ?? signingSchema.parse({}).keyRing;
-    if (env.mode === "mirror" && cmekRing === `projects/${env.projectId}/locations/${env.region}/keyRings/${signingRing}`) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["mirror", "signing", "keyRing"],
-        message: `"${signingRing}" is the key ring of repositories.kmsKeyName, which must exist before a deploy, while the stack creates the signing key's key ring itself: name another key ring (mirror.signing.keyRing)`,
-      });
-    }
-  })
-  .superRefine((env, ctx) => {
-    for (const problem of [
-      ...resolveTargets(env).problems,
-      ...publicImageProblems(env),
-      ...consumerProblems(env.consumers, consumersContext(env)),
-    ]) {
-      ctx.addIssue({ code: "custom", path: problem.path, message: problem.message });
-    }
-  })
-  .transform((env, ctx) => {
-    const resolved = {
-      ...env,
-      mirror: { ...env.mirror, targets: resolveTargets(env).targets },
-      hosts: { ...env.hosts, publicAccountId: accountIds(env).public, privateAccountId: accountIds(env).private },
-      fleet: env.fleet ? { ...resolveFleet(env.fleet), accountId: env.fleet.accountId ?? env.fleet.name } : undefined,
-      consumers: Object.fromEntries(
-        Object.entries(env.consumers).map(([name, c]) => [
-          name,
-          { ...c, repositories: consumerRepositories(c, env.mode, env.repositories.virtual.enabled) },
-        ]),
-      ),
-    };
-    if (env.mode === "remote")
-      return {
-        ...resolved,
-        mode: "remote" as const,
-        mirror: { ...resolved.mirror, signing: undefined, policy: undefined },
-        schedule: undefined,
-      };
-    const publicNetwork = env.networks.public;
-    if (!publicNetwork) {
-      // Unreachable: superRefine refuses this first, and zod runs a transform on a valid value only.
-      ctx.addIssue({ code: "custom", path: ["networks", "public"], message: "is required in mirror mode" });
-      return z.NEVER;
-    }
-    const signing = env.mirror.signing ?? signingSchema.parse({});
+        })
+        .prefault({})
+        .describe("Cleanup policies of the repositories: none unless set."),
+      kmsKeyName: kmsKeyName
+        .optional()
+        .describe(
+          "The Cloud KMS key (CMEK) of every repository the stack creates, in the repositories' region; it must exist before a deploy.",
+        ),
+    })
+    .prefault({})
+    .describe("The Artifact Registry repositories the stack creates, and who may read or write them."),
+  mirror: z
+    .strictObject({
+      packages: z
+        .array(requirement)
+        .min(1, "must list at least one package")
+        .default(["keyring", "keyrings.google-artifactregistry-auth"])
+        .describe(
+          "Requirements mirrored with all their dependencies: each a name with an optional version specifier (`keyring>=25`), spaces only between its parts; " +
+            "a control or line-separator character (a tab, a line feed, U+0085, U+2028, …) is refused, here and in `mirror.bootstrapPip`. " +
+            "It must list `keyring` and `keyrings.google-artifactregistry-auth` (the default), which the bootstrap installs so that pip authenticates to Artifact Registry: the synth names the one missing.",
+        ),
+      targets: z
+        .array(declaredTarget)
+        .default([])
+        .describe(
+          'VMs outside the stack that run the bootstrap: an image as in `hosts.image` (`"rocky-linux-cloud/rocky-linux-9"`), or what a custom image runs, `{ "python": "3.11", "glibc": "2.36", "arch": "x86_64" }`. ' +
+            "The stack's own VMs (`hosts.image`, `fleet.image`) are targets already (see Supported images).",
+        ),
+      pythonVersions: z
+        .array(pythonVersion)
+        .min(1, "must list at least one Python version")
+        .optional()
+        .describe(`Older setting, the targets' CPython versions: ${OLDER_TARGET_SETTING}`),
+      targetImage: z.enum(TARGET_OS_KEYS).optional().describe(`Older setting, the private hosts' OS: ${OLDER_TARGET_SETTING}`),
+      targetArch: z.enum(TARGET_ARCHES).optional().describe(`Older setting, the targets' CPU: ${OLDER_TARGET_SETTING}`),
+      platforms: z
+        .array(platform)
+        .min(1, "must list at least one platform tag")
+        .optional()
+        .describe(
+          "Explicit wheel platform tags, only where every target has one glibc and CPU (by default each target gets its own): `pip download` matches only the tags listed (cryptography's newest wheels are manylinux_2_34 only).",
+        ),
+      bootstrapPip: requirement
+        .default("pip>=23.1")
+        .describe(
+          "The pip mirrored for bare hosts to bootstrap with (`keyring-provider` needs >= 23.1). pip >= 26.2 asks keyring in creds mode and needs keyring >= 25.2.1, and the pips users run are both this one " +
+            "and the one the mirrored virtualenv seeds their venvs with (per target CPython: virtualenv 21.14.1 seeds 3.10+ with pip 26.2.1, 3.9 with 26.0.1). " +
+            "The synth keeps no release table (`config/pip-facts.ts` has the facts and their sources) and refuses only what a spec or the lock says outright: this spec, with any pip of `mirror.packages`, " +
+            "admitting no pip >= 23.1; a keyring requirement or lock pinning the broken keyring CLI 25.2.0 or 25.4.0; a lock pinning pip < 23.1, or pip >= 26.2 with keyring < 25.2.1 (as do specs admitting only that pairing). " +
+            "The rest the mirror decides on the wheels it downloaded, at its `policy` step, before it uploads or signs anything: it refuses a target whose mirrored or seeded pip " +
+            "(read from the virtualenv wheel) is >= 26.2 while the keyring served is older than 25.2.1, or is older than 23.1, or that would serve keyring 25.2.0 or 25.4.0, " +
+            "naming the target, both versions and the fix (`pairing` lines in the `policy` guest attribute). " +
+            "In remote mode no mirror runs: a host whose users' pip refuses the keyring it got fails at `probe`, naming both versions.",
+        ),
+      lockFile: relativePath
+        .optional()
+        .describe(
+          "A hash-pinned requirements file, relative to the config file's folder: the mirror downloads with `--require-hashes`, so it must pin pip, virtualenv and every dependency of every target " +
+            "(the synth refuses a lock missing a dependency it knows of). The bootstrap carries the same text (`LOCK_CONTENT`, in either mode): a host installs no file whose sha256 the lock does not pin. " +
+            "Make it with `recipes/make-lock.sh` (see Locks). A line with a control or line-separator character is refused by its number (pip would start a new line at U+2028 or U+0085); Windows line endings are fine. " +
+            "A lock the synth cannot read is refused with the way to make it (`recipes/make-lock.sh`, Locks). Paths here and in `hosts.keyringVenv` separate folders with `/` (a `\\` is refused with the path written with `/`).",
+        ),
+      sourceIndexUrl: httpsUrl
+        .default("https://pypi.org/simple/")
+        .describe("Where the mirror downloads from: a package index's https:// URL."),
+      stopWhenDone: z
+        .boolean()
+        .default(true)
+        .describe(
+          "Stop the public host once the mirror succeeded (it holds write access to the auth repo and internet egress). " +
+            "`false` (a host that keeps running) is refused with `mirror.schedule` in mirror mode: the schedule only starts a stopped host.",
+        ),
+      schedule: cron
+        .optional()
+        .describe(
+          "Mirror mode: re-run the mirror on a unix-cron schedule (such as `0 3 * * 1`, Mondays 03:00; remote mode has no mirror and ignores it): a Cloud Scheduler job starts the stopped public host, " +
+            "whose startup script uploads what the auth repo lacks (new releases, a CVE fix) and stops it again. So it needs `mirror.stopWhenDone` (the default): " +
+            "starting a running VM does nothing, and a mirror that never stops would never run again. Output `mirror_schedule` has `run_now`.",
+        ),
+      scheduleTimeZone: timeZone
+        .default("Etc/UTC")
+        .describe(
+          'The time zone `schedule` is read in: a tz database name the runtime knows (`Intl.supportedValuesOf("timeZone")`, plus `UTC` and `Etc/UTC`), in its case; ' +
+            "a misspelt one, or a city alone (`Berlin`), gets the likely zone.",
+        ),
+      scheduleAccountId: accountId
+        .optional()
+        .describe(
+          "The schedule job's service account id, by default the public host's account id plus `-sched`. It may only start that VM (a custom role of `compute.instances.start`, bound on the instance).",
+        ),
+      signing: signingSchema
+        .optional()
+        .describe("Mirror mode: the Cloud KMS key the mirror signs what it publishes with (its defaults when absent)."),
+      policy: policySchema
+        .optional()
+        .describe(
+          "Mirror mode: the cooldown, vulnerability and provenance checks of what the mirror lets into the auth repo (their defaults when absent).",
+        ),
+    })
+    .prefault({})
+    .describe(
+      "What the mirror serves and how it runs (mirror mode); the packages, the bootstrap's pip and the lock shape the bootstrap in either mode.",
+    ),
+  hosts: z
+    .strictObject({
+      machineType: machineType
+        .default("e2-small")
+        .describe(
+          "Both hosts' machine type. Its CPU (x86_64, or Arm: T2A, C4A, N4A) must be that of `hosts.image` and `hosts.publicImage`: a mismatch is refused with the same release's image for the machine's CPU " +
+            "(`ubuntu-2404-lts-amd64` on `t2a-standard-4`: use `ubuntu-2404-lts-arm64`); a custom image is not checked.",
+        ),
+      image: image
+        .default("debian-cloud/debian-12")
+        .describe(
+          "The private host's image, any of Supported images (a custom one declares its target in `mirror.targets`): its CPython and glibc are a target of the mirror.",
+        ),
+      publicImage: publicImage
+        .default("debian-cloud/debian-12")
+        .describe("The public host's image: Debian 12 or 13 (the mirror installs its tools with apt), whatever the private side runs."),
+      publicName: resourceName.default("airlock-public-host").describe("The public host's VM name."),
+      privateName: resourceName.default("airlock-private-host").describe("The private host's VM name."),
+      createPrivateHost: z
+        .boolean()
+        .default(true)
+        .describe("`false`: no private host; the stack makes the repositories, the network plumbing and the bootstrap for your own VMs."),
+      publicAccountId: accountId
+        .optional()
+        .describe(
+          "The public host's service account id, by default `publicName` (a host name that is no valid account id, 6-30 characters, needs one).",
+        ),
+      privateAccountId: accountId
+        .optional()
+        .describe(
+          "The private host's service account id, by default `privateName` (a host name that is no valid account id, 6-30 characters, needs one).",
+        ),
+      keyringVenv: ownedDirectory
+        .prefault("/opt/pip-airlock/keyring")
+        .describe(
+          "The private host's keyring venv: a directory of pip-airlock's own, below `/opt/pip-airlock/` or `/var/lib/pip-airlock/` (normalized first; a system directory, a home, `/tmp` or the scripts' own state is refused). " +
+            "The bootstrap checks it again on the host, and clears or rebuilds only a venv it created (a marker file): a directory someone else made there is left untouched and the boot fails at `venv`.",
+        ),
+    })
+    .prefault({})
+    .describe("The public host (mirror mode: it fills the auth repo) and the private host (it installs from the repositories)."),
+  retries: z
+    .strictObject({
+      maxAttempts: z
+        .number()
+        .int()
+        .min(1)
+        .max(30, "must be at most 30")
+        .default(8)
+        .describe("Attempts of every network retry in the scripts."),
+      maxBackoffSeconds: z
+        .number()
+        .int()
+        .min(1)
+        .max(600, "must be at most 600")
+        .default(30)
+        .describe("The longest wait, in seconds, between two attempts of a network retry in the scripts."),
+      waitAttempts: z
+        .number()
+        .int()
+        .min(1)
+        .max(200, "must be at most 200")
+        .default(32)
+        .describe("Polls of the auth repo before a private host gives up waiting for the mirror (about 14 min at 30 s)."),
+    })
+    .prefault({})
+    .describe("The bounds of every network retry in the scripts."),
+  fleet: z
+    .strictObject({
+      name: z
+        .string()
+        .regex(
+          /^[a-z]([-a-z0-9]{0,56}[a-z0-9])?$/,
+          "must be 1-58 lowercase letters, digits or hyphens, starting with a letter, not ending with a hyphen",
+        )
+        .describe("The name prefix of the template, and the managed instance group's name (it adds 5 characters per VM)."),
+      size: z
+        .number()
+        .int()
+        .min(0)
+        .max(2000, "must be at most 2000")
+        .default(0)
+        .describe(
+          "More than 0 adds a managed instance group of that many VMs, built from the template: zonal, in `zone` (at most 1000), or regional with `zones` (at most 2000); 0 for the template alone. " +
+            "Refused with `autoscaling`, which sets the group's size.",
+        ),
+      machineType: machineType
+        .default("e2-small")
+        .describe(
+          "Any predefined or custom type of a series Compute Engine has (`config/machine-types.ts`; a misspelt series gets the likely one), GPU and TPU types included " +
+            "(`a2-highgpu-1g`, `a3-megagpu-8g`, `g2-standard-8`, `ct5lp-hightpu-4t`, …). Their VMs, and those of series that cannot live-migrate (H3, X4, bare metal), " +
+            "are set to stop for host maintenance (`onHostMaintenance: TERMINATE`), as Compute Engine requires. Its CPU must be that of `fleet.image`, as for the hosts.",
+        ),
+      image: image
+        .default("debian-cloud/debian-12")
+        .describe(
+          "The VMs' image, as `hosts.image`: its CPython and glibc are a target of the mirror; its CPU must be that of `fleet.machineType`.",
+        ),
+      accountId: accountId
+        .optional()
+        .describe("The fleet's own service account id (a reader of the repositories), by default the fleet's name; never a host's."),
+      bootDisk: bootDiskSchema,
+      accelerators: acceleratorsSchema,
+      zones: z
+        .array(zone)
+        .min(1, "must list at least one zone (or remove it for a zonal group in zone)")
+        .optional()
+        .describe(
+          "Zones of `region` for a regional group (`google_compute_region_instance_group_manager`, with `distributionPolicyZones`) instead of the zonal one in `zone`.",
+        ),
+      updatePolicy: updatePolicySchema.optional(),
+      autoscaling: autoscalingSchema.optional(),
+      healthCheck: healthCheckSchema.optional(),
+    })
+    .optional()
+    .describe(
+      "VMs of your own on the private network: an instance template carrying the bootstrap, with the hosts' secure defaults and its own reader account, and optionally a managed instance group " +
+        "(see Fleets, container builds and uploads from CI).",
+    ),
+  consumers: consumersSchema(declaredTarget),
+  logging: z
+    .strictObject({
+      flowLogs: z
+        .strictObject({
+          enabled: z.boolean().default(true).describe("Turn the flow logs on."),
+          aggregationInterval: z
+            .enum(["INTERVAL_5_SEC", "INTERVAL_30_SEC", "INTERVAL_1_MIN", "INTERVAL_5_MIN", "INTERVAL_10_MIN", "INTERVAL_15_MIN"])
+            .default("INTERVAL_5_MIN")
+            .describe("How long the connections of a flow are aggregated into one log entry."),
+          flowSampling: z
+            .number()
+            .gt(0, "must be above 0 (disable flow logs with enabled: false)")
+            .max(1, "must be at most 1")
+            .default(0.5)
+            .describe("The share of flows logged, above 0 and at most 1 (turn the logs off with `enabled`)."),
+          metadata: z
+            .enum(["INCLUDE_ALL_METADATA", "EXCLUDE_ALL_METADATA"])
+            .default("EXCLUDE_ALL_METADATA")
+            .describe("Whether the log entries carry all of their metadata fields, or none."),
+        })
+        .prefault({})
+        .describe("VPC flow logs of both subnets; the defaults keep their volume (and bill) small."),
+      allowedConnections: z
+        .boolean()
+        .default(false)
+        .describe("Also log what the allow rules (IAP SSH, egress) let through; denied egress is always logged."),
+    })
+    .prefault({})
+    .describe("What the networks log."),
+  timeouts: z
+    .strictObject({
+      downloadSeconds: z
+        .number()
+        .int()
+        .min(30, "must be at least 30")
+        .max(7200, "must be at most 7200")
+        .default(900)
+        .describe("The mirror's download from the source index."),
+      uploadSeconds: z
+        .number()
+        .int()
+        .min(30, "must be at least 30")
+        .max(7200, "must be at most 7200")
+        .default(600)
+        .describe("The mirror's upload to the auth repo."),
+      installSeconds: z
+        .number()
+        .int()
+        .min(30, "must be at least 30")
+        .max(7200, "must be at most 7200")
+        .default(600)
+        .describe("A host's pip install from the repositories (the bootstrap, the probe)."),
+      pipSocketSeconds: z
+        .number()
+        .int()
+        .min(5, "must be at least 5")
+        .max(600, "must be at most 600")
+        .default(60)
+        .describe("pip's socket timeout (`--timeout`): how long pip waits on a silent connection."),
+      dpkgLockSeconds: z
+        .number()
+        .int()
+        .min(0, "must be at least 0")
+        .max(3600, "must be at most 3600")
+        .default(600)
+        .describe("How long the public host's apt waits for the dpkg lock (`DPkg::Lock::Timeout`)."),
+    })
+    .prefault({})
+    .describe(
+      "The bound, in seconds, of one attempt of each step that waits on another host (a stalled index or upload ends in a reported failure); `retries` bounds the attempts.",
+    ),
+  stateBucket: z
+    .strictObject({
+      bucket: bucket.describe("The Cloud Storage bucket holding the Terraform state: its name alone, no `gs://`."),
+      prefix: z
+        .string()
+        .regex(/^[A-Za-z0-9._/-]*$/, "must be a path prefix")
+        .default("pip-airlock")
+        .describe("Where in the bucket: a stack's state is under `prefix/<stack>`."),
+    })
+    .optional()
+    .describe("Terraform state in Cloud Storage (`prefix/<stack>`); local state when absent."),
+});
+
+/** One environment's settings as its fields parse them: what the cross-field rules check, before the defaults that follow from other fields. */
+export type EnvironmentFields = z.output<typeof environmentFields>;
+
+/** The settings of one environment, checked across fields and resolved. */
+export const environmentSchema = environmentFields.superRefine(checkCrossFieldRules).transform(resolveEnvironment);
+
+/** What follows from the settings once they agree: the mirror's targets, the accounts, the fleet, the mode's own parts. */
+function resolveEnvironment(env: EnvironmentFields, ctx: z.RefinementCtx<EnvironmentFields>) {
+  const resolved = {
+    ...env,
+    mirror: { ...env.mirror, targets: resolveTargets(env).targets },
+    hosts: { ...env.hosts, publicAccountId: accountIds(env).public, privateAccountId: accountIds(env).private },
+    fleet: env.fleet ? { ...resolveFleet(env.fleet), accountId: fleetAccountId(env.fleet) } : undefined,
+    consumers: Object.fromEntries(
+      Object.entries(env.consumers).map(([name, c]) => [
+        name,
+        { ...c, repositories: consumerRepositories(c, env.mode, env.repositories.virtual.enabled) },
+      ]),
+    ),
+  };
+  if (env.mode === "remote")
     return {
       ...resolved,
-      mode: "mirror" as const,
-      mirror: {
-        ...resolved.mirror,
-        signing: { ...signing, key: signing.key ?? defaultSigningKey(signing.protectionLevel) },
-        policy: env.mirror.policy ?? policySchema.parse({}),
-      },
-      networks: { ...env.networks, public: publicNetwork },
-      schedule: env.mirror.schedule
-        ? {
-            cron: env.mirror.schedule,
-            timeZone: env.mirror.scheduleTimeZone,
-            accountId: env.mirror.scheduleAccountId ?? `${accountIds(env).public}-sched`,
-          }
-        : undefined,
+      mode: "remote" as const,
+      mirror: { ...resolved.mirror, signing: undefined, policy: undefined },
+      schedule: undefined,
     };
-  });
-
-/** What the consumers are checked against: the repositories, the stack's own accounts, the private network's rules. */
-function consumersContext(env: {
-  readonly mode: "mirror" | "remote";
-  readonly projectId: string;
-  readonly hosts: {
-    readonly publicName: string;
-    readonly privateName: string;
-    readonly publicAccountId?: string;
-    readonly privateAccountId?: string;
-    readonly createPrivateHost: boolean;
-  };
-  readonly fleet?: { readonly name: string; readonly accountId?: string };
-  readonly mirror: { readonly schedule?: string; readonly scheduleAccountId?: string };
-  readonly repositories: {
-    readonly virtual: { readonly enabled: boolean };
-    readonly access: Record<"auth" | "remote" | "private" | "virtual", { readonly readers: readonly string[] }>;
-  };
-  readonly networks: {
-    readonly private: { readonly existing?: unknown; readonly manage: { readonly iapSshRule: boolean; readonly egressRules: boolean } };
-  };
-}): ConsumersContext {
-  const ids = accountIds(env);
-  const own: Array<[string, string | undefined]> = [
-    ["hosts.publicAccountId", env.mode === "mirror" ? ids.public : undefined],
-    ["hosts.privateAccountId", env.hosts.createPrivateHost ? ids.private : undefined],
-    ["fleet.accountId", env.fleet ? (env.fleet.accountId ?? env.fleet.name) : undefined],
-    [
-      "mirror.scheduleAccountId",
-      env.mode === "mirror" && env.mirror.schedule ? (env.mirror.scheduleAccountId ?? `${ids.public}-sched`) : undefined,
-    ],
-  ];
-  const priv = env.networks.private;
+  const publicNetwork = env.networks.public;
+  if (!publicNetwork) {
+    // Unreachable: a cross-field rule refuses this first, and zod runs a transform on a valid value only.
+    ctx.addIssue({ code: "custom", path: ["networks", "public"], message: "is required in mirror mode" });
+    return z.NEVER;
+  }
+  const signing = env.mirror.signing ?? signingSchema.parse({});
   return {
-    mode: env.mode,
-    virtualEnabled: env.repositories.virtual.enabled,
-    readers: {
-      auth: env.repositories.access.auth.readers,
-      remote: env.repositories.access.remote.readers,
-      private: env.repositories.access.private.readers,
-      virtual: env.repositories.access.virtual.readers,
+    ...resolved,
+    mode: "mirror" as const,
+    mirror: {
+      ...resolved.mirror,
+      signing: { ...signing, key: signing.key ?? defaultSigningKey(signing.protectionLevel) },
+      policy: env.mirror.policy ?? policySchema.parse({}),
     },
-    ownAccounts: own.flatMap(([field, id]) => (id ? [{ field, email: `${id}@${env.projectId}.iam.gserviceaccount.com` }] : [])),
-    ownRuleAccounts: (env.hosts.createPrivateHost ? 1 : 0) + (env.fleet ? 1 : 0),
-    rulesNameAccounts: !priv.existing || priv.manage.iapSshRule || priv.manage.egressRules,
+    networks: { ...env.networks, public: publicNetwork },
+    schedule: env.mirror.schedule
+      ? {
+          cron: env.mirror.schedule,
+          timeZone: env.mirror.scheduleTimeZone,
+          accountId: env.mirror.scheduleAccountId ?? defaultScheduleAccountId(accountIds(env).public),
+        }
+      : undefined,
   };
-}
-
-/** Service account ids follow the host names unless set. */
-function accountIds(env: { hosts: { publicName: string; privateName: string; publicAccountId?: string; privateAccountId?: string } }) {
-  return { public: env.hosts.publicAccountId ?? env.hosts.publicName, private: env.hosts.privateAccountId ?? env.hosts.privateName };
 }
 
 /**
@@ -1174,12 +734,7 @@ function accountIds(env: { hosts: { publicName: string; privateName: string; pub
  */
 export type EnvironmentConfig = z.infer<typeof environmentSchema>;
 export type MirrorModeConfig = Extract<EnvironmentConfig, { mode: "mirror" }>;
-
-/** The mirror's signing key, `projects/P/locations/L/keyRings/R/cryptoKeys/K`: known from the config alone, so the scripts carry it verbatim. */
-export function signingKeyName(config: MirrorModeConfig): string {
-  const { keyRing, key } = config.mirror.signing;
-  return `projects/${config.projectId}/locations/${config.region}/keyRings/${keyRing}/cryptoKeys/${key}`;
-}
+export { signingKeyName } from "./signing";
 
 /** The mirror's policy, resolved (mirror mode). */
 export type MirrorPolicy = MirrorModeConfig["mirror"]["policy"];
