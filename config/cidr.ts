@@ -1,41 +1,58 @@
-/** IPv4 CIDR arithmetic for validating subnet ranges. */
+import { IPv4 } from "ipaddr.js";
+
+/** An IPv4 CIDR range: an address and a prefix length. */
 export interface Cidr {
-  readonly base: number;
+  readonly address: IPv4;
   readonly prefix: number;
 }
 
-const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
-
-/** Parse `a.b.c.d/n`; undefined when it is not an IPv4 CIDR. */
+/**
+ * Parse `a.b.c.d/n`, written as Google Cloud writes it back: four decimal octets and a prefix length, none
+ * with a leading zero. Undefined for anything else.
+ */
 export function parseCidr(text: string): Cidr | undefined {
-  const m = CIDR.exec(text);
-  if (!m) return undefined;
-  const octets = m.slice(1, 5).map(Number);
-  const prefix = Number(m[5]);
-  if (octets.some((o) => o > 255) || prefix > 32) return undefined;
-  const base = octets.reduce((acc, o) => acc * 256 + o, 0);
-  return { base, prefix };
+  if (!IPv4.isValidCIDRFourPartDecimal(text)) return undefined;
+  const [address, prefix] = IPv4.parseCIDR(text);
+  // ipaddr.js takes a prefix length with leading zeros ("/08"); the octets it already refuses with them.
+  return `${address.toString()}/${prefix}` === text ? { address, prefix } : undefined;
 }
 
-function size(c: Cidr): number {
-  return 2 ** (32 - c.prefix);
+/**
+ * The refusal of a CIDR range written with a leading zero ("010.20.0.0/24"), naming it without: the tools that
+ * read a range disagree on one (inet_aton, and so ping and curl, take "010" as octal 8; others as decimal 10).
+ * Undefined for any other text.
+ */
+export function leadingZeroProblem(text: string): string | undefined {
+  const decimal = text.replace(/(^|[./])0+(?=\d)/g, "$1");
+  if (decimal === text || parseCidr(decimal) === undefined) return undefined;
+  return `has a leading zero, which tools read differently (inet_aton takes 010 as octal 8, others as decimal 10): write "${decimal}"`;
+}
+
+/** True for `a.b.c.d` alone, as parseCidr takes an address: four decimal octets, none with a leading zero. */
+export function isAddress(text: string): boolean {
+  return IPv4.isValidFourPartDecimal(text);
+}
+
+function network(c: Cidr): IPv4 {
+  return IPv4.networkAddressFromCIDR(`${c.address.toString()}/${c.prefix}`);
 }
 
 /** True when the address has no bits set beyond the prefix (10.0.0.0/24, not 10.0.0.1/24). */
 export function isNetworkAddress(c: Cidr): boolean {
-  return c.base % size(c) === 0;
+  return network(c).toString() === c.address.toString();
 }
 
+/** The range's network address with its prefix ("10.0.0.0/24" for 10.0.0.1/24). */
 export function networkAddress(c: Cidr): string {
-  const base = c.base - (c.base % size(c));
-  return `${[24, 16, 8, 0].map((s) => Math.floor(base / 2 ** s) % 256).join(".")}/${c.prefix}`;
+  return `${network(c).toString()}/${c.prefix}`;
 }
 
 /** True when every address of `inner` is in `outer`. */
 export function contains(outer: Cidr, inner: Cidr): boolean {
-  return inner.prefix >= outer.prefix && Math.floor(inner.base / size(outer)) === Math.floor(outer.base / size(outer));
+  return inner.prefix >= outer.prefix && inner.address.match(outer.address, outer.prefix);
 }
 
+/** True when the ranges share an address: the shorter prefix's bits agree (one range holds the other). */
 export function overlaps(a: Cidr, b: Cidr): boolean {
-  return a.base < b.base + size(b) && b.base < a.base + size(a);
+  return a.address.match(b.address, Math.min(a.prefix, b.prefix));
 }

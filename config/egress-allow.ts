@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isNetworkAddress, networkAddress, parseCidr } from "./cidr";
+import { isAddress, isNetworkAddress, leadingZeroProblem, networkAddress, parseCidr } from "./cidr";
 import { isPrivateRange, PRIVATE_RANGES } from "./private-ranges";
 
 /** The firewall rule of one allow-list entry, in the VPC's project: `<prefix>-allow-egress-<name>`. */
@@ -13,12 +13,11 @@ const PORTED = ["tcp", "udp", "sctp"];
 const destination = z.string().superRefine((value, ctx) => {
   const parsed = parseCidr(value);
   if (!parsed) {
-    const address = /^\d{1,3}(\.\d{1,3}){3}$/.test(value);
     ctx.addIssue({
       code: "custom",
-      message: address
+      message: isAddress(value)
         ? `is an address, not a range: write "${value}/32"`
-        : 'must be an IPv4 CIDR range such as "10.30.0.0/16" or "10.30.1.5/32"',
+        : (leadingZeroProblem(value) ?? 'must be an IPv4 CIDR range such as "10.30.0.0/16" or "10.30.1.5/32"'),
     });
   } else if (!isNetworkAddress(parsed)) {
     ctx.addIssue({ code: "custom", message: `has host bits set: use the network address "${networkAddress(parsed)}"` });

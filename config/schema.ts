@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { accountId, accountIds, defaultScheduleAccountId, fleetAccountId } from "./account-ids";
-import { isNetworkAddress, networkAddress, parseCidr } from "./cidr";
+import { isNetworkAddress, leadingZeroProblem, networkAddress, parseCidr } from "./cidr";
 import { consumerRepositories, consumersSchema } from "./consumers";
 import { firstControlCharacter, visibleString } from "./control-characters";
 import { egressAllowList } from "./egress-allow";
@@ -42,7 +42,7 @@ const repositoryId = z
 const cidr = z.string().superRefine((value, ctx) => {
   const parsed = parseCidr(value);
   if (!parsed) {
-    ctx.addIssue({ code: "custom", message: 'must be an IPv4 CIDR range such as "10.10.0.0/24"' });
+    ctx.addIssue({ code: "custom", message: leadingZeroProblem(value) ?? 'must be an IPv4 CIDR range such as "10.10.0.0/24"' });
   } else if (parsed.prefix < 8 || parsed.prefix > 29) {
     ctx.addIssue({ code: "custom", message: "must have a prefix length from /8 to /29 (a subnet range Google Cloud accepts)" });
   } else if (!isNetworkAddress(parsed)) {
