@@ -8,6 +8,7 @@ import { tmpdir } from "os";
 import * as path from "path";
 import { JSON_SCHEMA_FILE } from "../config/json-schema";
 import { loadConfig } from "../config/load";
+import { main } from "../main";
 import { completeLock, configErrorOf, configProblems, exampleVariant, fileTree, ROOT } from "./config-support";
 
 const LOCK_FILE = "mirror.lock";
@@ -126,21 +127,51 @@ describe("control and line-separator characters in requirement strings and lock 
     );
   });
 
-  it.each(REFUSED)("%s: the app command exits non-zero, prints the problem and leaves cdktf.out/ untouched", (_what, edit, lock, start) => {
-    const configFile = variant(edit, lock);
+  /** The synth of `configFile` into a copy of cdktf.out/: its exit code, what it printed, and the copy before and after. */
+  function synthInto(configFile: string, run: (env: NodeJS.ProcessEnv) => { status: number | null; stdout: string; stderr: string }) {
     const outdir = path.join(mkdtempSync(path.join(tmpdir(), "airlock-refused-")), "cdktf.out");
     cpSync(path.join(ROOT, "cdktf.out"), outdir, { recursive: true });
     const before = fileTree(outdir);
-    const run = spawnSync("node", ["synth.js"], {
-      cwd: ROOT,
-      env: { ...process.env, AIRLOCK_CONFIG: configFile, CDKTF_OUTDIR: outdir },
-      encoding: "utf8",
-    });
-    expect(run.status).toBe(1);
-    expect(run.stdout).not.toMatch(/^pip-airlock: synthesized /m);
-    expect(run.stderr.startsWith(`pip-airlock: nothing was synthesized:\n${configFile}: ${start}`)).toBe(true);
-    expect(run.stderr.trimEnd().split("\n")).toHaveLength(2); // one problem, on one line
-    expect(fileTree(outdir)).toEqual(before);
+    return { ...run({ AIRLOCK_CONFIG: configFile, CDKTF_OUTDIR: outdir }), before, after: fileTree(outdir) };
+  }
+
+  /** main() in this process, as synth.js calls it: its exit code and what it wrote. */
+  function inProcess(env: NodeJS.ProcessEnv) {
+    const written = { stdout: "", stderr: "" };
+    const spies = (["stdout", "stderr"] as const).map((stream) =>
+      jest.spyOn(process[stream], "write").mockImplementation((text) => ((written[stream] += String(text)), true)),
+    );
+    try {
+      return { status: main(env), ...written };
+    } finally {
+      spies.forEach((spy) => spy.mockRestore());
+    }
+  }
+
+  /** The app command cdktf.json names, as its own process. */
+  const appCommand = (env: NodeJS.ProcessEnv) =>
+    spawnSync("node", ["synth.js"], { cwd: ROOT, env: { ...process.env, ...env }, encoding: "utf8" });
+
+  function expectRefused(result: ReturnType<typeof synthInto>, configFile: string, start: string) {
+    expect(result.status).toBe(1);
+    expect(result.stdout).not.toMatch(/^pip-airlock: synthesized /m);
+    expect(result.stderr.startsWith(`pip-airlock: nothing was synthesized:\n${configFile}: ${start}`)).toBe(true);
+    expect(result.stderr.trimEnd().split("\n")).toHaveLength(2); // one problem, on one line
+    expect(result.after).toEqual(result.before);
+  }
+
+  it.each(REFUSED)("%s: the synth exits non-zero, prints the problem and leaves cdktf.out/ untouched", (_what, edit, lock, start) => {
+    const configFile = variant(edit, lock);
+    expectRefused(synthInto(configFile, inProcess), configFile, start);
+  });
+
+  it("the app command itself (node synth.js, its own process) refuses a requirement and a lock line the same way", () => {
+    const requirement = REFUSED.find(([, , lock]) => lock === undefined)!;
+    const lockLine = REFUSED.find(([, , lock]) => lock !== undefined)!;
+    for (const [, edit, lock, start] of [requirement, lockLine]) {
+      const configFile = variant(edit, lock);
+      expectRefused(synthInto(configFile, appCommand), configFile, start);
+    }
   });
 
   it("spaces between a requirement's parts stay fine, and a lock with Windows line endings too (pip reads CRLF as one line break)", () => {
