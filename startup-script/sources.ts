@@ -28,9 +28,14 @@ export function loadStartupSources(assetsDir: string, agentDir: string): Startup
   } catch {
     throw new ConfigError(file, ["cannot read the startup-script template: restore it from git (assets/ ships with the app)"]);
   }
+  const commandAgents = { bootstrap: loadAgentZipapp(agentDir, "bootstrap"), mirror: loadAgentZipapp(agentDir, "mirror") };
+  let agent: AgentZipapp | undefined;
   return {
     trampoline,
-    agent: loadAgentZipapp(agentDir),
-    commandAgents: { bootstrap: loadAgentZipapp(agentDir, "bootstrap"), mirror: loadAgentZipapp(agentDir, "mirror") },
+    // No script carries the whole agent: it is zipped only when asked for (a third of the zipping otherwise).
+    get agent() {
+      return (agent ??= loadAgentZipapp(agentDir));
+    },
+    commandAgents,
   };
 }
