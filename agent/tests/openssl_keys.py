@@ -1,7 +1,7 @@
-"""Private keys made by `openssl genpkey`, each at most once per test run.
+"""Private keys made by `openssl genpkey`, each at most once per keys directory.
 
 RSA key generation takes seconds; run-tests.sh gives the sessions of every CPython one directory
-(AGENT_TEST_KEYS), so they share the keys. Without it a session has a directory of its own. A key is
+(AGENT_TEST_KEYS), kept between runs, so they share the keys. Without it a session has a directory of its own. A key is
 published with a hard link, which never replaces one another session made meanwhile."""
 from __future__ import annotations
 
