@@ -29,9 +29,11 @@ MIRROR_HOST_MINORS=" 3.11 3.13 " # Debian 12's and 13's python3: hosts.publicIma
 work=$(mktemp -d "${TMPDIR:-/tmp}/agent-tests.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-# One line per run: PYTHON<TAB>PYTHONPATH<TAB>MARKER EXPRESSION
+# One line per run: PYTHON<TAB>PYTHONPATH<TAB>MARKER EXPRESSION. The runs with the mirror's tests take about
+# twice as long as the others: they start first, so that no long run is left alone on one core at the end.
 runs=()
 runs+=("$debian_python"$'\t'$'\t'"")
+shorter=()
 shopt -s nullglob
 for python in "${PYENV_ROOT:-/root/.pyenv}"/versions/3.*/bin/python3; do
   "$python" -c 'import sys; sys.exit(sys.version_info < (3, 9))' 2>/dev/null || continue
@@ -40,9 +42,10 @@ for python in "${PYENV_ROOT:-/root/.pyenv}"/versions/3.*/bin/python3; do
   if [[ "$MIRROR_HOST_MINORS" == *" $m "* ]]; then
     runs+=("$python"$'\t'"$pytest_path"$'\t'"not python_independent")
   else
-    runs+=("$python"$'\t'"$pytest_path"$'\t'"not mirror_host and not python_independent")
+    shorter+=("$python"$'\t'"$pytest_path"$'\t'"not mirror_host and not python_independent")
   fi
 done
+runs+=(${shorter[@]+"${shorter[@]}"})
 
 one() { # one INDEX PYTHON PYTHONPATH MARKERS: the run's output in $work/INDEX.out, its status in $work/INDEX.rc
   local rc=0 args=(-m pytest agent/tests -q -p no:cacheprovider)
