@@ -96,7 +96,9 @@ describe("npm pack", () => {
       ]),
     );
     expect(
-      entries.filter((e) => /tests?\/|__pycache__|\.pyc$|\.tsbuildinfo$|(?<!\.d)\.ts$|^(config|synth|cdktf\.out|e2e|dist|bench|recipes)\//.test(e)),
+      entries.filter((e) =>
+        /tests?\/|__pycache__|\.pyc$|\.tsbuildinfo$|(?<!\.d)\.ts$|^(config|synth|cdktf\.out|e2e|dist|bench|recipes)\//.test(e),
+      ),
     ).toEqual([]);
     expect(entries.filter((e) => e.startsWith("lib/synth/") || e === "lib/main.js")).toEqual([]);
     expect(statSync(tarball).size).toBeLessThan(400 * 1024);
