@@ -145,10 +145,20 @@ ROOTFS_TRIXIE="${CACHE}/rootfs-$(key trixie "$BASE_PKGS")"
 ARCHIVE_TRIXIE="${CACHE}/archive-$(key trixie "$BASE_PKGS" "$EXTRA_PKGS")"
 WHEELS_EXTRA="${CACHE}/wheels-$(key trixie "$WHEEL_DEBS_TRIXIE" bookworm "$WHEEL_DEBS_BOOKWORM" "$(mirrors bookworm)" \
   "$(sha256sum <"${HERE}/repack_deb.py")" "$(sed -n '/^build_wheels()/,/^}/p' "${BASH_SOURCE[0]}" | sha256sum)")"
-build_rootfs bookworm "$ROOTFS"
-build_archive bookworm "$ARCHIVE"
-build_rootfs trixie "$ROOTFS_TRIXIE"
-build_archive trixie "$ARCHIVE_TRIXIE"
-build_wheels "$WHEELS_EXTRA"
+# The five are independent, and each spends most of its time waiting on the mirror: they build side by side.
+builds=()
+build_rootfs bookworm "$ROOTFS" &
+builds+=($!)
+build_archive bookworm "$ARCHIVE" &
+builds+=($!)
+build_rootfs trixie "$ROOTFS_TRIXIE" &
+builds+=($!)
+build_archive trixie "$ARCHIVE_TRIXIE" &
+builds+=($!)
+build_wheels "$WHEELS_EXTRA" &
+builds+=($!)
+failed=0
+for build in "${builds[@]}"; do wait "$build" || failed=1; done
+((failed == 0)) || { say "a build failed (its message is above); the cache keeps only what completed"; exit 1; }
 printf 'ROOTFS=%s\nARCHIVE=%s\nROOTFS_TRIXIE=%s\nARCHIVE_TRIXIE=%s\nWHEELS_EXTRA=%s\n' \
   "$ROOTFS" "$ARCHIVE" "$ROOTFS_TRIXIE" "$ARCHIVE_TRIXIE" "$WHEELS_EXTRA"
