@@ -8,7 +8,7 @@ import { tmpdir } from "os";
 import * as path from "path";
 import { JSON_SCHEMA_FILE } from "../config/json-schema";
 import { loadConfig } from "../config/load";
-import { main } from "../main";
+import { mainInProcess } from "./in-process-main";
 import { completeLock, configErrorOf, configProblems, exampleVariant, fileTree, ROOT } from "./config-support";
 
 const LOCK_FILE = "mirror.lock";
@@ -135,19 +135,6 @@ describe("control and line-separator characters in requirement strings and lock 
     return { ...run({ AIRLOCK_CONFIG: configFile, CDKTF_OUTDIR: outdir }), before, after: fileTree(outdir) };
   }
 
-  /** main() in this process, as synth.js calls it: its exit code and what it wrote. */
-  function inProcess(env: NodeJS.ProcessEnv) {
-    const written = { stdout: "", stderr: "" };
-    const spies = (["stdout", "stderr"] as const).map((stream) =>
-      jest.spyOn(process[stream], "write").mockImplementation((text) => ((written[stream] += String(text)), true)),
-    );
-    try {
-      return { status: main(env), ...written };
-    } finally {
-      spies.forEach((spy) => spy.mockRestore());
-    }
-  }
-
   /** The app command cdktf.json names, as its own process. */
   const appCommand = (env: NodeJS.ProcessEnv) =>
     spawnSync("node", ["synth.js"], { cwd: ROOT, env: { ...process.env, ...env }, encoding: "utf8" });
@@ -162,7 +149,7 @@ describe("control and line-separator characters in requirement strings and lock 
 
   it.each(REFUSED)("%s: the synth exits non-zero, prints the problem and leaves cdktf.out/ untouched", (_what, edit, lock, start) => {
     const configFile = variant(edit, lock);
-    expectRefused(synthInto(configFile, inProcess), configFile, start);
+    expectRefused(synthInto(configFile, mainInProcess), configFile, start);
   });
 
   it("the app command itself (node synth.js, its own process) refuses a requirement and a lock line the same way", () => {

@@ -7,23 +7,27 @@ import * as path from "path";
 import { publish } from "../synth/publish";
 import { synthesize } from "../synth/synthesize";
 import { ASSETS, buildStack, EXAMPLE_CONFIG, exampleVariant, fileTree, ROOT } from "./support";
+import { mainInProcess } from "./in-process-main";
 import { emptyProviderMirror, stackFolderProblems } from "./terraform";
 
-/** The app command cdktf.json names, with the environment the cdktf CLI gives it (@cdktf/cli-core, SynthStack.synth). */
-function cdktfRunsTheApp(outdir: string, hcl: boolean) {
-  return spawnSync("node", ["synth.js"], {
-    cwd: ROOT,
-    encoding: "utf8",
-    env: {
-      ...process.env,
-      AIRLOCK_CONFIG: EXAMPLE_CONFIG,
-      CDKTF_OUTDIR: outdir,
-      CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS: "true",
-      CDKTF_CONTEXT_JSON: JSON.stringify({ cdktfRelativeModules: [] }),
-      SYNTH_HCL_OUTPUT: String(hcl),
-    },
-  });
+/** The environment the cdktf CLI gives the app command (@cdktf/cli-core, SynthStack.synth). */
+function cdktfEnv(outdir: string, hcl: boolean): NodeJS.ProcessEnv {
+  return {
+    AIRLOCK_CONFIG: EXAMPLE_CONFIG,
+    CDKTF_OUTDIR: outdir,
+    CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS: "true",
+    CDKTF_CONTEXT_JSON: JSON.stringify({ cdktfRelativeModules: [] }),
+    SYNTH_HCL_OUTPUT: String(hcl),
+  };
 }
+
+/** The app command cdktf.json names, as its own process, as the cdktf CLI runs it. */
+function cdktfRunsTheApp(outdir: string, hcl: boolean) {
+  return spawnSync("node", ["synth.js"], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...cdktfEnv(outdir, hcl) } });
+}
+
+/** The same, main() in this process (the app command's own process runs once above: the rest is the same code). */
+const cdktfRunsMain = (outdir: string, hcl: boolean) => mainInProcess(cdktfEnv(outdir, hcl));
 
 describe("one format per synth: cdktf synth, cdktf synth --hcl, and a folder an earlier --hcl left", () => {
   const cliConfig = emptyProviderMirror();
@@ -31,7 +35,7 @@ describe("one format per synth: cdktf synth, cdktf synth --hcl, and a folder an 
   const stackDir = path.join(outdir, "stacks", "airlock");
 
   it("--hcl in a fresh folder: refused with the reason and what to run, nothing written", () => {
-    const run = cdktfRunsTheApp(outdir, true);
+    const run = cdktfRunsMain(outdir, true);
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(
       /^pip-airlock: nothing was synthesized:\ncdktf synth --hcl: pip-airlock writes Terraform JSON only .*Terraform refuses.*run "cdktf synth" \(or "node synth\.js"\) without --hcl\n$/,
@@ -60,10 +64,10 @@ describe("one format per synth: cdktf synth, cdktf synth --hcl, and a folder an 
       expect.arrayContaining(["Duplicate backend configuration", "Duplicate output definition"]),
     );
     const before = fileTree(outdir);
-    expect(cdktfRunsTheApp(outdir, true).status).toBe(1);
+    expect(cdktfRunsMain(outdir, true).status).toBe(1);
     expect(fileTree(outdir)).toEqual(before);
 
-    const run = cdktfRunsTheApp(outdir, false);
+    const run = cdktfRunsMain(outdir, false);
     expect([run.status, run.stderr]).toEqual([0, ""]);
     expect(readdirSync(stackDir).filter((f) => f.startsWith("cdk.") || f === "metadata.json")).toEqual(["cdk.tf.json"]);
     expect(await stackFolderProblems(stackDir, cliConfig)).toEqual([]);
