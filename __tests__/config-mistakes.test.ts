@@ -4,7 +4,7 @@ import * as path from "path";
 import { counterpartFamily } from "../config/image-arch";
 import { IMAGE_FAMILIES } from "../config/images";
 import { loadConfig } from "../config/load";
-import { main } from "../main";
+import { mainInProcess } from "./in-process-main";
 import { synthRecord } from "../synth/record";
 import { exampleVariant, refusals, ROOT } from "./support";
 
@@ -197,17 +197,13 @@ describe("located right", () => {
   it('says "X replaces the recorded config" only after a synth succeeded: a refused config replaced nothing', () => {
     const outdir = mkdtempSync(path.join(tmpdir(), "airlock-replaces-"));
     writeFileSync(path.join(outdir, "pip-airlock.json"), synthRecord(ROOT, path.join(ROOT, "config", "example.json"), ["airlock"]));
-    const out: string[] = [];
-    const spies = [process.stdout, process.stderr].map((s) =>
-      jest.spyOn(s, "write").mockImplementation((text) => (out.push(String(text)), true)),
-    );
-    try {
-      expect(main({ AIRLOCK_CONFIG: exampleVariant((c) => (c.mirror.scheduleTimeZone = "Mars/Olympus")), CDKTF_OUTDIR: outdir })).toBe(1);
-    } finally {
-      spies.forEach((s) => s.mockRestore());
-    }
-    expect(out.join("")).toMatch(/nothing was synthesized/);
-    expect(out.join("")).not.toMatch(/replaces/);
+    const run = mainInProcess({
+      AIRLOCK_CONFIG: exampleVariant((c) => (c.mirror.scheduleTimeZone = "Mars/Olympus")),
+      CDKTF_OUTDIR: outdir,
+    });
+    expect(run.status).toBe(1);
+    expect(run.stdout + run.stderr).toMatch(/nothing was synthesized/);
+    expect(run.stdout + run.stderr).not.toMatch(/replaces/);
   });
 });
 

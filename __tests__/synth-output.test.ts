@@ -3,7 +3,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync
 import { tmpdir } from "os";
 import * as path from "path";
 import { BOOTSTRAP_SCRIPT_FILE } from "../startup-script/files";
-import { main } from "../main";
+import { mainInProcess } from "./in-process-main";
 import { synthesize } from "../synth/synthesize";
 import { loadConfig } from "../config/load";
 import { referencedScriptFile } from "../startup-script/script-reference";
@@ -142,14 +142,9 @@ describe("synthesized output", () => {
       const before = fileTree(outdir);
       const configFile = path.join(dir, `${what.replace(/ /g, "-")}.json`);
       if (content !== undefined) writeFileSync(configFile, content);
-      const stderr: string[] = [];
-      const spy = jest.spyOn(process.stderr, "write").mockImplementation((s) => (stderr.push(String(s)), true));
-      try {
-        expect(main({ AIRLOCK_CONFIG: configFile, CDKTF_OUTDIR: outdir })).toBe(1);
-      } finally {
-        spy.mockRestore();
-      }
-      expect(stderr.join("")).toContain(`pip-airlock: nothing was synthesized:\n${configFile}: `);
+      const run = mainInProcess({ AIRLOCK_CONFIG: configFile, CDKTF_OUTDIR: outdir });
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain(`pip-airlock: nothing was synthesized:\n${configFile}: `);
       expect(fileTree(outdir)).toEqual(before);
       expect(readdirSync(path.dirname(outdir))).toEqual(["cdktf.out"]);
     });
