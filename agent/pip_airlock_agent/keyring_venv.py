@@ -1,8 +1,8 @@
 """The keyring venv: the dedicated venv keyring, the Artifact Registry backend and the venv tool live in.
 
-The bootstrap creates, clears and rebuilds only a directory that carries its marker, and writes the marker
-first, before anything else goes in: a first boot cut short at any point (disk full, power loss) leaves a
-directory the next boot recognises as its own and rebuilds."""
+The bootstrap creates, clears and rebuilds only a directory that carries its marker; the directory appears
+with the marker already in it (made beside it, renamed into place): a first boot cut short at any point (disk
+full, power loss) leaves a directory the next boot recognises as its own and rebuilds, or none."""
 from __future__ import annotations
 
 import json
@@ -24,6 +24,8 @@ MARKER = ".pip-airlock-venv"
 #: Which bundle the venv was last installed from (file name and sha256), next to the marker.
 BUNDLE_RECORD = ".pip-airlock-bundle"
 KEYRING_LINK = "/usr/local/bin/keyring"
+#: Where the venv's directory is made, marked, before it is renamed into place.
+STAGING_SUFFIX = ".pip-airlock-new"
 PIP_ENV = {"PIP_CONFIG_FILE": "/dev/null", "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_NO_INPUT": "1"}
 
 
@@ -79,10 +81,8 @@ class KeyringVenv:
     def rebuild(self, host_python: str) -> None:
         parent = os.path.dirname(self.path)
         ensure_root_dir(parent, 0o755)
-        try:
-            os.mkdir(self.path, 0o755)
-        except FileExistsError:
-            pass
+        if not os.path.lexists(self.path):
+            self._create_marked()
         check_trusted_dir(self.path)
         # The marker first: whatever happens next, the directory is known to be ours.
         write_atomic(os.path.join(self.path, MARKER), self.marker_text + "\n", 0o644)
@@ -91,6 +91,20 @@ class KeyringVenv:
         done = self.runner.run([host_python, "-I", "-m", "venv", "--without-pip", self.path])
         if not done.ok:
             raise LocalError(f"python3 -m venv {self.path} failed (exit {done.returncode}):\n{done.tail()}")
+
+    def _create_marked(self) -> None:
+        """The venv's directory appears with its marker already in it: made beside it and renamed into place, so
+        that a boot cut between the two leaves no unmarked directory the next boot would have to refuse."""
+        staging = f"{self.path}{STAGING_SUFFIX}"
+        if os.path.lexists(staging):
+            # Left by a boot cut before its rename. The parent is root's alone (ensure_root_dir): only a
+            # pip-airlock run made it; still, anything but a real directory holding at most the marker stays.
+            if os.path.islink(staging) or not os.path.isdir(staging) or set(os.listdir(staging)) - {MARKER}:
+                raise LocalError(f"{staging} exists and is not what pip-airlock leaves there: left untouched; remove it")
+            shutil.rmtree(staging)
+        os.mkdir(staging, 0o755)
+        write_atomic(os.path.join(staging, MARKER), self.marker_text + "\n", 0o644)
+        os.rename(staging, self.path)
 
     def clear(self) -> None:
         """Everything in the venv but its marker (never through a link: rmtree does not follow them)."""

@@ -73,6 +73,47 @@ def test_a_first_boot_writes_the_marker_before_the_venv(place):
     assert f"creating the venv {place.path} for python {RUNNING_MINOR}\n" in place.out.getvalue()
 
 
+class PowerCut(Exception):
+    pass
+
+
+@ROOT_ONLY
+def test_a_boot_cut_before_the_marker_leaves_no_unmarked_directory_and_the_next_boot_builds_the_venv(place, monkeypatch):
+    real_write = keyring_venv.write_atomic
+
+    def cut(path, content, mode):
+        raise PowerCut(path)
+    monkeypatch.setattr(keyring_venv, "write_atomic", cut)
+    with pytest.raises(PowerCut):
+        place.make().ensure("/usr/bin/python3")
+    assert not os.path.lexists(place.path)  # what a cut leaves: the staging directory, empty
+    assert os.listdir(place.path + keyring_venv.STAGING_SUFFIX) == []
+    monkeypatch.setattr(keyring_venv, "write_atomic", real_write)
+    assert place.make().ensure("/usr/bin/python3") is True
+    assert os.path.isfile(os.path.join(place.path, MARKER))
+    assert not os.path.lexists(place.path + keyring_venv.STAGING_SUFFIX)
+
+
+@ROOT_ONLY
+@pytest.mark.parametrize("case", ["a file in it", "a file", "a link"])
+def test_a_staging_path_holding_anything_else_is_left_untouched_and_the_step_fails(place, case, tmp_path):
+    staging = place.path + keyring_venv.STAGING_SUFFIX
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    if case == "a file in it":
+        write(os.path.join(staging, "data"))
+    elif case == "a file":
+        write(staging)
+    else:
+        os.makedirs(os.path.dirname(staging), exist_ok=True)
+        os.symlink(str(elsewhere), staging)
+    before = snapshot(os.path.dirname(staging))
+    with pytest.raises(LocalError, match="is not what pip-airlock leaves there: left untouched"):
+        place.make().ensure("/usr/bin/python3")
+    assert snapshot(os.path.dirname(staging)) == before
+    assert not os.path.lexists(place.path)
+
+
 @ROOT_ONLY
 def test_a_venv_in_place_is_kept(place):
     place.make().ensure("/usr/bin/python3")
