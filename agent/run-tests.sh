@@ -4,11 +4,13 @@
 # interpreters borrow Debian's pytest (pure Python: python3-pytest, python3-exceptiongroup, python3-tomli).
 # The mirror runs only on the public host (Debian 12's CPython 3.11 or 13's 3.13): its tests (marker
 # mirror_host) run on those minor versions, and what reads files rather than exercising the interpreter
-# (python_independent) on Debian's alone. A pyenv CPython of Debian's own minor version adds nothing and is
-# skipped. Interpreters run in parallel, one per core. RSA keys (AGENT_TEST_KEYS) and bytecode, pytest's
-# rewritten test modules among it (PYTHONPYCACHEPREFIX: nothing is written beside the sources), are made once
-# and kept between runs in node_modules/.cache/pip-airlock; each interpreter compiled all of it again at every
-# run, a quarter of the suite's CPU time.
+# (python_independent) on Debian's alone, as does what runs only in child processes of /usr/bin/python3 (marker
+# system_python: Debian's pip, venv and the zipapp's shims, the same run whichever interpreter runs pytest).
+# A pyenv CPython of Debian's own minor version adds nothing and is skipped. Interpreters run in parallel, one
+# per core. RSA keys (AGENT_TEST_KEYS) and bytecode, pytest's rewritten test modules among it
+# (PYTHONPYCACHEPREFIX: nothing is written beside the sources), are made once and kept between runs in
+# node_modules/.cache/pip-airlock; each interpreter compiled all of it again at every run, a quarter of the
+# suite's CPU time.
 # Ends with one line `agent: N passed, N failed` (summed over the interpreters).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,9 +42,9 @@ for python in "${PYENV_ROOT:-/root/.pyenv}"/versions/3.*/bin/python3; do
   m=$(minor "$python")
   [[ "$m" == "$debian_minor" ]] && continue
   if [[ "$MIRROR_HOST_MINORS" == *" $m "* ]]; then
-    runs+=("$python"$'\t'"$pytest_path"$'\t'"not python_independent")
+    runs+=("$python"$'\t'"$pytest_path"$'\t'"not python_independent and not system_python")
   else
-    shorter+=("$python"$'\t'"$pytest_path"$'\t'"not mirror_host and not python_independent")
+    shorter+=("$python"$'\t'"$pytest_path"$'\t'"not mirror_host and not python_independent and not system_python")
   fi
 done
 runs+=(${shorter[@]+"${shorter[@]}"})

@@ -9,3 +9,5 @@ def pytest_configure(config):
     # other CPythons the bootstrap supports, deselects what only ever runs where the mirror runs.
     config.addinivalue_line("markers", "mirror_host: runs only on the public host (hosts.publicImage: Debian 12 or 13)")
     config.addinivalue_line("markers", "python_independent: checks files, not the interpreter: one CPython suffices")
+    config.addinivalue_line("markers", "system_python: what it checks runs in child processes of /usr/bin/python3 (Debian's pip, "
+                            "venv, the zipapp's shims), the same whichever CPython runs pytest: Debian's alone runs it")

@@ -738,6 +738,7 @@ def real_pip_host(tmp_path, local_index, **changes) -> Host:
     return h
 
 
+@pytest.mark.system_python
 def test_real_pip_downloads_each_targets_closure(tmp_path, local_index):
     h = real_pip_host(tmp_path, local_index)
     h.run()
@@ -762,6 +763,7 @@ def test_real_pip_downloads_each_targets_closure(tmp_path, local_index):
         "pairing 3.11.2:x86_64: pip 99.0 (virtualenv 99.0 seeds 26.2.1 for 3.11) with keyring 25.7.0: ok"]
 
 
+@pytest.mark.system_python
 def test_real_pip_names_what_a_lock_leaves_unpinned(tmp_path, local_index):
     _, shas = local_index
     lock = "\n".join(f"{n}==99.0 --hash=sha256:{shas[f'{n}-99.0-py3-none-any.whl']}" for n in ("pip", "virtualenv"))

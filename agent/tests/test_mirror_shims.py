@@ -90,11 +90,13 @@ def pip_download(argv_head, wheelhouse, dest, python, machine):
     ("3.12.1", "aarch64", ["arm", "new", "top"]),
     ("3.13.0", "x86_64", ["new", "top"]),
 ])
+@pytest.mark.system_python
 def test_target_pip_evaluates_markers_for_the_target(agent_pyz, wheelhouse, tmp_path, python, machine, expected):
     head = [SYSTEM_PYTHON, "-I", agent_pyz, "target-pip", python, machine, "--"]
     assert pip_download(head, wheelhouse, str(tmp_path / "dest"), python, machine) == expected
 
 
+@pytest.mark.system_python
 def test_plain_pip_evaluates_markers_for_itself(wheelhouse, tmp_path):
     """Why the shim exists (pypa/pip#11010): this pip, on CPython 3.11, drops a 3.9 target's `old`."""
     head = [SYSTEM_PYTHON, "-I", "-m", "pip"]
@@ -104,6 +106,7 @@ def test_plain_pip_evaluates_markers_for_itself(wheelhouse, tmp_path):
         assert got == ["top"]
 
 
+@pytest.mark.system_python
 def test_target_pip_passes_pips_exit_status(agent_pyz, tmp_path):
     done = subprocess.run([SYSTEM_PYTHON, "-I", agent_pyz, "target-pip", "3.9.18", "x86_64", "--", "download", "--no-index",
                            "--dest", str(tmp_path), "no-such-project"], env=CLEAN_ENV, cwd="/", capture_output=True, text=True)
@@ -213,6 +216,7 @@ def run_twine(venv_python, agent_pyz, tmp_path, *args):
         return done, json.load(fh)
 
 
+@pytest.mark.system_python
 def test_twine_compat_teaches_old_libraries(venvs, agent_pyz, tmp_path):
     done, report = run_twine(venvs["old-libraries"], agent_pyz, tmp_path, "a.whl")
     assert done.returncode == 0, done.stderr
@@ -225,12 +229,14 @@ def test_twine_compat_teaches_old_libraries(venvs, agent_pyz, tmp_path):
     assert report["from_raw"] == {"cls": "Metadata", "data": {"name": "x"}, "validate": False}
 
 
+@pytest.mark.system_python
 def test_twine_compat_leaves_a_twine_that_needs_nothing(venvs, agent_pyz, tmp_path):
     done, report = run_twine(venvs["bare"], agent_pyz, tmp_path, "a.whl")
     assert done.returncode == 0, done.stderr
     assert report["header_attrs"] is None and report["parse_email"] is None
 
 
+@pytest.mark.system_python
 @pytest.mark.parametrize("flag, status, stderr", [("--fail", 1, ""), ("--message", 1, "HTTPError: 400 Bad Request")])
 def test_twine_compat_exit_status(venvs, agent_pyz, tmp_path, flag, status, stderr):
     done, report = run_twine(venvs["old-libraries"], agent_pyz, tmp_path, flag)

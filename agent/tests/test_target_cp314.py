@@ -76,6 +76,7 @@ def run_for_real(argv, tmp_path, requirements, find_links=()):
     return done, sorted(os.listdir(dest)) if dest.exists() else []
 
 
+@pytest.mark.system_python
 def test_keyrings_closure_for_314_takes_abi3_cryptography_and_the_markers_of_314(argv_314, tmp_path):
     standin = tmp_path / "standin"
     standin.mkdir()
@@ -88,6 +89,7 @@ def test_keyrings_closure_for_314_takes_abi3_cryptography_and_the_markers_of_314
     assert not [f for f in files if f.startswith(("importlib_metadata", "backports.tarfile"))]  # python_version < "3.12"
 
 
+@pytest.mark.system_python
 def test_a_cp311_only_wheel_is_refused_for_314(argv_314, tmp_path):
     done, _ = run_for_real(argv_314, tmp_path, ["keyring"])
     assert done.returncode != 0
