@@ -5,7 +5,7 @@ const { readdirSync, statSync } = require("fs");
 const path = require("path");
 
 const SOURCE_DIRS = ["config", "constructs", "review", "startup-script", "synth"];
-const SOURCE_FILES = ["main.ts", "build.js", "package-lock.json"];
+const SOURCE_FILES = ["main.ts", "build.js", "scripts/lazy-archiver.js", "package-lock.json"];
 
 /** Whether `outfile` is missing or older than a source it may be built from. */
 function isStale(outfile) {
@@ -26,21 +26,12 @@ function isStale(outfile) {
   return files.some((f) => statSync(f).mtimeMs > builtAt);
 }
 
-// cdktf requires `archiver` when it loads, only to zip TerraformAsset folders, which pip-airlock never
-// creates; loading it costs about 100 ms of every synth. The bundle gets a stand-in that loads the real
-// archiver (from cdktf's own dependencies) on first use.
+// archiver is loaded on first use only: scripts/lazy-archiver.js, which jest's suites load in its place too.
 const lazyArchiver = {
   name: "lazy-archiver",
   setup(build) {
-    build.onResolve({ filter: /^archiver$/ }, () => ({ path: "archiver", namespace: "lazy-archiver" }));
+    build.onResolve({ filter: /^archiver$/ }, () => ({ path: path.join(__dirname, "scripts", "lazy-archiver.js") }));
     build.onResolve({ filter: /^cdktf$/ }, (args) => (args.kind === "require-resolve" ? { path: "cdktf", external: true } : undefined));
-    build.onLoad({ filter: /.*/, namespace: "lazy-archiver" }, () => ({
-      contents: `module.exports = function archiver(...args) {
-  const real = require(require.resolve("archiver", { paths: [require.resolve("cdktf")] }));
-  return real(...args);
-};`,
-      loader: "js",
-    }));
   },
 };
 

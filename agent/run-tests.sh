@@ -17,6 +17,9 @@ cd "$(dirname "$0")/.."
 cache="$PWD/node_modules/.cache/pip-airlock"
 mkdir -p "$cache"
 unset PYTHONDONTWRITEBYTECODE
+# Only pytest's own plugins: the suite needs no other, and the machine's (Debian's hypothesis and
+# pytest-benchmark) cost each interpreter's start about 0.2 s and could change how the suite runs.
+export PYTEST_DISABLE_PLUGIN_AUTOLOAD=1
 export PYTHONPYCACHEPREFIX="$cache/pycache"
 export AGENT_TEST_KEYS="$cache/agent-test-keys"
 (umask 077 && mkdir -p "$AGENT_TEST_KEYS")
