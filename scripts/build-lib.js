@@ -2,27 +2,36 @@
 // types. Incremental: tsc keeps lib/.tsbuildinfo (never packed) and compiles again only what changed, about
 // 1 s instead of 4. Incremental tsc neither notices an output someone deleted nor removes the output of a
 // source that is gone, so around it: a lib/ missing an output it should have is built from nothing, and after
-// the build every file the program no longer emits is removed. lib/ is always what a clean build makes.
-const { existsSync, readdirSync, readFileSync, rmSync, rmdirSync } = require("fs");
+// the build every file the program no longer emits is removed. lib/ is always what a clean build makes. When
+// nothing tsc read has changed since the last build began, tsc is not started at all (it would still parse
+// every file it reads, about 2 CPU-seconds).
+const { existsSync, readdirSync, readFileSync, rmSync, rmdirSync, statSync, utimesSync } = require("fs");
 const path = require("path");
 const { spawnSync } = require("child_process");
 
 const ROOT = path.join(__dirname, "..");
 const LIB = path.join(ROOT, "lib");
 const BUILD_INFO = ".tsbuildinfo";
+/** What decides the build besides the files tsc reads: its configuration and the installed packages. */
+const BUILD_CONFIG = ["tsconfig.json", "tsconfig.lib.json", "package-lock.json"].map((f) => path.join(ROOT, f));
+
+/** The files the build lib/.tsbuildinfo records read (sources, declarations, TypeScript's libs), as tsc names them; undefined when unreadable. */
+function recordedInputs(lib) {
+  try {
+    const fileNames = JSON.parse(readFileSync(path.join(lib, BUILD_INFO), "utf8")).fileNames;
+    return Array.isArray(fileNames) ? fileNames : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * The files a build of the program lib/.tsbuildinfo records emits, relative to lib/ (a source's .js and
  * .d.ts, a JSON module's copy), or undefined when there is no build info or it cannot be read.
  */
 function expectedOutputs(lib) {
-  let fileNames;
-  try {
-    fileNames = JSON.parse(readFileSync(path.join(lib, BUILD_INFO), "utf8")).fileNames;
-  } catch {
-    return undefined;
-  }
-  if (!Array.isArray(fileNames)) return undefined;
+  const fileNames = recordedInputs(lib);
+  if (!fileNames) return undefined;
   const outputs = new Set([BUILD_INFO]);
   for (const name of fileNames) {
     // Relative to lib/; the project's own sources are one level up (rootDir is the project).
@@ -54,6 +63,23 @@ function missesAnOutput(lib) {
   return [...expected].some((f) => !present.has(f));
 }
 
+/**
+ * Whether lib/ is what a build would make now: every output present, and its build info (dated when that
+ * build began) newer than every file the build read and than `config`. A file gone counts as changed.
+ */
+function isUpToDate(lib, config = BUILD_CONFIG) {
+  const inputs = recordedInputs(lib);
+  if (!inputs || missesAnOutput(lib)) return false;
+  const builtAt = statSync(path.join(lib, BUILD_INFO)).mtimeMs;
+  return [...inputs.map((name) => path.resolve(lib, name)), ...config].every((file) => {
+    try {
+      return statSync(file).mtimeMs < builtAt;
+    } catch {
+      return false;
+    }
+  });
+}
+
 /** Remove what lib/ holds beyond the program's outputs (the output of a deleted or renamed source); the removed files. */
 function pruneStale(lib) {
   const expected = expectedOutputs(lib);
@@ -69,16 +95,20 @@ function pruneStale(lib) {
 }
 
 function buildLib() {
+  if (isUpToDate(LIB)) return 0;
   if (missesAnOutput(LIB)) rmSync(LIB, { recursive: true, force: true });
+  const began = new Date();
   const tsc = spawnSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.lib.json"], {
     cwd: ROOT,
     stdio: "inherit",
   });
   if (tsc.status !== 0) return tsc.status ?? 1;
   pruneStale(LIB);
+  // Dated when the build began: a source saved while tsc ran is newer, and the next build compiles it.
+  utimesSync(path.join(LIB, BUILD_INFO), began, began);
   return 0;
 }
 
-module.exports = { expectedOutputs, missesAnOutput, pruneStale };
+module.exports = { expectedOutputs, isUpToDate, missesAnOutput, pruneStale };
 
 if (require.main === module) process.exitCode = buildLib();
