@@ -3,8 +3,8 @@
 # time waiting on child processes (openssl, pip, terraform, the cdktf CLI) or on one core (tsc), so together
 # they keep the cores busier than one after the other. The type-check's and the agent's output are printed
 # after jest's, the agent's closing line `agent: N passed, N failed` last; the exit status is non-zero when
-# any of the three failed. Arguments go to jest. tsc and jest are started by node itself: npx would start npm
-# first, about half a CPU-second each.
+# any of the three failed. Arguments go to jest, which is started by node itself: npx would start npm first,
+# about half a CPU-second.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # The suites' python3 is the machine's own (Debian's, as on the hosts). pyenv's shims, when they come first on
@@ -16,7 +16,7 @@ if [[ -x /usr/bin/python3 ]]; then
 fi
 logs=$(mktemp -d "${TMPDIR:-/tmp}/npm-test.XXXXXX")
 trap 'rm -rf -- "$logs"' EXIT
-node node_modules/typescript/bin/tsc --noEmit -p . >"$logs/tsc" 2>&1 &
+bash scripts/typecheck.sh >"$logs/tsc" 2>&1 &
 tsc=$!
 bash agent/run-tests.sh >"$logs/agent" 2>&1 &
 agent=$!
@@ -24,7 +24,7 @@ jest_status=0
 node node_modules/jest/bin/jest.js "$@" || jest_status=$?
 tsc_status=0
 wait "$tsc" || tsc_status=$?
-((tsc_status == 0)) || { echo "type-check (tsc --noEmit) failed:"; cat "$logs/tsc"; }
+((tsc_status == 0)) || { echo "type-check (scripts/typecheck.sh) failed:"; cat "$logs/tsc"; }
 agent_status=0
 wait "$agent" || agent_status=$?
 cat "$logs/agent"
