@@ -355,7 +355,9 @@ function runScript(script: string, options: { python: "missing" | "fake" | "real
       process.execPath,
       candidates.join(" "),
     ],
-    { encoding: "utf8", env: ENV, timeout: 60_000 },
+    // stdin /dev/null: a bash whose stdin is a socket (node's pipes are) and that has no SHLVL takes itself for
+    // one started by rshd and reads ~/.bashrc, which on a developer's machine may start pyenv and more.
+    { encoding: "utf8", env: ENV, timeout: 60_000, stdio: ["ignore", "pipe", "pipe"] },
   );
   if (r.status !== 0) throw new Error(`the namespace for the run could not be set up (status ${r.status}): ${r.stderr}`);
   const read = (file: string) => (existsSync(path.join(dir, file)) ? readFileSync(path.join(dir, file), "utf8") : "");
