@@ -14,4 +14,4 @@ if [[ -e dist/.tsbuildinfo ]] && cmp -s "$packages" "$checked_with"; then
   exec node "$tsc" -b tsconfig.json --noEmit
 fi
 node "$tsc" --noEmit -p .
-cp "$packages" "$checked_with"
+if [[ -e $packages ]]; then cp "$packages" "$checked_with"; fi
