@@ -133,8 +133,9 @@ result "$rc" "a team rule opening SSH to the airlock fails the team's synth with
 if ((rc != 0)); then cat "${scratch}/team-refused.log"; fi
 
 rc=0
+# Terraform's working folders in the scratch folder, removed with it.
 # shellcheck disable=SC2016 # JavaScript, not shell
-node -e '
+TMPDIR=$scratch node -e '
 require("ts-node").register({ transpileOnly: true, project: "tsconfig.json" });
 const { configurationProblems, emptyProviderMirror } = require("./__tests__/terraform");
 configurationProblems(require("fs").readFileSync(process.argv[1], "utf8"), emptyProviderMirror()).then((problems) => {

@@ -1,16 +1,28 @@
 // The library as a team gets it: `npm pack` of this checkout, installed offline into a scratch copy of a
 // team's own cdktf 0.21 app (.ci/team-app: its provider, backend, bucket and bastion), compiled against the
 // package's types, synthesized in a node process, refused by a guardrail when the team opens SSH to the
-// airlock, and loaded by Terraform. The scratch app's other packages are this checkout's node_modules,
-// hard-linked (npm only unlinks there: the files it writes, its lockfiles, are copies); nothing is
-// downloaded. .ci/cdktn-check.sh does the same on cdktn 0.24.
+// airlock, and loaded by Terraform. The scratch app's other packages are those of this checkout's
+// node_modules that the app and the library need, hard-linked (npm only unlinks there: the files it
+// writes, its lockfiles, are its own); nothing is downloaded. .ci/cdktn-check.sh does the same on cdktn 0.24.
 import { spawnSync, SpawnSyncReturns } from "child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, statSync, writeFileSync } from "fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  statSync,
+  writeFileSync,
+} from "fs";
 import { createHash } from "crypto";
 import { tmpdir } from "os";
 import * as path from "path";
 import { loadStartupSources } from "../startup-script/sources";
 import { AGENT, ASSETS, ROOT } from "./config-support";
+import { dependencyClosure, topLevelFolders } from "./package-closure";
 import { configurationProblems, emptyProviderMirror } from "./terraform";
 
 jest.setTimeout(240_000);
@@ -56,14 +68,27 @@ beforeAll(() => {
   mkdirSync(app);
   for (const file of ["package.json", "tsconfig.json", "main.ts"]) cpSync(path.join(TEAM_APP, file), path.join(app, file));
   writeFileSync(path.join(app, "readme-example.ts"), readmeExample());
-  const linked = run("cp", ["-al", NODE_MODULES, path.join(app, "node_modules")], scratch);
+  // The packages the team's app and the library's own dependencies need, hard-linked from the checkout's
+  // node_modules, with npm's record of just those (npm writes its hidden lockfile in place: a copy of its own).
+  const record = JSON.parse(readFileSync(path.join(NODE_MODULES, HIDDEN_LOCK), "utf8"));
+  const team = JSON.parse(readFileSync(path.join(TEAM_APP, "package.json"), "utf8"));
+  const library = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8"));
+  const needed = [...Object.keys({ ...team.dependencies, ...team.devDependencies }), ...Object.keys(library.dependencies)];
+  const folders = topLevelFolders(dependencyClosure(record.packages, needed));
+  mkdirSync(path.join(app, "node_modules"));
+  const inside = folders.map((f) => f.replace(/^node_modules\//, ""));
+  // Their commands too (node_modules/.bin/tsc -> ../typescript/bin/tsc): npm reinstalls a package whose are missing.
+  const commands = readdirSync(path.join(NODE_MODULES, ".bin"))
+    .map((name) => `.bin/${name}`)
+    .filter((bin) => inside.some((f) => path.join(".bin", readlinkSync(path.join(NODE_MODULES, bin))).startsWith(`${f}/`)));
+  const linked = run("cp", ["-al", "--parents", ...inside, ...commands, path.join(app, "node_modules")], NODE_MODULES);
   if (linked.status !== 0)
     throw new Error(
       `cannot hard-link node_modules into ${scratch} (${linked.stderr.trim()}): set TMPDIR to a folder on node_modules' file system`,
     );
-  // npm rewrites its hidden lockfile in place: the scratch app gets a copy of its own.
-  run("rm", [path.join(app, "node_modules", HIDDEN_LOCK)], app);
-  cpSync(path.join(NODE_MODULES, HIDDEN_LOCK), path.join(app, "node_modules", HIDDEN_LOCK));
+  const onDisk = (key: string) => folders.some((f) => key === f || key.startsWith(`${f}/`));
+  record.packages = Object.fromEntries(Object.entries(record.packages).filter(([key]) => onDisk(key)));
+  writeFileSync(path.join(app, "node_modules", HIDDEN_LOCK), JSON.stringify(record, null, 2));
   // Peers are not resolved by npm here (offline it has no registry metadata for them): the test below checks them.
   ok(
     run("npm", ["install", ...npmScratch, "--no-audit", "--no-fund", "--ignore-scripts", "--legacy-peer-deps", tarball], app),
