@@ -255,7 +255,8 @@ describe("hostile config values", () => {
 // a loopback metadata server at metadata.google.internal:80 (node, recording each request), /tmp a
 // fresh tmpfs (so whatever the script leaves there shows), the test's folder at /mnt, and each python3
 // the script could find masked: by a non-executable file ("missing") or by a fake python3 that records
-// how it was run and exits with a chosen status ("fake"); "real" leaves the machine's python3.
+// how it was run and exits with a chosen status ("fake"); "real" leaves the machine's python3. The script's
+// sleep (a failure's reports 1 s apart) is one that records its argument and returns at once.
 
 /** Runs python3's version check as the real one would, then records the agent run and exits with /mnt/exit-code. */
 const FAKE_PYTHON = `#!/bin/bash
@@ -265,6 +266,11 @@ cp -- "$2" /mnt/seen-agent.pyz
 cp -- "$5" /mnt/seen-settings.json
 { pwd; umask; printf '%s\\n' "$PATH"; stat -c %a "\${2%/*}"; } >/mnt/seen-env
 exit "$(cat /mnt/exit-code)"
+`;
+
+/** Records the pause asked for, and does not pause. */
+const FAKE_SLEEP = `#!/bin/bash
+printf '%s\\n' "$*" >>/mnt/sleeps
 `;
 
 const METADATA_SERVER = `
@@ -302,6 +308,9 @@ if [[ $SERVER == 1 ]]; then
   server=$!
   for _ in $(seq 1 200); do [[ -e /mnt/server-ready ]] && break; sleep 0.05; done
 fi
+for candidate in $6; do
+  if [[ -e $candidate ]]; then mount --bind /mnt/fake-sleep "$candidate"; fi
+done
 set +e
 bash /mnt/script.sh >/mnt/stdout 2>/mnt/stderr
 echo "$?" >/mnt/rc
@@ -319,6 +328,8 @@ interface Run {
   tmpAfter: string[];
   /** Each run of the fake python3: its arguments. */
   pythonCalls: string[];
+  /** Each pause the script asked for: sleep's arguments. */
+  sleeps: string[];
   dir: string;
 }
 
@@ -329,6 +340,7 @@ function runScript(script: string, options: { python: "missing" | "fake" | "real
   writeFileSync(path.join(dir, "script.sh"), script);
   writeFileSync(path.join(dir, "not-python"), "");
   writeFileSync(path.join(dir, "fake-python3"), FAKE_PYTHON, { mode: 0o755 });
+  writeFileSync(path.join(dir, "fake-sleep"), FAKE_SLEEP, { mode: 0o755 });
   writeFileSync(path.join(dir, "exit-code"), String(options.exitCode ?? 0));
   writeFileSync(path.join(dir, "metadata-server.js"), METADATA_SERVER);
   // Every python3 the script could find: on its own PATH, and where it looks besides.
@@ -354,6 +366,7 @@ function runScript(script: string, options: { python: "missing" | "fake" | "real
       options.metadataServer === false ? "0" : "1",
       process.execPath,
       candidates.join(" "),
+      scriptPath.map((d) => `${d}/sleep`).join(" "),
     ],
     // stdin /dev/null: a bash whose stdin is a socket (node's pipes are) and that has no SHLVL takes itself for
     // one started by rshd and reads ~/.bashrc, which on a developer's machine may start pyenv and more.
@@ -376,6 +389,7 @@ function runScript(script: string, options: { python: "missing" | "fake" | "real
     attributes: requests.map((q) => `${q.url.split("/").pop()}=${q.body}`),
     tmpAfter: lines("tmp-after"),
     pythonCalls: lines("python-calls"),
+    sleeps: lines("sleeps"),
     dir,
   };
 }
@@ -395,6 +409,7 @@ describe("run for real by bash", () => {
     expect(run.stdout).toMatch(LOG_LINE("bootstrap", "python3 is required (CPython 3.9 or newer)"));
     expect(run.stdout).toMatch(LOG_LINE("bootstrap", "FAILED at step validate (exit 1)"));
     expect(run.attributes).toEqual(["failed-step=validate", "status=failed"]);
+    expect(run.sleeps).toEqual(["1"]); // the two reports 1 s apart: GCE drops bursts of guest-attribute writes
     expect(run.tmpAfter).toEqual([]);
     expect(run.stderr).toBe("");
   });
@@ -443,6 +458,7 @@ describe("run for real by bash", () => {
       dirMode: "700",
     });
     expect(run.attributes).toEqual([]);
+    expect(run.sleeps).toEqual([]);
     expect(run.tmpAfter).toEqual([]);
   });
 
