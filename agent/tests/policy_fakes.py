@@ -167,7 +167,8 @@ class FakePyPI:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        # shutdown() waits for the loop's next poll (0.5 s by default): close() returns at once with a short one.
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
         self.origin = f"http://127.0.0.1:{self.server.server_address[1]}"
         return self.origin
 

@@ -130,7 +130,7 @@ class _Redirector(http.server.BaseHTTPRequestHandler):
 
 def test_the_real_transport_never_follows_a_redirect():
     server = http.server.HTTPServer(("127.0.0.1", 0), _Redirector)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
     thread.start()
     try:
         resp = Transport().request("GET", f"http://127.0.0.1:{server.server_port}/redirect", {"Authorization": "Basic x"})
