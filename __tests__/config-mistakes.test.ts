@@ -6,7 +6,7 @@ import { IMAGE_FAMILIES } from "../config/images";
 import { loadConfig } from "../config/load";
 import { mainInProcess } from "./in-process-main";
 import { synthRecord } from "../synth/record";
-import { exampleVariant, refusals, ROOT } from "./support";
+import { exampleVariant, refusals, ROOT } from "./config-support";
 
 /**
  * Mistakes a first-time user makes, one class a row (issue 25): each is refused at the field it is in with a

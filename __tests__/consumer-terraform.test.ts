@@ -9,7 +9,7 @@ import { tmpdir } from "os";
 import * as path from "path";
 import { CONSUMER_BOOTSTRAP_LOCAL } from "../constructs/consumers";
 import { synthesize } from "../synth/synthesize";
-import { ASSETS, FIXTURES, ROOT } from "./support";
+import { ASSETS, FIXTURES, ROOT } from "./config-support";
 import { directoryProblems, emptyProviderMirror, terraform } from "./terraform";
 
 const EXAMPLE = path.join(ROOT, "examples", "consumer-terraform");

@@ -15,7 +15,7 @@ import {
 import { IMAGE_FAMILIES } from "../config/images";
 import { ConfigError, loadConfig } from "../config/load";
 import { synthesize } from "../synth/synthesize";
-import { ASSETS, EXAMPLE_CONFIG, FIXTURES, ROOT } from "./support";
+import { ASSETS, EXAMPLE_CONFIG, FIXTURES, ROOT } from "./config-support";
 
 const committed = readFileSync(path.join(ROOT, JSON_SCHEMA_FILE), "utf8");
 const validate = new Ajv2020({ allErrors: true, strict: false }).compile(JSON.parse(committed));

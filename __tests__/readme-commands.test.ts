@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from "fs";
 import * as path from "path";
 import { readSynthRecord, synthCommand } from "../synth/record";
 import { cloneProject } from "./clone-project";
-import { EXAMPLE_CONFIG, fileTree, ROOT } from "./support";
+import { EXAMPLE_CONFIG, fileTree, ROOT } from "./config-support";
 import { staleSynth } from "../synth/freshness";
 
 /** The README's first code block: `npm ci && SYNTH  # ...` and `npm test  # ...`. */

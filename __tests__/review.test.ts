@@ -8,7 +8,7 @@ import { reviewAccess } from "../review/review";
 import { readSynthFolder, StackSnapshot, SynthSnapshot } from "../review/snapshot";
 import { synthesize } from "../synth/synthesize";
 import { cloneProject } from "./clone-project";
-import { ASSETS, exampleVariant, fileTree } from "./support";
+import { ASSETS, exampleVariant, fileTree } from "./config-support";
 
 /** The example config with `edit`, synthesized by the app's synth, read as the review reads a synth. */
 function synthOf(edit: (c: any) => void = () => {}): SynthSnapshot {

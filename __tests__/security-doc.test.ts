@@ -14,7 +14,7 @@ import {
   withRegion,
   withSecurityTables,
 } from "../constructs/guardrails/security-doc";
-import { ROOT } from "./support";
+import { ROOT } from "./config-support";
 
 const doc = readFileSync(path.join(ROOT, SECURITY_DOC), "utf8");
 

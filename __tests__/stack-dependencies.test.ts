@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { synthesize } from "../synth/synthesize";
-import { ASSETS, FIXTURES } from "./support";
+import { ASSETS, FIXTURES } from "./config-support";
 
 // Only the helpers' own logic: @cdktf/commons would ask HashiCorp's checkpoint service and start terraform on load.
 jest.mock("@cdktf/commons", () => ({

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { synthesize } from "../synth/synthesize";
-import { ASSETS, completeLock, EXAMPLE_CONFIG, ROOT } from "./support";
+import { ASSETS, completeLock, EXAMPLE_CONFIG, ROOT } from "./config-support";
 import { configurationProblems, emptyProviderMirror } from "./terraform";
 
 const example = JSON.parse(readFileSync(EXAMPLE_CONFIG, "utf8"));

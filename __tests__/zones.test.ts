@@ -6,7 +6,7 @@ import * as path from "path";
 import { loadConfig } from "../config/load";
 import { REGION_ZONES } from "../config/zones";
 import { synthesize } from "../synth/synthesize";
-import { ASSETS, EXAMPLE_CONFIG, exampleVariant as configWith, refusals as problems } from "./support";
+import { ASSETS, EXAMPLE_CONFIG, exampleVariant as configWith, refusals as problems } from "./config-support";
 
 const DIR = mkdtempSync(path.join(tmpdir(), "airlock-zones-"));
 
