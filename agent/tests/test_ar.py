@@ -3,14 +3,19 @@ import base64
 import hashlib
 import http.server
 import os
+import socket
+import ssl
+import subprocess
 import threading
+import urllib.request
 
 import pytest
 
 from fakes import FakeClock, FakeTransport
 from pip_airlock_agent.ar import ArtifactRegistry, IndexFile
 from pip_airlock_agent.errors import Rejected, Unreachable, Unverifiable
-from pip_airlock_agent.http import Response, Transport
+from pip_airlock_agent.http import Response, Transport, https_context
+from openssl_keys import private_key
 
 HOST = "us-central1-python.pkg.dev"
 INDEX = f"https://{HOST}/proj/auth/simple/"
@@ -143,3 +148,42 @@ def test_the_real_transport_never_follows_a_redirect():
 def test_the_real_transport_reports_a_refused_connection_as_unreachable():
     with pytest.raises(Unreachable):
         Transport().request("GET", "http://127.0.0.1:9/", timeout=2)
+
+
+def test_every_real_transport_shares_one_context_that_verifies():
+    openers = [Transport()._opener, Transport()._opener]
+    contexts = [h._context for o in openers for h in o.handlers if isinstance(h, urllib.request.HTTPSHandler)]
+    assert len(contexts) == 2 and contexts[0] is contexts[1] is https_context()
+    assert (contexts[0].verify_mode, contexts[0].check_hostname) == (ssl.CERT_REQUIRED, True)
+
+
+def test_the_real_transport_refuses_a_certificate_the_system_does_not_trust(tmp_path):
+    # A server on 127.0.0.1 with a certificate of its own making, for its own address: only trust is missing.
+    key = private_key("tls-server", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256")
+    cert = tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-new", "-key", key, "-out", str(cert), "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_context.load_cert_chain(str(cert), key)
+    listener = socket.create_server(("127.0.0.1", 0))
+    handshakes = []
+
+    def serve():
+        conn, _ = listener.accept()
+        try:
+            with server_context.wrap_socket(conn, server_side=True) as tls:
+                handshakes.append("completed")
+                tls.recv(1)
+        except (ssl.SSLError, OSError) as err:
+            handshakes.append(type(err).__name__)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        with pytest.raises(Unreachable, match="CERTIFICATE_VERIFY_FAILED"):
+            Transport().request("GET", f"https://127.0.0.1:{listener.getsockname()[1]}/simple/", {"Authorization": "Bearer secret"},
+                                timeout=10)
+        thread.join(timeout=10)
+        assert handshakes and handshakes != ["completed"]  # the client gave up in the handshake: nothing was sent
+    finally:
+        listener.close()
