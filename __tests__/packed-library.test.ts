@@ -77,7 +77,7 @@ beforeAll(() => {
   const folders = topLevelFolders(dependencyClosure(record.packages, needed));
   mkdirSync(path.join(app, "node_modules"));
   const inside = folders.map((f) => f.replace(/^node_modules\//, ""));
-  // Their commands too (node_modules/.bin/tsc -> ../typescript/bin/tsc): npm reinstalls a package whose are missing.
+  // Their commands too (node_modules/.bin/tsc -> ../typescript/bin/tsc): npm reinstalls a package whose commands are missing.
   const commands = readdirSync(path.join(NODE_MODULES, ".bin"))
     .map((name) => `.bin/${name}`)
     .filter((bin) => inside.some((f) => path.join(".bin", readlinkSync(path.join(NODE_MODULES, bin))).startsWith(`${f}/`)));
