@@ -4,9 +4,12 @@ module.exports = {
   roots: ["<rootDir>/__tests__"],
   testMatch: ["**/*.test.ts"],
   transform: { "^.+\\.ts$": "ts-jest" },
-  // cdktf's archiver, loaded on first use as in the app's bundle (build.js): about 30 ms of each suite that loads cdktf.
+  // archiver as the app's bundle has it (build.js): loaded on first use. cdktf itself, loaded once per worker (runtime
+  // below), loads the real one once per worker.
   moduleNameMapper: { "^archiver$": "<rootDir>/scripts/lazy-archiver.js" },
   setupFilesAfterEnv: ["<rootDir>/__tests__/setup.ts"],
+  // cdktf, constructs and the providers loaded once per worker, not once per suite: see the file.
+  runtime: "<rootDir>/__tests__/shared-modules-runtime.js",
   // Jest's transform cache, kept with the project rather than in $TMPDIR (which each run replaces).
   cacheDirectory: "<rootDir>/node_modules/.cache/jest",
   globalSetup: "<rootDir>/__tests__/scratch-setup.js",
