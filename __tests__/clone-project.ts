@@ -1,5 +1,5 @@
 import { execFileSync } from "child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, symlinkSync } from "fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, symlinkSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { ROOT } from "./config-support";
@@ -9,8 +9,12 @@ import { ROOT } from "./config-support";
  * with this checkout's node_modules. A file still in git's index but gone from the working tree (a stack
  * folder a synth just removed, a config deleted before committing) is not copied: running the tests
  * before committing is the natural order.
+ *
+ * With `builtBundles`, the clone also gets this checkout's bundles (dist/: the app's, its V8 code cache and the
+ * review's) where they are fresh, so that a test of what the commands do, not of their first build, does not
+ * pay for an esbuild run; they are copied after the sources, so the clone sees them as fresh too.
  */
-export function cloneProject(root: string = ROOT): string {
+export function cloneProject(root: string = ROOT, { builtBundles = false } = {}): string {
   const dir = mkdtempSync(path.join(tmpdir(), "airlock-team-"));
   const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: root, encoding: "utf8" })
     .split("\0")
@@ -20,5 +24,18 @@ export function cloneProject(root: string = ROOT): string {
     cpSync(path.join(root, file), path.join(dir, file));
   }
   symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
+  if (builtBundles) copyFreshBundles(root, dir);
   return dir;
+}
+
+function copyFreshBundles(root: string, dir: string): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the checkout's own build script (CommonJS)
+  const { isStale } = require(path.join(root, "build.js")) as { isStale(outfile: string): boolean };
+  for (const [bundle, ...beside] of [["main.js", "main.js.v8cache"], ["review.js"]]) {
+    const built = path.join(root, "dist", bundle);
+    if (isStale(built)) continue;
+    mkdirSync(path.join(dir, "dist"), { recursive: true });
+    for (const file of [bundle, ...beside].filter((f) => existsSync(path.join(root, "dist", f))))
+      copyFileSync(path.join(root, "dist", file), path.join(dir, "dist", file));
+  }
 }

@@ -47,7 +47,7 @@ describe("the README's set-up commands, as a newcomer runs them", () => {
   });
 
   it("refuses a bad config with each problem printed once, exit 1, and cdktf.out/ untouched", () => {
-    const dir = cloneProject();
+    const dir = cloneProject(ROOT, { builtBundles: true });
     const example = JSON.parse(readFileSync(EXAMPLE_CONFIG, "utf8"));
     const { projectId, ...rest } = example;
     writeFileSync(path.join(dir, "config", "bad.json"), JSON.stringify({ ...rest, projectID: projectId, region: "mars" }));

@@ -8,7 +8,7 @@ import { reviewAccess } from "../review/review";
 import { readSynthFolder, StackSnapshot, SynthSnapshot } from "../review/snapshot";
 import { synthesize } from "../synth/synthesize";
 import { cloneProject } from "./clone-project";
-import { ASSETS, exampleVariant, fileTree } from "./config-support";
+import { ASSETS, exampleVariant, fileTree, ROOT } from "./config-support";
 
 /** The example config with `edit`, synthesized by the app's synth, read as the review reads a synth. */
 function synthOf(edit: (c: any) => void = () => {}): SynthSnapshot {
@@ -237,7 +237,7 @@ describe("reviewAccess: a change as what it does to access", () => {
 
 describe("npm run review: the real command, on a changed config in a team's repository", () => {
   it("prints the change against cdktf.out/ as committed, and leaves cdktf.out/ as it is", () => {
-    const repo = cloneProject();
+    const repo = cloneProject(ROOT, { builtBundles: true });
     const git = (...args: string[]) =>
       execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { cwd: repo, encoding: "utf8" });
     git("init", "-q");

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from "fs";
 import * as path from "path";
 import { readSynthRecord } from "../synth/record";
 import { cloneProject } from "./clone-project";
+import { ROOT } from "./config-support";
 import { staleSynth } from "../synth/freshness";
 import { emptyTerraformCliConfig } from "./terraform";
 
@@ -46,7 +47,7 @@ const ACME = {
 
 describe("a team's own config is what CI checks (the real cdktf CLI, then the app command it runs)", () => {
   it("synth of a team config with other stacks exits 0, is fresh, goes stale when the config changes, and fresh again", () => {
-    const dir = cloneProject();
+    const dir = cloneProject(ROOT, { builtBundles: true });
     writeFileSync(path.join(dir, "config", "acme.json"), JSON.stringify(ACME, null, 2));
 
     const first = cdktfSynth(dir, "config/acme.json");
