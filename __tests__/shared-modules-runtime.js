@@ -1,4 +1,5 @@
-// jest's runtime (jest.config.js `runtime`), with cdktf, constructs and the providers loaded once per worker
+// jest's runtime (jest.config.js `runtime`: jest's option for a Runtime of one's own, in jest 29 and documented
+// in its Configuration.md since jestjs/jest#15863; requireModule and teardown are the Runtime's public methods), with cdktf, constructs and the providers loaded once per worker
 // rather than once per suite. jest gives each suite a fresh copy of every module it loads: for the ~45
 // suites that build a stack that is cdktf's and the providers' modules loaded again and run cold (in V8's
 // interpreter) at each suite's first stack, about 0.15 CPU-seconds a suite. Loaded by the worker's own
