@@ -21,6 +21,7 @@ module.exports = {
   // A worker whose heap has grown past this after a suite is replaced before its next one. A worker's exit
   // takes longer the bigger its heap (about 100 ms at 800 MB, 40 ms at 350 MB, several times that on a loaded
   // machine), and jest-worker force-exits a worker that takes over 500 ms ("A worker process has failed to
-  // exit gracefully"). The replacements cost about 2 CPU-seconds a run.
+  // exit gracefully"). The runtime collects a worker's garbage before that check when the heap is past it, so a
+  // worker is replaced for what it holds (rarely), not for garbage (about 2 CPU-seconds a run before).
   workerIdleMemoryLimit: "300MB",
 };

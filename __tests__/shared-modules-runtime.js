@@ -1,9 +1,10 @@
-// jest's runtime (jest.config.js `runtime`: jest's option for a Runtime of one's own, in jest 29 and documented
-// in its Configuration.md since jestjs/jest#15863; requireModule and teardown are the Runtime's public methods), with cdktf, constructs and the providers loaded once per worker
-// rather than once per suite. jest gives each suite a fresh copy of every module it loads: for the ~45
-// suites that build a stack that is cdktf's and the providers' modules loaded again and run cold (in V8's
-// interpreter) at each suite's first stack, about 0.15 CPU-seconds a suite. Loaded by the worker's own
-// require instead, they are the same real packages, compiled and optimized once.
+// jest's runtime (jest.config.js `runtime`, jest's option for a Runtime of one's own: in jest 29, documented in
+// its Configuration.md since jestjs/jest#15863; requireModule and teardown are the Runtime's public methods),
+// with cdktf, constructs and the providers loaded once per worker rather than once per suite. jest gives each
+// suite a fresh copy of every module it loads: for the ~45 suites that build a stack that is cdktf's and the
+// providers' modules loaded again and run cold (in V8's interpreter) at each suite's first stack, about 0.15
+// CPU-seconds a suite. Loaded by the worker's own require instead, they are the same real packages, compiled
+// and optimized once.
 // What that changes for a suite:
 // - these packages' state lives as long as the worker. setup.ts's patch of cdktf's stack traces holds for
 //   every suite alike. cdktf's token map would keep every token of every suite, and through them the suites'
@@ -26,7 +27,7 @@ let gc;
  * jest-worker replaces a worker whose heap, measured right after a suite, passed workerIdleMemoryLimit; the
  * heap then holds the suite's garbage (its module registry, its stacks) as much as what the worker keeps.
  * When it is past the limit, a full collection first (after the suite's environment is torn down, before
- * jest asks): about 0.1 s, against the 0.5 to 1 CPU-second of a new worker and its cold modules.
+ * jest asks): cheaper than a new worker, which loads jest and these packages again and runs them cold.
  */
 function collectGarbageBeforeTheCheck(limitBytes) {
   if (typeof limitBytes !== "number") return;
