@@ -1,11 +1,15 @@
 // Bundles main.ts into dist/main.js, which `cdktf synth` runs through synth.js (one file loads much
 // faster than hundreds from node_modules), and review/cli.ts into dist/review.js, which review.js runs.
 // `npm run build` forces both builds.
-const { readdirSync, statSync } = require("fs");
+const { readdirSync, rmSync, statSync } = require("fs");
 const path = require("path");
 
 const SOURCE_DIRS = ["config", "constructs", "review", "startup-script", "synth"];
 const SOURCE_FILES = ["main.ts", "build.js", "scripts/lazy-archiver.js", "package-lock.json"];
+const APP_BUNDLE = path.join(__dirname, "dist", "main.js");
+/** V8's code cache of the app's bundle (synth.js); V8 itself rejects it for another bundle or another Node version. */
+const APP_CODE_CACHE = `${APP_BUNDLE}.v8cache`;
+const REVIEW_BUNDLE = path.join(__dirname, "dist", "review.js");
 
 /** Whether `outfile` is missing or older than a source it may be built from. */
 function isStale(outfile) {
@@ -86,6 +90,18 @@ function buildReview() {
   });
 }
 
-module.exports = { build, buildReview, isStale };
+/** Rebuild the app's bundle when a source is newer than it, dropping the code cache of the one before. */
+async function ensureAppBundle() {
+  if (!isStale(APP_BUNDLE)) return;
+  rmSync(APP_CODE_CACHE, { force: true });
+  await build();
+}
+
+/** Rebuild the review's bundle when a source is newer than it. */
+async function ensureReviewBundle() {
+  if (isStale(REVIEW_BUNDLE)) await buildReview();
+}
+
+module.exports = { APP_BUNDLE, APP_CODE_CACHE, REVIEW_BUNDLE, build, buildReview, ensureAppBundle, ensureReviewBundle, isStale };
 
 if (require.main === module) Promise.all([build(), buildReview()]).catch(() => (process.exitCode = 1));

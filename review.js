@@ -1,13 +1,10 @@
 // npm run review: runs review/cli.ts from its bundle (dist/review.js, see build.js), rebuilt only when a
 // source is newer than it; compiling the TypeScript on each run (ts-node) cost about 2 s of every review.
-const path = require("path");
-const { buildReview, isStale } = require("./build.js");
-
-const BUNDLE = path.join(__dirname, "dist", "review.js");
+const { REVIEW_BUNDLE, ensureReviewBundle } = require("./build.js");
 
 async function review() {
-  if (isStale(BUNDLE)) await buildReview();
-  return require(BUNDLE).main(process.argv.slice(2));
+  await ensureReviewBundle();
+  return require(REVIEW_BUNDLE).main(process.argv.slice(2));
 }
 
 review().then(

@@ -1,15 +1,11 @@
 // The app command cdktf.json names: rebuild the bundle (dist/main.js, see build.js) only when a source
 // is newer than it, then synthesize in this same process. No `npm run` hop, no esbuild load on the
 // usual run where nothing changed, and V8's compiled code of the bundle reused from the last run.
-const { readFileSync, renameSync, rmSync, writeFileSync } = require("fs");
+const { readFileSync, renameSync, writeFileSync } = require("fs");
 const Module = require("module");
 const path = require("path");
 const vm = require("vm");
-const { build, isStale } = require("./build.js");
-
-const BUNDLE = path.join(__dirname, "dist", "main.js");
-/** V8's code cache of the bundle; V8 itself rejects it for another bundle or another Node version. */
-const CODE_CACHE = `${BUNDLE}.v8cache`;
+const { APP_BUNDLE: BUNDLE, APP_CODE_CACHE: CODE_CACHE, ensureAppBundle } = require("./build.js");
 
 /** Load the bundle as CommonJS through a vm.Script, so its compiled code can be cached (about 0.1 s a run). */
 function loadBundle() {
@@ -33,10 +29,7 @@ function loadBundle() {
 }
 
 async function synth() {
-  if (isStale(BUNDLE)) {
-    rmSync(CODE_CACHE, { force: true });
-    await build();
-  }
+  await ensureAppBundle();
   const bundle = loadBundle();
   const code = bundle.main();
   bundle.saveCache();

@@ -30,12 +30,15 @@ export function cloneProject(root: string = ROOT, { builtBundles = false } = {})
 
 function copyFreshBundles(root: string, dir: string): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the checkout's own build script (CommonJS)
-  const { isStale } = require(path.join(root, "build.js")) as { isStale(outfile: string): boolean };
-  for (const [bundle, ...beside] of [["main.js", "main.js.v8cache"], ["review.js"]]) {
-    const built = path.join(root, "dist", bundle);
-    if (isStale(built)) continue;
-    mkdirSync(path.join(dir, "dist"), { recursive: true });
-    for (const file of [bundle, ...beside].filter((f) => existsSync(path.join(root, "dist", f))))
-      copyFileSync(path.join(root, "dist", file), path.join(dir, "dist", file));
+  const build = require(path.join(root, "build.js")) as Record<"APP_BUNDLE" | "APP_CODE_CACHE" | "REVIEW_BUNDLE", string> & {
+    isStale(outfile: string): boolean;
+  };
+  for (const [bundle, ...beside] of [[build.APP_BUNDLE, build.APP_CODE_CACHE], [build.REVIEW_BUNDLE]]) {
+    if (build.isStale(bundle)) continue;
+    for (const file of [bundle, ...beside].filter((f) => existsSync(f))) {
+      const copy = path.join(dir, path.relative(root, file));
+      mkdirSync(path.dirname(copy), { recursive: true });
+      copyFileSync(file, copy);
+    }
   }
 }
